@@ -1,0 +1,48 @@
+/** Shared CLI plumbing: JSON vs human output, typed errors → stable exit codes. */
+import { FaceError } from '../errors.js';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = {
+  ok: 0,
+  /** verify/compare: valid input, decision "no match" / identify: nobody recognised */
+  noMatch: 1,
+  /** bad input or any typed error */
+  error: 2,
+  /** unexpected internal failure */
+  internal: 3,
+} as const;
+
+export interface OutputOptions {
+  json?: boolean;
+}
+
+export function printResult(opts: OutputOptions, json: unknown, human: () => string): void {
+  if (opts.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  else process.stdout.write(`${human()}\n`);
+}
+
+export function reportError(e: unknown, json: boolean): number {
+  if (e instanceof FaceError) {
+    if (json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
+    else process.stderr.write(`error [${e.code}]: ${e.message}\n`);
+    return EXIT.error;
+  }
+  const err = e as Error;
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: err?.message ?? String(e) } })}\n`);
+  else process.stderr.write(`internal error: ${err?.stack ?? String(e)}\n`);
+  return EXIT.internal;
+}
+
+/** Wrap a command action: sets process.exitCode from the result or the error. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    // commander passes (…positional, options, command); --json lives on the options object
+    const opts = args.find((a, i) => i === args.length - 2 && typeof a === 'object' && a !== null) as OutputOptions | undefined;
+    try {
+      const code = await fn(...args);
+      process.exitCode = code ?? EXIT.ok;
+    } catch (e) {
+      process.exitCode = reportError(e, !!opts?.json);
+    }
+  };
+}

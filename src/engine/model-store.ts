@@ -1,0 +1,64 @@
+/**
+ * Turns the tfjs weights shipped in @vladmandic/face-api into cached ONNX files.
+ * Built on first use, keyed by (graph builder version, weights digest); never downloaded.
+ */
+import { createRequire } from 'node:module';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { loadTfjsWeights, type WeightMap } from './tfjs-weights.js';
+import type { GraphBuilder } from './onnx-graph.js';
+
+export interface BuiltModel {
+  /** Stable id: network name + short digest of its weights and graph builder version. */
+  readonly id: string;
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface ModelRecipe {
+  /** face-api weight file stem, e.g. `face_recognition_model`. */
+  readonly weights: string;
+  /** Bump when the graph built from the same weights changes. */
+  readonly version: number;
+  readonly name: string;
+  build(weights: WeightMap): GraphBuilder;
+}
+
+export function faceApiModelDir(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+}
+
+export function defaultCacheDir(): string {
+  if (process.env.FACENET_CACHE) return process.env.FACENET_CACHE;
+  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return path.join(base, 'facenet-ts');
+}
+
+export async function buildModel(recipe: ModelRecipe, opts: { cacheDir?: string; modelDir?: string } = {}): Promise<BuiltModel> {
+  const modelDir = opts.modelDir ?? faceApiModelDir();
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const manifest = path.join(modelDir, `${recipe.weights}-weights_manifest.json`);
+  // The key hashes the manifest + shard bytes, so a changed package rebuilds.
+  const weightsText = await readFile(manifest);
+  const shardNames = (JSON.parse(weightsText.toString('utf8')) as { paths: string[] }[]).flatMap((g) => g.paths);
+  const h = createHash('sha256').update(`${recipe.name}:v${recipe.version}:`).update(weightsText);
+  for (const s of shardNames) h.update(await readFile(path.join(modelDir, s)));
+  const digest = h.digest('hex').slice(0, 12);
+  const id = `${recipe.name}@${digest}`;
+  const file = path.join(cacheDir, `${recipe.name}-${digest}.onnx`);
+  try {
+    return { id, path: file, bytes: new Uint8Array(await readFile(file)) };
+  } catch {
+    /* not cached yet */
+  }
+  const weights = await loadTfjsWeights(manifest);
+  const bytes = recipe.build(weights).toBytes();
+  await mkdir(cacheDir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, file); // atomic: concurrent builders never see a half-written file
+  return { id, path: file, bytes };
+}

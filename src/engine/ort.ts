@@ -1,0 +1,46 @@
+/** onnxruntime-node behind the InferenceEngine interface. */
+import * as ort from 'onnxruntime-node';
+import type { EngineOptions, InferenceEngine, InferenceSession, TensorData } from './engine.js';
+import { ModelError } from '../errors.js';
+
+class OrtSession implements InferenceSession {
+  constructor(private readonly session: ort.InferenceSession) {}
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+  async run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor('float32', v.data, v.dims as number[]);
+    const res = await this.session.run(ortFeeds);
+    const out: Record<string, TensorData> = {};
+    for (const [k, v] of Object.entries(res)) {
+      out[k] = { data: v.data as Float32Array, dims: v.dims };
+      v.dispose?.();
+    }
+    return out;
+  }
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export const ortEngine: InferenceEngine = {
+  name: `onnxruntime-node`,
+  async load(model: Uint8Array | string, opts: EngineOptions = {}): Promise<InferenceSession> {
+    const sessionOpts: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      intraOpNumThreads: opts.threads ?? 0,
+      interOpNumThreads: 1,
+    };
+    try {
+      const session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOpts) : await ort.InferenceSession.create(model, sessionOpts);
+      return new OrtSession(session);
+    } catch (e) {
+      throw new ModelError('MODEL_LOAD_FAILED', `onnxruntime could not load the model: ${(e as Error).message}`, undefined, { cause: e });
+    }
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * Every error a user can trigger is a FaceError with a stable `code`.
+ * Scripts, the CLI exit code and the HTTP status all key off `code`, never off the message.
+ */
+export type FaceErrorCode =
+  | 'IMAGE_EMPTY'
+  | 'IMAGE_CORRUPT'
+  | 'IMAGE_UNSUPPORTED'
+  | 'IMAGE_TOO_LARGE'
+  | 'IMAGE_NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'NO_FACE'
+  | 'MULTIPLE_FACES'
+  | 'MODEL_LOAD_FAILED'
+  | 'MODEL_MISMATCH'
+  | 'DATASET_MISSING'
+  | 'PERSON_NOT_FOUND'
+  | 'PERSON_EXISTS'
+  | 'GALLERY_ERROR'
+  | 'CALIBRATION_ERROR';
+
+export class FaceError extends Error {
+  readonly code: FaceErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: FaceErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FaceError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): { code: FaceErrorCode; message: string; details?: Record<string, unknown> } {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+export class ImageError extends FaceError {
+  constructor(code: Extract<FaceErrorCode, `IMAGE_${string}`>, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(code, message, details, options);
+    this.name = 'ImageError';
+  }
+}
+
+export class ModelError extends FaceError {
+  constructor(code: Extract<FaceErrorCode, `MODEL_${string}`>, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(code, message, details, options);
+    this.name = 'ModelError';
+  }
+}
+
+export function isFaceError(e: unknown): e is FaceError {
+  return e instanceof FaceError;
+}
