@@ -10,10 +10,12 @@ export interface Detection {
   readonly box: Box;
   /** Detector confidence in [0, 1]. */
   readonly score: number;
+  /** True when the face was found only on the padded canvas of the fallback pass (tight face crops). */
+  readonly padded?: boolean;
 }
 
 export interface DetectOptions {
-  /** Minimum detector score (default 0.5). */
+  /** Minimum detector score (default 0.8, see DEFAULT_MIN_SCORE in detector.ts). */
   minScore?: number;
   /** Ignore faces whose box is smaller than this many pixels on its shorter side (default 20). */
   minFaceSize?: number;
@@ -21,4 +23,15 @@ export interface DetectOptions {
   iouThreshold?: number;
   /** Keep at most this many faces, best first (default 100). */
   maxFaces?: number;
+  /**
+   * When a first pass finds no face, retry once on a canvas padded by 75 % of the image on each side
+   * (mid-grey), so tight face crops are found too (default true).
+   */
+  padFallback?: boolean;
+  /**
+   * How the image is shrunk to the network's 512×512 input: 'bilinear' reproduces face-api on tfjs exactly
+   * (point sampling, aliases on large photos); 'area' (default) averages the pixels under each output
+   * pixel. Images no larger than 512 px are enlarged, where both use face-api's bilinear sampling.
+   */
+  resample?: 'bilinear' | 'area';
 }

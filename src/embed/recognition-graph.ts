@@ -45,10 +45,27 @@ function residualDown(g: GraphBuilder, w: WeightMap, x: Value, prefix: string): 
   return g.relu(g.add(pooled, out));
 }
 
-export function buildRecognitionGraph(w: WeightMap): GraphBuilder {
+export interface RecognitionGraphOptions {
+  /**
+   * Input scaling after mean subtraction: face-api divides by 255, dlib's input layer (which the weights were
+   * trained with) by 256.
+   */
+  inputDivisor?: 255 | 256;
+}
+
+export function buildRecognitionGraph(w: WeightMap, opts: RecognitionGraphOptions = {}): GraphBuilder {
   const g = new GraphBuilder('face_recognition_resnet34', { input: 'chips NCHW RGB 0..255 150x150', output: 'embedding [N,128] raw' });
   const input = g.input('chips', [-1, 3, CHIP_SIZE, CHIP_SIZE]);
-  let x = g.mul(g.sub(input, g.channelConstant(MEAN_RGB)), g.scalar(1 / 255));
+  g.output(addRecognitionNet(g, w, input, opts), 'embedding');
+  return g;
+}
+
+/**
+ * The network on an existing graph: `input` [N, 3, 150, 150] RGB 0..255 → raw [N, 128] (not normalised).
+ * Lets trained layers be appended (src/train's `--arch head` export).
+ */
+export function addRecognitionNet(g: GraphBuilder, w: WeightMap, input: Value, opts: RecognitionGraphOptions = {}): Value {
+  let x = g.mul(g.sub(input, g.channelConstant(MEAN_RGB)), g.scalar(1 / (opts.inputDivisor ?? 255)));
   x = g.relu(convScaled(g, w, x, 'conv32_down', 2, 'valid'));
   x = g.maxPool(x, 3, 2, 'valid');
   for (const p of ['conv32_1', 'conv32_2', 'conv32_3']) x = residual(g, w, x, p);
@@ -61,13 +78,17 @@ export function buildRecognitionGraph(w: WeightMap): GraphBuilder {
   x = residualDown(g, w, x, 'conv256_down_out');
   const pooled = g.flatten(g.globalAveragePool(x));
   const fc = w.get('fc');
-  g.output(g.dense(pooled, fc.data, fc.shape[0], fc.shape[1]), 'embedding');
-  return g;
+  return g.dense(pooled, fc.data, fc.shape[0], fc.shape[1]);
 }
 
-export const recognitionRecipe: ModelRecipe = {
-  name: 'face-recognition-128',
-  weights: 'face_recognition_model',
-  version: 1,
-  build: buildRecognitionGraph,
-};
+export function recognitionRecipeFor(opts: RecognitionGraphOptions = {}): ModelRecipe {
+  const divisor = opts.inputDivisor ?? 255;
+  return {
+    name: divisor === 255 ? 'face-recognition-128' : `face-recognition-128-d${divisor}`,
+    weights: 'face_recognition_model',
+    version: 1,
+    build: (w) => buildRecognitionGraph(w, opts),
+  };
+}
+
+export const recognitionRecipe: ModelRecipe = recognitionRecipeFor();

@@ -56,7 +56,7 @@ export async function decodeImage(input: ImageInput, opts: DecodeOptions = {}): 
   const source = describe(input);
   if (bytes.length === 0) throw new ImageError('IMAGE_EMPTY', `${source} is empty`, { source });
 
-  let meta: sharp.Metadata;
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {
     // limitInputPixels: false here, we check the header ourselves to give our own error.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();

@@ -1,0 +1,122 @@
+/**
+ * npm run bench — speed of this pipeline on onnxruntime-node against @vladmandic/face-api on tfjs-wasm,
+ * measured in the same run on the same inputs.
+ *
+ *   embedding ms/face at batch 1 and 16, detection ms on a 640×480 photo, end-to-end ms for that photo.
+ * Options: --threads 1,2 (intra-op threads to try), --iterations N, --json
+ */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import sharp from 'sharp';
+import { Command } from 'commander';
+import { FaceRecognizer } from '../src/recognizer.js';
+import { decodeImage } from '../src/image/decode.js';
+import { faceApiModelDir } from '../src/engine/model-store.js';
+import type { RgbImage } from '../src/image/types.js';
+
+const opts = new Command()
+  .option('--threads <list>', 'intra-op thread counts to measure', '1,2')
+  .option('--iterations <n>', 'timed repetitions per figure', '30')
+  .option('--data <dir>', 'datasets folder', path.resolve('../shared/datasets'))
+  .option('--json', 'machine-readable output')
+  .parse()
+  .opts<{ threads: string; iterations: string; data: string; json?: boolean }>();
+
+const N = Number(opts.iterations);
+
+async function time(fn: () => Promise<unknown>, iterations = N): Promise<number> {
+  for (let i = 0; i < 3; i++) await fn(); // warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) await fn();
+  return (performance.now() - t0) / iterations;
+}
+
+async function inputs(): Promise<{ photo: RgbImage; photoPath: string; chip: RgbImage }> {
+  const det = path.join(opts.data, 'detection/dlib_faces/2008_002470.jpg');
+  const johns = path.join(opts.data, 'johns');
+  if (!existsSync(det) || !existsSync(johns)) throw new Error(`bench needs ${det} and ${johns} (../shared/datasets)`);
+  const buf = await sharp(det).resize(640, 480, { fit: 'fill' }).jpeg({ quality: 92 }).toBuffer();
+  const photo = await decodeImage(buf);
+  const person = readdirSync(johns).find((d) => !d.includes('.'))!;
+  const chip = await decodeImage(path.join(johns, person, readdirSync(path.join(johns, person))[0]));
+  const photoPath = path.join(os.tmpdir(), 'facenet-bench-640x480.jpg');
+  await sharp(buf).toFile(photoPath);
+  return { photo, photoPath, chip };
+}
+
+interface Figures {
+  embedB1: number;
+  embedB16: number;
+  detect: number;
+  endToEnd: number;
+  faces: number;
+}
+
+async function benchOurs(threads: number, photoPath: string, photo: RgbImage, chip: RgbImage): Promise<Figures> {
+  const fr = await FaceRecognizer.load({ threads });
+  const chips16 = Array.from({ length: 16 }, () => chip);
+  const embedB1 = await time(() => fr.embedder.embedRaw([chip]));
+  const embedB16 = (await time(() => fr.embedder.embedRaw(chips16), Math.ceil(N / 4))) / 16;
+  const detect = await time(() => fr.detector.detect(photo));
+  const faces = (await fr.embed(photoPath)).length;
+  const endToEnd = await time(() => fr.embed(photoPath), Math.ceil(N / 2));
+  await fr.release();
+  return { embedB1, embedB16, detect, endToEnd, faces };
+}
+
+async function benchFaceApi(photo: RgbImage, chip: RgbImage): Promise<Figures> {
+  const require = createRequire(import.meta.url);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const faceapi: any = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
+  await faceapi.tf.setBackend('wasm');
+  await faceapi.tf.ready();
+  const dir = faceApiModelDir();
+  await faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
+  await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
+  await faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
+  const tf = faceapi.tf;
+  const chipT = tf.tensor3d(chip.data, [chip.height, chip.width, 3], 'int32');
+  const chips16 = Array.from({ length: 16 }, () => chipT);
+  const photoT = tf.tensor3d(photo.data, [photo.height, photo.width, 3], 'int32');
+  const ssd = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 });
+  const embedB1 = await time(() => faceapi.nets.faceRecognitionNet.computeFaceDescriptor(chipT));
+  const embedB16 = (await time(() => faceapi.nets.faceRecognitionNet.computeFaceDescriptor(chips16), Math.ceil(N / 4))) / 16;
+  const detect = await time(() => faceapi.detectAllFaces(photoT, ssd));
+  const endToEnd = await time(async () => {
+    // decoding is part of end-to-end for both: face-api gets the same RGB bytes via sharp
+    const img = await decodeImage(path.join(os.tmpdir(), 'facenet-bench-640x480.jpg'));
+    const t = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
+    const r = await faceapi.detectAllFaces(t, ssd).withFaceLandmarks().withFaceDescriptors();
+    t.dispose();
+    return r;
+  }, Math.ceil(N / 2));
+  const faces = (await faceapi.detectAllFaces(photoT, ssd)).length;
+  return { embedB1, embedB16, detect, endToEnd, faces };
+}
+
+const { photo, photoPath, chip } = await inputs();
+const threadCounts = opts.threads.split(',').map(Number);
+const ours: Record<string, Figures> = {};
+for (const t of threadCounts) ours[`threads=${t}`] = await benchOurs(t, photoPath, photo, chip);
+const best = Object.values(ours).reduce((a, b) => (b.embedB1 < a.embedB1 ? b : a));
+const peer = await benchFaceApi(photo, chip);
+const ratio = (k: keyof Figures) => peer[k] / best[k];
+const result = {
+  machine: `${os.cpus().length} × ${os.cpus()[0]?.model}`,
+  node: process.version,
+  iterations: N,
+  ours,
+  faceApiTfjsWasm: peer,
+  speedup: { embedB1: ratio('embedB1'), embedB16: ratio('embedB16'), detect: ratio('detect'), endToEnd: ratio('endToEnd') },
+};
+if (opts.json) console.log(JSON.stringify(result, null, 2));
+else {
+  const f = (v: number) => v.toFixed(1).padStart(8);
+  console.log(`machine: ${result.machine}, ${result.node}; ${N} iterations per figure (ms, lower is better)`);
+  console.log(`${'engine'.padEnd(28)}${'embed b1'.padStart(10)}${'embed b16'.padStart(10)}${'detect'.padStart(10)}${'end-to-end'.padStart(12)}  faces`);
+  for (const [k, v] of Object.entries(ours)) console.log(`${`facenet-ts ORT ${k}`.padEnd(28)}${f(v.embedB1)}  ${f(v.embedB16)}  ${f(v.detect)}  ${f(v.endToEnd)}    ${v.faces}`);
+  console.log(`${'face-api tfjs-wasm'.padEnd(28)}${f(peer.embedB1)}  ${f(peer.embedB16)}  ${f(peer.detect)}  ${f(peer.endToEnd)}    ${peer.faces}`);
+  console.log(`speed-up vs face-api (best ORT setting): embed b1 ${ratio('embedB1').toFixed(1)}×, embed b16 ${ratio('embedB16').toFixed(1)}×, detect ${ratio('detect').toFixed(1)}×, end-to-end ${ratio('endToEnd').toFixed(1)}×`);
+}

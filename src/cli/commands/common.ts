@@ -1,0 +1,48 @@
+/** Options shared by every command that runs the face pipeline. */
+import { Command, Option } from 'commander';
+import { FaceRecognizer, type RecognizerOptions } from '../../recognizer.js';
+import { FaceError } from '../../errors.js';
+
+export interface PipelineFlags {
+  json?: boolean;
+  threads?: string;
+  model?: string;
+  flip?: boolean;
+  aligned?: boolean;
+  minScore?: string;
+  minFaceSize?: string;
+  maxPixels?: string;
+}
+
+export function withPipelineOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'machine-readable output')
+    .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
+    .option('--model <path>', 'embedding model exported by `facenet train` (default: built-in 128-D ResNet)')
+    .option('--flip', 'flip test-time augmentation (mean of the chip and its mirror)')
+    .option('--aligned', 'inputs are already aligned 150×150 face chips: skip detection')
+    .option('--min-score <s>', 'detector score threshold (default 0.5)')
+    .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
+    .addOption(new Option('--max-pixels <n>', 'largest accepted image in pixels').default(undefined));
+}
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new FaceError('INVALID_INPUT', `--${name} expects a number, got "${v}"`);
+  return n;
+}
+
+export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
+  return {
+    threads: num('threads', flags.threads),
+    modelPath: flags.model,
+    flip: !!flags.flip,
+    maxPixels: num('max-pixels', flags.maxPixels),
+    detect: { minScore: num('min-score', flags.minScore), minFaceSize: num('min-face-size', flags.minFaceSize) },
+  };
+}
+
+export function loadRecognizer(flags: PipelineFlags): Promise<FaceRecognizer> {
+  return FaceRecognizer.load(recognizerOptions(flags));
+}

@@ -1,0 +1,152 @@
+/** facenet eval lfw: the LFW View 2 10-fold protocol on this pipeline. */
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import os from 'node:os';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { action, printResult } from '../output.js';
+import { recognizerOptions, type PipelineFlags } from './common.js';
+import { FaceRecognizer, type RecognizerOptions } from '../../recognizer.js';
+import { lfwImageRoot, readPairs } from '../../eval/lfw-pairs.js';
+import { embedImages } from '../../eval/embed-images.js';
+import { EmbeddingCache } from '../../eval/embedding-cache.js';
+import { scorePairs, tenFold, type EmbeddingVariant, type LfwResult } from '../../eval/lfw.js';
+import { defaultCacheDir } from '../../engine/model-store.js';
+import { FaceError } from '../../errors.js';
+
+export interface EvalFlags extends PipelineFlags {
+  data: string;
+  folds?: string;
+  pairs?: string;
+  concurrency?: string;
+  cache?: string | false;
+  align?: string;
+  errors?: string;
+}
+
+/** `--align '{"chip":{…},"landmarks":{…},"landmarkPasses":2}'`: alignment variants for experiments. */
+function alignmentVariant(json: string | undefined): Pick<RecognizerOptions, 'chip' | 'landmarks' | 'landmarkPasses'> {
+  if (!json) return {};
+  try {
+    const v = JSON.parse(json) as Pick<RecognizerOptions, 'chip' | 'landmarks' | 'landmarkPasses'>;
+    return { chip: v.chip, landmarks: v.landmarks, landmarkPasses: v.landmarkPasses };
+  } catch (e) {
+    throw new FaceError('INVALID_INPUT', `--align expects JSON: ${(e as Error).message}`);
+  }
+}
+
+/** `facenet eval …`; other stages add their own subcommands to it. */
+export function evalCommand(program: Command): Command {
+  return program.commands.find((c) => c.name() === 'eval') ?? program.command('eval').description('evaluations on labelled datasets');
+}
+
+export function progressBar(label: string, enabled: boolean): { update: (done: number, total: number) => void; stop: () => void } {
+  if (!enabled) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {percentage}% | {value}/{total} | {rate} img/s | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  const t0 = performance.now();
+  return {
+    update(done, total) {
+      if (!started) bar.start(total, 0, { rate: '0' });
+      started = true;
+      bar.update(done, { rate: (done / ((performance.now() - t0) / 1000)).toFixed(1) });
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+
+export function registerEvalCommands(program: Command): void {
+  evalCommand(program)
+    .command('lfw')
+    .description('LFW View 2: 10-fold accuracy, ROC AUC, TAR@FAR=1e-3, calibrated τ')
+    .requiredOption('--data <dir>', 'LFW folder holding pairs.txt and the image folders')
+    .option('--folds <k>', 'use only the first K folds (quick check)')
+    .option('--pairs <file>', 'pairs file (default DATA/pairs.txt)')
+    .option('--flip', 'report flip test-time augmentation as the headline figure')
+    .option('--concurrency <n>', 'images in flight', '2')
+    .option('--threads <n>', 'inference threads per model', '1')
+    .option('--model <path>', 'embedding model exported by `facenet train`')
+    .option('--cache <file>', 'embedding cache file (default in the model cache dir)')
+    .option('--no-cache', 'recompute every embedding')
+    .option('--min-score <s>', 'detector score threshold: LFW faces are often cut off by the frame, so lower than the product default', '0.5')
+    .option('--align <json>', 'alignment variant, e.g. \'{"chip":{"template":"dlib68-all"},"landmarkPasses":2}\'')
+    .option('--errors <file>', 'write the misclassified pairs (CSV) for inspection')
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (flags: EvalFlags) => {
+        const root = lfwImageRoot(flags.data);
+        const pairsFile = flags.pairs ?? path.join(flags.data, 'pairs.txt');
+        let folds = readPairs(pairsFile, root);
+        if (flags.folds !== undefined) {
+          const k = Number(flags.folds);
+          if (!Number.isInteger(k) || k < 2 || k > folds.length) throw new FaceError('INVALID_INPUT', `--folds must be an integer in [2, ${folds.length}]`);
+          folds = folds.slice(0, k);
+        }
+        const files = [...new Set(folds.flat().flatMap((p) => [p.a, p.b]))];
+        const tLoad = performance.now();
+        const variant = alignmentVariant(flags.align);
+        const fr = await FaceRecognizer.load({ ...recognizerOptions({ ...flags, flip: false }), ...variant });
+        const loadSeconds = (performance.now() - tLoad) / 1000;
+        const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
+        const pipelineKey = JSON.stringify({ model: fr.modelId, detector: fr.detector.modelId, landmarks: fr.landmarker.modelId, opts: recognizerOptions(flags).detect, ...variant });
+        const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
+        const res = await embedImages(fr, files, { cache, pipelineKey, detect: recognizerOptions(flags).detect, concurrency: Number(flags.concurrency ?? 2), onProgress: bar.update });
+        bar.stop();
+        cache?.close();
+        const statuses = { ok: 0, central: 0, noface: 0 };
+        for (const e of res.embeddings.values()) statuses[e.status]++;
+        const byVariant = {} as Record<EmbeddingVariant, LfwResult>;
+        for (const v of ['plain', 'flip'] as const) byVariant[v] = tenFold(folds.map((f) => scorePairs(f, res.embeddings, v)));
+        const head = byVariant[flags.flip ? 'flip' : 'plain'];
+        if (flags.errors) {
+          const variant = flags.flip ? 'flip' : 'plain';
+          const rows = ['fold,same,distance,threshold,a,b'];
+          folds.forEach((fold, k) =>
+            scorePairs(fold, res.embeddings, variant).forEach((s, i) => {
+              const tau = head.foldThresholds[k];
+              if (s.distance < tau !== s.same) rows.push([k + 1, s.same, s.distance.toFixed(4), tau.toFixed(4), fold[i].a, fold[i].b].join(','));
+            }),
+          );
+          writeFileSync(flags.errors, `${rows.join('\n')}\n`);
+        }
+        const seconds = (performance.now() - tLoad) / 1000;
+        const json = {
+          accuracy: head.accuracy,
+          std: head.std,
+          auc: head.auc,
+          tarAtFar1e3: head.tarAtFar1e3,
+          threshold: head.threshold,
+          seconds,
+          flip: !!flags.flip,
+          folds: folds.length,
+          pairs: head.pairs,
+          images: files.length,
+          imagesPerSecond: res.computed ? res.computed / res.seconds : null,
+          embeddingsComputed: res.computed,
+          embeddingsFromCache: res.fromCache,
+          modelLoadSeconds: loadSeconds,
+          faces: { single: statuses.ok, centralOfSeveral: statuses.central, noFaceCentreFallback: statuses.noface },
+          variants: byVariant,
+          model: fr.modelId,
+          machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`,
+        };
+        printResult(flags, json, () =>
+          [
+            `LFW ${path.basename(pairsFile)}: ${folds.length} folds, ${head.pairs} pairs, ${files.length} images`,
+            ...(['plain', 'flip'] as const).map(
+              (v) =>
+                `  ${v === 'flip' ? 'flip TTA ' : 'no flip  '}${flags.flip === (v === 'flip') ? '*' : ' '} accuracy ${pct(byVariant[v].accuracy)} ± ${pct(byVariant[v].std)}  AUC ${byVariant[v].auc.toFixed(5)}  TAR@FAR=1e-3 ${pct(byVariant[v].tarAtFar1e3)}  τ ${byVariant[v].threshold.toFixed(4)}`,
+            ),
+            `  TAR@FAR linearly interpolated between ROC points over all ${head.pairs} pairs; τ = mean of the per-fold thresholds`,
+            `  faces: ${statuses.ok} single, ${statuses.central} central face of several, ${statuses.noface} no face (centre-box fallback)`,
+            `  ${res.computed} embedded (${res.computed ? (res.computed / res.seconds).toFixed(1) : '-'} img/s), ${res.fromCache} from cache; total ${seconds.toFixed(1)} s`,
+          ].join('\n'),
+        );
+      }),
+    );
+}

@@ -1,0 +1,217 @@
+/** facenet train: triplet-loss training with online mining on tfjs (wasm), exported to ONNX. */
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { action, EXIT, printResult } from '../output.js';
+import { FaceError } from '../../errors.js';
+import { MINING_METHODS, type Mining } from '../../train/triplet.js';
+import { ARCHS, type Arch } from '../../train/model.js';
+import type { Budget } from '../../train/trainer.js';
+import type { EpochRecord } from '../../train/curves.js';
+
+interface TrainFlags {
+  data: string;
+  out: string;
+  arch: string;
+  mining: string;
+  epochs?: string;
+  minutes?: string;
+  steps?: string;
+  seed: string;
+  resume?: boolean;
+  init?: string;
+  json?: boolean;
+  inputSize?: string;
+  margin?: string;
+  p?: string;
+  k?: string;
+  negatives?: string;
+  lr?: string;
+  weightDecay?: string;
+  schedule?: string;
+  valFraction?: string;
+  valIdentities?: string;
+  epochSteps?: string;
+  aligned?: boolean;
+  centreFallback?: boolean;
+  chipCache?: string;
+  threads?: string;
+  backend?: string;
+  augment: boolean;
+  progress: boolean;
+}
+
+function num(name: string, v: string | undefined, opts: { int?: boolean; min?: number; max?: number } = {}): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max))
+    throw new FaceError('INVALID_INPUT', `--${name} expects ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}, got "${v}"`);
+  return n;
+}
+
+const pct = (v: number | undefined) => (v === undefined ? '   –  ' : `${(100 * v).toFixed(1).padStart(5)}%`);
+
+export function epochLine(r: EpochRecord): string {
+  return (
+    `epoch ${String(r.epoch).padStart(3)}  step ${String(r.step).padStart(6)}  loss ${r.loss.toFixed(4)}  active ${pct(r.activeFraction)}  ` +
+    `d+ ${r.meanPos.toFixed(3)} d− ${r.meanNeg.toFixed(3)}  val acc ${pct(r.valAccuracy)} TAR@FAR1e-3 ${pct(r.valTarAtFar1e3)}  ` +
+    `${r.imagesPerSec.toFixed(1)} img/s ${r.tripletsPerSec.toFixed(0)} triplets/s  lr ${r.lr.toExponential(1)}`
+  );
+}
+
+export function registerTrainCommands(program: Command): void {
+  program
+    .command('train')
+    .description('train an embedding model with triplet loss and online mining; writes model.onnx, settings, curves, checkpoints')
+    .requiredOption('--data <dir>', 'identity folders: DIR/<person>/*.jpg (photos, or aligned 150×150 chips)')
+    .requiredOption('--out <dir>', 'output folder (model.onnx, settings.json, curves.json/.svg, checkpoints/)')
+    .addOption(new Option('--arch <arch>', 'small: compact CNN from scratch; head: projection head on the frozen pretrained 128-D net').choices([...ARCHS]).default('small'))
+    .addOption(new Option('--mining <method>', 'triplet selection').choices([...MINING_METHODS]).default('semi-hard'))
+    .option('--epochs <n>', 'train this many epochs (default 20)')
+    .option('--minutes <m>', 'train for this much time instead (validation time not counted)')
+    .option('--steps <n>', 'train this many batches instead')
+    .option('--seed <n>', 'seed for initialisation, split, batches, augmentation (repeatable runs)', '1')
+    .option('--resume', 'continue from OUT/checkpoints/last.ckpt (its settings are kept)')
+    .option('--init <path>', 'start from the weights of a checkpoint or training output folder (fine-tuning)')
+    .option('--json', 'machine-readable summary on stdout')
+    .option('--input-size <px>', 'small arch: chip side the network sees (64 or 96; default 64)')
+    .option('--margin <a>', 'triplet margin on squared L2 distance (default 0.2)')
+    .option('--p <n>', 'identities per batch (default 16)')
+    .option('--k <n>', 'images per identity in a batch (default 4)')
+    .option('--negatives <n>', 'single-image identities added per batch as negatives (default 8)')
+    .option('--lr <rate>', 'learning rate (default 1e-3 small, 3e-4 head)')
+    .option('--weight-decay <w>', 'decoupled weight decay (default 5e-4 small, 0 head)')
+    .addOption(new Option('--schedule <s>', 'learning-rate schedule over the budget').choices(['cosine', 'constant']))
+    .option('--val-fraction <f>', 'identities held out for validation (default 0.1)')
+    .option('--val-identities <n>', 'exact number of validation identities (0 = none)')
+    .option('--epoch-steps <n>', 'batches per epoch (default: one pass over the training identities)')
+    .option('--aligned', 'the images are aligned 150×150 chips already (default: detected from the first image)')
+    .option('--centre-fallback', 'photos without a detected face: align from a centre box (for LFW-style centred photos)')
+    .option('--chip-cache <dir>', 'where extracted chips are cached (default under the facenet cache)')
+    .option('--threads <n>', 'onnxruntime threads for chip extraction / pretrained features')
+    .addOption(new Option('--backend <b>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
+    .option('--no-augment', 'no flips, shifts or brightness jitter')
+    .option('--no-progress', 'no progress bar')
+    .action(
+      action(async (flags: TrainFlags) => {
+        const budgets = [flags.epochs, flags.minutes, flags.steps].filter((v) => v !== undefined).length;
+        if (budgets > 1) throw new FaceError('INVALID_INPUT', 'give one of --epochs, --minutes, --steps');
+        const budget: Budget | undefined = flags.epochs
+          ? { epochs: num('epochs', flags.epochs, { int: true, min: 1 }) }
+          : flags.minutes
+            ? { minutes: num('minutes', flags.minutes, { min: 0.01 }) }
+            : flags.steps
+              ? { steps: num('steps', flags.steps, { int: true, min: 1 }) }
+              : undefined;
+        const { runTraining } = await import('../../train/run.js');
+        const signal = { stop: false };
+        const onSigint = () => {
+          if (signal.stop) process.exit(130);
+          signal.stop = true;
+          process.stderr.write('\nstopping: saving checkpoint and exporting the model (Ctrl-C again to abort)\n');
+        };
+        process.on('SIGINT', onSigint);
+        const showBar = flags.progress && process.stderr.isTTY;
+        const bar = showBar
+          ? new cliProgress.SingleBar(
+              { format: 'train |{bar}| {percentage}% step {step} loss {loss} active {active} {ips} img/s', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
+        let loadBar: cliProgress.SingleBar | undefined;
+        let loadWhat = '';
+        const log = (s: string) => {
+          if (bar) bar.stop();
+          process.stderr.write(`${s}\n`);
+        };
+        try {
+          const res = await runTraining({
+            data: flags.data,
+            out: flags.out,
+            arch: flags.arch as Arch,
+            mining: flags.mining as Mining,
+            inputSize: num('input-size', flags.inputSize, { int: true, min: 16, max: 256 }),
+            margin: num('margin', flags.margin, { min: 0 }),
+            P: num('p', flags.p, { int: true, min: 2 }),
+            K: num('k', flags.k, { int: true, min: 2 }),
+            negatives: num('negatives', flags.negatives, { int: true, min: 0 }),
+            lr: num('lr', flags.lr, { min: 0 }),
+            weightDecay: num('weight-decay', flags.weightDecay, { min: 0 }),
+            schedule: flags.schedule as 'cosine' | 'constant' | undefined,
+            augment: flags.augment ? undefined : { flip: false, shift: 0, jitter: 0 },
+            seed: num('seed', flags.seed, { int: true }),
+            valFraction: num('val-fraction', flags.valFraction, { min: 0, max: 0.9 }),
+            valIdentities: num('val-identities', flags.valIdentities, { int: true, min: 0 }),
+            epochSteps: num('epoch-steps', flags.epochSteps, { int: true, min: 1 }),
+            budget,
+            resume: flags.resume,
+            init: flags.init,
+            source: flags.aligned ? 'aligned' : 'auto',
+            centreFallback: flags.centreFallback,
+            chipCacheDir: flags.chipCache,
+            threads: num('threads', flags.threads, { int: true, min: 0 }),
+            backend: flags.backend as 'wasm' | 'cpu',
+            signal,
+            onLoad: (done, total, what) => {
+              if (!showBar) return;
+              if (!loadBar || what !== loadWhat) {
+                loadBar?.stop();
+                loadWhat = what;
+                loadBar = new cliProgress.SingleBar({ format: `${what} |{bar}| {value}/{total}`, stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+                loadBar.start(total, 0);
+              }
+              loadBar.update(done);
+              if (done === total) loadBar.stop();
+            },
+            onStart: (t) => {
+              loadBar?.stop();
+              if (!flags.json || process.stderr.isTTY)
+                process.stderr.write(
+                  `training ${t.config.arch.arch} (${t.config.arch.inputSize}px) with ${t.config.mining} mining: ${t.trainIdentities.length} identities for training, ` +
+                    `${t.valIdentities.length} for validation (${t.valPairs.length} pairs), ${t.stepsPerEpoch} batches per epoch, seed ${t.config.seed}\n`,
+                );
+              bar?.start(1000, Math.round(t.progress() * 1000), { step: t.step, loss: '-', active: '-', ips: '-' });
+            },
+            onStep: (t, s) => {
+              bar?.update(Math.round(t.progress() * 1000), { step: s.step, loss: s.loss.toFixed(4), active: pct(s.activeFraction).trim(), ips: (s.images / s.seconds).toFixed(1) });
+            },
+            onEpoch: (t, r) => {
+              log(epochLine(r));
+              bar?.start(1000, Math.round(t.progress() * 1000), { step: t.step, loss: r.loss.toFixed(4), active: pct(r.activeFraction).trim(), ips: r.imagesPerSec.toFixed(1) });
+            },
+          });
+          bar?.stop();
+          const json = {
+            out: res.out,
+            model: res.modelPath,
+            settings: res.settingsPath,
+            curves: { json: res.curvesJson, svg: res.curvesSvg },
+            checkpoint: res.checkpoint,
+            steps: res.steps,
+            epochs: res.epochs,
+            trainSeconds: Math.round(res.trainSeconds * 10) / 10,
+            imagesPerSec: Math.round(res.imagesPerSec * 10) / 10,
+            tripletsPerSec: Math.round(res.tripletsPerSec * 10) / 10,
+            stopped: res.stopped,
+            trainImages: res.trainImages,
+            trainIdentities: res.trainIdentities,
+            valIdentities: res.valIdentities,
+            missingFaces: res.missingFaces,
+            final: res.final ?? null,
+          };
+          printResult(flags, json, () =>
+            [
+              `${res.stopped ? 'stopped' : 'done'} after ${res.steps} steps (${res.epochs} epochs, ${res.trainSeconds.toFixed(0)} s of training)`,
+              `throughput: ${res.imagesPerSec.toFixed(1)} images/s, ${res.tripletsPerSec.toFixed(0)} triplets/s`,
+              res.final?.valAccuracy !== undefined ? `validation accuracy ${(100 * res.final.valAccuracy).toFixed(1)} %, TAR@FAR=1e-3 ${(100 * (res.final.valTarAtFar1e3 ?? 0)).toFixed(1)} %` : 'no validation identities',
+              `model: ${res.modelPath}`,
+              `curves: ${res.curvesSvg}`,
+            ].join('\n'),
+          );
+          return EXIT.ok;
+        } finally {
+          bar?.stop();
+          process.off('SIGINT', onSigint);
+        }
+      }),
+    );
+}

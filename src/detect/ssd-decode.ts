@@ -1,0 +1,304 @@
+/**
+ * Everything around the SSD graph that face-api does in JavaScript/tfjs, replicated in plain TypeScript:
+ * - input preparation: pad the image to a square with zeros at the bottom/right (face-api's
+ *   `padToSquare(img, false)`), then tfjs' `resizeBilinear(…, alignCorners=false, halfPixelCenters=false)`
+ *   to 512×512, written straight into an NCHW float buffer;
+ * - anchor decoding of the raw box encodings (face-api's outputLayer: scale factors 10, 10, 5, 5);
+ * - face-api's greedy non-maximum suppression;
+ * - mapping the relative boxes back to source-image pixels.
+ */
+import type { RgbImage } from '../image/types.js';
+import type { Box, Detection } from './types.js';
+import { SSD_INPUT_SIZE, SSD_NUM_ANCHORS } from './ssd-graph.js';
+
+export interface SsdInput {
+  /** [1, 3, size, size] RGB in 0..255, NCHW. */
+  readonly data: Float32Array;
+  readonly size: number;
+  /** Side of the zero-padded square the network sees, in source pixels (= max(width, height)). */
+  readonly side: number;
+}
+
+export type Resample = 'bilinear' | 'area';
+
+/**
+ * Pads `img` to a square (zeros at the bottom or right) and resizes it to `size`×`size`.
+ * 'bilinear' is exactly tfjs-backend-cpu's ResizeBilinear with alignCorners = halfPixelCenters = false
+ * (what face-api does with tensor input); 'area' averages the source pixels under each output pixel
+ * when shrinking (and falls back to the bilinear sampling when enlarging).
+ */
+export function toSsdInput(img: RgbImage, size = SSD_INPUT_SIZE, resample: Resample = 'bilinear'): SsdInput {
+  if (resample === 'area' && Math.max(img.width, img.height) > size) return toSsdInputArea(img, size);
+  const { width, height, data } = img;
+  const side = Math.max(width, height);
+  const out = new Float32Array(3 * size * size);
+  const plane = size * size;
+  const ratio = side / size;
+  // Per-column sampling positions, shared by all rows.
+  const x0 = new Int32Array(size);
+  const x1 = new Int32Array(size);
+  const fx = new Float64Array(size);
+  for (let c = 0; c < size; c++) {
+    const src = ratio * c;
+    const f = Math.max(0, Math.floor(src));
+    x0[c] = f;
+    x1[c] = Math.min(side - 1, Math.ceil(src));
+    fx[c] = src - f;
+  }
+  // Pixel value in the zero-padded square.
+  const px = (y: number, x: number, ch: number): number => (y < height && x < width ? data[(y * width + x) * 3 + ch] : 0);
+  for (let r = 0; r < size; r++) {
+    const src = ratio * r;
+    const y0 = Math.max(0, Math.floor(src));
+    const y1 = Math.min(side - 1, Math.ceil(src));
+    const fy = src - y0;
+    const rowOff = r * size;
+    for (let c = 0; c < size; c++) {
+      const a = x0[c];
+      const b = x1[c];
+      const f = fx[c];
+      for (let ch = 0; ch < 3; ch++) {
+        const tl = px(y0, a, ch);
+        const tr = px(y0, b, ch);
+        const bl = px(y1, a, ch);
+        const br = px(y1, b, ch);
+        const top = tl + (tr - tl) * f;
+        const bottom = bl + (br - bl) * f;
+        out[ch * plane + rowOff + c] = top + (bottom - top) * fy;
+      }
+    }
+  }
+  return { data: out, size, side };
+}
+
+/** Contributions of source indices to each output index for an area (box-filter) shrink of `side` → `size`. */
+function areaWeights(side: number, size: number, limit: number): { start: Int32Array; count: Int32Array; weight: Float64Array; stride: number } {
+  const scale = side / size;
+  const stride = Math.ceil(scale) + 2;
+  const start = new Int32Array(size);
+  const count = new Int32Array(size);
+  const weight = new Float64Array(size * stride);
+  for (let o = 0; o < size; o++) {
+    const a = o * scale;
+    const b = (o + 1) * scale;
+    const first = Math.floor(a);
+    start[o] = first;
+    let k = 0;
+    for (let i = first; i < b && i < limit; i++, k++) weight[o * stride + k] = (Math.min(b, i + 1) - Math.max(a, i)) / scale;
+    count[o] = k;
+  }
+  return { start, count, weight, stride };
+}
+
+/** Shrinks an RGB image to `width`×`height` by area averaging (both sides must not grow). */
+export function shrinkArea(img: RgbImage, width: number, height: number): RgbImage {
+  if (width > img.width || height > img.height || width < 1 || height < 1) throw new Error(`shrinkArea: ${img.width}×${img.height} → ${width}×${height}`);
+  const wx = areaWeights(img.width, width, img.width);
+  const wy = areaWeights(img.height, height, img.height);
+  const tmp = new Float64Array(img.height * width * 3);
+  for (let y = 0; y < img.height; y++) {
+    const row = y * img.width * 3;
+    for (let ox = 0; ox < width; ox++) {
+      const base = ox * wx.stride;
+      const t = (y * width + ox) * 3;
+      for (let k = 0; k < wx.count[ox]; k++) {
+        const w = wx.weight[base + k];
+        const p = row + (wx.start[ox] + k) * 3;
+        tmp[t] += w * img.data[p];
+        tmp[t + 1] += w * img.data[p + 1];
+        tmp[t + 2] += w * img.data[p + 2];
+      }
+    }
+  }
+  const acc = new Float64Array(width * 3);
+  const data = new Uint8Array(width * height * 3);
+  for (let oy = 0; oy < height; oy++) {
+    acc.fill(0);
+    const base = oy * wy.stride;
+    for (let k = 0; k < wy.count[oy]; k++) {
+      const w = wy.weight[base + k];
+      const t = (wy.start[oy] + k) * width * 3;
+      for (let i = 0; i < width * 3; i++) acc[i] += w * tmp[t + i];
+    }
+    for (let i = 0; i < width * 3; i++) data[oy * width * 3 + i] = Math.min(255, Math.max(0, Math.round(acc[i])));
+  }
+  return { width, height, data };
+}
+
+function toSsdInputArea(img: RgbImage, size: number): SsdInput {
+  const { width, height, data } = img;
+  const side = Math.max(width, height);
+  const plane = size * size;
+  const wx = areaWeights(side, size, width);
+  const wy = areaWeights(side, size, height);
+  // Horizontal pass over the real rows: tmp[y][ch][ox].
+  const tmp = new Float64Array(height * 3 * size);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    const trow = y * 3 * size;
+    for (let ox = 0; ox < size; ox++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      const base = ox * wx.stride;
+      for (let k = 0; k < wx.count[ox]; k++) {
+        const w = wx.weight[base + k];
+        const p = row + (wx.start[ox] + k) * 3;
+        r += w * data[p];
+        g += w * data[p + 1];
+        b += w * data[p + 2];
+      }
+      tmp[trow + ox] = r;
+      tmp[trow + size + ox] = g;
+      tmp[trow + 2 * size + ox] = b;
+    }
+  }
+  const out = new Float32Array(3 * plane);
+  for (let oy = 0; oy < size; oy++) {
+    const base = oy * wy.stride;
+    for (let k = 0; k < wy.count[oy]; k++) {
+      const w = wy.weight[base + k];
+      const trow = (wy.start[oy] + k) * 3 * size;
+      for (let ch = 0; ch < 3; ch++) {
+        const o = ch * plane + oy * size;
+        const t = trow + ch * size;
+        for (let ox = 0; ox < size; ox++) out[o + ox] += w * tmp[t + ox];
+      }
+    }
+  }
+  return { data: out, size, side };
+}
+
+/**
+ * Decodes box encodings against the anchors (face-api outputLayer). Both are [n, 4]; anchors are
+ * (ymin, xmin, ymax, xmax), encodings (ty, tx, th, tw). Returns (ymin, xmin, ymax, xmax) relative to the
+ * padded square, unclipped.
+ */
+export function decodeBoxes(encodings: Float32Array, anchors: Float32Array, n = SSD_NUM_ANCHORS): Float32Array {
+  if (encodings.length < n * 4 || anchors.length < n * 4) throw new Error(`decodeBoxes: expected ${n}×4 encodings and anchors`);
+  const out = new Float32Array(n * 4);
+  for (let i = 0; i < n; i++) {
+    const o = i * 4;
+    const ah = anchors[o + 2] - anchors[o];
+    const aw = anchors[o + 3] - anchors[o + 1];
+    const acy = anchors[o] + ah / 2;
+    const acx = anchors[o + 1] + aw / 2;
+    const halfH = (Math.exp(encodings[o + 2] / 5) * ah) / 2;
+    const cy = (encodings[o] / 10) * ah + acy;
+    const halfW = (Math.exp(encodings[o + 3] / 5) * aw) / 2;
+    const cx = (encodings[o + 1] / 10) * aw + acx;
+    out[o] = cy - halfH;
+    out[o + 1] = cx - halfW;
+    out[o + 2] = cy + halfH;
+    out[o + 3] = cx + halfW;
+  }
+  return out;
+}
+
+/** Face scores: sigmoid of the class-1 logit of each anchor ([n, 3] logits). */
+export function faceScores(logits: Float32Array, n = SSD_NUM_ANCHORS): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-logits[i * 3 + 1]));
+  return out;
+}
+
+/** IoU of boxes i and j of an [n, 4] (ymin, xmin, ymax, xmax) array; as face-api computes it. */
+export function boxIou(boxes: Float32Array, i: number, j: number): number {
+  const a = i * 4;
+  const b = j * 4;
+  const yminI = Math.min(boxes[a], boxes[a + 2]);
+  const xminI = Math.min(boxes[a + 1], boxes[a + 3]);
+  const ymaxI = Math.max(boxes[a], boxes[a + 2]);
+  const xmaxI = Math.max(boxes[a + 1], boxes[a + 3]);
+  const yminJ = Math.min(boxes[b], boxes[b + 2]);
+  const xminJ = Math.min(boxes[b + 1], boxes[b + 3]);
+  const ymaxJ = Math.max(boxes[b], boxes[b + 2]);
+  const xmaxJ = Math.max(boxes[b + 1], boxes[b + 3]);
+  const areaI = (ymaxI - yminI) * (xmaxI - xminI);
+  const areaJ = (ymaxJ - yminJ) * (xmaxJ - xminJ);
+  if (areaI <= 0 || areaJ <= 0) return 0;
+  const ih = Math.max(Math.min(ymaxI, ymaxJ) - Math.max(yminI, yminJ), 0);
+  const iw = Math.max(Math.min(xmaxI, xmaxJ) - Math.max(xminI, xminJ), 0);
+  const inter = ih * iw;
+  return inter / (areaI + areaJ - inter);
+}
+
+/**
+ * face-api's nonMaxSuppression: candidates with score > scoreThreshold, best first; a candidate is kept
+ * unless it overlaps an already kept box with IoU > iouThreshold. Returns kept indices, best first.
+ */
+export function nonMaxSuppression(boxes: Float32Array, scores: ArrayLike<number>, maxOutputSize: number, iouThreshold: number, scoreThreshold: number): number[] {
+  const n = scores.length;
+  const outputSize = Math.min(maxOutputSize, n);
+  const candidates: number[] = [];
+  for (let i = 0; i < n; i++) if (scores[i] > scoreThreshold) candidates.push(i);
+  // Array.prototype.sort is stable, like face-api's sort over the same index order.
+  candidates.sort((a, b) => scores[b] - scores[a]);
+  const selected: number[] = [];
+  for (const c of candidates) {
+    if (selected.length >= outputSize) break;
+    let suppressed = false;
+    for (let j = selected.length - 1; j >= 0; --j) {
+      const iou = boxIou(boxes, c, selected[j]);
+      if (iou === 0) continue;
+      if (iou > iouThreshold) {
+        suppressed = true;
+        break;
+      }
+    }
+    if (!suppressed) selected.push(c);
+  }
+  return selected;
+}
+
+/**
+ * Relative (ymin, xmin, ymax, xmax) box in the padded square → source-image pixels, clamped to the
+ * square as face-api does (max(0, ·) on the top-left, min(1, ·) on the bottom-right) and then to the
+ * image itself.
+ */
+export function toPixelBox(boxes: Float32Array, i: number, side: number, width: number, height: number): Box {
+  const o = i * 4;
+  const top = Math.min(Math.max(0, boxes[o]) * side, height);
+  const left = Math.min(Math.max(0, boxes[o + 1]) * side, width);
+  const bottom = Math.max(Math.min(Math.min(1, boxes[o + 2]) * side, height), top);
+  const right = Math.max(Math.min(Math.min(1, boxes[o + 3]) * side, width), left);
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+export interface PostprocessOptions {
+  minScore: number;
+  iouThreshold: number;
+  minFaceSize: number;
+  maxFaces: number;
+}
+
+/** Raw network outputs for one image → detections in source pixels, best first. */
+export function postprocess(
+  encodings: Float32Array,
+  logits: Float32Array,
+  anchors: Float32Array,
+  image: { width: number; height: number; side: number },
+  opts: PostprocessOptions,
+): Detection[] {
+  const boxes = decodeBoxes(encodings, anchors);
+  const scores = faceScores(logits);
+  const kept = nonMaxSuppression(boxes, scores, Number.MAX_SAFE_INTEGER, opts.iouThreshold, opts.minScore);
+  const out: Detection[] = [];
+  for (const i of kept) {
+    if (out.length >= opts.maxFaces) break;
+    const box = toPixelBox(boxes, i, image.side, image.width, image.height);
+    if (Math.min(box.width, box.height) < opts.minFaceSize) continue;
+    if (box.width <= 0 || box.height <= 0) continue;
+    out.push({ box, score: scores[i] });
+  }
+  return out;
+}
+
+/** Intersection over union of two pixel boxes. */
+export function iou(a: Box, b: Box): number {
+  const iw = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const ih = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = iw * ih;
+  const union = a.width * a.height + b.width * b.height - inter;
+  return union > 0 ? inter / union : 0;
+}

@@ -1,0 +1,104 @@
+/**
+ * Aligned face chips → L2-normalised 128-D embeddings, batched, with optional flip test-time augmentation.
+ * Runs the built-in 128-D net, or a trained model exported by `facenet train` (`modelPath`).
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import onnxProto from 'onnx-proto';
+import type { InferenceEngine, InferenceSession } from '../engine/engine.js';
+import { ortEngine } from '../engine/ort.js';
+import { buildModel } from '../engine/model-store.js';
+import { ModelError, FaceError } from '../errors.js';
+import type { RgbImage } from '../image/types.js';
+import { flipHorizontal, resizeBilinear, toNchw } from '../image/transform.js';
+import { l2Normalize, meanNormalized } from './distance.js';
+import { CHIP_SIZE, recognitionRecipeFor, type RecognitionGraphOptions } from './recognition-graph.js';
+
+export interface EmbedderOptions {
+  cacheDir?: string;
+  /** Intra-op threads for the engine (0 = engine default). */
+  threads?: number;
+  engine?: InferenceEngine;
+  /** A model exported by `facenet train`; default is the built-in 128-D ResNet. */
+  modelPath?: string;
+  /** Faces per engine call. */
+  batchSize?: number;
+  /** Variant of the built-in graph. */
+  graph?: RecognitionGraphOptions;
+}
+
+export interface EmbedOptions {
+  /** Average the embedding of the chip and of its mirror image (then renormalise). */
+  flip?: boolean;
+}
+
+function readInputSize(bytes: Uint8Array): number {
+  const model = onnxProto.onnx.ModelProto.decode(bytes);
+  const meta = model.metadataProps.find((p) => p.key === 'facenet.input_size');
+  const size = meta?.value ? Number(meta.value) : CHIP_SIZE;
+  if (!Number.isInteger(size) || size <= 0) throw new ModelError('MODEL_LOAD_FAILED', `model declares an invalid input size ${meta?.value}`);
+  return size;
+}
+
+export class Embedder {
+  private constructor(
+    private readonly session: InferenceSession,
+    /** Identifies the model; stored with every embedding so galleries never mix models. */
+    readonly modelId: string,
+    /** Side of the square input the model expects; chips are resized to it. */
+    readonly inputSize: number,
+    private readonly batchSize: number,
+  ) {}
+
+  static async load(opts: EmbedderOptions = {}): Promise<Embedder> {
+    const engine = opts.engine ?? ortEngine;
+    const batchSize = opts.batchSize ?? 16;
+    if (opts.modelPath) {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await readFile(opts.modelPath));
+      } catch (e) {
+        throw new ModelError('MODEL_LOAD_FAILED', `cannot read model ${opts.modelPath}: ${(e as Error).message}`);
+      }
+      let inputSize: number;
+      try {
+        inputSize = readInputSize(bytes);
+      } catch (e) {
+        if (e instanceof FaceError) throw e;
+        throw new ModelError('MODEL_LOAD_FAILED', `${opts.modelPath} is not an ONNX model: ${(e as Error).message}`);
+      }
+      const id = `custom@${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
+      const session = await engine.load(bytes, { threads: opts.threads });
+      if (!session.inputNames.includes('chips') || !session.outputNames.includes('embedding'))
+        throw new ModelError('MODEL_LOAD_FAILED', `${opts.modelPath} must have input 'chips' and output 'embedding'`);
+      return new Embedder(session, id, inputSize, batchSize);
+    }
+    const built = await buildModel(recognitionRecipeFor(opts.graph), { cacheDir: opts.cacheDir });
+    return new Embedder(await engine.load(built.bytes, { threads: opts.threads }), built.id, CHIP_SIZE, batchSize);
+  }
+
+  /** Raw (unnormalised) network outputs, one per chip. */
+  async embedRaw(chips: readonly RgbImage[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (let i = 0; i < chips.length; i += this.batchSize) {
+      const batch = chips.slice(i, i + this.batchSize).map((c) => resizeBilinear(c, this.inputSize, this.inputSize));
+      const res = await this.session.run({ chips: toNchw(batch) });
+      const emb = res.embedding;
+      const dim = emb.dims[1];
+      for (let n = 0; n < batch.length; n++) out.push(emb.data.slice(n * dim, (n + 1) * dim));
+    }
+    return out;
+  }
+
+  /** L2-normalised embeddings, one per chip. */
+  async embedChips(chips: readonly RgbImage[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
+    if (chips.length === 0) return [];
+    if (!opts.flip) return (await this.embedRaw(chips)).map(l2Normalize);
+    const raw = await this.embedRaw([...chips, ...chips.map(flipHorizontal)]);
+    return chips.map((_, i) => meanNormalized([l2Normalize(raw[i]), l2Normalize(raw[i + chips.length])]));
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Embeds a list of image files for an evaluation: the face nearest the image centre among those covering it
+ * (LFW's labelled face), a centre box when the detector finds none, both plain and flipped embeddings, cached on disk.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { FaceRecognizer } from '../recognizer.js';
+import { centralFace } from '../recognizer.js';
+import { decodeImage } from '../image/decode.js';
+import { flipHorizontal } from '../image/transform.js';
+import { l2Normalize } from '../embed/distance.js';
+import type { Box, DetectOptions } from '../detect/types.js';
+import type { CachedEmbedding, EmbeddingCache } from './embedding-cache.js';
+
+export interface EmbedImagesOptions {
+  cache?: EmbeddingCache;
+  /** Names the model and every setting that changes embeddings; part of the cache key. */
+  pipelineKey: string;
+  /** Detection settings (an evaluation may use a lower score threshold than the product default). */
+  detect?: DetectOptions;
+  /** Images in flight at once (overlaps decoding with inference). */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EmbedImagesResult {
+  readonly embeddings: Map<string, CachedEmbedding>;
+  readonly computed: number;
+  readonly fromCache: number;
+  readonly seconds: number;
+}
+
+/** LFW crops are centred on the face at roughly 2.2× its size. */
+function centreBox(width: number, height: number): Box {
+  const side = 0.45 * Math.min(width, height);
+  return { x: (width - side) / 2, y: (height - side) / 2, width: side, height: side };
+}
+
+/** The labelled face must cover the image centre; a face elsewhere is a bystander, not a miss to accept. */
+function coversCentre(box: Box, width: number, height: number): boolean {
+  return box.x <= width / 2 && box.x + box.width >= width / 2 && box.y <= height / 2 && box.y + box.height >= height / 2;
+}
+
+async function embedOne(fr: FaceRecognizer, bytes: Buffer, sha: string, opts: EmbedImagesOptions): Promise<CachedEmbedding> {
+  const img = await decodeImage(bytes);
+  const detectorKey = JSON.stringify({ detector: fr.detector.modelId, opts: opts.detect ?? {} });
+  let dets = opts.cache?.getDetections(detectorKey, sha);
+  if (!dets) {
+    dets = await fr.detector.detect(img, opts.detect);
+    opts.cache?.putDetections(detectorKey, sha, dets);
+  }
+  const central = dets.filter((f) => coversCentre(f.box, img.width, img.height));
+  const face = centralFace(central, img.width, img.height);
+  const status: CachedEmbedding['status'] = !face ? 'noface' : central.length === 1 ? 'ok' : 'central';
+  const [landmarks] = await fr.landmarksFor(img, [face?.box ?? centreBox(img.width, img.height)]);
+  const chip = fr.chipFor(img, landmarks);
+  const [plain, flipped] = await fr.embedder.embedRaw([chip, flipHorizontal(chip)]);
+  return { status, embedding: l2Normalize(plain), flipped: l2Normalize(flipped) };
+}
+
+export async function embedImages(fr: FaceRecognizer, files: readonly string[], opts: EmbedImagesOptions): Promise<EmbedImagesResult> {
+  const t0 = performance.now();
+  const embeddings = new Map<string, CachedEmbedding>();
+  let computed = 0;
+  let fromCache = 0;
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++];
+      const bytes = await readFile(file);
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      let e = opts.cache?.get(opts.pipelineKey, sha);
+      if (e) fromCache++;
+      else {
+        e = await embedOne(fr, bytes, sha, opts);
+        opts.cache?.put(opts.pipelineKey, sha, e);
+        computed++;
+      }
+      embeddings.set(file, e);
+      opts.onProgress?.(++done, files.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, worker));
+  return { embeddings, computed, fromCache, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,97 @@
+/**
+ * What the gallery needs from the face pipeline, and small helpers around image inputs.
+ * `FaceRecognizer` (src/recognizer.ts) satisfies `GalleryRecognizer`; tests pass a fake with the same shape.
+ */
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import type { Box, DetectOptions } from '../detect/types.js';
+import { readImageBytes } from '../image/decode.js';
+import { isRgbImage, type ImageInput, type RgbImage } from '../image/types.js';
+
+export interface GalleryFace {
+  readonly box: Box;
+  /** Detector score in [0, 1]. */
+  readonly score: number;
+  /** The aligned chip the embedding was computed from (thumbnails are made from it). */
+  readonly chip?: RgbImage;
+  /** L2-normalised embedding. */
+  readonly embedding: Float32Array;
+}
+
+/** The options of FaceRecognizer.embed the gallery passes through. */
+export interface FaceFindOptions {
+  /** The input is already an aligned face chip: skip detection. */
+  aligned?: boolean;
+  /** Detection settings (score threshold, minimum face size) for this call. */
+  detect?: DetectOptions;
+}
+
+export interface GalleryRecognizer {
+  /** Stored with every template: galleries never mix models. */
+  readonly modelId: string;
+  /** Every face in the image with its embedding, best/largest first. */
+  embed(img: ImageInput, opts?: FaceFindOptions): Promise<readonly GalleryFace[]>;
+}
+
+/** Human label for an input, for messages and reports. */
+export function describeInput(input: ImageInput): string {
+  if (typeof input === 'string') return input;
+  if (isRgbImage(input)) return `<raw ${input.width}×${input.height} image>`;
+  return `<buffer ${input.length} bytes>`;
+}
+
+/** SHA-256 (hex) of the encoded bytes, or of width, height and pixels for a raw image. Reads files. */
+export async function inputSha256(input: ImageInput): Promise<string> {
+  const h = createHash('sha256');
+  if (isRgbImage(input)) {
+    h.update(`raw:${input.width}x${input.height}:`);
+    h.update(input.data);
+  } else {
+    h.update(await readImageBytes(input));
+  }
+  return h.digest('hex');
+}
+
+export const THUMBNAIL_SIZE = 64;
+
+/** A small JPEG of an aligned chip. */
+export async function chipThumbnail(chip: RgbImage, size = THUMBNAIL_SIZE): Promise<Uint8Array> {
+  const jpeg = await sharp(Buffer.from(chip.data.buffer, chip.data.byteOffset, chip.data.byteLength), {
+    raw: { width: chip.width, height: chip.height, channels: 3 },
+  })
+    .resize(size, size, { fit: 'fill' })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  return new Uint8Array(jpeg);
+}
+
+export function boxArea(b: Box): number {
+  return b.width * b.height;
+}
+
+/** Shorter side of the face box. */
+export function faceSize(b: Box): number {
+  return Math.min(b.width, b.height);
+}
+
+/** Minimal shape of FaceRecognizer the adapter below needs (keeps this module free of the ONNX pipeline). */
+export interface FlippableRecognizer {
+  readonly modelId: string;
+  embed(img: ImageInput, opts?: FaceFindOptions & { flip?: boolean }): Promise<readonly GalleryFace[]>;
+}
+
+/**
+ * The model id a gallery stores: flip test-time augmentation changes every embedding (slightly) and the calibrated
+ * thresholds with it, so "+flip" galleries and calibrations are kept apart from plain ones.
+ */
+export function galleryModelId(modelId: string, flip: boolean): string {
+  return flip ? `${modelId}+flip` : modelId;
+}
+
+/** A FaceRecognizer seen by the gallery, with flip TTA fixed on or off and the model id saying which. */
+export function galleryRecognizer(fr: FlippableRecognizer, flip = false): GalleryRecognizer {
+  return {
+    modelId: galleryModelId(fr.modelId, flip),
+    embed: (img, opts) => fr.embed(img, { ...opts, flip }),
+  };
+}

@@ -1,0 +1,304 @@
+/**
+ * The default GalleryStore: one SQLite file through better-sqlite3.
+ *
+ * - WAL journal with synchronous=FULL: an enrollment that has returned survives a crash or power loss.
+ * - Every enrollment is one transaction: a person never exists half-enrolled.
+ * - `PRAGMA user_version` is the schema version; MIGRATIONS upgrade older files in place, each in a transaction.
+ * - secure_delete + a WAL checkpoint after `forget`: a forgotten face leaves no bytes behind in the file.
+ * - Embeddings are stored as little-endian float32 BLOBs; thumbnails live in their own table so loading the
+ *   search index never reads them.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
+import { FaceError } from '../errors.js';
+import type { EnrollReceipt, EnrollRecord, GalleryStore, Metadata, Person, PersonSummary, StoredTemplate } from './store.js';
+
+type Db = Database.Database;
+
+/** Migration i upgrades a file from user_version i to i + 1. Append only; never edit a shipped one. */
+export const MIGRATIONS: readonly ((db: Db) => void)[] = [
+  // 0 → 1: people, templates, thumbnails
+  (db) =>
+    db.exec(`
+      CREATE TABLE people (
+        id       INTEGER PRIMARY KEY,
+        name     TEXT NOT NULL UNIQUE,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        created  TEXT NOT NULL
+      );
+      CREATE TABLE templates (
+        id              INTEGER PRIMARY KEY,
+        person_id       INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        model_id        TEXT NOT NULL,
+        embedding       BLOB NOT NULL,
+        source_sha256   TEXT NOT NULL,
+        detection_score REAL NOT NULL,
+        created         TEXT NOT NULL
+      );
+      CREATE INDEX templates_person ON templates(person_id);
+      CREATE INDEX templates_model ON templates(model_id);
+      CREATE TABLE thumbnails (
+        template_id INTEGER PRIMARY KEY REFERENCES templates(id) ON DELETE CASCADE,
+        jpeg        BLOB NOT NULL
+      );
+    `),
+  // 1 → 2: face size per template, calibration tables per model
+  (db) =>
+    db.exec(`
+      ALTER TABLE templates ADD COLUMN face_size REAL NOT NULL DEFAULT 0;
+      CREATE TABLE calibrations (
+        model_id   TEXT PRIMARY KEY,
+        table_json TEXT NOT NULL,
+        created    TEXT NOT NULL
+      );
+    `),
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface SqliteStoreOptions {
+  /** Open read-only (no migrations; fails on a file that needs one). */
+  readonly readonly?: boolean;
+  /** Stop migrating at this version (tests of the migrations themselves). Default: latest. */
+  readonly targetVersion?: number;
+}
+
+function galleryError(file: string, e: unknown): FaceError {
+  if (e instanceof FaceError) return e;
+  return new FaceError('GALLERY_ERROR', `gallery ${file}: ${(e as Error).message}`, { gallery: file, sqlite: (e as { code?: string }).code }, { cause: e });
+}
+
+function toBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+function fromBlob(b: Buffer): Float32Array {
+  if (b.byteLength % 4 !== 0) throw new FaceError('GALLERY_ERROR', `stored embedding has ${b.byteLength} bytes, not a float32 vector`);
+  // copy: the Buffer may be unaligned and is owned by the driver
+  const out = new Float32Array(b.byteLength / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
+
+function parseMetadata(s: string): Metadata {
+  try {
+    const m = JSON.parse(s) as unknown;
+    return m && typeof m === 'object' && !Array.isArray(m) ? (m as Metadata) : {};
+  } catch {
+    return {};
+  }
+}
+
+interface PersonRow {
+  id: number;
+  name: string;
+  metadata: string;
+  created: string;
+}
+
+const rowToPerson = (r: PersonRow): Person => ({ id: r.id, name: r.name, metadata: parseMetadata(r.metadata), created: r.created });
+
+export class SqliteGalleryStore implements GalleryStore {
+  readonly schemaVersion: number;
+  private readonly db: Db;
+
+  private constructor(
+    readonly file: string,
+    db: Db,
+    version: number,
+  ) {
+    this.db = db;
+    this.schemaVersion = version;
+  }
+
+  /** Open (creating if needed) and migrate a gallery file. `:memory:` works too. */
+  static open(file: string, opts: SqliteStoreOptions = {}): SqliteGalleryStore {
+    let db: Db | undefined;
+    try {
+      if (file !== ':memory:' && !opts.readonly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
+      db.pragma('busy_timeout = 5000');
+      if (!opts.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        db.pragma('secure_delete = ON');
+      }
+      db.pragma('foreign_keys = ON');
+      const version = SqliteGalleryStore.migrate(db, file, opts);
+      return new SqliteGalleryStore(file, db, version);
+    } catch (e) {
+      db?.close();
+      throw galleryError(file, e);
+    }
+  }
+
+  private static migrate(db: Db, file: string, opts: SqliteStoreOptions): number {
+    const target = opts.targetVersion ?? SCHEMA_VERSION;
+    let version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION)
+      throw new FaceError('GALLERY_ERROR', `gallery ${file} has schema version ${version}, newer than this facenet-ts understands (${SCHEMA_VERSION}); upgrade facenet-ts`, {
+        gallery: file,
+        schemaVersion: version,
+      });
+    if (version < target && opts.readonly)
+      throw new FaceError('GALLERY_ERROR', `gallery ${file} has schema version ${version} and needs migrating to ${target}; open it writable once`, { gallery: file });
+    while (version < target) {
+      const step = MIGRATIONS[version];
+      const next = version + 1;
+      db.transaction(() => {
+        step(db);
+        db.pragma(`user_version = ${next}`);
+      }).immediate();
+      version = next;
+    }
+    return version;
+  }
+
+  enroll(record: EnrollRecord): EnrollReceipt {
+    const name = record.name.trim();
+    if (!name) throw new FaceError('INVALID_INPUT', 'a person needs a non-empty name');
+    if (record.templates.length === 0) throw new FaceError('INVALID_INPUT', `enrolling ${name} needs at least one template`);
+    const modelIds = [...new Set(record.templates.map((t) => t.modelId))];
+    if (modelIds.length !== 1) throw new FaceError('MODEL_MISMATCH', `one enrollment mixes templates of models ${modelIds.join(', ')}`, { modelIds });
+    const modelId = modelIds[0];
+    const now = new Date().toISOString();
+    const run = this.db.transaction((): EnrollReceipt => {
+      this.assertOnlyModel(modelId, 'enroll into');
+      let created = false;
+      let row = this.db.prepare('SELECT id, name, metadata, created FROM people WHERE name = ?').get(name) as PersonRow | undefined;
+      if (!row) {
+        const info = this.db.prepare('INSERT INTO people (name, metadata, created) VALUES (?, ?, ?)').run(name, JSON.stringify(record.metadata ?? {}), now);
+        row = { id: Number(info.lastInsertRowid), name, metadata: JSON.stringify(record.metadata ?? {}), created: now };
+        created = true;
+      } else if (record.metadata && Object.keys(record.metadata).length) {
+        const merged = JSON.stringify({ ...parseMetadata(row.metadata), ...record.metadata });
+        this.db.prepare('UPDATE people SET metadata = ? WHERE id = ?').run(merged, row.id);
+        row = { ...row, metadata: merged };
+      }
+      const insertTemplate = this.db.prepare(
+        'INSERT INTO templates (person_id, model_id, embedding, source_sha256, detection_score, face_size, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      const insertThumb = this.db.prepare('INSERT INTO thumbnails (template_id, jpeg) VALUES (?, ?)');
+      const ids: number[] = [];
+      for (const t of record.templates) {
+        const info = insertTemplate.run(row.id, t.modelId, toBlob(t.embedding), t.sourceSha256, t.detectionScore, t.faceSize, now);
+        const id = Number(info.lastInsertRowid);
+        if (t.thumbnail) insertThumb.run(id, Buffer.from(t.thumbnail.buffer, t.thumbnail.byteOffset, t.thumbnail.byteLength));
+        ids.push(id);
+      }
+      return { person: rowToPerson(row), created, templateIds: ids };
+    });
+    try {
+      return run.immediate();
+    } catch (e) {
+      throw galleryError(this.file, e);
+    }
+  }
+
+  findPerson(name: string): Person | undefined {
+    const row = this.db.prepare('SELECT id, name, metadata, created FROM people WHERE name = ?').get(name.trim()) as PersonRow | undefined;
+    return row && rowToPerson(row);
+  }
+
+  people(): PersonSummary[] {
+    const rows = this.db
+      .prepare(
+        `SELECT p.id, p.name, p.metadata, p.created, COUNT(t.id) AS n, GROUP_CONCAT(DISTINCT t.model_id) AS models
+         FROM people p LEFT JOIN templates t ON t.person_id = p.id GROUP BY p.id ORDER BY p.name`,
+      )
+      .all() as (PersonRow & { n: number; models: string | null })[];
+    return rows.map((r) => ({ ...rowToPerson(r), templates: r.n, modelIds: r.models ? r.models.split(',') : [] }));
+  }
+
+  forget(name: string): { person: Person; templatesRemoved: number } {
+    const run = this.db.transaction(() => {
+      const row = this.db.prepare('SELECT id, name, metadata, created FROM people WHERE name = ?').get(name.trim()) as PersonRow | undefined;
+      if (!row) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
+      // explicit deletes (not only ON DELETE CASCADE) so nothing depends on foreign_keys being on
+      this.db.prepare('DELETE FROM thumbnails WHERE template_id IN (SELECT id FROM templates WHERE person_id = ?)').run(row.id);
+      const removed = this.db.prepare('DELETE FROM templates WHERE person_id = ?').run(row.id).changes;
+      this.db.prepare('DELETE FROM people WHERE id = ?').run(row.id);
+      return { person: rowToPerson(row), templatesRemoved: removed };
+    });
+    let result: { person: Person; templatesRemoved: number };
+    try {
+      result = run.immediate();
+    } catch (e) {
+      throw galleryError(this.file, e);
+    }
+    // move the (zeroed) pages from the WAL into the main file and truncate the WAL: no copy of the face stays behind
+    if (this.file !== ':memory:') this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return result;
+  }
+
+  private assertOnlyModel(modelId: string, verb: string): void {
+    const others = this.db.prepare('SELECT model_id, COUNT(*) AS n FROM templates WHERE model_id <> ? GROUP BY model_id').all(modelId) as { model_id: string; n: number }[];
+    if (others.length)
+      throw new FaceError(
+        'MODEL_MISMATCH',
+        `cannot ${verb} gallery ${this.file} with model ${modelId}: it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
+          `Embeddings of different models are not comparable; use the model the gallery was built with or enroll into a new gallery.`,
+        { gallery: this.file, requested: modelId, stored: others.map((o) => o.model_id) },
+      );
+  }
+
+  templates(modelId: string): StoredTemplate[] {
+    try {
+      this.assertOnlyModel(modelId, 'search');
+      const rows = this.db
+        .prepare('SELECT id, person_id, model_id, embedding, source_sha256, detection_score, face_size, created FROM templates WHERE model_id = ? ORDER BY id')
+        .all(modelId) as { id: number; person_id: number; model_id: string; embedding: Buffer; source_sha256: string; detection_score: number; face_size: number; created: string }[];
+      return rows.map((r) => ({
+        id: r.id,
+        personId: r.person_id,
+        modelId: r.model_id,
+        embedding: fromBlob(r.embedding),
+        sourceSha256: r.source_sha256,
+        detectionScore: r.detection_score,
+        faceSize: r.face_size,
+        created: r.created,
+      }));
+    } catch (e) {
+      throw galleryError(this.file, e);
+    }
+  }
+
+  modelIds(): string[] {
+    return (this.db.prepare('SELECT DISTINCT model_id FROM templates ORDER BY model_id').all() as { model_id: string }[]).map((r) => r.model_id);
+  }
+
+  thumbnail(templateId: number): Uint8Array | undefined {
+    const row = this.db.prepare('SELECT jpeg FROM thumbnails WHERE template_id = ?').get(templateId) as { jpeg: Buffer } | undefined;
+    return row ? new Uint8Array(row.jpeg) : undefined;
+  }
+
+  saveCalibration(table: CalibrationTable): void {
+    try {
+      this.db
+        .prepare(
+          'INSERT INTO calibrations (model_id, table_json, created) VALUES (?, ?, ?) ON CONFLICT(model_id) DO UPDATE SET table_json = excluded.table_json, created = excluded.created',
+        )
+        .run(table.modelId, JSON.stringify(table), table.created);
+    } catch (e) {
+      throw galleryError(this.file, e);
+    }
+  }
+
+  calibration(modelId: string): CalibrationTable | undefined {
+    const row = this.db.prepare('SELECT table_json FROM calibrations WHERE model_id = ?').get(modelId) as { table_json: string } | undefined;
+    if (!row) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(row.table_json);
+    } catch (e) {
+      throw new FaceError('CALIBRATION_ERROR', `gallery ${this.file}: stored calibration for ${modelId} is not JSON`, undefined, { cause: e });
+    }
+    return parseCalibrationTable(json, `gallery ${this.file} calibration for ${modelId}`);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * How several templates of one person are combined when matching.
+ *
+ * - `nearest`: every template is an index entry; a person's distance is the minimum over their templates.
+ *   A probe then makes one comparison per template (what the open-set threshold must account for).
+ * - `centroid`: one entry per person, the L2-normalised mean of their templates; one comparison per person.
+ *
+ * The default is chosen by measurement (`facenet eval identify --templates`, see README).
+ */
+import { FaceError } from '../errors.js';
+import type { VectorIndex } from './search-index.js';
+import type { StoredTemplate } from './store.js';
+
+export type TemplateCombination = 'nearest' | 'centroid';
+export const TEMPLATE_COMBINATIONS: readonly TemplateCombination[] = ['nearest', 'centroid'];
+
+export function parseCombination(s: string): TemplateCombination {
+  if ((TEMPLATE_COMBINATIONS as readonly string[]).includes(s)) return s as TemplateCombination;
+  throw new FaceError('INVALID_INPUT', `template combination must be one of ${TEMPLATE_COMBINATIONS.join(', ')}, got "${s}"`);
+}
+
+/** L2-normalised mean. */
+export function normalisedMean(vectors: readonly Float32Array[]): Float32Array {
+  if (!vectors.length) throw new FaceError('INVALID_INPUT', 'mean of no vectors');
+  const out = new Float32Array(vectors[0].length);
+  for (const v of vectors) for (let i = 0; i < v.length; i++) out[i] += v[i];
+  let s = 0;
+  for (let i = 0; i < out.length; i++) s += out[i] * out[i];
+  const n = Math.sqrt(s) || 1;
+  for (let i = 0; i < out.length; i++) out[i] /= n;
+  return out;
+}
+
+/**
+ * Put one person's templates into the index under the chosen combination, replacing what was there.
+ * Keys: template ids for `nearest`, the person id for `centroid`.
+ */
+export function indexPerson(index: VectorIndex, combination: TemplateCombination, personId: number, templates: readonly Pick<StoredTemplate, 'id' | 'embedding'>[]): void {
+  index.removeLabel(personId);
+  if (!templates.length) return;
+  if (combination === 'nearest') for (const t of templates) index.add(t.id, personId, t.embedding);
+  else index.add(personId, personId, normalisedMean(templates.map((t) => t.embedding)));
+}

@@ -1,0 +1,216 @@
+/**
+ * The face pipeline in one object: image → faces (box, score, landmarks) → aligned chips → embeddings.
+ * Models are built/loaded once in `load()`; every method after that is inference only.
+ */
+import { FaceDetector } from './detect/detector.js';
+import type { Box, DetectOptions } from './detect/types.js';
+import { Landmarker, type LandmarkOptions } from './align/landmarker.js';
+import { alignToChip, type ChipOptions } from './align/chip.js';
+import type { Landmarks68 } from './align/types.js';
+import { Embedder } from './embed/embedder.js';
+import type { InferenceEngine } from './engine/engine.js';
+import { decodeImage, type DecodeOptions } from './image/decode.js';
+import type { ImageInput, RgbImage } from './image/types.js';
+import { CHIP_SIZE, type RecognitionGraphOptions } from './embed/recognition-graph.js';
+import { flipHorizontal } from './image/transform.js';
+
+export interface RecognizerOptions {
+  /** Where built ONNX graphs are cached (default ~/.cache/facenet-ts or $FACENET_CACHE). */
+  cacheDir?: string;
+  /** Intra-op threads per model (0 = onnxruntime default). */
+  threads?: number;
+  engine?: InferenceEngine;
+  /** A model exported by `facenet train` instead of the built-in 128-D net. */
+  modelPath?: string;
+  /** Flip test-time augmentation for every embedding (default false). */
+  flip?: boolean;
+  /** Largest accepted image, pixels (default 40 MP). */
+  maxPixels?: number;
+  /** Default detection settings. */
+  detect?: DetectOptions;
+  /** Alignment variant (default: dlib's 150×150 chip, padding 0.25). */
+  chip?: ChipOptions;
+  /** Variant of the built-in recognition graph (input scaling). */
+  graph?: RecognitionGraphOptions;
+  /** How the landmark net crops and maps points. */
+  landmarks?: LandmarkOptions;
+  /**
+   * Landmark passes: 2 re-runs the landmark net on the box the first pass's points span, which makes the crop
+   * independent of the detector's box style (default 1).
+   */
+  landmarkPasses?: number;
+  /**
+   * Also run the landmark net on the mirrored image and average the two point sets (mirrored back):
+   * halves the net's left/right bias and its noise.
+   */
+  landmarkFlip?: boolean;
+}
+
+export interface Face {
+  readonly box: Box;
+  readonly score: number;
+  readonly landmarks?: Landmarks68;
+}
+
+export interface AlignedFace extends Face {
+  /** 150×150 aligned chip as the recognition net expects it. */
+  readonly chip: RgbImage;
+}
+
+export interface EmbeddedFace extends AlignedFace {
+  /** 128-D, L2-normalised. */
+  readonly embedding: Float32Array;
+}
+
+export interface FaceOptions {
+  /** The input is already an aligned face chip: skip detection and alignment. */
+  aligned?: boolean;
+  detect?: DetectOptions;
+}
+
+export interface EmbedFaceOptions extends FaceOptions {
+  flip?: boolean;
+}
+
+const area = (b: Box) => b.width * b.height;
+
+export class FaceRecognizer {
+  private constructor(
+    readonly detector: FaceDetector,
+    readonly landmarker: Landmarker,
+    readonly embedder: Embedder,
+    private readonly opts: RecognizerOptions,
+  ) {}
+
+  static async load(opts: RecognizerOptions = {}): Promise<FaceRecognizer> {
+    const common = { cacheDir: opts.cacheDir, threads: opts.threads, engine: opts.engine };
+    const [detector, landmarker, embedder] = await Promise.all([
+      FaceDetector.load(common),
+      Landmarker.load(common),
+      Embedder.load({ ...common, modelPath: opts.modelPath, graph: opts.graph }),
+    ]);
+    return new FaceRecognizer(detector, landmarker, embedder, opts);
+  }
+
+  /** Id of the embedding model; galleries store it with every template. */
+  get modelId(): string {
+    return this.embedder.modelId;
+  }
+
+  private decode(input: ImageInput): Promise<RgbImage> {
+    const d: DecodeOptions = { maxPixels: this.opts.maxPixels };
+    return decodeImage(input, d);
+  }
+
+  /** Every face in the image, largest first, with its 68 landmarks. */
+  async detect(input: ImageInput, opts: DetectOptions = {}): Promise<Face[]> {
+    const img = await this.decode(input);
+    return this.detectDecoded(img, opts);
+  }
+
+  private async detectDecoded(img: RgbImage, opts: DetectOptions = {}): Promise<Face[]> {
+    const dets = await this.detector.detect(img, { ...this.opts.detect, ...opts });
+    if (dets.length === 0) return [];
+    const sorted = [...dets].sort((a, b) => area(b.box) - area(a.box));
+    const landmarks = await this.landmarksFor(img, sorted.map((d) => d.box));
+    return sorted.map((d, i) => ({ box: d.box, score: d.score, landmarks: landmarks[i] }));
+  }
+
+  /** 68 landmarks for each box, with the configured crop settings and passes. */
+  async landmarksFor(img: RgbImage, boxes: readonly Box[]): Promise<Landmarks68[]> {
+    const run = async (bs: readonly Box[]) => {
+      const points = await this.landmarker.landmarks(img, bs, this.opts.landmarks);
+      if (!this.opts.landmarkFlip) return points;
+      const mirrored = flipHorizontal(img);
+      const flippedBoxes = bs.map((b) => ({ ...b, x: img.width - b.x - b.width }));
+      const back = (await this.landmarker.landmarks(mirrored, flippedBoxes, this.opts.landmarks)).map((pts) => unmirrorLandmarks(pts, img.width));
+      return points.map((pts, i) => pts.map((p, k) => ({ x: (p.x + back[i][k].x) / 2, y: (p.y + back[i][k].y) / 2 })));
+    };
+    let points = await run(boxes);
+    for (let pass = 1; pass < (this.opts.landmarkPasses ?? 1); pass++) points = await run(points.map((p) => landmarkBox(p, img)));
+    return points;
+  }
+
+  /** The aligned chip for one face's landmarks. */
+  chipFor(img: RgbImage, landmarks: Landmarks68): RgbImage {
+    return alignToChip(img, landmarks, { size: CHIP_SIZE, ...this.opts.chip });
+  }
+
+  /** Faces with their aligned chips. With `aligned`, the input itself is the one chip. */
+  async align(input: ImageInput, opts: FaceOptions = {}): Promise<AlignedFace[]> {
+    const img = await this.decode(input);
+    return this.alignDecoded(img, opts);
+  }
+
+  async alignDecoded(img: RgbImage, opts: FaceOptions = {}): Promise<AlignedFace[]> {
+    if (opts.aligned) return [{ box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, chip: img }];
+    const faces = await this.detectDecoded(img, opts.detect);
+    return faces.map((f) => ({ ...f, chip: this.chipFor(img, f.landmarks!) }));
+  }
+
+  /** Faces with chips and L2-normalised embeddings, largest first. Empty when no face is found. */
+  async embed(input: ImageInput, opts: EmbedFaceOptions = {}): Promise<EmbeddedFace[]> {
+    const faces = await this.align(input, opts);
+    const embeddings = await this.embedder.embedChips(
+      faces.map((f) => f.chip),
+      { flip: opts.flip ?? this.opts.flip },
+    );
+    return faces.map((f, i) => ({ ...f, embedding: embeddings[i] }));
+  }
+
+  /** Embedding of one aligned chip (any size; resized to the model input). */
+  async embedChip(chip: RgbImage, opts: { flip?: boolean } = {}): Promise<Float32Array> {
+    const [e] = await this.embedder.embedChips([chip], { flip: opts.flip ?? this.opts.flip });
+    return e;
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.detector.release?.(), this.landmarker.release?.(), this.embedder.release()]);
+  }
+}
+
+/** iBUG 68-point index of each point's mirror image. */
+const MIRROR_68 = [
+  16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, // jaw
+  26, 25, 24, 23, 22, 21, 20, 19, 18, 17, // brows
+  27, 28, 29, 30, 35, 34, 33, 32, 31, // nose
+  45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40, // eyes
+  54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55, // outer lip
+  64, 63, 62, 61, 60, 67, 66, 65, // inner lip
+];
+
+/** Points found on a mirrored image, mapped back to the original and renumbered. */
+export function unmirrorLandmarks(points: Landmarks68, width: number): Landmarks68 {
+  return MIRROR_68.map((j) => ({ x: width - points[j].x, y: points[j].y }));
+}
+
+/**
+ * A square box around the landmarks, sized like the detector's boxes (the 68 points span about 80 % of them),
+ * clipped to the image.
+ */
+function landmarkBox(points: Landmarks68, img: RgbImage): Box {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const p of points) {
+    x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y); x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y);
+  }
+  const side = 1.15 * Math.max(x1 - x0, y1 - y0);
+  const cx = (x0 + x1) / 2;
+  const cy = (y0 + y1) / 2;
+  const bx = Math.max(0, cx - side / 2);
+  const by = Math.max(0, cy - side / 2);
+  return { x: bx, y: by, width: Math.min(img.width, cx + side / 2) - bx, height: Math.min(img.height, cy + side / 2) - by };
+}
+
+/** The face whose box centre is nearest the image centre (LFW's labelled face). */
+export function centralFace<F extends Face>(faces: readonly F[], width: number, height: number): F | undefined {
+  let best: F | undefined;
+  let bestD = Infinity;
+  for (const f of faces) {
+    const d = Math.hypot(f.box.x + f.box.width / 2 - width / 2, f.box.y + f.box.height / 2 - height / 2);
+    if (d < bestD) {
+      bestD = d;
+      best = f;
+    }
+  }
+  return best;
+}

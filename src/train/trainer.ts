@@ -1,0 +1,358 @@
+/**
+ * The training loop: P×K batches → embeddings → distance matrix → online triplet mining → masked triplet loss →
+ * AdamW step. One Rng drives batch sampling, augmentation and random mining, so a seed fixes the whole run
+ * (given an epoch/step budget; a time budget stops wherever the clock says), and a checkpoint resumes it exactly.
+ */
+import { tf } from './backend.js';
+import { EmbeddingModel, SMALL_MEAN, SMALL_STD, type ArchSettings, type NamedArray } from './model.js';
+import { AdamW } from './optim.js';
+import { pairwiseSquaredDistances } from './ops.js';
+import { Rng, type RngState } from './rng.js';
+import { pairDistanceMeans, selectTriplets, tripletMasks, type Mining } from './triplet.js';
+import { byIdentity, fillBatch, PKSampler, splitIdentities, type AugmentOptions, type ChipSet } from './data.js';
+import { makePairs, verificationStats, type Pair, type VerificationStats } from './validate.js';
+import type { EpochRecord } from './curves.js';
+import type { Checkpoint } from './checkpoint.js';
+import { META_KEYS } from './model-meta.js';
+import type { WeightMap } from '../engine/tfjs-weights.js';
+
+export interface TrainConfig {
+  readonly arch: ArchSettings;
+  readonly mining: Mining;
+  /** Triplet margin α on squared L2 distances of normalised embeddings. */
+  readonly margin: number;
+  /** Identities per batch and images per identity. */
+  readonly P: number;
+  readonly K: number;
+  /** Extra single-image identities per batch (negatives only). */
+  readonly negatives: number;
+  readonly lr: number;
+  readonly weightDecay: number;
+  /** 'cosine' decays to 1 % of lr over the budget (steps, or training time for --minutes). */
+  readonly schedule: 'cosine' | 'constant';
+  readonly augment: AugmentOptions;
+  readonly seed: number;
+  /** Fraction of multi-image identities held out for validation (or an explicit count). */
+  readonly valFraction: number;
+  readonly valIdentities?: number;
+  /** Genuine pairs drawn for validation (and as many impostor pairs). */
+  readonly valPairs: number;
+  /** Steps per epoch; default one pass over the training identities. */
+  readonly epochSteps?: number;
+}
+
+export interface Budget {
+  epochs?: number;
+  steps?: number;
+  /** Training time (validation excluded). */
+  minutes?: number;
+}
+
+export interface TrainInputs {
+  /** Chips at the model input size (small arch), or the chip list whose `features` are given (head arch). */
+  readonly chips: ChipSet;
+  /** Head arch: pretrained normalised embeddings of each chip and of its mirror image, [N × 128] each. */
+  readonly features?: { readonly orig: Float32Array; readonly flipped: Float32Array };
+}
+
+export interface StepStats {
+  readonly step: number;
+  readonly loss: number;
+  readonly triplets: number;
+  readonly activeFraction: number;
+  readonly meanPos: number;
+  readonly meanNeg: number;
+  readonly images: number;
+  readonly seconds: number;
+  readonly lr: number;
+}
+
+export interface CheckpointHeader {
+  readonly version: 1;
+  readonly config: TrainConfig;
+  readonly step: number;
+  readonly trainSeconds: number;
+  readonly rng: RngState;
+  readonly sampler: { order: number[]; pos: number; epoch: number };
+  readonly records: EpochRecord[];
+  readonly trainIdentities: string[];
+  readonly valIdentities: string[];
+  readonly adamStep: number;
+  readonly budget: Budget;
+}
+
+interface EpochAcc {
+  steps: number;
+  loss: number;
+  active: number;
+  pos: number;
+  neg: number;
+  images: number;
+  triplets: number;
+  seconds: number;
+}
+
+const emptyAcc = (): EpochAcc => ({ steps: 0, loss: 0, active: 0, pos: 0, neg: 0, images: 0, triplets: 0, seconds: 0 });
+
+export class Trainer {
+  readonly model: EmbeddingModel;
+  readonly optimizer: AdamW;
+  readonly sampler: PKSampler;
+  readonly trainIdentities: number[];
+  readonly valIdentities: number[];
+  readonly valPairs: Pair[];
+  readonly stepsPerEpoch: number;
+  private readonly rng: Rng;
+  step = 0;
+  trainSeconds = 0;
+  records: EpochRecord[] = [];
+  budget: Budget = {};
+  private acc = emptyAcc();
+  private buf: Float32Array;
+
+  constructor(
+    readonly config: TrainConfig,
+    readonly inputs: TrainInputs,
+  ) {
+    const { chips } = inputs;
+    if (config.arch.arch === 'small' && chips.size !== config.arch.inputSize)
+      throw new Error(`chips are ${chips.size}px, the model takes ${config.arch.inputSize}px`);
+    if (config.arch.arch === 'head' && !inputs.features) throw new Error('head arch needs pretrained features');
+    this.rng = new Rng(config.seed);
+    this.model = new EmbeddingModel(config.arch, config.seed);
+    this.optimizer = new AdamW({ lr: config.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: config.weightDecay });
+    const groups = byIdentity(chips.labels, chips.identities.length);
+    // a separate stream for the split and validation pairs, so they do not depend on training settings
+    const splitRng = new Rng(config.seed ^ 0x5eed);
+    const split = splitIdentities(chips.labels, chips.identities.length, splitRng, config.valFraction, config.valIdentities);
+    this.trainIdentities = split.train;
+    this.valIdentities = split.val;
+    const valIdx = split.val.flatMap((i) => groups[i]);
+    this.valPairs = valIdx.length ? makePairs(valIdx, chips.labels, splitRng, config.valPairs) : [];
+    this.sampler = new PKSampler(groups, split.train, config.P, config.K, config.negatives, this.rng);
+    this.stepsPerEpoch = config.epochSteps ?? this.sampler.stepsPerEpoch;
+    const maxBatch = config.P * config.K + config.negatives;
+    this.buf = new Float32Array(maxBatch * this.perSample());
+  }
+
+  private perSample(): number {
+    const a = this.config.arch;
+    return a.arch === 'small' ? a.inputSize * a.inputSize * 3 : 128;
+  }
+
+  get epoch(): number {
+    return Math.floor(this.step / this.stepsPerEpoch);
+  }
+
+  /** Fraction of the budget used, for the learning-rate schedule and progress bars. */
+  progress(): number {
+    const b = this.budget;
+    if (b.steps) return Math.min(1, this.step / b.steps);
+    if (b.epochs) return Math.min(1, this.step / (b.epochs * this.stepsPerEpoch));
+    if (b.minutes) return Math.min(1, this.trainSeconds / (b.minutes * 60));
+    return 0;
+  }
+
+  done(): boolean {
+    const b = this.budget;
+    if (b.steps !== undefined && this.step >= b.steps) return true;
+    if (b.epochs !== undefined && this.step >= b.epochs * this.stepsPerEpoch) return true;
+    if (b.minutes !== undefined && this.trainSeconds >= b.minutes * 60) return true;
+    return false;
+  }
+
+  currentLr(): number {
+    if (this.config.schedule === 'constant') return this.config.lr;
+    const t = this.progress();
+    return this.config.lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * t)));
+  }
+
+  /** Batch input tensor for chip indices (augmented when training). */
+  private batchInput(indices: readonly number[], augment: boolean, inputs: TrainInputs = this.inputs): tf.Tensor {
+    const { chips, features } = inputs;
+    const a = this.config.arch;
+    const n = indices.length;
+    if (a.arch === 'small') {
+      const per = this.perSample();
+      const buf = this.buf.length >= n * per ? this.buf : new Float32Array(n * per);
+      fillBatch(chips, indices, buf, this.rng, augment ? this.config.augment : { flip: false, shift: 0, jitter: 0 });
+      return tf.tensor4d(buf.subarray(0, n * per), [n, a.inputSize, a.inputSize, 3]);
+    }
+    const out = new Float32Array(n * 128);
+    indices.forEach((idx, k) => {
+      const src = augment && this.config.augment.flip && this.rng.next() < 0.5 ? features!.flipped : features!.orig;
+      out.set(src.subarray(idx * 128, (idx + 1) * 128), k * 128);
+    });
+    return tf.tensor2d(out, [n, 128]);
+  }
+
+  /** One optimisation step on the next P×K batch. */
+  trainStep(): StepStats {
+    const t0 = performance.now();
+    const { indices, labels } = this.sampler.next();
+    const n = indices.length;
+    const x = this.batchInput(indices, true);
+    const lr = this.currentLr();
+    let stats: ReturnType<typeof tripletMasks>['stats'] | undefined;
+    let pairs = { pos: 0, neg: 0 };
+    const vars = [...this.model.params.values()];
+    const { value, grads } = tf.variableGrads(() => {
+      const e = this.model.forward(x, { training: true });
+      const D = pairwiseSquaredDistances(e);
+      const d = D.dataSync();
+      const sel = selectTriplets(d, labels, this.config.mining, this.rng);
+      const m = tripletMasks(d, n, sel, this.config.margin);
+      stats = m.stats;
+      pairs = pairDistanceMeans(d, labels);
+      return tf.add(tf.sum(tf.mul(D, tf.tensor2d(m.weights, [n, n]))), m.constant) as tf.Scalar;
+    }, vars);
+    const named = new Map<string, tf.Tensor>();
+    for (const [k, v] of this.model.params) named.set(k, grads[v.name]);
+    this.optimizer.apply(this.model.params, named, lr, (name) => this.model.isDecayed(name));
+    const loss = value.dataSync()[0];
+    value.dispose();
+    for (const g of Object.values(grads)) g.dispose();
+    x.dispose();
+    this.step++;
+    const seconds = (performance.now() - t0) / 1000;
+    this.trainSeconds += seconds;
+    const s = stats!;
+    const a = this.acc;
+    a.steps++;
+    a.loss += loss;
+    a.active += s.activeFraction;
+    a.pos += pairs.pos;
+    a.neg += pairs.neg;
+    a.images += n;
+    a.triplets += s.count;
+    a.seconds += seconds;
+    return { step: this.step, loss, triplets: s.count, activeFraction: s.activeFraction, meanPos: pairs.pos, meanNeg: pairs.neg, images: n, seconds, lr };
+  }
+
+  /** Inference embeddings [indices.length × dim] of chips of `inputs` (default: the training inputs). */
+  embed(indices: readonly number[], inputs: TrainInputs = this.inputs, batch = 64): Float32Array {
+    const dim = this.config.arch.embeddingDim;
+    const out = new Float32Array(indices.length * dim);
+    for (let i = 0; i < indices.length; i += batch) {
+      const part = indices.slice(i, i + batch);
+      const x = this.batchInput(part, false, inputs);
+      const e = tf.tidy(() => this.model.forward(x, { training: false }));
+      out.set(e.dataSync(), i * dim);
+      e.dispose();
+      x.dispose();
+    }
+    return out;
+  }
+
+  /** Verification stats on the validation pairs (undefined without validation identities). */
+  validate(): VerificationStats | undefined {
+    if (!this.valPairs.length) return undefined;
+    const ids = [...new Set(this.valPairs.flatMap((p) => [p.i, p.j]))].sort((a, b) => a - b);
+    const pos = new Map(ids.map((v, k) => [v, k]));
+    const emb = this.embed(ids);
+    return verificationStats(emb, this.config.arch.embeddingDim, this.valPairs.map((p) => ({ i: pos.get(p.i)!, j: pos.get(p.j)!, same: p.same })));
+  }
+
+  /** Close the current epoch: validate and append a learning-curve record. */
+  endEpoch(): EpochRecord {
+    const a = this.acc;
+    const v = this.validate();
+    const k = Math.max(1, a.steps);
+    const rec: EpochRecord = {
+      epoch: this.epoch,
+      step: this.step,
+      seconds: this.trainSeconds,
+      lr: this.currentLr(),
+      loss: a.loss / k,
+      activeFraction: a.active / k,
+      meanPos: a.pos / k,
+      meanNeg: a.neg / k,
+      imagesPerSec: a.seconds ? a.images / a.seconds : 0,
+      tripletsPerSec: a.seconds ? a.triplets / a.seconds : 0,
+      ...(v ? { valAccuracy: v.accuracy, valAuc: v.auc, valTarAtFar1e3: v.tarAtFar1e3, valTarAtFar1e2: v.tarAtFar1e2 } : {}),
+    };
+    this.records.push(rec);
+    this.acc = emptyAcc();
+    return rec;
+  }
+
+  /** Steps taken since the last epoch record. */
+  get pendingSteps(): number {
+    return this.acc.steps;
+  }
+
+  /** True when the step just taken ended an epoch. */
+  atEpochEnd(): boolean {
+    return this.step > 0 && this.step % this.stepsPerEpoch === 0;
+  }
+
+  checkpoint(): Checkpoint<CheckpointHeader> {
+    const snap = this.model.snapshot();
+    const opt = this.optimizer.snapshot();
+    return {
+      header: {
+        version: 1,
+        config: this.config,
+        step: this.step,
+        trainSeconds: this.trainSeconds,
+        rng: this.rng.state(),
+        sampler: this.sampler.state(),
+        records: this.records,
+        trainIdentities: this.trainIdentities.map((i) => this.inputs.chips.identities[i]),
+        valIdentities: this.valIdentities.map((i) => this.inputs.chips.identities[i]),
+        adamStep: opt.step,
+        budget: this.budget,
+      },
+      arrays: { params: snap.params, state: snap.state, adamM: opt.m, adamV: opt.v },
+    };
+  }
+
+  /**
+   * Resume from a checkpoint of this same run (same data and settings): weights, optimizer, RNG, sampler,
+   * counters and curves. The partial epoch in progress when it was written restarts its statistics.
+   */
+  resume(ckpt: Checkpoint<CheckpointHeader>): void {
+    const h = ckpt.header;
+    const names = this.trainIdentities.map((i) => this.inputs.chips.identities[i]);
+    if (names.join('\n') !== h.trainIdentities.join('\n')) throw new Error('checkpoint was trained on other identities (different data or seed)');
+    this.model.restore({ params: ckpt.arrays.params, state: ckpt.arrays.state });
+    this.optimizer.restore({ step: h.adamStep, m: ckpt.arrays.adamM, v: ckpt.arrays.adamV });
+    this.rng.setState(h.rng);
+    this.sampler.setState(h.sampler);
+    this.step = h.step;
+    this.trainSeconds = h.trainSeconds;
+    this.records = [...h.records];
+    this.budget = { ...h.budget };
+  }
+
+  /** Start from another model's weights (fine-tuning): parameters and batch-norm state only. */
+  initFrom(arrays: { params: Record<string, NamedArray>; state: Record<string, NamedArray> }): void {
+    this.model.restore(arrays);
+  }
+
+  /** Metadata recorded in the exported ONNX model. */
+  metadata(extra: Record<string, unknown> = {}): Record<string, string> {
+    const a = this.config.arch;
+    const last = this.records[this.records.length - 1];
+    const settings = { ...this.config, steps: this.step, trainSeconds: Math.round(this.trainSeconds), budget: this.budget, lastEpoch: last, ...extra };
+    return {
+      [META_KEYS.inputSize]: String(a.inputSize),
+      [META_KEYS.arch]: a.arch,
+      [META_KEYS.embeddingDim]: String(a.embeddingDim),
+      // the graph normalises internally; these say how (head: the pretrained net's own normalisation)
+      [META_KEYS.mean]: JSON.stringify(a.arch === 'small' ? SMALL_MEAN : [122.782, 117.001, 104.298]),
+      [META_KEYS.std]: JSON.stringify(a.arch === 'small' ? SMALL_STD : [255, 255, 255]),
+      [META_KEYS.settings]: JSON.stringify(settings),
+    };
+  }
+
+  /** The trained model as ONNX bytes (`recognitionWeights` needed for the head arch). */
+  exportOnnx(recognitionWeights?: WeightMap, extra: Record<string, unknown> = {}): Uint8Array {
+    return this.model.toGraph(this.metadata(extra), recognitionWeights).toBytes();
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.optimizer.dispose();
+  }
+}

@@ -1,0 +1,184 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { FaceDetector, DEFAULT_MIN_SCORE } from '../../src/detect/detector.js';
+import { iou } from '../../src/detect/ssd-decode.js';
+import type { Box, Detection } from '../../src/detect/types.js';
+import { decodeImage } from '../../src/image/decode.js';
+import type { RgbImage } from '../../src/image/types.js';
+import { FaceError } from '../../src/errors.js';
+import { DETECTION_DIR, JOHNS_DIR, needDataset } from '../helpers/datasets.js';
+
+const DLIB = path.join(DETECTION_DIR, 'dlib_faces');
+const NO_FACES = path.join(DETECTION_DIR, 'no_faces');
+
+let detector: FaceDetector;
+before(async () => {
+  detector = await FaceDetector.load({ threads: 1 });
+});
+after(async () => {
+  await detector?.release();
+});
+
+interface Labelled {
+  file: string;
+  boxes: Box[];
+  ignored: Box[];
+}
+
+/** dlib imglab XML: <image file='…'> <box top= left= width= height= [ignore='1']/> … </image>. */
+function readImglab(xmlPath: string): Labelled[] {
+  const xml = readFileSync(xmlPath, 'latin1');
+  const out: Labelled[] = [];
+  for (const m of xml.matchAll(/<image\s+file='([^']+)'[^>]*>([\s\S]*?)<\/image>/g)) {
+    const item: Labelled = { file: m[1], boxes: [], ignored: [] };
+    for (const b of m[2].matchAll(/<box\s([^>]*?)\/?>/g)) {
+      const attr = (name: string) => {
+        const a = new RegExp(`\\b${name}='([^']*)'`).exec(b[1]);
+        return a ? a[1] : undefined;
+      };
+      const box = { x: Number(attr('left')), y: Number(attr('top')), width: Number(attr('width')), height: Number(attr('height')) };
+      assert.ok([box.x, box.y, box.width, box.height].every(Number.isFinite), `bad box in ${xmlPath}: ${b[0]}`);
+      (attr('ignore') === '1' ? item.ignored : item.boxes).push(box);
+    }
+    out.push(item);
+  }
+  return out;
+}
+
+/** Greedy one-to-one matching, best IoU first. */
+function countMatches(truth: Box[], found: Detection[], minIou: number): number {
+  const pairs: [number, number, number][] = [];
+  truth.forEach((g, i) => found.forEach((d, j) => pairs.push([iou(g, d.box), i, j])));
+  pairs.sort((a, b) => b[0] - a[0]);
+  const usedT = new Set<number>();
+  const usedF = new Set<number>();
+  let n = 0;
+  for (const [v, i, j] of pairs) {
+    if (v < minIou) break;
+    if (usedT.has(i) || usedF.has(j)) continue;
+    usedT.add(i);
+    usedF.add(j);
+    n++;
+  }
+  return n;
+}
+
+function assertInside(img: RgbImage, dets: Detection[]): void {
+  for (const d of dets) {
+    const { x, y, width, height } = d.box;
+    assert.ok(x >= 0 && y >= 0 && width > 0 && height > 0 && x + width <= img.width + 1e-9 && y + height <= img.height + 1e-9, `box outside image: ${JSON.stringify(d.box)}`);
+    assert.ok(d.score >= 0 && d.score <= 1);
+  }
+}
+
+test('recall ≥ 0.9 at IoU ≥ 0.5 on the dlib_faces boxes at the default threshold', { skip: needDataset(DLIB) }, async (t) => {
+  const labelled = [...readImglab(path.join(DLIB, 'training.xml')), ...readImglab(path.join(DLIB, 'testing.xml'))];
+  let total = 0;
+  let hit = 0;
+  let extra = 0;
+  for (const item of labelled) {
+    const img = await decodeImage(path.join(DLIB, item.file));
+    const dets = await detector.detect(img);
+    assertInside(img, dets);
+    const matched = countMatches(item.boxes, dets, 0.5);
+    // detections on boxes marked ignore are neither hits nor false positives
+    const onIgnored = countMatches(item.ignored, dets, 0.5);
+    total += item.boxes.length;
+    hit += matched;
+    extra += dets.length - matched - onIgnored;
+  }
+  const recall = hit / total;
+  t.diagnostic(`recall ${hit}/${total} = ${recall.toFixed(3)} at IoU ≥ 0.5, minScore ${DEFAULT_MIN_SCORE}; ${extra} unmatched detections`);
+  assert.equal(total, 43, 'the dlib_faces XML files should hold 43 boxes');
+  assert.ok(recall >= 0.9, `recall ${recall}`);
+});
+
+test('no face on any no_faces image at the default threshold', { skip: needDataset(NO_FACES) }, async (t) => {
+  const files = readdirSync(NO_FACES).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  assert.ok(files.length > 0, 'no images in no_faces/');
+  for (const f of files) {
+    const img = await decodeImage(path.join(NO_FACES, f));
+    const dets = await detector.detect(img);
+    t.diagnostic(`${f}: ${dets.length} faces${dets.length ? ` (scores ${dets.map((d) => d.score.toFixed(3)).join(', ')})` : ''}`);
+    assert.equal(dets.length, 0, `${f}: ${JSON.stringify(dets)}`);
+  }
+});
+
+test('tight face crops (johns chips) are found via the padded canvas', { skip: needDataset(JOHNS_DIR) }, async (t) => {
+  const files = readdirSync(JOHNS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => readdirSync(path.join(JOHNS_DIR, d.name)).filter((f) => f.endsWith('.jpg')).map((f) => path.join(JOHNS_DIR, d.name, f)))
+    .sort();
+  assert.ok(files.length > 0);
+  let found = 0;
+  let padded = 0;
+  for (const f of files) {
+    const img = await decodeImage(f);
+    const dets = await detector.detect(img);
+    assertInside(img, dets);
+    if (dets.length > 0) {
+      found++;
+      if (dets[0].padded) padded++;
+      // a chip is a face: the box covers most of it
+      assert.ok(Math.min(dets[0].box.width, dets[0].box.height) >= 0.5 * Math.min(img.width, img.height), `${f}: small box ${JSON.stringify(dets[0].box)}`);
+    }
+  }
+  const withoutFallback = found - padded; // the padded pass runs only when the first pass finds nothing
+  t.diagnostic(`johns: face found in ${found}/${files.length} chips (${padded} via the padded pass); ${withoutFallback}/${files.length} without the fallback`);
+  assert.ok(found / files.length >= 0.95, `only ${found}/${files.length} chips have a face`);
+  assert.ok(found > withoutFallback, 'the padded pass should add faces');
+});
+
+test('a large tight crop goes through the shrunk padded canvas and maps back', { skip: needDataset(JOHNS_DIR) }, async () => {
+  const files = readdirSync(JOHNS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => readdirSync(path.join(JOHNS_DIR, d.name)).filter((f) => f.endsWith('.jpg')).map((f) => path.join(JOHNS_DIR, d.name, f)))
+    .sort();
+  let checked = 0;
+  for (const file of files) {
+    const small = await decodeImage(file);
+    const { data, info } = await sharp(file).resize(small.width * 8, small.height * 8).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const big: RgbImage = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    // only chips the first pass misses at 1200 px exercise the shrink + pad path
+    if ((await detector.detect(big, { padFallback: false })).length > 0) continue;
+    const [a] = await detector.detect(small);
+    const [b] = await detector.detect(big);
+    assert.ok(a && b, `${file}: face found at both sizes`);
+    assert.equal(b.padded, true);
+    assertInside(big, [b]);
+    const scaled = { x: a.box.x * 8, y: a.box.y * 8, width: a.box.width * 8, height: a.box.height * 8 };
+    assert.ok(iou(scaled, b.box) > 0.8, `${file}: boxes disagree: ${JSON.stringify(scaled)} vs ${JSON.stringify(b.box)}`);
+    if (++checked === 2) break;
+  }
+  assert.equal(checked, 2, 'expected chips that need the padded pass at 1200 px');
+});
+
+test('options: maxFaces, minFaceSize, minScore, validation', { skip: needDataset(DLIB) }, async () => {
+  const img = await decodeImage(path.join(DLIB, '2008_007676.jpg')); // seven faces, ~37–53 px
+  const all = await detector.detect(img);
+  assert.ok(all.length >= 5, `expected several faces, got ${all.length}`);
+  for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].score >= all[i].score, 'sorted by score');
+  const two = await detector.detect(img, { maxFaces: 2 });
+  assert.deepEqual(two, all.slice(0, 2));
+  const big = await detector.detect(img, { minFaceSize: 50, padFallback: false });
+  assert.ok(big.length < all.length);
+  for (const d of big) assert.ok(Math.min(d.box.width, d.box.height) >= 50);
+  const loose = await detector.detect(img, { minScore: 0.3 });
+  assert.ok(loose.length >= all.length);
+  for (const d of loose) assert.ok(d.score > 0.3);
+  await assert.rejects(detector.detect(img, { minScore: 1.5 }), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT');
+  await assert.rejects(detector.detect(img, { maxFaces: -1 }), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT');
+});
+
+test('a blank image has no face, with or without the fallback', async () => {
+  const img: RgbImage = { width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).fill(90) };
+  assert.deepEqual(await detector.detect(img), []);
+  assert.deepEqual(await detector.detect(img, { padFallback: false, minScore: 0.3 }), []);
+});
+
+test('modelId names the network and its weights', () => {
+  assert.match(detector.modelId, /^ssd-mobilenetv1@[0-9a-f]{12}$/);
+});
