@@ -17,7 +17,15 @@ export type FaceErrorCode =
   | 'PERSON_NOT_FOUND'
   | 'PERSON_EXISTS'
   | 'GALLERY_ERROR'
-  | 'CALIBRATION_ERROR';
+  | 'CALIBRATION_ERROR'
+  // the HTTP service (src/server)
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BODY_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'QUEUE_FULL'
+  | 'TIMEOUT';
 
 export class FaceError extends Error {
   readonly code: FaceErrorCode;

@@ -22,7 +22,7 @@ export interface RecognizerOptions {
   engine?: InferenceEngine;
   /** A model exported by `facenet train` instead of the built-in 128-D net. */
   modelPath?: string;
-  /** Flip test-time augmentation for every embedding (default false). */
+  /** Flip test-time augmentation for every embedding (default true: +0.3 pp on LFW for 2.5 ms per face). */
   flip?: boolean;
   /** Largest accepted image, pixels (default 40 MP). */
   maxPixels?: number;
@@ -74,6 +74,9 @@ export interface EmbedFaceOptions extends FaceOptions {
 
 const area = (b: Box) => b.width * b.height;
 
+/** Revision of the pipeline's own code (cropping, alignment); part of every cache key. */
+export const PIPELINE_REVISION = 1;
+
 export class FaceRecognizer {
   private constructor(
     readonly detector: FaceDetector,
@@ -90,6 +93,21 @@ export class FaceRecognizer {
       Embedder.load({ ...common, modelPath: opts.modelPath, graph: opts.graph }),
     ]);
     return new FaceRecognizer(detector, landmarker, embedder, opts);
+  }
+
+  /**
+   * Names every model and setting that changes an embedding (for caches). Bump PIPELINE_REVISION when
+   * alignment or cropping code changes behaviour.
+   */
+  get pipelineKey(): string {
+    const { chip, landmarks, landmarkPasses, landmarkFlip, graph } = this.opts;
+    return JSON.stringify({
+      rev: PIPELINE_REVISION,
+      model: this.embedder.modelId,
+      detector: this.detector.modelId,
+      landmarks: this.landmarker.modelId,
+      align: { chip, landmarks, landmarkPasses, landmarkFlip, graph },
+    });
   }
 
   /** Id of the embedding model; galleries store it with every template. */
@@ -153,14 +171,14 @@ export class FaceRecognizer {
     const faces = await this.align(input, opts);
     const embeddings = await this.embedder.embedChips(
       faces.map((f) => f.chip),
-      { flip: opts.flip ?? this.opts.flip },
+      { flip: opts.flip ?? this.opts.flip ?? true },
     );
     return faces.map((f, i) => ({ ...f, embedding: embeddings[i] }));
   }
 
   /** Embedding of one aligned chip (any size; resized to the model input). */
   async embedChip(chip: RgbImage, opts: { flip?: boolean } = {}): Promise<Float32Array> {
-    const [e] = await this.embedder.embedChips([chip], { flip: opts.flip ?? this.opts.flip });
+    const [e] = await this.embedder.embedChips([chip], { flip: opts.flip ?? this.opts.flip ?? true });
     return e;
   }
 

@@ -5,6 +5,9 @@
 import { Command } from 'commander';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerEvalCommands } from './commands/eval.js';
+import { registerGalleryCommands } from './commands/gallery.js';
+import { registerTrainCommands } from './commands/train.js';
+import { registerServeCommands } from './commands/serve.js';
 
 const program = new Command();
 program.name('facenet').description('Face detection, alignment, 128-D embeddings and calibrated decisions').version('0.1.0');
@@ -12,5 +15,8 @@ program.showHelpAfterError();
 
 registerPipelineCommands(program);
 registerEvalCommands(program);
+registerGalleryCommands(program);
+registerTrainCommands(program);
+registerServeCommands(program);
 
 await program.parseAsync(process.argv);

@@ -14,9 +14,10 @@ import type { CachedEmbedding, EmbeddingCache } from './embedding-cache.js';
 
 export interface EmbedImagesOptions {
   cache?: EmbeddingCache;
-  /** Names the model and every setting that changes embeddings; part of the cache key. */
-  pipelineKey: string;
-  /** Detection settings (an evaluation may use a lower score threshold than the product default). */
+  /**
+   * Detection settings. Default: score ≥ 0.5, lower than the product default, because LFW faces are often cut
+   * by the frame and score low; the labelled face is then picked by position.
+   */
   detect?: DetectOptions;
   /** Images in flight at once (overlaps decoding with inference). */
   concurrency?: number;
@@ -28,6 +29,12 @@ export interface EmbedImagesResult {
   readonly computed: number;
   readonly fromCache: number;
   readonly seconds: number;
+}
+
+export const EVAL_DETECT: DetectOptions = { minScore: 0.5 };
+
+function evalDetect(over: DetectOptions = {}): DetectOptions {
+  return { ...EVAL_DETECT, ...Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) };
 }
 
 /** LFW crops are centred on the face at roughly 2.2× its size. */
@@ -43,10 +50,11 @@ function coversCentre(box: Box, width: number, height: number): boolean {
 
 async function embedOne(fr: FaceRecognizer, bytes: Buffer, sha: string, opts: EmbedImagesOptions): Promise<CachedEmbedding> {
   const img = await decodeImage(bytes);
-  const detectorKey = JSON.stringify({ detector: fr.detector.modelId, opts: opts.detect ?? {} });
+  const detect = evalDetect(opts.detect);
+  const detectorKey = JSON.stringify({ detector: fr.detector.modelId, opts: detect });
   let dets = opts.cache?.getDetections(detectorKey, sha);
   if (!dets) {
-    dets = await fr.detector.detect(img, opts.detect);
+    dets = await fr.detector.detect(img, detect);
     opts.cache?.putDetections(detectorKey, sha, dets);
   }
   const central = dets.filter((f) => coversCentre(f.box, img.width, img.height));
@@ -65,16 +73,17 @@ export async function embedImages(fr: FaceRecognizer, files: readonly string[], 
   let fromCache = 0;
   let next = 0;
   let done = 0;
+  const pipelineKey = JSON.stringify({ pipeline: fr.pipelineKey, detect: evalDetect(opts.detect) });
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++];
       const bytes = await readFile(file);
       const sha = createHash('sha256').update(bytes).digest('hex');
-      let e = opts.cache?.get(opts.pipelineKey, sha);
+      let e = opts.cache?.get(pipelineKey, sha);
       if (e) fromCache++;
       else {
         e = await embedOne(fr, bytes, sha, opts);
-        opts.cache?.put(opts.pipelineKey, sha, e);
+        opts.cache?.put(pipelineKey, sha, e);
         computed++;
       }
       embeddings.set(file, e);

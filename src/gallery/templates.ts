@@ -5,7 +5,8 @@
  *   A probe then makes one comparison per template (what the open-set threshold must account for).
  * - `centroid`: one entry per person, the L2-normalised mean of their templates; one comparison per person.
  *
- * The default is chosen by measurement (`facenet eval identify --templates`, see README).
+ * A third way, the mean of the distances to every template, was measured too and is worse than both.
+ * The default (DEFAULT_COMBINATION in gallery.ts) is chosen by measurement: `facenet eval identify --templates`.
  */
 import { FaceError } from '../errors.js';
 import type { VectorIndex } from './search-index.js';

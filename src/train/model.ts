@@ -17,8 +17,8 @@ import { GraphBuilder, type Value } from '../engine/onnx-graph.js';
 import type { WeightMap } from '../engine/tfjs-weights.js';
 import { addRecognitionNet, CHIP_SIZE } from '../embed/recognition-graph.js';
 
-export const ARCHS = ['small', 'head'] as const;
-export type Arch = (typeof ARCHS)[number];
+import { ARCHS, type Arch } from './archs.js';
+export { ARCHS, type Arch };
 
 export interface SmallArch {
   readonly arch: 'small';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
 
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'cli.ts');
+const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
 
 function facenet(args: string[]): { code: number | null; stdout: string; stderr: string; json: any } {
   const pipeline = !['people', 'forget'].includes(args[0]);

@@ -19,9 +19,9 @@ export function withPipelineOptions(cmd: Command): Command {
     .option('--json', 'machine-readable output')
     .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
     .option('--model <path>', 'embedding model exported by `facenet train` (default: built-in 128-D ResNet)')
-    .option('--flip', 'flip test-time augmentation (mean of the chip and its mirror)')
+    .option('--no-flip', 'turn off flip test-time augmentation (on by default: mean of the chip and its mirror)')
     .option('--aligned', 'inputs are already aligned 150×150 face chips: skip detection')
-    .option('--min-score <s>', 'detector score threshold (default 0.5)')
+    .option('--min-score <s>', 'detector score threshold (default 0.8)')
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
     .addOption(new Option('--max-pixels <n>', 'largest accepted image in pixels').default(undefined));
 }
@@ -37,7 +37,7 @@ export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
   return {
     threads: num('threads', flags.threads),
     modelPath: flags.model,
-    flip: !!flags.flip,
+    flip: flags.flip !== false,
     maxPixels: num('max-pixels', flags.maxPixels),
     detect: { minScore: num('min-score', flags.minScore), minFaceSize: num('min-face-size', flags.minFaceSize) },
   };

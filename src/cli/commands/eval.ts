@@ -67,13 +67,13 @@ export function registerEvalCommands(program: Command): void {
     .requiredOption('--data <dir>', 'LFW folder holding pairs.txt and the image folders')
     .option('--folds <k>', 'use only the first K folds (quick check)')
     .option('--pairs <file>', 'pairs file (default DATA/pairs.txt)')
-    .option('--flip', 'report flip test-time augmentation as the headline figure')
+    .option('--no-flip', 'headline figure without flip test-time augmentation (both are always reported)')
     .option('--concurrency <n>', 'images in flight', '2')
     .option('--threads <n>', 'inference threads per model', '1')
     .option('--model <path>', 'embedding model exported by `facenet train`')
     .option('--cache <file>', 'embedding cache file (default in the model cache dir)')
     .option('--no-cache', 'recompute every embedding')
-    .option('--min-score <s>', 'detector score threshold: LFW faces are often cut off by the frame, so lower than the product default', '0.5')
+    .option('--min-score <s>', 'detector score threshold (default 0.5 here: LFW faces are often cut by the frame)')
     .option('--align <json>', 'alignment variant, e.g. \'{"chip":{"template":"dlib68-all"},"landmarkPasses":2}\'')
     .option('--errors <file>', 'write the misclassified pairs (CSV) for inspection')
     .option('--json', 'machine-readable output')
@@ -93,18 +93,18 @@ export function registerEvalCommands(program: Command): void {
         const fr = await FaceRecognizer.load({ ...recognizerOptions({ ...flags, flip: false }), ...variant });
         const loadSeconds = (performance.now() - tLoad) / 1000;
         const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
-        const pipelineKey = JSON.stringify({ model: fr.modelId, detector: fr.detector.modelId, landmarks: fr.landmarker.modelId, opts: recognizerOptions(flags).detect, ...variant });
         const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
-        const res = await embedImages(fr, files, { cache, pipelineKey, detect: recognizerOptions(flags).detect, concurrency: Number(flags.concurrency ?? 2), onProgress: bar.update });
+        const res = await embedImages(fr, files, { cache, detect: recognizerOptions(flags).detect, concurrency: Number(flags.concurrency ?? 2), onProgress: bar.update });
         bar.stop();
         cache?.close();
         const statuses = { ok: 0, central: 0, noface: 0 };
         for (const e of res.embeddings.values()) statuses[e.status]++;
         const byVariant = {} as Record<EmbeddingVariant, LfwResult>;
         for (const v of ['plain', 'flip'] as const) byVariant[v] = tenFold(folds.map((f) => scorePairs(f, res.embeddings, v)));
-        const head = byVariant[flags.flip ? 'flip' : 'plain'];
+        const headVariant = flags.flip === false ? 'plain' : 'flip';
+        const head = byVariant[headVariant];
         if (flags.errors) {
-          const variant = flags.flip ? 'flip' : 'plain';
+          const variant = headVariant;
           const rows = ['fold,same,distance,threshold,a,b'];
           folds.forEach((fold, k) =>
             scorePairs(fold, res.embeddings, variant).forEach((s, i) => {
@@ -122,7 +122,7 @@ export function registerEvalCommands(program: Command): void {
           tarAtFar1e3: head.tarAtFar1e3,
           threshold: head.threshold,
           seconds,
-          flip: !!flags.flip,
+          flip: headVariant === 'flip',
           folds: folds.length,
           pairs: head.pairs,
           images: files.length,
@@ -140,7 +140,7 @@ export function registerEvalCommands(program: Command): void {
             `LFW ${path.basename(pairsFile)}: ${folds.length} folds, ${head.pairs} pairs, ${files.length} images`,
             ...(['plain', 'flip'] as const).map(
               (v) =>
-                `  ${v === 'flip' ? 'flip TTA ' : 'no flip  '}${flags.flip === (v === 'flip') ? '*' : ' '} accuracy ${pct(byVariant[v].accuracy)} ± ${pct(byVariant[v].std)}  AUC ${byVariant[v].auc.toFixed(5)}  TAR@FAR=1e-3 ${pct(byVariant[v].tarAtFar1e3)}  τ ${byVariant[v].threshold.toFixed(4)}`,
+                `  ${v === 'flip' ? 'flip TTA ' : 'no flip  '}${headVariant === v ? '*' : ' '} accuracy ${pct(byVariant[v].accuracy)} ± ${pct(byVariant[v].std)}  AUC ${byVariant[v].auc.toFixed(5)}  TAR@FAR=1e-3 ${pct(byVariant[v].tarAtFar1e3)}  τ ${byVariant[v].threshold.toFixed(4)}`,
             ),
             `  TAR@FAR linearly interpolated between ROC points over all ${head.pairs} pairs; τ = mean of the per-fold thresholds`,
             `  faces: ${statuses.ok} single, ${statuses.central} central face of several, ${statuses.noface} no face (centre-box fallback)`,

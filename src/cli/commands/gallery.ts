@@ -21,7 +21,7 @@ import type { FaceRecognizer } from '../../recognizer.js';
 import { action, EXIT, printResult } from '../output.js';
 import { loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
 import { progressBar } from './eval.js';
-import { evalPipelineKey, registerEvalIdentifyCommand } from './identify-eval.js';
+import { registerEvalIdentifyCommand } from './identify-eval.js';
 
 export interface GalleryFlags extends PipelineFlags {
   gallery: string;
@@ -51,7 +51,7 @@ async function openGallery(flags: GalleryFlags): Promise<{ gallery: Gallery; fr:
   const fr = await loadRecognizer(flags);
   const gallery = Gallery.open({
     path: flags.gallery,
-    recognizer: galleryRecognizer(fr, !!flags.flip),
+    recognizer: galleryRecognizer(fr, flags.flip !== false),
     combination: flags.combination ? parseCombination(flags.combination) : undefined,
   });
   return { gallery, fr };
@@ -356,7 +356,7 @@ export function registerGalleryCommands(program: Command): void {
         const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
         let res;
         try {
-          res = await embedImages(fr, plan.files, { cache, pipelineKey: evalPipelineKey(fr, flags), concurrency: num('concurrency', flags.concurrency, 2), onProgress: bar.update });
+          res = await embedImages(fr, plan.files, { cache, concurrency: num('concurrency', flags.concurrency, 2), onProgress: bar.update });
         } finally {
           bar.stop();
           cache?.close();

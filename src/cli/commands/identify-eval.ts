@@ -18,11 +18,6 @@ import { loadRecognizer, recognizerOptions, type PipelineFlags } from './common.
 import { evalCommand, progressBar } from './eval.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 
-/** The pipeline key the evaluation embedding cache uses (same as `facenet eval lfw`, so the cache is shared). */
-export function evalPipelineKey(fr: FaceRecognizer, flags: PipelineFlags): string {
-  return JSON.stringify({ model: fr.modelId, detector: fr.detector.modelId, landmarks: fr.landmarker.modelId, opts: recognizerOptions(flags).detect });
-}
-
 interface IdentifyEvalFlags extends PipelineFlags {
   data: string;
   sizes: string;
@@ -124,7 +119,7 @@ export function registerEvalIdentifyCommand(program: Command): void {
     .option('--plot <file.svg>', 'write the DIR-against-K chart')
     .option('--templates [counts]', 'also measure several enrollment photos per person and the ways to combine them (default 1,2,3,5)')
     .option('--calibration <file>', 'calibration JSON for the calibrated-τ rows (default: the shipped one)')
-    .option('--flip', 'flip test-time augmentation')
+    .option('--no-flip', 'without flip test-time augmentation (on by default, as in the product)')
     .option('--concurrency <n>', 'images in flight', '2')
     .option('--threads <n>', 'inference threads per model', '1')
     .option('--cache <file>', 'embedding cache file (default: shared with eval lfw)')
@@ -145,14 +140,14 @@ export function registerEvalIdentifyCommand(program: Command): void {
         const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
         let res;
         try {
-          res = await embedImages(fr, files, { cache, pipelineKey: evalPipelineKey(fr, flags), concurrency: Number(flags.concurrency) || 2, onProgress: bar.update });
+          res = await embedImages(fr, files, { cache, concurrency: Number(flags.concurrency) || 2, onProgress: bar.update });
         } finally {
           bar.stop();
           cache?.close();
         }
-        const variant = flags.flip ? 'flip' : 'plain';
+        const variant = flags.flip === false ? 'plain' : 'flip';
         const emb = (f: string) => pickEmbedding(res.embeddings.get(f)!, variant);
-        const modelId = galleryModelId(fr.modelId, !!flags.flip);
+        const modelId = galleryModelId(fr.modelId, flags.flip !== false);
         let calibration: CalibrationTable | undefined;
         if (flags.calibration) {
           calibration = parseCalibrationFile(JSON.parse(readFileSync(flags.calibration, 'utf8')), flags.calibration).tables.find((t) => t.modelId === modelId);

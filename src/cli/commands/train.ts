@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import { action, EXIT, printResult } from '../output.js';
 import { FaceError } from '../../errors.js';
 import { MINING_METHODS, type Mining } from '../../train/triplet.js';
-import { ARCHS, type Arch } from '../../train/model.js';
+import { ARCHS, type Arch } from '../../train/archs.js';
 import type { Budget } from '../../train/trainer.js';
 import type { EpochRecord } from '../../train/curves.js';
 

@@ -1,0 +1,151 @@
+/**
+ * facenet serve: the REST API and the web page in one process.
+ * facenet keys add | list | revoke: API keys (stored hashed in the gallery file).
+ */
+import type { Command } from 'commander';
+import { DEFAULT_GALLERY_PATH } from '../../gallery/gallery.js';
+import { FaceError } from '../../errors.js';
+import { DEFAULT_LIMITS } from '../../server/app.js';
+import { parseRole, ServerDb } from '../../server/keys.js';
+import { startServer } from '../../server/start.js';
+import { action, printResult } from '../output.js';
+import { recognizerOptions } from './common.js';
+
+function int(name: string, v: string | undefined, fallback: number, min = 0): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new FaceError('INVALID_INPUT', `--${name}: expected an integer ≥ ${min}, got "${v}"`);
+  return n;
+}
+
+const galleryDefault = () => process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH;
+
+interface ServeFlags {
+  port?: string;
+  host: string;
+  gallery: string;
+  auth: boolean;
+  threads?: string;
+  model?: string;
+  flip?: boolean;
+  maxImageMb?: string;
+  maxPixels?: string;
+  timeoutMs?: string;
+  concurrency?: string;
+  maxQueued?: string;
+  workers?: string;
+  log?: boolean;
+}
+
+export function registerServeCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the REST API (/v1, docs at /docs) and the web page (/) on the gallery')
+    .option('--port <n>', 'TCP port', process.env.PORT ?? '8080')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--gallery <file>', 'gallery database', galleryDefault())
+    .option('--no-auth', 'serve without API keys (local use only)')
+    .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
+    .option('--model <path>', 'embedding model exported by `facenet train`')
+    .option('--flip', 'flip test-time augmentation')
+    .option('--max-image-mb <n>', 'largest image upload, MB', String(DEFAULT_LIMITS.maxImageBytes / 1024 / 1024))
+    .option('--max-pixels <n>', 'largest image, width × height', String(DEFAULT_LIMITS.maxPixels))
+    .option('--timeout-ms <n>', 'inference time limit per request, queue wait included', String(DEFAULT_LIMITS.inferenceTimeoutMs))
+    .option('--concurrency <n>', 'inference jobs run at once', String(DEFAULT_LIMITS.concurrency))
+    .option('--max-queued <n>', 'inference jobs allowed to wait before 429', String(DEFAULT_LIMITS.maxQueued))
+    .option('--workers <n>', 'inference worker threads (default: --concurrency); 0 = on the main thread')
+    .option('--log', 'log every request (JSON lines)')
+    .action(
+      action(async (flags: ServeFlags) => {
+        const limits = {
+          maxImageBytes: Math.round(Number(flags.maxImageMb) * 1024 * 1024),
+          maxPixels: int('max-pixels', flags.maxPixels, DEFAULT_LIMITS.maxPixels, 1),
+          inferenceTimeoutMs: int('timeout-ms', flags.timeoutMs, DEFAULT_LIMITS.inferenceTimeoutMs, 1),
+          concurrency: int('concurrency', flags.concurrency, DEFAULT_LIMITS.concurrency, 1),
+          maxQueued: int('max-queued', flags.maxQueued, DEFAULT_LIMITS.maxQueued, 0),
+        };
+        if (!(limits.maxImageBytes > 0)) throw new FaceError('INVALID_INPUT', `--max-image-mb: invalid value "${flags.maxImageMb}"`);
+        if (!flags.auth) process.stderr.write('WARNING: --no-auth: every route, enrollment and deletion included, is open to anyone who can reach this port. Local use only.\n');
+        else {
+          const db = ServerDb.open(flags.gallery);
+          const active = db.listKeys().filter((k) => !k.revoked);
+          db.close();
+          if (!active.length) process.stderr.write(`WARNING: no API keys yet: create one with \`facenet keys add --role admin --gallery ${flags.gallery}\`\n`);
+        }
+        const server = await startServer({
+          port: int('port', flags.port, 8080, 0),
+          host: flags.host,
+          gallery: flags.gallery,
+          auth: flags.auth,
+          recognizer: recognizerOptions({ threads: flags.threads, model: flags.model, flip: flags.flip }),
+          limits,
+          logger: !!flags.log,
+          workers: flags.workers === undefined ? undefined : int('workers', flags.workers, 0, 0),
+        });
+        process.stderr.write(`facenet serving ${flags.gallery} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`);
+        const stop = () => {
+          void server.close().then(() => process.exit(0));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        await new Promise<never>(() => {}); // serve until a signal
+      }),
+    );
+
+  const keys = program.command('keys').description('API keys of `facenet serve` (stored hashed in the gallery file)');
+  keys
+    .command('add')
+    .description('create a key; it is printed once and only its hash is stored')
+    .requiredOption('--role <role>', 'admin (everything) | recognize (detect, embed, verify, identify, read)')
+    .option('--name <label>', 'what the key is for', '')
+    .option('--gallery <file>', 'gallery database', galleryDefault())
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (flags: { role: string; name: string; gallery: string; json?: boolean }) => {
+        const role = parseRole(flags.role);
+        const db = ServerDb.open(flags.gallery);
+        try {
+          const { key, info } = db.addKey(role, flags.name);
+          printResult(flags, { key, ...info }, () => `${key}\n(role ${info.role}, id ${info.id}; store it now: it is not shown again)`);
+        } finally {
+          db.close();
+        }
+      }),
+    );
+  keys
+    .command('list')
+    .description('keys: id, role, name, created, revoked (never the key)')
+    .option('--gallery <file>', 'gallery database', galleryDefault())
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (flags: { gallery: string; json?: boolean }) => {
+        const db = ServerDb.open(flags.gallery);
+        try {
+          const list = db.listKeys();
+          printResult(flags, { keys: list }, () =>
+            list.length
+              ? list.map((k) => `${k.id}  ${k.role.padEnd(9)}  ${k.revoked ? `revoked ${k.revoked}` : 'active'}  created ${k.created}  ${k.name}`).join('\n')
+              : 'no keys',
+          );
+        } finally {
+          db.close();
+        }
+      }),
+    );
+  keys
+    .command('revoke <id>')
+    .description('revoke a key by id (or by the key itself)')
+    .option('--gallery <file>', 'gallery database', galleryDefault())
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (id: string, flags: { gallery: string; json?: boolean }) => {
+        const db = ServerDb.open(flags.gallery);
+        try {
+          const k = db.revokeKey(id);
+          printResult(flags, k, () => `revoked ${k.id} (${k.role})`);
+        } finally {
+          db.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,48 @@
+/**
+ * A worker thread that owns one FaceRecognizer: decoding, detection, landmarks, alignment and the embedding net all
+ * run here, so the server's event loop only parses requests, searches the index and writes the gallery.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { FaceError } from '../errors.js';
+import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
+
+export type WorkerRequest =
+  | { id: number; op: 'detect'; image: Uint8Array; opts?: Record<string, unknown> }
+  | { id: number; op: 'embed'; image: Uint8Array; opts?: Record<string, unknown> };
+
+export type WorkerResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { code?: string; message: string; details?: Record<string, unknown> } };
+
+const port = parentPort!;
+const opts = workerData as RecognizerOptions;
+
+try {
+  const fr = await FaceRecognizer.load(opts);
+  port.on('message', async (m: WorkerRequest) => {
+    try {
+      const image = Buffer.from(m.image.buffer, m.image.byteOffset, m.image.byteLength);
+      let result: unknown;
+      const transfer: ArrayBuffer[] = [];
+      if (m.op === 'detect') {
+        result = (await fr.detect(image, m.opts ?? {})).map((f) => ({ box: f.box, score: f.score, landmarks: f.landmarks }));
+      } else {
+        const faces = await fr.embed(image, m.opts ?? {});
+        result = faces.map((f) => {
+          const embedding = new Float32Array(f.embedding);
+          const chip = f.chip ? { width: f.chip.width, height: f.chip.height, data: new Uint8Array(f.chip.data) } : undefined;
+          transfer.push(embedding.buffer as ArrayBuffer);
+          if (chip) transfer.push(chip.data.buffer as ArrayBuffer);
+          return { box: f.box, score: f.score, embedding, chip };
+        });
+      }
+      port.postMessage({ id: m.id, ok: true, result } satisfies WorkerResponse, transfer);
+    } catch (e) {
+      const error = e instanceof FaceError ? { code: e.code, message: e.message, details: e.details } : { message: (e as Error)?.message ?? String(e) };
+      port.postMessage({ id: m.id, ok: false, error } satisfies WorkerResponse);
+    }
+  });
+  port.postMessage({ ready: fr.modelId });
+} catch (e) {
+  port.postMessage({ failed: e instanceof FaceError ? { code: e.code, message: e.message } : { message: (e as Error)?.message ?? String(e) } });
+}

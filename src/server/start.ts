@@ -1,0 +1,61 @@
+/** Start the service: recognizer + gallery + key store + fastify, listening. Used by `facenet serve` and the bench. */
+import { Gallery, DEFAULT_GALLERY_PATH } from '../gallery/gallery.js';
+import { galleryRecognizer } from '../gallery/face-source.js';
+import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
+import { buildServer, DEFAULT_LIMITS, type ServerLimits } from './app.js';
+import { ServerDb } from './keys.js';
+import { PooledRecognizer } from './worker-pool.js';
+import type { FastifyInstance } from 'fastify';
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  gallery?: string;
+  auth?: boolean;
+  recognizer?: RecognizerOptions;
+  limits?: ServerLimits;
+  logger?: boolean;
+  /** Inference worker threads (default: limits.concurrency); 0 runs the pipeline on the main thread. */
+  workers?: number;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const file = opts.gallery ?? DEFAULT_GALLERY_PATH;
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const recOpts: RecognizerOptions = { ...opts.recognizer, maxPixels: opts.recognizer?.maxPixels ?? limits.maxPixels };
+  const workers = opts.workers ?? limits.concurrency;
+  const pool = workers > 0 ? await PooledRecognizer.start(workers, recOpts) : undefined;
+  const fr = pool ?? (await FaceRecognizer.load(recOpts));
+  const flip = !!opts.recognizer?.flip;
+  let db: ServerDb;
+  try {
+    db = ServerDb.open(file);
+  } catch (e) {
+    await pool?.close();
+    throw e;
+  }
+  let gallery: Gallery | undefined;
+  try {
+    gallery = Gallery.open({ path: file, recognizer: galleryRecognizer(fr, flip) });
+    const app = await buildServer({ gallery, recognizer: fr, db, auth: opts.auth ?? true, flip, limits, logger: opts.logger });
+    const g = gallery;
+    app.addHook('onClose', async () => {
+      g.close();
+      db.close();
+      await pool?.close();
+    });
+    const url = await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
+    return { app, url, close: () => app.close() };
+  } catch (e) {
+    gallery?.close();
+    db.close();
+    await pool?.close();
+    throw e;
+  }
+}
