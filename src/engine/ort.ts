@@ -27,22 +27,38 @@ class OrtSession implements InferenceSession {
   }
 }
 
-export const ortEngine: InferenceEngine = {
-  name: `onnxruntime-node`,
-  async load(model: Uint8Array | string, opts: EngineOptions = {}): Promise<InferenceSession> {
-    const sessionOpts: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      intraOpNumThreads: opts.threads ?? 0,
-      interOpNumThreads: 1,
-      // Spin-waiting workers steal the other core on a 2-core machine; measured faster with it off.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    };
-    try {
-      const session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOpts) : await ort.InferenceSession.create(model, sessionOpts);
-      return new OrtSession(session);
-    } catch (e) {
-      throw new ModelError('MODEL_LOAD_FAILED', `onnxruntime could not load the model: ${(e as Error).message}`, undefined, { cause: e });
-    }
-  },
-};
+export interface OrtEngineOptions {
+  /**
+   * Let idle intra-op workers spin-wait (onnxruntime's own default). Off here: measured on 2 cores (npm run bench),
+   * spinning saves ≈ 0.1–0.5 ms per embedding on an idle machine but makes a whole photo (sharp's decoding threads
+   * compete with the spinners) 1.5× slower, and far slower when other processes share the cores.
+   */
+  spinning?: boolean;
+}
+
+export function createOrtEngine(engineOpts: OrtEngineOptions = {}): InferenceEngine {
+  const spinning = engineOpts.spinning ?? false;
+  return {
+    name: `onnxruntime-node${spinning ? ' (spinning)' : ''}`,
+    load: (model, opts) => loadOrtSession(model, opts, spinning),
+  };
+}
+
+async function loadOrtSession(model: Uint8Array | string, opts: EngineOptions = {}, spinning = false): Promise<InferenceSession> {
+  const sessionOpts: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: opts.threads ?? 0,
+    interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
+  };
+  try {
+    const session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOpts) : await ort.InferenceSession.create(model, sessionOpts);
+    return new OrtSession(session);
+  } catch (e) {
+    throw new ModelError('MODEL_LOAD_FAILED', `onnxruntime could not load the model: ${(e as Error).message}`, undefined, { cause: e });
+  }
+}
+
+/** onnxruntime-node as the pipeline uses it by default. */
+export const ortEngine: InferenceEngine = createOrtEngine();
