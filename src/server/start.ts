@@ -32,7 +32,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const workers = opts.workers ?? limits.concurrency;
   const pool = workers > 0 ? await PooledRecognizer.start(workers, recOpts) : undefined;
   const fr = pool ?? (await FaceRecognizer.load(recOpts));
-  const flip = !!opts.recognizer?.flip;
+  const flip = opts.recognizer?.flip !== false;
   let db: ServerDb;
   try {
     db = ServerDb.open(file);

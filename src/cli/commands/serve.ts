@@ -47,7 +47,7 @@ export function registerServeCommands(program: Command): void {
     .option('--no-auth', 'serve without API keys (local use only)')
     .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
     .option('--model <path>', 'embedding model exported by `facenet train`')
-    .option('--flip', 'flip test-time augmentation')
+    .option('--no-flip', 'turn off flip test-time augmentation (on by default, as in the CLI)')
     .option('--max-image-mb <n>', 'largest image upload, MB', String(DEFAULT_LIMITS.maxImageBytes / 1024 / 1024))
     .option('--max-pixels <n>', 'largest image, width × height', String(DEFAULT_LIMITS.maxPixels))
     .option('--timeout-ms <n>', 'inference time limit per request, queue wait included', String(DEFAULT_LIMITS.inferenceTimeoutMs))
