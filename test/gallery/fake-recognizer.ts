@@ -10,20 +10,13 @@ import { calibrate, type CalibrationTable } from '../../src/decide/calibration.j
 import type { GalleryFace, GalleryRecognizer, FaceFindOptions } from '../../src/gallery/face-source.js';
 import { decodeImage } from '../../src/image/decode.js';
 import type { ImageInput, RgbImage } from '../../src/image/types.js';
+import { seededRandom } from '../../src/eval/identify.js';
 
 export const FAKE_MODEL = 'fake-model@1';
 export const DIM = 128;
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32). */
+export const mulberry32 = seededRandom;
 
 function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

@@ -58,25 +58,29 @@ export function progressBar(label: string, enabled: boolean): { update: (done: n
   };
 }
 
+/** Options every evaluation over an image set shares: throughput, the embedding cache, JSON. */
+export function withEvalImageOptions(cmd: Command): Command {
+  return cmd
+    .option('--concurrency <n>', 'images in flight', '2')
+    .option('--threads <n>', 'inference threads per model', '1')
+    .option('--cache <file>', 'embedding cache file (default: ~/.cache/facenet-ts/eval-embeddings.db, shared by every evaluation)')
+    .option('--no-cache', 'recompute every embedding')
+    .option('--json', 'machine-readable output');
+}
+
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 
 export function registerEvalCommands(program: Command): void {
-  evalCommand(program)
-    .command('lfw')
+  withEvalImageOptions(evalCommand(program).command('lfw'))
     .description('LFW View 2: 10-fold accuracy, ROC AUC, TAR@FAR=1e-3, calibrated τ')
     .requiredOption('--data <dir>', 'LFW folder holding pairs.txt and the image folders')
     .option('--folds <k>', 'use only the first K folds (quick check)')
     .option('--pairs <file>', 'pairs file (default DATA/pairs.txt)')
     .option('--no-flip', 'headline figure without flip test-time augmentation (both are always reported)')
-    .option('--concurrency <n>', 'images in flight', '2')
-    .option('--threads <n>', 'inference threads per model', '1')
     .option('--model <path>', 'embedding model exported by `facenet train`')
-    .option('--cache <file>', 'embedding cache file (default in the model cache dir)')
-    .option('--no-cache', 'recompute every embedding')
     .option('--min-score <s>', 'detector score threshold (default 0.5 here: LFW faces are often cut by the frame)')
     .option('--align <json>', 'alignment variant, e.g. \'{"chip":{"template":"dlib68-all"},"landmarkPasses":2}\'')
     .option('--errors <file>', 'write the misclassified pairs (CSV) for inspection')
-    .option('--json', 'machine-readable output')
     .action(
       action(async (flags: EvalFlags) => {
         const root = lfwImageRoot(flags.data);

@@ -15,7 +15,7 @@ import { pickEmbedding } from '../../eval/lfw.js';
 import { galleryModelId } from '../../gallery/face-source.js';
 import { action, printResult } from '../output.js';
 import { loadRecognizer, recognizerOptions, type PipelineFlags } from './common.js';
-import { evalCommand, progressBar } from './eval.js';
+import { evalCommand, progressBar, withEvalImageOptions } from './eval.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 
 interface IdentifyEvalFlags extends PipelineFlags {
@@ -109,8 +109,7 @@ export function identifyPlot(sizes: readonly SizeResult[], fars: readonly number
 }
 
 export function registerEvalIdentifyCommand(program: Command): void {
-  evalCommand(program)
-    .command('identify')
+  withEvalImageOptions(evalCommand(program).command('identify'))
     .description('open-set identification on LFW: rank-1 and DIR at fixed false-alarm rates for growing gallery sizes')
     .requiredOption('--data <dir>', 'LFW folder')
     .option('--sizes <list>', 'gallery sizes K', '10,100,1000,1680')
@@ -120,11 +119,6 @@ export function registerEvalIdentifyCommand(program: Command): void {
     .option('--templates [counts]', 'also measure several enrollment photos per person and the ways to combine them (default 1,2,3,5)')
     .option('--calibration <file>', 'calibration JSON for the calibrated-τ rows (default: the shipped one)')
     .option('--no-flip', 'without flip test-time augmentation (on by default, as in the product)')
-    .option('--concurrency <n>', 'images in flight', '2')
-    .option('--threads <n>', 'inference threads per model', '1')
-    .option('--cache <file>', 'embedding cache file (default: shared with eval lfw)')
-    .option('--no-cache', 'recompute every embedding')
-    .option('--json', 'machine-readable output')
     .action(
       action(async (flags: IdentifyEvalFlags) => {
         const sizes = list('sizes', flags.sizes, (n) => Number.isInteger(n) && n >= 1);
