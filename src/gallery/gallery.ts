@@ -32,7 +32,10 @@ export interface GalleryOptions {
   /** SQLite file (default ./facenet.db); ignored when `store` is given. */
   path?: string;
   store?: GalleryStore;
-  /** Needed for enroll, verify, identify; people, forget and calibration storage work without. */
+  /**
+   * Needed for enroll, verify, identify; people, forget and calibration storage work without. Wrap a FaceRecognizer
+   * with `galleryRecognizer(fr, flip)` so the stored model id says whether flip TTA made the embeddings.
+   */
   recognizer?: GalleryRecognizer;
   combination?: TemplateCombination;
   /** Override the calibration (else: the gallery's own, else the shipped default for the model). */
