@@ -11,6 +11,7 @@ import type { InferenceEngine, InferenceSession } from '../engine/engine.js';
 import { buildModel } from '../engine/model-store.js';
 import { ortEngine } from '../engine/ort.js';
 import type { RgbImage } from '../image/types.js';
+import { fillPaddedSquareTfjs } from '../image/transform.js';
 import type { Box } from '../detect/types.js';
 import type { Landmarks68, Point } from './types.js';
 import { LANDMARK_INPUT_SIZE, landmarkRecipe } from './landmark-graph.js';
@@ -85,50 +86,7 @@ export function landmarkCrop(img: { width: number; height: number }, box: Box, b
  * the padded square resized like tf.image.resizeBilinear(alignCorners = false, halfPixelCenters = false).
  */
 export function fillLandmarkInput(img: RgbImage, crop: LandmarkCrop, out: Float32Array, offset = 0): void {
-  const { side, padX, padY } = crop;
-  const ratio = side / S;
-  const src = img.data;
-  const iw = img.width;
-  // Per output column/row: the two padded-square neighbours as source offsets (−1 = zero padding) and the weight.
-  const colA = new Int32Array(S), colB = new Int32Array(S), colW = new Float64Array(S);
-  const rowA = new Int32Array(S), rowB = new Int32Array(S), rowW = new Float64Array(S);
-  const colOffset = (sx: number) => {
-    const cx = sx - padX;
-    return cx < 0 || cx >= crop.width ? -1 : (crop.x + cx) * 3;
-  };
-  const rowOffset = (sy: number) => {
-    const cy = sy - padY;
-    return cy < 0 || cy >= crop.height ? -1 : (crop.y + cy) * iw * 3;
-  };
-  for (let i = 0; i < S; i++) {
-    const f = ratio * i;
-    const lo = Math.floor(f);
-    const hi = Math.min(side - 1, Math.ceil(f));
-    colA[i] = colOffset(lo);
-    colB[i] = colOffset(hi);
-    colW[i] = f - lo;
-    rowA[i] = rowOffset(lo);
-    rowB[i] = rowOffset(hi);
-    rowW[i] = f - lo;
-  }
-  const px = (row: number, col: number, k: number) => (row < 0 || col < 0 ? 0 : src[row + col + k]);
-  for (let r = 0; r < S; r++) {
-    const ta = rowA[r], tb = rowB[r], dy = rowW[r];
-    for (let c = 0; c < S; c++) {
-      const la = colA[c], lb = colB[c], dx = colW[c];
-      const o = offset + r * S + c;
-      for (let k = 0; k < 3; k++) {
-        const tl = px(ta, la, k);
-        const tr = px(ta, lb, k);
-        const bl = px(tb, la, k);
-        const br = px(tb, lb, k);
-        // same operation order as tfjs-cpu's ResizeBilinear
-        const t = tl + (tr - tl) * dx;
-        const b = bl + (br - bl) * dx;
-        out[o + k * PLANE] = t + (b - t) * dy;
-      }
-    }
-  }
+  fillPaddedSquareTfjs(img, crop, S, out, offset);
 }
 
 /** Raw net output (136 values, fractions of the padded square) → 68 points in source pixels. */

@@ -8,6 +8,7 @@
  * - mapping the relative boxes back to source-image pixels.
  */
 import type { RgbImage } from '../image/types.js';
+import { fillPaddedSquareTfjs } from '../image/transform.js';
 import type { Box, Detection } from './types.js';
 import { SSD_INPUT_SIZE, SSD_NUM_ANCHORS } from './ssd-graph.js';
 
@@ -29,45 +30,10 @@ export type Resample = 'bilinear' | 'area';
  */
 export function toSsdInput(img: RgbImage, size = SSD_INPUT_SIZE, resample: Resample = 'bilinear'): SsdInput {
   if (resample === 'area' && Math.max(img.width, img.height) > size) return toSsdInputArea(img, size);
-  const { width, height, data } = img;
-  const side = Math.max(width, height);
+  const side = Math.max(img.width, img.height);
   const out = new Float32Array(3 * size * size);
-  const plane = size * size;
-  const ratio = side / size;
-  // Per-column sampling positions, shared by all rows.
-  const x0 = new Int32Array(size);
-  const x1 = new Int32Array(size);
-  const fx = new Float64Array(size);
-  for (let c = 0; c < size; c++) {
-    const src = ratio * c;
-    const f = Math.max(0, Math.floor(src));
-    x0[c] = f;
-    x1[c] = Math.min(side - 1, Math.ceil(src));
-    fx[c] = src - f;
-  }
-  // Pixel value in the zero-padded square.
-  const px = (y: number, x: number, ch: number): number => (y < height && x < width ? data[(y * width + x) * 3 + ch] : 0);
-  for (let r = 0; r < size; r++) {
-    const src = ratio * r;
-    const y0 = Math.max(0, Math.floor(src));
-    const y1 = Math.min(side - 1, Math.ceil(src));
-    const fy = src - y0;
-    const rowOff = r * size;
-    for (let c = 0; c < size; c++) {
-      const a = x0[c];
-      const b = x1[c];
-      const f = fx[c];
-      for (let ch = 0; ch < 3; ch++) {
-        const tl = px(y0, a, ch);
-        const tr = px(y0, b, ch);
-        const bl = px(y1, a, ch);
-        const br = px(y1, b, ch);
-        const top = tl + (tr - tl) * f;
-        const bottom = bl + (br - bl) * f;
-        out[ch * plane + rowOff + c] = top + (bottom - top) * fy;
-      }
-    }
-  }
+  // face-api's padToSquare(img, false): zeros at the bottom/right
+  fillPaddedSquareTfjs(img, { x: 0, y: 0, width: img.width, height: img.height, side, padX: 0, padY: 0 }, size, out);
   return { data: out, size, side };
 }
 

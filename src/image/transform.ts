@@ -63,3 +63,67 @@ export function toNchw(images: readonly RgbImage[]): { data: Float32Array; dims:
   });
   return { data, dims: [images.length, 3, height, width] };
 }
+
+/** A region of an image placed in a zero-padded square: the region sits at (padX, padY) inside a `side`² square. */
+export interface PaddedSquare {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly side: number;
+  readonly padX: number;
+  readonly padY: number;
+}
+
+/**
+ * Writes the padded square, resized to `size`×`size` exactly as tfjs' resizeBilinear(alignCorners = false,
+ * halfPixelCenters = false) does, into `out` at `offset` as NCHW floats 0..255. The face-api networks were run on
+ * this sampling, so the detector and landmark inputs use it bit for bit.
+ */
+export function fillPaddedSquareTfjs(img: RgbImage, sq: PaddedSquare, size: number, out: Float32Array, offset = 0): void {
+  const { side, padX, padY } = sq;
+  const plane = size * size;
+  const ratio = side / size;
+  const src = img.data;
+  const iw = img.width;
+  // Per output column/row: the two padded-square neighbours as source offsets (−1 = zero padding) and the weight.
+  const colA = new Int32Array(size), colB = new Int32Array(size), colW = new Float64Array(size);
+  const rowA = new Int32Array(size), rowB = new Int32Array(size), rowW = new Float64Array(size);
+  const colOffset = (sx: number) => {
+    const cx = sx - padX;
+    return cx < 0 || cx >= sq.width ? -1 : (sq.x + cx) * 3;
+  };
+  const rowOffset = (sy: number) => {
+    const cy = sy - padY;
+    return cy < 0 || cy >= sq.height ? -1 : (sq.y + cy) * iw * 3;
+  };
+  for (let i = 0; i < size; i++) {
+    const f = ratio * i;
+    const lo = Math.floor(f);
+    const hi = Math.min(side - 1, Math.ceil(f));
+    colA[i] = colOffset(lo);
+    colB[i] = colOffset(hi);
+    colW[i] = f - lo;
+    rowA[i] = rowOffset(lo);
+    rowB[i] = rowOffset(hi);
+    rowW[i] = f - lo;
+  }
+  const px = (row: number, col: number, k: number) => (row < 0 || col < 0 ? 0 : src[row + col + k]);
+  for (let r = 0; r < size; r++) {
+    const ta = rowA[r], tb = rowB[r], dy = rowW[r];
+    for (let c = 0; c < size; c++) {
+      const la = colA[c], lb = colB[c], dx = colW[c];
+      const o = offset + r * size + c;
+      for (let k = 0; k < 3; k++) {
+        const tl = px(ta, la, k);
+        const tr = px(ta, lb, k);
+        const bl = px(tb, la, k);
+        const br = px(tb, lb, k);
+        // same operation order as tfjs-cpu's ResizeBilinear
+        const t = tl + (tr - tl) * dx;
+        const b = bl + (br - bl) * dx;
+        out[o + k * plane] = t + (b - t) * dy;
+      }
+    }
+  }
+}
