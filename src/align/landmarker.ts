@@ -11,7 +11,7 @@ import type { InferenceEngine, InferenceSession } from '../engine/engine.js';
 import { buildModel } from '../engine/model-store.js';
 import { ortEngine } from '../engine/ort.js';
 import type { RgbImage } from '../image/types.js';
-import { fillPaddedSquareTfjs } from '../image/transform.js';
+import { fillPaddedSquareTfjs, type PaddedSquare } from '../image/transform.js';
 import type { Box } from '../detect/types.js';
 import type { Landmarks68, Point } from './types.js';
 import { LANDMARK_INPUT_SIZE, landmarkRecipe } from './landmark-graph.js';
@@ -37,18 +37,8 @@ export interface LandmarkOptions {
   pointOffset?: number;
 }
 
-/** Where one face crop sits in the source image. */
-export interface LandmarkCrop {
-  /** Clipped, floored crop origin and size in source pixels. */
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-  /** Side of the zero-padded square, and the padding placed before the crop on each axis. */
-  readonly side: number;
-  readonly padX: number;
-  readonly padY: number;
-}
+/** Where one face crop sits in the source image: clipped, floored, centred in its zero-padded square. */
+export type LandmarkCrop = PaddedSquare;
 
 const S = LANDMARK_INPUT_SIZE;
 const PLANE = S * S;
