@@ -3,7 +3,7 @@
  *
  *   const fr = await FaceRecognizer.load();
  *   const [face] = await fr.embed('photo.jpg');          // box, score, landmarks, chip, embedding
- *   const gallery = await Gallery.open({ path: 'faces.db', recognizer: fr });
+ *   const gallery = await Gallery.open({ location: 'faces.db', recognizer: fr });
  */
 export { FaceRecognizer, centralFace, type RecognizerOptions, type Face, type AlignedFace, type EmbeddedFace, type FaceOptions, type EmbedFaceOptions } from './recognizer.js';
 export { FaceError, ImageError, ModelError, isFaceError, type FaceErrorCode } from './errors.js';

@@ -11,9 +11,10 @@ import type { Box } from '../detect/types.js';
 import type { ImageInput } from '../image/types.js';
 import { boxArea, chipThumbnail, describeInput, faceSize, inputSha256, type FaceFindOptions, type GalleryFace, type GalleryRecognizer } from './face-source.js';
 import { distanceFromDot, ExactIndex, type VectorIndex } from './search-index.js';
-import { SqliteGalleryStore } from './sqlite-store.js';
-import type { GalleryStore, Metadata, NewTemplate, Person, PersonSummary } from './store.js';
-import { indexPerson, type TemplateCombination } from './templates.js';
+import { MemoryView, StoreView, type GalleryView } from './gallery-view.js';
+import { openStore } from './open-store.js';
+import type { GalleryStore, Metadata, NewTemplate, Person, PersonSummary, StoreChange } from './store.js';
+import type { TemplateCombination } from './templates.js';
 
 export const DEFAULT_GALLERY_PATH = './facenet.db';
 /**
@@ -29,8 +30,8 @@ export const SMALL_FACE_PX = 40;
 export const LOW_SCORE = 0.7;
 
 export interface GalleryOptions {
-  /** SQLite file (default ./facenet.db); ignored when `store` is given. */
-  path?: string;
+  /** SQLite file or postgres:// URL (default ./facenet.db); ignored when `store` is given. */
+  location?: string;
   store?: GalleryStore;
   /**
    * Needed for enroll, verify, identify; people, forget and calibration storage work without. Wrap a FaceRecognizer
@@ -40,9 +41,19 @@ export interface GalleryOptions {
   combination?: TemplateCombination;
   /** Override the calibration (else: the gallery's own, else the shipped default for the model). */
   calibration?: CalibrationTable;
-  /** Build the search index (default: exact). */
+  /** Build the in-memory search index (default: exact). */
   createIndex?: (dim: number) => VectorIndex;
+  /**
+   * Above this many templates, a store that can search itself (PostgreSQL + pgvector) is searched in the
+   * database instead of being copied into this process. Default DEFAULT_IN_MEMORY_LIMIT.
+   */
+  inMemoryLimit?: number;
+  /** Candidate list size for store-side ANN search (pgvector hnsw.ef_search); default: the store's. */
+  storeEf?: number;
 }
+
+/** 500k templates = 256 MB of float32 per process: beyond that, let the database search. */
+export const DEFAULT_IN_MEMORY_LIMIT = 500_000;
 
 export interface EnrollOptions extends FaceFindOptions {
   /** Take the largest face of a photo with several instead of rejecting it. */
@@ -133,14 +144,6 @@ export interface IdentifyResult extends OpenSetInfo {
   readonly faces: readonly IdentifiedFace[];
 }
 
-interface Loaded {
-  modelId: string;
-  index: VectorIndex | undefined;
-  /** person id → their templates (embeddings kept for centroids and 1:1 distances) */
-  templates: Map<number, { id: number; embedding: Float32Array; sha256: string }[]>;
-  names: Map<number, string>;
-}
-
 function largestFirst(faces: readonly GalleryFace[]): GalleryFace[] {
   return [...faces].sort((a, b) => boxArea(b.box) - boxArea(a.box));
 }
@@ -157,7 +160,12 @@ export class Gallery {
   private readonly recognizer?: GalleryRecognizer;
   private readonly calibrationOverride?: CalibrationTable;
   private readonly createIndex: (dim: number) => VectorIndex;
-  private loaded?: Loaded;
+  private readonly inMemoryLimit: number;
+  private readonly storeEf?: number;
+  private view?: { modelId: string; view: GalleryView };
+  private unwatch?: () => Promise<void>;
+  /** Refreshes from other writers, applied one at a time and in order. */
+  private refreshes: Promise<void> = Promise.resolve();
 
   private constructor(opts: GalleryOptions & { store: GalleryStore }) {
     this.store = opts.store;
@@ -165,23 +173,52 @@ export class Gallery {
     this.combination = opts.combination ?? DEFAULT_COMBINATION;
     this.calibrationOverride = opts.calibration;
     this.createIndex = opts.createIndex ?? ((dim) => new ExactIndex(dim));
+    this.inMemoryLimit = opts.inMemoryLimit ?? DEFAULT_IN_MEMORY_LIMIT;
+    this.storeEf = opts.storeEf;
   }
 
-  /** Open the store and, with a recognizer, load the index (MODEL_MISMATCH if the gallery holds another model). */
-  static open(opts: GalleryOptions = {}): Gallery {
-    const store = opts.store ?? SqliteGalleryStore.open(opts.path ?? DEFAULT_GALLERY_PATH);
+  /**
+   * Open the store and, with a recognizer, load what searching needs (MODEL_MISMATCH if the gallery holds
+   * another model). A store shared with other writers is watched, so their enrollments show up here.
+   */
+  static async open(opts: GalleryOptions = {}): Promise<Gallery> {
+    const store: GalleryStore = opts.store ?? (await openStore(opts.location ?? DEFAULT_GALLERY_PATH));
     const g = new Gallery({ ...opts, store });
     try {
-      if (opts.recognizer) g.load();
+      if (opts.recognizer) {
+        await g.load();
+        if (store.watch) g.unwatch = await store.watch((c) => g.onStoreChange(c));
+      }
     } catch (e) {
-      if (!opts.store) store.close();
+      if (!opts.store) await store.close();
       throw e;
     }
     return g;
   }
 
-  close(): void {
-    this.store.close();
+  async close(): Promise<void> {
+    await this.unwatch?.();
+    await this.refreshes;
+    await this.store.close();
+  }
+
+  private onStoreChange(change: StoreChange): void {
+    this.refreshes = this.refreshes
+      .then(async () => {
+        const v = this.view?.view;
+        if (!v) return;
+        if (change.kind === 'forget') v.applyForget(change.personId);
+        else await v.refreshPerson(change.personId, change.name);
+      })
+      .catch(() => {
+        // a failed refresh must not stop later ones; drop the view so the next search reloads it whole
+        this.view = undefined;
+      });
+  }
+
+  /** Wait until changes announced by other writers so far are applied (tests, and callers who need read-your-writes across replicas). */
+  async settled(): Promise<void> {
+    await this.refreshes;
   }
 
   private requireRecognizer(what: string): GalleryRecognizer {
@@ -194,35 +231,39 @@ export class Gallery {
     return this.requireRecognizer('the gallery model id').modelId;
   }
 
-  private load(): Loaded {
+  /** How the gallery is searched: 'memory' (index in this process) or 'store' (inside the database). */
+  get searchMode(): 'memory' | 'store' | undefined {
+    return this.view?.view.kind;
+  }
+
+  private async load(): Promise<GalleryView> {
     const modelId = this.requireRecognizer('searching the gallery').modelId;
-    if (this.loaded && this.loaded.modelId === modelId) return this.loaded;
-    const rows = this.store.templates(modelId); // MODEL_MISMATCH when the gallery holds another model
-    const names = new Map(this.store.people().map((p) => [p.id, p.name] as const));
-    const templates = new Map<number, { id: number; embedding: Float32Array; sha256: string }[]>();
-    for (const t of rows) {
-      const list = templates.get(t.personId) ?? [];
-      list.push({ id: t.id, embedding: t.embedding, sha256: t.sourceSha256 });
-      templates.set(t.personId, list);
-    }
-    let index: VectorIndex | undefined;
-    if (rows.length) {
-      index = this.createIndex(rows[0].embedding.length);
-      for (const [personId, list] of templates) indexPerson(index, this.combination, personId, list);
-    }
-    this.loaded = { modelId, index, templates, names };
-    return this.loaded;
+    if (this.view && this.view.modelId === modelId) return this.view.view;
+    const store = this.store;
+    let view: GalleryView;
+    if (store.nearest && this.combination === 'nearest' && (await store.counts(modelId)).templates > this.inMemoryLimit) {
+      const others = (await store.modelIds()).filter((m) => m !== modelId);
+      if (others.length)
+        throw new FaceError('MODEL_MISMATCH', `gallery ${store.location} holds templates of model(s) ${others.join(', ')}, not ${modelId}; embeddings of different models are not comparable`, {
+          gallery: store.location,
+          requested: modelId,
+          stored: others,
+        });
+      view = await StoreView.load(store as GalleryStore & Required<Pick<GalleryStore, 'nearest'>>, modelId, this.storeEf);
+    } else view = await MemoryView.load(store, modelId, this.combination, this.createIndex);
+    this.view = { modelId, view };
+    return view;
   }
 
   /** The calibration decisions use: explicit override, else the gallery's own, else the shipped default. */
-  calibration(): { table: CalibrationTable; origin: 'override' | 'gallery' | 'default' } {
+  async calibration(): Promise<{ table: CalibrationTable; origin: 'override' | 'gallery' | 'default' }> {
     const modelId = this.modelId;
     if (this.calibrationOverride) {
       if (this.calibrationOverride.modelId !== modelId)
         throw new FaceError('MODEL_MISMATCH', `calibration was computed for model ${this.calibrationOverride.modelId}, the recognizer is ${modelId}`);
       return { table: this.calibrationOverride, origin: 'override' };
     }
-    const own = this.store.calibration(modelId);
+    const own = await this.store.calibration(modelId);
     if (own) return { table: own, origin: 'gallery' };
     const shipped = defaultCalibration(modelId);
     if (shipped) return { table: shipped, origin: 'default' };
@@ -238,11 +279,11 @@ export class Gallery {
   }
 
   /** Number of people enrolled (for the current model). */
-  get size(): number {
-    return this.load().templates.size;
+  async size(): Promise<number> {
+    return (await this.load()).people();
   }
 
-  people(): PersonSummary[] {
+  people(): Promise<PersonSummary[]> {
     return this.store.people();
   }
 
@@ -257,9 +298,10 @@ export class Gallery {
     if (trimmed.toLowerCase() === 'unknown') throw new FaceError('INVALID_INPUT', '"unknown" is reserved for unrecognised faces; choose another name');
     const list: readonly ImageInput[] = Array.isArray(images) ? images : [images as ImageInput];
     if (!list.length) throw new FaceError('INVALID_INPUT', `enrolling ${trimmed} needs at least one photo`);
-    const state = this.load();
-    const existing = this.store.findPerson(trimmed);
-    const known = new Set((existing && state.templates.get(existing.id)?.map((t) => t.sha256)) ?? []);
+    const view = await this.load();
+    const existing = await this.store.findPerson(trimmed);
+    const own = existing ? await view.personTemplates(existing.id) : [];
+    const known = new Set(own.map((t) => t.sha256));
 
     const warnings: EnrollWarning[] = [];
     const fresh: { source: string; sha256: string; face: GalleryFace; facesInImage: number }[] = [];
@@ -284,7 +326,7 @@ export class Gallery {
     // quality and consistency checks (warnings, never refusals)
     let tau: number | undefined;
     try {
-      tau = tauForFar(this.calibration().table, opts.far ?? DEFAULT_VERIFY_FAR).threshold;
+      tau = tauForFar((await this.calibration()).table, opts.far ?? DEFAULT_VERIFY_FAR).threshold;
     } catch (e) {
       if (!(e instanceof FaceError && e.code === 'CALIBRATION_ERROR')) throw e;
       warnings.push({ code: 'NO_CALIBRATION', message: `${e.message}; duplicate checks skipped` });
@@ -296,18 +338,17 @@ export class Gallery {
       if (f.face.score < LOW_SCORE)
         warnings.push({ code: 'LOW_SCORE', message: `detector score ${f.face.score.toFixed(2)} in ${f.source}; the face may be blurred, occluded or turned`, source: f.source });
       if (tau === undefined) continue;
-      const [other] = state.index?.search(f.face.embedding, 1, { excludeLabel: existing?.id }) ?? [];
+      const [other] = await view.search(f.face.embedding, 1, { excludeLabel: existing?.id });
       if (other && other.distance < tau) {
-        const who = state.names.get(other.label) ?? `#${other.label}`;
         warnings.push({
           code: 'DUPLICATE',
-          message: `${f.source} matches already enrolled ${who} (distance ${other.distance.toFixed(3)} < τ ${tau.toFixed(3)}): likely the same person`,
+          message: `${f.source} matches already enrolled ${other.name} (distance ${other.distance.toFixed(3)} < τ ${tau.toFixed(3)}): likely the same person`,
           source: f.source,
-          person: who,
+          person: other.name,
           distance: other.distance,
         });
       }
-      const mine = [...(existing ? (state.templates.get(existing.id) ?? []) : []).map((t) => t.embedding), ...fresh.filter((o) => o !== f).map((o) => o.face.embedding)];
+      const mine = [...own.map((t) => t.embedding), ...fresh.filter((o) => o !== f).map((o) => o.face.embedding)];
       const nearestOwn = mine.length ? Math.min(...mine.map((e) => distanceFromDot(dot(e, f.face.embedding)))) : undefined;
       if (nearestOwn !== undefined && nearestOwn >= tau)
         warnings.push({
@@ -320,9 +361,9 @@ export class Gallery {
     }
 
     if (!fresh.length) {
-      const person = existing ?? this.store.findPerson(trimmed);
+      const person = existing ?? (await this.store.findPerson(trimmed));
       if (!person) throw new FaceError('INVALID_INPUT', `nothing to enroll for ${trimmed}`);
-      return { person, created: false, added: [], templates: state.templates.get(person.id)?.length ?? 0, warnings };
+      return { person, created: false, added: [], templates: own.length, warnings };
     }
 
     const records: NewTemplate[] = [];
@@ -335,15 +376,14 @@ export class Gallery {
         faceSize: faceSize(f.face.box),
         thumbnail: f.face.chip ? await chipThumbnail(f.face.chip) : undefined,
       });
-    const receipt = this.store.enroll({ name: trimmed, metadata: opts.metadata, templates: records });
+    const receipt = await this.store.enroll({ name: trimmed, metadata: opts.metadata, templates: records });
 
-    // keep the index in step (only after the transaction committed)
-    const personTemplates = state.templates.get(receipt.person.id) ?? [];
-    fresh.forEach((f, i) => personTemplates.push({ id: receipt.templateIds[i], embedding: f.face.embedding, sha256: f.sha256 }));
-    state.templates.set(receipt.person.id, personTemplates);
-    state.names.set(receipt.person.id, receipt.person.name);
-    state.index ??= this.createIndex(fresh[0].face.embedding.length);
-    indexPerson(state.index, this.combination, receipt.person.id, personTemplates);
+    // keep the view in step (only after the transaction committed)
+    await view.applyEnroll(
+      receipt.person.id,
+      receipt.person.name,
+      fresh.map((f, i) => ({ id: receipt.templateIds[i], embedding: f.face.embedding, sha256: f.sha256 })),
+    );
 
     return {
       person: receipt.person,
@@ -357,25 +397,21 @@ export class Gallery {
         faceSize: faceSize(f.face.box),
         facesInImage: f.facesInImage,
       })),
-      templates: personTemplates.length,
+      templates: own.length + fresh.length,
       warnings,
     };
   }
 
   /** Remove a person with every template and thumbnail; the index follows. */
-  forget(name: string): { person: Person; templatesRemoved: number } {
-    const result = this.store.forget(name);
-    if (this.loaded) {
-      this.loaded.index?.removeLabel(result.person.id);
-      this.loaded.templates.delete(result.person.id);
-      this.loaded.names.delete(result.person.id);
-    }
+  async forget(name: string): Promise<{ person: Person; templatesRemoved: number }> {
+    const result = await this.store.forget(name);
+    this.view?.view.applyForget(result.person.id);
     return result;
   }
 
   /** Distance from an embedding to a person under the gallery's template combination, and the comparisons it took. */
-  personDistance(personId: number, embedding: Float32Array): { distance: number; comparisons: number } {
-    const list = this.load().templates.get(personId) ?? [];
+  async personDistance(personId: number, embedding: Float32Array): Promise<{ distance: number; comparisons: number }> {
+    const list = await (await this.load()).personTemplates(personId);
     if (!list.length) return { distance: Number.POSITIVE_INFINITY, comparisons: 0 };
     if (this.combination === 'centroid') {
       const c = new Float32Array(embedding.length);
@@ -391,15 +427,15 @@ export class Gallery {
   /** 1:1: is the (largest) face in `img` the enrolled person `name`? */
   async verify(img: ImageInput, name: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
     const recognizer = this.requireRecognizer('verify');
-    this.load();
-    const person = this.store.findPerson(name);
+    await this.load();
+    const person = await this.store.findPerson(name);
     if (!person) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
-    const cal = this.calibration();
+    const cal = await this.calibration();
     const source = describeInput(img);
     const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
     if (!faces.length) throw new FaceError('NO_FACE', `no face found in ${source}`, { source });
     const face = largestFirst(faces)[0];
-    const { distance, comparisons } = this.personDistance(person.id, face.embedding);
+    const { distance, comparisons } = await this.personDistance(person.id, face.embedding);
     const targetFar = opts.far ?? DEFAULT_VERIFY_FAR;
     // several templates = several chances for a stranger: per-comparison FAR so the person-level FAR is the target
     const n = Math.max(1, comparisons);
@@ -421,17 +457,17 @@ export class Gallery {
   }
 
   /** The open-set threshold for the current gallery size. */
-  openSet(openSetFar = DEFAULT_IDENTIFY_FAR): OpenSetInfo {
-    const state = this.load();
-    const cal = this.calibration();
-    const comparisons = Math.max(1, state.index?.size ?? 0);
+  async openSet(openSetFar = DEFAULT_IDENTIFY_FAR): Promise<OpenSetInfo> {
+    const view = await this.load();
+    const cal = await this.calibration();
+    const comparisons = Math.max(1, view.comparisons());
     const t = openSetThreshold(cal.table, openSetFar, comparisons);
     return {
       threshold: t.threshold,
       openSetFar,
       perComparisonFar: t.targetFar,
       far: t.far,
-      people: state.templates.size,
+      people: view.people(),
       comparisons,
       resolvable: t.resolvable,
       ...(t.warning ? { warning: t.warning } : {}),
@@ -440,29 +476,26 @@ export class Gallery {
   }
 
   /** Decide one embedding against the gallery (no image work). */
-  identifyEmbedding(embedding: Float32Array, threshold: number, topK = 5): { person: string | 'unknown'; distance: number; candidates: Candidate[] } {
-    const state = this.load();
-    const hits = state.index?.search(embedding, topK) ?? [];
-    const candidates = hits.map((h) => ({ person: state.names.get(h.label) ?? `#${h.label}`, distance: h.distance }));
+  async identifyEmbedding(embedding: Float32Array, threshold: number, topK = 5): Promise<{ person: string | 'unknown'; distance: number; candidates: Candidate[] }> {
+    const hits = await (await this.load()).search(embedding, topK);
+    const candidates = hits.map((h) => ({ person: h.name, distance: h.distance }));
     return { ...identifyDecision(candidates, threshold), candidates };
   }
 
   /** 1:N open-set: every face in `img` → the person or 'unknown', with the top-k candidates. */
   async identify(img: ImageInput, opts: IdentifyOptions = {}): Promise<IdentifyResult> {
     const recognizer = this.requireRecognizer('identify');
-    const info = this.openSet(opts.far ?? DEFAULT_IDENTIFY_FAR);
+    const info = await this.openSet(opts.far ?? DEFAULT_IDENTIFY_FAR);
     const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
-    return {
-      ...info,
-      source: describeInput(img),
-      faces: faces.map((f) => ({ box: f.box, score: f.score, ...this.identifyEmbedding(f.embedding, info.threshold, opts.topK ?? 5) })),
-    };
+    const identified: IdentifiedFace[] = [];
+    for (const f of faces) identified.push({ box: f.box, score: f.score, ...(await this.identifyEmbedding(f.embedding, info.threshold, opts.topK ?? 5)) });
+    return { ...info, source: describeInput(img), faces: identified };
   }
 
   /** Compute a calibration from labelled distances of this gallery's model and store it with the gallery. */
-  saveCalibration(pairs: readonly ScoredPair[], source: string): CalibrationTable {
+  async saveCalibration(pairs: readonly ScoredPair[], source: string): Promise<CalibrationTable> {
     const table = calibrate(pairs, { modelId: this.modelId, source });
-    this.store.saveCalibration(table);
+    await this.store.saveCalibration(table);
     return table;
   }
 }

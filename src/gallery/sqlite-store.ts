@@ -54,6 +54,15 @@ export const MIGRATIONS: readonly ((db: Db) => void)[] = [
         created    TEXT NOT NULL
       );
     `),
+  // 2 → 3: a change counter, so indexes persisted beside the file can tell they are stale
+  (db) =>
+    db.exec(`
+      CREATE TABLE store_state (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      );
+      INSERT INTO store_state (key, value) VALUES ('generation', 0);
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -102,6 +111,7 @@ const rowToPerson = (r: PersonRow): Person => ({ id: r.id, name: r.name, metadat
 
 export class SqliteGalleryStore implements GalleryStore {
   readonly schemaVersion: number;
+  readonly location: string;
   private readonly db: Db;
 
   private constructor(
@@ -111,6 +121,7 @@ export class SqliteGalleryStore implements GalleryStore {
   ) {
     this.db = db;
     this.schemaVersion = version;
+    this.location = file;
   }
 
   /** Open (creating if needed) and migrate a gallery file. `:memory:` works too. */
@@ -156,7 +167,7 @@ export class SqliteGalleryStore implements GalleryStore {
     return version;
   }
 
-  enroll(record: EnrollRecord): EnrollReceipt {
+  async enroll(record: EnrollRecord): Promise<EnrollReceipt> {
     const name = record.name.trim();
     if (!name) throw new FaceError('INVALID_INPUT', 'a person needs a non-empty name');
     if (record.templates.length === 0) throw new FaceError('INVALID_INPUT', `enrolling ${name} needs at least one template`);
@@ -188,6 +199,7 @@ export class SqliteGalleryStore implements GalleryStore {
         if (t.thumbnail) insertThumb.run(id, Buffer.from(t.thumbnail.buffer, t.thumbnail.byteOffset, t.thumbnail.byteLength));
         ids.push(id);
       }
+      this.bumpGeneration();
       return { person: rowToPerson(row), created, templateIds: ids };
     });
     try {
@@ -197,12 +209,12 @@ export class SqliteGalleryStore implements GalleryStore {
     }
   }
 
-  findPerson(name: string): Person | undefined {
+  async findPerson(name: string): Promise<Person | undefined> {
     const row = this.db.prepare('SELECT id, name, metadata, created FROM people WHERE name = ?').get(name.trim()) as PersonRow | undefined;
     return row && rowToPerson(row);
   }
 
-  people(): PersonSummary[] {
+  async people(): Promise<PersonSummary[]> {
     const rows = this.db
       .prepare(
         `SELECT p.id, p.name, p.metadata, p.created, COUNT(t.id) AS n, GROUP_CONCAT(DISTINCT t.model_id) AS models
@@ -212,7 +224,7 @@ export class SqliteGalleryStore implements GalleryStore {
     return rows.map((r) => ({ ...rowToPerson(r), templates: r.n, modelIds: r.models ? r.models.split(',') : [] }));
   }
 
-  forget(name: string): { person: Person; templatesRemoved: number } {
+  async forget(name: string): Promise<{ person: Person; templatesRemoved: number }> {
     const run = this.db.transaction(() => {
       const row = this.db.prepare('SELECT id, name, metadata, created FROM people WHERE name = ?').get(name.trim()) as PersonRow | undefined;
       if (!row) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
@@ -220,6 +232,7 @@ export class SqliteGalleryStore implements GalleryStore {
       this.db.prepare('DELETE FROM thumbnails WHERE template_id IN (SELECT id FROM templates WHERE person_id = ?)').run(row.id);
       const removed = this.db.prepare('DELETE FROM templates WHERE person_id = ?').run(row.id).changes;
       this.db.prepare('DELETE FROM people WHERE id = ?').run(row.id);
+      this.bumpGeneration();
       return { person: rowToPerson(row), templatesRemoved: removed };
     });
     let result: { person: Person; templatesRemoved: number };
@@ -233,6 +246,15 @@ export class SqliteGalleryStore implements GalleryStore {
     return result;
   }
 
+  private bumpGeneration(): void {
+    this.db.prepare("UPDATE store_state SET value = value + 1 WHERE key = 'generation'").run();
+  }
+
+  async generation(): Promise<number> {
+    const row = this.db.prepare("SELECT value FROM store_state WHERE key = 'generation'").get() as { value: number } | undefined;
+    return row?.value ?? 0;
+  }
+
   private assertOnlyModel(modelId: string, verb: string): void {
     const others = this.db.prepare('SELECT model_id, COUNT(*) AS n FROM templates WHERE model_id <> ? GROUP BY model_id').all(modelId) as { model_id: string; n: number }[];
     if (others.length)
@@ -244,13 +266,35 @@ export class SqliteGalleryStore implements GalleryStore {
       );
   }
 
-  templates(modelId: string): StoredTemplate[] {
+  async templates(modelId: string): Promise<StoredTemplate[]> {
     try {
       this.assertOnlyModel(modelId, 'search');
-      const rows = this.db
-        .prepare('SELECT id, person_id, model_id, embedding, source_sha256, detection_score, face_size, created FROM templates WHERE model_id = ? ORDER BY id')
-        .all(modelId) as { id: number; person_id: number; model_id: string; embedding: Buffer; source_sha256: string; detection_score: number; face_size: number; created: string }[];
-      return rows.map((r) => ({
+      return this.templateRows('WHERE model_id = ?', modelId);
+    } catch (e) {
+      throw galleryError(this.file, e);
+    }
+  }
+
+  async personTemplates(personId: number, modelId: string): Promise<StoredTemplate[]> {
+    try {
+      return this.templateRows('WHERE person_id = ? AND model_id = ?', personId, modelId);
+    } catch (e) {
+      throw galleryError(this.file, e);
+    }
+  }
+
+  async counts(modelId: string): Promise<{ people: number; templates: number }> {
+    return this.db.prepare('SELECT COUNT(DISTINCT person_id) AS people, COUNT(*) AS templates FROM templates WHERE model_id = ?').get(modelId) as {
+      people: number;
+      templates: number;
+    };
+  }
+
+  private templateRows(where: string, ...params: (string | number)[]): StoredTemplate[] {
+    const rows = this.db
+      .prepare(`SELECT id, person_id, model_id, embedding, source_sha256, detection_score, face_size, created FROM templates ${where} ORDER BY id`)
+      .all(...params) as { id: number; person_id: number; model_id: string; embedding: Buffer; source_sha256: string; detection_score: number; face_size: number; created: string }[];
+    return rows.map((r) => ({
         id: r.id,
         personId: r.person_id,
         modelId: r.model_id,
@@ -260,21 +304,18 @@ export class SqliteGalleryStore implements GalleryStore {
         faceSize: r.face_size,
         created: r.created,
       }));
-    } catch (e) {
-      throw galleryError(this.file, e);
-    }
   }
 
-  modelIds(): string[] {
+  async modelIds(): Promise<string[]> {
     return (this.db.prepare('SELECT DISTINCT model_id FROM templates ORDER BY model_id').all() as { model_id: string }[]).map((r) => r.model_id);
   }
 
-  thumbnail(templateId: number): Uint8Array | undefined {
+  async thumbnail(templateId: number): Promise<Uint8Array | undefined> {
     const row = this.db.prepare('SELECT jpeg FROM thumbnails WHERE template_id = ?').get(templateId) as { jpeg: Buffer } | undefined;
     return row ? new Uint8Array(row.jpeg) : undefined;
   }
 
-  saveCalibration(table: CalibrationTable): void {
+  async saveCalibration(table: CalibrationTable): Promise<void> {
     try {
       this.db
         .prepare(
@@ -286,7 +327,7 @@ export class SqliteGalleryStore implements GalleryStore {
     }
   }
 
-  calibration(modelId: string): CalibrationTable | undefined {
+  async calibration(modelId: string): Promise<CalibrationTable | undefined> {
     const row = this.db.prepare('SELECT table_json FROM calibrations WHERE model_id = ?').get(modelId) as { table_json: string } | undefined;
     if (!row) return undefined;
     let json: unknown;
@@ -298,7 +339,7 @@ export class SqliteGalleryStore implements GalleryStore {
     return parseCalibrationTable(json, `gallery ${this.file} calibration for ${modelId}`);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }

@@ -5,6 +5,7 @@
  * writing templates with another model id is a MODEL_MISMATCH error rather than a silent mix of incomparable vectors.
  */
 import type { CalibrationTable } from '../decide/calibration.js';
+import type { SearchHit } from './search-index.js';
 
 export type Metadata = Record<string, unknown>;
 
@@ -62,21 +63,64 @@ export interface EnrollReceipt {
   readonly templateIds: readonly number[];
 }
 
+/** A change committed by any writer of a shared store (another process or server replica). */
+export interface StoreChange {
+  readonly kind: 'enroll' | 'forget';
+  readonly personId: number;
+  readonly name: string;
+}
+
+/**
+ * Every method is async so a networked backend (PostgreSQL) fits the same interface as the embedded SQLite file.
+ * Writes are durable and atomic when their promise resolves.
+ */
 export interface GalleryStore {
+  /** Where the gallery lives, for messages (a file path, or a URL without its password). */
+  readonly location: string;
   /** Schema version of the open store (after migrations). */
   readonly schemaVersion: number;
   /** Create the person if new and add every template, atomically and durably: all or nothing. */
-  enroll(record: EnrollRecord): EnrollReceipt;
-  findPerson(name: string): Person | undefined;
-  people(): PersonSummary[];
+  enroll(record: EnrollRecord): Promise<EnrollReceipt>;
+  findPerson(name: string): Promise<Person | undefined>;
+  people(): Promise<PersonSummary[]>;
   /** Remove the person with every template and thumbnail. PERSON_NOT_FOUND when absent. */
-  forget(name: string): { person: Person; templatesRemoved: number };
+  forget(name: string): Promise<{ person: Person; templatesRemoved: number }>;
   /** Every template of `modelId` (embeddings, no thumbnails). MODEL_MISMATCH when the store holds another model's templates. */
-  templates(modelId: string): StoredTemplate[];
+  templates(modelId: string): Promise<StoredTemplate[]>;
+  /** One person's templates of `modelId` (empty when the person is unknown). */
+  personTemplates(personId: number, modelId: string): Promise<StoredTemplate[]>;
+  /** How many people have templates of `modelId`, and how many templates they have. */
+  counts(modelId: string): Promise<{ people: number; templates: number }>;
   /** Distinct model ids of the stored templates. */
-  modelIds(): string[];
-  thumbnail(templateId: number): Uint8Array | undefined;
-  saveCalibration(table: CalibrationTable): void;
-  calibration(modelId: string): CalibrationTable | undefined;
-  close(): void;
+  modelIds(): Promise<string[]>;
+  /**
+   * Grows with every committed enroll and forget, by any writer. A derived structure (a persisted ANN index) built
+   * at generation g is stale when the store reports another.
+   */
+  generation(): Promise<number>;
+  thumbnail(templateId: number): Promise<Uint8Array | undefined>;
+  saveCalibration(table: CalibrationTable): Promise<void>;
+  calibration(modelId: string): Promise<CalibrationTable | undefined>;
+  /**
+   * Be told of changes committed by other writers (replicas sharing the store), when the backend can tell.
+   * Resolves to an unsubscribe function.
+   */
+  watch?(onChange: (change: StoreChange) => void): Promise<() => Promise<void>>;
+  /**
+   * Nearest templates of `modelId` searched by the store itself (an index inside the database), for galleries
+   * too large to hold in every process. Same contract as VectorIndex.search: one hit per person, nearest first.
+   */
+  nearest?(modelId: string, query: Float32Array, k: number, opts?: StoreSearchOptions): Promise<StoreHit[]>;
+  close(): Promise<void>;
+}
+
+/** A store-side search hit: the person's name comes with it (the store holds it; the process may not). */
+export interface StoreHit extends SearchHit {
+  readonly name: string;
+}
+
+export interface StoreSearchOptions {
+  readonly excludeLabel?: number;
+  /** Candidate list size of the store's ANN search (pgvector hnsw.ef_search); higher = better recall, slower. */
+  readonly ef?: number;
 }

@@ -200,7 +200,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   new Gauge({ name: 'facenet_inference_active', help: 'inference jobs running', registers: [registry], collect() { this.set(queue.active); } });
   new Gauge({ name: 'facenet_inference_queued', help: 'inference jobs waiting', registers: [registry], collect() { this.set(queue.queued); } });
   new Gauge({ name: 'facenet_inference_rejected', help: 'inference jobs refused (queue full) since start', registers: [registry], collect() { this.set(queue.rejected); } });
-  new Gauge({ name: 'facenet_gallery_people', help: 'people enrolled', registers: [registry], collect() { this.set(gallery.people().length); } });
+  new Gauge({ name: 'facenet_gallery_people', help: 'people enrolled', registers: [registry], async collect() { this.set(await gallery.size()); } });
   new Gauge({
     name: 'facenet_event_loop_delay_max_seconds',
     help: 'largest event-loop delay seen since the last scrape',
@@ -315,7 +315,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       v1.get('/health', { config: { role: 'public' }, schema: { tags: ['service'], summary: 'liveness, model, gallery size, queue' } }, async () => ({
         status: 'ok',
         modelId: modelId(),
-        people: gallery.people().length,
+        people: await gallery.size(),
         auth: opts.auth,
         queue: { active: queue.active, queued: queue.queued, concurrency: queue.concurrency, maxQueued: queue.maxQueued },
         limits: { maxImageBytes: limits.maxImageBytes, maxPixels: limits.maxPixels, inferenceTimeoutMs: limits.inferenceTimeoutMs },
@@ -370,16 +370,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
       v1.get('/people', { config: { role: 'recognize' }, schema: { tags: ['people'], summary: 'everyone enrolled', security: secured } }, async () => ({
         modelId: modelId(),
-        people: gallery.people().map((p) => ({ name: p.name, templates: p.templates, created: p.created, metadata: p.metadata })),
+        people: (await gallery.people()).map((p) => ({ name: p.name, templates: p.templates, created: p.created, metadata: p.metadata })),
       }));
 
-      const personDetail = (name: string) => {
-        const person = gallery.store.findPerson(name);
+      const personDetail = async (name: string) => {
+        const person = await gallery.store.findPerson(name);
         if (!person) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
-        const templates = gallery.store
-          .templates(modelId())
-          .filter((t) => t.personId === person.id)
-          .map((t) => ({ id: t.id, detectionScore: r4(t.detectionScore), faceSize: Math.round(t.faceSize), created: t.created }));
+        const templates = (await gallery.store.personTemplates(person.id, modelId())).map((t) => ({ id: t.id, detectionScore: r4(t.detectionScore), faceSize: Math.round(t.faceSize), created: t.created }));
         return { modelId: modelId(), person: { name: person.name, created: person.created, metadata: person.metadata }, templates };
       };
       const enrollBody = imageBody(
@@ -410,7 +407,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         async (req, reply) => {
           const body = req.body as Body;
           const name = String(body.name).trim();
-          if (gallery.store.findPerson(name)) throw new FaceError('PERSON_EXISTS', `${name} is already enrolled: add photos with POST /v1/people/{name}/faces`, { name });
+          if (await gallery.store.findPerson(name)) throw new FaceError('PERSON_EXISTS', `${name} is already enrolled: add photos with POST /v1/people/{name}/faces`, { name });
           return reply.code(201).send(await enroll(name, body));
         },
       );
@@ -427,7 +424,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         },
         async (req, reply) => {
           const { name } = req.params as { name: string };
-          if (!gallery.store.findPerson(name)) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
+          if (!(await gallery.store.findPerson(name))) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
           return reply.code(201).send(await enroll(name, req.body as Body));
         },
       );
@@ -445,15 +442,15 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         },
         async (req, reply) => {
           const { name, id } = req.params as { name: string; id: number };
-          const detail = personDetail(name);
-          const jpeg = detail.templates.some((t) => t.id === id) ? gallery.store.thumbnail(id) : undefined;
+          const detail = await personDetail(name);
+          const jpeg = detail.templates.some((t) => t.id === id) ? await gallery.store.thumbnail(id) : undefined;
           if (!jpeg) throw new FaceError('NOT_FOUND', `no thumbnail ${id} for ${name}`);
           return reply.type('image/jpeg').header('cache-control', 'private, max-age=3600').send(Buffer.from(jpeg));
         },
       );
 
       v1.delete('/people/:name', { config: { role: 'admin' }, schema: { tags: ['people'], summary: 'forget a person: every template and thumbnail (admin)', security: secured, params: nameParam } }, async (req) => {
-        const r = gallery.forget((req.params as { name: string }).name);
+        const r = await gallery.forget((req.params as { name: string }).name);
         return { person: { name: r.person.name }, templatesRemoved: r.templatesRemoved };
       });
 
@@ -536,11 +533,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         },
       );
 
-      const calibrationInfo = () => {
+      const calibrationInfo = async () => {
         const s = settings();
-        const cal = gallery.calibration();
+        const cal = await gallery.calibration();
         const v = tauForFar(cal.table, s.verifyFar);
-        const open = gallery.openSet(s.identifyFar);
+        const open = await gallery.openSet(s.identifyFar);
         return {
           modelId: modelId(),
           origin: cal.origin,

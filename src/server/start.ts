@@ -42,18 +42,18 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   }
   let gallery: Gallery | undefined;
   try {
-    gallery = Gallery.open({ path: file, recognizer: galleryRecognizer(fr, flip) });
+    gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr, flip) });
     const app = await buildServer({ gallery, recognizer: fr, db, auth: opts.auth ?? true, flip, limits, logger: opts.logger });
     const g = gallery;
     app.addHook('onClose', async () => {
-      g.close();
+      await g.close();
       db.close();
       await pool?.close();
     });
     const url = await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
     return { app, url, close: () => app.close() };
   } catch (e) {
-    gallery?.close();
+    await gallery?.close();
     db.close();
     await pool?.close();
     throw e;

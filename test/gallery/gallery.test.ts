@@ -19,7 +19,7 @@ function tmpDir(t: { after: (fn: () => void) => void }): string {
 }
 
 function open(file: string, recognizer = new FakeRecognizer(), combination?: 'nearest' | 'centroid') {
-  return Gallery.open({ path: file, recognizer, calibration, combination });
+  return Gallery.open({ location: file, recognizer, calibration, combination });
 }
 
 const isCode = (code: string) => (e: unknown) => e instanceof FaceError && e.code === code;
@@ -36,7 +36,7 @@ function dump(file: string): string {
 
 test('one-shot enrollment, verification and open-set identification', async (t) => {
   const file = path.join(tmpDir(t), 'g.db');
-  const g = open(file);
+  const g = await open(file);
   for (let id = 1; id <= 5; id++) {
     const r = await g.enroll(`person${id}`, codedImage(id, 1, 0));
     assert.equal(r.created, true);
@@ -45,7 +45,7 @@ test('one-shot enrollment, verification and open-set identification', async (t) 
     assert.equal(r.added[0].faceSize, 100);
     assert.deepEqual(r.warnings, []);
   }
-  assert.equal(g.size, 5);
+  assert.equal(await g.size(), 5);
   // verify: another photo (variant) of person3
   const yes = await g.verify(codedImage(3, 1, 4), 'person3');
   assert.equal(yes.match, true);
@@ -76,56 +76,56 @@ test('one-shot enrollment, verification and open-set identification', async (t) 
   assert.equal(two.faces[1].candidates.length, 2);
   const none = await g.identify(codedImage(2, 0, 0));
   assert.deepEqual(none.faces, []);
-  g.close();
+  await g.close();
 
   // the index is rebuilt from disk on reopen
-  const again = open(file);
+  const again = await open(file);
   assert.equal((await again.identify(codedImage(5, 1, 9))).faces[0].person, 'person5');
   again.close();
 });
 
 test('the open-set threshold tightens as the gallery grows and warns when the calibration cannot resolve f', async (t) => {
-  const g = open(path.join(tmpDir(t), 'g.db'));
+  const g = await open(path.join(tmpDir(t), 'g.db'));
   await g.enroll('a', codedImage(1));
-  const one = g.openSet(0.01);
+  const one = (await g.openSet(0.01));
   for (let id = 2; id <= 40; id++) await g.enroll(`p${id}`, codedImage(id));
-  const many = g.openSet(0.01);
+  const many = (await g.openSet(0.01));
   assert.ok(many.threshold <= one.threshold);
   assert.ok(many.perComparisonFar < one.perComparisonFar);
   assert.equal(many.comparisons, 40);
   // fake calibration: ~28k impostor pairs → f below ~3.5e-5 is unresolvable
-  const strict = g.openSet(1e-4);
+  const strict = (await g.openSet(1e-4));
   assert.equal(strict.resolvable, false);
   assert.match(strict.warning ?? '', /^WARNING/);
-  g.close();
+  await g.close();
 });
 
 test('several photos per person: nearest counts every template, centroid one entry; forget keeps the index in step', async (t) => {
   const dir = tmpDir(t);
   for (const combination of ['nearest', 'centroid'] as const) {
-    const g = open(path.join(dir, `${combination}.db`), new FakeRecognizer(), combination);
+    const g = await open(path.join(dir, `${combination}.db`), new FakeRecognizer(), combination);
     const r = await g.enroll('ada', [codedImage(1, 1, 1), codedImage(1, 1, 2), codedImage(1, 1, 3)]);
     assert.equal(r.templates, 3);
     await g.enroll('bob', codedImage(2, 1, 1));
-    assert.equal(g.openSet().comparisons, combination === 'nearest' ? 4 : 2);
+    assert.equal((await g.openSet()).comparisons, combination === 'nearest' ? 4 : 2);
     assert.equal((await g.identify(codedImage(1, 1, 8))).faces[0].person, 'ada');
     // the same photo again is skipped, not duplicated
     const dup = await g.enroll('ada', codedImage(1, 1, 2));
     assert.equal(dup.added.length, 0);
     assert.equal(dup.warnings[0].code, 'ALREADY_ENROLLED');
     assert.equal(dup.templates, 3);
-    g.forget('ada');
+    await g.forget('ada');
     const after = await g.identify(codedImage(1, 1, 8));
     assert.equal(after.faces[0].person, 'unknown');
     assert.ok(after.faces[0].candidates.every((c) => c.person !== 'ada'));
-    assert.equal(g.openSet().comparisons, 1);
-    assert.throws(() => g.forget('ada'), isCode('PERSON_NOT_FOUND'));
-    g.close();
+    assert.equal((await g.openSet()).comparisons, 1);
+    await assert.rejects(g.forget('ada'), isCode('PERSON_NOT_FOUND'));
+    await g.close();
   }
 });
 
 test('enrollment warns about a likely duplicate and an inconsistent photo, and reports quality', async (t) => {
-  const g = open(path.join(tmpDir(t), 'g.db'));
+  const g = await open(path.join(tmpDir(t), 'g.db'));
   await g.enroll('ada', codedImage(1, 1, 0));
   const dup = await g.enroll('ada-again', codedImage(1, 1, 5));
   assert.equal(dup.added.length, 1, 'a warning, not a refusal');
@@ -136,13 +136,13 @@ test('enrollment warns about a likely duplicate and an inconsistent photo, and r
   assert.ok(odd.warnings.some((x) => x.code === 'INCONSISTENT'), JSON.stringify(odd.warnings));
   const ok = await g.enroll('bob', codedImage(2, 1, 0));
   assert.deepEqual(ok.warnings, []);
-  g.close();
+  await g.close();
 });
 
 test('corrupt, empty, missing, face-less and multi-face inputs: typed errors, nothing stored changes', async (t) => {
   const dir = tmpDir(t);
   const file = path.join(dir, 'g.db');
-  const g = open(file);
+  const g = await open(file);
   await g.enroll('ada', codedImage(1));
   const before = dump(file);
 
@@ -186,51 +186,51 @@ test('corrupt, empty, missing, face-less and multi-face inputs: typed errors, no
   assert.equal(r.added[0].facesInImage, 2);
   assert.equal(r.added[0].faceSize, 100);
   // the in-memory index was never touched by the failures
-  assert.equal(g.openSet().comparisons, 2);
-  g.close();
+  assert.equal((await g.openSet()).comparisons, 2);
+  await g.close();
 });
 
 test('a recognizer of another model is refused with MODEL_MISMATCH before any work', async (t) => {
   const file = path.join(tmpDir(t), 'g.db');
-  const g = open(file);
+  const g = await open(file);
   await g.enroll('ada', codedImage(1));
-  g.close();
+  await g.close();
   const other = new FakeRecognizer('another-model@2');
-  assert.throws(() => Gallery.open({ path: file, recognizer: other, calibration }), (e: unknown) => isCode('MODEL_MISMATCH')(e) && /another-model@2/.test((e as Error).message));
+  await assert.rejects(Gallery.open({ location: file, recognizer: other, calibration }), (e: unknown) => isCode('MODEL_MISMATCH')(e) && /another-model@2/.test((e as Error).message));
   assert.equal(other.calls, 0);
   // without a recognizer people/forget still work
-  const plain = Gallery.open({ path: file });
+  const plain = await Gallery.open({ location: file });
   assert.deepEqual(
-    plain.people().map((p) => p.name),
+    (await plain.people()).map((p) => p.name),
     ['ada'],
   );
-  plain.forget('ada');
-  plain.close();
+  await plain.forget('ada');
+  await plain.close();
   // and an empty gallery accepts any model
-  const g2 = Gallery.open({ path: file, recognizer: other, calibration: { ...calibration, modelId: 'another-model@2' } });
+  const g2 = await Gallery.open({ location: file, recognizer: other, calibration: { ...calibration, modelId: 'another-model@2' } });
   await g2.enroll('bob', codedImage(2));
-  g2.close();
+  await g2.close();
 });
 
 test('no calibration for the model: decisions say how to get one; enrollment still works', async (t) => {
-  const g = Gallery.open({ path: path.join(tmpDir(t), 'g.db'), recognizer: new FakeRecognizer('uncalibrated@0') });
+  const g = await Gallery.open({ location: path.join(tmpDir(t), 'g.db'), recognizer: new FakeRecognizer('uncalibrated@0') });
   const r = await g.enroll('ada', codedImage(1));
   assert.equal(r.warnings[0].code, 'NO_CALIBRATION');
   await assert.rejects(g.identify(codedImage(1)), (e: unknown) => isCode('CALIBRATION_ERROR')(e) && /facenet calibrate/.test((e as Error).message));
   // a calibration stored with the gallery is picked up
   const pairs = [];
   for (let i = 0; i < 50; i++) pairs.push({ distance: 0.3 + i / 500, same: true }, { distance: 1 + i / 100, same: false });
-  const table = g.saveCalibration(pairs, 'test pairs');
+  const table = await g.saveCalibration(pairs, 'test pairs');
   assert.equal(table.modelId, 'uncalibrated@0');
-  assert.equal(g.calibration().origin, 'gallery');
+  assert.equal((await g.calibration()).origin, 'gallery');
   assert.equal((await g.identify(codedImage(1, 1, 2))).faces[0].person, 'ada');
-  g.close();
+  await g.close();
 });
 
 test('a custom index implementation is used through the VectorIndex interface', async (t) => {
   let built = 0;
-  const g = Gallery.open({
-    path: path.join(tmpDir(t), 'g.db'),
+  const g = await Gallery.open({
+    location: path.join(tmpDir(t), 'g.db'),
     recognizer: new FakeRecognizer(),
     calibration,
     createIndex: (dim) => {
@@ -240,7 +240,7 @@ test('a custom index implementation is used through the VectorIndex interface', 
   });
   await g.enroll('ada', codedImage(1));
   assert.equal(built, 1);
-  assert.equal(g.identifyEmbedding(fakeEmbedding(1, 3), 0.6).person, 'ada');
-  g.close();
+  assert.equal((await g.identifyEmbedding(fakeEmbedding(1, 3), 0.6)).person, 'ada');
+  await g.close();
   assert.equal(FAKE_MODEL, calibration.modelId);
 });

@@ -40,15 +40,15 @@ test('johns: one photo enrolls a person; held-out photos are identified; a never
   let strangersRejected = 0;
   let strangersTotal = 0;
   for (const stranger of people) {
-    const g = Gallery.open({ path: path.join(dir, `${stranger.name}.db`), recognizer: galleryRecognizer(fr) });
+    const g = await Gallery.open({ location: path.join(dir, `${stranger.name}.db`), recognizer: galleryRecognizer(fr) });
     const enrolled = people.filter((p) => p !== stranger);
     for (const p of enrolled) {
       const r = await g.enroll(p.name, p.files[0], { aligned: true });
       assert.equal(r.added.length, 1);
       assert.ok(!r.warnings.some((w) => w.code === 'DUPLICATE'), `${p.name} flagged as a duplicate: ${JSON.stringify(r.warnings)}`);
     }
-    assert.equal(g.calibration().origin, 'default', 'the shipped LFW calibration is used out of the box');
-    const open = g.openSet();
+    assert.equal((await g.calibration()).origin, 'default', 'the shipped LFW calibration is used out of the box');
+    const open = await g.openSet();
     assert.equal(open.comparisons, 4);
     assert.equal(open.resolvable, true, open.warning);
     for (const p of enrolled)
@@ -72,7 +72,7 @@ test('johns: one photo enrolls a person; held-out photos are identified; a never
     assert.equal((await g.verify(a.files[5], a.name, { aligned: true })).match, true);
     assert.equal((await g.verify(a.files[5], b.name, { aligned: true })).match, false);
     assert.equal((await g.verify(stranger.files[3], a.name, { aligned: true })).match, false);
-    g.close();
+    await g.close();
   }
   t.diagnostic(`known held-out photos identified: ${knownRight}/${knownTotal}; stranger photos rejected: ${strangersRejected}/${strangersTotal}`);
   assert.equal(knownTotal, 200);

@@ -32,7 +32,7 @@ const servers: { app: FastifyInstance; gallery: Gallery; db: ServerDb }[] = [];
 async function serve(opts: { auth?: boolean; limits?: ServerLimits; recognizer?: ServerRecognizer } = {}) {
   const file = path.join(dir, `g${servers.length}.db`);
   const db = ServerDb.open(file);
-  const gallery = Gallery.open({ path: file, recognizer: galleryRecognizer(fr) });
+  const gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr) });
   const app = await buildServer({ gallery, recognizer: opts.recognizer ?? fr, db, auth: opts.auth ?? true, limits: opts.limits });
   await app.listen({ port: 0, host: '127.0.0.1' });
   servers.push({ app, gallery, db });
@@ -76,7 +76,7 @@ before(async () => {
 after(async () => {
   for (const s of servers) await s.app.close();
   for (const s of servers) {
-    s.gallery.close();
+    await s.gallery.close();
     s.db.close();
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -358,7 +358,7 @@ test('inference on worker threads: same answers, typed errors cross the thread',
   assert.equal(pool.modelId, fr.modelId);
   const file = path.join(dir, 'pool.db');
   const db = ServerDb.open(file);
-  const gallery = Gallery.open({ path: file, recognizer: galleryRecognizer(pool) });
+  const gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(pool) });
   const app = await buildServer({ gallery, recognizer: pool, db, auth: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   servers.push({ app, gallery, db });

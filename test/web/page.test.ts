@@ -55,7 +55,7 @@ before(async () => {
 
 after(async () => {
   await app?.close();
-  gallery?.close();
+  await gallery?.close();
   db?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -66,7 +66,7 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
   const file = path.join(dir, 'g.db');
   db = ServerDb.open(file);
   const key = db.addKey('admin', 'browser test').key;
-  gallery = Gallery.open({ path: file, recognizer: galleryRecognizer(fr) });
+  gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr) });
   app = await buildServer({ gallery, recognizer: fr, db, auth: true });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();

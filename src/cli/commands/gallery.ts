@@ -49,8 +49,8 @@ function withGalleryOptions(cmd: Command): Command {
 
 async function openGallery(flags: GalleryFlags): Promise<{ gallery: Gallery; fr: FaceRecognizer }> {
   const fr = await loadRecognizer(flags);
-  const gallery = Gallery.open({
-    path: flags.gallery,
+  const gallery = await Gallery.open({
+    location: flags.gallery,
     recognizer: galleryRecognizer(fr, flags.flip !== false),
     combination: flags.combination ? parseCombination(flags.combination) : undefined,
   });
@@ -163,7 +163,7 @@ export function registerGalleryCommands(program: Command): void {
             ].join('\n'),
           );
         } finally {
-          gallery.close();
+          await gallery.close();
         }
       }),
     );
@@ -198,7 +198,7 @@ export function registerGalleryCommands(program: Command): void {
           );
           return r.match ? EXIT.ok : EXIT.noMatch;
         } finally {
-          gallery.close();
+          await gallery.close();
         }
       }),
     );
@@ -215,7 +215,7 @@ export function registerGalleryCommands(program: Command): void {
         if (!files.length) throw new FaceError('INVALID_INPUT', `no images found in ${inputs.join(', ')}`);
         const { gallery } = await openGallery(flags);
         try {
-          const info = gallery.openSet(far);
+          const info = await gallery.openSet(far);
           if (info.warning) process.stderr.write(`\n${info.warning}\n\n`);
           const bar = progressBar('identifying', files.length > 1 && process.stderr.isTTY === true);
           const rows: IdentifyRow[] = [];
@@ -292,7 +292,7 @@ export function registerGalleryCommands(program: Command): void {
           if (!flags.json && !flags.csv) for (const r of rows) if (r.error) process.stderr.write(`error [${r.error.code}]: ${r.error.message}\n`);
           return summary.errors ? EXIT.error : summary.recognised ? EXIT.ok : EXIT.noMatch;
         } finally {
-          gallery.close();
+          await gallery.close();
         }
       }),
     );
@@ -304,16 +304,16 @@ export function registerGalleryCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (flags: { gallery: string; json?: boolean }) => {
-        const gallery = Gallery.open({ path: flags.gallery });
+        const gallery = await Gallery.open({ location: flags.gallery });
         try {
-          const people = gallery.people();
+          const people = await gallery.people();
           printResult(flags, { gallery: flags.gallery, people: people.map((p) => ({ name: p.name, templates: p.templates, created: p.created, metadata: p.metadata, models: p.modelIds })) }, () =>
             people.length
               ? [`${people.length} people in ${flags.gallery}`, ...people.map((p) => `  ${p.name.padEnd(30)} ${String(p.templates).padStart(3)} photo(s)  since ${p.created.slice(0, 10)}${Object.keys(p.metadata).length ? `  ${JSON.stringify(p.metadata)}` : ''}`)].join('\n')
               : `nobody enrolled in ${flags.gallery}`,
           );
         } finally {
-          gallery.close();
+          await gallery.close();
         }
       }),
     );
@@ -325,12 +325,12 @@ export function registerGalleryCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (name: string, flags: { gallery: string; json?: boolean }) => {
-        const gallery = Gallery.open({ path: flags.gallery });
+        const gallery = await Gallery.open({ location: flags.gallery });
         try {
-          const r = gallery.forget(name);
+          const r = await gallery.forget(name);
           printResult(flags, { forgotten: r.person.name, templatesRemoved: r.templatesRemoved }, () => `forgot ${r.person.name}: ${r.templatesRemoved} template(s) and thumbnail(s) removed`);
         } finally {
-          gallery.close();
+          await gallery.close();
         }
       }),
     );
@@ -376,11 +376,11 @@ export function registerGalleryCommands(program: Command): void {
           writeFileSync(flags.out, `${JSON.stringify(file, null, 1)}\n`);
           where = flags.out;
         } else {
-          const gallery = Gallery.open({ path: flags.gallery });
+          const gallery = await Gallery.open({ location: flags.gallery });
           try {
-            for (const t of tables) gallery.store.saveCalibration(t);
+            for (const t of tables) await gallery.store.saveCalibration(t);
           } finally {
-            gallery.close();
+            await gallery.close();
           }
           where = flags.gallery;
         }
