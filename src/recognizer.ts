@@ -44,6 +44,12 @@ export interface RecognizerOptions {
    * halves the net's left/right bias and its noise.
    */
   landmarkFlip?: boolean;
+  /**
+   * Crop test-time augmentation: besides the configured chip, embed chips at these paddings too and average
+   * the embeddings (each face costs one more net run per padding, twice with flip). Detected faces only: an
+   * input given as an aligned chip cannot be re-cropped.
+   */
+  ttaPaddings?: readonly number[];
 }
 
 export interface Face {
@@ -100,13 +106,13 @@ export class FaceRecognizer {
    * alignment or cropping code changes behaviour.
    */
   get pipelineKey(): string {
-    const { chip, landmarks, landmarkPasses, landmarkFlip, graph } = this.opts;
+    const { chip, landmarks, landmarkPasses, landmarkFlip, graph, ttaPaddings } = this.opts;
     return JSON.stringify({
       rev: PIPELINE_REVISION,
       model: this.embedder.modelId,
       detector: this.detector.modelId,
       landmarks: this.landmarker.modelId,
-      align: { chip, landmarks, landmarkPasses, landmarkFlip, graph },
+      align: { chip, landmarks, landmarkPasses, landmarkFlip, graph, ...(ttaPaddings?.length ? { ttaPaddings } : {}) },
     });
   }
 
@@ -154,6 +160,12 @@ export class FaceRecognizer {
     return alignToChip(img, landmarks, { size: CHIP_SIZE, ...this.opts.chip });
   }
 
+  /** Every chip one face's embedding averages over: the configured chip, then one per TTA padding. */
+  chipsFor(img: RgbImage, landmarks: Landmarks68): RgbImage[] {
+    const base = { size: CHIP_SIZE, ...this.opts.chip };
+    return [alignToChip(img, landmarks, base), ...(this.opts.ttaPaddings ?? []).map((padding) => alignToChip(img, landmarks, { ...base, padding }))];
+  }
+
   /** Faces with their aligned chips. With `aligned`, the input itself is the one chip. */
   async align(input: ImageInput, opts: FaceOptions = {}): Promise<AlignedFace[]> {
     const img = await this.decode(input);
@@ -168,11 +180,11 @@ export class FaceRecognizer {
 
   /** Faces with chips and L2-normalised embeddings, largest first. Empty when no face is found. */
   async embed(input: ImageInput, opts: EmbedFaceOptions = {}): Promise<EmbeddedFace[]> {
-    const faces = await this.align(input, opts);
-    const embeddings = await this.embedder.embedChips(
-      faces.map((f) => f.chip),
-      { flip: opts.flip ?? this.opts.flip ?? true },
-    );
+    const img = await this.decode(input);
+    const faces = await this.alignDecoded(img, opts);
+    const extra = !opts.aligned && this.opts.ttaPaddings?.length;
+    const sets = faces.map((f) => (extra ? this.chipsFor(img, f.landmarks!) : [f.chip]));
+    const embeddings = await this.embedder.embedChipSets(sets, { flip: opts.flip ?? this.opts.flip ?? true });
     return faces.map((f, i) => ({ ...f, embedding: embeddings[i] }));
   }
 

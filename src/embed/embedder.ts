@@ -92,10 +92,33 @@ export class Embedder {
 
   /** L2-normalised embeddings, one per chip. */
   async embedChips(chips: readonly RgbImage[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
-    if (chips.length === 0) return [];
-    if (!opts.flip) return (await this.embedRaw(chips)).map(l2Normalize);
-    const raw = await this.embedRaw([...chips, ...chips.map(flipHorizontal)]);
-    return chips.map((_, i) => meanNormalized([l2Normalize(raw[i]), l2Normalize(raw[i + chips.length])]));
+    return this.embedChipSets(
+      chips.map((c) => [c]),
+      opts,
+    );
+  }
+
+  /**
+   * One embedding per set of chips of the same face (test-time augmentation over crops): the renormalised mean
+   * over the set, and with `flip` over the mirrored chips too.
+   */
+  async embedChipSets(sets: readonly (readonly RgbImage[])[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
+    const views = await this.embedChipSetViews(sets, !!opts.flip);
+    return views.map((v) => (v.flipped ? meanNormalized([v.plain, v.flipped]) : v.plain));
+  }
+
+  /** Per set: the mean embedding of its chips as given, and (with `flip`) of their mirror images, each renormalised. */
+  async embedChipSetViews(sets: readonly (readonly RgbImage[])[], flip: boolean): Promise<{ plain: Float32Array; flipped?: Float32Array }[]> {
+    const chips = sets.flat();
+    if (chips.length === 0) return sets.map(() => ({ plain: new Float32Array(0) }));
+    const raw = (await this.embedRaw(flip ? [...chips, ...chips.map(flipHorizontal)] : chips)).map(l2Normalize);
+    let at = 0;
+    return sets.map((set) => {
+      const idx = set.map((_, k) => at + k);
+      at += set.length;
+      const mean = (offset: number) => (idx.length === 1 ? raw[idx[0] + offset] : meanNormalized(idx.map((i) => raw[i + offset])));
+      return flip ? { plain: mean(0), flipped: mean(chips.length) } : { plain: mean(0) };
+    });
   }
 
   async release(): Promise<void> {

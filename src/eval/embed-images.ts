@@ -7,8 +7,6 @@ import { readFile } from 'node:fs/promises';
 import type { FaceRecognizer } from '../recognizer.js';
 import { centralFace } from '../recognizer.js';
 import { decodeImage } from '../image/decode.js';
-import { flipHorizontal } from '../image/transform.js';
-import { l2Normalize } from '../embed/distance.js';
 import type { Box, DetectOptions } from '../detect/types.js';
 import type { CachedEmbedding, EmbeddingCache } from './embedding-cache.js';
 
@@ -61,9 +59,8 @@ async function embedOne(fr: FaceRecognizer, bytes: Buffer, sha: string, opts: Em
   const face = centralFace(central, img.width, img.height);
   const status: CachedEmbedding['status'] = !face ? 'noface' : central.length === 1 ? 'ok' : 'central';
   const [landmarks] = await fr.landmarksFor(img, [face?.box ?? centreBox(img.width, img.height)]);
-  const chip = fr.chipFor(img, landmarks);
-  const [plain, flipped] = await fr.embedder.embedRaw([chip, flipHorizontal(chip)]);
-  return { status, embedding: l2Normalize(plain), flipped: l2Normalize(flipped) };
+  const [views] = await fr.embedder.embedChipSetViews([fr.chipsFor(img, landmarks)], true);
+  return { status, embedding: views.plain, flipped: views.flipped! };
 }
 
 export async function embedImages(fr: FaceRecognizer, files: readonly string[], opts: EmbedImagesOptions): Promise<EmbedImagesResult> {

@@ -45,15 +45,30 @@ export function rocAuc(points: readonly RocPoint[]): number {
  * (the usual convention; with n impostor pairs FAR below 1/n is not measurable and is reported as such).
  */
 export function tarAtFar(points: readonly RocPoint[], far: number): number {
+  // a: the last point at or below the target (highest TAR there), b: the first point above it
   for (let i = 1; i < points.length; i++) {
-    if (points[i].far >= far) {
+    if (points[i].far > far) {
       const a = points[i - 1];
       const b = points[i];
-      if (b.far === a.far) return b.far === far ? b.tar : a.tar;
       return a.tar + ((far - a.far) / (b.far - a.far)) * (b.tar - a.tar);
     }
   }
   return points.length ? points[points.length - 1].tar : 0;
+}
+
+/** Equal error rate: where FAR = 1 − TAR, linearly interpolated between ROC points. */
+export function equalErrorRate(points: readonly RocPoint[]): number {
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1];
+    const b = points[i];
+    const da = a.far - (1 - a.tar);
+    const db = b.far - (1 - b.tar);
+    if (db >= 0) {
+      const t = da === db ? 0 : -da / (db - da);
+      return a.far + t * (b.far - a.far);
+    }
+  }
+  return 1;
 }
 
 /** Largest threshold whose FAR does not exceed `far` (strict: never interpolates upwards). */

@@ -11,8 +11,17 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FaceError } from '../errors.js';
+import { isPostgresUrl } from '../gallery/open-store.js';
 
 export type Role = 'admin' | 'recognize';
+
+/** Where keys live when the gallery is a PostgreSQL server (keys are per deployment, not per database row). */
+export const DEFAULT_KEYS_PATH = './facenet-keys.db';
+
+/** The keys file: given explicitly, else the gallery's own SQLite file, else DEFAULT_KEYS_PATH beside a postgres:// gallery. */
+export function keysFile(where: { gallery: string; keys?: string }): string {
+  return where.keys ?? (isPostgresUrl(where.gallery) ? DEFAULT_KEYS_PATH : where.gallery);
+}
 export const ROLES: readonly Role[] = ['admin', 'recognize'];
 
 export interface ApiKeyInfo {

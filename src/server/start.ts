@@ -3,14 +3,17 @@ import { Gallery, DEFAULT_GALLERY_PATH } from '../gallery/gallery.js';
 import { galleryRecognizer } from '../gallery/face-source.js';
 import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
 import { buildServer, DEFAULT_LIMITS, type ServerLimits } from './app.js';
-import { ServerDb } from './keys.js';
+import { keysFile, ServerDb } from './keys.js';
 import { PooledRecognizer } from './worker-pool.js';
 import type { FastifyInstance } from 'fastify';
 
 export interface StartOptions {
   port?: number;
   host?: string;
+  /** SQLite file or postgres:// URL. */
   gallery?: string;
+  /** API keys and settings file (default: keysFile of the gallery). */
+  keys?: string;
   auth?: boolean;
   recognizer?: RecognizerOptions;
   limits?: ServerLimits;
@@ -35,7 +38,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const flip = opts.recognizer?.flip !== false;
   let db: ServerDb;
   try {
-    db = ServerDb.open(file);
+    db = ServerDb.open(keysFile({ gallery: file, keys: opts.keys }));
   } catch (e) {
     await pool?.close();
     throw e;

@@ -13,6 +13,9 @@ import { EmbeddingCache } from '../../eval/embedding-cache.js';
 import { scorePairs, tenFold, type EmbeddingVariant, type LfwResult } from '../../eval/lfw.js';
 import { defaultCacheDir } from '../../engine/model-store.js';
 import { FaceError } from '../../errors.js';
+import { lfwCalibrationPlan, scorePlan } from '../../decide/calibration-pairs.js';
+import { equalErrorRate, rocAuc, rocCurve, tarAtFar } from '../../eval/roc.js';
+import { pickEmbedding } from '../../eval/lfw.js';
 
 export interface EvalFlags extends PipelineFlags {
   data: string;
@@ -25,11 +28,13 @@ export interface EvalFlags extends PipelineFlags {
 }
 
 /** `--align '{"chip":{…},"landmarks":{…},"landmarkPasses":2}'`: alignment variants for experiments. */
-function alignmentVariant(json: string | undefined): Pick<RecognizerOptions, 'chip' | 'landmarks' | 'landmarkPasses'> {
+type AlignmentVariant = Pick<RecognizerOptions, 'chip' | 'landmarks' | 'landmarkPasses' | 'landmarkFlip' | 'ttaPaddings'>;
+
+function alignmentVariant(json: string | undefined): AlignmentVariant {
   if (!json) return {};
   try {
-    const v = JSON.parse(json) as Pick<RecognizerOptions, 'chip' | 'landmarks' | 'landmarkPasses'>;
-    return { chip: v.chip, landmarks: v.landmarks, landmarkPasses: v.landmarkPasses };
+    const v = JSON.parse(json) as AlignmentVariant;
+    return { chip: v.chip, landmarks: v.landmarks, landmarkPasses: v.landmarkPasses, landmarkFlip: v.landmarkFlip, ttaPaddings: v.ttaPaddings };
   } catch (e) {
     throw new FaceError('INVALID_INPUT', `--align expects JSON: ${(e as Error).message}`);
   }
@@ -70,7 +75,55 @@ export function withEvalImageOptions(cmd: Command): Command {
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 
+const ALIGN_HELP = 'pipeline variant, e.g. \'{"chip":{"template":"dlib68-all"},"landmarkPasses":2,"ttaPaddings":[0.2,0.3]}\'';
+
 export function registerEvalCommands(program: Command): void {
+  withEvalImageOptions(evalCommand(program).command('view1'))
+    .description('choose pipeline variants without touching View 2: every pair of the LFW View 1 training images (pairsDevTrain), AUC and TAR at low FAR')
+    .requiredOption('--data <dir>', 'LFW folder holding pairsDevTrain.txt and the image folders')
+    .option('--pairs <file>', 'LFW-format pairs file whose images are used', 'pairsDevTrain.txt')
+    .option('--align <json>', ALIGN_HELP)
+    .action(
+      action(async (flags: EvalFlags & { pairs: string }) => {
+        const t0 = performance.now();
+        const plan = lfwCalibrationPlan(flags.data, flags.pairs, true);
+        const fr = await FaceRecognizer.load({ ...recognizerOptions({ ...flags, flip: false }), ...alignmentVariant(flags.align) });
+        const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
+        const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
+        let res;
+        try {
+          res = await embedImages(fr, plan.files, { cache, concurrency: Number(flags.concurrency ?? 2), onProgress: bar.update });
+        } finally {
+          bar.stop();
+          cache?.close();
+        }
+        const fars = [1e-3, 1e-4, 1e-5];
+        const variants = (['plain', 'flip'] as const).map((variant) => {
+          const embs = new Map([...res.embeddings].map(([f, e]) => [f, pickEmbedding(e, variant)]));
+          const pairs = scorePlan(plan, (f) => embs.get(f)!);
+          const roc = rocCurve(pairs);
+          return {
+            variant,
+            genuinePairs: pairs.filter((p) => p.same).length,
+            impostorPairs: pairs.filter((p) => !p.same).length,
+            auc: rocAuc(roc),
+            tarAtFar: Object.fromEntries(fars.map((f) => [String(f), tarAtFar(roc, f)])),
+            eer: equalErrorRate(roc),
+          };
+        });
+        printResult(flags, { source: plan.source, images: plan.files.length, align: flags.align ? JSON.parse(flags.align) : {}, variants, seconds: (performance.now() - t0) / 1000 }, () =>
+          [
+            plan.source,
+            ...variants.map(
+              (v) =>
+                `  ${v.variant === 'flip' ? 'flip TTA' : 'no flip '}  AUC ${v.auc.toFixed(5)}  ${fars.map((f) => `TAR@${f.toExponential(0)} ${pct(v.tarAtFar[String(f)])}`).join('  ')}  EER ${pct(v.eer)}`,
+            ),
+            `  ${res.computed} embedded, ${res.fromCache} from cache; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+          ].join('\n'),
+        );
+      }),
+    );
+
   withEvalImageOptions(evalCommand(program).command('lfw'))
     .description('LFW View 2: 10-fold accuracy, ROC AUC, TAR@FAR=1e-3, calibrated τ')
     .requiredOption('--data <dir>', 'LFW folder holding pairs.txt and the image folders')
@@ -79,7 +132,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--no-flip', 'headline figure without flip test-time augmentation (both are always reported)')
     .option('--model <path>', 'embedding model exported by `facenet train`')
     .option('--min-score <s>', 'detector score threshold (default 0.5 here: LFW faces are often cut by the frame)')
-    .option('--align <json>', 'alignment variant, e.g. \'{"chip":{"template":"dlib68-all"},"landmarkPasses":2}\'')
+    .option('--align <json>', ALIGN_HELP)
     .option('--errors <file>', 'write the misclassified pairs (CSV) for inspection')
     .action(
       action(async (flags: EvalFlags) => {

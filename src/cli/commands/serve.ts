@@ -1,12 +1,12 @@
 /**
  * facenet serve: the REST API and the web page in one process.
- * facenet keys add | list | revoke: API keys (stored hashed in the gallery file).
+ * facenet keys add | list | revoke: API keys (stored hashed in the gallery file, or in --keys FILE).
  */
 import type { Command } from 'commander';
 import { DEFAULT_GALLERY_PATH } from '../../gallery/gallery.js';
 import { FaceError } from '../../errors.js';
 import { DEFAULT_LIMITS } from '../../server/app.js';
-import { parseRole, ServerDb } from '../../server/keys.js';
+import { DEFAULT_KEYS_PATH, keysFile, parseRole, ServerDb } from '../../server/keys.js';
 import { startServer } from '../../server/start.js';
 import { action, printResult } from '../output.js';
 import { recognizerOptions } from './common.js';
@@ -19,11 +19,13 @@ function int(name: string, v: string | undefined, fallback: number, min = 0): nu
 }
 
 const galleryDefault = () => process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH;
+const KEYS_HELP = `API keys and settings file (default: the gallery file; ${DEFAULT_KEYS_PATH} beside a postgres:// gallery)`;
 
 interface ServeFlags {
   port?: string;
   host: string;
   gallery: string;
+  keys?: string;
   auth: boolean;
   threads?: string;
   model?: string;
@@ -43,7 +45,8 @@ export function registerServeCommands(program: Command): void {
     .description('serve the REST API (/v1, docs at /docs) and the web page (/) on the gallery')
     .option('--port <n>', 'TCP port', process.env.PORT ?? '8080')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
-    .option('--gallery <file>', 'gallery database', galleryDefault())
+    .option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL (replicas may share one)', galleryDefault())
+    .option('--keys <file>', KEYS_HELP)
     .option('--no-auth', 'serve without API keys (local use only)')
     .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
     .option('--model <path>', 'embedding model exported by `facenet train`')
@@ -67,15 +70,16 @@ export function registerServeCommands(program: Command): void {
         if (!(limits.maxImageBytes > 0)) throw new FaceError('INVALID_INPUT', `--max-image-mb: invalid value "${flags.maxImageMb}"`);
         if (!flags.auth) process.stderr.write('WARNING: --no-auth: every route, enrollment and deletion included, is open to anyone who can reach this port. Local use only.\n');
         else {
-          const db = ServerDb.open(flags.gallery);
+          const db = ServerDb.open(keysFile(flags));
           const active = db.listKeys().filter((k) => !k.revoked);
           db.close();
-          if (!active.length) process.stderr.write(`WARNING: no API keys yet: create one with \`facenet keys add --role admin --gallery ${flags.gallery}\`\n`);
+          if (!active.length) process.stderr.write(`WARNING: no API keys yet: create one with \`facenet keys add --role admin --keys ${keysFile(flags)}\`\n`);
         }
         const server = await startServer({
           port: int('port', flags.port, 8080, 0),
           host: flags.host,
           gallery: flags.gallery,
+          keys: flags.keys,
           auth: flags.auth,
           recognizer: recognizerOptions({ threads: flags.threads, model: flags.model, flip: flags.flip }),
           limits,
@@ -98,12 +102,13 @@ export function registerServeCommands(program: Command): void {
     .description('create a key; it is printed once and only its hash is stored')
     .requiredOption('--role <role>', 'admin (everything) | recognize (detect, embed, verify, identify, read)')
     .option('--name <label>', 'what the key is for', '')
-    .option('--gallery <file>', 'gallery database', galleryDefault())
+    .option('--gallery <file|url>', 'gallery database', galleryDefault())
+    .option('--keys <file>', KEYS_HELP)
     .option('--json', 'machine-readable output')
     .action(
-      action(async (flags: { role: string; name: string; gallery: string; json?: boolean }) => {
+      action(async (flags: { role: string; name: string; gallery: string; keys?: string; json?: boolean }) => {
         const role = parseRole(flags.role);
-        const db = ServerDb.open(flags.gallery);
+        const db = ServerDb.open(keysFile(flags));
         try {
           const { key, info } = db.addKey(role, flags.name);
           printResult(flags, { key, ...info }, () => `${key}\n(role ${info.role}, id ${info.id}; store it now: it is not shown again)`);
@@ -115,11 +120,12 @@ export function registerServeCommands(program: Command): void {
   keys
     .command('list')
     .description('keys: id, role, name, created, revoked (never the key)')
-    .option('--gallery <file>', 'gallery database', galleryDefault())
+    .option('--gallery <file|url>', 'gallery database', galleryDefault())
+    .option('--keys <file>', KEYS_HELP)
     .option('--json', 'machine-readable output')
     .action(
-      action(async (flags: { gallery: string; json?: boolean }) => {
-        const db = ServerDb.open(flags.gallery);
+      action(async (flags: { gallery: string; keys?: string; json?: boolean }) => {
+        const db = ServerDb.open(keysFile(flags));
         try {
           const list = db.listKeys();
           printResult(flags, { keys: list }, () =>
@@ -135,11 +141,12 @@ export function registerServeCommands(program: Command): void {
   keys
     .command('revoke <id>')
     .description('revoke a key by id (or by the key itself)')
-    .option('--gallery <file>', 'gallery database', galleryDefault())
+    .option('--gallery <file|url>', 'gallery database', galleryDefault())
+    .option('--keys <file>', KEYS_HELP)
     .option('--json', 'machine-readable output')
     .action(
-      action(async (id: string, flags: { gallery: string; json?: boolean }) => {
-        const db = ServerDb.open(flags.gallery);
+      action(async (id: string, flags: { gallery: string; keys?: string; json?: boolean }) => {
+        const db = ServerDb.open(keysFile(flags));
         try {
           const k = db.revokeKey(id);
           printResult(flags, k, () => `revoked ${k.id} (${k.role})`);
