@@ -83,3 +83,26 @@ test('LFW fixed subset: same-person pairs are closer, and the shipped τ separat
   const meanDiff = scored.filter((s) => !s.same).reduce((a, s) => a + s.distance, 0) / 25;
   assert.ok(meanSame + 0.3 < meanDiff, `mean same ${meanSame}, mean different ${meanDiff}`);
 });
+
+test('crop TTA: the embedding is the renormalised mean over the chips at each padding and their mirrors', { skip: needDataset(LFW_DIR) }, async () => {
+  const file = path.join(LFW_DIR, 'lfw/Aaron_Peirsol/Aaron_Peirsol_0001.jpg');
+  const img = await decodeImage(file);
+  assert.deepEqual(fr.ttaPaddings, [0.15, 0.35], 'crop TTA is on by default');
+  const [face] = await fr.embed(img);
+  const chips = fr.chipsFor(img, face.landmarks!);
+  assert.equal(chips.length, 3);
+  assert.deepEqual(Array.from(chips[0].data), Array.from(face.chip.data), 'the first chip is the configured (0.25) chip');
+  const raw = await fr.embedder.embedRaw([...chips, ...chips.map(flipHorizontal)]);
+  const unit = (v: Float32Array) => v.map((x) => x / Math.hypot(...v));
+  const meanOf = (vs: Float32Array[]) => unit(vs.map(unit).reduce((acc, v) => acc.map((x, i) => x + v[i]), new Float32Array(128)));
+  // the plain chips' mean and the mirrored chips' mean, then the mean of the two
+  const manual = meanOf([meanOf(raw.slice(0, 3)), meanOf(raw.slice(3))]);
+  assert.ok(distance(manual, face.embedding) < 1e-5, `distance to the manual mean ${distance(manual, face.embedding)}`);
+
+  const single = await FaceRecognizer.load({ threads: 1, ttaPaddings: [] });
+  const [one] = await single.embed(img);
+  assert.ok(distance(one.embedding, face.embedding) > 1e-3, 'crops change the embedding');
+  assert.ok(distance(one.embedding, face.embedding) < 0.2, 'but only a little');
+  assert.notEqual(single.pipelineKey, fr.pipelineKey, 'caches keep the two apart');
+  await single.release();
+});

@@ -77,21 +77,23 @@ export function faceSize(b: Box): number {
 /** Minimal shape of FaceRecognizer the adapter below needs (keeps this module free of the ONNX pipeline). */
 export interface FlippableRecognizer {
   readonly modelId: string;
+  /** Crop TTA paddings the recognizer averages over (part of the gallery's model id). */
+  readonly ttaPaddings?: readonly number[];
   embed(img: ImageInput, opts?: FaceFindOptions & { flip?: boolean }): Promise<readonly GalleryFace[]>;
 }
 
 /**
- * The model id a gallery stores: flip test-time augmentation changes every embedding (slightly) and the calibrated
- * thresholds with it, so "+flip" galleries and calibrations are kept apart from plain ones.
+ * The model id a gallery stores: test-time augmentation (extra crops, flip) changes every embedding (slightly) and
+ * the calibrated thresholds with it, so galleries and calibrations of each setting are kept apart.
  */
-export function galleryModelId(modelId: string, flip: boolean): string {
-  return flip ? `${modelId}+flip` : modelId;
+export function galleryModelId(modelId: string, flip: boolean, ttaPaddings: readonly number[] = []): string {
+  return `${modelId}${ttaPaddings.length ? `+crops${ttaPaddings.join(',')}` : ''}${flip ? '+flip' : ''}`;
 }
 
-/** A FaceRecognizer seen by the gallery, with flip TTA fixed on or off and the model id saying which. */
+/** A FaceRecognizer seen by the gallery, with flip TTA fixed on or off and the model id saying which TTA it uses. */
 export function galleryRecognizer(fr: FlippableRecognizer, flip = false): GalleryRecognizer {
   return {
-    modelId: galleryModelId(fr.modelId, flip),
+    modelId: galleryModelId(fr.modelId, flip, fr.ttaPaddings),
     embed: (img, opts) => fr.embed(img, { ...opts, flip }),
   };
 }

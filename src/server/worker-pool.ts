@@ -14,7 +14,7 @@ import type { Box } from '../detect/types.js';
 import type { ImageInput, RgbImage } from '../image/types.js';
 import { isRgbImage } from '../image/types.js';
 import { readImageBytes } from '../image/decode.js';
-import type { RecognizerOptions } from '../recognizer.js';
+import { DEFAULT_TTA_PADDINGS, type RecognizerOptions } from '../recognizer.js';
 import type { WorkerRequest, WorkerResponse } from './pipeline-worker.js';
 
 export interface PooledFace {
@@ -45,6 +45,7 @@ export class PooledRecognizer {
   private constructor(
     private readonly slots: Slot[],
     readonly modelId: string,
+    readonly ttaPaddings: readonly number[],
   ) {
     for (const s of slots) {
       s.worker.on('message', (m: WorkerResponse) => {
@@ -86,7 +87,7 @@ export class PooledRecognizer {
           });
         }),
       );
-      return new PooledRecognizer(slots, ids[0]);
+      return new PooledRecognizer(slots, ids[0], opts.ttaPaddings ?? DEFAULT_TTA_PADDINGS);
     } catch (e) {
       await Promise.all(slots.map((s) => s.worker.terminate()));
       throw e;

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { galleryRecognizer } from '../../src/gallery/face-source.js';
+import { galleryModelId, galleryRecognizer } from '../../src/gallery/face-source.js';
 import { buildServer, type ServerLimits, type ServerRecognizer } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
 import { PooledRecognizer } from '../../src/server/worker-pool.js';
@@ -93,7 +93,7 @@ test('every route with admin and recognize keys', { skip, timeout: 300_000 }, as
   let r = await call(base, 'GET', '/v1/health');
   assert.equal(r.status, 200);
   assert.equal(r.json.status, 'ok');
-  assert.equal(r.json.modelId, fr.modelId);
+  assert.equal(r.json.modelId, galleryModelId(fr.modelId, false, fr.ttaPaddings));
   assert.equal(r.json.auth, true);
   r = await call(base, 'GET', '/');
   assert.equal(r.status, 200);
@@ -112,7 +112,7 @@ test('every route with admin and recognize keys', { skip, timeout: 300_000 }, as
   // detect + embed (multipart and base64 JSON)
   r = await call(base, 'POST', '/v1/detect', { key: reader, body: form({}, jpg(simm[0])) });
   assert.equal(r.status, 200, JSON.stringify(r.json));
-  assert.equal(r.json.modelId, fr.modelId);
+  assert.equal(r.json.modelId, galleryModelId(fr.modelId, false, fr.ttaPaddings));
   assert.equal(r.json.faces.length, 1);
   assert.ok(r.json.faces[0].box.width > 50);
   assert.equal(r.json.faces[0].landmarks.length, 68);
@@ -131,7 +131,7 @@ test('every route with admin and recognize keys', { skip, timeout: 300_000 }, as
   assert.equal(r.status, 201, JSON.stringify(r.json));
   assert.equal(r.json.created, true);
   assert.equal(r.json.person.metadata.role, 'actor');
-  assert.equal(r.json.modelId, fr.modelId);
+  assert.equal(r.json.modelId, galleryModelId(fr.modelId, false, fr.ttaPaddings));
   r = await call(base, 'POST', '/v1/people', { key: admin, body: { name: 'John Savage', image: jpg(savage[0]).toString('base64') } });
   assert.equal(r.status, 201, JSON.stringify(r.json));
   r = await call(base, 'POST', '/v1/people', { key: admin, body: form({ name: 'John Simm' }, jpg(simm[1])) });
@@ -175,7 +175,7 @@ test('every route with admin and recognize keys', { skip, timeout: 300_000 }, as
   assert.equal(r.json.match, true);
   assert.ok(r.json.distance < r.json.threshold);
   assert.equal(r.json.targetFar, 1e-3);
-  assert.equal(r.json.modelId, fr.modelId);
+  assert.equal(r.json.modelId, galleryModelId(fr.modelId, false, fr.ttaPaddings));
   assert.ok(r.json.box.width > 0);
   r = await call(base, 'POST', '/v1/verify', { key: reader, body: { name: 'John Simm', image: jpg(salley[0]).toString('base64'), far: 1e-4 } });
   assert.equal(r.status, 200);
@@ -191,7 +191,7 @@ test('every route with admin and recognize keys', { skip, timeout: 300_000 }, as
   assert.equal(r.json.faces[0].person, 'John Savage');
   assert.ok(r.json.faces[0].distance < r.json.threshold);
   assert.equal(r.json.people, 2);
-  assert.equal(r.json.modelId, fr.modelId);
+  assert.equal(r.json.modelId, galleryModelId(fr.modelId, false, fr.ttaPaddings));
   r = await call(base, 'POST', '/v1/identify', { key: reader, body: { image: jpg(salley[3]).toString('base64'), topK: 1 } });
   assert.equal(r.status, 200);
   assert.equal(r.json.faces[0].person, 'unknown');
@@ -356,6 +356,7 @@ test('inference on worker threads: same answers, typed errors cross the thread',
   const pool = await PooledRecognizer.start(1, { threads: 1 });
   t.after(() => pool.close());
   assert.equal(pool.modelId, fr.modelId);
+  assert.deepEqual(pool.ttaPaddings, fr.ttaPaddings);
   const file = path.join(dir, 'pool.db');
   const db = ServerDb.open(file);
   const gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(pool) });

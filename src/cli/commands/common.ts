@@ -8,6 +8,7 @@ export interface PipelineFlags {
   threads?: string;
   model?: string;
   flip?: boolean;
+  crops?: string;
   aligned?: boolean;
   minScore?: string;
   minFaceSize?: string;
@@ -20,6 +21,7 @@ export function withPipelineOptions(cmd: Command): Command {
     .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
     .option('--model <path>', 'embedding model exported by `facenet train` (default: built-in 128-D ResNet)')
     .option('--no-flip', 'turn off flip test-time augmentation (on by default: mean of the chip and its mirror)')
+    .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off')
     .option('--aligned', 'inputs are already aligned 150×150 face chips: skip detection')
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
@@ -33,11 +35,21 @@ function num(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** `--crops 0.15,0.35` → paddings; `none` → []; absent → undefined (the recognizer's default). */
+export function parseCrops(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  if (v.trim() === 'none' || v.trim() === '') return [];
+  const list = v.split(',').map((x) => Number(x.trim()));
+  if (list.some((x) => !(x >= 0 && x <= 1))) throw new FaceError('INVALID_INPUT', `--crops expects paddings in [0, 1] separated by commas, or none; got "${v}"`);
+  return list;
+}
+
 export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
   return {
     threads: num('threads', flags.threads),
     modelPath: flags.model,
     flip: flags.flip !== false,
+    ttaPaddings: parseCrops(flags.crops),
     maxPixels: num('max-pixels', flags.maxPixels),
     detect: { minScore: num('min-score', flags.minScore), minFaceSize: num('min-face-size', flags.minFaceSize) },
   };

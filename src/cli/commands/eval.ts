@@ -34,7 +34,9 @@ function alignmentVariant(json: string | undefined): AlignmentVariant {
   if (!json) return {};
   try {
     const v = JSON.parse(json) as AlignmentVariant;
-    return { chip: v.chip, landmarks: v.landmarks, landmarkPasses: v.landmarkPasses, landmarkFlip: v.landmarkFlip, ttaPaddings: v.ttaPaddings };
+    const picked = { chip: v.chip, landmarks: v.landmarks, landmarkPasses: v.landmarkPasses, landmarkFlip: v.landmarkFlip, ttaPaddings: v.ttaPaddings };
+    // only what the JSON names: an absent key must not override --crops or other flags
+    return Object.fromEntries(Object.entries(picked).filter(([, x]) => x !== undefined)) as AlignmentVariant;
   } catch (e) {
     throw new FaceError('INVALID_INPUT', `--align expects JSON: ${(e as Error).message}`);
   }
@@ -66,6 +68,7 @@ export function progressBar(label: string, enabled: boolean): { update: (done: n
 /** Options every evaluation over an image set shares: throughput, the embedding cache, JSON. */
 export function withEvalImageOptions(cmd: Command): Command {
   return cmd
+    .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip (default 0.15,0.35); none = off')
     .option('--concurrency <n>', 'images in flight', '2')
     .option('--threads <n>', 'inference threads per model', '1')
     .option('--cache <file>', 'embedding cache file (default: ~/.cache/facenet-ts/eval-embeddings.db, shared by every evaluation)')

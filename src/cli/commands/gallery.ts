@@ -366,7 +366,7 @@ export function registerGalleryCommands(program: Command): void {
         const tables = (['plain', 'flip'] as const).map((variant) => {
           const embs = new Map([...res.embeddings].map(([f, e]) => [f, pickEmbedding(e, variant)]));
           const pairs = scorePlan(plan, (f) => embs.get(f)!);
-          return calibrate(pairs, { modelId: galleryModelId(fr.modelId, variant === 'flip'), source: plan.source });
+          return calibrate(pairs, { modelId: galleryModelId(fr.modelId, variant === 'flip', fr.ttaPaddings), source: plan.source });
         });
         let where: string;
         if (flags.out) {

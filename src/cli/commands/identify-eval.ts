@@ -141,7 +141,7 @@ export function registerEvalIdentifyCommand(program: Command): void {
         }
         const variant = flags.flip === false ? 'plain' : 'flip';
         const emb = (f: string) => pickEmbedding(res.embeddings.get(f)!, variant);
-        const modelId = galleryModelId(fr.modelId, flags.flip !== false);
+        const modelId = galleryModelId(fr.modelId, flags.flip !== false, fr.ttaPaddings);
         let calibration: CalibrationTable | undefined;
         if (flags.calibration) {
           calibration = parseCalibrationFile(JSON.parse(readFileSync(flags.calibration, 'utf8')), flags.calibration).tables.find((t) => t.modelId === modelId);

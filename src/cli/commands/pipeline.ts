@@ -5,7 +5,7 @@ import { loadRecognizer, withPipelineOptions, type PipelineFlags } from './commo
 import { distance } from '../../embed/distance.js';
 import { FaceError } from '../../errors.js';
 import { LFW_THRESHOLD } from '../../embed/calibrated-threshold.js';
-import type { EmbeddedFace } from '../../recognizer.js';
+import { DEFAULT_TTA_PADDINGS, type EmbeddedFace } from '../../recognizer.js';
 
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 const boxJson = (f: { box: { x: number; y: number; width: number; height: number }; score: number }) => ({
@@ -57,11 +57,14 @@ export function registerPipelineCommands(program: Command): void {
         const ea = onlyFace(fa, a);
         const eb = onlyFace(fb, b);
         const d = distance(ea.embedding, eb.embedding);
-        let threshold: number = flags.flip ? LFW_THRESHOLD.flip : LFW_THRESHOLD.plain;
+        const crops = fr.ttaPaddings.join(',');
+        const table = crops === DEFAULT_TTA_PADDINGS.join(',') ? LFW_THRESHOLD : crops === '' ? LFW_THRESHOLD.singleCrop : undefined;
+        let threshold = table ? (flags.flip ? table.flip : table.plain) : Number.NaN;
         if (flags.threshold !== undefined) {
           threshold = Number(flags.threshold);
           if (!(threshold > 0)) throw new FaceError('INVALID_INPUT', `--threshold must be a positive number, got "${flags.threshold}"`);
         } else if (flags.model) throw new FaceError('INVALID_INPUT', 'a custom --model has no calibrated threshold: pass --threshold');
+        else if (!table) throw new FaceError('INVALID_INPUT', `--crops ${crops} has no calibrated threshold: pass --threshold (or use the default crops, or none)`);
         const same = d < threshold;
         printResult(flags, { distance: round(d, 6), same, threshold, model: fr.modelId, faces: { a: fa.length, b: fb.length } }, () =>
           `distance ${d.toFixed(4)} ${same ? '<' : '≥'} τ ${threshold.toFixed(4)}: ${same ? 'same person' : 'different people'}` +
