@@ -43,7 +43,7 @@ const farOk = (n: number) => n > 0 && n < 1;
 
 function withGalleryOptions(cmd: Command): Command {
   return withPipelineOptions(cmd)
-    .option('--gallery <file>', 'gallery database', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH)
+    .option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH)
     .option('--combination <how>', 'how several photos of a person are matched: nearest | centroid');
 }
 
@@ -300,7 +300,7 @@ export function registerGalleryCommands(program: Command): void {
   program
     .command('people')
     .description('list enrolled people')
-    .option('--gallery <file>', 'gallery database', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH)
+    .option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH)
     .option('--json', 'machine-readable output')
     .action(
       action(async (flags: { gallery: string; json?: boolean }) => {
@@ -321,7 +321,7 @@ export function registerGalleryCommands(program: Command): void {
   program
     .command('forget <name>')
     .description('remove a person with every template and thumbnail')
-    .option('--gallery <file>', 'gallery database', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH)
+    .option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH)
     .option('--json', 'machine-readable output')
     .action(
       action(async (name: string, flags: { gallery: string; json?: boolean }) => {

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_GALLERY_PATH } from '../../gallery/gallery.js';
+import { maskPassword } from '../../gallery/open-store.js';
 import { FaceError } from '../../errors.js';
 import { DEFAULT_LIMITS } from '../../server/app.js';
 import { DEFAULT_KEYS_PATH, keysFile, parseRole, ServerDb } from '../../server/keys.js';
@@ -86,7 +87,7 @@ export function registerServeCommands(program: Command): void {
           logger: !!flags.log,
           workers: flags.workers === undefined ? undefined : int('workers', flags.workers, 0, 0),
         });
-        process.stderr.write(`facenet serving ${flags.gallery} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`);
+        process.stderr.write(`facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`);
         const stop = () => {
           void server.close().then(() => process.exit(0));
         };
