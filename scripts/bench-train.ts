@@ -37,6 +37,7 @@ const o = new Command()
   .option('--k <n>', 'images per identity', '4')
   .option('--negatives <n>', 'single-image identities per batch', '8')
   .option('--lr <rate>', 'learning rate (default: train default)')
+  .option('--warmup-steps <n>', 'batch-hard / batch-all only: semi-hard steps first (0 = none)', '0')
   .option('--head', 'train --arch head instead and report before/after')
   .option('--head-minutes <m>', 'head training time', '10')
   .option('--extract-only', 'fill the chip cache and exit')
@@ -56,6 +57,7 @@ const o = new Command()
     k: string;
     negatives: string;
     lr?: string;
+    warmupSteps: string;
     head?: boolean;
     headMinutes: string;
     extractOnly?: boolean;
@@ -160,6 +162,7 @@ async function benchSmall(): Promise<void> {
       arch: 'small',
       inputSize: size,
       mining,
+      ...(mining === 'batch-hard' || mining === 'batch-all' ? { warmupSteps: Number(o.warmupSteps) } : {}),
       seed: Number(o.seed),
       P: Number(o.p),
       K: Number(o.k),

@@ -30,6 +30,8 @@ export interface TrainRunOptions {
   /** Full architecture settings (overrides arch / inputSize). */
   archSettings?: ArchSettings;
   mining?: Mining;
+  /** Semi-hard steps before `mining` takes over (see TrainConfig.warmupSteps). */
+  warmupSteps?: number;
   margin?: number;
   P?: number;
   K?: number;
@@ -112,6 +114,7 @@ export function buildConfig(o: TrainRunOptions, arch?: ArchSettings): TrainConfi
   return {
     arch: a,
     mining: o.mining ?? DEFAULTS.mining,
+    ...(o.warmupSteps ? { warmupSteps: o.warmupSteps } : {}),
     margin: o.margin ?? DEFAULTS.margin,
     P: o.P ?? DEFAULTS.P,
     K: o.K ?? DEFAULTS.K,

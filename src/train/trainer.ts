@@ -19,6 +19,11 @@ import type { WeightMap } from '../engine/tfjs-weights.js';
 export interface TrainConfig {
   readonly arch: ArchSettings;
   readonly mining: Mining;
+  /**
+   * Steps mined semi-hard before `mining` takes over. Hardest-negative mining from a random start tends to
+   * collapse every embedding onto one point (FaceNet §3.2); a semi-hard start avoids it.
+   */
+  readonly warmupSteps?: number;
   /** Triplet margin α on squared L2 distances of normalised embeddings. */
   readonly margin: number;
   /** Identities per batch and images per identity. */
@@ -187,6 +192,11 @@ export class Trainer {
   }
 
   /** One optimisation step on the next P×K batch. */
+  /** The miner used at a step: semi-hard during the warm-up, then the configured one. */
+  miningAt(step: number): Mining {
+    return step < (this.config.warmupSteps ?? 0) ? 'semi-hard' : this.config.mining;
+  }
+
   trainStep(): StepStats {
     const t0 = performance.now();
     const { indices, labels } = this.sampler.next();
@@ -200,7 +210,7 @@ export class Trainer {
       const e = this.model.forward(x, { training: true });
       const D = pairwiseSquaredDistances(e);
       const d = D.dataSync();
-      const sel = selectTriplets(d, labels, this.config.mining, this.rng);
+      const sel = selectTriplets(d, labels, this.miningAt(this.step), this.rng);
       const m = tripletMasks(d, n, sel, this.config.margin);
       stats = m.stats;
       pairs = pairDistanceMeans(d, labels);

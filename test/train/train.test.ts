@@ -144,3 +144,22 @@ test('runTraining: stop request saves a checkpoint and a loadable model; --resum
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('a warm-up mines semi-hard first: its steps equal a semi-hard run, then batch-hard takes over', { skip }, async () => {
+  await useBackend('wasm');
+  const chips = await johns();
+  const run = (over: Partial<TrainConfig>) => {
+    const t = new Trainer(config({ seed: 5, ...over }), { chips });
+    t.budget = { steps: 3 };
+    const modes = [0, 1, 2].map((s) => t.miningAt(s));
+    const losses = [0, 1, 2].map(() => t.trainStep().loss);
+    t.dispose();
+    return { modes, losses };
+  };
+  const warm = run({ mining: 'batch-hard', warmupSteps: 2 });
+  const semi = run({ mining: 'semi-hard' });
+  const hard = run({ mining: 'batch-hard' });
+  assert.deepEqual(warm.modes, ['semi-hard', 'semi-hard', 'batch-hard']);
+  assert.deepEqual(warm.losses.slice(0, 2), semi.losses.slice(0, 2), 'warm-up steps are semi-hard steps');
+  assert.notDeepEqual(warm.losses[0], hard.losses[0], 'and differ from batch-hard ones');
+});

@@ -13,6 +13,7 @@ interface TrainFlags {
   out: string;
   arch: string;
   mining: string;
+  warmupSteps?: string;
   epochs?: string;
   minutes?: string;
   steps?: string;
@@ -66,6 +67,7 @@ export function registerTrainCommands(program: Command): void {
     .requiredOption('--out <dir>', 'output folder (model.onnx, settings.json, curves.json/.svg, checkpoints/)')
     .addOption(new Option('--arch <arch>', 'small: compact CNN from scratch; head: projection head on the frozen pretrained 128-D net').choices([...ARCHS]).default('small'))
     .addOption(new Option('--mining <method>', 'triplet selection').choices([...MINING_METHODS]).default('semi-hard'))
+    .option('--warmup-steps <n>', 'mine semi-hard for the first N steps before --mining takes over (batch-hard needs it from scratch)')
     .option('--epochs <n>', 'train this many epochs (default 20)')
     .option('--minutes <m>', 'train for this much time instead (validation time not counted)')
     .option('--steps <n>', 'train this many batches instead')
@@ -129,6 +131,7 @@ export function registerTrainCommands(program: Command): void {
             out: flags.out,
             arch: flags.arch as Arch,
             mining: flags.mining as Mining,
+            warmupSteps: num('warmup-steps', flags.warmupSteps, { int: true, min: 0 }),
             inputSize: num('input-size', flags.inputSize, { int: true, min: 16, max: 256 }),
             margin: num('margin', flags.margin, { min: 0 }),
             P: num('p', flags.p, { int: true, min: 2 }),
