@@ -10,7 +10,8 @@ import { FaceError } from '../errors.js';
 import type { Box } from '../detect/types.js';
 import type { ImageInput } from '../image/types.js';
 import { boxArea, chipThumbnail, describeInput, faceSize, inputSha256, type FaceFindOptions, type GalleryFace, type GalleryRecognizer } from './face-source.js';
-import { distanceFromDot, ExactIndex, type VectorIndex } from './search-index.js';
+import { AdaptiveIndex } from './adaptive-index.js';
+import { distanceFromDot, type VectorIndex } from './search-index.js';
 import { MemoryView, StoreView, type GalleryView } from './gallery-view.js';
 import { openStore } from './open-store.js';
 import type { GalleryStore, Metadata, NewTemplate, Person, PersonSummary, StoreChange } from './store.js';
@@ -41,7 +42,7 @@ export interface GalleryOptions {
   combination?: TemplateCombination;
   /** Override the calibration (else: the gallery's own, else the shipped default for the model). */
   calibration?: CalibrationTable;
-  /** Build the in-memory search index (default: exact). */
+  /** Build the in-memory search index (default: AdaptiveIndex, exact up to 50,000 entries, HNSW above). */
   createIndex?: (dim: number) => VectorIndex;
   /**
    * Above this many templates, a store that can search itself (PostgreSQL + pgvector) is searched in the
@@ -172,7 +173,7 @@ export class Gallery {
     this.recognizer = opts.recognizer;
     this.combination = opts.combination ?? DEFAULT_COMBINATION;
     this.calibrationOverride = opts.calibration;
-    this.createIndex = opts.createIndex ?? ((dim) => new ExactIndex(dim));
+    this.createIndex = opts.createIndex ?? ((dim) => new AdaptiveIndex(dim));
     this.inMemoryLimit = opts.inMemoryLimit ?? DEFAULT_IN_MEMORY_LIMIT;
     this.storeEf = opts.storeEf;
   }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Gallery } from '../../src/gallery/gallery.js';
 import { ExactIndex } from '../../src/gallery/search-index.js';
+import { AdaptiveIndex } from '../../src/gallery/adaptive-index.js';
 import { FaceError } from '../../src/errors.js';
 import { tauForFar } from '../../src/decide/calibration.js';
 import { FAKE_MODEL, FakeRecognizer, codedImage, codedPng, fakeCalibration, fakeEmbedding } from './fake-recognizer.js';
@@ -243,4 +244,30 @@ test('a custom index implementation is used through the VectorIndex interface', 
   assert.equal((await g.identifyEmbedding(fakeEmbedding(1, 3), 0.6)).person, 'ada');
   await g.close();
   assert.equal(FAKE_MODEL, calibration.modelId);
+});
+
+test('a gallery past the index threshold searches HNSW and decides exactly as the exact index does', async (t) => {
+  const dir = tmpDir(t);
+  const hnsw = await Gallery.open({ location: path.join(dir, 'h.db'), recognizer: new FakeRecognizer(), calibration, createIndex: (d) => new AdaptiveIndex(d, { threshold: 20 }) });
+  const exact = await Gallery.open({ location: path.join(dir, 'e.db'), recognizer: new FakeRecognizer(), calibration, createIndex: (d) => new ExactIndex(d) });
+  t.after(async () => {
+    await hnsw.close();
+    await exact.close();
+  });
+  for (let id = 1; id <= 60; id++)
+    for (const g of [hnsw, exact]) await g.enroll(`p${id}`, codedImage(id, 1, 0));
+  for (const id of [3, 17, 42, 60, 200]) {
+    const [a, b] = [await hnsw.identify(codedImage(id, 1, 5)), await exact.identify(codedImage(id, 1, 5))];
+    assert.equal(a.threshold, b.threshold);
+    assert.deepEqual(
+      a.faces[0].candidates.map((c) => c.person),
+      b.faces[0].candidates.map((c) => c.person),
+      `probe ${id}: HNSW and exact candidates differ`,
+    );
+    a.faces[0].candidates.forEach((c, i) => assert.ok(Math.abs(c.distance - b.faces[0].candidates[i].distance) < 1e-6, 'distances are exact (re-scored), up to float summation order'));
+    assert.equal(a.faces[0].person, id <= 60 ? `p${id}` : 'unknown');
+  }
+  // forget follows in HNSW mode too
+  await hnsw.forget('p17');
+  assert.notEqual((await hnsw.identify(codedImage(17, 1, 5))).faces[0].person, 'p17');
 });
