@@ -26,7 +26,7 @@
  */
 import { FaceError } from '../errors.js';
 import { ExactIndex, type SearchHit, type SearchOptions, type VectorIndex } from './search-index.js';
-import { HNSW_DEFAULTS, HnswIndex, usearchDotScan, type HnswOptions } from './hnsw-index.js';
+import { HNSW_DEFAULTS, HnswIndex, usearchDotScan, type HnswMeta, type HnswOptions } from './hnsw-index.js';
 
 /** Above this many entries the index is HNSW (see the measurements in scripts/bench-search.ts's header). */
 export const ADAPTIVE_DEFAULT_THRESHOLD = 50_000;
@@ -59,6 +59,8 @@ export class AdaptiveIndex implements VectorIndex {
   private head = 0;
   /** hnsw answers searches (the initial backlog is in). */
   private ready = false;
+  /** deferHnsw(true): adds fill the exact index only. */
+  private deferred = false;
 
   constructor(
     readonly dim: number,
@@ -113,6 +115,10 @@ export class AdaptiveIndex implements VectorIndex {
 
   add(key: number, label: number, vector: Float32Array): void {
     this.exact.add(key, label, vector);
+    if (this.deferred) {
+      if (this.hnsw) this.deferred = false; // a graph exists: keep it in step
+      else return;
+    }
     if (this.hnsw) {
       this.hnsw.remove(key); // an older vector of this key
       this.queue.push(key);
@@ -163,6 +169,43 @@ export class AdaptiveIndex implements VectorIndex {
   /** The exact answer, whatever the mode. */
   exactSearch(query: Float32Array, k: number, opts: SearchOptions = {}): SearchHit[] {
     return this.exact.search(query, k, opts);
+  }
+
+  /**
+   * While deferred, adds only fill the exact index (no HNSW work): for loading a gallery whose saved graph may be
+   * restored. Ending the deferral starts the HNSW build if the index is past the threshold and has no graph.
+   */
+  deferHnsw(on: boolean): void {
+    this.deferred = on;
+    if (!on && !this.hnsw && this.exact.size > this.threshold) this.startHnsw();
+  }
+
+  /** Write the HNSW graph (all entries flushed in) beside a gallery; false when the index is exact (nothing to save). */
+  saveGraph(file: string, meta: HnswMeta): boolean {
+    if (!this.hnsw) return false;
+    this.build();
+    this.hnsw.save(file, meta);
+    return true;
+  }
+
+  /**
+   * Adopt a graph saved by saveGraph, when `accept` approves its meta and it holds exactly this index's entries;
+   * otherwise (missing, damaged, stale) change nothing and return false, so the caller builds as usual.
+   */
+  restoreGraph(file: string, accept: (meta: HnswMeta) => boolean): boolean {
+    let loaded: { index: HnswIndex; meta: HnswMeta } | undefined;
+    try {
+      loaded = HnswIndex.load(file, { rescore: (key, query) => this.exact.dotKey(key, query), expansionSearch: this.expansionSearch });
+    } catch {
+      return false; // a damaged file is rebuilt, never trusted
+    }
+    if (!loaded || loaded.index.dim !== this.dim || !accept(loaded.meta) || loaded.index.size !== this.exact.size) return false;
+    for (const key of this.exact.rows().keys) if (!loaded.index.has(key)) return false;
+    this.hnsw = loaded.index;
+    this.queue = [];
+    this.head = 0;
+    this.ready = true;
+    return true;
   }
 
   /** Bring the HNSW index fully up to date now (multi-threaded), e.g. after loading a gallery. */

@@ -3,6 +3,8 @@
  * and kept in step) or through the store itself (a database-side ANN index, for galleries too large to copy
  * into every process). Both answer the same questions, so the decisions above do not care which is in use.
  */
+import { AdaptiveIndex } from './adaptive-index.js';
+import type { HnswMeta } from './hnsw-index.js';
 import type { SearchHit, VectorIndex } from './search-index.js';
 import type { GalleryStore, StoreSearchOptions } from './store.js';
 import { indexPerson, type TemplateCombination } from './templates.js';
@@ -47,15 +49,15 @@ export class MemoryView implements GalleryView {
   ) {}
 
   /**
-   * Load every template of `modelId`. `restored` is an index persisted earlier and still current: it is used
-   * instead of re-adding every vector (the expensive part of an ANN index).
+   * Load every template of `modelId`. With `graph`, an AdaptiveIndex first tries the HNSW graph saved there (it
+   * must be accepted by `graph.accept` and hold exactly the loaded entries) instead of building one.
    */
   static async load(
     store: GalleryStore,
     modelId: string,
     combination: TemplateCombination,
     createIndex: (dim: number) => VectorIndex,
-    restored?: VectorIndex,
+    graph?: { file: string; accept: (meta: HnswMeta) => boolean },
   ): Promise<MemoryView> {
     const view = new MemoryView(store, modelId, combination, createIndex);
     const rows = await store.templates(modelId); // MODEL_MISMATCH when the gallery holds another model
@@ -65,13 +67,21 @@ export class MemoryView implements GalleryView {
       list.push({ id: t.id, embedding: t.embedding, sha256: t.sourceSha256 });
       view.templates.set(t.personId, list);
     }
-    if (restored) view.index = restored;
-    else if (rows.length) {
+    if (rows.length) {
       view.index = createIndex(rows[0].embedding.length);
+      const adaptive = view.index instanceof AdaptiveIndex ? view.index : undefined;
+      adaptive?.deferHnsw(true);
       for (const [personId, list] of view.templates) indexPerson(view.index, combination, personId, list);
+      if (adaptive) {
+        view.graphRestored = graph ? adaptive.restoreGraph(graph.file, graph.accept) : false;
+        adaptive.deferHnsw(false);
+      }
     }
     return view;
   }
+
+  /** The HNSW graph came from the file saved beside the gallery rather than being built. */
+  graphRestored = false;
 
   people(): number {
     return this.templates.size;

@@ -13,7 +13,8 @@ import { boxArea, chipThumbnail, describeInput, faceSize, inputSha256, type Face
 import { AdaptiveIndex } from './adaptive-index.js';
 import { distanceFromDot, type VectorIndex } from './search-index.js';
 import { MemoryView, StoreView, type GalleryView } from './gallery-view.js';
-import { openStore } from './open-store.js';
+import { isPostgresUrl, openStore } from './open-store.js';
+import type { HnswMeta } from './hnsw-index.js';
 import type { GalleryStore, Metadata, NewTemplate, Person, PersonSummary, StoreChange } from './store.js';
 import type { TemplateCombination } from './templates.js';
 
@@ -163,7 +164,9 @@ export class Gallery {
   private readonly createIndex: (dim: number) => VectorIndex;
   private readonly inMemoryLimit: number;
   private readonly storeEf?: number;
-  private view?: { modelId: string; view: GalleryView };
+  private view?: { modelId: string; view: GalleryView; generation: number };
+  /** Enrollments and forgets this object committed since the view was loaded (for the saved graph's staleness). */
+  private ownChanges = 0;
   private unwatch?: () => Promise<void>;
   /** Refreshes from other writers, applied one at a time and in order. */
   private refreshes: Promise<void> = Promise.resolve();
@@ -200,7 +203,45 @@ export class Gallery {
   async close(): Promise<void> {
     await this.unwatch?.();
     await this.refreshes;
-    await this.store.close();
+    try {
+      await this.saveGraph(false);
+    } catch (e) {
+      // the graph is a cache of the gallery: failing to save it costs a rebuild at the next open, nothing else
+      process.emitWarning(`facenet: ${(e as Error).message}`);
+    } finally {
+      await this.store.close();
+    }
+  }
+
+  /** The HNSW graph file kept beside a SQLite gallery file (none for servers and :memory:). */
+  private get graphFile(): string | undefined {
+    const loc = this.store.location;
+    return isPostgresUrl(loc) || loc === ':memory:' || loc === '' ? undefined : `${loc}.hnsw`;
+  }
+
+  /**
+   * Save the in-memory HNSW graph beside the gallery file so the next open skips building it. Only when no other
+   * writer changed the gallery since it was loaded (the graph would miss their changes). With `build`, finish the
+   * graph first (minutes at 1e6 entries); without, save only a graph that is already complete.
+   */
+  async saveGraph(build = true): Promise<boolean> {
+    const file = this.graphFile;
+    const loaded = this.view;
+    if (!file || !loaded || !(loaded.view instanceof MemoryView) || !(loaded.view.index instanceof AdaptiveIndex)) return false;
+    const index = loaded.view.index;
+    if (index.mode === 'exact' || (!build && index.mode !== 'hnsw')) return false;
+    const generation = await this.store.generation();
+    if (generation !== loaded.generation + this.ownChanges) return false;
+    return index.saveGraph(file, { generation, modelId: loaded.modelId, combination: this.combination });
+  }
+
+  /** How the gallery searches now, for `facenet index` and diagnostics. */
+  indexInfo(): { search: 'memory' | 'store' | 'not loaded'; mode?: string; entries?: number; graphRestored?: boolean; graphFile?: string } {
+    const v = this.view?.view;
+    if (!v) return { search: 'not loaded' };
+    if (!(v instanceof MemoryView)) return { search: 'store', entries: v.comparisons() };
+    const mode = v.index instanceof AdaptiveIndex ? v.index.mode : v.index ? 'exact' : 'empty';
+    return { search: 'memory', mode, entries: v.comparisons(), graphRestored: v.graphRestored, graphFile: this.graphFile };
   }
 
   private onStoreChange(change: StoreChange): void {
@@ -241,6 +282,8 @@ export class Gallery {
     const modelId = this.requireRecognizer('searching the gallery').modelId;
     if (this.view && this.view.modelId === modelId) return this.view.view;
     const store = this.store;
+    // read before the templates: a change committed in between makes the saved graph look stale, never current
+    const generation = await store.generation();
     let view: GalleryView;
     if (store.nearest && this.combination === 'nearest' && (await store.counts(modelId)).templates > this.inMemoryLimit) {
       const others = (await store.modelIds()).filter((m) => m !== modelId);
@@ -251,8 +294,15 @@ export class Gallery {
           stored: others,
         });
       view = await StoreView.load(store as GalleryStore & Required<Pick<GalleryStore, 'nearest'>>, modelId, this.storeEf);
-    } else view = await MemoryView.load(store, modelId, this.combination, this.createIndex);
-    this.view = { modelId, view };
+    } else {
+      const file = this.graphFile;
+      const graph = file
+        ? { file, accept: (meta: HnswMeta) => meta.generation === generation && meta.modelId === modelId && meta.combination === this.combination }
+        : undefined;
+      view = await MemoryView.load(store, modelId, this.combination, this.createIndex, graph);
+    }
+    this.view = { modelId, view, generation };
+    this.ownChanges = 0;
     return view;
   }
 
@@ -378,6 +428,7 @@ export class Gallery {
         thumbnail: f.face.chip ? await chipThumbnail(f.face.chip) : undefined,
       });
     const receipt = await this.store.enroll({ name: trimmed, metadata: opts.metadata, templates: records });
+    this.ownChanges++;
 
     // keep the view in step (only after the transaction committed)
     await view.applyEnroll(
@@ -406,6 +457,7 @@ export class Gallery {
   /** Remove a person with every template and thumbnail; the index follows. */
   async forget(name: string): Promise<{ person: Person; templatesRemoved: number }> {
     const result = await this.store.forget(name);
+    this.ownChanges++;
     this.view?.view.applyForget(result.person.id);
     return result;
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Gallery } from '../../src/gallery/gallery.js';
@@ -250,10 +250,6 @@ test('a gallery past the index threshold searches HNSW and decides exactly as th
   const dir = tmpDir(t);
   const hnsw = await Gallery.open({ location: path.join(dir, 'h.db'), recognizer: new FakeRecognizer(), calibration, createIndex: (d) => new AdaptiveIndex(d, { threshold: 20 }) });
   const exact = await Gallery.open({ location: path.join(dir, 'e.db'), recognizer: new FakeRecognizer(), calibration, createIndex: (d) => new ExactIndex(d) });
-  t.after(async () => {
-    await hnsw.close();
-    await exact.close();
-  });
   for (let id = 1; id <= 60; id++)
     for (const g of [hnsw, exact]) await g.enroll(`p${id}`, codedImage(id, 1, 0));
   for (const id of [3, 17, 42, 60, 200]) {
@@ -270,4 +266,43 @@ test('a gallery past the index threshold searches HNSW and decides exactly as th
   // forget follows in HNSW mode too
   await hnsw.forget('p17');
   assert.notEqual((await hnsw.identify(codedImage(17, 1, 5))).faces[0].person, 'p17');
+  await hnsw.close();
+  await exact.close();
+});
+
+test('the HNSW graph is saved beside the gallery file and reused only while it is current', async (t) => {
+  const file = path.join(tmpDir(t), 'g.db');
+  const openAdaptive = () => Gallery.open({ location: file, recognizer: new FakeRecognizer(), calibration, createIndex: (d) => new AdaptiveIndex(d, { threshold: 20 }) });
+  const g = await openAdaptive();
+  for (let id = 1; id <= 40; id++) await g.enroll(`p${id}`, codedImage(id, 1, 0));
+  assert.equal(g.indexInfo().mode, 'hnsw');
+  const before = (await g.identify(codedImage(7, 1, 5))).faces[0];
+  await g.close();
+  assert.ok(existsSync(`${file}.hnsw`), 'graph saved on close');
+
+  const again = await openAdaptive();
+  assert.equal(again.indexInfo().graphRestored, true, 'reopened from the saved graph');
+  assert.deepEqual((await again.identify(codedImage(7, 1, 5))).faces[0].candidates, before.candidates);
+  await again.enroll('p41', codedImage(41, 1, 0)); // its own change: the graph follows and is saved again
+  await again.close();
+  const third = await openAdaptive();
+  assert.equal(third.indexInfo().graphRestored, true);
+  assert.equal((await third.identify(codedImage(41, 1, 5))).faces[0].person, 'p41');
+  await third.close();
+
+  // another writer changes the file: the saved graph is stale and is rebuilt, not trusted
+  const other = await Gallery.open({ location: file, recognizer: new FakeRecognizer(), calibration, createIndex: (d) => new ExactIndex(d) });
+  await other.forget('p7');
+  await other.close();
+  const fourth = await openAdaptive();
+  assert.equal(fourth.indexInfo().graphRestored, false);
+  assert.notEqual((await fourth.identify(codedImage(7, 1, 5))).faces[0].person, 'p7');
+  await fourth.close();
+
+  // a damaged graph file is rebuilt too, never handed to usearch
+  writeFileSync(`${file}.hnsw`, 'not a sidecar');
+  const fifth = await openAdaptive();
+  assert.equal(fifth.indexInfo().graphRestored, false);
+  assert.equal((await fifth.identify(codedImage(3, 1, 5))).faces[0].person, 'p3');
+  await fifth.close();
 });
