@@ -3,8 +3,10 @@
  * measured in the same run on the same inputs.
  *
  *   embedding ms/face at batch 1 and 16 (one plain pass per face, as face-api computes it), detection ms on a
- *   640×480 photo, end-to-end ms for that photo (decode, detect, landmarks, align, embed with the default flip TTA
+ *   640×480 photo, end-to-end ms for that photo (decode, detect, landmarks, align, embed with the default TTA
  *   for us; face-api's detectAllFaces().withFaceLandmarks().withFaceDescriptors(), no TTA).
+ * Rows: threads 1 and 2 with the default pipeline (crop + flip TTA: 6 net runs per face end to end), threads=2 with
+ * spin-waiting, and threads=2 with one chip and no flip (one net run per face, like face-api).
  * Options: --threads 1,2 (intra-op threads to try), --iterations N, --json
  */
 import { createRequire } from 'node:module';
@@ -13,7 +15,7 @@ import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import sharp from 'sharp';
 import { Command } from 'commander';
-import { FaceRecognizer } from '../src/recognizer.js';
+import { FaceRecognizer, type RecognizerOptions } from '../src/recognizer.js';
 import { createOrtEngine } from '../src/engine/ort.js';
 import { decodeImage } from '../src/image/decode.js';
 import { faceApiModelDir } from '../src/engine/model-store.js';
@@ -58,8 +60,8 @@ interface Figures {
   faces: number;
 }
 
-async function benchOurs(threads: number, photoPath: string, photo: RgbImage, chip: RgbImage, spinning = false): Promise<Figures> {
-  const fr = await FaceRecognizer.load({ threads, engine: createOrtEngine({ spinning }) });
+async function benchOurs(threads: number, photoPath: string, photo: RgbImage, chip: RgbImage, spinning = false, pipeline: RecognizerOptions = {}): Promise<Figures> {
+  const fr = await FaceRecognizer.load({ threads, engine: createOrtEngine({ spinning }), ...pipeline });
   const chips16 = Array.from({ length: 16 }, () => chip);
   const embedB1 = await time(() => fr.embedder.embedRaw([chip]));
   const embedB16 = (await time(() => fr.embedder.embedRaw(chips16), Math.ceil(N / 4))) / 16;
@@ -105,6 +107,8 @@ const threadCounts = opts.threads.split(',').map(Number);
 const ours: Record<string, Figures> = {};
 for (const t of threadCounts) ours[`threads=${t}`] = await benchOurs(t, photoPath, photo, chip);
 if (opts.spinVariant) ours['threads=2 spinning'] = await benchOurs(2, photoPath, photo, chip, true);
+// like for like with face-api end to end: one chip, one net run per face (the default runs six: 3 crops × flip)
+ours['threads=2 one chip, no flip'] = await benchOurs(2, photoPath, photo, chip, false, { ttaPaddings: [], flip: false });
 const peer = await benchFaceApi(photo, chip);
 const speedup = (f: Figures) => ({ embedB1: peer.embedB1 / f.embedB1, embedB16: peer.embedB16 / f.embedB16, detect: peer.detect / f.detect, endToEnd: peer.endToEnd / f.endToEnd });
 const result = {
