@@ -167,7 +167,8 @@ export class StoreView implements GalleryView {
   }
 
   applyForget(): void {
-    void this.refreshPerson();
+    // counters only: a failed refresh leaves them one change behind until the next one, never an unhandled rejection
+    this.refreshPerson().catch(() => undefined);
   }
 
   async refreshPerson(): Promise<void> {
