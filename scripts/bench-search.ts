@@ -212,6 +212,13 @@ async function timeBatches(b: BuiltBackend, qs: SyntheticQueries, n: number): Pr
   return (performance.now() - t0) / n;
 }
 
+const sections: { rows: Row[]; header: string }[] = [];
+
+/** Rewrite --out with everything measured so far: a long run that dies keeps its rows. */
+function checkpoint(): void {
+  if (args.out) writeFileSync(args.out, `${markdown(sections)}\n`);
+}
+
 async function benchSize(size: number, backends: BenchBackend[]): Promise<{ rows: Row[]; header: string }> {
   let t0 = performance.now();
   const g: SyntheticGallery = syntheticGallery(size, { seed });
@@ -230,6 +237,7 @@ async function benchSize(size: number, backends: BenchBackend[]): Promise<{ rows
     .join(' ')} on ${os.cpus().length} cores`;
 
   const rows: Row[] = [];
+  sections.push({ rows, header });
   for (const backend of backends) {
     const rss0 = rssMB();
     t0 = performance.now();
@@ -269,6 +277,7 @@ async function benchSize(size: number, backends: BenchBackend[]): Promise<{ rows
         load: os.loadavg()[0],
       };
       rows.push(r);
+      checkpoint();
       log(`[${size}] ${backend.name} ${variant.name}: p50 ${r.singleP50Ms.toFixed(3)} mean ${r.singleMs.toFixed(3)} ms/q, batch ${r.batchMs?.toFixed(3) ?? '–'}, recall@1 ${r.recall1.toFixed(3)}`);
     }
     const c = built.close?.();
@@ -301,11 +310,6 @@ const backends = wanted ? BACKENDS.filter((b) => wanted.includes(b.name)) : BACK
 if (wanted && backends.length !== wanted.length) throw new Error(`unknown backend in ${args.backends}; known: ${BACKENDS.map((b) => b.name).join(', ')}`);
 if (!gc) log('(run node with --expose-gc for steadier RSS figures)');
 
-const sections: { rows: Row[]; header: string }[] = [];
-for (const size of sizes) {
-  sections.push(await benchSize(size, backends));
-  const md = markdown(sections);
-  if (args.out) writeFileSync(args.out, `${md}\n`); // after every size: a long run keeps what it measured
-}
+for (const size of sizes) await benchSize(size, backends);
 if (args.json) process.stdout.write(`${JSON.stringify({ connectivity, expansionAdd, batch: batchSize, sections }, null, 2)}\n`);
 else process.stdout.write(`${markdown(sections)}\n`);

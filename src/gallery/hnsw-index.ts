@@ -35,18 +35,18 @@ import { distanceFromDot, type SearchHit, type SearchOptions, type TopDotScan, t
 export type HnswQuantization = 'f32' | 'f16' | 'bf16' | 'i8';
 
 /**
- * Defaults measured by scripts/bench-search.ts on clustered 128-D galleries (identities × 3–5 samples, same-person
- * cosine 0.75): see docs in that script's header and the issue report.
+ * Defaults, from scripts/bench-search.ts on clustered 128-D galleries (identities × 3–5 samples, same-person cosine
+ * 0.75; 2-core VM). Recall@1 (top hit = the exact top hit) falls sharply from 1e5 to 1e6 entries: with M = 16,
+ * efConstruction = 128 (f32) it was ≥ 0.998 at ef = 64 for 1e5 but 0.80 / 0.91 / 0.96 / 0.98 at ef = 64 / 128 /
+ * 200 / 400 for 1e6. M = 32 fixes that: 0.983 / 0.999 / 1.000 at ef = 64 / 128 / 200 for 1e6 (i8 + re-scoring,
+ * see AdaptiveIndex), at ≈1.7 / 3.0 / 4.5 ms a single query and about half that per query in batches.
  */
 export const HNSW_DEFAULTS = {
-  /**
-   * Measured at 1e6 entries (i8 + exact re-score, M=32): ef 64 → recall@1 0.983, 1.7 ms single / 0.9 ms batched;
-   * ef 128 → 0.999, 3.0 / 1.5 ms; ef 200 → 1.000, 4.5 / 2.3 ms. 128 is the smallest ef with recall ≥ 0.99 there.
-   */
+  /** ef: ≥ 0.99 recall@1 at 1e6 entries from ≈ 96; 128 keeps a margin (0.999). */
   expansionSearch: 128,
-  /** M: links per node (2·M on the base layer). 16 is the usual sweet spot for 128-D. */
-  connectivity: 16,
-  /** ef during construction. */
+  /** M: links per node (2·M on the base layer); 16 is too few for 1e6 near-orthogonal identities (above). */
+  connectivity: 32,
+  /** efConstruction. */
   expansionAdd: 128,
   quantization: 'f32' as HnswQuantization,
 };
@@ -54,7 +54,7 @@ export const HNSW_DEFAULTS = {
 export interface HnswOptions {
   /** Stored scalar type (default f32). */
   readonly quantization?: HnswQuantization;
-  /** HNSW M (default 16). */
+  /** HNSW M (default 32). */
   readonly connectivity?: number;
   /** HNSW efConstruction (default 128). */
   readonly expansionAdd?: number;
