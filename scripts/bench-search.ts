@@ -14,8 +14,9 @@
  * (AdaptiveIndex with its defaults, filled one add() at a time then build()). More backends (pgvector, …): implement
  * `BenchBackend` from scripts/search-data.ts and list it in BACKENDS below.
  *
- * Options: --sizes 1e4,1e5,1e6  --queries 1000  --ef 32,64,128,200,256,400  --quant f32  --backends (all)
- *          --connectivity 16  --expansion-add 128  --batch 64  --seed 1  --json  --out FILE (markdown copy)
+ * Options: --sizes 1e4,1e5,1e6  --queries 1000  --ef 48,64,80,96,128,200,256  --quant f32  --backends (all)
+ *          --connectivity 32  --expansion-add 128 (HNSW_DEFAULTS; for the hnsw-* backends, not adaptive)
+ *          --batch 64  --seed 1  --json  --out FILE (markdown copy)
  *          --cache DIR (save HNSW indexes there and reuse them on the next run: the build column then shows load time)
  * Run with --expose-gc (the npm script does) for meaningful RSS figures.
  */
@@ -24,7 +25,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExactIndex } from '../src/gallery/search-index.js';
-import { HnswIndex, usearchDotScan, type HnswQuantization } from '../src/gallery/hnsw-index.js';
+import { HNSW_DEFAULTS, HnswIndex, usearchDotScan, type HnswQuantization } from '../src/gallery/hnsw-index.js';
 import { AdaptiveIndex } from '../src/gallery/adaptive-index.js';
 import {
   row,
@@ -41,11 +42,11 @@ const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1e4,1e5,1e6' },
     queries: { type: 'string', default: '1000' },
-    ef: { type: 'string', default: '32,64,128,200,256,400' },
+    ef: { type: 'string', default: '48,64,80,96,128,200,256' },
     quant: { type: 'string', default: 'f32' },
     backends: { type: 'string' },
-    connectivity: { type: 'string', default: '16' },
-    'expansion-add': { type: 'string', default: '128' },
+    connectivity: { type: 'string', default: String(HNSW_DEFAULTS.connectivity) },
+    'expansion-add': { type: 'string', default: String(HNSW_DEFAULTS.expansionAdd) },
     batch: { type: 'string', default: '64' },
     seed: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },

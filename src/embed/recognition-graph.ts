@@ -10,19 +10,57 @@ import type { ModelRecipe } from '../engine/model-store.js';
 export const CHIP_SIZE = 150;
 const MEAN_RGB = [122.782, 117.001, 104.298];
 
-/** conv → +bias → ×scale + shift, folded into one conv: W·s, b·s + t. */
-function convScaled(g: GraphBuilder, w: WeightMap, x: Value, prefix: string, stride: number, padding: 'same' | 'valid'): Value {
+/**
+ * conv → +bias → ×scale + shift, folded into one conv: W·s, b·s + t. An `input` affine map (x - mean) / divisor
+ * in front of a 'valid' conv folds in too: W·s/d, b·s + t - Σ W·s·mean/d (exact: no padded border sees the map).
+ */
+function convScaled(
+  g: GraphBuilder,
+  w: WeightMap,
+  x: Value,
+  prefix: string,
+  stride: number,
+  padding: 'same' | 'valid',
+  input?: { mean: readonly number[]; divisor: number },
+): Value {
   const filt = w.get(`${prefix}/conv/filters`);
   const bias = w.get(`${prefix}/conv/bias`).data;
   const s = w.get(`${prefix}/scale/weights`).data;
   const t = w.get(`${prefix}/scale/biases`).data;
   const shape = filt.shape as [number, number, number, number];
-  const cout = shape[3];
+  const [, , cin, cout] = shape;
+  if (input && padding !== 'valid') throw new Error('convScaled: an input map folds only into a valid conv');
   const folded = new Float32Array(filt.data.length);
-  for (let i = 0; i < folded.length; i++) folded[i] = filt.data[i] * s[i % cout];
   const b = new Float32Array(cout);
   for (let o = 0; o < cout; o++) b[o] = bias[o] * s[o] + t[o];
+  for (let i = 0; i < folded.length; i++) {
+    const o = i % cout;
+    folded[i] = filt.data[i] * s[o];
+    if (input) {
+      b[o] -= (folded[i] * input.mean[Math.floor(i / cout) % cin]) / input.divisor;
+      folded[i] /= input.divisor;
+    }
+  }
   return g.conv(x, { filterHWIO: folded, filterShape: shape, bias: b, stride, padding });
+}
+
+/**
+ * 2×2 average pool, stride 2, with the channels zero-extended to `cout`, as one conv (0.25 on the diagonal):
+ * unlike AveragePool + Pad it stays in onnxruntime's blocked (NCHWc) layout, no reorder around it.
+ */
+function poolToChannels(g: GraphBuilder, x: Value, cout: number): Value {
+  const cin = x.dims[1];
+  const filt = new Float32Array(2 * 2 * cin * cout);
+  for (let k = 0; k < 4; k++) for (let c = 0; c < cin; c++) filt[(k * cin + c) * cout + c] = 0.25;
+  return g.conv(x, { filterHWIO: filt, filterShape: [2, 2, cin, cout], stride: 2, padding: 'valid' });
+}
+
+/** Zeros appended at the bottom/right, as a 1×1 identity conv with pads (stays in the NCHWc layout, unlike Pad). */
+function padBottomRight(g: GraphBuilder, x: Value, dh: number, dw: number): Value {
+  const c = x.dims[1];
+  const filt = new Float32Array(c * c);
+  for (let i = 0; i < c; i++) filt[i * c + i] = 1;
+  return g.conv(x, { filterHWIO: filt, filterShape: [1, 1, c, c], stride: 1, padding: [0, 0, dh, dw] });
 }
 
 function residual(g: GraphBuilder, w: WeightMap, x: Value, prefix: string): Value {
@@ -34,14 +72,12 @@ function residual(g: GraphBuilder, w: WeightMap, x: Value, prefix: string): Valu
 function residualDown(g: GraphBuilder, w: WeightMap, x: Value, prefix: string): Value {
   let out = g.relu(convScaled(g, w, x, `${prefix}/conv1`, 2, 'valid'));
   out = convScaled(g, w, out, `${prefix}/conv2`, 1, 'same');
-  let pooled = g.avgPool(x, 2, 2, 'valid');
+  // the shortcut: 2×2 average pool, channels zero-extended (face-api: avgPool, then concat zeros)
+  const pooled = poolToChannels(g, x, out.dims[1]);
   // face-api pads the conv branch with zeros at the bottom/right when the pooled branch is larger
   const dh = pooled.dims[2] - out.dims[2];
   const dw = pooled.dims[3] - out.dims[3];
-  if (dh > 0 || dw > 0) out = g.pad(out, [[0, 0], [0, 0], [0, dh], [0, dw]]);
-  // and zero-extends the shortcut's channels
-  const dc = out.dims[1] - pooled.dims[1];
-  if (dc > 0) pooled = g.pad(pooled, [[0, 0], [0, dc], [0, 0], [0, 0]]);
+  if (dh > 0 || dw > 0) out = padBottomRight(g, out, dh, dw);
   return g.relu(g.add(pooled, out));
 }
 
@@ -65,8 +101,8 @@ export function buildRecognitionGraph(w: WeightMap, opts: RecognitionGraphOption
  * Lets trained layers be appended (src/train's `--arch head` export).
  */
 export function addRecognitionNet(g: GraphBuilder, w: WeightMap, input: Value, opts: RecognitionGraphOptions = {}): Value {
-  let x = g.mul(g.sub(input, g.channelConstant(MEAN_RGB)), g.scalar(1 / (opts.inputDivisor ?? 255)));
-  x = g.relu(convScaled(g, w, x, 'conv32_down', 2, 'valid'));
+  // (x - mean) / divisor, folded into the first conv
+  let x = g.relu(convScaled(g, w, input, 'conv32_down', 2, 'valid', { mean: MEAN_RGB, divisor: opts.inputDivisor ?? 255 }));
   x = g.maxPool(x, 3, 2, 'valid');
   for (const p of ['conv32_1', 'conv32_2', 'conv32_3']) x = residual(g, w, x, p);
   x = residualDown(g, w, x, 'conv64_down');
@@ -87,6 +123,8 @@ export function recognitionRecipeFor(opts: RecognitionGraphOptions = {}): ModelR
     name: divisor === 255 ? 'face-recognition-128' : `face-recognition-128-d${divisor}`,
     weights: 'face_recognition_model',
     version: 1,
+    // 2: input normalisation folded into the first conv, shortcut pool + pads as convs (same function, faster)
+    layout: 2,
     build: (w) => buildRecognitionGraph(w, opts),
   };
 }

@@ -20,8 +20,13 @@ export interface BuiltModel {
 export interface ModelRecipe {
   /** face-api weight file stem, e.g. `face_recognition_model`. */
   readonly weights: string;
-  /** Bump when the graph built from the same weights changes. */
+  /** Bump when the function computed from the same weights changes (a new model id: galleries keyed by it). */
   readonly version: number;
+  /**
+   * Bump when the graph is rewritten to compute the same function (equal to float rounding, e.g. ops folded for
+   * speed): a new cache file, the same model id, so galleries, caches and calibrations stay valid.
+   */
+  readonly layout?: number;
   readonly name: string;
   build(weights: WeightMap): GraphBuilder;
 }
@@ -48,7 +53,7 @@ export async function buildModel(recipe: ModelRecipe, opts: { cacheDir?: string;
   for (const s of shardNames) h.update(await readFile(path.join(modelDir, s)));
   const digest = h.digest('hex').slice(0, 12);
   const id = `${recipe.name}@${digest}`;
-  const file = path.join(cacheDir, `${recipe.name}-${digest}.onnx`);
+  const file = path.join(cacheDir, `${recipe.name}-${digest}${recipe.layout ? `-l${recipe.layout}` : ''}.onnx`);
   try {
     return { id, path: file, bytes: new Uint8Array(await readFile(file)) };
   } catch {

@@ -29,28 +29,30 @@ class OrtSession implements InferenceSession {
 
 export interface OrtEngineOptions {
   /**
-   * Let idle intra-op workers spin-wait (onnxruntime's own default). Off here: measured on 2 cores (npm run bench),
-   * spinning saves ≈ 0.1–0.5 ms per embedding on an idle machine but makes a whole photo (sharp's decoding threads
-   * compete with the spinners) 1.5× slower, and far slower when other processes share the cores.
+   * Let intra-op workers spin-wait between the parallel sections of a run (default on), and stop spinning as soon
+   * as the run returns (onnxruntime's `force_spinning_stop`). Measured on 2 cores (npm run bench): spinning saves
+   * ≈ 0.5 ms of a 3 ms single-face embedding; onnxruntime's own default, which keeps spinning after the run, made
+   * a whole photo 1.5× slower because sharp's decoding threads then compete with the spinners. No effect with one
+   * intra-op thread.
    */
   spinning?: boolean;
 }
 
 export function createOrtEngine(engineOpts: OrtEngineOptions = {}): InferenceEngine {
-  const spinning = engineOpts.spinning ?? false;
+  const spinning = engineOpts.spinning ?? true;
   return {
-    name: `onnxruntime-node${spinning ? ' (spinning)' : ''}`,
+    name: `onnxruntime-node${spinning ? '' : ' (no spinning)'}`,
     load: (model, opts) => loadOrtSession(model, opts, spinning),
   };
 }
 
-async function loadOrtSession(model: Uint8Array | string, opts: EngineOptions = {}, spinning = false): Promise<InferenceSession> {
+async function loadOrtSession(model: Uint8Array | string, opts: EngineOptions = {}, spinning = true): Promise<InferenceSession> {
   const sessionOpts: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     intraOpNumThreads: opts.threads ?? 0,
     interOpNumThreads: 1,
-    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' }, force_spinning_stop: '1' } },
   };
   try {
     const session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOpts) : await ort.InferenceSession.create(model, sessionOpts);
