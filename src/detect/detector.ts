@@ -15,8 +15,8 @@ import { FaceError, ModelError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { validateRgbImage } from '../image/decode.js';
 import type { Detection, DetectOptions } from './types.js';
-import { ssdRecipe, SSD_INPUT_SIZE, SSD_NUM_ANCHORS } from './ssd-graph.js';
-import { postprocess, shrinkArea, toSsdInput, type SsdInput } from './ssd-decode.js';
+import { ssdNumAnchors, ssdRecipe, ssdRecipeFor, SSD_INPUT_SIZE, SSD_INPUT_SIZES, SSD_NUM_ANCHORS } from './ssd-graph.js';
+import { anchorsForSize, postprocess, shrinkArea, toSsdInput, type SsdInput } from './ssd-decode.js';
 
 export interface FaceDetectorLoadOptions {
   /** Where the built .onnx is cached (default: FACENET_CACHE or ~/.cache/facenet-ts). */
@@ -51,7 +51,13 @@ export const DETECT_DEFAULTS = {
   maxFaces: 100,
   padFallback: true,
   resample: 'area',
+  enlarge: true,
 } as const;
+
+/** The smallest detector input that holds an image of this side unscaled (at least 128, at most 512). */
+export function ssdInputSizeFor(side: number): number {
+  return SSD_INPUT_SIZES.find((s) => s >= side) ?? SSD_INPUT_SIZE;
+}
 
 /**
  * Fraction of the image's width/height added on each side for the padded second pass. Measured on the 55
@@ -146,10 +152,14 @@ function resolveOptions(opts: DetectOptions) {
 }
 
 export class FaceDetector {
+  /** Sessions for the smaller input sizes, built and loaded on first use. */
+  private readonly sized = new Map<number, Promise<{ session: InferenceSession; anchors: Float32Array }>>();
+
   private constructor(
     private readonly session: InferenceSession,
     private readonly anchors: Float32Array,
     readonly modelId: string,
+    private readonly loadOpts: FaceDetectorLoadOptions,
   ) {}
 
   static async load(opts: FaceDetectorLoadOptions = {}): Promise<FaceDetector> {
@@ -158,7 +168,7 @@ export class FaceDetector {
     const anchors = await loadSsdAnchors(modelDir);
     const engine = opts.engine ?? ortEngine;
     const session = await engine.load(built.bytes, { threads: opts.threads });
-    return new FaceDetector(session, anchors, built.id);
+    return new FaceDetector(session, anchors, built.id, { ...opts, modelDir });
   }
 
   /** The anchors (ymin, xmin, ymax, xmax) relative to the 512×512 input, [5118, 4]. */
@@ -166,25 +176,45 @@ export class FaceDetector {
     return this.anchors;
   }
 
-  /** Runs the network on prepared inputs (each [3, 512, 512], 0..255). */
+  private forSize(size: number): Promise<{ session: InferenceSession; anchors: Float32Array }> {
+    if (size === SSD_INPUT_SIZE) return Promise.resolve({ session: this.session, anchors: this.anchors });
+    let p = this.sized.get(size);
+    if (!p) {
+      const o = this.loadOpts;
+      p = (async () => {
+        const built = await buildModel(ssdRecipeFor(size), { cacheDir: o.cacheDir, modelDir: o.modelDir });
+        const session = await (o.engine ?? ortEngine).load(built.bytes, { threads: o.threads });
+        return { session, anchors: anchorsForSize(this.anchors, size) };
+      })();
+      p.catch(() => this.sized.delete(size)); // a failed load is retried next time
+      this.sized.set(size, p);
+    }
+    return p;
+  }
+
+  /** Runs the network on prepared inputs (each [3, size, size], 0..255, all of one size). */
   async runRaw(inputs: readonly SsdInput[]): Promise<SsdRawOutput[]> {
     if (inputs.length === 0) return [];
     const n = inputs.length;
-    const per = 3 * SSD_INPUT_SIZE * SSD_INPUT_SIZE;
+    const size = inputs[0].size;
+    if (!(SSD_INPUT_SIZES as readonly number[]).includes(size)) throw new FaceError('INVALID_INPUT', `SSD input size must be one of ${SSD_INPUT_SIZES.join(', ')}`);
+    const per = 3 * size * size;
     const batch = new Float32Array(n * per);
     inputs.forEach((inp, i) => {
-      if (inp.size !== SSD_INPUT_SIZE || inp.data.length !== per) throw new FaceError('INVALID_INPUT', `SSD input must be 3×${SSD_INPUT_SIZE}×${SSD_INPUT_SIZE}`);
+      if (inp.size !== size || inp.data.length !== per) throw new FaceError('INVALID_INPUT', `SSD inputs must all be 3×${size}×${size}`);
       batch.set(inp.data, i * per);
     });
-    const res = await this.session.run({ image: { data: batch, dims: [n, 3, SSD_INPUT_SIZE, SSD_INPUT_SIZE] } });
+    const { session } = await this.forSize(size);
+    const res = await session.run({ image: { data: batch, dims: [n, 3, size, size] } });
     const enc = res.box_encodings?.data;
     const cls = res.class_logits?.data;
     if (!enc || !cls) throw new ModelError('MODEL_MISMATCH', 'SSD model lacks box_encodings/class_logits outputs');
+    const anchors = ssdNumAnchors(size);
     const out: SsdRawOutput[] = [];
     for (let i = 0; i < n; i++) {
       out.push({
-        boxEncodings: enc.slice(i * SSD_NUM_ANCHORS * 4, (i + 1) * SSD_NUM_ANCHORS * 4),
-        classLogits: cls.slice(i * SSD_NUM_ANCHORS * 3, (i + 1) * SSD_NUM_ANCHORS * 3),
+        boxEncodings: enc.slice(i * anchors * 4, (i + 1) * anchors * 4),
+        classLogits: cls.slice(i * anchors * 3, (i + 1) * anchors * 3),
       });
     }
     return out;
@@ -194,9 +224,11 @@ export class FaceDetector {
   async detectOnce(img: RgbImage, opts: DetectOptions = {}): Promise<Detection[]> {
     const o = resolveOptions(opts);
     validateRgbImage(img, Number.MAX_SAFE_INTEGER);
-    const input = toSsdInput(img, SSD_INPUT_SIZE, o.resample);
+    const size = o.enlarge ? SSD_INPUT_SIZE : ssdInputSizeFor(Math.max(img.width, img.height));
+    const input = toSsdInput(img, size, o.resample, o.enlarge);
     const [raw] = await this.runRaw([input]);
-    return postprocess(raw.boxEncodings, raw.classLogits, this.anchors, { width: img.width, height: img.height, side: input.side }, o);
+    const { anchors } = await this.forSize(size);
+    return postprocess(raw.boxEncodings, raw.classLogits, anchors, { width: img.width, height: img.height, side: input.side }, o);
   }
 
   /**
@@ -236,6 +268,9 @@ export class FaceDetector {
   }
 
   async release(): Promise<void> {
+    const sized = await Promise.allSettled([...this.sized.values()]);
+    this.sized.clear();
+    for (const r of sized) if (r.status === 'fulfilled') await r.value.session.release();
     await this.session.release();
   }
 }

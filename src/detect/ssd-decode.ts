@@ -10,7 +10,7 @@
 import type { RgbImage } from '../image/types.js';
 import { fillPaddedSquareTfjs } from '../image/transform.js';
 import type { Box, Detection } from './types.js';
-import { SSD_INPUT_SIZE, SSD_NUM_ANCHORS } from './ssd-graph.js';
+import { SSD_ANCHORS_PER_CELL, SSD_INPUT_SIZE, SSD_NUM_ANCHORS, ssdFeatureMapSizes } from './ssd-graph.js';
 
 export interface SsdInput {
   /** [1, 3, size, size] RGB in 0..255, NCHW. */
@@ -28,9 +28,10 @@ export type Resample = 'bilinear' | 'area';
  * (what face-api does with tensor input); 'area' averages the source pixels under each output pixel
  * when shrinking (and falls back to the bilinear sampling when enlarging).
  */
-export function toSsdInput(img: RgbImage, size = SSD_INPUT_SIZE, resample: Resample = 'bilinear'): SsdInput {
+export function toSsdInput(img: RgbImage, size = SSD_INPUT_SIZE, resample: Resample = 'bilinear', enlarge = true): SsdInput {
   if (resample === 'area' && Math.max(img.width, img.height) > size) return toSsdInputArea(img, size);
-  const side = Math.max(img.width, img.height);
+  // without enlarging, a smaller image sits at its own resolution at the top-left of the size×size canvas
+  const side = enlarge ? Math.max(img.width, img.height) : Math.max(img.width, img.height, size);
   const out = new Float32Array(3 * size * size);
   // face-api's padToSquare(img, false): zeros at the bottom/right
   fillPaddedSquareTfjs(img, { x: 0, y: 0, width: img.width, height: img.height, side, padX: 0, padY: 0 }, size, out);
@@ -133,6 +134,31 @@ function toSsdInputArea(img: RgbImage, size: number): SsdInput {
     }
   }
   return { data: out, size, side };
+}
+
+/**
+ * The anchors for an input of `size` pixels, from the network's 512×512 anchors: the detector's strides and
+ * anchor sizes are in input pixels, so each feature map keeps its first cells (the part of the 512 canvas the
+ * smaller input covers) with their pixel geometry, re-expressed relative to `size`.
+ */
+export function anchorsForSize(anchors512: Float32Array, size: number): Float32Array {
+  if (size === SSD_INPUT_SIZE) return anchors512;
+  const full = ssdFeatureMapSizes(SSD_INPUT_SIZE);
+  const part = ssdFeatureMapSizes(size);
+  const out: number[] = [];
+  const k = SSD_INPUT_SIZE / size;
+  let offset = 0;
+  full.forEach((f, layer) => {
+    const a = SSD_ANCHORS_PER_CELL[layer];
+    for (let y = 0; y < part[layer]; y++)
+      for (let x = 0; x < part[layer]; x++)
+        for (let j = 0; j < a; j++) {
+          const o = (offset + (y * f + x) * a + j) * 4;
+          for (let c = 0; c < 4; c++) out.push(anchors512[o + c] * k);
+        }
+    offset += f * f * a;
+  });
+  return Float32Array.from(out);
 }
 
 /**
@@ -246,8 +272,9 @@ export function postprocess(
   image: { width: number; height: number; side: number },
   opts: PostprocessOptions,
 ): Detection[] {
-  const boxes = decodeBoxes(encodings, anchors);
-  const scores = faceScores(logits);
+  const n = anchors.length / 4;
+  const boxes = decodeBoxes(encodings, anchors, n);
+  const scores = faceScores(logits, n);
   const kept = nonMaxSuppression(boxes, scores, Number.MAX_SAFE_INTEGER, opts.iouThreshold, opts.minScore);
   const out: Detection[] = [];
   for (const i of kept) {

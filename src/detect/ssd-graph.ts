@@ -18,6 +18,23 @@ import type { ModelRecipe } from '../engine/model-store.js';
 
 export const SSD_INPUT_SIZE = 512;
 export const SSD_NUM_ANCHORS = 5118;
+/** Anchors per cell of each of the six feature maps (face-api's order). */
+export const SSD_ANCHORS_PER_CELL = [3, 6, 6, 6, 6, 6] as const;
+/** Input sides the detector can run at: multiples of 64 up to the network's native 512. */
+export const SSD_INPUT_SIZES = [128, 192, 256, 320, 384, 448, 512] as const;
+export type SsdInputSize = (typeof SSD_INPUT_SIZES)[number];
+
+/** Side of each of the six feature maps for an input of `size` (strides 16, 32, 64, 128, 256, 512; TF 'same'). */
+export function ssdFeatureMapSizes(size: number): number[] {
+  const out = [Math.ceil(size / 16), Math.ceil(size / 32)];
+  while (out.length < 6) out.push(Math.ceil(out[out.length - 1] / 2));
+  return out;
+}
+
+/** Number of anchors for an input of `size` (5118 at 512). */
+export function ssdNumAnchors(size: number): number {
+  return ssdFeatureMapSizes(size).reduce((n, f, i) => n + f * f * SSD_ANCHORS_PER_CELL[i], 0);
+}
 /** face-api's (TF's) batch-norm epsilon, as a float32. */
 const BN_EPSILON = 0.0010000000474974513;
 
@@ -67,12 +84,12 @@ function boxPredictor(g: GraphBuilder, w: WeightMap, x: Value, idx: number): { e
   return { enc: head('BoxEncodingPredictor', 4), cls: head('ClassPredictor', 3) };
 }
 
-export function buildSsdGraph(w: WeightMap): GraphBuilder {
+export function buildSsdGraph(w: WeightMap, size: number = SSD_INPUT_SIZE): GraphBuilder {
   const g = new GraphBuilder('ssd_mobilenetv1', {
-    input: 'image NCHW RGB 0..255 512x512 (padded to square bottom/right, bilinear-resized)',
-    outputs: 'box_encodings [N,5118,4] (ty,tx,th,tw); class_logits [N,5118,3]',
+    input: `image NCHW RGB 0..255 ${size}x${size} (padded to square bottom/right, bilinear-resized)`,
+    outputs: `box_encodings [N,${ssdNumAnchors(size)},4] (ty,tx,th,tw); class_logits [N,${ssdNumAnchors(size)},3]`,
   });
-  const input = g.input('image', [-1, 3, SSD_INPUT_SIZE, SSD_INPUT_SIZE]);
+  const input = g.input('image', [-1, 3, size, size]);
   // face-api: tf.sub(tf.div(x, 127.5), 1)
   let x = g.sub(g.div(input, g.scalar(127.5)), g.scalar(1));
 
@@ -100,15 +117,21 @@ export function buildSsdGraph(w: WeightMap): GraphBuilder {
   const heads = [conv11, x, c1, c3, c5, c7].map((f, i) => boxPredictor(g, w, f, i));
   const enc = g.concat(heads.map((h) => h.enc), 1);
   const cls = g.concat(heads.map((h) => h.cls), 1);
-  if (enc.dims[1] !== SSD_NUM_ANCHORS) throw new Error(`ssd graph: ${enc.dims[1]} anchors, expected ${SSD_NUM_ANCHORS}`);
+  if (enc.dims[1] !== ssdNumAnchors(size)) throw new Error(`ssd graph: ${enc.dims[1]} anchors, expected ${ssdNumAnchors(size)}`);
   g.output(enc, 'box_encodings');
   g.output(cls, 'class_logits');
   return g;
 }
 
-export const ssdRecipe: ModelRecipe = {
-  name: 'ssd-mobilenetv1',
-  weights: 'ssd_mobilenetv1_model',
-  version: 1,
-  build: buildSsdGraph,
-};
+/** The detector graph for one input side; 512 keeps the original model id. */
+export function ssdRecipeFor(size: number = SSD_INPUT_SIZE): ModelRecipe {
+  if (!(SSD_INPUT_SIZES as readonly number[]).includes(size)) throw new Error(`ssd input size ${size} is not one of ${SSD_INPUT_SIZES.join(', ')}`);
+  return {
+    name: size === SSD_INPUT_SIZE ? 'ssd-mobilenetv1' : `ssd-mobilenetv1-${size}`,
+    weights: 'ssd_mobilenetv1_model',
+    version: 1,
+    build: (w) => buildSsdGraph(w, size),
+  };
+}
+
+export const ssdRecipe: ModelRecipe = ssdRecipeFor(SSD_INPUT_SIZE);

@@ -109,6 +109,25 @@ export function fillPaddedSquareTfjs(img: RgbImage, sq: PaddedSquare, size: numb
     rowW[i] = f - lo;
   }
   const px = (row: number, col: number, k: number) => (row < 0 || col < 0 ? 0 : src[row + col + k]);
+  if (side === size) {
+    // scale 1 (a small photo at its own resolution): every sample hits a pixel, weights are 0 — a plain copy
+    for (let r = 0; r < size; r++) {
+      const ta = rowA[r];
+      for (let c = 0; c < size; c++) {
+        const la = colA[c];
+        const o = offset + r * size + c;
+        if (ta < 0 || la < 0) {
+          out[o] = out[o + plane] = out[o + 2 * plane] = 0;
+        } else {
+          const q = ta + la;
+          out[o] = src[q];
+          out[o + plane] = src[q + 1];
+          out[o + 2 * plane] = src[q + 2];
+        }
+      }
+    }
+    return;
+  }
   for (let r = 0; r < size; r++) {
     const ta = rowA[r], tb = rowB[r], dy = rowW[r];
     for (let c = 0; c < size; c++) {

@@ -5,10 +5,20 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaceError } from '../errors.js';
 import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
+import type { Detection, DetectOptions } from '../detect/types.js';
+import { embedLabelledFace } from '../eval/embed-images.js';
 
 export type WorkerRequest =
   | { id: number; op: 'detect'; image: Uint8Array; opts?: Record<string, unknown> }
-  | { id: number; op: 'embed'; image: Uint8Array; opts?: Record<string, unknown> };
+  | { id: number; op: 'embed'; image: Uint8Array; opts?: Record<string, unknown> }
+  | { id: number; op: 'labelledFace'; image: Uint8Array; detect: DetectOptions; detections?: readonly Detection[] };
+
+/** What a worker reports once its models are loaded; the pool checks the workers agree. */
+export interface WorkerReady {
+  modelId: string;
+  pipelineKey: string;
+  detectorId: string;
+}
 
 export type WorkerResponse =
   | { id: number; ok: true; result: unknown }
@@ -24,7 +34,14 @@ try {
       const image = Buffer.from(m.image.buffer, m.image.byteOffset, m.image.byteLength);
       let result: unknown;
       const transfer: ArrayBuffer[] = [];
-      if (m.op === 'detect') {
+      if (m.op === 'labelledFace') {
+        const r = await embedLabelledFace(fr, image, m.detect, m.detections);
+        // copies: the views may share one buffer (or sit in a larger one), which cannot be transferred twice
+        const embedding = new Float32Array(r.embedding);
+        const flipped = new Float32Array(r.flipped);
+        transfer.push(embedding.buffer as ArrayBuffer, flipped.buffer as ArrayBuffer);
+        result = { ...r, embedding, flipped };
+      } else if (m.op === 'detect') {
         result = (await fr.detect(image, m.opts ?? {})).map((f) => ({ box: f.box, score: f.score, landmarks: f.landmarks }));
       } else {
         const faces = await fr.embed(image, m.opts ?? {});
@@ -42,7 +59,7 @@ try {
       port.postMessage({ id: m.id, ok: false, error } satisfies WorkerResponse);
     }
   });
-  port.postMessage({ ready: fr.modelId });
+  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId } satisfies WorkerReady });
 } catch (e) {
   port.postMessage({ failed: e instanceof FaceError ? { code: e.code, message: e.message } : { message: (e as Error)?.message ?? String(e) } });
 }

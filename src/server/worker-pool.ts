@@ -4,18 +4,20 @@
  * the event loop stall for a p99 of ~110 ms under load; on workers the loop stays responsive.
  *
  * `PooledRecognizer` has the shape of FaceRecognizer that the server (detect, embed) and the gallery (through
- * galleryRecognizer) use. Each worker loads its own models; jobs go to the worker with the fewest in flight.
+ * galleryRecognizer) use, and embeds evaluation images (labelledFace, for src/eval/embed-images.ts). Each worker
+ * loads its own models; jobs go to the worker with the fewest in flight.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FaceError, type FaceErrorCode } from '../errors.js';
-import type { Box } from '../detect/types.js';
+import type { Box, Detection, DetectOptions } from '../detect/types.js';
 import type { ImageInput, RgbImage } from '../image/types.js';
 import { isRgbImage } from '../image/types.js';
 import { readImageBytes } from '../image/decode.js';
 import { DEFAULT_TTA_PADDINGS, type RecognizerOptions } from '../recognizer.js';
-import type { WorkerRequest, WorkerResponse } from './pipeline-worker.js';
+import type { LabelledFace } from '../eval/embed-images.js';
+import type { WorkerReady, WorkerRequest, WorkerResponse } from './pipeline-worker.js';
 
 export interface PooledFace {
   box: Box;
@@ -44,7 +46,7 @@ export class PooledRecognizer {
 
   private constructor(
     private readonly slots: Slot[],
-    readonly modelId: string,
+    private readonly ready: WorkerReady,
     readonly ttaPaddings: readonly number[],
   ) {
     for (const s of slots) {
@@ -70,12 +72,12 @@ export class PooledRecognizer {
     const { engine: _engine, ...plain } = opts; // an engine object cannot cross threads
     const slots: Slot[] = [];
     try {
-      const ids = await Promise.all(
+      const ready = await Promise.all(
         Array.from({ length: Math.max(1, size) }, () => {
           const worker = new Worker(workerUrl(), { workerData: plain });
           slots.push({ worker, inFlight: 0 });
-          return new Promise<string>((resolve, reject) => {
-            const on = (m: { ready?: string; failed?: { code?: string; message: string } }) => {
+          return new Promise<WorkerReady>((resolve, reject) => {
+            const on = (m: { ready?: WorkerReady; failed?: { code?: string; message: string } }) => {
               if (m.ready) {
                 worker.off('message', on);
                 resolve(m.ready);
@@ -87,7 +89,9 @@ export class PooledRecognizer {
           });
         }),
       );
-      return new PooledRecognizer(slots, ids[0], opts.ttaPaddings ?? DEFAULT_TTA_PADDINGS);
+      // same options, same models: a worker that differs would mix pipelines in one result (and one cache key)
+      if (ready.some((r) => r.pipelineKey !== ready[0].pipelineKey)) throw new FaceError('MODEL_MISMATCH', 'inference workers loaded different pipelines');
+      return new PooledRecognizer(slots, ready[0], opts.ttaPaddings ?? DEFAULT_TTA_PADDINGS);
     } catch (e) {
       await Promise.all(slots.map((s) => s.worker.terminate()));
       throw e;
@@ -98,16 +102,43 @@ export class PooledRecognizer {
     return this.slots.length;
   }
 
+  /** Id of the embedding model, as FaceRecognizer.modelId. */
+  get modelId(): string {
+    return this.ready.modelId;
+  }
+
+  /** The workers' FaceRecognizer.pipelineKey (every worker reported the same at start). */
+  get pipelineKey(): string {
+    return this.ready.pipelineKey;
+  }
+
+  /** The workers' detector model id (FaceDetector.modelId), for detection caches. */
+  get detectorId(): string {
+    return this.ready.detectorId;
+  }
+
   private async send<T>(op: 'detect' | 'embed', img: ImageInput, opts?: Record<string, unknown>): Promise<T> {
     if (isRgbImage(img)) throw new FaceError('INVALID_INPUT', 'the worker pool takes encoded images (Buffer or path), not raw pixels');
     const bytes = await readImageBytes(img);
+    return this.post<T>((id) => ({ id, op, image: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), opts }));
+  }
+
+  private post<T>(request: (id: number) => WorkerRequest): Promise<T> {
     const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     const id = this.next++;
     slot.inFlight++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      slot.worker.postMessage({ id, op, image: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), opts } satisfies WorkerRequest);
+      slot.worker.postMessage(request(id));
     });
+  }
+
+  /**
+   * embedLabelledFace (src/eval/embed-images.ts) on a worker: the labelled face of one encoded image, with
+   * `detect` as given; `detections` (from a cache) skip the detector.
+   */
+  labelledFace(image: Uint8Array, detect: DetectOptions, detections?: readonly Detection[]): Promise<LabelledFace> {
+    return this.post((id) => ({ id, op: 'labelledFace', image, detect, detections }));
   }
 
   detect(img: ImageInput, opts: object = {}): Promise<{ box: Box; score: number; landmarks?: { x: number; y: number }[] }[]> {

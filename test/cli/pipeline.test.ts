@@ -54,6 +54,11 @@ test('bad input → exit 2 with a stable error code, for every kind', { skip: ne
     assert.equal(r.code, 2, `${file}: ${r.stderr}`);
     assert.equal((r.json.error as { code: string }).code, code);
   }
+  const bad = facenet('detect', johns('John_Simm', 0), '--detect-size', 'huge', '--json');
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.equal((bad.json.error as { code: string }).code, 'INVALID_INPUT');
+  const native = facenet('detect', johns('John_Simm', 0), '--detect-size', 'native', '--json');
+  assert.notEqual(native.code, 2, native.stderr);
 });
 
 test('face-less photo: detect → exit 1 with no faces; compare → NO_FACE', { skip: needDataset(DETECTION_DIR) || needDataset(JOHNS_DIR) }, () => {

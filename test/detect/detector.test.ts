@@ -9,7 +9,7 @@ import type { Box, Detection } from '../../src/detect/types.js';
 import { decodeImage } from '../../src/image/decode.js';
 import type { RgbImage } from '../../src/image/types.js';
 import { FaceError } from '../../src/errors.js';
-import { DETECTION_DIR, JOHNS_DIR, needDataset } from '../helpers/datasets.js';
+import { DETECTION_DIR, JOHNS_DIR, LFW_DIR, needDataset } from '../helpers/datasets.js';
 
 const DLIB = path.join(DETECTION_DIR, 'dlib_faces');
 const NO_FACES = path.join(DETECTION_DIR, 'no_faces');
@@ -181,4 +181,32 @@ test('a blank image has no face, with or without the fallback', async () => {
 
 test('modelId names the network and its weights', () => {
   assert.match(detector.modelId, /^ssd-mobilenetv1@[0-9a-f]{12}$/);
+});
+
+test('enlarge: false runs small photos at their own size and finds the same faces', { skip: needDataset(LFW_DIR) || needDataset(DLIB) }, async (t) => {
+  const { ssdInputSizeFor } = await import('../../src/detect/detector.js');
+  assert.deepEqual([100, 128, 129, 250, 500, 512, 4000].map(ssdInputSizeFor), [128, 128, 192, 256, 512, 512, 512]);
+  const root = path.join(LFW_DIR, 'lfw');
+  const people = readdirSync(root).sort().filter((_, i) => i % 500 === 0);
+  let worst = 1;
+  for (const p of people) {
+    const file = path.join(root, p, readdirSync(path.join(root, p)).sort()[0]);
+    const img = await decodeImage(file);
+    const big = await detector.detect(img, { minScore: 0.5 });
+    const native = await detector.detect(img, { minScore: 0.5, enlarge: false });
+    assertInside(img, native);
+    // the face covering the centre (LFW's labelled face) is found both ways, in nearly the same place
+    const central = (ds: Detection[]) => ds.find((d) => d.box.x < 125 && d.box.x + d.box.width > 125 && d.box.y < 125 && d.box.y + d.box.height > 125);
+    const a = central(big);
+    const b = central(native);
+    assert.ok(a && b, `${p}: central face ${a ? '' : 'not '}found enlarged, ${b ? '' : 'not '}found native`);
+    worst = Math.min(worst, iou(a.box, b.box));
+  }
+  t.diagnostic(`${people.length} LFW photos (250×250 → 256 input): worst IoU native vs enlarged ${worst.toFixed(3)}`);
+  assert.ok(worst > 0.6, `IoU ${worst}`);
+  // a photo larger than the network input is shrunk to 512 either way: identical detections
+  const img = await decodeImage(await sharp(path.join(DLIB, '2008_002470.jpg')).resize(800).jpeg().toBuffer());
+  const dets = await detector.detect(img);
+  assert.ok(dets.length > 0);
+  assert.deepEqual(await detector.detect(img, { enlarge: false }), dets);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeBoxes, faceScores, iou, nonMaxSuppression, postprocess, toPixelBox, toSsdInput } from '../../src/detect/ssd-decode.js';
+import { anchorsForSize, decodeBoxes, faceScores, iou, nonMaxSuppression, postprocess, toPixelBox, toSsdInput } from '../../src/detect/ssd-decode.js';
+import { ssdFeatureMapSizes, ssdNumAnchors } from '../../src/detect/ssd-graph.js';
 import { padCanvas } from '../../src/detect/detector.js';
 import type { RgbImage } from '../../src/image/types.js';
 
@@ -144,4 +145,36 @@ test('shrinkArea averages blocks and keeps flat colours', async () => {
   const half = shrinkArea(img, 2, 2);
   assert.deepEqual([...half.data], new Array(12).fill(128));
   assert.throws(() => shrinkArea(img, 5, 2));
+});
+
+test('toSsdInput without enlarging: a small image sits unscaled at the top-left of the canvas', () => {
+  const img = solid(250, 200, [10, 20, 30]);
+  const { data, side, size } = toSsdInput(img, 256, 'area', false);
+  assert.equal(size, 256);
+  assert.equal(side, 256, 'boxes map back with the canvas side: one input pixel per image pixel');
+  const plane = 256 * 256;
+  assert.deepEqual([data[0], data[plane], data[2 * plane]], [10, 20, 30]);
+  assert.deepEqual([data[199 * 256 + 249], data[199 * 256 + 250], data[200 * 256 + 10]], [10, 0, 0]);
+});
+
+test('anchorsForSize keeps each feature map\'s first cells with their pixel geometry', async () => {
+  const { loadSsdAnchors } = await import('../../src/detect/detector.js');
+  const a512 = await loadSsdAnchors();
+  assert.deepEqual(ssdFeatureMapSizes(512), [32, 16, 8, 4, 2, 1]);
+  assert.equal(ssdNumAnchors(512), 5118);
+  assert.equal(anchorsForSize(a512, 512), a512);
+  assert.deepEqual(ssdFeatureMapSizes(256), [16, 8, 4, 2, 1, 1]);
+  const a256 = anchorsForSize(a512, 256);
+  assert.equal(a256.length, ssdNumAnchors(256) * 4);
+  const px = (a: Float32Array, size: number, i: number) => Array.from(a.subarray(i * 4, i * 4 + 4), (v) => v * size);
+  const close = (x: number[], y: number[]) => x.every((v, k) => Math.abs(v - y[k]) < 1e-3);
+  // first anchor of the first map: same pixels
+  assert.ok(close(px(a256, 256, 0), px(a512, 512, 0)));
+  // cell (y=1, x=2) of the first map (3 anchors per cell): row 1 is cell 16 at 256, cell 32 at 512
+  assert.ok(close(px(a256, 256, (1 * 16 + 2) * 3 + 1), px(a512, 512, (1 * 32 + 2) * 3 + 1)));
+  // first anchor of the second map (6 per cell): after 16² · 3 at 256, 32² · 3 at 512
+  assert.ok(close(px(a256, 256, 16 * 16 * 3), px(a512, 512, 32 * 32 * 3)));
+  // an anchor's centre lies on its map's pixel stride: cell (3, 5) of the 16-px first map → centre (88, 56)
+  const [y0, x0, y1, x1] = px(a256, 256, (3 * 16 + 5) * 3);
+  assert.ok(Math.abs((x0 + x1) / 2 - 88) < 1e-3 && Math.abs((y0 + y1) / 2 - 56) < 1e-3);
 });

@@ -5,10 +5,11 @@ import os from 'node:os';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { action, printResult } from '../output.js';
-import { recognizerOptions, type PipelineFlags } from './common.js';
+import { DETECT_SIZE_HELP, recognizerOptions, type PipelineFlags } from './common.js';
 import { FaceRecognizer, type RecognizerOptions } from '../../recognizer.js';
 import { lfwImageRoot, readPairs } from '../../eval/lfw-pairs.js';
-import { embedImages } from '../../eval/embed-images.js';
+import { embedImages, type EvalRecognizer } from '../../eval/embed-images.js';
+import { PooledRecognizer } from '../../server/worker-pool.js';
 import { EmbeddingCache } from '../../eval/embedding-cache.js';
 import { scorePairs, tenFold, type EmbeddingVariant, type LfwResult } from '../../eval/lfw.js';
 import { defaultCacheDir } from '../../engine/model-store.js';
@@ -22,6 +23,7 @@ export interface EvalFlags extends PipelineFlags {
   folds?: string;
   pairs?: string;
   concurrency?: string;
+  workers?: string;
   cache?: string | false;
   align?: string;
   errors?: string;
@@ -65,15 +67,48 @@ export function progressBar(label: string, enabled: boolean): { update: (done: n
   };
 }
 
+export const WORKERS_HELP = 'inference worker threads, each with its own models (default: one per CPU core); 0 = on the main thread';
+export const CONCURRENCY_HELP = 'images in flight (default: 4 per worker, 2 on the main thread)';
+
 /** Options every evaluation over an image set shares: throughput, the embedding cache, JSON. */
 export function withEvalImageOptions(cmd: Command): Command {
   return cmd
     .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip (default 0.15,0.35); none = off')
-    .option('--concurrency <n>', 'images in flight', '2')
+    .option('--workers <n>', WORKERS_HELP)
+    .option('--concurrency <n>', CONCURRENCY_HELP)
     .option('--threads <n>', 'inference threads per model', '1')
     .option('--cache <file>', 'embedding cache file (default: ~/.cache/facenet-ts/eval-embeddings.db, shared by every evaluation)')
     .option('--no-cache', 'recompute every embedding')
     .option('--json', 'machine-readable output');
+}
+
+function count(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new FaceError('INVALID_INPUT', `--${name} expects an integer ≥ ${min}, got "${v}"`);
+  return n;
+}
+
+/** `--concurrency`: undefined lets embedImages choose (4 per worker). */
+export function parseConcurrency(v: string | undefined): number | undefined {
+  return count('concurrency', v, 1);
+}
+
+/**
+ * The pipeline an evaluation embeds with: `--workers` threads with a FaceRecognizer each, or (0) this thread.
+ * One worker per core by default: onnxruntime-node's session.run blocks the thread that calls it, so a single
+ * thread keeps one core busy however many images are in flight. Close it with closeEvalRecognizer (in a finally:
+ * live workers keep the process from exiting).
+ */
+export async function loadEvalRecognizer(opts: RecognizerOptions, workers: string | undefined): Promise<EvalRecognizer> {
+  const n = count('workers', workers, 0) ?? os.availableParallelism();
+  if (n === 0) return FaceRecognizer.load(opts);
+  // the workers are the parallelism: onnxruntime's default (a thread per core in each) would oversubscribe
+  return PooledRecognizer.start(n, { ...opts, threads: opts.threads ?? 1 });
+}
+
+export async function closeEvalRecognizer(fr: EvalRecognizer): Promise<void> {
+  if (fr instanceof PooledRecognizer) await fr.close();
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
@@ -90,15 +125,20 @@ export function registerEvalCommands(program: Command): void {
       action(async (flags: EvalFlags & { pairs: string }) => {
         const t0 = performance.now();
         const plan = lfwCalibrationPlan(flags.data, flags.pairs, true);
-        const fr = await FaceRecognizer.load({ ...recognizerOptions({ ...flags, flip: false }), ...alignmentVariant(flags.align) });
-        const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
-        const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
+        const concurrency = parseConcurrency(flags.concurrency);
+        const fr = await loadEvalRecognizer({ ...recognizerOptions({ ...flags, flip: false }), ...alignmentVariant(flags.align) }, flags.workers);
         let res;
         try {
-          res = await embedImages(fr, plan.files, { cache, concurrency: Number(flags.concurrency ?? 2), onProgress: bar.update });
+          const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
+          const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
+          try {
+            res = await embedImages(fr, plan.files, { cache, concurrency, onProgress: bar.update });
+          } finally {
+            bar.stop();
+            cache?.close();
+          }
         } finally {
-          bar.stop();
-          cache?.close();
+          await closeEvalRecognizer(fr);
         }
         const fars = [1e-3, 1e-4, 1e-5];
         const variants = (['plain', 'flip'] as const).map((variant) => {
@@ -135,6 +175,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--no-flip', 'headline figure without flip test-time augmentation (both are always reported)')
     .option('--model <path>', 'embedding model exported by `facenet train`')
     .option('--min-score <s>', 'detector score threshold (default 0.5 here: LFW faces are often cut by the frame)')
+    .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default native here: LFW photos are 250×250)`)
     .option('--align <json>', ALIGN_HELP)
     .option('--errors <file>', 'write the misclassified pairs (CSV) for inspection')
     .action(
@@ -150,13 +191,22 @@ export function registerEvalCommands(program: Command): void {
         const files = [...new Set(folds.flat().flatMap((p) => [p.a, p.b]))];
         const tLoad = performance.now();
         const variant = alignmentVariant(flags.align);
-        const fr = await FaceRecognizer.load({ ...recognizerOptions({ ...flags, flip: false }), ...variant });
+        const concurrency = parseConcurrency(flags.concurrency);
+        const fr = await loadEvalRecognizer({ ...recognizerOptions({ ...flags, flip: false }), ...variant }, flags.workers);
         const loadSeconds = (performance.now() - tLoad) / 1000;
-        const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
-        const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
-        const res = await embedImages(fr, files, { cache, detect: recognizerOptions(flags).detect, concurrency: Number(flags.concurrency ?? 2), onProgress: bar.update });
-        bar.stop();
-        cache?.close();
+        let res;
+        try {
+          const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
+          const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
+          try {
+            res = await embedImages(fr, files, { cache, detect: recognizerOptions(flags).detect, concurrency, onProgress: bar.update });
+          } finally {
+            bar.stop();
+            cache?.close();
+          }
+        } finally {
+          await closeEvalRecognizer(fr);
+        }
         const statuses = { ok: 0, central: 0, noface: 0 };
         for (const e of res.embeddings.values()) statuses[e.status]++;
         const byVariant = {} as Record<EmbeddingVariant, LfwResult>;
@@ -193,6 +243,7 @@ export function registerEvalCommands(program: Command): void {
           faces: { single: statuses.ok, centralOfSeveral: statuses.central, noFaceCentreFallback: statuses.noface },
           variants: byVariant,
           model: fr.modelId,
+          workers: fr instanceof PooledRecognizer ? fr.size : 0,
           machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`,
         };
         printResult(flags, json, () =>

@@ -19,8 +19,8 @@ import { galleryModelId, galleryRecognizer } from '../../gallery/face-source.js'
 import { parseCombination } from '../../gallery/templates.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { action, EXIT, printResult } from '../output.js';
-import { loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
-import { progressBar } from './eval.js';
+import { loadRecognizer, recognizerOptions, withPipelineOptions, type PipelineFlags } from './common.js';
+import { closeEvalRecognizer, CONCURRENCY_HELP, loadEvalRecognizer, parseConcurrency, progressBar, WORKERS_HELP } from './eval.js';
 import { registerEvalIdentifyCommand } from './identify-eval.js';
 
 export interface GalleryFlags extends PipelineFlags {
@@ -362,24 +362,30 @@ export function registerGalleryCommands(program: Command): void {
     .option('--pairs <file>', 'labelled pairs list: "IMAGE_A IMAGE_B 1|0" per line')
     .option('--gallery <file>', 'gallery database to store the tables in', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH)
     .option('--out <file>', 'write/merge the tables into a calibration JSON file instead (e.g. src/decide/default-calibration.json)')
-    .option('--concurrency <n>', 'images in flight', '2')
+    .option('--workers <n>', WORKERS_HELP)
+    .option('--concurrency <n>', CONCURRENCY_HELP)
     .option('--cache <file>', 'embedding cache file (default: shared with eval lfw)')
     .option('--no-cache', 'recompute every embedding')
     .action(
-      action(async (flags: PipelineFlags & { lfw?: string; lfwPairs: string; exhaustive?: boolean; pairs?: string; gallery: string; out?: string; concurrency: string; cache?: string | false }) => {
+      action(async (flags: PipelineFlags & { lfw?: string; lfwPairs: string; exhaustive?: boolean; pairs?: string; gallery: string; out?: string; concurrency?: string; workers?: string; cache?: string | false }) => {
         if (!!flags.lfw === !!flags.pairs) throw new FaceError('INVALID_INPUT', 'give exactly one of --lfw DIR or --pairs FILE');
         if (flags.exhaustive && !flags.lfw) throw new FaceError('INVALID_INPUT', '--exhaustive needs --lfw (identities come from the folder names)');
         const plan: CalibrationPlan = flags.lfw ? lfwCalibrationPlan(flags.lfw, flags.lfwPairs, !!flags.exhaustive) : readPairsList(flags.pairs!);
         const t0 = performance.now();
-        const fr = await loadRecognizer({ ...flags, flip: false });
-        const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
-        const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
+        const concurrency = parseConcurrency(flags.concurrency);
+        const fr = await loadEvalRecognizer(recognizerOptions({ ...flags, flip: false }), flags.workers);
         let res;
         try {
-          res = await embedImages(fr, plan.files, { cache, concurrency: num('concurrency', flags.concurrency, 2), onProgress: bar.update });
+          const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
+          const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
+          try {
+            res = await embedImages(fr, plan.files, { cache, detect: recognizerOptions(flags).detect, concurrency, onProgress: bar.update });
+          } finally {
+            bar.stop();
+            cache?.close();
+          }
         } finally {
-          bar.stop();
-          cache?.close();
+          await closeEvalRecognizer(fr);
         }
         const statuses = { ok: 0, central: 0, noface: 0 };
         for (const e of res.embeddings.values()) statuses[e.status]++;

@@ -14,8 +14,8 @@ import { lineChartSvg, type Series } from '../../eval/identify-plot.js';
 import { pickEmbedding } from '../../eval/lfw.js';
 import { galleryModelId } from '../../gallery/face-source.js';
 import { action, printResult } from '../output.js';
-import { loadRecognizer, recognizerOptions, type PipelineFlags } from './common.js';
-import { evalCommand, progressBar, withEvalImageOptions } from './eval.js';
+import { recognizerOptions, type PipelineFlags } from './common.js';
+import { closeEvalRecognizer, evalCommand, loadEvalRecognizer, parseConcurrency, progressBar, withEvalImageOptions } from './eval.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 
 interface IdentifyEvalFlags extends PipelineFlags {
@@ -26,7 +26,8 @@ interface IdentifyEvalFlags extends PipelineFlags {
   plot?: string;
   templates?: string | boolean;
   calibration?: string;
-  concurrency: string;
+  concurrency?: string;
+  workers?: string;
   cache?: string | false;
 }
 
@@ -129,15 +130,20 @@ export function registerEvalIdentifyCommand(program: Command): void {
         const people = lfwPeople(flags.data);
         const split = lfwOpenSetSplit(people);
         const files = people.flatMap((p) => p.files);
-        const fr = await loadRecognizer({ ...flags, flip: false });
-        const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
-        const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
+        const concurrency = parseConcurrency(flags.concurrency);
+        const fr = await loadEvalRecognizer(recognizerOptions({ ...flags, flip: false }), flags.workers);
         let res;
         try {
-          res = await embedImages(fr, files, { cache, concurrency: Number(flags.concurrency) || 2, onProgress: bar.update });
+          const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
+          const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
+          try {
+            res = await embedImages(fr, files, { cache, concurrency, onProgress: bar.update });
+          } finally {
+            bar.stop();
+            cache?.close();
+          }
         } finally {
-          bar.stop();
-          cache?.close();
+          await closeEvalRecognizer(fr);
         }
         const variant = flags.flip === false ? 'plain' : 'flip';
         const emb = (f: string) => pickEmbedding(res.embeddings.get(f)!, variant);
