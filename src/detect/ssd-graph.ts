@@ -3,10 +3,11 @@
  *
  * Input `image`: [N, 3, 512, 512] RGB in 0..255 — the source image already padded to a square at the
  * bottom/right and resized to 512×512 (see ssd-decode.ts `toSsdInput`). The graph applies face-api's
- * preprocessing (x / 127.5 − 1) itself.
+ * preprocessing (x / 127.5 − 1) itself. Smaller inputs (SSD_INPUT_SIZES, for photos detected at their own size)
+ * get a graph of their own, with fewer anchors (ssdNumAnchors; ssd-decode.ts `anchorsForSize`).
  *
  * Outputs (raw, before anchor decoding, in face-api's order: feature map by feature map, row-major over
- * H×W, then the anchors of each cell):
+ * H×W, then the anchors of each cell), at 512:
  * - `box_encodings` [N, 5118, 4]: (ty, tx, th, tw) per anchor, as face-api's boxPredictionLayer yields them;
  * - `class_logits`  [N, 5118, 3]: background / face / (unused) logits; face-api's score is sigmoid(logit[1]).
  *
