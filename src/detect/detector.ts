@@ -30,9 +30,9 @@ export interface FaceDetectorLoadOptions {
 }
 
 export interface SsdRawOutput {
-  /** [5118, 4] (ty, tx, th, tw). */
+  /** [anchors, 4] (ty, tx, th, tw); 5118 anchors at 512. */
   readonly boxEncodings: Float32Array;
-  /** [5118, 3] class logits. */
+  /** [anchors, 3] class logits. */
   readonly classLogits: Float32Array;
 }
 
