@@ -8,11 +8,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { FaceRecognizer } from '../recognizer.js';
-import { centralFace } from '../recognizer.js';
-import { decodeImage, readImageBytes } from '../image/decode.js';
-import type { Box, Detection, DetectOptions } from '../detect/types.js';
-import { PooledRecognizer } from '../server/worker-pool.js';
+import { readImageBytes } from '../image/decode.js';
+import type { Detection, DetectOptions } from '../detect/types.js';
+import { PooledRecognizer } from '../workers/worker-pool.js';
 import type { CachedEmbedding, EmbeddingCache } from './embedding-cache.js';
+import { embedLabelledFace, evalDetect } from './labelled-face.js';
+
+export { EVAL_DETECT, embedLabelledFace, evalDetect, type LabelledFace } from './labelled-face.js';
 
 export interface EmbedImagesOptions {
   cache?: EmbeddingCache;
@@ -35,53 +37,8 @@ export interface EmbedImagesResult {
   readonly seconds: number;
 }
 
-/** The labelled face of one image and the detections it was chosen from (for the detection cache). */
-export interface LabelledFace extends CachedEmbedding {
-  readonly detections: readonly Detection[];
-}
-
 /** What evaluations embed with: a recognizer on this thread, or a pool of them on worker threads. */
 export type EvalRecognizer = FaceRecognizer | PooledRecognizer;
-
-/**
- * Evaluation detection: score ≥ 0.5 (LFW faces are often cut by the frame; the labelled face is picked by
- * position), and the detector at the photos' own resolution (LFW photos are 250×250 with faces of ≈ 110 px:
- * a 256×256 input, a quarter of the 512×512 pass; on View 2 the accuracy, AUC and τ came out the same to four
- * digits either way, see the README).
- */
-export const EVAL_DETECT: DetectOptions = { minScore: 0.5, enlarge: false };
-
-/** EVAL_DETECT overridden by the settings given (undefined ones ignored). */
-export function evalDetect(over: DetectOptions = {}): DetectOptions {
-  return { ...EVAL_DETECT, ...Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) };
-}
-
-/** LFW crops are centred on the face at roughly 2.2× its size. */
-function centreBox(width: number, height: number): Box {
-  const side = 0.45 * Math.min(width, height);
-  return { x: (width - side) / 2, y: (height - side) / 2, width: side, height: side };
-}
-
-/** The labelled face must cover the image centre; a face elsewhere is a bystander, not a miss to accept. */
-function coversCentre(box: Box, width: number, height: number): boolean {
-  return box.x <= width / 2 && box.x + box.width >= width / 2 && box.y <= height / 2 && box.y + box.height >= height / 2;
-}
-
-/**
- * Embeds the labelled face of one encoded image: decode, detect (skipped when `detections` come from the cache),
- * landmarks, chips, plain and flipped embeddings. The one implementation for both this thread and the workers
- * (src/server/pipeline-worker.ts), so their results are the same. `detect` is used as given: pass evalDetect(…).
- */
-export async function embedLabelledFace(fr: FaceRecognizer, bytes: Uint8Array, detect: DetectOptions, detections?: readonly Detection[]): Promise<LabelledFace> {
-  const img = await decodeImage(bytes);
-  const dets = detections ?? (await fr.detector.detect(img, detect));
-  const central = dets.filter((f) => coversCentre(f.box, img.width, img.height));
-  const face = centralFace(central, img.width, img.height);
-  const status: CachedEmbedding['status'] = !face ? 'noface' : central.length === 1 ? 'ok' : 'central';
-  const [landmarks] = await fr.landmarksFor(img, [face?.box ?? centreBox(img.width, img.height)]);
-  const [views] = await fr.embedder.embedChipSetViews([fr.chipsFor(img, landmarks)], true);
-  return { status, embedding: views.plain, flipped: views.flipped!, detections: dets };
-}
 
 export async function embedImages(fr: EvalRecognizer, files: readonly string[], opts: EmbedImagesOptions): Promise<EmbedImagesResult> {
   const t0 = performance.now();

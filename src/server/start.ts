@@ -4,7 +4,7 @@ import { galleryRecognizer } from '../gallery/face-source.js';
 import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
 import { buildServer, DEFAULT_LIMITS, type ServerLimits } from './app.js';
 import { keysFile, ServerDb } from './keys.js';
-import { PooledRecognizer } from './worker-pool.js';
+import { PooledRecognizer } from '../workers/worker-pool.js';
 import type { FastifyInstance } from 'fastify';
 
 export interface StartOptions {

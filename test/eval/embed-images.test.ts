@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FaceRecognizer } from '../../src/recognizer.js';
-import { PooledRecognizer } from '../../src/server/worker-pool.js';
+import { PooledRecognizer } from '../../src/workers/worker-pool.js';
 import { embedImages, embedLabelledFace, evalDetect } from '../../src/eval/embed-images.js';
 import { EmbeddingCache, type CachedEmbedding } from '../../src/eval/embedding-cache.js';
 import { LFW_DIR, needDataset } from '../helpers/datasets.js';

@@ -44,6 +44,23 @@ async function within<T>(ms: number, what: string, fn: () => T | undefined): Pro
 }
 
 /** A port on 127.0.0.1 where nothing listens. */
+/** Two stores on one gallery (two replicas); b watches, recording the changes and errors it hears. */
+async function watchedReplicas(t: After, url: string) {
+  const a = await PostgresGalleryStore.open(url);
+  const b = await PostgresGalleryStore.open(url);
+  t.after(async () => {
+    await a.close();
+    await b.close();
+  });
+  const heard: StoreChange[] = [];
+  const errors: FaceError[] = [];
+  const unwatch = await b.watch(
+    (c) => heard.push(c),
+    (e) => errors.push(e),
+  );
+  return { a, b, heard, errors, unwatch };
+}
+
 async function deadPort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
@@ -117,18 +134,7 @@ test('PostgreSQL: galleries in different schemas of one database are independent
 
 test('PostgreSQL: replicas: a change committed through one store reaches watch() on another within 1 s', opts, async (t) => {
   const url = await fresh(t);
-  const a = await PostgresGalleryStore.open(url);
-  const b = await PostgresGalleryStore.open(url);
-  t.after(async () => {
-    await a.close();
-    await b.close();
-  });
-  const heard: StoreChange[] = [];
-  const errors: FaceError[] = [];
-  const unwatch = await b.watch(
-    (c) => heard.push(c),
-    (e) => errors.push(e),
-  );
+  const { a, b, heard, errors, unwatch } = await watchedReplicas(t, url);
 
   const t0 = Date.now();
   const { person } = await a.enroll({ name: 'Ada', templates: [template(1), template(2)] });
@@ -165,18 +171,7 @@ test('PostgreSQL: replicas: a change committed through one store reaches watch()
 test('PostgreSQL: a dropped LISTEN connection reconnects and replays what was committed meanwhile; nothing crashes', opts, async (t) => {
   const url = await fresh(t);
   const schema = new URL(url).searchParams.get('schema')!;
-  const a = await PostgresGalleryStore.open(url);
-  const b = await PostgresGalleryStore.open(url);
-  t.after(async () => {
-    await a.close();
-    await b.close();
-  });
-  const heard: StoreChange[] = [];
-  const errors: FaceError[] = [];
-  await b.watch(
-    (c) => heard.push(c),
-    (e) => errors.push(e),
-  );
+  const { a, heard, errors } = await watchedReplicas(t, url);
   const db = await admin(t);
   const killed = await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`facenet-ts listen ${schema}`.slice(0, 63)]);
   assert.equal(killed.rowCount, 1, 'one LISTEN connection');

@@ -14,7 +14,7 @@ import { Gallery } from '../../src/gallery/gallery.js';
 import { galleryModelId, galleryRecognizer } from '../../src/gallery/face-source.js';
 import { buildServer, type ServerLimits, type ServerRecognizer } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
-import { PooledRecognizer } from '../../src/server/worker-pool.js';
+import { PooledRecognizer } from '../../src/workers/worker-pool.js';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
 
 const skip = needDataset(JOHNS_DIR);

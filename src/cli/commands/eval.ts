@@ -9,7 +9,7 @@ import { DETECT_SIZE_HELP, recognizerOptions, type PipelineFlags } from './commo
 import { FaceRecognizer, type RecognizerOptions } from '../../recognizer.js';
 import { lfwImageRoot, readPairs } from '../../eval/lfw-pairs.js';
 import { embedImages, type EvalRecognizer } from '../../eval/embed-images.js';
-import { PooledRecognizer } from '../../server/worker-pool.js';
+import { PooledRecognizer } from '../../workers/worker-pool.js';
 import { EmbeddingCache } from '../../eval/embedding-cache.js';
 import { scorePairs, tenFold, type EmbeddingVariant, type LfwResult } from '../../eval/lfw.js';
 import { defaultCacheDir } from '../../engine/model-store.js';

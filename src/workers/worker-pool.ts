@@ -1,6 +1,6 @@
 /**
  * FaceRecognizer work on worker threads. Measured with `npm run bench:server`: running the pipeline on the main
- * thread (ORT's session.run is async, but decoding glue, SSD decoding, landmark fitting and alignment are JS) let
+ * thread (onnxruntime-node's session.run blocks the calling thread, and decoding glue, SSD decoding, landmark fitting and alignment are JS) let
  * the event loop stall for a p99 of ~110 ms under load; on workers the loop stays responsive.
  *
  * `PooledRecognizer` has the shape of FaceRecognizer that the server (detect, embed) and the gallery (through
@@ -16,7 +16,7 @@ import type { ImageInput, RgbImage } from '../image/types.js';
 import { isRgbImage } from '../image/types.js';
 import { readImageBytes } from '../image/decode.js';
 import { DEFAULT_TTA_PADDINGS, type RecognizerOptions } from '../recognizer.js';
-import type { LabelledFace } from '../eval/embed-images.js';
+import type { LabelledFace } from '../eval/labelled-face.js';
 import type { WorkerReady, WorkerRequest, WorkerResponse } from './pipeline-worker.js';
 
 export interface PooledFace {

@@ -1,12 +1,13 @@
 /**
  * A worker thread that owns one FaceRecognizer: decoding, detection, landmarks, alignment and the embedding net all
- * run here, so the server's event loop only parses requests, searches the index and writes the gallery.
+ * run here, so the server's event loop only parses requests, searches the index and writes the gallery, and an
+ * evaluation keeps every core busy (onnxruntime-node's session.run blocks the thread that calls it).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaceError } from '../errors.js';
 import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
 import type { Detection, DetectOptions } from '../detect/types.js';
-import { embedLabelledFace } from '../eval/embed-images.js';
+import { embedLabelledFace } from '../eval/labelled-face.js';
 
 export type WorkerRequest =
   | { id: number; op: 'detect'; image: Uint8Array; opts?: Record<string, unknown> }
