@@ -25,7 +25,9 @@ export type FaceErrorCode =
   | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'QUEUE_FULL'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  // a recognizer (worker pool) used after close()
+  | 'CLOSED';
 
 export class FaceError extends Error {
   readonly code: FaceErrorCode;

@@ -91,6 +91,7 @@ const STATUS: Partial<Record<FaceErrorCode, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   QUEUE_FULL: 429,
   TIMEOUT: 503,
+  CLOSED: 503,
 };
 
 export function httpStatus(code: FaceErrorCode): number {

@@ -12,7 +12,8 @@ import { embedLabelledFace } from '../eval/labelled-face.js';
 export type WorkerRequest =
   | { id: number; op: 'detect'; image: Uint8Array; opts?: Record<string, unknown> }
   | { id: number; op: 'embed'; image: Uint8Array; opts?: Record<string, unknown> }
-  | { id: number; op: 'labelledFace'; image: Uint8Array; detect: DetectOptions; detections?: readonly Detection[] };
+  | { id: number; op: 'labelledFace'; image: Uint8Array; detect: DetectOptions; detections?: readonly Detection[] }
+  | { id: number; op: 'close' };
 
 /** What a worker reports once its models are loaded; the pool checks the workers agree. */
 export interface WorkerReady {
@@ -30,7 +31,25 @@ const opts = workerData as RecognizerOptions;
 
 try {
   const fr = await FaceRecognizer.load(opts);
+  const running = new Set<Promise<void>>();
   port.on('message', async (m: WorkerRequest) => {
+    if (m.op === 'close') {
+      // Finish the jobs already here, free the native sessions, and let the thread end on its own. Worker.terminate()
+      // instead tears the thread down with JavaScript already stopped, and onnxruntime-node's cleanup can then abort
+      // the whole process ("terminate called after throwing an instance of 'Napi::Error'", seen once in CI).
+      await Promise.allSettled(running);
+      await fr.release().catch(() => undefined);
+      port.close();
+      return;
+    }
+    const job = handle(m);
+    running.add(job);
+    await job;
+    running.delete(job);
+  });
+  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId } satisfies WorkerReady });
+
+  async function handle(m: Exclude<WorkerRequest, { op: 'close' }>): Promise<void> {
     try {
       const image = Buffer.from(m.image.buffer, m.image.byteOffset, m.image.byteLength);
       let result: unknown;
@@ -59,8 +78,7 @@ try {
       const error = e instanceof FaceError ? { code: e.code, message: e.message, details: e.details } : { message: (e as Error)?.message ?? String(e) };
       port.postMessage({ id: m.id, ok: false, error } satisfies WorkerResponse);
     }
-  });
-  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId } satisfies WorkerReady });
+  }
 } catch (e) {
   port.postMessage({ failed: e instanceof FaceError ? { code: e.code, message: e.message } : { message: (e as Error)?.message ?? String(e) } });
 }

@@ -42,6 +42,9 @@ function workerUrl(): URL {
 
 export class PooledRecognizer {
   private next = 1;
+  private closing?: Promise<number>;
+  private ended = false;
+  private readonly calls = new Set<Promise<unknown>>();
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
 
   private constructor(
@@ -117,13 +120,28 @@ export class PooledRecognizer {
     return this.ready.detectorId;
   }
 
-  private async send<T>(op: 'detect' | 'embed', img: ImageInput, opts?: Record<string, unknown>): Promise<T> {
-    if (isRgbImage(img)) throw new FaceError('INVALID_INPUT', 'the worker pool takes encoded images (Buffer or path), not raw pixels');
-    const bytes = await readImageBytes(img);
-    return this.post<T>((id) => ({ id, op, image: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), opts }));
+  private send<T>(op: 'detect' | 'embed', img: ImageInput, opts?: Record<string, unknown>): Promise<T> {
+    return this.call(async () => {
+      if (isRgbImage(img)) throw new FaceError('INVALID_INPUT', 'the worker pool takes encoded images (Buffer or path), not raw pixels');
+      const bytes = await readImageBytes(img);
+      return this.post<T>((id) => ({ id, op, image: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), opts }));
+    });
+  }
+
+  /** Every public call goes through here: refused once close() has begun, waited for by close() otherwise. */
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new FaceError('CLOSED', 'the inference workers were closed'));
+    const p = fn();
+    const settled: Promise<unknown> = p.then(
+      () => this.calls.delete(settled),
+      () => this.calls.delete(settled),
+    );
+    this.calls.add(settled);
+    return p;
   }
 
   private post<T>(request: (id: number) => WorkerRequest): Promise<T> {
+    if (this.ended) return Promise.reject(new FaceError('CLOSED', 'the inference workers were closed'));
     const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     const id = this.next++;
     slot.inFlight++;
@@ -138,7 +156,7 @@ export class PooledRecognizer {
    * `detect` as given; `detections` (from a cache) skip the detector.
    */
   labelledFace(image: Uint8Array, detect: DetectOptions, detections?: readonly Detection[]): Promise<LabelledFace> {
-    return this.post((id) => ({ id, op: 'labelledFace', image, detect, detections }));
+    return this.call(() => this.post((id) => ({ id, op: 'labelledFace', image, detect, detections })));
   }
 
   detect(img: ImageInput, opts: object = {}): Promise<{ box: Box; score: number; landmarks?: { x: number; y: number }[] }[]> {
@@ -149,7 +167,45 @@ export class PooledRecognizer {
     return this.send('embed', img, opts as Record<string, unknown>);
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  /**
+   * Wait for the calls already made (up to `graceMs`), then ask every worker to release its models and end; one
+   * that has not ended by the deadline is terminated and its jobs are rejected with CLOSED, as is every call made
+   * after close(). Resolves to how many workers had to be terminated (0 when all ended on their own). Safe to call
+   * twice.
+   */
+  close(graceMs = 10_000): Promise<number> {
+    this.closing ??= (async () => {
+      const deadline = Date.now() + graceMs;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([Promise.allSettled([...this.calls]), late]);
+      clearTimeout(timer);
+      const ends = await Promise.all(this.slots.map((s) => endWorker(s.worker, Math.max(0, deadline - Date.now()))));
+      this.ended = true;
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(new FaceError('CLOSED', 'the inference workers were closed'));
+      }
+      return ends.filter((e) => e === 'terminated').length;
+    })();
+    return this.closing;
   }
+}
+
+/** A worker's own exit after a close request (see pipeline-worker.ts), or terminate() after graceMs. */
+async function endWorker(worker: Worker, graceMs: number): Promise<'ended' | 'terminated'> {
+  if (worker.threadId === -1) return 'ended';
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  try {
+    worker.postMessage({ id: 0, op: 'close' } satisfies WorkerRequest);
+  } catch {
+    // already gone
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+  const early = (await Promise.race([exited, late])) !== 'late';
+  clearTimeout(timer);
+  if (!early) await worker.terminate();
+  await exited;
+  return early ? 'ended' : 'terminated';
 }
