@@ -3,9 +3,9 @@
  * Built on first use, keyed by (graph builder version, weights digest); never downloaded.
  */
 import { createRequire } from 'node:module';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { threadId } from 'node:worker_threads';
-import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { loadTfjsWeights, type WeightMap } from './tfjs-weights.js';
@@ -63,16 +63,9 @@ export async function buildModel(recipe: ModelRecipe, opts: { cacheDir?: string;
   const weights = await loadTfjsWeights(manifest);
   const bytes = recipe.build(weights).toBytes();
   await mkdir(cacheDir, { recursive: true });
-  // A name of its own per writer: worker threads share the pid, and two of them writing one temporary file made a
-  // corrupt model (a cold cache in CI: onnxruntime then aborted the process). The rename is atomic, so concurrent
-  // builders never see a half-written file.
-  const tmp = `${file}.${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  // Written to a temporary file of its own and renamed, so concurrent builders never see a half-written model.
+  // Its name must differ per thread, not only per process: two worker threads once wrote one `<file>.<pid>.tmp`
+  // and left a corrupt model that made onnxruntime abort the process (a cold cache in CI).
+  await writeFileAtomic(file, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   return { id, path: file, bytes };
 }

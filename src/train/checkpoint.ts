@@ -3,8 +3,9 @@
  * Holds everything a bit-exact resume needs: parameters, batch-norm state, optimizer moments, RNG and sampler
  * state, step counters and the learning curves so far.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { FaceError } from '../errors.js';
 import type { NamedArray } from './model.js';
 
@@ -44,9 +45,7 @@ export async function writeCheckpoint<H>(file: string, ckpt: Checkpoint<H>): Pro
   const padLen = (4 - ((8 + header.length) % 4)) % 4;
   const body = Buffer.concat([pre, header, Buffer.alloc(padLen), ...blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength))]);
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, body);
-  await rename(tmp, file);
+  await writeFileAtomic(file, body);
 }
 
 export async function readCheckpoint<H>(file: string): Promise<Checkpoint<H>> {

@@ -8,9 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import writeFileAtomic from 'write-file-atomic';
 import { FaceError } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
 import { resizeBilinear } from '../image/transform.js';
@@ -137,11 +138,10 @@ async function cachedChip(file: string, dataDir: string, cacheDir: string, extra
     await writeFile(none, '');
     return null;
   }
-  const tmp = `${png}.${process.pid}.tmp`;
-  await sharp(Buffer.from(chip.data.buffer, chip.data.byteOffset, chip.data.byteLength), { raw: { width: chip.width, height: chip.height, channels: 3 } })
+  const bytes = await sharp(Buffer.from(chip.data.buffer, chip.data.byteOffset, chip.data.byteLength), { raw: { width: chip.width, height: chip.height, channels: 3 } })
     .png({ compressionLevel: 6 })
-    .toFile(tmp);
-  await rename(tmp, png);
+    .toBuffer();
+  await writeFileAtomic(png, bytes, { fsync: false }); // a cache: atomic is enough
   return chip;
 }
 

@@ -4,9 +4,10 @@
  * model.onnx with its settings. Stops cleanly (checkpoint + export) when `signal.stop` is set, e.g. on Ctrl-C.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { useBackend, type TrainBackend } from './backend.js';
 import { defaultArch, type Arch, type ArchSettings } from './model.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -175,8 +176,7 @@ export async function pretrainedFeatures(
       const all = new Float32Array(2 * n * 128);
       all.set(orig);
       all.set(flipped, n * 128);
-      await writeFile(`${file}.tmp`, Buffer.from(all.buffer));
-      await rename(`${file}.tmp`, file);
+      await writeFileAtomic(file, Buffer.from(all.buffer));
     }
     return { orig, flipped };
   } finally {
@@ -203,8 +203,7 @@ export async function resolveCheckpoint(p: string): Promise<string> {
 }
 
 async function writeJson(file: string, v: unknown): Promise<void> {
-  await writeFile(`${file}.tmp`, `${JSON.stringify(v, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomic(file, `${JSON.stringify(v, null, 2)}\n`);
 }
 
 /** Load the chips (and features) a configuration needs. */
@@ -274,8 +273,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     await writeFile(files.curvesSvg, curvesSvg(trainer.records, `facenet train: ${config.arch.arch}, ${config.mining}, seed ${config.seed}`));
     if (final) {
       const bytes = trainer.exportOnnx(recWeights, { data: dataInfo });
-      await writeFile(`${files.model}.tmp`, bytes);
-      await rename(`${files.model}.tmp`, files.model);
+      await writeFileAtomic(files.model, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
     await writeJson(files.settings, {
       config,
