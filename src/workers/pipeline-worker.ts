@@ -34,9 +34,8 @@ try {
   const running = new Set<Promise<void>>();
   port.on('message', async (m: WorkerRequest) => {
     if (m.op === 'close') {
-      // Finish the jobs already here, free the native sessions, and let the thread end on its own. Worker.terminate()
-      // instead tears the thread down with JavaScript already stopped, and onnxruntime-node's cleanup can then abort
-      // the whole process ("terminate called after throwing an instance of 'Napi::Error'", seen once in CI).
+      // Finish the jobs already here, free the native sessions, and let the thread end on its own: Worker.terminate()
+      // would stop JavaScript mid-job and leave onnxruntime's sessions to be torn down by a dying thread.
       await Promise.allSettled(running);
       await fr.release().catch(() => undefined);
       port.close();

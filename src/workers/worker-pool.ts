@@ -29,6 +29,8 @@ export interface PooledFace {
 interface Slot {
   worker: Worker;
   inFlight: number;
+  /** false once the thread has ended (closed, or died of an uncaught error) */
+  alive?: boolean;
 }
 
 function workerUrl(): URL {
@@ -45,7 +47,7 @@ export class PooledRecognizer {
   private closing?: Promise<number>;
   private ended = false;
   private readonly calls = new Set<Promise<unknown>>();
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<number, { slot: Slot; resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
 
   private constructor(
     private readonly slots: Slot[],
@@ -61,10 +63,16 @@ export class PooledRecognizer {
         if (m.ok) p.resolve(m.result);
         else p.reject(m.error.code ? new FaceError(m.error.code as FaceErrorCode, m.error.message, m.error.details) : new Error(m.error.message));
       });
-      s.worker.on('error', (e) => {
+      s.alive = true;
+      // a worker that dies (an uncaught error) fails its own jobs and takes no new ones, instead of leaving them hanging
+      let cause: unknown;
+      s.worker.on('error', (e) => (cause = e));
+      s.worker.on('exit', (code) => {
+        s.alive = false;
         for (const [id, p] of this.pending) {
+          if (p.slot !== s) continue;
           this.pending.delete(id);
-          p.reject(e);
+          p.reject(this.closing ? new FaceError('CLOSED', 'the inference workers were closed') : (cause ?? new Error(`inference worker exited (${code})`)));
         }
       });
     }
@@ -141,12 +149,13 @@ export class PooledRecognizer {
   }
 
   private post<T>(request: (id: number) => WorkerRequest): Promise<T> {
-    if (this.ended) return Promise.reject(new FaceError('CLOSED', 'the inference workers were closed'));
-    const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    const alive = this.slots.filter((s) => s.alive);
+    if (this.ended || !alive.length) return Promise.reject(new FaceError('CLOSED', this.closing ? 'the inference workers were closed' : 'every inference worker has exited'));
+    const slot = alive.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     const id = this.next++;
     slot.inFlight++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { slot, resolve: resolve as (v: unknown) => void, reject });
       slot.worker.postMessage(request(id));
     });
   }

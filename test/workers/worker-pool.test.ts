@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { FaceError } from '../../src/errors.js';
 import { PooledRecognizer } from '../../src/workers/worker-pool.js';
 import { LFW_DIR, needDataset } from '../helpers/datasets.js';
@@ -15,8 +16,28 @@ test('close: jobs already sent finish, every worker ends on its own, later calls
   const closed = pool.close();
   const faces = await Promise.all(jobs);
   for (const f of faces) assert.equal(f[0].embedding.length, 128, 'a job sent before close still gets its answer');
-  // terminate() while onnxruntime sessions live can abort the process, so close must not need it
+  // close must not need terminate(), which stops a worker mid-job with its onnxruntime sessions still open
   assert.equal(await closed, 0, 'workers terminated instead of ending on their own');
   assert.equal(await pool.close(), 0, 'a second close is the first one');
   await assert.rejects(pool.embed(img), (e: unknown) => e instanceof FaceError && e.code === 'CLOSED');
+});
+
+test('a worker that dies fails its own jobs at once and the others take the work', { skip: needDataset(LFW_DIR), timeout: 120_000 }, async () => {
+  const pool = await PooledRecognizer.start(2, { threads: 1 });
+  const workers = (pool as unknown as { slots: { worker: Worker }[] }).slots.map((s) => s.worker);
+  try {
+    const img = photo();
+    const jobs = [pool.embed(img), pool.embed(img)].map((j) => j.then(() => 'answered', (e: unknown) => (e as Error).message));
+    await new Promise((res) => setTimeout(res, 20)); // both posted, one to each worker
+    await workers[0].terminate(); // what an uncaught error or an out-of-memory stop looks like from outside
+    const outcomes = await Promise.all(jobs);
+    assert.ok(outcomes.includes('answered'), outcomes.join(', '));
+    assert.ok(outcomes.every((o) => o === 'answered' || /exited/.test(o)), outcomes.join(', '));
+    const again = await Promise.all(Array.from({ length: 3 }, () => pool.embed(img)));
+    assert.equal(again.length, 3, 'the live worker answers every later call');
+    await workers[1].terminate();
+    await assert.rejects(pool.embed(img), (e: unknown) => e instanceof FaceError && e.code === 'CLOSED' && /exited/.test(e.message));
+  } finally {
+    await pool.close();
+  }
 });
