@@ -194,11 +194,16 @@ export class FaceRecognizer {
   /** Faces with chips and L2-normalised embeddings, largest first. Empty when no face is found. */
   async embed(input: ImageInput, opts: EmbedFaceOptions = {}): Promise<EmbeddedFace[]> {
     const img = await this.decode(input);
-    const faces = await this.alignDecoded(img, opts);
-    const extra = !opts.aligned && this.ttaPaddings.length > 0;
-    const sets = faces.map((f) => (extra ? this.chipsFor(img, f.landmarks!) : [f.chip]));
+    if (opts.aligned || this.ttaPaddings.length === 0) {
+      const faces = await this.alignDecoded(img, opts);
+      const embeddings = await this.embedder.embedChipSets(faces.map((f) => [f.chip]), { flip: opts.flip ?? this.opts.flip ?? true });
+      return faces.map((f, i) => ({ ...f, embedding: embeddings[i] }));
+    }
+    // crop TTA: the first chip of each set is the face's chip (warped once, not again by alignDecoded)
+    const faces = await this.detectDecoded(img, opts.detect);
+    const sets = faces.map((f) => this.chipsFor(img, f.landmarks!));
     const embeddings = await this.embedder.embedChipSets(sets, { flip: opts.flip ?? this.opts.flip ?? true });
-    return faces.map((f, i) => ({ ...f, embedding: embeddings[i] }));
+    return faces.map((f, i) => ({ ...f, chip: sets[i][0], embedding: embeddings[i] }));
   }
 
   /** Embedding of one aligned chip (any size; resized to the model input). */
