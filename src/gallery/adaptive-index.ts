@@ -143,7 +143,16 @@ export class AdaptiveIndex implements VectorIndex {
     return n;
   }
 
+  /**
+   * A request for (nearly) every label is a full ranking: answered exactly, because an HNSW search is not sure to
+   * reach every node of its graph (it once returned 297 of 298 labels for k = 10,000).
+   */
+  private wantsEveryLabel(k: number, opts: SearchOptions): boolean {
+    return k >= this.labels - (opts.excludeLabel === undefined ? 0 : 1);
+  }
+
   search(query: Float32Array, k: number, opts: SearchOptions = {}): SearchHit[] {
+    if (this.wantsEveryLabel(k, opts)) return this.exact.search(query, k, opts);
     if (this.hnsw && !this.ready) this.flush(this.chunk);
     if (this.hnsw && this.ready) {
       if (this.backlog > 0) this.flush(this.backlog);
@@ -156,8 +165,8 @@ export class AdaptiveIndex implements VectorIndex {
   /** Search many queries (row-major n × dim); multi-threaded in HNSW mode. */
   searchBatch(queries: Float32Array, k: number, opts: SearchOptions = {}): SearchHit[][] {
     if (queries.length % this.dim !== 0) throw new FaceError('INVALID_INPUT', `queries must be n × ${this.dim} values, got ${queries.length}`);
-    if (this.hnsw && !this.ready) this.flush(this.chunk);
-    if (this.hnsw && this.ready) {
+    if (this.hnsw && !this.ready && !this.wantsEveryLabel(k, opts)) this.flush(this.chunk);
+    if (this.hnsw && this.ready && !this.wantsEveryLabel(k, opts)) {
       if (this.backlog > 0) this.flush(this.backlog);
       return this.hnsw.searchBatch(queries, k, opts);
     }

@@ -7,6 +7,8 @@ import { row, syntheticGallery, syntheticQueries } from '../../scripts/search-da
 import { mulberry32, randomUnit } from './fake-recognizer.js';
 
 const g = syntheticGallery(2400, { seed: 21 });
+// one insertion thread: usearch's parallel inserts build a different graph, so a different recall, on every run
+const hnsw = { threads: 1 };
 const qs = syntheticQueries(g, 200);
 
 /** Top-1 keys equal for ≥ minRecall of the queries; where equal, distances equal ExactIndex's (exact re-scoring). */
@@ -36,7 +38,7 @@ function sameHits(a: SearchHit[], b: SearchHit[]): void {
 
 test('exact up to the threshold, HNSW above it, results kept through the switch', () => {
   const threshold = 1000;
-  const index = new AdaptiveIndex(g.dim, { threshold, chunk: 256 });
+  const index = new AdaptiveIndex(g.dim, { threshold, chunk: 256, hnsw });
   const ref = new ExactIndex(g.dim);
   const modes: string[] = [];
   for (let i = 0; i < g.count; i++) {
@@ -61,7 +63,7 @@ test('exact up to the threshold, HNSW above it, results kept through the switch'
 test('searches while HNSW is catching up are exact, each drains a chunk; build() finishes at once', () => {
   const ref = new ExactIndex(g.dim);
   for (let i = 0; i < 2000; i++) ref.add(g.keys[i], g.labels[i], row(g, i));
-  const index = new AdaptiveIndex(g.dim, { threshold: 1000, chunk: 128 });
+  const index = new AdaptiveIndex(g.dim, { threshold: 1000, chunk: 128, hnsw });
   for (let i = 0; i <= 1000; i++) index.add(g.keys[i], g.labels[i], row(g, i));
   // crossed: 1001 entries queued, one chunk inserted
   assert.equal(index.mode, 'building');
@@ -73,7 +75,7 @@ test('searches while HNSW is catching up are exact, each drains a chunk; build()
   }
   assert.equal(index.mode, 'hnsw');
   // bulk: 2000 adds with a big chunk, then build()
-  const big = new AdaptiveIndex(g.dim, { threshold: 1000, chunk: 4096 });
+  const big = new AdaptiveIndex(g.dim, { threshold: 1000, chunk: 4096, hnsw });
   for (let i = 0; i < 2000; i++) big.add(g.keys[i], g.labels[i], row(g, i));
   assert.equal(big.mode, 'hnsw'); // the crossing add flushed the whole (< chunk) backlog
   big.build();
@@ -82,7 +84,7 @@ test('searches while HNSW is catching up are exact, each drains a chunk; build()
 
 test('mutations in HNSW mode: fresh adds visible at once, removed keys never returned, back to exact below threshold/2', () => {
   const threshold = 800;
-  const index = new AdaptiveIndex(g.dim, { threshold, chunk: 64 });
+  const index = new AdaptiveIndex(g.dim, { threshold, chunk: 64, hnsw });
   const ref = new ExactIndex(g.dim);
   for (let i = 0; i < 2000; i++) {
     index.add(g.keys[i], g.labels[i], row(g, i));
@@ -141,7 +143,7 @@ test('mutations in HNSW mode: fresh adds visible at once, removed keys never ret
 
 test('excludeLabel and k larger than the number of labels, in both modes', () => {
   for (const threshold of [100_000, 300]) {
-    const index = new AdaptiveIndex(g.dim, { threshold });
+    const index = new AdaptiveIndex(g.dim, { threshold, hnsw });
     const ref = new ExactIndex(g.dim);
     for (let i = 0; i < 1200; i++) {
       index.add(g.keys[i], g.labels[i], row(g, i));

@@ -43,7 +43,6 @@ async function within<T>(ms: number, what: string, fn: () => T | undefined): Pro
   }
 }
 
-/** A port on 127.0.0.1 where nothing listens. */
 /** Two stores on one gallery (two replicas); b watches, recording the changes and errors it hears. */
 async function watchedReplicas(t: After, url: string) {
   const a = await PostgresGalleryStore.open(url);
@@ -61,6 +60,7 @@ async function watchedReplicas(t: After, url: string) {
   return { a, b, heard, errors, unwatch };
 }
 
+/** A port on 127.0.0.1 where nothing listens. */
 async function deadPort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));

@@ -8,7 +8,7 @@ import { action, printResult } from '../output.js';
 import { DETECT_SIZE_HELP, recognizerOptions, type PipelineFlags } from './common.js';
 import { FaceRecognizer, type RecognizerOptions } from '../../recognizer.js';
 import { lfwImageRoot, readPairs } from '../../eval/lfw-pairs.js';
-import { embedImages, type EvalRecognizer } from '../../eval/embed-images.js';
+import { embedImages, type EmbedImagesResult, type EvalRecognizer } from '../../eval/embed-images.js';
 import { PooledRecognizer } from '../../workers/worker-pool.js';
 import { EmbeddingCache } from '../../eval/embedding-cache.js';
 import { scorePairs, tenFold, type EmbeddingVariant, type LfwResult } from '../../eval/lfw.js';
@@ -90,25 +90,50 @@ function count(name: string, v: string | undefined, min: number): number | undef
 }
 
 /** `--concurrency`: undefined lets embedImages choose (4 per worker). */
-export function parseConcurrency(v: string | undefined): number | undefined {
+function parseConcurrency(v: string | undefined): number | undefined {
   return count('concurrency', v, 1);
 }
 
 /**
  * The pipeline an evaluation embeds with: `--workers` threads with a FaceRecognizer each, or (0) this thread.
  * One worker per core by default: onnxruntime-node's session.run blocks the thread that calls it, so a single
- * thread keeps one core busy however many images are in flight. Close it with closeEvalRecognizer (in a finally:
- * live workers keep the process from exiting).
+ * thread keeps one core busy however many images are in flight. Closed by embedForEvaluation (live workers keep
+ * the process from exiting).
  */
-export async function loadEvalRecognizer(opts: RecognizerOptions, workers: string | undefined): Promise<EvalRecognizer> {
+async function loadEvalRecognizer(opts: RecognizerOptions, workers: string | undefined): Promise<EvalRecognizer> {
   const n = count('workers', workers, 0) ?? os.availableParallelism();
   if (n === 0) return FaceRecognizer.load(opts);
   // the workers are the parallelism: onnxruntime's default (a thread per core in each) would oversubscribe
   return PooledRecognizer.start(n, { ...opts, threads: opts.threads ?? 1 });
 }
 
-export async function closeEvalRecognizer(fr: EvalRecognizer): Promise<void> {
-  if (fr instanceof PooledRecognizer) await fr.close();
+/**
+ * What every evaluation command does first: load the recognizer (`--workers`), embed `files` through the shared
+ * embedding cache with a progress bar, and close the cache and the workers whatever happens. The recognizer is
+ * returned closed, for its ids (modelId, ttaPaddings, size).
+ */
+export async function embedForEvaluation(
+  flags: Pick<EvalFlags, 'cache' | 'concurrency' | 'workers' | 'json'> & PipelineFlags,
+  opts: RecognizerOptions,
+  files: readonly string[],
+): Promise<{ res: EmbedImagesResult; fr: EvalRecognizer; loadSeconds: number }> {
+  const concurrency = parseConcurrency(flags.concurrency);
+  const tLoad = performance.now();
+  const fr = await loadEvalRecognizer(opts, flags.workers);
+  const loadSeconds = (performance.now() - tLoad) / 1000;
+  try {
+    const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
+    const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
+    try {
+      const res = await embedImages(fr, files, { cache, detect: recognizerOptions(flags).detect, concurrency, onProgress: bar.update });
+      return { res, fr, loadSeconds };
+    } finally {
+      bar.stop();
+      cache?.close();
+    }
+  } finally {
+    if (fr instanceof PooledRecognizer) await fr.close();
+  }
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
@@ -125,21 +150,7 @@ export function registerEvalCommands(program: Command): void {
       action(async (flags: EvalFlags & { pairs: string }) => {
         const t0 = performance.now();
         const plan = lfwCalibrationPlan(flags.data, flags.pairs, true);
-        const concurrency = parseConcurrency(flags.concurrency);
-        const fr = await loadEvalRecognizer({ ...recognizerOptions({ ...flags, flip: false }), ...alignmentVariant(flags.align) }, flags.workers);
-        let res;
-        try {
-          const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
-          const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
-          try {
-            res = await embedImages(fr, plan.files, { cache, concurrency, onProgress: bar.update });
-          } finally {
-            bar.stop();
-            cache?.close();
-          }
-        } finally {
-          await closeEvalRecognizer(fr);
-        }
+        const { res, fr } = await embedForEvaluation(flags, { ...recognizerOptions({ ...flags, flip: false }), ...alignmentVariant(flags.align) }, plan.files);
         const fars = [1e-3, 1e-4, 1e-5];
         const variants = (['plain', 'flip'] as const).map((variant) => {
           const embs = new Map([...res.embeddings].map(([f, e]) => [f, pickEmbedding(e, variant)]));
@@ -191,22 +202,7 @@ export function registerEvalCommands(program: Command): void {
         const files = [...new Set(folds.flat().flatMap((p) => [p.a, p.b]))];
         const tLoad = performance.now();
         const variant = alignmentVariant(flags.align);
-        const concurrency = parseConcurrency(flags.concurrency);
-        const fr = await loadEvalRecognizer({ ...recognizerOptions({ ...flags, flip: false }), ...variant }, flags.workers);
-        const loadSeconds = (performance.now() - tLoad) / 1000;
-        let res;
-        try {
-          const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
-          const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
-          try {
-            res = await embedImages(fr, files, { cache, detect: recognizerOptions(flags).detect, concurrency, onProgress: bar.update });
-          } finally {
-            bar.stop();
-            cache?.close();
-          }
-        } finally {
-          await closeEvalRecognizer(fr);
-        }
+        const { res, fr, loadSeconds } = await embedForEvaluation(flags, { ...recognizerOptions({ ...flags, flip: false }), ...variant }, files);
         const statuses = { ok: 0, central: 0, noface: 0 };
         for (const e of res.embeddings.values()) statuses[e.status]++;
         const byVariant = {} as Record<EmbeddingVariant, LfwResult>;

@@ -9,10 +9,7 @@ import { calibrate, tauForFar, type CalibrationTable } from '../../decide/calibr
 import { lfwCalibrationPlan, readPairsList, scorePlan, type CalibrationPlan } from '../../decide/calibration-pairs.js';
 import { DEFAULT_IDENTIFY_FAR, DEFAULT_VERIFY_FAR } from '../../decide/decisions.js';
 import { parseCalibrationFile, shippedCalibrations, withTable, type CalibrationFile } from '../../decide/default-calibration.js';
-import { defaultCacheDir } from '../../engine/model-store.js';
 import { FaceError } from '../../errors.js';
-import { embedImages } from '../../eval/embed-images.js';
-import { EmbeddingCache } from '../../eval/embedding-cache.js';
 import { pickEmbedding } from '../../eval/lfw.js';
 import { DEFAULT_GALLERY_PATH, Gallery, type IdentifyResult } from '../../gallery/gallery.js';
 import { galleryModelId, galleryRecognizer } from '../../gallery/face-source.js';
@@ -20,7 +17,7 @@ import { parseCombination } from '../../gallery/templates.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { action, EXIT, printResult } from '../output.js';
 import { loadRecognizer, recognizerOptions, withPipelineOptions, type PipelineFlags } from './common.js';
-import { closeEvalRecognizer, CONCURRENCY_HELP, loadEvalRecognizer, parseConcurrency, progressBar, WORKERS_HELP } from './eval.js';
+import { CONCURRENCY_HELP, embedForEvaluation, progressBar, WORKERS_HELP } from './eval.js';
 import { registerEvalIdentifyCommand } from './identify-eval.js';
 
 export interface GalleryFlags extends PipelineFlags {
@@ -372,21 +369,7 @@ export function registerGalleryCommands(program: Command): void {
         if (flags.exhaustive && !flags.lfw) throw new FaceError('INVALID_INPUT', '--exhaustive needs --lfw (identities come from the folder names)');
         const plan: CalibrationPlan = flags.lfw ? lfwCalibrationPlan(flags.lfw, flags.lfwPairs, !!flags.exhaustive) : readPairsList(flags.pairs!);
         const t0 = performance.now();
-        const concurrency = parseConcurrency(flags.concurrency);
-        const fr = await loadEvalRecognizer(recognizerOptions({ ...flags, flip: false }), flags.workers);
-        let res;
-        try {
-          const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
-          const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
-          try {
-            res = await embedImages(fr, plan.files, { cache, detect: recognizerOptions(flags).detect, concurrency, onProgress: bar.update });
-          } finally {
-            bar.stop();
-            cache?.close();
-          }
-        } finally {
-          await closeEvalRecognizer(fr);
-        }
+        const { res, fr } = await embedForEvaluation(flags, recognizerOptions({ ...flags, flip: false }), plan.files);
         const statuses = { ok: 0, central: 0, noface: 0 };
         for (const e of res.embeddings.values()) statuses[e.status]++;
         const tables = (['plain', 'flip'] as const).map((variant) => {

@@ -2,20 +2,16 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseCalibrationFile, defaultCalibration } from '../../decide/default-calibration.js';
 import type { CalibrationTable } from '../../decide/calibration.js';
-import { defaultCacheDir } from '../../engine/model-store.js';
 import { FaceError } from '../../errors.js';
-import { embedImages } from '../../eval/embed-images.js';
-import { EmbeddingCache } from '../../eval/embedding-cache.js';
 import { evaluateOpenSet, evaluateTemplates, lfwOpenSetSplit, lfwPeople, templatesExperimentSize, type SizeResult, type TemplatesResult } from '../../eval/identify.js';
 import { lineChartSvg, type Series } from '../../eval/identify-plot.js';
 import { pickEmbedding } from '../../eval/lfw.js';
 import { galleryModelId } from '../../gallery/face-source.js';
 import { action, printResult } from '../output.js';
 import { recognizerOptions, type PipelineFlags } from './common.js';
-import { closeEvalRecognizer, evalCommand, loadEvalRecognizer, parseConcurrency, progressBar, withEvalImageOptions } from './eval.js';
+import { embedForEvaluation, evalCommand, withEvalImageOptions } from './eval.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 
 interface IdentifyEvalFlags extends PipelineFlags {
@@ -130,21 +126,7 @@ export function registerEvalIdentifyCommand(program: Command): void {
         const people = lfwPeople(flags.data);
         const split = lfwOpenSetSplit(people);
         const files = people.flatMap((p) => p.files);
-        const concurrency = parseConcurrency(flags.concurrency);
-        const fr = await loadEvalRecognizer(recognizerOptions({ ...flags, flip: false }), flags.workers);
-        let res;
-        try {
-          const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
-          const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
-          try {
-            res = await embedImages(fr, files, { cache, concurrency, onProgress: bar.update });
-          } finally {
-            bar.stop();
-            cache?.close();
-          }
-        } finally {
-          await closeEvalRecognizer(fr);
-        }
+        const { res, fr } = await embedForEvaluation(flags, recognizerOptions({ ...flags, flip: false }), files);
         const variant = flags.flip === false ? 'plain' : 'flip';
         const emb = (f: string) => pickEmbedding(res.embeddings.get(f)!, variant);
         const modelId = galleryModelId(fr.modelId, flags.flip !== false, fr.ttaPaddings);
