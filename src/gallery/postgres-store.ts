@@ -508,6 +508,9 @@ export class PostgresGalleryStore implements GalleryStore {
         dim: state.dim,
         requested: dim,
       });
+    // No live template is left, but deleted ones may still be visible to another session's older snapshot, and an
+    // index build reads those too: casting one to the new dimension fails. TRUNCATE removes them (ids keep counting).
+    if (state.dim !== 0) await c.query(`TRUNCATE ${this.s}.templates, ${this.s}.thumbnails`);
     const kind = state.dim === 0 ? (this.opts.index ?? 'halfvec') : state.kind;
     await this.createIndex(c, dim, kind);
   }

@@ -288,8 +288,15 @@ test('PostgreSQL: the dimension is fixed by the first enrollment; an emptied gal
   const small = { ...template(2), embedding: randomUnit(2, 64) };
   await assert.rejects(store.enroll({ name: 'Bob', templates: [small] }), isCode('INVALID_INPUT'));
   await assert.rejects(store.enroll({ name: 'Bob', templates: [{ ...small, modelId: 'small-model' }] }), isCode('MODEL_MISMATCH'));
+  // Another session's snapshot from before the forget keeps Ada's deleted row "recently dead"; an index build still
+  // reads such rows, and casting her 128-D row to the new 64-D index failed (seen in CI, where other tests' sessions
+  // hold snapshots). Held open here on purpose, so the case is always the one tested.
+  const other = await admin(t);
+  await other.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  await other.query('SELECT 1');
   await store.forget('Ada');
   await store.enroll({ name: 'Bob', templates: [{ ...small, modelId: 'small-model' }] });
+  await other.query('COMMIT');
   assert.deepEqual((await store.indexInfo()).dim, 64);
   const [hit] = await store.nearest('small-model', small.embedding, 1);
   assert.ok(hit.distance < 1e-3);
