@@ -33,6 +33,7 @@ export interface ServerLimits {
   maxQueued?: number;
 }
 
+
 export const DEFAULT_LIMITS: Required<ServerLimits> = {
   maxImageBytes: 10 * 1024 * 1024,
   maxPixels: 25_000_000,
