@@ -69,15 +69,19 @@ export interface ServerContext {
   settings(): { verifyFar: number; identifyFar: number };
 }
 
-export function createContext(opts: {
+export interface ServerOptions {
   gallery: Gallery;
   recognizer: ServerRecognizer;
+  /** Key store and settings; `auth: false` serves every route without a key (local use only). */
   db: ServerDb;
   auth: boolean;
+  /** Flip test-time augmentation (must match the gallery's model id). */
   flip?: boolean;
   limits?: ServerLimits;
-  registry: Registry;
-}): ServerContext {
+  logger?: boolean;
+}
+
+export function createContext(opts: ServerOptions & { registry: Registry }): ServerContext {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const { gallery, db } = opts;
   const queue = new InferenceQueue({ concurrency: limits.concurrency, maxQueued: limits.maxQueued });

@@ -5,34 +5,22 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { SqliteGalleryStore } from '../../src/gallery/sqlite-store.js';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
+import { CLI, facenet, type CliRun } from '../helpers/cli.js';
 import { call, chips, form, serve, type Served } from './harness.js';
 
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
 const skip = needDataset(JOHNS_DIR);
 
-function facenet(args: string[], timeout = 90_000) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
-
 /** A typed refusal: the exit code, the error code in --json, and no stack trace anywhere. */
-function refused(r: ReturnType<typeof facenet>, exit: number, code?: string) {
+function refused(r: CliRun, exit: number, code?: string) {
   assert.equal(r.code, exit, `exit ${r.code}: ${r.stderr}${r.stdout}`);
   if (code) assert.equal(r.json?.error?.code, code, r.stdout);
   assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at |internal error/, 'no stack trace');
