@@ -9,7 +9,7 @@ import type { Gallery } from '../gallery/gallery.js';
 import type { Box } from '../detect/types.js';
 import type { ServerDb, Role } from './keys.js';
 import { InferenceQueue } from './queue.js';
-import sharp from 'sharp';
+import { checkImageHeader } from '../image/decode.js';
 
 /** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
 export interface ServerRecognizer {
@@ -79,24 +79,16 @@ export interface ServerOptions {
   flip?: boolean;
   limits?: ServerLimits;
   logger?: boolean;
+  /** Accept SVG uploads (default false); must match the recognizer's own `allowSvg`. */
+  allowSvg?: boolean;
 }
 
 export function createContext(opts: ServerOptions & { registry: Registry }): ServerContext {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const { gallery, db } = opts;
   const queue = new InferenceQueue({ concurrency: limits.concurrency, maxQueued: limits.maxQueued });
-  const checkPixels = async (img: Buffer) => {
-    let w = 0;
-    let h = 0;
-    try {
-      const m = await sharp(img).metadata();
-      w = m.width ?? 0;
-      h = m.height ?? 0;
-    } catch {
-      return; // not an image sharp can read: the decoder reports the typed error
-    }
-    if (w * h > limits.maxPixels) throw new FaceError('IMAGE_TOO_LARGE', `${w}×${h} exceeds the ${limits.maxPixels}-pixel limit`, { width: w, height: h, maxPixels: limits.maxPixels });
-  };
+  // the decode budget from the header, before the image waits for an inference slot: a refusal costs no queue time
+  const checkHeader = (img: Buffer) => checkImageHeader(img, { maxPixels: limits.maxPixels, allowSvg: opts.allowSvg }, `the image (${img.length} bytes)`);
   return {
     gallery,
     recognizer: opts.recognizer,
@@ -108,7 +100,7 @@ export function createContext(opts: ServerOptions & { registry: Registry }): Ser
     registry: opts.registry,
     modelId: () => gallery.modelId,
     async infer<T>(img: Buffer, job: () => Promise<T>): Promise<T> {
-      await checkPixels(img);
+      await checkHeader(img);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new FaceError('TIMEOUT', `inference took longer than ${limits.inferenceTimeoutMs} ms`)), limits.inferenceTimeoutMs);

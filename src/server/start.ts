@@ -66,7 +66,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let gallery: Gallery | undefined;
   try {
     gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr, flip) });
-    const app = await buildServer({ gallery, recognizer: fr, db, auth: opts.auth ?? true, flip, limits, logger: opts.logger });
+    const app = await buildServer({ gallery, recognizer: fr, db, auth: opts.auth ?? true, flip, limits, logger: opts.logger, allowSvg: opts.recognizer?.allowSvg });
     const g = gallery;
     app.addHook('onClose', async () => {
       await g.close();
