@@ -83,6 +83,12 @@ function csvCell(v: unknown): string {
 }
 
 type IdentifyRow = { source: string; result?: IdentifyResult; error?: FaceError };
+type IdentifiedFace = IdentifyResult['faces'][number];
+
+/** The nearest candidate who is not the answer (candidates are per template, so [1] may be the same person). */
+export function nearestOther(f: IdentifiedFace): IdentifiedFace['candidates'][number] | undefined {
+  return f.candidates.find((c) => c.person !== f.person);
+}
 
 /** Identify output as CSV: one row per face (or per image without faces / with an error). */
 export function identifyCsv(rows: readonly IdentifyRow[], threshold: number): string {
@@ -93,7 +99,7 @@ export function identifyCsv(rows: readonly IdentifyRow[], threshold: number): st
     else
       r.result!.faces.forEach((f, i) => {
         const b = boxJson(f.box);
-        const second = f.candidates[1];
+        const second = nearestOther(f);
         lines.push([r.source, i + 1, f.person, r4(f.distance), r4(threshold), second?.person, second ? r4(second.distance) : '', b.x, b.y, b.width, b.height, r4(f.score), ''].map(csvCell).join(','));
       });
   }
@@ -272,7 +278,7 @@ export function registerGalleryCommands(program: Command): void {
                   else if (!r.result!.faces.length) lines.push(`${r.source.padEnd(w)}  -     (no face)`);
                   else
                     r.result!.faces.forEach((f, i) => {
-                      const next = f.candidates.find((c) => c.person !== f.person) ?? f.candidates[1];
+                      const next = nearestOther(f);
                       lines.push(
                         `${(i ? '' : r.source).padEnd(w)}  ${String(i + 1).padEnd(4)}  ${f.person.padEnd(20)}  ${Number.isFinite(f.distance) ? f.distance.toFixed(4) : '-'.padEnd(6)}    ${next ? `${next.person} ${next.distance.toFixed(4)}` : ''}`,
                       );
