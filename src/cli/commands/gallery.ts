@@ -16,7 +16,7 @@ import { galleryModelId, galleryRecognizer } from '../../gallery/face-source.js'
 import { parseCombination } from '../../gallery/templates.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { action, EXIT, printResult } from '../output.js';
-import { loadRecognizer, recognizerOptions, withPipelineOptions, type PipelineFlags } from './common.js';
+import { loadRecognizer, recognizerOptions, withEmbeddingOptions, withPipelineOptions, type PipelineFlags } from './common.js';
 import { CONCURRENCY_HELP, embedForEvaluation, progressBar, WORKERS_HELP } from './eval.js';
 import { registerEvalIdentifyCommand } from './identify-eval.js';
 
@@ -38,11 +38,9 @@ function num(name: string, v: string | undefined, fallback: number, check: (n: n
 
 const farOk = (n: number) => n > 0 && n < 1;
 
-function withGalleryOptions(cmd: Command): Command {
-  return withPipelineOptions(cmd)
-    .option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH)
-    .option('--combination <how>', 'how several photos of a person are matched: nearest | centroid');
-}
+const galleryOption = (cmd: Command) => cmd.option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH);
+const combinationOption = (cmd: Command) => cmd.option('--combination <how>', 'how several photos of a person are matched: nearest | centroid');
+const withGalleryOptions = (cmd: Command): Command => galleryOption(withPipelineOptions(cmd));
 
 async function openGallery(flags: GalleryFlags): Promise<{ gallery: Gallery; fr: FaceRecognizer }> {
   const fr = await loadRecognizer(flags);
@@ -171,7 +169,7 @@ export function registerGalleryCommands(program: Command): void {
       }),
     );
 
-  withGalleryOptions(program.command('verify <image>').description('1:1: is the face in IMAGE the enrolled person NAME?'))
+  combinationOption(withGalleryOptions(program.command('verify <image>').description('1:1: is the face in IMAGE the enrolled person NAME?')))
     .requiredOption('--as <name>', 'the claimed identity')
     .option('--far <rate>', `target false-accept rate (default ${DEFAULT_VERIFY_FAR})`)
     .action(
@@ -206,7 +204,7 @@ export function registerGalleryCommands(program: Command): void {
       }),
     );
 
-  withGalleryOptions(program.command('identify <inputs...>').description('1:N open-set: who is in each photo (files or folders, recursive)?'))
+  combinationOption(withGalleryOptions(program.command('identify <inputs...>').description('1:N open-set: who is in each photo (files or folders, recursive)?')))
     .option('--far <rate>', `open-set false-alarm rate: chance a stranger is matched to anyone (default ${DEFAULT_IDENTIFY_FAR})`)
     .option('--top-k <k>', 'candidates per face', '5')
     .option('--csv', 'CSV output, one row per face')
@@ -321,7 +319,7 @@ export function registerGalleryCommands(program: Command): void {
       }),
     );
 
-  withGalleryOptions(program.command('index').description('build the HNSW search graph of a large gallery now and save it beside the file (later opens reuse it)'))
+  galleryOption(withEmbeddingOptions(program.command('index').description('build the HNSW search graph of a large gallery now and save it beside the file (later opens reuse it)').option('--json', 'machine-readable output')))
     .action(
       action(async (flags: GalleryFlags) => {
         const { gallery } = await openGallery(flags);
