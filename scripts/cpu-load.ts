@@ -25,7 +25,8 @@ export function startCpuLoad(workers: number, maxSeconds = 3600): CpuLoad {
     workers,
     async stop() {
       Atomics.store(new Int32Array(stop), 0, 1);
-      await Promise.all(threads.map((t) => new Promise((resolve) => (t.threadId < 0 ? resolve(undefined) : t.once('exit', resolve)))));
+      // ref() again while waiting: an unref'd worker's 'exit' alone would not keep the event loop alive
+      await Promise.all(threads.map((t) => new Promise((resolve) => (t.threadId < 0 ? resolve(undefined) : (t.ref(), t.once('exit', resolve))))));
     },
   };
 }
