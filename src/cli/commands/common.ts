@@ -22,7 +22,7 @@ export const DETECT_SIZE_HELP =
 /** Options of the detector stage (every command that finds faces in photos). */
 export function withDetectionOptions(cmd: Command): Command {
   return cmd
-    .option('--threads <n>', 'inference threads per model (default: 1 when the machine has ≤ 2 cores, else onnxruntime\'s choice; 0 = onnxruntime default)')
+    .option('--threads <n>', 'inference threads per model (0 = onnxruntime default: one per core)')
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default enlarge)`)
