@@ -6,9 +6,11 @@
  *   640×480 photo, end-to-end ms for that photo (decode, detect, landmarks, align, embed with the default TTA
  *   for us; face-api's detectAllFaces().withFaceLandmarks().withFaceDescriptors(), no TTA).
  * Rows: threads 1 and 2 with the default pipeline (crop + flip TTA: 6 net runs per face end to end), threads=2 with
- * spin-waiting off, and threads=2 with one chip and no flip (one net run per face, like face-api).
+ * spin-waiting on, and threads=2 with one chip and no flip (one net run per face, like face-api).
  * Every figure is the median of its timed iterations.
- * Options: --threads 1,2 (intra-op threads to try), --iterations N, --json
+ * A "default" row measures what FaceRecognizer.load() picks when no --threads is given.
+ * Options: --threads 1,2 (intra-op threads to try), --iterations N, --load N (N busy-looping worker threads compete
+ * for the CPU during the whole bench, as on a busy server), --no-face-api, --json
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -19,17 +21,22 @@ import { Command } from 'commander';
 import { FaceRecognizer, type RecognizerOptions } from '../src/recognizer.js';
 import { createOrtEngine } from '../src/engine/ort.js';
 import { decodeImage } from '../src/image/decode.js';
+import { startCpuLoad } from './cpu-load.js';
 import { faceApiModelDir } from '../src/engine/model-store.js';
 import type { RgbImage } from '../src/image/types.js';
 
 const opts = new Command()
   .option('--threads <list>', 'intra-op thread counts to measure', '1,2')
-  .option('--no-spin-variant', 'skip the threads=2 run with onnxruntime spin-waiting off')
+  .option('--no-spin-variant', 'skip the threads=2 run with onnxruntime spin-waiting on (off by default)')
   .option('--iterations <n>', 'timed repetitions per figure', '30')
   .option('--data <dir>', 'datasets folder', path.resolve('../shared/datasets'))
+  .option('--load <n>', 'busy-looping worker threads competing for the CPU during the bench (0-16)', '0')
+  .option('--no-face-api', 'skip the face-api rows (faster)')
   .option('--json', 'machine-readable output')
   .parse()
-  .opts<{ threads: string; iterations: string; data: string; json?: boolean; spinVariant: boolean }>();
+  .opts<{ threads: string; iterations: string; data: string; json?: boolean; spinVariant: boolean; load: string; faceApi: boolean }>();
+const LOAD = Number(opts.load);
+if (!Number.isInteger(LOAD) || LOAD < 0 || LOAD > 16) throw new Error(`--load expects an integer 0-16, got "${opts.load}"`);
 
 const N = Number(opts.iterations);
 
@@ -68,7 +75,7 @@ interface Figures {
   faces: number;
 }
 
-async function benchOurs(threads: number, photoPath: string, photo: RgbImage, chip: RgbImage, spinning = true, pipeline: RecognizerOptions = {}): Promise<Figures> {
+async function benchOurs(threads: number | undefined, photoPath: string, photo: RgbImage, chip: RgbImage, spinning?: boolean, pipeline: RecognizerOptions = {}): Promise<Figures> {
   const fr = await FaceRecognizer.load({ threads, engine: createOrtEngine({ spinning }), ...pipeline });
   const chips16 = Array.from({ length: 16 }, () => chip);
   const embedB1 = await time(() => fr.embedder.embedRaw([chip]));
@@ -112,28 +119,40 @@ async function benchFaceApi(photo: RgbImage, chip: RgbImage): Promise<Figures> {
 
 const { photo, photoPath, chip } = await inputs();
 const threadCounts = opts.threads.split(',').map(Number);
+const load = LOAD ? startCpuLoad(LOAD) : undefined;
 const ours: Record<string, Figures> = {};
+ours['default threads'] = await benchOurs(undefined, photoPath, photo, chip);
 for (const t of threadCounts) ours[`threads=${t}`] = await benchOurs(t, photoPath, photo, chip);
-if (opts.spinVariant) ours['threads=2 no spinning'] = await benchOurs(2, photoPath, photo, chip, false);
+if (opts.spinVariant) ours['threads=2 spinning'] = await benchOurs(2, photoPath, photo, chip, true);
 // like for like with face-api end to end: one chip, one net run per face (the default runs six: 3 crops × flip)
-ours['threads=2 one chip, no flip'] = await benchOurs(2, photoPath, photo, chip, true, { ttaPaddings: [], flip: false });
-const peer = await benchFaceApi(photo, chip);
-const speedup = (f: Figures) => ({ embedB1: peer.embedB1 / f.embedB1, embedB16: peer.embedB16 / f.embedB16, detect: peer.detect / f.detect, endToEnd: peer.endToEnd / f.endToEnd });
+ours['threads=2 one chip, no flip'] = await benchOurs(2, photoPath, photo, chip, undefined, { ttaPaddings: [], flip: false });
+const peer: Figures = opts.faceApi ? await benchFaceApi(photo, chip) : { embedB1: NaN, embedB16: NaN, detect: NaN, endToEnd: NaN, faces: 0 };
+await load?.stop();
+const ratio = (a: Figures, b: Figures) => ({ embedB1: a.embedB1 / b.embedB1, embedB16: a.embedB16 / b.embedB16, detect: a.detect / b.detect, endToEnd: a.endToEnd / b.endToEnd });
+const speedup = (f: Figures) => ratio(peer, f);
+const oneThread = ours['threads=1'];
 const result = {
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model}`,
   node: process.version,
   iterations: N,
+  competingLoadThreads: LOAD,
+  loadAverage: os.loadavg(),
   ours,
   faceApiTfjsWasm: peer,
   speedup: Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, speedup(v)])),
+  // time of each row relative to one thread, same run (< 1: faster than one thread)
+  relativeToOneThread: oneThread ? Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, ratio(v, oneThread)])) : undefined,
 };
 if (opts.json) console.log(JSON.stringify(result, null, 2));
 else {
   const f = (v: number) => v.toFixed(1).padStart(8);
-  console.log(`machine: ${result.machine}, ${result.node}; ${N} iterations per figure (ms, lower is better)`);
+  console.log(`machine: ${result.machine}, ${result.node}; ${N} iterations per figure (ms, lower is better); competing load: ${LOAD} busy thread(s); load average ${result.loadAverage.map((v) => v.toFixed(2)).join(' ')}`);
   console.log(`${'engine'.padEnd(30)}${'embed b1'.padStart(10)}${'embed b16'.padStart(10)}${'detect'.padStart(10)}${'end-to-end'.padStart(12)}  faces`);
   for (const [k, v] of Object.entries(ours)) console.log(`${`facenet-ts ORT ${k}`.padEnd(30)}${f(v.embedB1)}  ${f(v.embedB16)}  ${f(v.detect)}  ${f(v.endToEnd)}    ${v.faces}`);
   console.log(`${'face-api tfjs-wasm'.padEnd(30)}${f(peer.embedB1)}  ${f(peer.embedB16)}  ${f(peer.detect)}  ${f(peer.endToEnd)}    ${peer.faces}`);
+  for (const [k, r] of Object.entries(result.relativeToOneThread ?? {}))
+    console.log(`time relative to threads=1, ${k}: embed b1 ${r.embedB1.toFixed(2)}, embed b16 ${r.embedB16.toFixed(2)}, detect ${r.detect.toFixed(2)}, end-to-end ${r.endToEnd.toFixed(2)}`);
+  if (opts.faceApi)
   for (const [k, v] of Object.entries(ours)) {
     const r = speedup(v);
     console.log(`speed-up vs face-api, ${k}: embed b1 ${r.embedB1.toFixed(1)}×, embed b16 ${r.embedB16.toFixed(1)}×, detect ${r.detect.toFixed(1)}×, end-to-end ${r.endToEnd.toFixed(1)}×`);

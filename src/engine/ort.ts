@@ -29,24 +29,24 @@ class OrtSession implements InferenceSession {
 
 export interface OrtEngineOptions {
   /**
-   * Let intra-op workers spin-wait between the parallel sections of a run (default on), and stop spinning as soon
-   * as the run returns (onnxruntime's `force_spinning_stop`). Measured on 2 cores (npm run bench): spinning saves
-   * ≈ 0.5 ms of a 3 ms single-face embedding; onnxruntime's own default, which keeps spinning after the run, made
-   * a whole photo 1.5× slower because sharp's decoding threads then compete with the spinners. No effect with one
-   * intra-op thread.
+   * Let intra-op workers spin-wait between the parallel sections of a run (default off), stopping as soon as the run
+   * returns (onnxruntime's `force_spinning_stop`). On an idle 2-core machine spinning saves ≈ 0.5 ms of a 3 ms
+   * single-face embedding, but on a busy one the spinners fight the other work for the cores: with a competing CPU
+   * load two spinning threads were the slowest setting, 1.27× the time of one thread, while two threads that sleep
+   * were 0.78× (npm run bench:threads, docs/results.md). No effect with one intra-op thread.
    */
   spinning?: boolean;
 }
 
 export function createOrtEngine(engineOpts: OrtEngineOptions = {}): InferenceEngine {
-  const spinning = engineOpts.spinning ?? true;
+  const spinning = engineOpts.spinning ?? false;
   return {
     name: `onnxruntime-node${spinning ? '' : ' (no spinning)'}`,
     load: (model, opts) => loadOrtSession(model, opts, spinning),
   };
 }
 
-async function loadOrtSession(model: Uint8Array | string, opts: EngineOptions = {}, spinning = true): Promise<InferenceSession> {
+async function loadOrtSession(model: Uint8Array | string, opts: EngineOptions = {}, spinning = false): Promise<InferenceSession> {
   const sessionOpts: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',

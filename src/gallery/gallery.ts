@@ -8,6 +8,7 @@ import { defaultCalibration } from '../decide/default-calibration.js';
 import type { ScoredPair } from '../eval/roc.js';
 import { FaceError } from '../errors.js';
 import type { Box } from '../detect/types.js';
+import { iou } from '../detect/ssd-decode.js';
 import type { ImageInput } from '../image/types.js';
 import { boxArea, chipThumbnail, describeInput, faceSize, inputSha256, type FaceFindOptions, type GalleryFace, type GalleryRecognizer } from './face-source.js';
 import { AdaptiveIndex } from './adaptive-index.js';
@@ -63,6 +64,8 @@ export const DEFAULT_IN_MEMORY_LIMIT = 500_000;
 export interface EnrollOptions extends FaceFindOptions {
   /** Take the largest face of a photo with several instead of rejecting it. */
   largest?: boolean;
+  /** Take the detected face that overlaps this box best (IoU ≥ 0.3), e.g. one picked on the web page from a group photo. */
+  face?: Box;
   metadata?: Metadata;
   /** FAR of the threshold used to flag likely duplicates (default 1e-3). */
   far?: number;
@@ -153,6 +156,18 @@ export interface IdentifyResult extends OpenSetInfo {
 
 function largestFirst(faces: readonly GalleryFace[]): GalleryFace[] {
   return [...faces].sort((a, b) => boxArea(b.box) - boxArea(a.box));
+}
+
+/** The detected face that overlaps `box` best; NO_FACE when none overlaps it by IoU ≥ 0.3. */
+function pickFace(faces: readonly GalleryFace[], box: Box, source: string): GalleryFace {
+  let best: GalleryFace | undefined;
+  let bestIou = 0.3;
+  for (const f of faces) {
+    const o = iou(f.box, box);
+    if (o >= bestIou) [best, bestIou] = [f, o];
+  }
+  if (!best) throw new FaceError('NO_FACE', `no detected face in ${source} matches the chosen box; nothing was enrolled`, { source, box, boxes: faces.map((f) => f.box) });
+  return best;
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -418,8 +433,9 @@ export class Gallery {
       const sha256 = await inputSha256(img);
       const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
       if (!faces.length) throw new FaceError('NO_FACE', `no face found in ${source}; nothing was enrolled`, { source });
-      if (faces.length > 1 && !opts.largest)
-        throw new FaceError('MULTIPLE_FACES', `${faces.length} faces in ${source}; pass --largest (largest: true) to enroll the largest, or crop the photo. Nothing was enrolled`, {
+      const picked = opts.face ? pickFace(faces, opts.face, source) : undefined;
+      if (faces.length > 1 && !opts.largest && !picked)
+        throw new FaceError('MULTIPLE_FACES', `${faces.length} faces in ${source}; choose one (--largest, or a face box through the API) or crop the photo. Nothing was enrolled`, {
           source,
           faces: faces.length,
           boxes: faces.map((f) => f.box),
@@ -428,7 +444,7 @@ export class Gallery {
         warnings.push({ code: 'ALREADY_ENROLLED', message: `${source} is already enrolled for ${trimmed}; skipped`, source });
         continue;
       }
-      fresh.push({ source, sha256, face: largestFirst(faces)[0], facesInImage: faces.length });
+      fresh.push({ source, sha256, face: picked ?? largestFirst(faces)[0], facesInImage: faces.length });
     }
 
     // quality and consistency checks (warnings, never refusals)

@@ -285,11 +285,11 @@ export class SqliteGalleryStore implements GalleryStore {
   async people(): Promise<PersonSummary[]> {
     const rows = this.guard(() => this.db
       .prepare(
-        `SELECT p.id, p.name, p.metadata, p.created, COUNT(t.id) AS n, GROUP_CONCAT(DISTINCT t.model_id) AS models
+        `SELECT p.id, p.name, p.metadata, p.created, COUNT(t.id) AS n, json_group_array(DISTINCT t.model_id) FILTER (WHERE t.model_id IS NOT NULL) AS models
          FROM people p LEFT JOIN templates t ON t.person_id = p.id GROUP BY p.id ORDER BY p.name`,
       )
       .all()) as (PersonRow & { n: number; models: string | null })[];
-    return rows.map((r) => ({ ...rowToPerson(r), templates: r.n, modelIds: r.models ? r.models.split(',') : [] }));
+    return rows.map((r) => ({ ...rowToPerson(r), templates: r.n, modelIds: r.models ? (JSON.parse(r.models) as string[]) : [] }));
   }
 
   async forget(name: string): Promise<ForgetReceipt> {

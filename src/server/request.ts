@@ -50,6 +50,23 @@ export function boolOf(v: unknown): boolean {
   return v === true || v === 'true' || v === '1' || v === 'on';
 }
 
+/** A face box chosen by the client: `{x, y, width, height}` (or its JSON text in multipart). */
+export function faceBoxOf(v: unknown): { x: number; y: number; width: number; height: number } | undefined {
+  if (v === undefined || v === '') return undefined;
+  let b = v;
+  if (typeof v === 'string') {
+    try {
+      b = JSON.parse(v);
+    } catch {
+      throw new FaceError('INVALID_INPUT', 'face must be a box {"x","y","width","height"} in pixels');
+    }
+  }
+  const box = b as Record<string, unknown>;
+  const ok = box && typeof box === 'object' && ['x', 'y', 'width', 'height'].every((k) => typeof box[k] === 'number' && Number.isFinite(box[k]));
+  if (!ok || !((box.width as number) > 0 && (box.height as number) > 0)) throw new FaceError('INVALID_INPUT', 'face must be a box {"x","y","width","height"} in pixels, width and height > 0');
+  return { x: box.x as number, y: box.y as number, width: box.width as number, height: box.height as number };
+}
+
 export function metadataOf(v: unknown): Record<string, unknown> | undefined {
   if (v === undefined || v === '') return undefined;
   let m = v;

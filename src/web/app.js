@@ -23,7 +23,9 @@ async function api(method, path, body) {
   if (!res.ok) {
     const e = new Error(data?.error?.message || `HTTP ${res.status}`);
     e.code = data?.error?.code;
+    e.details = data?.error?.details;
     e.status = res.status;
+    console.warn(`facenet API ${method} ${path}: ${res.status} ${e.code ?? ''} ${e.message}`);
     throw e;
   }
   return data;
@@ -33,10 +35,43 @@ function show(el, text, cls) {
   el.textContent = text;
   el.className = `result ${cls || ''}`;
 }
+const showError = (el, e) => {
+  show(el, errText(e), 'bad');
+  el.title = e.code ? `${e.code}: ${e.message}` : e.message;
+};
 
 const fmt = (v, d = 3) => (typeof v === 'number' ? v.toFixed(d) : String(v));
 const fmtFar = (v) => (typeof v === 'number' ? v.toExponential(1) : String(v));
-const errText = (e) => `${e.code ? `[${e.code}] ` : ''}${e.message}`;
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+/** What went wrong, in words for the person at the page (the server's code stays in the tooltip / console). */
+function errText(e) {
+  const d = e.details || {};
+  switch (e.code) {
+    case 'NO_FACE': return 'No face was found in this photo. Try a sharper photo, facing the camera, with the face at least 40 pixels wide.';
+    case 'MULTIPLE_FACES': return `This photo shows ${plural(d.faces || 2, 'face', 'faces')}. Click the face to use (or "Use the largest face"), or crop the photo.`;
+    case 'IMAGE_EMPTY': return 'The file is empty.';
+    case 'IMAGE_CORRUPT': return 'This file could not be read as a photo: it may be damaged or cut short.';
+    case 'IMAGE_UNSUPPORTED': return 'This kind of file is not supported: use a JPEG, PNG, WebP, GIF, TIFF or AVIF photo.';
+    case 'BODY_TOO_LARGE':
+    case 'IMAGE_TOO_LARGE': return 'This photo is too large for the server. Use a smaller one (the limits are shown at /v1/health).';
+    case 'PERSON_NOT_FOUND': return `Nobody called "${d.name ?? ''}" is enrolled.`;
+    case 'PERSON_EXISTS': return `Someone called "${d.name ?? ''}" is already enrolled.`;
+    case 'UNAUTHORIZED': return 'This needs an API key: paste one in the "API key" box above (create it with `facenet keys add --role admin`).';
+    case 'FORBIDDEN': return 'Your API key may not do this: enrolling, deleting and changing thresholds need an admin key.';
+    case 'QUEUE_FULL': return 'The server is busy. Try again in a few seconds.';
+    case 'TIMEOUT': return 'The server took too long to answer. Try again, or a smaller photo.';
+    case 'MODEL_MISMATCH': return 'This gallery was made with another recognition model than the server is running. Restart the server with the model the gallery was built with.';
+    case 'BROWSER_IMAGE': return 'The server read this photo, but this browser cannot show it (HEIC or TIFF?): try a JPEG or PNG.';
+    case 'INVALID_INPUT': return `That input was not accepted: ${e.message}`;
+    default:
+      if (e.status === 429) return 'The server is busy. Try again in a few seconds.';
+      if (e.status === 401) return 'This needs an API key: paste one in the "API key" box above.';
+      if (e.status === 403) return 'Your API key may not do this (an admin key is needed).';
+      if (e instanceof TypeError) return 'The server cannot be reached. Is `facenet serve` still running?';
+      return `Something went wrong: ${e.message}`;
+  }
+}
 
 /** The photo of a form: the camera snapshot if one was taken, else the chosen file. */
 function photoOf(fileInput, useSnapshot) {
@@ -52,9 +87,16 @@ async function refreshStatus() {
     const h = await (await fetch('/v1/health', { headers: k ? { authorization: `Bearer ${k}` } : {} })).json();
     authOn = h.auth;
     $('auth-section').hidden = !authOn;
-    $('status').textContent = h.people === undefined ? 'enter an API key' : `${h.people} people · ${h.modelId}${authOn ? '' : ' · NO AUTH'}`;
-  } catch (e) {
-    $('status').textContent = `offline: ${e.message}`;
+    $('no-auth-banner').hidden = authOn;
+    if (h.people === undefined) {
+      $('status').textContent = 'enter an API key to see the gallery';
+      $('model').textContent = '';
+    } else {
+      $('status').textContent = `${plural(h.people, 'person', 'people')} enrolled`;
+      $('model').textContent = `model ${h.modelId}`;
+    }
+  } catch {
+    $('status').textContent = 'the server cannot be reached';
   }
 }
 
@@ -76,7 +118,7 @@ $('camera-start').addEventListener('click', async () => {
     $('camera-snap').hidden = false;
     $('camera-stop').hidden = false;
   } catch (e) {
-    show($('enroll-result'), `camera unavailable: ${e.message}`, 'bad');
+    show($('enroll-result'), `The camera cannot be used here (${e.name === 'NotAllowedError' ? 'permission refused' : 'no camera, or the page is not on https/localhost'}). Choose a photo file instead.`, 'bad');
   }
 });
 function stopCamera() {
@@ -100,21 +142,176 @@ $('camera-snap').addEventListener('click', () => {
   }, 'image/jpeg', 0.92);
   stopCamera();
 });
+// ---- a photo with numbered face boxes and the numbered list beside it
+function loadImage(blob) {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => reject(Object.assign(new Error('the browser cannot show this image'), { code: 'BROWSER_IMAGE' }));
+    img.src = URL.createObjectURL(blob);
+  });
+}
+
+/** The server's answer first (its error explains a bad file best), then the photo as the browser shows it. */
+async function apiAndImage(path, photo) {
+  const f = new FormData();
+  f.append('image', photo, 'photo.jpg');
+  const img = loadImage(photo);
+  img.catch(() => {}); // reported below, after the server's answer
+  const r = await api('POST', path, f);
+  return [r, await img];
+}
+
+const overlaps = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+/**
+ * Put each number badge where it overlaps no other badge: at a corner of its box (inside, then outside), else the
+ * nearest free spot around it. Coordinates in CSS pixels of the shown photo.
+ */
+function placeBadges(boxes, badge, W, H) {
+  const placed = [];
+  for (const b of boxes) {
+    const cands = [
+      [b.x, b.y], [b.x, b.y - badge.h], [b.x + b.w - badge.w, b.y], [b.x, b.y + b.h - badge.h],
+      [b.x + b.w - badge.w, b.y + b.h - badge.h], [b.x, b.y + b.h], [b.x - badge.w, b.y], [b.x + b.w, b.y],
+    ];
+    for (let r = 1; r <= 40; r++) for (const [dx, dy] of [[r, 0], [-r, 0], [0, r], [0, -r], [r, r], [-r, -r], [r, -r], [-r, r]]) cands.push([b.x + dx * 4, b.y + dy * 4]);
+    let spot;
+    for (const [x0, y0] of cands) {
+      const c = { x: Math.min(Math.max(0, x0), W - badge.w), y: Math.min(Math.max(0, y0), H - badge.h), w: badge.w, h: badge.h };
+      if (!placed.some((p) => overlaps(p, c))) { spot = c; break; }
+    }
+    placed.push(spot ?? { x: b.x, y: b.y, w: badge.w, h: badge.h });
+  }
+  return placed;
+}
+
+/**
+ * Show `img` in `host` with a numbered box per face and the numbered list beside it. faces: [{ box, label, cls }].
+ * onPick(i) is called when a box or a list entry is clicked.
+ */
+function showFaces(host, img, faces, onPick) {
+  host.innerHTML = '';
+  const wrap = document.createElement('div');
+  wrap.className = 'faces';
+  const photo = document.createElement('div');
+  photo.className = 'photo';
+  const shown = new Image();
+  shown.src = img.src;
+  shown.alt = `photo with ${plural(faces.length, 'face', 'faces')}`;
+  photo.append(shown);
+  const legend = document.createElement('ol');
+  legend.className = 'legend';
+  const boxes = [];
+  const items = [];
+  const select = (i) => {
+    boxes.forEach((b, j) => b.classList.toggle('selected', j === i));
+    items.forEach((li, j) => li.classList.toggle('selected', j === i));
+    onPick?.(i);
+  };
+  faces.forEach((f, i) => {
+    const box = document.createElement('div');
+    box.className = `box ${f.cls || ''}`;
+    box.dataset.face = String(i + 1);
+    box.title = `${i + 1}: ${f.label}`;
+    const { x, y, width, height } = f.box;
+    Object.assign(box.style, { left: `${(100 * x) / img.naturalWidth}%`, top: `${(100 * y) / img.naturalHeight}%`, width: `${(100 * width) / img.naturalWidth}%`, height: `${(100 * height) / img.naturalHeight}%` });
+    box.addEventListener('click', () => select(i));
+    const badge = document.createElement('span');
+    badge.className = `badge ${f.cls || ''}`;
+    badge.textContent = String(i + 1);
+    badge.dataset.face = String(i + 1);
+    photo.append(box);
+    boxes.push(box);
+    const li = document.createElement('li');
+    li.className = f.cls || '';
+    li.dataset.face = String(i + 1);
+    if (f.person) li.dataset.person = f.person;
+    li.dataset.box = JSON.stringify(f.box);
+    if (f.distance !== undefined) li.dataset.distance = String(f.distance);
+    const num = document.createElement('span');
+    num.className = 'num';
+    num.textContent = String(i + 1);
+    const text = document.createElement('span');
+    text.textContent = f.label;
+    li.append(num, text);
+    li.addEventListener('click', () => select(i));
+    legend.append(li);
+    items.push(li);
+    box.badge = badge;
+  });
+  const badgeLayer = document.createElement('div');
+  photo.append(badgeLayer);
+  const layout = () => {
+    const W = shown.clientWidth;
+    const H = shown.clientHeight;
+    if (!W) return;
+    const s = W / img.naturalWidth;
+    const rects = faces.map((f) => ({ x: f.box.x * s, y: f.box.y * s, w: f.box.width * s, h: f.box.height * s }));
+    const spots = placeBadges(rects, { w: faces.length > 9 ? 20 : 16, h: 16 }, W, H);
+    badgeLayer.innerHTML = '';
+    spots.forEach((p, i) => {
+      const b = boxes[i].badge;
+      b.style.left = `${p.x}px`;
+      b.style.top = `${p.y}px`;
+      b.style.width = `${p.w}px`;
+      b.style.setProperty('--c', faces[i].cls === 'known' ? '#137333' : faces[i].cls === 'unknown' ? '#b3261e' : '#0b63ce');
+      badgeLayer.append(b);
+    });
+  };
+  shown.addEventListener('load', layout);
+  new ResizeObserver(layout).observe(shown);
+  wrap.append(photo, legend);
+  host.append(wrap);
+  return { select };
+}
+
+// ---- enroll: one face, picked from a group photo when there are several
+let enrollChoice = null; // { faces, box } for the chosen file
+
+async function prepareEnrollPhoto(photo) {
+  enrollChoice = null;
+  $('enroll-picker').hidden = true;
+  $('enroll-faces').innerHTML = '';
+  if (!photo) return;
+  try {
+    const [r, img] = await apiAndImage('/detect', photo);
+    enrollChoice = { faces: r.faces, box: null };
+    if (r.faces.length < 2) return;
+    // largest first, as the server's "largest" picks
+    const order = r.faces.map((face, i) => ({ face, i })).sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);
+    $('enroll-pick-hint').textContent = `This photo shows ${plural(r.faces.length, 'face', 'faces')}: click the one to enroll (or use the largest).`;
+    $('enroll-picker').hidden = false;
+    const view = showFaces($('enroll-faces'), img, order.map(({ face }, k) => ({ box: face.box, label: k === 0 ? 'largest face' : `face ${k + 1}` })), (k) => {
+      enrollChoice.box = order[k].face.box;
+      $('enroll-pick-hint').textContent = `Face ${k + 1} chosen: press Enroll.`;
+    });
+    $('enroll-largest').onclick = () => view.select(0);
+  } catch (e) {
+    showError($('enroll-result'), e);
+  }
+}
+
 $('enroll-file').addEventListener('change', () => {
   snapshotBlob = null;
   $('snapshot').hidden = true;
+  show($('enroll-result'), '');
+  prepareEnrollPhoto(photoOf($('enroll-file'), false));
 });
 
-// ---- enroll
 $('enroll-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const out = $('enroll-result');
   const name = $('enroll-name').value.trim();
   const photo = photoOf($('enroll-file'), true);
-  if (!name || !photo) return show(out, 'a name and a photo are needed', 'bad');
+  if (!name) return show(out, 'Type the name of the person first.', 'bad');
+  if (!photo) return show(out, 'Choose a photo (or take one with the camera) first.', 'bad');
+  const several = !snapshotBlob && enrollChoice && enrollChoice.faces.length > 1;
+  if (several && !enrollChoice.box) return show(out, `This photo shows ${plural(enrollChoice.faces.length, 'face', 'faces')}: click the one to enroll, or "Use the largest face".`, 'bad');
   const form = () => {
     const f = new FormData();
     f.append('name', name);
+    if (several) f.append('face', JSON.stringify(enrollChoice.box));
     f.append('image', photo, 'photo.jpg');
     return f;
   };
@@ -129,84 +326,48 @@ $('enroll-form').addEventListener('submit', async (ev) => {
       r = await api('POST', `/people/${encodeURIComponent(name)}/faces`, form());
     }
     const warn = r.warnings.length ? ` — ${r.warnings.map((w) => w.message).join('; ')}` : '';
-    show(out, `${r.created ? 'enrolled' : 'added a photo to'} ${r.person.name} (${r.templates} photo${r.templates === 1 ? '' : 's'})${warn}`, r.warnings.length ? '' : 'ok');
+    show(out, `${r.created ? 'enrolled' : 'added a photo to'} ${r.person.name} (${plural(r.templates, 'photo', 'photos')})${warn}`, r.warnings.length ? '' : 'ok');
     $('enroll-form').reset();
     snapshotBlob = null;
+    enrollChoice = null;
     $('snapshot').hidden = true;
+    $('enroll-picker').hidden = true;
+    $('enroll-faces').innerHTML = '';
     loadAll();
   } catch (e) {
-    show(out, errText(e), 'bad');
+    showError(out, e);
   } finally {
     $('enroll-submit').disabled = false;
   }
 });
 
 // ---- identify
-function loadImage(blob) {
-  return new Promise((resolve, reject) => {
-    const img = new Image();
-    img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error('the browser cannot show this image'));
-    img.src = URL.createObjectURL(blob);
-  });
-}
-
-function drawFaces(canvas, img, faces) {
-  canvas.width = img.naturalWidth;
-  canvas.height = img.naturalHeight;
-  const g = canvas.getContext('2d');
-  g.drawImage(img, 0, 0);
-  const lw = Math.max(2, Math.round(Math.min(canvas.width, canvas.height) / 150));
-  const font = Math.max(12, Math.round(Math.min(canvas.width, canvas.height) / 14));
-  g.font = `bold ${font}px system-ui, sans-serif`;
-  g.textBaseline = 'bottom';
-  for (const f of faces) {
-    const known = f.person !== 'unknown';
-    const color = known ? '#1db954' : '#e53935';
-    g.lineWidth = lw;
-    g.strokeStyle = color;
-    g.strokeRect(f.box.x, f.box.y, f.box.width, f.box.height);
-    const label = known ? f.person : 'unknown';
-    const tw = g.measureText(label).width + 8;
-    // above the box when there is room, else just inside its top edge
-    const ty = f.box.y > font + 6 ? f.box.y : Math.max(0, f.box.y) + font + 6;
-    g.fillStyle = color;
-    g.fillRect(f.box.x - lw / 2, ty - font - 6, tw, font + 6);
-    g.fillStyle = '#fff';
-    g.fillText(label, f.box.x + 4, ty - 2);
-  }
-  canvas.hidden = false;
-}
-
 $('identify-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  const list = $('identify-results');
+  const out = $('identify-result');
+  const host = $('identify-faces');
   const photo = photoOf($('identify-file'), false);
-  list.innerHTML = '';
-  if (!photo) return;
-  const li = (text, cls, person) => {
-    const el = document.createElement('li');
-    el.textContent = text;
-    if (cls) el.className = cls;
-    if (person) el.dataset.person = person;
-    list.append(el);
-  };
+  host.innerHTML = '';
+  if (!photo) return show(out, 'Choose a photo first.', 'bad');
   $('identify-submit').disabled = true;
-  li('identifying…');
+  show(out, 'identifying…');
   try {
-    const f = new FormData();
-    f.append('image', photo, 'photo.jpg');
-    const [r, img] = await Promise.all([api('POST', '/identify', f), loadImage(photo)]);
-    list.innerHTML = '';
-    drawFaces($('identify-canvas'), img, r.faces);
-    if (!r.faces.length) li('no face found', 'bad');
-    r.faces.forEach((face, i) =>
-      li(`face ${i + 1}: ${face.person} (distance ${fmt(face.distance)}, threshold ${fmt(r.threshold)})`, face.person === 'unknown' ? 'bad' : 'ok', face.person),
+    const [r, img] = await apiAndImage('/identify', photo);
+    const known = r.faces.filter((x) => x.person !== 'unknown').length;
+    showFaces(
+      host,
+      img,
+      r.faces.map((face) => ({
+        box: face.box,
+        person: face.person,
+        distance: face.distance,
+        cls: face.person === 'unknown' ? 'unknown' : 'known',
+        label: face.person === 'unknown' ? `unknown (nearest: distance ${fmt(face.distance)})` : `${face.person} (distance ${fmt(face.distance)}, threshold ${fmt(r.threshold)})`,
+      })),
     );
-    if (r.warning) li(r.warning, 'bad');
+    show(out, r.faces.length ? `${plural(r.faces.length, 'face', 'faces')}: ${known} recognised, ${r.faces.length - known} unknown.${r.warning ? ` ${r.warning}` : ''}` : 'No face was found in this photo.', r.faces.length ? '' : 'bad');
   } catch (e) {
-    list.innerHTML = '';
-    li(errText(e), 'bad');
+    showError(out, e);
   } finally {
     $('identify-submit').disabled = false;
   }

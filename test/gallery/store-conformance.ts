@@ -119,6 +119,14 @@ export function storeConformance(backend: StoreBackend): void {
     assert.deepEqual(await again.modelIds(), [FAKE_MODEL]);
   });
 
+  test(name('people() lists a model id that contains commas as one id'), opts, async (t) => {
+    const store = await backend.open(await backend.fresh(t));
+    t.after(() => store.close());
+    const id = 'net@1+crops0.15,0.35+flip'; // the shape of real pipeline ids
+    await store.enroll({ name: 'Ada', templates: [template(1, id)] });
+    assert.deepEqual((await store.people()).map((p) => p.modelIds), [[id]]);
+  });
+
   test(name('model ids never mix: other-model reads and writes are MODEL_MISMATCH and change nothing'), opts, async (t) => {
     const store = await backend.open(await backend.fresh(t));
     t.after(() => store.close());

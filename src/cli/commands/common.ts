@@ -20,19 +20,31 @@ export interface PipelineFlags {
 export const DETECT_SIZE_HELP =
   "detector input for photos under 512 px: 'enlarge' to 512×512 (face-api's way, finds smaller faces) or 'native' (their own resolution, up to 16× less work)";
 
-export function withPipelineOptions(cmd: Command): Command {
+/** Options of the detector stage (every command that finds faces in photos). */
+export function withDetectionOptions(cmd: Command): Command {
   return cmd
-    .option('--json', 'machine-readable output')
-    .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
-    .option('--model <path>', 'embedding model exported by `facenet train` (default: built-in 128-D ResNet)')
-    .option('--no-flip', 'turn off flip test-time augmentation (on by default: mean of the chip and its mirror)')
-    .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off')
-    .option('--aligned', 'inputs are already aligned 150×150 face chips: skip detection')
+    .option('--threads <n>', 'inference threads per model (0 = onnxruntime default: one per core)')
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default enlarge)`)
     .addOption(new Option('--max-pixels <n>', 'largest accepted image in pixels').default(undefined))
     .option('--allow-svg', 'accept SVG images (off by default: a few bytes of SVG can declare any size)');
+}
+
+/** Options that choose the embedding (network and test-time augmentation): they make the model id of a gallery. */
+export function withEmbeddingOptions(cmd: Command): Command {
+  return cmd
+    .option('--model <path>', 'embedding model exported by `facenet train` (default: built-in 128-D ResNet)')
+    .option('--no-flip', 'turn off flip test-time augmentation (on by default: mean of the chip and its mirror)')
+    .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off');
+}
+
+/** The whole pipeline: photos in, embeddings out. */
+export function withPipelineOptions(cmd: Command): Command {
+  return withEmbeddingOptions(withDetectionOptions(cmd.option('--json', 'machine-readable output'))).option(
+    '--aligned',
+    'inputs are already aligned 150×150 face chips: skip detection',
+  );
 }
 
 function num(name: string, v: string | undefined): number | undefined {

@@ -18,7 +18,7 @@ import { isPostgresUrl } from '../../gallery/open-store.js';
 import { printableName } from '../../gallery/names.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { action, EXIT, printResult } from '../output.js';
-import { loadRecognizer, recognizerOptions, withPipelineOptions, type PipelineFlags } from './common.js';
+import { loadRecognizer, recognizerOptions, withEmbeddingOptions, withPipelineOptions, type PipelineFlags } from './common.js';
 import { CONCURRENCY_HELP, embedForEvaluation, progressBar, WORKERS_HELP } from './eval.js';
 import { registerEvalIdentifyCommand } from './identify-eval.js';
 
@@ -40,11 +40,9 @@ function num(name: string, v: string | undefined, fallback: number, check: (n: n
 
 const farOk = (n: number) => n > 0 && n < 1;
 
-function withGalleryOptions(cmd: Command): Command {
-  return withPipelineOptions(cmd)
-    .option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH)
-    .option('--combination <how>', 'how several photos of a person are matched: nearest | centroid');
-}
+const galleryOption = (cmd: Command) => cmd.option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH);
+const combinationOption = (cmd: Command) => cmd.option('--combination <how>', 'how several photos of a person are matched: nearest | centroid');
+const withGalleryOptions = (cmd: Command): Command => galleryOption(withPipelineOptions(cmd));
 
 /** Read-only commands pass create=false: a mistyped --gallery is GALLERY_NOT_FOUND, and no file or folder appears. */
 function assertGalleryExists(location: string): void {
@@ -93,6 +91,12 @@ function csvCell(v: unknown): string {
 }
 
 type IdentifyRow = { source: string; result?: IdentifyResult; error?: FaceError };
+type IdentifiedFace = IdentifyResult['faces'][number];
+
+/** The nearest candidate who is not the answer (candidates are per template, so [1] may be the same person). */
+export function nearestOther(f: IdentifiedFace): IdentifiedFace['candidates'][number] | undefined {
+  return f.candidates.find((c) => c.person !== f.person);
+}
 
 /** Identify output as CSV: one row per face (or per image without faces / with an error). */
 export function identifyCsv(rows: readonly IdentifyRow[], threshold: number): string {
@@ -103,7 +107,7 @@ export function identifyCsv(rows: readonly IdentifyRow[], threshold: number): st
     else
       r.result!.faces.forEach((f, i) => {
         const b = boxJson(f.box);
-        const second = f.candidates[1];
+        const second = nearestOther(f);
         lines.push([r.source, i + 1, f.person, r4(f.distance), r4(threshold), second?.person, second ? r4(second.distance) : '', b.x, b.y, b.width, b.height, r4(f.score), ''].map(csvCell).join(','));
       });
   }
@@ -175,7 +179,7 @@ export function registerGalleryCommands(program: Command): void {
       }),
     );
 
-  withGalleryOptions(program.command('verify <image>').description('1:1: is the face in IMAGE the enrolled person NAME?'))
+  combinationOption(withGalleryOptions(program.command('verify <image>').description('1:1: is the face in IMAGE the enrolled person NAME?')))
     .requiredOption('--as <name>', 'the claimed identity')
     .option('--far <rate>', `target false-accept rate (default ${DEFAULT_VERIFY_FAR})`)
     .action(
@@ -210,7 +214,7 @@ export function registerGalleryCommands(program: Command): void {
       }),
     );
 
-  withGalleryOptions(program.command('identify <inputs...>').description('1:N open-set: who is in each photo (files or folders, recursive)?'))
+  combinationOption(withGalleryOptions(program.command('identify <inputs...>').description('1:N open-set: who is in each photo (files or folders, recursive)?')))
     .option('--far <rate>', `open-set false-alarm rate: chance a stranger is matched to anyone (default ${DEFAULT_IDENTIFY_FAR})`)
     .option('--top-k <k>', 'candidates per face', '5')
     .option('--csv', 'CSV output, one row per face')
@@ -282,7 +286,7 @@ export function registerGalleryCommands(program: Command): void {
                   else if (!r.result!.faces.length) lines.push(`${r.source.padEnd(w)}  -     (no face)`);
                   else
                     r.result!.faces.forEach((f, i) => {
-                      const next = f.candidates.find((c) => c.person !== f.person) ?? f.candidates[1];
+                      const next = nearestOther(f);
                       lines.push(
                         `${(i ? '' : r.source).padEnd(w)}  ${String(i + 1).padEnd(4)}  ${printableName(f.person).padEnd(20)}  ${Number.isFinite(f.distance) ? f.distance.toFixed(4) : '-'.padEnd(6)}    ${next ? `${printableName(next.person)} ${next.distance.toFixed(4)}` : ''}`,
                       );
@@ -325,7 +329,7 @@ export function registerGalleryCommands(program: Command): void {
       }),
     );
 
-  withGalleryOptions(program.command('index').description('build the HNSW search graph of a large gallery now and save it beside the file (later opens reuse it)'))
+  galleryOption(withEmbeddingOptions(program.command('index').description('build the HNSW search graph of a large gallery now and save it beside the file (later opens reuse it)').option('--json', 'machine-readable output')))
     .action(
       action(async (flags: GalleryFlags) => {
         const { gallery } = await openGallery(flags);

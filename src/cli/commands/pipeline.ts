@@ -1,7 +1,7 @@
 /** facenet detect | embed | compare: the face pipeline on single images. */
 import type { Command } from 'commander';
 import { action, EXIT, printResult } from '../output.js';
-import { loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
+import { loadRecognizer, withDetectionOptions, withPipelineOptions, type PipelineFlags } from './common.js';
 import { distance } from '../../embed/distance.js';
 import { FaceError } from '../../errors.js';
 import { LFW_THRESHOLD } from '../../embed/calibrated-threshold.js';
@@ -19,7 +19,7 @@ function onlyFace(faces: EmbeddedFace[], source: string): EmbeddedFace {
 }
 
 export function registerPipelineCommands(program: Command): void {
-  withPipelineOptions(program.command('detect <image>').description('find faces: boxes, scores, 68 landmarks'))
+  withDetectionOptions(program.command('detect <image>').description('find faces: boxes, scores, 68 landmarks').option('--json', 'machine-readable output'))
     .option('--no-landmarks', 'omit landmarks from the output')
     .action(
       action(async (image: string, flags: PipelineFlags & { landmarks: boolean }) => {

@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS } from '../../server/app.js';
 import { DEFAULT_KEYS_PATH, keysFile, parseRole, ServerDb } from '../../server/keys.js';
 import { startServer } from '../../server/start.js';
 import { action, printResult } from '../output.js';
-import { intOption, recognizerOptions } from './common.js';
+import { DETECT_SIZE_HELP, intOption, recognizerOptions, type PipelineFlags } from './common.js';
 
 function int(name: string, v: string | undefined, fallback: number, min = 0, max?: number): number {
   return intOption(name, v, min, max) ?? fallback;
@@ -22,7 +22,7 @@ const MAX_CONCURRENCY = 256;
 const galleryDefault = () => process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH;
 const KEYS_HELP = `API keys and settings file (default: the gallery file; ${DEFAULT_KEYS_PATH} beside a postgres:// gallery)`;
 
-interface ServeFlags {
+interface ServeFlags extends Pick<PipelineFlags, 'minScore' | 'minFaceSize' | 'detectSize' | 'crops'> {
   port?: string;
   host: string;
   gallery: string;
@@ -53,6 +53,10 @@ export function registerServeCommands(program: Command): void {
     .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
     .option('--model <path>', 'embedding model exported by `facenet train`')
     .option('--no-flip', 'turn off flip test-time augmentation (on by default, as in the CLI)')
+    .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off')
+    .option('--min-score <s>', 'detector score threshold (default 0.8)')
+    .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
+    .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default enlarge)`)
     .option('--max-image-mb <n>', 'largest image upload, MB', String(DEFAULT_LIMITS.maxImageBytes / 1024 / 1024))
     .option('--max-pixels <n>', 'largest image, width × height', String(DEFAULT_LIMITS.maxPixels))
     .option('--timeout-ms <n>', 'inference time limit per request, queue wait included', String(DEFAULT_LIMITS.inferenceTimeoutMs))
@@ -72,7 +76,7 @@ export function registerServeCommands(program: Command): void {
         };
         const port = int('port', flags.port, 8080, 0, 65535);
         const workers = flags.workers === undefined ? undefined : int('workers', flags.workers, 0, 0, MAX_CONCURRENCY);
-        const recognizer = recognizerOptions({ threads: flags.threads, model: flags.model, flip: flags.flip, allowSvg: flags.allowSvg });
+        const recognizer = recognizerOptions({ threads: flags.threads, model: flags.model, flip: flags.flip, crops: flags.crops, minScore: flags.minScore, minFaceSize: flags.minFaceSize, detectSize: flags.detectSize, allowSvg: flags.allowSvg });
         if (!(limits.maxImageBytes > 0)) throw new FaceError('INVALID_INPUT', `--max-image-mb: invalid value "${flags.maxImageMb}"`);
         if (!flags.auth) process.stderr.write('WARNING: --no-auth: every route, enrollment and deletion included, is open to anyone who can reach this port. Local use only.\n');
         else {

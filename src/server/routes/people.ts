@@ -9,7 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import { FaceError } from '../../errors.js';
 import { MAX_NAME_LENGTH, personName } from '../../gallery/names.js';
 import type { ServerContext } from '../context.js';
-import { boolOf, boxJson, consumes, imageBody, imageOf, metadataOf, nameParam, r4, secured, type Body } from '../request.js';
+import { boolOf, boxJson, consumes, faceBoxOf, imageBody, imageOf, metadataOf, nameParam, r4, secured, type Body } from '../request.js';
+
+/** One face of a group photo, as /v1/detect boxed it (pixels); the detected face overlapping it best is enrolled. */
+const FACE_BOX = { description: 'the face to enroll from a photo with several: {x, y, width, height} in pixels as /v1/detect returns it (or its JSON text in multipart)' };
 
 export function peopleRoutes(ctx: ServerContext) {
   const { gallery, limits } = ctx;
@@ -25,6 +28,7 @@ export function peopleRoutes(ctx: ServerContext) {
       name: { type: 'string', minLength: 1, description: `1–${MAX_NAME_LENGTH} characters, no control, zero-width or bidi characters, not . or ..` },
       metadata: { description: 'JSON object (or its JSON text in multipart)' },
       largest: { type: 'boolean', description: 'take the largest face of a photo with several' },
+      face: FACE_BOX,
       aligned: { type: 'boolean' },
     },
     ['name'],
@@ -32,7 +36,8 @@ export function peopleRoutes(ctx: ServerContext) {
   const enroll = async (name: string, body: Body, mode: 'create' | 'add') => {
     const img = imageOf(body, limits.maxImageBytes);
     const metadata = metadataOf(body.metadata);
-    const r = await ctx.infer(img, () => gallery.enroll(name, img, { mode, largest: boolOf(body.largest), aligned: boolOf(body.aligned), metadata }));
+    const face = faceBoxOf(body.face);
+    const r = await ctx.infer(img, () => gallery.enroll(name, img, { mode, largest: boolOf(body.largest), face, aligned: boolOf(body.aligned), metadata }));
     return {
       modelId: ctx.modelId(),
       person: { name: r.person.name, created: r.person.created, metadata: r.person.metadata },
@@ -76,7 +81,7 @@ export function peopleRoutes(ctx: ServerContext) {
       '/people/:name/faces',
       {
         config: { role: 'admin' },
-        schema: { tags: ['people'], summary: 'add a photo to an enrolled person (admin)', consumes, security: secured, params: nameParam, body: imageBody({ largest: { type: 'boolean' }, aligned: { type: 'boolean' } }) },
+        schema: { tags: ['people'], summary: 'add a photo to an enrolled person (admin)', consumes, security: secured, params: nameParam, body: imageBody({ largest: { type: 'boolean' }, face: FACE_BOX, aligned: { type: 'boolean' } }) },
       },
       async (req, reply) => {
         const { name } = req.params as { name: string };
