@@ -46,7 +46,7 @@ export function letterbox(img: RgbImage, spec: LetterboxSpec): LetterboxInput {
   const plane = width * height;
   const data = new Float32Array(3 * plane);
   const inv = 1 / spec.std;
-  data.fill(-spec.mean * inv);
+  data.fill((0 - spec.mean) * inv); // black; (0 − 0) · 1 is +0, where −0 · 1 would be −0
   // channel c of the tensor reads byte `first + c * step` of the RGB pixel: RGB 0,1,2 or BGR 2,1,0
   const first = spec.order === 'rgb' ? 0 : 2;
   const step = spec.order === 'rgb' ? 1 : -1;

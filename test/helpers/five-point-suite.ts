@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,11 +18,13 @@ import type { RgbImage } from '../../src/image/types.js';
 import { FaceError, ModelError } from '../../src/errors.js';
 import { DLIB_FACES, NO_FACES } from './detection-data.js';
 import { falseFaces, implausiblePoints, pointError, recallOnDlibFaces } from './five-point-checks.js';
-import { needDataset, needModel } from './datasets.js';
+import { JOHNS_DIR, needDataset, needModel } from './datasets.js';
 
 export interface SuiteSpec<D extends FaceDetectorLike> {
-  /** `yunet`, `scrfd` */
+  /** `yunet`, `scrfd`: the modelId's prefix */
   name: string;
+  /** Test-name prefix (default `name`). */
+  title?: string;
   modelPath: string;
   /** Another detector's model file, which this detector must refuse. */
   otherModelPath: string;
@@ -41,7 +43,18 @@ function assertInside(img: RgbImage, dets: readonly Detection[]): void {
   }
 }
 
+/** Six of the johns chips (150×150 tight face crops), one per person where possible. */
+export function johnsSample(): string[] {
+  return readdirSync(JOHNS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()
+    .slice(0, 6)
+    .map((p) => path.join(JOHNS_DIR, p, readdirSync(path.join(JOHNS_DIR, p)).filter((f) => f.endsWith('.jpg')).sort()[0]));
+}
+
 export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSpec<D>): void {
+  const title = spec.title ?? spec.name;
   const skipModel = needModel(spec.modelPath);
   let detector: D;
   before(async () => {
@@ -51,7 +64,7 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
     await detector?.release();
   });
 
-  test(`${spec.name}: recall ≥ 42/43 at IoU ≥ 0.5 on dlib_faces at the default score, five plausible points`, { skip: skipModel || needDataset(DLIB_FACES) }, async (t) => {
+  test(`${title}: recall ≥ 42/43 at IoU ≥ 0.5 on dlib_faces at the default score, five plausible points`, { skip: skipModel || needDataset(DLIB_FACES) }, async (t) => {
     const r = await recallOnDlibFaces(detector);
     const errors = r.matched.filter((m) => m.parts).map((m) => pointError(m.det, m.parts!));
     t.diagnostic(`recall ${r.hit}/${r.total} at score > ${spec.defaultMinScore}; weakest matched score ${r.weakest.toFixed(3)}; ${r.extra} unmatched detections; landmark error vs dlib 68 points: max ${Math.max(...errors).toFixed(3)} of the box side`);
@@ -65,7 +78,7 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
     for (const e of errors) assert.ok(e <= spec.maxPointError, `landmark error ${e.toFixed(3)} of the box side`);
   });
 
-  test(`${spec.name}: no face on any no_faces photo at the default score`, { skip: skipModel || needDataset(NO_FACES) }, async (t) => {
+  test(`${title}: no face on any no_faces photo at the default score`, { skip: skipModel || needDataset(NO_FACES) }, async (t) => {
     const found = await falseFaces(detector);
     assert.ok(found.length > 0, 'no images in no_faces/');
     for (const { file, dets } of found) {
@@ -74,7 +87,7 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
     }
   });
 
-  test(`${spec.name}: options minScore, minFaceSize, iouThreshold, maxFaces`, { skip: skipModel || needDataset(DLIB_FACES) }, async () => {
+  test(`${title}: options minScore, minFaceSize, iouThreshold, maxFaces`, { skip: skipModel || needDataset(DLIB_FACES) }, async () => {
     const img = await decodeImage(path.join(DLIB_FACES, '2008_007676.jpg')); // seven faces, ~37–53 px
     const all = await detector.detect(img);
     assertInside(img, all);
@@ -96,7 +109,7 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
       await assert.rejects(detector.detect(img, bad), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT', JSON.stringify(bad));
   });
 
-  test(`${spec.name}: bad images are refused with FaceError INVALID_INPUT; a blank one has no face`, { skip: skipModel }, async () => {
+  test(`${title}: bad images are refused with FaceError INVALID_INPUT; a blank one has no face`, { skip: skipModel }, async () => {
     const bad: unknown[] = [null, undefined, 42, 'photo.jpg', { width: 10, height: 10, data: new Uint8Array(10) }, { width: 0, height: 10, data: new Uint8Array(0) }, { width: 2.5, height: 2, data: new Uint8Array(15) }, { width: 2, height: 2, data: [1, 2, 3] }];
     for (const b of bad) await assert.rejects(detector.detect(b as RgbImage), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT', String(JSON.stringify(b)));
     const blank: RgbImage = { width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).fill(90) };
@@ -106,7 +119,7 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
     assert.deepEqual(await detector.detect({ width: 700, height: 3, data: new Uint8Array(700 * 9).fill(200) }), []);
   });
 
-  test(`${spec.name}: a photo above the input cap is shrunk and the faces map back to its pixels`, { skip: skipModel || needDataset(DLIB_FACES) }, async () => {
+  test(`${title}: a photo above the input cap is shrunk and the faces map back to its pixels`, { skip: skipModel || needDataset(DLIB_FACES) }, async () => {
     const file = path.join(DLIB_FACES, '2008_002470.jpg'); // 500×332, six faces
     const small = await decodeImage(file);
     const k = 3;
@@ -129,12 +142,23 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
     await assert.rejects(spec.load({ modelPath: spec.modelPath, maxSide: 10 }), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT');
   });
 
-  test(`${spec.name}: modelId is the network name and the model file's sha256`, { skip: skipModel }, () => {
+  test(`${title}: faces filling a 600 px photo (johns chips enlarged 4×) are found, by the coarse pass`, { skip: skipModel || needDataset(JOHNS_DIR) }, async () => {
+    for (const file of johnsSample()) {
+      const img = await decodeImage(await sharp(file).resize(600, 600, { kernel: 'lanczos3' }).png().toBuffer());
+      const dets = await detector.detect(img);
+      assertInside(img, dets);
+      assert.ok(dets.length >= 1, `${file}: no face at 600 px`);
+      assert.ok(Math.min(dets[0].box.width, dets[0].box.height) >= 300, `${file}: small box ${JSON.stringify(dets[0].box)}`);
+      assert.equal(implausiblePoints(dets[0]), undefined, file);
+    }
+  });
+
+  test(`${title}: modelId is the network name and the model file's sha256`, { skip: skipModel }, () => {
     const sha = createHash('sha256').update(readFileSync(spec.modelPath)).digest('hex');
     assert.equal(detector.modelId, `${spec.name}@${sha.slice(0, 12)}`);
   });
 
-  test(`${spec.name}: load failures are ModelErrors that name the file`, { skip: skipModel || needModel(spec.otherModelPath) }, async () => {
+  test(`${title}: load failures are ModelErrors that name the file`, { skip: skipModel || needModel(spec.otherModelPath) }, async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), `facenet-${spec.name}-`));
     const missing = path.join(dir, 'missing.onnx');
     await assert.rejects(spec.load({ modelPath: missing }), (e: unknown) => e instanceof ModelError && e.code === 'MODEL_LOAD_FAILED' && e.message.includes(missing));
@@ -145,7 +169,7 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
     await assert.rejects(spec.load({ modelPath: '' }), (e: unknown) => e instanceof ModelError && e.code === 'MODEL_LOAD_FAILED');
   });
 
-  test(`${spec.name}: detect after release is refused`, { skip: skipModel }, async () => {
+  test(`${title}: detect after release is refused`, { skip: skipModel }, async () => {
     const d = await spec.load({ modelPath: spec.modelPath, threads: 1 });
     await d.release();
     await d.release(); // twice is harmless
