@@ -56,6 +56,8 @@ export function passSides(width: number, height: number, caps: InputCaps): numbe
 
 export class FivePointDetector implements FaceDetectorLike {
   private released = false;
+  /** Input tensors no run is using, for the next letterbox (see letterbox()); one per concurrent pass at most. */
+  private readonly scratch: Float32Array[] = [];
 
   protected constructor(
     private readonly session: InferenceSession,
@@ -74,12 +76,21 @@ export class FivePointDetector implements FaceDetectorLike {
     if (this.released) throw new FaceError('CLOSED', `${this.net.label} detector used after release()`);
     if (o.maxFaces === 0) return [];
     const found: Candidates[] = [];
+    // the coarse pass shrinks the fine pass's copy of the photo, not the original: the same pixels, less work
+    let src = img;
     for (const [pass, side] of passSides(img.width, img.height, this.caps).entries()) {
-      const input = letterbox(img, this.net.inputSpec(side));
-      const res = await this.session.run({ [this.session.inputNames[0]]: { data: input.data, dims: [1, 3, input.height, input.width] } });
+      const input = letterbox(src, this.net.inputSpec(side), this.scratch.pop());
+      src = input.fitted;
+      let res: Record<string, TensorData>;
+      try {
+        res = await this.session.run({ [this.session.inputNames[0]]: { data: input.data, dims: [1, 3, input.height, input.width] } });
+      } finally {
+        // the whole array behind the view goes back; a few at most are kept
+        if (this.scratch.length < 2) this.scratch.push(new Float32Array(input.data.buffer));
+      }
       let c = this.net.decode(res, this.session, input.width, input.height, o.minScore);
       if (pass > 0) c = keepLarge(c, COARSE_MIN_FACE_FRACTION * side);
-      found.push(toSourcePixels(c, input.scaleX, input.scaleY));
+      found.push(toSourcePixels(c, src.width / img.width, src.height / img.height));
     }
     return finishDetections(concatCandidates(found), img.width, img.height, o);
   }
@@ -87,6 +98,7 @@ export class FivePointDetector implements FaceDetectorLike {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    this.scratch.length = 0;
     await this.session.release();
   }
 }

@@ -144,6 +144,18 @@ test('letterbox shrinks a photo over the cap by area averaging and reports the s
   assert.deepEqual(fittedSize(300, 200, 640), { width: 300, height: 200 });
 });
 
+test('letterbox into a reused scratch array gives the same tensor; a small one is not used', () => {
+  const img: RgbImage = { width: 70, height: 40, data: new Uint8Array(70 * 40 * 3).map((_, i) => (i * 13) % 256) };
+  const spec = { order: 'rgb' as const, mean: 127.5, std: 128, multiple: 32, maxSide: 640 };
+  const fresh = letterbox(img, spec);
+  const scratch = new Float32Array(3 * 96 * 64 + 500).fill(42);
+  const reused = letterbox(img, spec, scratch);
+  assert.equal(reused.data.buffer, scratch.buffer);
+  assert.deepEqual(reused.data, fresh.data);
+  const small = new Float32Array(10);
+  assert.notEqual(letterbox(img, spec, small).data.buffer, small.buffer);
+});
+
 function candidates(rows: { score: number; box: [number, number, number, number]; pts?: number[] }[]): Candidates {
   return {
     count: rows.length,
