@@ -21,6 +21,7 @@ import { FaceDetector } from '../src/detect/detector.js';
 import { YuNetDetector } from '../src/detect/yunet.js';
 import { ScrfdDetector } from '../src/detect/scrfd.js';
 import type { Detection, FaceDetectorLike, Point } from '../src/detect/types.js';
+import { FivePointDetector } from '../src/detect/five-point-detector.js';
 import { decodeImage } from '../src/image/decode.js';
 import type { RgbImage } from '../src/image/types.js';
 import { readImglab, matchBoxes, type LabelledPhoto } from '../test/helpers/detection-data.js';
@@ -29,8 +30,8 @@ import { fiveFrom68 } from '../test/helpers/five-point-checks.js';
 const opts = new Command()
   .option('--detectors <list>', 'yunet, scrfd-2.5g, scrfd-500m, ssd', 'yunet,scrfd-2.5g,scrfd-500m,ssd')
   .option('--scores <list>', 'score thresholds', '0.3,0.4,0.5,0.6,0.7,0.8,0.9')
-  .option('--max-side <list>', 'input caps of the 5-point detectors', '640')
-  .option('--coarse-side <list>', 'coarse-pass sides of the 5-point detectors (0: none)', '320')
+  .option('--max-side <list>', "input caps of the 5-point detectors ('default': each detector's own)", 'default')
+  .option('--coarse-side <list>', "coarse-pass sides of the 5-point detectors (0: none; 'default': each detector's own)", 'default')
   .option('--johns <list>', 'count faces found on the 55 johns chips (150×150, tight crops) enlarged by each factor instead')
   .option('--iou <v>', 'IoU for a match', '0.5')
   .option('--upscale <list>', 'enlargement factors of the labelled photos', '1')
@@ -47,9 +48,9 @@ const dlib = path.join(opts.data, 'detection/dlib_faces');
 const noFaces = path.join(opts.data, 'detection/no_faces');
 const minIou = Number(opts.iou);
 
-async function load(name: string, maxSide: number, coarseSide: number): Promise<FaceDetectorLike> {
+async function load(name: string, maxSide: number | undefined, coarseSide: number | undefined): Promise<FaceDetectorLike> {
   const threads = 1;
-  const caps = { threads, maxSide, coarseSide: Math.min(coarseSide, maxSide) };
+  const caps = { threads, maxSide, coarseSide: coarseSide !== undefined && maxSide !== undefined ? Math.min(coarseSide, maxSide) : coarseSide };
   if (name === 'yunet') return YuNetDetector.load({ modelPath: path.join(opts.models, 'yunet/face_detection_yunet_2026may.onnx'), ...caps });
   if (name === 'scrfd-2.5g') return ScrfdDetector.load({ modelPath: path.join(opts.models, 'scrfd/scrfd_2.5g.onnx'), ...caps });
   if (name === 'scrfd-500m') return ScrfdDetector.load({ modelPath: path.join(opts.models, 'scrfd/scrfd_500m.onnx'), ...caps });
@@ -157,8 +158,12 @@ async function drawBoxes(img: RgbImage, dets: readonly Detection[], out: string)
 }
 const scores = list(opts.scores);
 for (const name of opts.detectors.split(',')) {
-  for (const [maxSide, coarseSide] of name === 'ssd' ? [[null, null]] : list(opts.maxSide).flatMap((m) => list(opts.coarseSide).map((c) => [m, c]))) {
-    const det = await load(name, maxSide ?? 640, coarseSide ?? 0);
+  const sides = (s: string) => (s === 'default' ? [undefined] : list(s));
+  for (const [askedMax, askedCoarse] of name === 'ssd' ? [[undefined, undefined]] : sides(opts.maxSide).flatMap((m) => sides(opts.coarseSide).map((c) => [m, c]))) {
+    const det = await load(name, askedMax, askedCoarse);
+    const caps = det instanceof FivePointDetector ? det.caps : undefined;
+    const maxSide = caps?.maxSide ?? null;
+    const coarseSide = caps?.coarseSide ?? null;
     if (opts.johns) {
       for (const k of list(opts.johns)) {
         const found: number[] = [];
@@ -184,7 +189,7 @@ for (const name of opts.detectors.split(',')) {
   }
 }
 
-const caps = (r: { maxSide: number | null; coarseSide: number | null }) => (r.maxSide === null ? '512 (SSD)' : `${r.maxSide} / ${Math.min(r.coarseSide!, r.maxSide) || '–'}`);
+const caps = (r: { maxSide: number | null; coarseSide: number | null }) => (r.maxSide === null ? '512 (SSD)' : `${r.maxSide} / ${r.coarseSide || '–'}`);
 if (opts.json) console.log(JSON.stringify(opts.johns ? johns : opts.unlabelled ? unlabelled : rows, null, 2));
 else if (opts.johns) {
   console.log('| detector | max / coarse side | chips enlarged | score > | chips with a face |');

@@ -2,7 +2,7 @@
  * Detector time on the bench photo (dlib_faces/2008_002470.jpg stretched to 640×480, six faces, as npm run bench makes
  * it): YuNet, SCRFD-2.5G, SCRFD-500M (each with and without the coarse pass) and today's SSD, in one run.
  * The detectors take turns, one call each per round, so load from other processes hits them alike; each figure is the
- * median of --iterations rounds after a warm-up. Also the input preparation alone (letterbox of both passes).
+ * median of --iterations rounds after a warm-up. Also the input preparation alone (both passes' tensors).
  *
  *   npx tsx scripts/detector-speed.ts [--threads 1,2] [--iterations 40] [--data DIR] [--models DIR] [--json]
  */
@@ -11,8 +11,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { Command } from 'commander';
 import { FaceDetector } from '../src/detect/detector.js';
-import { YuNetDetector, yunetInputSpec } from '../src/detect/yunet.js';
-import { ScrfdDetector, scrfdInputSpec } from '../src/detect/scrfd.js';
+import { YuNetDetector, yunetInputSpec, YUNET_DEFAULT_MAX_SIDE } from '../src/detect/yunet.js';
+import { ScrfdDetector, scrfdInputSpec, SCRFD_DEFAULT_MAX_SIDE } from '../src/detect/scrfd.js';
+import { shrinkBox } from '../src/image/transform.js';
 import { letterbox } from '../src/detect/letterbox.js';
 import type { FaceDetectorLike } from '../src/detect/types.js';
 import { decodeImage } from '../src/image/decode.js';
@@ -78,18 +79,21 @@ for (const threads of opts.threads.split(',').map(Number)) {
   for (const [, d] of dets) await d.release();
 }
 
-// input preparation alone: both passes' letterbox of the 640×480 photo
-const prep = (spec: (s: number) => ReturnType<typeof yunetInputSpec>, sides: number[]) => {
+// input preparation alone, as the detectors do it: the fine pass's letterbox, the coarse pass's 2× box shrink and letterbox
+const prep = (spec: (s: number) => ReturnType<typeof yunetInputSpec>, maxSide: number) => {
   const ms: number[] = [];
+  const scratch = [new Float32Array(3 * 1024 * 1024), new Float32Array(3 * 1024 * 1024)];
   for (let i = -3; i < n; i++) {
     const t0 = performance.now();
-    for (const s of sides) letterbox(photo, spec(s));
+    const fine = letterbox(photo, spec(maxSide), scratch[0]);
+    const small = shrinkBox(fine.fitted, 2);
+    letterbox(small, spec(Math.max(small.width, small.height)), scratch[1]);
     if (i >= 0) ms.push(performance.now() - t0);
   }
   return median(ms);
 };
-const prepYunet = prep(yunetInputSpec, [1024, 320]);
-const prepScrfd = prep(scrfdInputSpec, [640, 320]);
+const prepYunet = prep(yunetInputSpec, YUNET_DEFAULT_MAX_SIDE);
+const prepScrfd = prep(scrfdInputSpec, SCRFD_DEFAULT_MAX_SIDE);
 
 if (opts.json) console.log(JSON.stringify({ rows, prepYunet, prepScrfd, load: os.loadavg() }, null, 2));
 else {

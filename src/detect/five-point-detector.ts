@@ -3,18 +3,20 @@
  * the network, decode, map back to source pixels, merge passes, NMS.
  *
  * Two passes over a photo larger than the coarse side: one with its longer side capped at `maxSide` (small faces),
- * one shrunk to `coarseSide` (large faces). Both networks lose faces that are large on their canvas — SCRFD-2.5G
- * finds none of the 55 johns chips enlarged to 600 px (faces ≈ 500 px) and YuNet scores some below its default — while
- * a coarse pass sees the same faces at ≈ 270 px, where both find them all (docs/detectors.md). The coarse pass costs
- * (coarseSide / maxSide)² of the fine one: ¼ at 640 and 320. It reports only faces of at least COARSE_MIN_FACE_FRACTION
- * of the photo's longer side: smaller ones are the fine pass's, whose landmarks are better placed (at 0.4 the coarse
- * pass adds no face on no_faces/; without the bound YuNet reports a dog there at 0.88).
+ * one shrunk by a whole factor to at most `coarseSide` (large faces). Both networks lose faces that are large on their
+ * canvas — SCRFD-2.5G finds none of the 55 johns chips enlarged to 600 px (faces ≈ 500 px) and YuNet scores some below
+ * its default — while a coarse pass sees the same faces at about half that size, where both find them all
+ * (docs/detectors.md). The coarse network run costs about a quarter of the fine one at 640 and 320. It reports only
+ * faces of at least COARSE_MIN_FACE_FRACTION of the photo's longer side: smaller ones are the fine pass's, whose
+ * landmarks are better placed (at 0.4 the coarse pass adds no face on no_faces/; without the bound YuNet reports a dog
+ * there at 0.88).
  */
 import type { InferenceSession, TensorData } from '../engine/engine.js';
 import { FaceError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { concatCandidates, finishDetections, keepLarge, toSourcePixels, type Candidates } from './candidates.js';
-import { fittedSize, letterbox, type LetterboxSpec } from './letterbox.js';
+import { letterbox, type LetterboxInput, type LetterboxSpec } from './letterbox.js';
+import { shrinkBox } from '../image/transform.js';
 import { checkDetectorImage } from './onnx-detector.js';
 import { resolveDetectOptions, type CommonDetectOptions } from './options.js';
 import type { Detection, DetectOptions, FaceDetectorLike } from './types.js';
@@ -48,10 +50,12 @@ export function checkInputCaps(maxSide: number, coarseSide: number): InputCaps {
   return { maxSide, coarseSide };
 }
 
-/** The caps of the passes over a `width`×`height` photo: the fine one, and the coarse one when it would shrink the photo further. */
-export function passSides(width: number, height: number, caps: InputCaps): number[] {
-  const fine = fittedSize(width, height, caps.maxSide);
-  return caps.coarseSide > 0 && Math.max(fine.width, fine.height) > caps.coarseSide ? [caps.maxSide, caps.coarseSide] : [caps.maxSide];
+/**
+ * The whole factor by which the coarse pass shrinks the fine pass's `width`×`height` copy of the photo: the smallest
+ * that brings its longer side to at most `coarseSide`; 1 (no coarse pass) when it is off or the photo is that small.
+ */
+export function coarseFactor(width: number, height: number, coarseSide: number): number {
+  return coarseSide > 0 ? Math.max(1, Math.ceil(Math.max(width, height) / coarseSide)) : 1;
 }
 
 export class FivePointDetector implements FaceDetectorLike {
@@ -76,23 +80,31 @@ export class FivePointDetector implements FaceDetectorLike {
     if (this.released) throw new FaceError('CLOSED', `${this.net.label} detector used after release()`);
     if (o.maxFaces === 0) return [];
     const found: Candidates[] = [];
-    // the coarse pass shrinks the fine pass's copy of the photo, not the original: the same pixels, less work
-    let src = img;
-    for (const [pass, side] of passSides(img.width, img.height, this.caps).entries()) {
-      const input = letterbox(src, this.net.inputSpec(side), this.scratch.pop());
-      src = input.fitted;
-      let res: Record<string, TensorData>;
-      try {
-        res = await this.session.run({ [this.session.inputNames[0]]: { data: input.data, dims: [1, 3, input.height, input.width] } });
-      } finally {
-        // the whole array behind the view goes back; a few at most are kept
-        if (this.scratch.length < 2) this.scratch.push(new Float32Array(input.data.buffer));
-      }
-      let c = this.net.decode(res, this.session, input.width, input.height, o.minScore);
-      if (pass > 0) c = keepLarge(c, COARSE_MIN_FACE_FRACTION * side);
-      found.push(toSourcePixels(c, src.width / img.width, src.height / img.height));
+    // the fine pass: the photo, shrunk (area average) if its longer side is over maxSide
+    const fine = letterbox(img, this.net.inputSpec(this.caps.maxSide), this.scratch.pop());
+    const fineScale = fine.fitted.width / img.width;
+    found.push(toSourcePixels(await this.candidates(fine, o.minScore), fineScale, fine.fitted.height / img.height));
+    const k = coarseFactor(fine.fitted.width, fine.fitted.height, this.caps.coarseSide);
+    if (k > 1) {
+      // the coarse pass: the fine pass's copy shrunk by a whole factor (a cheap box average); large faces only
+      const small = shrinkBox(fine.fitted, k);
+      const coarse = letterbox(small, this.net.inputSpec(Math.max(small.width, small.height)), this.scratch.pop());
+      const c = keepLarge(await this.candidates(coarse, o.minScore), COARSE_MIN_FACE_FRACTION * Math.max(small.width, small.height));
+      found.push(toSourcePixels(c, fineScale / k, fine.fitted.height / img.height / k));
     }
     return finishDetections(concatCandidates(found), img.width, img.height, o);
+  }
+
+  /** Runs the network on a prepared input and decodes it; the input's array goes back to the scratch pool. */
+  private async candidates(input: LetterboxInput, minScore: number): Promise<Candidates> {
+    let res: Record<string, TensorData>;
+    try {
+      res = await this.session.run({ [this.session.inputNames[0]]: { data: input.data, dims: [1, 3, input.height, input.width] } });
+    } finally {
+      // the whole array behind the view goes back; a few at most are kept
+      if (this.scratch.length < 2) this.scratch.push(new Float32Array(input.data.buffer));
+    }
+    return this.net.decode(res, this.session, input.width, input.height, minScore);
   }
 
   async release(): Promise<void> {

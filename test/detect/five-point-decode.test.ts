@@ -5,7 +5,8 @@ import { decodeYunet, yunetLevels, YUNET_STRIDES, type YunetLevel } from '../../
 import { decodeScrfd, scrfdLevels, SCRFD_STRIDES, type ScrfdLevel } from '../../src/detect/scrfd-decode.js';
 import { concatCandidates, finishDetections, keepLarge, toSourcePixels, type Candidates } from '../../src/detect/candidates.js';
 import { fittedSize, letterbox } from '../../src/detect/letterbox.js';
-import { checkInputCaps, passSides } from '../../src/detect/five-point-detector.js';
+import { checkInputCaps, coarseFactor } from '../../src/detect/five-point-detector.js';
+import { shrinkBox } from '../../src/image/transform.js';
 import { FaceError } from '../../src/errors.js';
 import type { RgbImage } from '../../src/image/types.js';
 
@@ -199,11 +200,28 @@ test('toSourcePixels, keepLarge and concatCandidates map and merge the passes', 
   assert.equal(all.points.length, 20);
 });
 
-test('passSides: a coarse pass only for photos larger than it; caps are checked', () => {
-  const caps = checkInputCaps(640, 320);
-  assert.deepEqual(passSides(250, 250, caps), [640]);
-  assert.deepEqual(passSides(640, 480, caps), [640, 320]);
-  assert.deepEqual(passSides(4000, 3000, caps), [640, 320]);
-  assert.deepEqual(passSides(4000, 3000, checkInputCaps(640, 0)), [640]);
+test('coarseFactor: a coarse pass only for photos larger than its side, by the smallest whole factor; caps are checked', () => {
+  assert.equal(coarseFactor(250, 250, 320), 1);
+  assert.equal(coarseFactor(320, 200, 320), 1);
+  assert.equal(coarseFactor(640, 480, 320), 2);
+  assert.equal(coarseFactor(500, 332, 320), 2);
+  assert.equal(coarseFactor(641, 480, 320), 3);
+  assert.equal(coarseFactor(4000, 3000, 0), 1);
+  assert.doesNotThrow(() => checkInputCaps(640, 320));
   for (const [m, c] of [[10, 0], [640, 700], [640.5, 320], [640, 8]]) assert.throws(() => checkInputCaps(m, c), FaceError);
+});
+
+test('shrinkBox averages k×k blocks, partial blocks at the edges', () => {
+  // 5×3, one channel pattern: value = 10·x + y in every channel
+  const img: RgbImage = { width: 5, height: 3, data: new Uint8Array(5 * 3 * 3) };
+  for (let y = 0; y < 3; y++) for (let x = 0; x < 5; x++) img.data.fill(10 * x + y, 3 * (y * 5 + x), 3 * (y * 5 + x) + 3);
+  const s = shrinkBox(img, 2);
+  assert.deepEqual([s.width, s.height], [3, 2]);
+  const at = (x: number, y: number) => s.data[3 * (y * 3 + x)];
+  assert.equal(at(0, 0), Math.round((0 + 10 + 1 + 11) / 4)); // 5.5 → 6
+  assert.equal(at(2, 0), Math.round((40 + 41) / 2)); // right edge: one column
+  assert.equal(at(1, 1), Math.round((22 + 32) / 2)); // bottom edge: one row
+  assert.equal(at(2, 1), 42); // corner: one pixel
+  assert.equal(shrinkBox(img, 1), img);
+  assert.throws(() => shrinkBox(img, 1.5), RangeError);
 });
