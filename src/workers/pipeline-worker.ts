@@ -20,6 +20,11 @@ export interface WorkerReady {
   modelId: string;
   pipelineKey: string;
   detectorId: string;
+  /** The recognizer's crop TTA and flip defaults (the pack's unless overridden). */
+  ttaPaddings: readonly number[];
+  flip: boolean;
+  /** The pack's name and licence line, for startup lines and the server's info. */
+  pack: { name: string; licence: string; permissive: boolean };
 }
 
 export type WorkerResponse =
@@ -46,7 +51,8 @@ try {
     await job;
     running.delete(job);
   });
-  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId } satisfies WorkerReady });
+  const pack = { name: fr.pack.name, licence: fr.pack.licence.line, permissive: fr.pack.licence.permissive };
+  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId, ttaPaddings: fr.ttaPaddings, flip: fr.flip, pack } satisfies WorkerReady });
 
   async function handle(m: Exclude<WorkerRequest, { op: 'close' }>): Promise<void> {
     try {
@@ -61,7 +67,7 @@ try {
         transfer.push(embedding.buffer as ArrayBuffer, flipped.buffer as ArrayBuffer);
         result = { ...r, embedding, flipped };
       } else if (m.op === 'detect') {
-        result = (await fr.detect(image, m.opts ?? {})).map((f) => ({ box: f.box, score: f.score, landmarks: f.landmarks }));
+        result = (await fr.detect(image, m.opts ?? {})).map((f) => ({ box: f.box, score: f.score, landmarks: f.landmarks, points: f.points }));
       } else {
         const faces = await fr.embed(image, m.opts ?? {});
         result = faces.map((f) => {
