@@ -8,9 +8,10 @@ import { registerEvalCommands } from './commands/eval.js';
 import { registerGalleryCommands } from './commands/gallery.js';
 import { registerTrainCommands } from './commands/train.js';
 import { registerServeCommands } from './commands/serve.js';
+import { registerPacksCommands } from './commands/packs.js';
 
 const program = new Command();
-program.name('facenet').description('Face detection, alignment, 128-D embeddings and calibrated decisions').version('0.1.0');
+program.name('facenet').description('Face detection, alignment, embeddings and calibrated decisions, with recognition pipelines chosen by --pack').version('0.1.0');
 program.showHelpAfterError();
 
 registerPipelineCommands(program);
@@ -18,5 +19,6 @@ registerEvalCommands(program);
 registerGalleryCommands(program);
 registerTrainCommands(program);
 registerServeCommands(program);
+registerPacksCommands(program);
 
 await program.parseAsync(process.argv);

@@ -65,17 +65,17 @@ export interface PackFileStatus {
   readonly state: FileState;
 }
 
-/** Whether each of a pack's files is present and matches its SHA-256 (reads and hashes them). */
+/** Whether a file is in the models folder and matches its SHA-256 (reads and hashes it). */
+export async function fileState(dir: string, file: PackFile): Promise<FileState> {
+  try {
+    await stat(filePath(dir, file));
+  } catch {
+    return 'missing';
+  }
+  return sha256Hex(new Uint8Array(await readFile(filePath(dir, file)))) === file.sha256 ? 'verified' : 'checksum-mismatch';
+}
+
+/** Whether each of a pack's files is present and matches its SHA-256. */
 export async function packStatus(pack: PackDefinition, dir: string): Promise<PackFileStatus[]> {
-  return Promise.all(
-    packFiles(pack).map(async (f) => {
-      try {
-        await stat(filePath(dir, f));
-      } catch {
-        return { path: f.path, state: 'missing' as const };
-      }
-      const ok = sha256Hex(new Uint8Array(await readFile(filePath(dir, f)))) === f.sha256;
-      return { path: f.path, state: ok ? ('verified' as const) : ('checksum-mismatch' as const) };
-    }),
-  );
+  return Promise.all(packFiles(pack).map(async (f) => ({ path: f.path, state: await fileState(dir, f) })));
 }

@@ -4,6 +4,7 @@
  */
 import { ARCFACE_112_TEMPLATE } from '../align/five-point.js';
 import type { EmbedderInputSpec } from '../embed/input-spec.js';
+import { LFW_THRESHOLD } from '../embed/calibrated-threshold.js';
 import type { PackDefinition, PackFile } from './types.js';
 
 export const MODEL_FILES = {
@@ -51,6 +52,7 @@ export const PACKS: readonly PackDefinition[] = [
     embedder: { kind: 'face-api-128' },
     tta: { flip: true, crops: [0.15, 0.35] },
     licence: { line: FACE_API_LICENCE, permissive: true },
+    compareThreshold: LFW_THRESHOLD,
   },
   {
     name: 'dlib128-yunet',

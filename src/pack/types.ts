@@ -63,4 +63,10 @@ export interface PackDefinition {
   /** Test-time augmentation the pack is evaluated and calibrated with. */
   readonly tta: { readonly flip: boolean; readonly crops: readonly number[] };
   readonly licence: PackLicence;
+  /**
+   * The 1:1 threshold of `facenet compare` (L2 distance): the mean of the ten per-fold accuracy-maximising thresholds
+   * of LFW View 2 with the pack's TTA crops, without and with flip; `singleCrop` for `--crops none` where measured.
+   * Absent until measured: compare then needs --threshold. Decisions at a false-accept rate use the calibration tables.
+   */
+  readonly compareThreshold?: { readonly plain: number; readonly flip: number; readonly singleCrop?: { readonly plain: number; readonly flip: number } };
 }
