@@ -5,27 +5,23 @@
  */
 import onnxProto from 'onnx-proto';
 import { FaceDetector } from '../detect/detector.js';
-import type { Detection, DetectOptions } from '../detect/types.js';
+import { YuNetDetector } from '../detect/yunet.js';
+import { ScrfdDetector } from '../detect/scrfd.js';
+import type { Detection, FaceDetectorLike } from '../detect/types.js';
 import { Landmarker } from '../align/landmarker.js';
-import type { Point } from '../align/types.js';
 import { Embedder } from '../embed/embedder.js';
 import type { RecognitionGraphOptions } from '../embed/recognition-graph.js';
 import type { InferenceEngine } from '../engine/engine.js';
 import { FaceError, LicenseError, ModelError } from '../errors.js';
-import type { RgbImage } from '../image/types.js';
 import { filePath, modelsDir, readVerified } from './files.js';
 import { DEFAULT_PACK, PACKS } from './packs.js';
 import type { DetectorKind, PackDefinition, PackDetector } from './types.js';
 
 /** A detection, with the detector's five points when it gives them (left eye, right eye, nose, mouth corners). */
-export type PackDetection = Detection & { readonly points?: readonly Point[] };
+export type PackDetection = Detection;
 
 /** What every detector stage offers (face-api's SSD, YuNet, SCRFD). */
-export interface DetectorStage {
-  readonly modelId: string;
-  detect(img: RgbImage, opts?: DetectOptions): Promise<PackDetection[]>;
-  release(): Promise<void>;
-}
+export type DetectorStage = FaceDetectorLike;
 
 export interface StageLoadOptions {
   cacheDir?: string;
@@ -113,12 +109,8 @@ type DetectorLoader = (spec: PackDetector, opts: StageLoadOptions, dir: string) 
 /** One loader per detector kind; the 5-point detectors take the verified file from the models folder. */
 const DETECTOR_LOADERS: Record<DetectorKind, DetectorLoader> = {
   ssd: (_spec, o) => FaceDetector.load({ cacheDir: o.cacheDir, threads: o.threads, engine: o.engine }),
-  yunet: async (spec) => {
-    throw new ModelError('MODEL_LOAD_FAILED', `the ${spec.kind} detector is not available in this build`);
-  },
-  scrfd: async (spec) => {
-    throw new ModelError('MODEL_LOAD_FAILED', `the ${spec.kind} detector is not available in this build`);
-  },
+  yunet: (spec, o, dir) => YuNetDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: o.threads, maxSide: spec.maxSide }),
+  scrfd: (spec, o, dir) => ScrfdDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: o.threads, maxSide: spec.maxSide }),
 };
 
 async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<DetectorStage> {

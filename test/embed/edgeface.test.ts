@@ -7,11 +7,11 @@ import { chipsToTensor } from '../../src/embed/input-spec.js';
 import { ortEngine } from '../../src/engine/ort.js';
 import { EDGEFACE_INPUT, MODEL_FILES } from '../../src/pack/packs.js';
 import { readVerified } from '../../src/pack/files.js';
-import { MODELS_DIR, needModels } from '../helpers/models.js';
+import { MODELS_DIR, needModel } from '../helpers/datasets.js';
 import type { RgbImage } from '../../src/image/types.js';
 
 for (const [variant, file] of [['xs', MODEL_FILES.edgefaceXs], ['xxs', MODEL_FILES.edgefaceXxs]] as const) {
-  test(`EdgeFace-${variant.toUpperCase()} on onnxruntime matches PyTorch's reference output to 1e-4`, { skip: needModels(`edgeface/reference-${variant}.json`) }, async () => {
+  test(`EdgeFace-${variant.toUpperCase()} on onnxruntime matches PyTorch's reference output to 1e-4`, { skip: needModel(path.join(MODELS_DIR, `edgeface/reference-${variant}.json`)) }, async () => {
     const ref = JSON.parse(readFileSync(path.join(MODELS_DIR, `edgeface/reference-${variant}.json`), 'utf8')) as { x: number[]; y: number[] };
     const bytes = await readVerified(MODELS_DIR, file);
     const session = await ortEngine.load(bytes, { threads: 1 });
@@ -45,7 +45,7 @@ test('input spec: EdgeFace chips become RGB NCHW (x − 127.5) / 127.5; BGR and 
   assert.deepEqual(Array.from(bgr.data.slice(0, 6)), [255, 127, 0, 51, 0, 255]);
 });
 
-test('the generic Embedder runs EdgeFace from its input spec: 512-D unit vectors, same as the raw session', { skip: needModels(MODEL_FILES.edgefaceXs.path) }, async () => {
+test('the generic Embedder runs EdgeFace from its input spec: 512-D unit vectors, same as the raw session', { skip: needModel(path.join(MODELS_DIR, MODEL_FILES.edgefaceXs.path)) }, async () => {
   const bytes = await readVerified(MODELS_DIR, MODEL_FILES.edgefaceXs);
   const emb = await Embedder.load({ threads: 1, network: { name: 'edgeface-xs', bytes, sha256: MODEL_FILES.edgefaceXs.sha256, input: EDGEFACE_INPUT } });
   const session = await ortEngine.load(bytes, { threads: 1 });

@@ -9,7 +9,7 @@ import { PACKS, MODEL_FILES, DEFAULT_PACK } from '../../src/pack/packs.js';
 import { assertLicence, resolvePack, routeModel } from '../../src/pack/router.js';
 import { packFiles, packStatus, readVerified } from '../../src/pack/files.js';
 import { FaceError } from '../../src/errors.js';
-import { MODELS_DIR, needModels } from '../helpers/models.js';
+import { MODELS_DIR, needModel } from '../helpers/datasets.js';
 
 test('dlib128 keeps the ids it had before packs: pipeline key, model id, gallery model id', async () => {
   const fr = await FaceRecognizer.load({ threads: 1 });
@@ -46,7 +46,7 @@ test('pack definitions: unique names, the default is permissive, every file pinn
   assert.throws(() => resolvePack('nope'), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT' && /edgeface-xs/.test(e.message));
 });
 
-test('the pinned sha256s are those of ../shared/models/SHA256SUMS', { skip: needModels('SHA256SUMS') }, () => {
+test('the pinned sha256s are those of ../shared/models/SHA256SUMS', { skip: needModel(path.join(MODELS_DIR, 'SHA256SUMS')) }, () => {
   const sums = new Map(
     readFileSync(path.join(MODELS_DIR, 'SHA256SUMS'), 'utf8')
       .trim()
@@ -57,7 +57,7 @@ test('the pinned sha256s are those of ../shared/models/SHA256SUMS', { skip: need
   for (const f of Object.values(MODEL_FILES)) assert.equal(sums.get(f.path), f.sha256, f.path);
 });
 
-test('routing: model files are told apart by their inputs and outputs', { skip: needModels('edgeface') }, () => {
+test('routing: model files are told apart by their inputs and outputs', { skip: needModel(path.join(MODELS_DIR, 'edgeface')) }, () => {
   const role = (f: { path: string }) => routeModel(new Uint8Array(readFileSync(path.join(MODELS_DIR, f.path))));
   assert.equal(role(MODEL_FILES.yunet).role, 'yunet');
   assert.equal(role(MODEL_FILES.scrfd25g).role, 'scrfd');
@@ -92,7 +92,7 @@ test('licences: a non-permissive pack is refused without an opt-in, and says how
   }
 });
 
-test('sha256: a model file that differs from its pin is refused before use; a missing one says how to install', { skip: needModels('yunet') }, async () => {
+test('sha256: a model file that differs from its pin is refused before use; a missing one says how to install', { skip: needModel(path.join(MODELS_DIR, 'yunet')) }, async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'facenet-models-'));
   const yunet = MODEL_FILES.yunet;
   await assert.rejects(FaceRecognizer.load({ pack: 'edgeface-xs-yunet', acceptLicense: true, models: dir }), (e: unknown) => {
