@@ -15,7 +15,7 @@ import type { ImageInput, RgbImage } from './image/types.js';
 import { CHIP_SIZE, type RecognitionGraphOptions } from './embed/recognition-graph.js';
 import { flipHorizontal } from './image/transform.js';
 import { FaceError } from './errors.js';
-import type { PackDefinition } from './pack/types.js';
+import type { PackDefinition, PackInfo } from './pack/types.js';
 import { assertLicence, loadPackStages, resolvePack, type DetectorStage, type PackDetection } from './pack/router.js';
 
 export interface RecognizerOptions {
@@ -164,6 +164,11 @@ export class FaceRecognizer {
       landmarks: this.landmarker?.modelId,
       align: { chip, landmarks, landmarkPasses, landmarkFlip, graph, ...(ttaPaddings?.length ? { ttaPaddings } : {}) },
     });
+  }
+
+  /** The pack's name and licence line, as surfaces show them. */
+  get packInfo(): PackInfo {
+    return { name: this.pack.name, licence: this.pack.licence.line, permissive: this.pack.licence.permissive };
   }
 
   /** Paddings of the extra chips each detected face's embedding averages over (crop TTA); empty when off. */

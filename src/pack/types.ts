@@ -54,6 +54,13 @@ export interface PackLicence {
   readonly permissive: boolean;
 }
 
+/** What surfaces show of the pack a recognizer runs (CLI, server info, web page). */
+export interface PackInfo {
+  readonly name: string;
+  readonly licence: string;
+  readonly permissive: boolean;
+}
+
 export interface PackDefinition {
   readonly name: string;
   readonly description: string;

@@ -53,6 +53,8 @@ async function refreshStatus() {
     authOn = h.auth;
     $('auth-section').hidden = !authOn;
     $('status').textContent = h.people === undefined ? 'enter an API key' : `${h.people} people · ${h.modelId}${authOn ? '' : ' · NO AUTH'}`;
+    // the pack's licence line (non-permissive packs run only after an explicit opt-in on the server)
+    $('pack-licence').textContent = h.pack ? `pack ${h.pack.name} · licence: ${h.pack.licence}` : '';
   } catch (e) {
     $('status').textContent = `offline: ${e.message}`;
   }

@@ -8,6 +8,7 @@ import { FaceError } from '../errors.js';
 import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
 import type { Detection, DetectOptions } from '../detect/types.js';
 import { embedLabelledFace } from '../eval/labelled-face.js';
+import type { PackInfo } from '../pack/types.js';
 
 export type WorkerRequest =
   | { id: number; op: 'detect'; image: Uint8Array; opts?: Record<string, unknown> }
@@ -24,7 +25,7 @@ export interface WorkerReady {
   ttaPaddings: readonly number[];
   flip: boolean;
   /** The pack's name and licence line, for startup lines and the server's info. */
-  pack: { name: string; licence: string; permissive: boolean };
+  pack: PackInfo;
 }
 
 export type WorkerResponse =
@@ -51,8 +52,7 @@ try {
     await job;
     running.delete(job);
   });
-  const pack = { name: fr.pack.name, licence: fr.pack.licence.line, permissive: fr.pack.licence.permissive };
-  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId, ttaPaddings: fr.ttaPaddings, flip: fr.flip, pack } satisfies WorkerReady });
+  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId, ttaPaddings: fr.ttaPaddings, flip: fr.flip, pack: fr.packInfo } satisfies WorkerReady });
 
   async function handle(m: Exclude<WorkerRequest, { op: 'close' }>): Promise<void> {
     try {

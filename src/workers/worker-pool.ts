@@ -126,7 +126,7 @@ export class PooledRecognizer {
   }
 
   /** The workers' pack: name and licence line. */
-  get pack(): WorkerReady['pack'] {
+  get packInfo(): WorkerReady['pack'] {
     return this.ready.pack;
   }
 

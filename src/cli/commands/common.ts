@@ -4,6 +4,7 @@ import { FaceRecognizer, type RecognizerOptions } from '../../recognizer.js';
 import { FaceError } from '../../errors.js';
 import { packNames, resolvePack } from '../../pack/router.js';
 import { DEFAULT_PACK } from '../../pack/packs.js';
+import type { PackInfo } from '../../pack/types.js';
 
 /** The options naming the recognition pipeline, shared by every command that runs it. */
 export interface PackFlags {
@@ -101,10 +102,11 @@ export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
 /** Loads the pack's recognizer; a non-permissive pack's licence line goes to stderr (stdout stays the result). */
 export async function loadRecognizer(flags: PipelineFlags): Promise<FaceRecognizer> {
   const fr = await FaceRecognizer.load(recognizerOptions(flags));
-  announceLicence(fr.pack);
+  announceLicence(fr.packInfo);
   return fr;
 }
 
-export function announceLicence(pack: { name: string; licence: { line: string; permissive: boolean } }): void {
-  if (!pack.licence.permissive) process.stderr.write(`pack ${pack.name} (licence accepted): ${pack.licence.line}\n`);
+/** The licence line of a non-permissive pack, on stderr. */
+export function announceLicence(pack: PackInfo): void {
+  if (!pack.permissive) process.stderr.write(`pack ${pack.name} (licence accepted): ${pack.licence}\n`);
 }

@@ -120,7 +120,7 @@ export async function embedForEvaluation(
   const concurrency = parseConcurrency(flags.concurrency);
   const tLoad = performance.now();
   const fr = await loadEvalRecognizer(opts, flags.workers);
-  announceLicence(fr instanceof PooledRecognizer ? { name: fr.pack.name, licence: { line: fr.pack.licence, permissive: fr.pack.permissive } } : fr.pack);
+  announceLicence(fr.packInfo);
   const loadSeconds = (performance.now() - tLoad) / 1000;
   try {
     const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
@@ -242,7 +242,7 @@ export function registerEvalCommands(program: Command): void {
           faces: { single: statuses.ok, centralOfSeveral: statuses.central, noFaceCentreFallback: statuses.noface },
           variants: byVariant,
           model: fr.modelId,
-          pack: fr.pack.name,
+          pack: fr.packInfo.name,
           workers: fr instanceof PooledRecognizer ? fr.size : 0,
           machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`,
         };
