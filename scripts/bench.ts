@@ -7,8 +7,10 @@
  *   for us; face-api's detectAllFaces().withFaceLandmarks().withFaceDescriptors(), no TTA).
  * Rows: threads 1 and 2 with the default pipeline (crop + flip TTA: 6 net runs per face end to end), threads=2 with
  * spin-waiting off, and threads=2 with one chip and no flip (one net run per face, like face-api).
+ * Then one row per pack (--packs; threads=2, each pack's own TTA): detection per photo and per face, end to end.
+ * Non-permissive packs need --accept-license (or FACENET_ACCEPT_LICENSE=1); their files come from --models.
  * Every figure is the median of its timed iterations.
- * Options: --threads 1,2 (intra-op threads to try), --iterations N, --json
+ * Options: --threads 1,2 (intra-op threads to try), --iterations N, --packs LIST, --models DIR, --json
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -17,6 +19,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import sharp from 'sharp';
 import { Command } from 'commander';
 import { FaceRecognizer, type RecognizerOptions } from '../src/recognizer.js';
+import { PACKS } from '../src/pack/packs.js';
+import { licenceAccepted } from '../src/pack/router.js';
 import { createOrtEngine } from '../src/engine/ort.js';
 import { decodeImage } from '../src/image/decode.js';
 import { faceApiModelDir } from '../src/engine/model-store.js';
@@ -27,9 +31,12 @@ const opts = new Command()
   .option('--no-spin-variant', 'skip the threads=2 run with onnxruntime spin-waiting off')
   .option('--iterations <n>', 'timed repetitions per figure', '30')
   .option('--data <dir>', 'datasets folder', path.resolve('../shared/datasets'))
+  .option('--packs <list>', 'packs to give a row each (threads=2)', PACKS.map((p) => p.name).join(','))
+  .option('--models <dir>', "the packs' model files", process.env.FACENET_MODELS ?? path.resolve('../shared/models'))
+  .option('--accept-license', 'include packs whose weights are not permissively licensed')
   .option('--json', 'machine-readable output')
   .parse()
-  .opts<{ threads: string; iterations: string; data: string; json?: boolean; spinVariant: boolean }>();
+  .opts<{ threads: string; iterations: string; data: string; json?: boolean; spinVariant: boolean; packs: string; models: string; acceptLicense?: boolean }>();
 
 const N = Number(opts.iterations);
 
@@ -64,6 +71,8 @@ interface Figures {
   embedB1: number;
   embedB16: number;
   detect: number;
+  /** Detection time per face found on the photo. */
+  detectPerFace: number;
   endToEnd: number;
   faces: number;
 }
@@ -77,7 +86,7 @@ async function benchOurs(threads: number, photoPath: string, photo: RgbImage, ch
   const faces = (await fr.embed(photoPath)).length;
   const endToEnd = await time(() => fr.embed(photoPath), Math.ceil(N / 2));
   await fr.release();
-  return { embedB1, embedB16, detect, endToEnd, faces };
+  return { embedB1, embedB16, detect, detectPerFace: detect / faces, endToEnd, faces };
 }
 
 async function benchFaceApi(photo: RgbImage, chip: RgbImage): Promise<Figures> {
@@ -107,7 +116,7 @@ async function benchFaceApi(photo: RgbImage, chip: RgbImage): Promise<Figures> {
     return r;
   }, Math.ceil(N / 2));
   const faces = (await faceapi.detectAllFaces(photoT, ssd)).length;
-  return { embedB1, embedB16, detect, endToEnd, faces };
+  return { embedB1, embedB16, detect, detectPerFace: detect / faces, endToEnd, faces };
 }
 
 const { photo, photoPath, chip } = await inputs();
@@ -117,6 +126,15 @@ for (const t of threadCounts) ours[`threads=${t}`] = await benchOurs(t, photoPat
 if (opts.spinVariant) ours['threads=2 no spinning'] = await benchOurs(2, photoPath, photo, chip, false);
 // like for like with face-api end to end: one chip, one net run per face (the default runs six: 3 crops × flip)
 ours['threads=2 one chip, no flip'] = await benchOurs(2, photoPath, photo, chip, true, { ttaPaddings: [], flip: false });
+for (const name of opts.packs.split(',').filter(Boolean)) {
+  const pack = PACKS.find((p) => p.name === name);
+  if (!pack) throw new Error(`unknown pack ${name}`);
+  if (!pack.licence.permissive && !licenceAccepted(opts.acceptLicense || undefined)) {
+    process.stderr.write(`skipping pack ${name}: not permissively licensed (${pack.licence.line}); pass --accept-license to measure it\n`);
+    continue;
+  }
+  ours[`pack=${name} threads=2`] = await benchOurs(2, photoPath, photo, chip, true, { pack: name, models: opts.models, acceptLicense: true });
+}
 const peer = await benchFaceApi(photo, chip);
 const speedup = (f: Figures) => ({ embedB1: peer.embedB1 / f.embedB1, embedB16: peer.embedB16 / f.embedB16, detect: peer.detect / f.detect, endToEnd: peer.endToEnd / f.endToEnd });
 const result = {
@@ -131,9 +149,10 @@ if (opts.json) console.log(JSON.stringify(result, null, 2));
 else {
   const f = (v: number) => v.toFixed(1).padStart(8);
   console.log(`machine: ${result.machine}, ${result.node}; ${N} iterations per figure (ms, lower is better)`);
-  console.log(`${'engine'.padEnd(30)}${'embed b1'.padStart(10)}${'embed b16'.padStart(10)}${'detect'.padStart(10)}${'end-to-end'.padStart(12)}  faces`);
-  for (const [k, v] of Object.entries(ours)) console.log(`${`facenet-ts ORT ${k}`.padEnd(30)}${f(v.embedB1)}  ${f(v.embedB16)}  ${f(v.detect)}  ${f(v.endToEnd)}    ${v.faces}`);
-  console.log(`${'face-api tfjs-wasm'.padEnd(30)}${f(peer.embedB1)}  ${f(peer.embedB16)}  ${f(peer.detect)}  ${f(peer.endToEnd)}    ${peer.faces}`);
+  const w = 48;
+  console.log(`${'engine'.padEnd(w)}${'embed b1'.padStart(10)}${'embed b16'.padStart(10)}${'detect'.padStart(10)}${'det/face'.padStart(10)}${'end-to-end'.padStart(12)}  faces`);
+  for (const [k, v] of Object.entries(ours)) console.log(`${`facenet-ts ORT ${k}`.padEnd(w)}${f(v.embedB1)}  ${f(v.embedB16)}  ${f(v.detect)}  ${f(v.detectPerFace)}  ${f(v.endToEnd)}    ${v.faces}`);
+  console.log(`${'face-api tfjs-wasm'.padEnd(w)}${f(peer.embedB1)}  ${f(peer.embedB16)}  ${f(peer.detect)}  ${f(peer.detectPerFace)}  ${f(peer.endToEnd)}    ${peer.faces}`);
   for (const [k, v] of Object.entries(ours)) {
     const r = speedup(v);
     console.log(`speed-up vs face-api, ${k}: embed b1 ${r.embedB1.toFixed(1)}×, embed b16 ${r.embedB16.toFixed(1)}×, detect ${r.detect.toFixed(1)}×, end-to-end ${r.endToEnd.toFixed(1)}×`);
