@@ -2,7 +2,7 @@
  * The face pipeline in one object: image → faces (box, score, landmarks) → aligned chips → embeddings.
  * Models are built/loaded once in `load()`; every method after that is inference only.
  */
-import type { Box, DetectOptions } from './detect/types.js';
+import type { Box, Detection, DetectOptions, FaceDetectorLike } from './detect/types.js';
 import type { Landmarker, LandmarkOptions } from './align/landmarker.js';
 import { alignToChip, type ChipOptions } from './align/chip.js';
 import { alignFivePoint, templateInBox } from './align/five-point.js';
@@ -16,7 +16,7 @@ import { CHIP_SIZE, type RecognitionGraphOptions } from './embed/recognition-gra
 import { flipHorizontal } from './image/transform.js';
 import { FaceError } from './errors.js';
 import type { PackDefinition, PackInfo } from './pack/types.js';
-import { assertLicence, loadPackStages, resolvePack, type DetectorStage, type PackDetection } from './pack/router.js';
+import { assertLicence, loadPackStages, resolvePack } from './pack/router.js';
 
 export interface RecognizerOptions {
   /**
@@ -120,7 +120,7 @@ export class FaceRecognizer {
   private constructor(
     /** The recognition pipeline this recognizer runs. */
     readonly pack: PackDefinition,
-    readonly detector: DetectorStage,
+    readonly detector: FaceDetectorLike,
     /** The 68-point net; absent for five-point packs. */
     readonly landmarker: Landmarker | undefined,
     readonly embedder: Embedder,
@@ -215,8 +215,8 @@ export class FaceRecognizer {
    * What the pack aligns with, for detections (or bare boxes): the 68 points for dlib packs, the detector's five
    * points otherwise (never points derived from the 68-point net: those go wrong on faces in profile).
    */
-  async locate(img: RgbImage, dets: readonly (PackDetection | { box: Box; score: number })[]): Promise<Face[]> {
-    const faces = dets.map((d) => ({ box: d.box, score: d.score, ...('points' in d && d.points ? { points: d.points } : {}) }));
+  async locate(img: RgbImage, dets: readonly Pick<Detection, 'box' | 'score' | 'points'>[]): Promise<Face[]> {
+    const faces = dets.map((d) => ({ box: d.box, score: d.score, ...(d.points ? { points: d.points } : {}) }));
     if (this.pack.align.kind !== 'dlib68') return faces;
     const landmarks = await this.landmarksFor(img, faces.map((f) => f.box));
     return faces.map((f, i) => ({ ...f, landmarks: landmarks[i] }));

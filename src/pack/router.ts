@@ -7,7 +7,7 @@ import onnxProto from 'onnx-proto';
 import { FaceDetector } from '../detect/detector.js';
 import { YuNetDetector } from '../detect/yunet.js';
 import { ScrfdDetector } from '../detect/scrfd.js';
-import type { Detection, FaceDetectorLike } from '../detect/types.js';
+import type { FaceDetectorLike } from '../detect/types.js';
 import { Landmarker } from '../align/landmarker.js';
 import { Embedder } from '../embed/embedder.js';
 import type { RecognitionGraphOptions } from '../embed/recognition-graph.js';
@@ -17,11 +17,6 @@ import { filePath, modelsDir, readVerified } from './files.js';
 import { DEFAULT_PACK, PACKS } from './packs.js';
 import type { DetectorKind, PackDefinition, PackDetector } from './types.js';
 
-/** A detection, with the detector's five points when it gives them (left eye, right eye, nose, mouth corners). */
-export type PackDetection = Detection;
-
-/** What every detector stage offers (face-api's SSD, YuNet, SCRFD). */
-export type DetectorStage = FaceDetectorLike;
 
 export interface StageLoadOptions {
   cacheDir?: string;
@@ -35,7 +30,7 @@ export interface StageLoadOptions {
 }
 
 export interface PackStages {
-  readonly detector: DetectorStage;
+  readonly detector: FaceDetectorLike;
   /** The 68-point net, for packs that align dlib chips. */
   readonly landmarker?: Landmarker;
   readonly embedder: Embedder;
@@ -104,7 +99,7 @@ export function routeModel(bytes: Uint8Array): { role: ModelRole; inputSize?: nu
   throw new ModelError('MODEL_LOAD_FAILED', `unrecognised model: inputs ${inputs.map((i) => i.name).join(', ')}, outputs ${outNames.join(', ')}`);
 }
 
-type DetectorLoader = (spec: PackDetector, opts: StageLoadOptions, dir: string) => Promise<DetectorStage>;
+type DetectorLoader = (spec: PackDetector, opts: StageLoadOptions, dir: string) => Promise<FaceDetectorLike>;
 
 /** One loader per detector kind; the 5-point detectors take the verified file from the models folder. */
 const DETECTOR_LOADERS: Record<DetectorKind, DetectorLoader> = {
@@ -113,7 +108,7 @@ const DETECTOR_LOADERS: Record<DetectorKind, DetectorLoader> = {
   scrfd: (spec, o, dir) => ScrfdDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: o.threads, maxSide: spec.maxSide }),
 };
 
-async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<DetectorStage> {
+async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<FaceDetectorLike> {
   const spec = pack.detector;
   if (spec.file) await checkRole(dir, spec.file, spec.kind);
   return DETECTOR_LOADERS[spec.kind](spec, opts, dir);
@@ -154,6 +149,6 @@ export async function loadPackStages(pack: PackDefinition, opts: StageLoadOption
     await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' && s.value ? s.value.release() : undefined)));
     throw (failed as PromiseRejectedResult).reason;
   }
-  const [detector, landmarker, embedder] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [DetectorStage, Landmarker | undefined, Embedder];
+  const [detector, landmarker, embedder] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [FaceDetectorLike, Landmarker | undefined, Embedder];
   return { detector, landmarker, embedder };
 }
