@@ -7,10 +7,12 @@
  *   for us; face-api's detectAllFaces().withFaceLandmarks().withFaceDescriptors(), no TTA).
  * Rows: threads 1 and 2 with the default pipeline (crop + flip TTA: 6 net runs per face end to end), threads=2 with
  * spin-waiting on, and threads=2 with one chip and no flip (one net run per face, like face-api).
+ * Then one row per pack (--packs; threads=2, each pack's own TTA): detection per photo and per face, end to end.
+ * Non-permissive packs need --accept-license (or FACENET_ACCEPT_LICENSE=1); their files come from --models.
  * Every figure is the median of its timed iterations.
  * A "default" row measures what FaceRecognizer.load() picks when no --threads is given.
  * Options: --threads 1,2 (intra-op threads to try), --iterations N, --load N (N busy-looping worker threads compete
- * for the CPU during the whole bench, as on a busy server), --no-face-api, --json
+ * for the CPU during the whole bench, as on a busy server), --packs LIST, --models DIR, --no-face-api, --json
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -19,6 +21,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import sharp from 'sharp';
 import { Command } from 'commander';
 import { FaceRecognizer, type RecognizerOptions } from '../src/recognizer.js';
+import { PACKS } from '../src/pack/packs.js';
+import { licenceAccepted } from '../src/pack/router.js';
 import { createOrtEngine } from '../src/engine/ort.js';
 import { decodeImage } from '../src/image/decode.js';
 import { startCpuLoad } from './cpu-load.js';
@@ -32,9 +36,12 @@ const opts = new Command()
   .option('--data <dir>', 'datasets folder', path.resolve('../shared/datasets'))
   .option('--load <n>', 'busy-looping worker threads competing for the CPU during the bench (0-16)', '0')
   .option('--no-face-api', 'skip the face-api rows (faster)')
+  .option('--packs <list>', 'packs to give a row each (threads=2)', PACKS.map((p) => p.name).join(','))
+  .option('--models <dir>', "the packs' model files", process.env.FACENET_MODELS ?? path.resolve('../shared/models'))
+  .option('--accept-license', 'include packs whose weights are not permissively licensed')
   .option('--json', 'machine-readable output')
   .parse()
-  .opts<{ threads: string; iterations: string; data: string; json?: boolean; spinVariant: boolean; load: string; faceApi: boolean }>();
+  .opts<{ threads: string; iterations: string; data: string; json?: boolean; spinVariant: boolean; load: string; faceApi: boolean; packs: string; models: string; acceptLicense?: boolean }>();
 const LOAD = Number(opts.load);
 if (!Number.isInteger(LOAD) || LOAD < 0 || LOAD > 16) throw new Error(`--load expects an integer 0-16, got "${opts.load}"`);
 
@@ -71,6 +78,8 @@ interface Figures {
   embedB1: number;
   embedB16: number;
   detect: number;
+  /** Detection time per face found on the photo. */
+  detectPerFace: number;
   endToEnd: number;
   faces: number;
 }
@@ -84,7 +93,7 @@ async function benchOurs(threads: number | undefined, photoPath: string, photo: 
   const faces = (await fr.embed(photoPath)).length;
   const endToEnd = await time(() => fr.embed(photoPath), Math.ceil(N / 2));
   await fr.release();
-  return { embedB1, embedB16, detect, endToEnd, faces };
+  return { embedB1, embedB16, detect, detectPerFace: detect / faces, endToEnd, faces };
 }
 
 async function benchFaceApi(photo: RgbImage, chip: RgbImage): Promise<Figures> {
@@ -114,7 +123,7 @@ async function benchFaceApi(photo: RgbImage, chip: RgbImage): Promise<Figures> {
     return r;
   }, Math.ceil(N / 2));
   const faces = (await faceapi.detectAllFaces(photoT, ssd)).length;
-  return { embedB1, embedB16, detect, endToEnd, faces };
+  return { embedB1, embedB16, detect, detectPerFace: detect / faces, endToEnd, faces };
 }
 
 const { photo, photoPath, chip } = await inputs();
@@ -126,7 +135,16 @@ for (const t of threadCounts) ours[`threads=${t}`] = await benchOurs(t, photoPat
 if (opts.spinVariant) ours['threads=2 spinning'] = await benchOurs(2, photoPath, photo, chip, true);
 // like for like with face-api end to end: one chip, one net run per face (the default runs six: 3 crops × flip)
 ours['threads=2 one chip, no flip'] = await benchOurs(2, photoPath, photo, chip, undefined, { ttaPaddings: [], flip: false });
-const peer: Figures = opts.faceApi ? await benchFaceApi(photo, chip) : { embedB1: NaN, embedB16: NaN, detect: NaN, endToEnd: NaN, faces: 0 };
+for (const name of opts.packs.split(',').filter(Boolean)) {
+  const pack = PACKS.find((p) => p.name === name);
+  if (!pack) throw new Error(`unknown pack ${name}`);
+  if (!pack.licence.permissive && !licenceAccepted(opts.acceptLicense || undefined)) {
+    process.stderr.write(`skipping pack ${name}: not permissively licensed (${pack.licence.line}); pass --accept-license to measure it\n`);
+    continue;
+  }
+  ours[`pack=${name} threads=2`] = await benchOurs(2, photoPath, photo, chip, undefined, { pack: name, models: opts.models, acceptLicense: true });
+}
+const peer: Figures = opts.faceApi ? await benchFaceApi(photo, chip) : { embedB1: NaN, embedB16: NaN, detect: NaN, detectPerFace: NaN, endToEnd: NaN, faces: 0 };
 await load?.stop();
 const ratio = (a: Figures, b: Figures) => ({ embedB1: a.embedB1 / b.embedB1, embedB16: a.embedB16 / b.embedB16, detect: a.detect / b.detect, endToEnd: a.endToEnd / b.endToEnd });
 const speedup = (f: Figures) => ratio(peer, f);
@@ -147,9 +165,10 @@ if (opts.json) console.log(JSON.stringify(result, null, 2));
 else {
   const f = (v: number) => v.toFixed(1).padStart(8);
   console.log(`machine: ${result.machine}, ${result.node}; ${N} iterations per figure (ms, lower is better); competing load: ${LOAD} busy thread(s); load average ${result.loadAverage.map((v) => v.toFixed(2)).join(' ')}`);
-  console.log(`${'engine'.padEnd(30)}${'embed b1'.padStart(10)}${'embed b16'.padStart(10)}${'detect'.padStart(10)}${'end-to-end'.padStart(12)}  faces`);
-  for (const [k, v] of Object.entries(ours)) console.log(`${`facenet-ts ORT ${k}`.padEnd(30)}${f(v.embedB1)}  ${f(v.embedB16)}  ${f(v.detect)}  ${f(v.endToEnd)}    ${v.faces}`);
-  console.log(`${'face-api tfjs-wasm'.padEnd(30)}${f(peer.embedB1)}  ${f(peer.embedB16)}  ${f(peer.detect)}  ${f(peer.endToEnd)}    ${peer.faces}`);
+  const w = 48;
+  console.log(`${'engine'.padEnd(w)}${'embed b1'.padStart(10)}${'embed b16'.padStart(10)}${'detect'.padStart(10)}${'det/face'.padStart(10)}${'end-to-end'.padStart(12)}  faces`);
+  for (const [k, v] of Object.entries(ours)) console.log(`${`facenet-ts ORT ${k}`.padEnd(w)}${f(v.embedB1)}  ${f(v.embedB16)}  ${f(v.detect)}  ${f(v.detectPerFace)}  ${f(v.endToEnd)}    ${v.faces}`);
+  console.log(`${'face-api tfjs-wasm'.padEnd(w)}${f(peer.embedB1)}  ${f(peer.embedB16)}  ${f(peer.detect)}  ${f(peer.detectPerFace)}  ${f(peer.endToEnd)}    ${peer.faces}`);
   for (const [k, r] of Object.entries(result.relativeToOneThread ?? {}))
     console.log(`time relative to threads=1, ${k}: embed b1 ${r.embedB1.toFixed(2)}, embed b16 ${r.embedB16.toFixed(2)}, detect ${r.detect.toFixed(2)}, end-to-end ${r.endToEnd.toFixed(2)}`);
   if (opts.faceApi)

@@ -9,9 +9,10 @@ import { registerEvalCommands } from './commands/eval.js';
 import { registerGalleryCommands } from './commands/gallery.js';
 import { registerTrainCommands } from './commands/train.js';
 import { registerServeCommands } from './commands/serve.js';
+import { registerPacksCommands } from './commands/packs.js';
 
 const program = new Command();
-program.name('facenet').description('Face detection, alignment, 128-D embeddings and calibrated decisions').version('0.1.0');
+program.name('facenet').description('Face detection, alignment, embeddings and calibrated decisions, with recognition pipelines chosen by --pack').version('0.1.0');
 program.showHelpAfterError();
 // usage errors (unknown option or command, missing argument) exit 2 like any bad input, never 1 ("no match");
 // set before the commands are added, which inherit it
@@ -22,6 +23,7 @@ registerEvalCommands(program);
 registerGalleryCommands(program);
 registerTrainCommands(program);
 registerServeCommands(program);
+registerPacksCommands(program);
 
 try {
   await program.parseAsync(process.argv);

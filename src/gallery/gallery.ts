@@ -10,7 +10,7 @@ import { FaceError } from '../errors.js';
 import type { Box } from '../detect/types.js';
 import { iou } from '../detect/ssd-decode.js';
 import type { ImageInput } from '../image/types.js';
-import { boxArea, chipThumbnail, describeInput, faceSize, inputSha256, type FaceFindOptions, type GalleryFace, type GalleryRecognizer } from './face-source.js';
+import { boxArea, chipThumbnail, describeInput, faceSize, inputSha256, modelMismatchAdvice, type FaceFindOptions, type GalleryFace, type GalleryRecognizer } from './face-source.js';
 import { AdaptiveIndex } from './adaptive-index.js';
 import { distanceFromDot, type VectorIndex } from './search-index.js';
 import { MemoryView, StoreView, type GalleryView } from './gallery-view.js';
@@ -345,7 +345,7 @@ export class Gallery {
     if (store.nearest && this.combination === 'nearest' && (await store.counts(modelId)).templates > this.inMemoryLimit) {
       const others = (await store.modelIds()).filter((m) => m !== modelId);
       if (others.length)
-        throw new FaceError('MODEL_MISMATCH', `gallery ${store.location} holds templates of model(s) ${others.join(', ')}, not ${modelId}; embeddings of different models are not comparable`, {
+        throw new FaceError('MODEL_MISMATCH', `gallery ${store.location} holds templates of model(s) ${others.join(', ')}, not ${modelId}. ${modelMismatchAdvice(modelId, others)}`, {
           gallery: store.location,
           requested: modelId,
           stored: others,

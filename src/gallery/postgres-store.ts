@@ -29,6 +29,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ClientConfig, PoolClient, QueryResultRow } from 'pg';
 import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
+import { modelMismatchAdvice } from './face-source.js';
 import { FaceError } from '../errors.js';
 import { distanceFromDot } from './search-index.js';
 import { canonicalName, nameProblem } from './names.js';
@@ -646,7 +647,7 @@ export class PostgresGalleryStore implements GalleryStore {
     throw new FaceError(
       'MODEL_MISMATCH',
       `cannot ${verb} gallery ${this.location} with model ${modelId}: it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
-        `Embeddings of different models are not comparable; use the model the gallery was built with or enroll into a new gallery.`,
+        modelMismatchAdvice(modelId, others.map((o) => o.model_id)),
       { gallery: this.location, requested: modelId, stored: others.map((o) => o.model_id) },
     );
   }

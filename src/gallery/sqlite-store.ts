@@ -18,6 +18,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
+import { modelMismatchAdvice } from './face-source.js';
 import { FaceError } from '../errors.js';
 import { canonicalName, nameProblem } from './names.js';
 import type { EnrollReceipt, EnrollRecord, ForgetReceipt, GalleryStore, Metadata, Person, PersonSummary, StoreChange, StoredTemplate } from './store.js';
@@ -363,7 +364,7 @@ export class SqliteGalleryStore implements GalleryStore {
       throw new FaceError(
         'MODEL_MISMATCH',
         `cannot ${verb} gallery ${this.file} with model ${modelId}: it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
-          `Embeddings of different models are not comparable; use the model the gallery was built with or enroll into a new gallery.`,
+          modelMismatchAdvice(modelId, others.map((o) => o.model_id)),
         { gallery: this.file, requested: modelId, stored: others.map((o) => o.model_id) },
       );
   }

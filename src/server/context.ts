@@ -10,10 +10,13 @@ import type { Box } from '../detect/types.js';
 import type { ServerDb, Role } from './keys.js';
 import { InferenceQueue } from './queue.js';
 import { checkImageHeader } from '../image/decode.js';
+import type { PackInfo } from '../pack/types.js';
 
 /** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
 export interface ServerRecognizer {
   readonly modelId: string;
+  /** The pack it runs: name and licence line (shown in the authenticated health answer and on the page). */
+  readonly packInfo?: PackInfo;
   detect(img: Buffer): Promise<readonly { box: Box; score: number; landmarks?: readonly { x: number; y: number }[] }[]>;
   embed(img: Buffer, opts?: { aligned?: boolean; flip?: boolean }): Promise<readonly { box: Box; score: number; embedding: Float32Array }[]>;
 }

@@ -95,6 +95,8 @@ async function refreshStatus() {
       $('status').textContent = `${plural(h.people, 'person', 'people')} enrolled`;
       $('model').textContent = `model ${h.modelId}`;
     }
+    // the pack's licence line (non-permissive packs run only after an explicit opt-in on the server)
+    $('pack-licence').textContent = h.pack ? `pack ${h.pack.name} · licence: ${h.pack.licence}` : '';
   } catch {
     $('status').textContent = 'the server cannot be reached';
   }

@@ -2,8 +2,18 @@
 import { Command, Option } from 'commander';
 import { FaceRecognizer, type RecognizerOptions } from '../../recognizer.js';
 import { FaceError } from '../../errors.js';
+import { packNames, resolvePack } from '../../pack/router.js';
+import { DEFAULT_PACK } from '../../pack/packs.js';
+import type { PackInfo } from '../../pack/types.js';
 
-export interface PipelineFlags {
+/** The options naming the recognition pipeline, shared by every command that runs it. */
+export interface PackFlags {
+  pack?: string;
+  models?: string;
+  acceptLicense?: boolean;
+}
+
+export interface PipelineFlags extends PackFlags {
   json?: boolean;
   threads?: string;
   model?: string;
@@ -20,7 +30,25 @@ export interface PipelineFlags {
 export const DETECT_SIZE_HELP =
   "detector input for photos under 512 px: 'enlarge' to 512×512 (face-api's way, finds smaller faces) or 'native' (their own resolution, up to 16× less work)";
 
-/** Options of the detector stage (every command that finds faces in photos). */
+/** --pack, --models, --accept-license. */
+export function withPackOptions(cmd: Command): Command {
+  return cmd
+    .option('--pack <name>', `recognition pipeline: ${packNames().join(', ')} (default ${DEFAULT_PACK}; \`facenet packs\` lists them)`)
+    .option('--models <dir>', "folder holding the packs' model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)")
+    .option('--accept-license', 'use a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1); read its licence line first');
+}
+
+/** --flip / --no-flip: absent leaves the pack's default (dlib128: on; EdgeFace packs: off). */
+export function withFlipOptions(cmd: Command, noFlipHelp = 'turn off flip test-time augmentation (mean of the chip and its mirror)'): Command {
+  return cmd.option('--flip', "flip test-time augmentation on (default: the pack's setting)").option('--no-flip', noFlipHelp);
+}
+
+/** Whether flip TTA is on: the flag when given, else the pack's default. */
+export function flipOf(flags: Pick<PipelineFlags, 'flip' | 'pack'>): boolean {
+  return flags.flip ?? resolvePack(flags.pack).tta.flip;
+}
+
+/** Options of the detector stage (every command that finds faces in photos; the pack options name the detector). */
 export function withDetectionOptions(cmd: Command): Command {
   return cmd
     .option('--threads <n>', 'inference threads per model (0 = onnxruntime default: one per core)')
@@ -33,17 +61,15 @@ export function withDetectionOptions(cmd: Command): Command {
 
 /** Options that choose the embedding (network and test-time augmentation): they make the model id of a gallery. */
 export function withEmbeddingOptions(cmd: Command): Command {
-  return cmd
-    .option('--model <path>', 'embedding model exported by `facenet train` (default: built-in 128-D ResNet)')
-    .option('--no-flip', 'turn off flip test-time augmentation (on by default: mean of the chip and its mirror)')
-    .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off');
+  cmd.option('--model <path>', "embedding model exported by `facenet train` (default: the pack's embedder)");
+  return withFlipOptions(cmd).option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off');
 }
 
 /** The whole pipeline: photos in, embeddings out. */
 export function withPipelineOptions(cmd: Command): Command {
-  return withEmbeddingOptions(withDetectionOptions(cmd.option('--json', 'machine-readable output'))).option(
+  return withEmbeddingOptions(withDetectionOptions(withPackOptions(cmd.option('--json', 'machine-readable output')))).option(
     '--aligned',
-    'inputs are already aligned 150×150 face chips: skip detection',
+    "inputs are already aligned face chips (the pack's: 150×150 dlib, 112×112 ArcFace): skip detection",
   );
 }
 
@@ -84,9 +110,12 @@ export function parseCrops(v: string | undefined): number[] | undefined {
 
 export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
   return {
+    pack: flags.pack,
+    models: flags.models,
+    acceptLicense: flags.acceptLicense || undefined, // absent: FACENET_ACCEPT_LICENSE decides
     threads: intOption('threads', flags.threads, 0, MAX_THREADS),
     modelPath: flags.model,
-    flip: flags.flip !== false,
+    flip: flags.flip,
     ttaPaddings: parseCrops(flags.crops),
     maxPixels: intOption('max-pixels', flags.maxPixels, 1),
     allowSvg: flags.allowSvg,
@@ -94,6 +123,14 @@ export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
   };
 }
 
-export function loadRecognizer(flags: PipelineFlags): Promise<FaceRecognizer> {
-  return FaceRecognizer.load(recognizerOptions(flags));
+/** Loads the pack's recognizer; a non-permissive pack's licence line goes to stderr (stdout stays the result). */
+export async function loadRecognizer(flags: PipelineFlags): Promise<FaceRecognizer> {
+  const fr = await FaceRecognizer.load(recognizerOptions(flags));
+  announceLicence(fr.packInfo);
+  return fr;
+}
+
+/** The licence line of a non-permissive pack, on stderr. */
+export function announceLicence(pack: PackInfo): void {
+  if (!pack.permissive) process.stderr.write(`pack ${pack.name} (licence accepted): ${pack.licence}\n`);
 }

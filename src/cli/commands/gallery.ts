@@ -18,7 +18,7 @@ import { isPostgresUrl } from '../../gallery/open-store.js';
 import { printableName } from '../../gallery/names.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { action, EXIT, printResult } from '../output.js';
-import { loadRecognizer, recognizerOptions, withEmbeddingOptions, withPipelineOptions, type PipelineFlags } from './common.js';
+import { flipOf, loadRecognizer, recognizerOptions, withEmbeddingOptions, withPackOptions, withPipelineOptions, type PipelineFlags } from './common.js';
 import { CONCURRENCY_HELP, embedForEvaluation, progressBar, WORKERS_HELP } from './eval.js';
 import { registerEvalIdentifyCommand } from './identify-eval.js';
 
@@ -56,7 +56,7 @@ async function openGallery(flags: GalleryFlags, create = false): Promise<{ galle
   const gallery = await Gallery.open({
     create,
     location: flags.gallery,
-    recognizer: galleryRecognizer(fr, flags.flip !== false),
+    recognizer: galleryRecognizer(fr, flipOf(flags)),
     combination: flags.combination ? parseCombination(flags.combination) : undefined,
   });
   return { gallery, fr };
@@ -329,7 +329,7 @@ export function registerGalleryCommands(program: Command): void {
       }),
     );
 
-  galleryOption(withEmbeddingOptions(program.command('index').description('build the HNSW search graph of a large gallery now and save it beside the file (later opens reuse it)').option('--json', 'machine-readable output')))
+  galleryOption(withEmbeddingOptions(withPackOptions(program.command('index').description('build the HNSW search graph of a large gallery now and save it beside the file (later opens reuse it)').option('--json', 'machine-readable output'))))
     .action(
       action(async (flags: GalleryFlags) => {
         const { gallery } = await openGallery(flags);

@@ -11,6 +11,7 @@ import { DEFAULT_KEYS_PATH, keysFile, parseRole, ServerDb } from '../../server/k
 import { startServer } from '../../server/start.js';
 import { action, printResult } from '../output.js';
 import { DETECT_SIZE_HELP, intOption, recognizerOptions, type PipelineFlags } from './common.js';
+import { DEFAULT_PACK } from '../../pack/packs.js';
 
 function int(name: string, v: string | undefined, fallback: number, min = 0, max?: number): number {
   return intOption(name, v, min, max) ?? fallback;
@@ -31,6 +32,9 @@ interface ServeFlags extends Pick<PipelineFlags, 'minScore' | 'minFaceSize' | 'd
   threads?: string;
   model?: string;
   flip?: boolean;
+  pack?: string;
+  models?: string;
+  acceptLicense?: boolean;
   maxImageMb?: string;
   maxPixels?: string;
   timeoutMs?: string;
@@ -50,9 +54,13 @@ export function registerServeCommands(program: Command): void {
     .option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL (replicas may share one)', galleryDefault())
     .option('--keys <file>', KEYS_HELP)
     .option('--no-auth', 'serve without API keys (local use only)')
+    .option('--pack <name>', `recognition pipeline (default ${DEFAULT_PACK}; \`facenet packs\` lists them)`)
+    .option('--models <dir>', "folder holding the packs' model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)")
+    .option('--accept-license', 'serve a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1)')
     .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
     .option('--model <path>', 'embedding model exported by `facenet train`')
-    .option('--no-flip', 'turn off flip test-time augmentation (on by default, as in the CLI)')
+    .option('--flip', "flip test-time augmentation on (default: the pack's setting, as in the CLI)")
+    .option('--no-flip', 'turn off flip test-time augmentation')
     .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off')
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
@@ -76,7 +84,7 @@ export function registerServeCommands(program: Command): void {
         };
         const port = int('port', flags.port, 8080, 0, 65535);
         const workers = flags.workers === undefined ? undefined : int('workers', flags.workers, 0, 0, MAX_CONCURRENCY);
-        const recognizer = recognizerOptions({ threads: flags.threads, model: flags.model, flip: flags.flip, crops: flags.crops, minScore: flags.minScore, minFaceSize: flags.minFaceSize, detectSize: flags.detectSize, allowSvg: flags.allowSvg });
+        const recognizer = recognizerOptions({ pack: flags.pack, models: flags.models, acceptLicense: flags.acceptLicense, threads: flags.threads, model: flags.model, flip: flags.flip, crops: flags.crops, minScore: flags.minScore, minFaceSize: flags.minFaceSize, detectSize: flags.detectSize, allowSvg: flags.allowSvg });
         if (!(limits.maxImageBytes > 0)) throw new FaceError('INVALID_INPUT', `--max-image-mb: invalid value "${flags.maxImageMb}"`);
         if (!flags.auth) process.stderr.write('WARNING: --no-auth: every route, enrollment and deletion included, is open to anyone who can reach this port. Local use only.\n');
         else {
@@ -97,6 +105,7 @@ export function registerServeCommands(program: Command): void {
           workers,
         });
         process.stderr.write(`facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`);
+        process.stderr.write(`pack ${server.pack.name}: ${server.pack.licence}\n`);
         const stop = () => {
           void server.close().then(() => process.exit(0));
         };

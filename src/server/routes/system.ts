@@ -14,6 +14,7 @@ export function systemRoutes(ctx: ServerContext) {
       !isAuthenticated(req, ctx) ? { status: 'ok', auth: ctx.auth } : {
       status: 'ok',
       modelId: ctx.modelId(),
+      pack: ctx.recognizer.packInfo,
       people: await gallery.size(),
       auth: ctx.auth,
       queue: { active: queue.active, queued: queue.queued, concurrency: queue.concurrency, maxQueued: queue.maxQueued },
