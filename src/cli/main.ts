@@ -8,6 +8,7 @@ import { registerEvalCommands } from './commands/eval.js';
 import { registerGalleryCommands } from './commands/gallery.js';
 import { registerTrainCommands } from './commands/train.js';
 import { registerServeCommands } from './commands/serve.js';
+import { registerClusterCommands } from './commands/cluster.js';
 
 const program = new Command();
 program.name('facenet').description('Face detection, alignment, 128-D embeddings and calibrated decisions').version('0.1.0');
@@ -18,5 +19,6 @@ registerEvalCommands(program);
 registerGalleryCommands(program);
 registerTrainCommands(program);
 registerServeCommands(program);
+registerClusterCommands(program);
 
 await program.parseAsync(process.argv);

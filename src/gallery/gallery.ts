@@ -454,6 +454,33 @@ export class Gallery {
     };
   }
 
+  /**
+   * Enroll faces already embedded (e.g. a named cluster group): templates of this gallery's model, stored in one
+   * transaction. Photos (by sha256) the person already has are skipped; MODEL_MISMATCH for another model's vectors.
+   */
+  async enrollTemplates(name: string, templates: readonly NewTemplate[], metadata?: Metadata): Promise<{ person: Person; created: boolean; templateIds: readonly number[]; skipped: number }> {
+    const trimmed = name.trim();
+    if (!trimmed) throw new FaceError('INVALID_INPUT', 'a person needs a non-empty name');
+    if (trimmed.toLowerCase() === 'unknown') throw new FaceError('INVALID_INPUT', '"unknown" is reserved for unrecognised faces; choose another name');
+    if (!templates.length) throw new FaceError('INVALID_INPUT', `enrolling ${trimmed} needs at least one face`);
+    const modelId = this.modelId;
+    const other = templates.find((t) => t.modelId !== modelId);
+    if (other) throw new FaceError('MODEL_MISMATCH', `faces of model ${other.modelId} cannot be enrolled in a gallery of ${modelId}`, { requested: other.modelId, gallery: modelId });
+    const view = await this.load();
+    const existing = await this.store.findPerson(trimmed);
+    const known = new Set((existing ? await view.personTemplates(existing.id) : []).map((t) => t.sha256));
+    const fresh = templates.filter((t) => !known.has(t.sourceSha256) && (known.add(t.sourceSha256), true));
+    if (!fresh.length) return { person: existing!, created: false, templateIds: [], skipped: templates.length };
+    const receipt = await this.store.enroll({ name: trimmed, metadata, templates: fresh });
+    this.ownChanges++;
+    await view.applyEnroll(
+      receipt.person.id,
+      receipt.person.name,
+      fresh.map((t, i) => ({ id: receipt.templateIds[i], embedding: t.embedding, sha256: t.sourceSha256 })),
+    );
+    return { person: receipt.person, created: receipt.created, templateIds: receipt.templateIds, skipped: templates.length - fresh.length };
+  }
+
   /** Remove a person with every template and thumbnail; the index follows. */
   async forget(name: string): Promise<{ person: Person; templatesRemoved: number }> {
     const result = await this.store.forget(name);
