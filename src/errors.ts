@@ -13,10 +13,19 @@ export type FaceErrorCode =
   | 'MULTIPLE_FACES'
   | 'MODEL_LOAD_FAILED'
   | 'MODEL_MISMATCH'
+  // a pack's model file is not in the models folder / does not match its pinned SHA-256
+  | 'MODEL_NOT_INSTALLED'
+  | 'MODEL_CHECKSUM'
+  // a pack whose weights are not permissively licensed, used without opting in
+  | 'LICENSE_NOT_ACCEPTED'
   | 'DATASET_MISSING'
   | 'PERSON_NOT_FOUND'
   | 'PERSON_EXISTS'
   | 'GALLERY_ERROR'
+  /** The gallery file is damaged (SQLite reports corruption). */
+  | 'GALLERY_CORRUPT'
+  /** A read-only command named a gallery that does not exist (it is not created). */
+  | 'GALLERY_NOT_FOUND'
   | 'CALIBRATION_ERROR'
   // the HTTP service (src/server)
   | 'UNAUTHORIZED'
@@ -56,6 +65,14 @@ export class ModelError extends FaceError {
   constructor(code: Extract<FaceErrorCode, `MODEL_${string}`>, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
     super(code, message, details, options);
     this.name = 'ModelError';
+  }
+}
+
+/** A non-permissive pack used without `--accept-license` / FACENET_ACCEPT_LICENSE=1 / `acceptLicense: true`. */
+export class LicenseError extends FaceError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('LICENSE_NOT_ACCEPTED', message, details);
+    this.name = 'LicenseError';
   }
 }
 

@@ -2,19 +2,35 @@
  * The face pipeline in one object: image → faces (box, score, landmarks) → aligned chips → embeddings.
  * Models are built/loaded once in `load()`; every method after that is inference only.
  */
-import { FaceDetector } from './detect/detector.js';
 import type { Box, DetectOptions } from './detect/types.js';
-import { Landmarker, type LandmarkOptions } from './align/landmarker.js';
+import type { Landmarker, LandmarkOptions } from './align/landmarker.js';
 import { alignToChip, type ChipOptions } from './align/chip.js';
-import type { Landmarks68 } from './align/types.js';
-import { Embedder } from './embed/embedder.js';
+import { alignFivePoint, templateInBox } from './align/five-point.js';
+import type { Landmarks68, Point } from './align/types.js';
+import type { Embedder } from './embed/embedder.js';
 import type { InferenceEngine } from './engine/engine.js';
 import { decodeImage, type DecodeOptions } from './image/decode.js';
+import { assertUsableChip } from './align/chip-quality.js';
 import type { ImageInput, RgbImage } from './image/types.js';
 import { CHIP_SIZE, type RecognitionGraphOptions } from './embed/recognition-graph.js';
 import { flipHorizontal } from './image/transform.js';
+import { FaceError } from './errors.js';
+import type { PackDefinition, PackInfo } from './pack/types.js';
+import { assertLicence, loadPackStages, resolvePack, type DetectorStage, type PackDetection } from './pack/router.js';
 
 export interface RecognizerOptions {
+  /**
+   * The recognition pipeline by name (`facenet packs` lists them) or as a definition; default `dlib128`. Plain data,
+   * so it also travels to worker threads.
+   */
+  pack?: string | PackDefinition;
+  /** Folder holding the packs' model files (default FACENET_MODELS, else ~/.local/share/facenet-ts/models). */
+  models?: string;
+  /**
+   * Opt in to a pack whose weights are not permissively licensed (default: FACENET_ACCEPT_LICENSE=1). Without it
+   * such a pack is refused with LICENSE_NOT_ACCEPTED.
+   */
+  acceptLicense?: boolean;
   /** Where built ONNX graphs are cached (default ~/.cache/facenet-ts or $FACENET_CACHE). */
   cacheDir?: string;
   /** Intra-op threads per model (0 = onnxruntime default). */
@@ -22,10 +38,12 @@ export interface RecognizerOptions {
   engine?: InferenceEngine;
   /** A model exported by `facenet train` instead of the built-in 128-D net. */
   modelPath?: string;
-  /** Flip test-time augmentation for every embedding (default true: +0.3 pp on LFW for 2.5 ms per face). */
+  /** Flip test-time augmentation for every embedding (default: the pack's; dlib128: on, +0.3 pp on LFW for 2.5 ms per face). */
   flip?: boolean;
   /** Largest accepted image, pixels (default 40 MP). */
   maxPixels?: number;
+  /** Accept SVG input (default false: a few bytes of SVG can declare any size). */
+  allowSvg?: boolean;
   /** Default detection settings. */
   detect?: DetectOptions;
   /** Alignment variant (default: dlib's 150×150 chip, padding 0.25). */
@@ -47,7 +65,8 @@ export interface RecognizerOptions {
   /**
    * Crop test-time augmentation: besides the configured chip, embed chips at these paddings too and average
    * the embeddings (each face costs one more net run per padding, twice with flip). Detected faces only: an
-   * input given as an aligned chip cannot be re-cropped. Default DEFAULT_TTA_PADDINGS; [] turns it off.
+   * input given as an aligned chip cannot be re-cropped. Default: the pack's (DEFAULT_TTA_PADDINGS for the dlib
+   * packs, none for five-point packs, whose template fixes the crop); [] turns it off.
    */
   ttaPaddings?: readonly number[];
 }
@@ -55,16 +74,19 @@ export interface RecognizerOptions {
 export interface Face {
   readonly box: Box;
   readonly score: number;
+  /** 68 points (iBUG order), for packs that align dlib chips. */
   readonly landmarks?: Landmarks68;
+  /** The detector's five points (left eye, right eye, nose tip, left and right mouth corners), when it gives them. */
+  readonly points?: readonly Point[];
 }
 
 export interface AlignedFace extends Face {
-  /** 150×150 aligned chip as the recognition net expects it. */
+  /** The aligned chip as the pack's embedder expects it (150×150 dlib chip, 112×112 ArcFace chip). */
   readonly chip: RgbImage;
 }
 
 export interface EmbeddedFace extends AlignedFace {
-  /** 128-D, L2-normalised. */
+  /** L2-normalised (128-D for the dlib packs, 512-D for EdgeFace). */
   readonly embedding: Float32Array;
 }
 
@@ -79,6 +101,7 @@ export interface EmbedFaceOptions extends FaceOptions {
 }
 
 const area = (b: Box) => b.width * b.height;
+const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /**
  * Chip paddings averaged with dlib's 0.25 chip by default. Chosen on LFW View 1 (`facenet eval view1`, every pair
@@ -90,77 +113,125 @@ export const DEFAULT_TTA_PADDINGS: readonly number[] = [0.15, 0.35];
 /** Revision of the pipeline's own code (cropping, alignment); part of every cache key. */
 export const PIPELINE_REVISION = 1;
 
+/** The pack whose ids stay those of the pipeline before packs existed (caches, galleries, calibration). */
+const LEGACY_PACK = 'dlib128';
+
 export class FaceRecognizer {
   private constructor(
-    readonly detector: FaceDetector,
-    readonly landmarker: Landmarker,
+    /** The recognition pipeline this recognizer runs. */
+    readonly pack: PackDefinition,
+    readonly detector: DetectorStage,
+    /** The 68-point net; absent for five-point packs. */
+    readonly landmarker: Landmarker | undefined,
     readonly embedder: Embedder,
     private readonly opts: RecognizerOptions,
   ) {}
 
+  /**
+   * Loads the pack's models (default `dlib128`). A non-permissive pack needs `acceptLicense` (or
+   * FACENET_ACCEPT_LICENSE=1): LICENSE_NOT_ACCEPTED otherwise; its files must be in the models folder and match
+   * their SHA-256 (MODEL_NOT_INSTALLED, MODEL_CHECKSUM).
+   */
   static async load(opts: RecognizerOptions = {}): Promise<FaceRecognizer> {
-    const common = { cacheDir: opts.cacheDir, threads: opts.threads, engine: opts.engine };
-    const [detector, landmarker, embedder] = await Promise.all([
-      FaceDetector.load(common),
-      Landmarker.load(common),
-      Embedder.load({ ...common, modelPath: opts.modelPath, graph: opts.graph }),
-    ]);
-    return new FaceRecognizer(detector, landmarker, embedder, opts);
+    const pack = resolvePack(opts.pack);
+    assertLicence(pack, opts.acceptLicense);
+    if (pack.align.kind === 'five-point' && opts.ttaPaddings?.length)
+      throw new FaceError('INVALID_INPUT', `pack ${pack.name} aligns on a fixed five-point template: crop TTA (--crops) does not apply`);
+    const { detector, landmarker, embedder } = await loadPackStages(pack, {
+      cacheDir: opts.cacheDir,
+      threads: opts.threads,
+      engine: opts.engine,
+      models: opts.models,
+      modelPath: opts.modelPath,
+      graph: opts.graph,
+    });
+    return new FaceRecognizer(pack, detector, landmarker, embedder, opts);
   }
 
   /**
    * Names every model and setting that changes an embedding (for caches). Bump PIPELINE_REVISION when
-   * alignment or cropping code changes behaviour.
+   * alignment or cropping code changes behaviour. The dlib128 pack keeps the key it had before packs existed.
    */
   get pipelineKey(): string {
     const { chip, landmarks, landmarkPasses, landmarkFlip, graph } = this.opts;
     const ttaPaddings = this.ttaPaddings;
+    const legacy = this.pack.name === LEGACY_PACK;
     return JSON.stringify({
       rev: PIPELINE_REVISION,
+      ...(legacy ? {} : { pack: this.pack.name, packAlign: this.pack.align, packDetector: { ...this.pack.detector, file: this.pack.detector.file?.sha256 } }),
       model: this.embedder.modelId,
       detector: this.detector.modelId,
-      landmarks: this.landmarker.modelId,
+      landmarks: this.landmarker?.modelId,
       align: { chip, landmarks, landmarkPasses, landmarkFlip, graph, ...(ttaPaddings?.length ? { ttaPaddings } : {}) },
     });
   }
 
-  /** Paddings of the extra chips each detected face's embedding averages over (crop TTA); empty when off. */
-  get ttaPaddings(): readonly number[] {
-    return this.opts.ttaPaddings ?? DEFAULT_TTA_PADDINGS;
+  /** The pack's name and licence line, as surfaces show them. */
+  get packInfo(): PackInfo {
+    return { name: this.pack.name, licence: this.pack.licence.line, permissive: this.pack.licence.permissive };
   }
 
-  /** Id of the embedding model; galleries store it with every template. */
+  /** Paddings of the extra chips each detected face's embedding averages over (crop TTA); empty when off. */
+  get ttaPaddings(): readonly number[] {
+    return this.opts.ttaPaddings ?? this.pack.tta.crops;
+  }
+
+  /** Whether embeddings average the mirrored chip too, unless a call says otherwise (the pack's default). */
+  get flip(): boolean {
+    return this.opts.flip ?? this.pack.tta.flip;
+  }
+
+  /**
+   * Id of the embedding model, naming the pack for every pack but dlib128 (whose id predates packs); galleries
+   * store it with every template, so templates of different packs are never compared.
+   */
   get modelId(): string {
-    return this.embedder.modelId;
+    return this.pack.name === LEGACY_PACK ? this.embedder.modelId : `${this.pack.name}:${this.embedder.modelId}`;
   }
 
   private decode(input: ImageInput): Promise<RgbImage> {
-    const d: DecodeOptions = { maxPixels: this.opts.maxPixels };
+    const d: DecodeOptions = { maxPixels: this.opts.maxPixels, allowSvg: this.opts.allowSvg };
     return decodeImage(input, d);
   }
 
-  /** Every face in the image, largest first, with its 68 landmarks. */
+  /** Every face in the image, largest first, with its landmarks (68 points for dlib packs; the detector's five when given). */
   async detect(input: ImageInput, opts: DetectOptions = {}): Promise<Face[]> {
     const img = await this.decode(input);
     return this.detectDecoded(img, opts);
   }
 
   private async detectDecoded(img: RgbImage, opts: DetectOptions = {}): Promise<Face[]> {
-    const dets = await this.detector.detect(img, { ...this.opts.detect, ...opts });
+    const dets = await this.detector.detect(img, { ...this.packDetect, ...definedOnly(this.opts.detect ?? {}), ...definedOnly(opts) });
     if (dets.length === 0) return [];
-    const sorted = [...dets].sort((a, b) => area(b.box) - area(a.box));
-    const landmarks = await this.landmarksFor(img, sorted.map((d) => d.box));
-    return sorted.map((d, i) => ({ box: d.box, score: d.score, landmarks: landmarks[i] }));
+    return this.locate(img, [...dets].sort((a, b) => area(b.box) - area(a.box)));
   }
 
-  /** 68 landmarks for each box, with the configured crop settings and passes. */
+  /** The pack's detection defaults (e.g. a score threshold), under the recognizer's and the call's. */
+  private get packDetect(): DetectOptions {
+    return this.pack.detector.minScore !== undefined ? { minScore: this.pack.detector.minScore } : {};
+  }
+
+  /**
+   * What the pack aligns with, for detections (or bare boxes): the 68 points for dlib packs, the detector's five
+   * points otherwise (never points derived from the 68-point net: those go wrong on faces in profile).
+   */
+  async locate(img: RgbImage, dets: readonly (PackDetection | { box: Box; score: number })[]): Promise<Face[]> {
+    const faces = dets.map((d) => ({ box: d.box, score: d.score, ...('points' in d && d.points ? { points: d.points } : {}) }));
+    if (this.pack.align.kind !== 'dlib68') return faces;
+    const landmarks = await this.landmarksFor(img, faces.map((f) => f.box));
+    return faces.map((f, i) => ({ ...f, landmarks: landmarks[i] }));
+  }
+
+  /** 68 landmarks for each box, with the configured crop settings and passes (packs aligning dlib chips). */
   async landmarksFor(img: RgbImage, boxes: readonly Box[]): Promise<Landmarks68[]> {
+    const landmarker = this.landmarker;
+    if (!landmarker) throw new FaceError('INVALID_INPUT', `pack ${this.pack.name} has no 68-point landmark stage`);
     const run = async (bs: readonly Box[]) => {
-      const points = await this.landmarker.landmarks(img, bs, this.opts.landmarks);
+      const points = await landmarker.landmarks(img, bs, this.opts.landmarks);
       if (!this.opts.landmarkFlip) return points;
       const mirrored = flipHorizontal(img);
       const flippedBoxes = bs.map((b) => ({ ...b, x: img.width - b.x - b.width }));
-      const back = (await this.landmarker.landmarks(mirrored, flippedBoxes, this.opts.landmarks)).map((pts) => unmirrorLandmarks(pts, img.width));
+      const back = (await landmarker.landmarks(mirrored, flippedBoxes, this.opts.landmarks)).map((pts) => unmirrorLandmarks(pts, img.width));
       return points.map((pts, i) => pts.map((p, k) => ({ x: (p.x + back[i][k].x) / 2, y: (p.y + back[i][k].y) / 2 })));
     };
     let points = await run(boxes);
@@ -168,15 +239,28 @@ export class FaceRecognizer {
     return points;
   }
 
-  /** The aligned chip for one face's landmarks. */
+  /** The aligned dlib chip for one face's 68 landmarks. */
   chipFor(img: RgbImage, landmarks: Landmarks68): RgbImage {
     return alignToChip(img, landmarks, { size: CHIP_SIZE, ...this.opts.chip });
   }
 
-  /** Every chip one face's embedding averages over: the configured chip, then one per TTA padding. */
+  /** Every dlib chip one face's embedding averages over: the configured chip, then one per TTA padding. */
   chipsFor(img: RgbImage, landmarks: Landmarks68): RgbImage[] {
     const base = { size: CHIP_SIZE, ...this.opts.chip };
     return [alignToChip(img, landmarks, base), ...this.ttaPaddings.map((padding) => alignToChip(img, landmarks, { ...base, padding }))];
+  }
+
+  /**
+   * Every chip one located face's embedding averages over, the way the pack aligns: dlib chips from the 68 points,
+   * or the five-point template chip (from the template placed in the box when a face came without points).
+   */
+  faceChips(img: RgbImage, face: Face): RgbImage[] {
+    const align = this.pack.align;
+    if (align.kind === 'dlib68') {
+      if (!face.landmarks) throw new FaceError('INVALID_INPUT', 'a dlib chip needs the face\'s 68 landmarks');
+      return this.chipsFor(img, face.landmarks);
+    }
+    return [alignFivePoint(img, face.points ?? templateInBox(face.box, align), align)];
   }
 
   /** Faces with their aligned chips. With `aligned`, the input itself is the one chip. */
@@ -186,34 +270,35 @@ export class FaceRecognizer {
   }
 
   async alignDecoded(img: RgbImage, opts: FaceOptions = {}): Promise<AlignedFace[]> {
-    if (opts.aligned) return [{ box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, chip: img }];
+    if (opts.aligned) return [{ box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, chip: assertUsableChip(img) }];
     const faces = await this.detectDecoded(img, opts.detect);
-    return faces.map((f) => ({ ...f, chip: this.chipFor(img, f.landmarks!) }));
+    return faces.map((f) => ({ ...f, chip: this.faceChips(img, f)[0] }));
   }
 
   /** Faces with chips and L2-normalised embeddings, largest first. Empty when no face is found. */
   async embed(input: ImageInput, opts: EmbedFaceOptions = {}): Promise<EmbeddedFace[]> {
     const img = await this.decode(input);
+    const flip = opts.flip ?? this.flip;
     if (opts.aligned || this.ttaPaddings.length === 0) {
       const faces = await this.alignDecoded(img, opts);
-      const embeddings = await this.embedder.embedChipSets(faces.map((f) => [f.chip]), { flip: opts.flip ?? this.opts.flip ?? true });
+      const embeddings = await this.embedder.embedChipSets(faces.map((f) => [f.chip]), { flip });
       return faces.map((f, i) => ({ ...f, embedding: embeddings[i] }));
     }
     // crop TTA: the first chip of each set is the face's chip (warped once, not again by alignDecoded)
     const faces = await this.detectDecoded(img, opts.detect);
-    const sets = faces.map((f) => this.chipsFor(img, f.landmarks!));
-    const embeddings = await this.embedder.embedChipSets(sets, { flip: opts.flip ?? this.opts.flip ?? true });
+    const sets = faces.map((f) => this.faceChips(img, f));
+    const embeddings = await this.embedder.embedChipSets(sets, { flip });
     return faces.map((f, i) => ({ ...f, chip: sets[i][0], embedding: embeddings[i] }));
   }
 
   /** Embedding of one aligned chip (any size; resized to the model input). */
   async embedChip(chip: RgbImage, opts: { flip?: boolean } = {}): Promise<Float32Array> {
-    const [e] = await this.embedder.embedChips([chip], { flip: opts.flip ?? this.opts.flip ?? true });
+    const [e] = await this.embedder.embedChips([chip], { flip: opts.flip ?? this.flip });
     return e;
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.detector.release?.(), this.landmarker.release?.(), this.embedder.release()]);
+    await Promise.all([this.detector.release(), this.landmarker?.release(), this.embedder.release()]);
   }
 }
 

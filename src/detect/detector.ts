@@ -14,7 +14,8 @@ import type { InferenceEngine, InferenceSession } from '../engine/engine.js';
 import { FaceError, ModelError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { validateRgbImage } from '../image/decode.js';
-import type { Detection, DetectOptions } from './types.js';
+import type { Detection, DetectOptions, FaceDetectorLike } from './types.js';
+import { resolveDetectOptions } from './options.js';
 import { ssdNumAnchors, ssdRecipe, ssdRecipeFor, SSD_INPUT_SIZE, SSD_INPUT_SIZES, SSD_NUM_ANCHORS } from './ssd-graph.js';
 import { anchorsForSize, postprocess, shrinkArea, toSsdInput, type SsdInput } from './ssd-decode.js';
 
@@ -142,16 +143,11 @@ export async function loadSsdAnchors(modelDir = faceApiModelDir()): Promise<Floa
   }
 }
 
-function resolveOptions(opts: DetectOptions) {
-  const o = { ...DETECT_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as Required<DetectOptions>;
-  if (!(o.minScore > 0 && o.minScore < 1)) throw new FaceError('INVALID_INPUT', `minScore must be in (0, 1), got ${o.minScore}`);
-  if (!(o.iouThreshold > 0 && o.iouThreshold <= 1)) throw new FaceError('INVALID_INPUT', `iouThreshold must be in (0, 1], got ${o.iouThreshold}`);
-  if (!(o.minFaceSize >= 0)) throw new FaceError('INVALID_INPUT', `minFaceSize must be ≥ 0, got ${o.minFaceSize}`);
-  if (!(Number.isInteger(o.maxFaces) && o.maxFaces >= 0)) throw new FaceError('INVALID_INPUT', `maxFaces must be a non-negative integer, got ${o.maxFaces}`);
-  return o;
+function resolveOptions(opts: DetectOptions): Required<DetectOptions> {
+  return resolveDetectOptions(opts, DETECT_DEFAULTS as Required<DetectOptions>) as Required<DetectOptions>;
 }
 
-export class FaceDetector {
+export class FaceDetector implements FaceDetectorLike {
   /** Sessions for the smaller input sizes, built and loaded on first use. */
   private readonly sized = new Map<number, Promise<{ session: InferenceSession; anchors: Float32Array }>>();
 

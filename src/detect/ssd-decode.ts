@@ -8,9 +8,13 @@
  * - mapping the relative boxes back to source-image pixels.
  */
 import type { RgbImage } from '../image/types.js';
-import { fillPaddedSquareTfjs } from '../image/transform.js';
+import { areaWeights, fillPaddedSquareTfjs } from '../image/transform.js';
 import type { Box, Detection } from './types.js';
+import { nonMaxSuppression } from './nms.js';
 import { SSD_ANCHORS_PER_CELL, SSD_INPUT_SIZE, SSD_NUM_ANCHORS, ssdFeatureMapSizes } from './ssd-graph.js';
+
+export { boxIou, nonMaxSuppression } from './nms.js';
+export { shrinkArea } from '../image/transform.js';
 
 export interface SsdInput {
   /** [1, 3, size, size] RGB in 0..255, NCHW. */
@@ -36,60 +40,6 @@ export function toSsdInput(img: RgbImage, size = SSD_INPUT_SIZE, resample: Resam
   // face-api's padToSquare(img, false): zeros at the bottom/right
   fillPaddedSquareTfjs(img, { x: 0, y: 0, width: img.width, height: img.height, side, padX: 0, padY: 0 }, size, out);
   return { data: out, size, side };
-}
-
-/** Contributions of source indices to each output index for an area (box-filter) shrink of `side` → `size`. */
-function areaWeights(side: number, size: number, limit: number): { start: Int32Array; count: Int32Array; weight: Float64Array; stride: number } {
-  const scale = side / size;
-  const stride = Math.ceil(scale) + 2;
-  const start = new Int32Array(size);
-  const count = new Int32Array(size);
-  const weight = new Float64Array(size * stride);
-  for (let o = 0; o < size; o++) {
-    const a = o * scale;
-    const b = (o + 1) * scale;
-    const first = Math.floor(a);
-    start[o] = first;
-    let k = 0;
-    for (let i = first; i < b && i < limit; i++, k++) weight[o * stride + k] = (Math.min(b, i + 1) - Math.max(a, i)) / scale;
-    count[o] = k;
-  }
-  return { start, count, weight, stride };
-}
-
-/** Shrinks an RGB image to `width`×`height` by area averaging (both sides must not grow). */
-export function shrinkArea(img: RgbImage, width: number, height: number): RgbImage {
-  if (width > img.width || height > img.height || width < 1 || height < 1) throw new Error(`shrinkArea: ${img.width}×${img.height} → ${width}×${height}`);
-  const wx = areaWeights(img.width, width, img.width);
-  const wy = areaWeights(img.height, height, img.height);
-  const tmp = new Float64Array(img.height * width * 3);
-  for (let y = 0; y < img.height; y++) {
-    const row = y * img.width * 3;
-    for (let ox = 0; ox < width; ox++) {
-      const base = ox * wx.stride;
-      const t = (y * width + ox) * 3;
-      for (let k = 0; k < wx.count[ox]; k++) {
-        const w = wx.weight[base + k];
-        const p = row + (wx.start[ox] + k) * 3;
-        tmp[t] += w * img.data[p];
-        tmp[t + 1] += w * img.data[p + 1];
-        tmp[t + 2] += w * img.data[p + 2];
-      }
-    }
-  }
-  const acc = new Float64Array(width * 3);
-  const data = new Uint8Array(width * height * 3);
-  for (let oy = 0; oy < height; oy++) {
-    acc.fill(0);
-    const base = oy * wy.stride;
-    for (let k = 0; k < wy.count[oy]; k++) {
-      const w = wy.weight[base + k];
-      const t = (wy.start[oy] + k) * width * 3;
-      for (let i = 0; i < width * 3; i++) acc[i] += w * tmp[t + i];
-    }
-    for (let i = 0; i < width * 3; i++) data[oy * width * 3 + i] = Math.min(255, Math.max(0, Math.round(acc[i])));
-  }
-  return { width, height, data };
 }
 
 function toSsdInputArea(img: RgbImage, size: number): SsdInput {
@@ -192,55 +142,6 @@ export function faceScores(logits: Float32Array, n = SSD_NUM_ANCHORS): Float32Ar
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-logits[i * 3 + 1]));
   return out;
-}
-
-/** IoU of boxes i and j of an [n, 4] (ymin, xmin, ymax, xmax) array; as face-api computes it. */
-export function boxIou(boxes: Float32Array, i: number, j: number): number {
-  const a = i * 4;
-  const b = j * 4;
-  const yminI = Math.min(boxes[a], boxes[a + 2]);
-  const xminI = Math.min(boxes[a + 1], boxes[a + 3]);
-  const ymaxI = Math.max(boxes[a], boxes[a + 2]);
-  const xmaxI = Math.max(boxes[a + 1], boxes[a + 3]);
-  const yminJ = Math.min(boxes[b], boxes[b + 2]);
-  const xminJ = Math.min(boxes[b + 1], boxes[b + 3]);
-  const ymaxJ = Math.max(boxes[b], boxes[b + 2]);
-  const xmaxJ = Math.max(boxes[b + 1], boxes[b + 3]);
-  const areaI = (ymaxI - yminI) * (xmaxI - xminI);
-  const areaJ = (ymaxJ - yminJ) * (xmaxJ - xminJ);
-  if (areaI <= 0 || areaJ <= 0) return 0;
-  const ih = Math.max(Math.min(ymaxI, ymaxJ) - Math.max(yminI, yminJ), 0);
-  const iw = Math.max(Math.min(xmaxI, xmaxJ) - Math.max(xminI, xminJ), 0);
-  const inter = ih * iw;
-  return inter / (areaI + areaJ - inter);
-}
-
-/**
- * face-api's nonMaxSuppression: candidates with score > scoreThreshold, best first; a candidate is kept
- * unless it overlaps an already kept box with IoU > iouThreshold. Returns kept indices, best first.
- */
-export function nonMaxSuppression(boxes: Float32Array, scores: ArrayLike<number>, maxOutputSize: number, iouThreshold: number, scoreThreshold: number): number[] {
-  const n = scores.length;
-  const outputSize = Math.min(maxOutputSize, n);
-  const candidates: number[] = [];
-  for (let i = 0; i < n; i++) if (scores[i] > scoreThreshold) candidates.push(i);
-  // Array.prototype.sort is stable, like face-api's sort over the same index order.
-  candidates.sort((a, b) => scores[b] - scores[a]);
-  const selected: number[] = [];
-  for (const c of candidates) {
-    if (selected.length >= outputSize) break;
-    let suppressed = false;
-    for (let j = selected.length - 1; j >= 0; --j) {
-      const iou = boxIou(boxes, c, selected[j]);
-      if (iou === 0) continue;
-      if (iou > iouThreshold) {
-        suppressed = true;
-        break;
-      }
-    }
-    if (!suppressed) selected.push(c);
-  }
-  return selected;
 }
 
 /**

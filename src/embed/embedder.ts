@@ -1,6 +1,7 @@
 /**
- * Aligned face chips → L2-normalised 128-D embeddings, batched, with optional flip test-time augmentation.
- * Runs the built-in 128-D net, or a trained model exported by `facenet train` (`modelPath`).
+ * Aligned face chips → L2-normalised embeddings, batched, with optional flip test-time augmentation.
+ * Runs the built-in 128-D net, a trained model exported by `facenet train` (`modelPath`), or any ONNX embedding
+ * network described by an input spec (`network`, e.g. a pack's EdgeFace): one class, the spec says how to feed it.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -10,9 +11,20 @@ import { ortEngine } from '../engine/ort.js';
 import { buildModel } from '../engine/model-store.js';
 import { ModelError, FaceError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
-import { flipHorizontal, resizeBilinear, toNchw } from '../image/transform.js';
+import { flipHorizontal, resizeBilinear } from '../image/transform.js';
 import { l2Normalize, meanNormalized } from './distance.js';
 import { CHIP_SIZE, recognitionRecipeFor, type RecognitionGraphOptions } from './recognition-graph.js';
+import { chipsToTensor, FACE_API_128_INPUT, type EmbedderInputSpec } from './input-spec.js';
+
+/** An ONNX embedding network given by its bytes (already verified by the caller) and its input spec. */
+export interface EmbedderNetwork {
+  /** Model name for the id, e.g. `edgeface-xs`. */
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  /** Hex SHA-256 of `bytes`; its first 12 digits make the model id. */
+  readonly sha256: string;
+  readonly input: EmbedderInputSpec;
+}
 
 export interface EmbedderOptions {
   cacheDir?: string;
@@ -25,6 +37,8 @@ export interface EmbedderOptions {
   batchSize?: number;
   /** Variant of the built-in graph. */
   graph?: RecognitionGraphOptions;
+  /** An ONNX network with its input spec (a pack's embedder); overrides the built-in net. */
+  network?: EmbedderNetwork;
 }
 
 export interface EmbedOptions {
@@ -45,14 +59,28 @@ export class Embedder {
     private readonly session: InferenceSession,
     /** Identifies the model; stored with every embedding so galleries never mix models. */
     readonly modelId: string,
-    /** Side of the square input the model expects; chips are resized to it. */
-    readonly inputSize: number,
+    /** How the network wants its chips. */
+    readonly input: EmbedderInputSpec,
     private readonly batchSize: number,
   ) {}
+
+  /** Side of the square input the model expects; chips are resized to it. */
+  get inputSize(): number {
+    return this.input.size;
+  }
 
   static async load(opts: EmbedderOptions = {}): Promise<Embedder> {
     const engine = opts.engine ?? ortEngine;
     const batchSize = opts.batchSize ?? 16;
+    if (opts.network) {
+      const { name, bytes, sha256, input } = opts.network;
+      const session = await engine.load(bytes, { threads: opts.threads });
+      if (!session.inputNames.includes(input.inputName) || !session.outputNames.includes(input.outputName)) {
+        await session.release();
+        throw new ModelError('MODEL_LOAD_FAILED', `${name} must have input '${input.inputName}' and output '${input.outputName}' (has ${session.inputNames.join(', ')} → ${session.outputNames.join(', ')})`);
+      }
+      return new Embedder(session, `${name}@${sha256.slice(0, 12)}`, input, batchSize);
+    }
     if (opts.modelPath) {
       let bytes: Uint8Array;
       try {
@@ -71,19 +99,21 @@ export class Embedder {
       const session = await engine.load(bytes, { threads: opts.threads });
       if (!session.inputNames.includes('chips') || !session.outputNames.includes('embedding'))
         throw new ModelError('MODEL_LOAD_FAILED', `${opts.modelPath} must have input 'chips' and output 'embedding'`);
-      return new Embedder(session, id, inputSize, batchSize);
+      return new Embedder(session, id, { ...FACE_API_128_INPUT, size: inputSize }, batchSize);
     }
     const built = await buildModel(recognitionRecipeFor(opts.graph), { cacheDir: opts.cacheDir });
-    return new Embedder(await engine.load(built.bytes, { threads: opts.threads }), built.id, CHIP_SIZE, batchSize);
+    return new Embedder(await engine.load(built.bytes, { threads: opts.threads }), built.id, { ...FACE_API_128_INPUT, size: CHIP_SIZE }, batchSize);
   }
 
   /** Raw (unnormalised) network outputs, one per chip. */
   async embedRaw(chips: readonly RgbImage[]): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (let i = 0; i < chips.length; i += this.batchSize) {
-      const batch = chips.slice(i, i + this.batchSize).map((c) => resizeBilinear(c, this.inputSize, this.inputSize));
-      const res = await this.session.run({ chips: toNchw(batch) });
-      const emb = res.embedding;
+      const size = this.input.size;
+      const batch = chips.slice(i, i + this.batchSize).map((c) => resizeBilinear(c, size, size));
+      const res = await this.session.run({ [this.input.inputName]: chipsToTensor(batch, this.input) });
+      const emb = res[this.input.outputName];
+      if (!emb) throw new ModelError('MODEL_MISMATCH', `the embedding network returned no '${this.input.outputName}' output`);
       const dim = emb.dims[1];
       for (let n = 0; n < batch.length; n++) out.push(emb.data.slice(n * dim, (n + 1) * dim));
     }

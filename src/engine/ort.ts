@@ -52,6 +52,8 @@ async function loadOrtSession(model: Uint8Array | string, opts: EngineOptions = 
     executionMode: 'sequential',
     intraOpNumThreads: opts.threads ?? 0,
     interOpNumThreads: 1,
+    // errors only: models exported with fixed output shapes (SCRFD-500M says 640×640) warn on every run at another size
+    logSeverityLevel: 3,
     extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' }, force_spinning_stop: '1' } },
   };
   try {

@@ -40,7 +40,7 @@ function coversCentre(box: Box, width: number, height: number): boolean {
 
 /**
  * Embeds the labelled face of one encoded image: decode, detect (skipped when `detections` come from the cache),
- * landmarks, chips, plain and flipped embeddings. `detect` is used as given: pass evalDetect(…).
+ * landmarks (or the detector's five points), chips, plain and flipped embeddings. `detect` is used as given: pass evalDetect(…).
  */
 export async function embedLabelledFace(fr: FaceRecognizer, bytes: Uint8Array, detect: DetectOptions, detections?: readonly Detection[]): Promise<LabelledFace> {
   const img = await decodeImage(bytes);
@@ -48,8 +48,9 @@ export async function embedLabelledFace(fr: FaceRecognizer, bytes: Uint8Array, d
   const central = dets.filter((f) => coversCentre(f.box, img.width, img.height));
   const face = centralFace(central, img.width, img.height);
   const status: CachedEmbedding['status'] = !face ? 'noface' : central.length === 1 ? 'ok' : 'central';
-  const [landmarks] = await fr.landmarksFor(img, [face?.box ?? centreBox(img.width, img.height)]);
-  const [views] = await fr.embedder.embedChipSetViews([fr.chipsFor(img, landmarks)], true);
+  // the face as the pack aligns it: 68 points on its box, or the detector's five points
+  const [located] = await fr.locate(img, [face ?? { box: centreBox(img.width, img.height), score: 0 }]);
+  const [views] = await fr.embedder.embedChipSetViews([fr.faceChips(img, located)], true);
   return { status, embedding: views.plain, flipped: views.flipped!, detections: dets };
 }
 

@@ -90,6 +90,25 @@ export function galleryModelId(modelId: string, flip: boolean, ttaPaddings: read
   return `${modelId}${ttaPaddings.length ? `+crops${ttaPaddings.join(',')}` : ''}${flip ? '+flip' : ''}`;
 }
 
+/**
+ * The pack a stored model id was made with: non-default packs prefix their name (`edgeface-xs:edgeface-xs@…`),
+ * the dlib128 pack's ids predate packs (`face-recognition-128@…`); undefined for a model from `facenet train`.
+ */
+export function packOfModelId(modelId: string): string | undefined {
+  const prefixed = /^([a-z0-9][a-z0-9.-]*):/.exec(modelId);
+  if (prefixed) return prefixed[1];
+  return modelId.startsWith('face-recognition-128@') ? 'dlib128' : undefined;
+}
+
+/** How to proceed when a gallery holds templates of other models or packs than the recognizer's. */
+export function modelMismatchAdvice(requested: string, stored: readonly string[]): string {
+  const want = packOfModelId(requested);
+  const have = [...new Set(stored.map(packOfModelId))];
+  if (have.length === 1 && have[0] && have[0] !== want)
+    return `The gallery was built with pack ${have[0]}, this recognizer runs pack ${want ?? 'a custom model'}: embeddings of different packs are not comparable. Open it with --pack ${have[0]} (FaceRecognizer.load({ pack: '${have[0]}' })), or enroll the people into a new gallery with this pack.`;
+  return 'Embeddings of different models are not comparable; use the model (pack, --model, test-time augmentation) the gallery was built with, or enroll into a new gallery.';
+}
+
 /** A FaceRecognizer seen by the gallery, with flip TTA fixed on or off and the model id saying which TTA it uses. */
 export function galleryRecognizer(fr: FlippableRecognizer, flip = false): GalleryRecognizer {
   return {

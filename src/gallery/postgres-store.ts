@@ -29,11 +29,14 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ClientConfig, PoolClient, QueryResultRow } from 'pg';
 import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
+import { modelMismatchAdvice } from './face-source.js';
 import { FaceError } from '../errors.js';
 import { distanceFromDot } from './search-index.js';
+import { canonicalName, nameProblem } from './names.js';
 import type {
   EnrollReceipt,
   EnrollRecord,
+  ForgetReceipt,
   GalleryStore,
   Metadata,
   Person,
@@ -364,7 +367,8 @@ export class PostgresGalleryStore implements GalleryStore {
     if (!records.length) return [];
     const names: string[] = [];
     for (const r of records) {
-      const name = r.name.trim();
+      // the library's name rule (./names.ts): canonical form; checked for people this creates, inside the transaction
+      const name = canonicalName(r.name);
       if (!name) throw new FaceError('INVALID_INPUT', 'a person needs a non-empty name');
       if (r.templates.length === 0) throw new FaceError('INVALID_INPUT', `enrolling ${name} needs at least one template`);
       names.push(name);
@@ -385,6 +389,16 @@ export class PostgresGalleryStore implements GalleryStore {
 
     return this.write(async (c) => {
       await this.assertOnlyModel(c, modelId, 'enroll into');
+      // writes are serialised (advisory lock): whether a name exists cannot change before this transaction commits
+      const present = new Set(
+        (await c.query<{ name: string }>(`SELECT name FROM ${this.s}.people WHERE name = ANY($1::text[])`, [[...byName.keys()]])).rows.map((r) => r.name),
+      );
+      for (const [i, r] of records.entries()) {
+        if (r.mode === 'create' && present.has(names[i])) throw new FaceError('PERSON_EXISTS', `${names[i]} is already enrolled`, { name: names[i] });
+        if (r.mode === 'add' && !present.has(names[i])) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${names[i]}" is enrolled`, { name: names[i] });
+        const problem = present.has(names[i]) ? undefined : nameProblem(names[i]);
+        if (problem) throw new FaceError('INVALID_INPUT', problem, { rule: 'name' });
+      }
       await this.ensureIndex(c, dim);
       const people = new Map<string, { row: PersonRow; inserted: boolean }>();
       const distinct = [...byName.keys()];
@@ -451,9 +465,9 @@ export class PostgresGalleryStore implements GalleryStore {
     });
   }
 
-  async forget(name: string): Promise<{ person: Person; templatesRemoved: number }> {
+  async forget(name: string): Promise<ForgetReceipt> {
     return this.write(async (c) => {
-      const row = (await c.query<PersonRow>(`SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1`, [name.trim()])).rows[0];
+      const row = (await c.query<PersonRow>(`SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1`, [name.trim(), canonicalName(name)])).rows[0];
       if (!row) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
       await c.query(`DELETE FROM ${this.s}.thumbnails WHERE template_id IN (SELECT id FROM ${this.s}.templates WHERE person_id = $1)`, [row.id]);
       const removed = (await c.query(`DELETE FROM ${this.s}.templates WHERE person_id = $1`, [row.id])).rowCount ?? 0;
@@ -571,7 +585,9 @@ export class PostgresGalleryStore implements GalleryStore {
   // ---- reads ----------------------------------------------------------------------------------------------------
 
   async findPerson(name: string): Promise<Person | undefined> {
-    const row = (await this.query<PersonRow>(`SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1`, [name.trim()])).rows[0];
+    const row = (
+      await this.query<PersonRow>(`SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1`, [name.trim(), canonicalName(name)])
+    ).rows[0];
     return row && rowToPerson(row);
   }
 
@@ -608,7 +624,7 @@ export class PostgresGalleryStore implements GalleryStore {
     throw new FaceError(
       'MODEL_MISMATCH',
       `cannot ${verb} gallery ${this.location} with model ${modelId}: it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
-        `Embeddings of different models are not comparable; use the model the gallery was built with or enroll into a new gallery.`,
+        modelMismatchAdvice(modelId, others.map((o) => o.model_id)),
       { gallery: this.location, requested: modelId, stored: others.map((o) => o.model_id) },
     );
   }

@@ -146,3 +146,57 @@ export function fillPaddedSquareTfjs(img: RgbImage, sq: PaddedSquare, size: numb
     }
   }
 }
+
+/** Contributions of source indices to each output index for an area (box-filter) shrink of `side` → `size`. */
+export function areaWeights(side: number, size: number, limit: number): { start: Int32Array; count: Int32Array; weight: Float64Array; stride: number } {
+  const scale = side / size;
+  const stride = Math.ceil(scale) + 2;
+  const start = new Int32Array(size);
+  const count = new Int32Array(size);
+  const weight = new Float64Array(size * stride);
+  for (let o = 0; o < size; o++) {
+    const a = o * scale;
+    const b = (o + 1) * scale;
+    const first = Math.floor(a);
+    start[o] = first;
+    let k = 0;
+    for (let i = first; i < b && i < limit; i++, k++) weight[o * stride + k] = (Math.min(b, i + 1) - Math.max(a, i)) / scale;
+    count[o] = k;
+  }
+  return { start, count, weight, stride };
+}
+
+/** Shrinks an RGB image to `width`×`height` by area averaging (both sides must not grow). */
+export function shrinkArea(img: RgbImage, width: number, height: number): RgbImage {
+  if (width > img.width || height > img.height || width < 1 || height < 1) throw new Error(`shrinkArea: ${img.width}×${img.height} → ${width}×${height}`);
+  const wx = areaWeights(img.width, width, img.width);
+  const wy = areaWeights(img.height, height, img.height);
+  const tmp = new Float64Array(img.height * width * 3);
+  for (let y = 0; y < img.height; y++) {
+    const row = y * img.width * 3;
+    for (let ox = 0; ox < width; ox++) {
+      const base = ox * wx.stride;
+      const t = (y * width + ox) * 3;
+      for (let k = 0; k < wx.count[ox]; k++) {
+        const w = wx.weight[base + k];
+        const p = row + (wx.start[ox] + k) * 3;
+        tmp[t] += w * img.data[p];
+        tmp[t + 1] += w * img.data[p + 1];
+        tmp[t + 2] += w * img.data[p + 2];
+      }
+    }
+  }
+  const acc = new Float64Array(width * 3);
+  const data = new Uint8Array(width * height * 3);
+  for (let oy = 0; oy < height; oy++) {
+    acc.fill(0);
+    const base = oy * wy.stride;
+    for (let k = 0; k < wy.count[oy]; k++) {
+      const w = wy.weight[base + k];
+      const t = (wy.start[oy] + k) * width * 3;
+      for (let i = 0; i < width * 3; i++) acc[i] += w * tmp[t + i];
+    }
+    for (let i = 0; i < width * 3; i++) data[oy * width * 3 + i] = Math.min(255, Math.max(0, Math.round(acc[i])));
+  }
+  return { width, height, data };
+}

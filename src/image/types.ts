@@ -5,6 +5,12 @@ export interface RgbImage {
   readonly data: Uint8Array;
 }
 
+/** A position in image pixels (x to the right, y down). */
+export interface Point {
+  readonly x: number;
+  readonly y: number;
+}
+
 /** Anything a user may hand to the pipeline. */
 export type ImageInput = string | Buffer | Uint8Array | RgbImage;
 

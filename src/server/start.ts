@@ -6,6 +6,7 @@ import { buildServer, DEFAULT_LIMITS, type ServerLimits } from './app.js';
 import { keysFile, ServerDb } from './keys.js';
 import { PooledRecognizer } from '../workers/worker-pool.js';
 import type { FastifyInstance } from 'fastify';
+import type { PackInfo } from '../pack/types.js';
 
 export interface StartOptions {
   port?: number;
@@ -25,6 +26,8 @@ export interface StartOptions {
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
+  /** The pack served, with its licence line (for the startup line). */
+  pack: PackInfo;
   close(): Promise<void>;
 }
 
@@ -35,7 +38,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const workers = opts.workers ?? limits.concurrency;
   const pool = workers > 0 ? await PooledRecognizer.start(workers, recOpts) : undefined;
   const fr = pool ?? (await FaceRecognizer.load(recOpts));
-  const flip = opts.recognizer?.flip !== false;
+  const flip = opts.recognizer?.flip ?? fr.flip; // the pack's default unless set
   let db: ServerDb;
   try {
     db = ServerDb.open(keysFile({ gallery: file, keys: opts.keys }));
@@ -54,7 +57,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       await pool?.close();
     });
     const url = await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
-    return { app, url, close: () => app.close() };
+    return { app, url, pack: fr.packInfo, close: () => app.close() };
   } catch (e) {
     await gallery?.close();
     db.close();

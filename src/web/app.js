@@ -47,10 +47,14 @@ function photoOf(fileInput, useSnapshot) {
 // ---- status and key
 async function refreshStatus() {
   try {
-    const h = await (await fetch('/v1/health')).json();
+    // the public answer is minimal; with a valid key (or no auth) it carries the gallery size and model
+    const k = localStorage.getItem(KEY);
+    const h = await (await fetch('/v1/health', { headers: k ? { authorization: `Bearer ${k}` } : {} })).json();
     authOn = h.auth;
     $('auth-section').hidden = !authOn;
-    $('status').textContent = `${h.people} people · ${h.modelId}${authOn ? '' : ' · NO AUTH'}`;
+    $('status').textContent = h.people === undefined ? 'enter an API key' : `${h.people} people · ${h.modelId}${authOn ? '' : ' · NO AUTH'}`;
+    // the pack's licence line (non-permissive packs run only after an explicit opt-in on the server)
+    $('pack-licence').textContent = h.pack ? `pack ${h.pack.name} · licence: ${h.pack.licence}` : '';
   } catch (e) {
     $('status').textContent = `offline: ${e.message}`;
   }

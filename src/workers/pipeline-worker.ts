@@ -8,6 +8,7 @@ import { FaceError } from '../errors.js';
 import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
 import type { Detection, DetectOptions } from '../detect/types.js';
 import { embedLabelledFace } from '../eval/labelled-face.js';
+import type { PackInfo } from '../pack/types.js';
 
 export type WorkerRequest =
   | { id: number; op: 'detect'; image: Uint8Array; opts?: Record<string, unknown> }
@@ -20,6 +21,11 @@ export interface WorkerReady {
   modelId: string;
   pipelineKey: string;
   detectorId: string;
+  /** The recognizer's crop TTA and flip defaults (the pack's unless overridden). */
+  ttaPaddings: readonly number[];
+  flip: boolean;
+  /** The pack's name and licence line, for startup lines and the server's info. */
+  pack: PackInfo;
 }
 
 export type WorkerResponse =
@@ -46,7 +52,7 @@ try {
     await job;
     running.delete(job);
   });
-  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId } satisfies WorkerReady });
+  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId, ttaPaddings: fr.ttaPaddings, flip: fr.flip, pack: fr.packInfo } satisfies WorkerReady });
 
   async function handle(m: Exclude<WorkerRequest, { op: 'close' }>): Promise<void> {
     try {
@@ -61,7 +67,7 @@ try {
         transfer.push(embedding.buffer as ArrayBuffer, flipped.buffer as ArrayBuffer);
         result = { ...r, embedding, flipped };
       } else if (m.op === 'detect') {
-        result = (await fr.detect(image, m.opts ?? {})).map((f) => ({ box: f.box, score: f.score, landmarks: f.landmarks }));
+        result = (await fr.detect(image, m.opts ?? {})).map((f) => ({ box: f.box, score: f.score, landmarks: f.landmarks, points: f.points }));
       } else {
         const faces = await fr.embed(image, m.opts ?? {});
         result = faces.map((f) => {

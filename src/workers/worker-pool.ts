@@ -15,7 +15,8 @@ import type { Box, Detection, DetectOptions } from '../detect/types.js';
 import type { ImageInput, RgbImage } from '../image/types.js';
 import { isRgbImage } from '../image/types.js';
 import { readImageBytes } from '../image/decode.js';
-import { DEFAULT_TTA_PADDINGS, type RecognizerOptions } from '../recognizer.js';
+import type { RecognizerOptions } from '../recognizer.js';
+import { assertLicence, resolvePack } from '../pack/router.js';
 import type { LabelledFace } from '../eval/labelled-face.js';
 import type { WorkerReady, WorkerRequest, WorkerResponse } from './pipeline-worker.js';
 
@@ -81,6 +82,7 @@ export class PooledRecognizer {
   /** Start `size` workers, each loading the models; resolves when all are ready. */
   static async start(size: number, opts: RecognizerOptions = {}): Promise<PooledRecognizer> {
     const { engine: _engine, ...plain } = opts; // an engine object cannot cross threads
+    assertLicence(resolvePack(opts.pack), opts.acceptLicense); // refuse before starting any thread
     const slots: Slot[] = [];
     try {
       const ready = await Promise.all(
@@ -92,7 +94,7 @@ export class PooledRecognizer {
               if (m.ready) {
                 worker.off('message', on);
                 resolve(m.ready);
-              } else if (m.failed) reject(new FaceError('MODEL_LOAD_FAILED', `inference worker: ${m.failed.message}`));
+              } else if (m.failed) reject(new FaceError((m.failed.code as FaceErrorCode | undefined) ?? 'MODEL_LOAD_FAILED', `inference worker: ${m.failed.message}`));
             };
             worker.on('message', on);
             worker.once('error', reject);
@@ -102,7 +104,7 @@ export class PooledRecognizer {
       );
       // same options, same models: a worker that differs would mix pipelines in one result (and one cache key)
       if (ready.some((r) => r.pipelineKey !== ready[0].pipelineKey)) throw new FaceError('MODEL_MISMATCH', 'inference workers loaded different pipelines');
-      return new PooledRecognizer(slots, ready[0], opts.ttaPaddings ?? DEFAULT_TTA_PADDINGS);
+      return new PooledRecognizer(slots, ready[0], ready[0].ttaPaddings);
     } catch (e) {
       await Promise.all(slots.map((s) => s.worker.terminate()));
       throw e;
@@ -121,6 +123,16 @@ export class PooledRecognizer {
   /** The workers' FaceRecognizer.pipelineKey (every worker reported the same at start). */
   get pipelineKey(): string {
     return this.ready.pipelineKey;
+  }
+
+  /** The workers' pack: name and licence line. */
+  get packInfo(): WorkerReady['pack'] {
+    return this.ready.pack;
+  }
+
+  /** Whether embeddings average the mirrored chip too unless a call says otherwise (the workers' default). */
+  get flip(): boolean {
+    return this.ready.flip;
   }
 
   /** The workers' detector model id (FaceDetector.modelId), for detection caches. */
@@ -168,7 +180,7 @@ export class PooledRecognizer {
     return this.call(() => this.post((id) => ({ id, op: 'labelledFace', image, detect, detections })));
   }
 
-  detect(img: ImageInput, opts: object = {}): Promise<{ box: Box; score: number; landmarks?: { x: number; y: number }[] }[]> {
+  detect(img: ImageInput, opts: object = {}): Promise<{ box: Box; score: number; landmarks?: { x: number; y: number }[]; points?: { x: number; y: number }[] }[]> {
     return this.send('detect', img, opts as Record<string, unknown>);
   }
 

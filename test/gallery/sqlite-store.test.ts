@@ -67,10 +67,10 @@ test('migrations: a version-1 file is upgraded in place with its data; a newer f
   assert.throws(() => SqliteGalleryStore.open(file), (e: unknown) => isCode('GALLERY_ERROR')(e) && /newer than this facenet-ts/.test((e as Error).message));
 });
 
-test('a file that is not a database is a GALLERY_ERROR, not a crash', (t) => {
+test('a file that is not a database is a GALLERY_CORRUPT error, not a crash', (t) => {
   const file = tmp(t);
   writeFileSync(file, 'this is not sqlite at all, just some text padding the header out '.repeat(20));
-  assert.throws(() => SqliteGalleryStore.open(file), isCode('GALLERY_ERROR'));
+  assert.throws(() => SqliteGalleryStore.open(file), isCode('GALLERY_CORRUPT'));
 });
 
 test('forget leaves no row and no bytes of the person in the file', async (t) => {

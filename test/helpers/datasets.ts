@@ -11,3 +11,14 @@ export const DETECTION_DIR = path.join(DATASETS, 'detection');
 export function needDataset(dir: string): string | false {
   return existsSync(dir) ? false : `dataset missing: ${dir} (see ../shared/datasets/README.md; set FACENET_DATASETS to relocate)`;
 }
+
+/** The models folder (YuNet, SCRFD, EdgeFace): FACENET_MODELS, else ../shared/models. */
+export const MODELS_DIR = process.env.FACENET_MODELS ?? path.resolve(process.cwd(), '../shared/models');
+export const YUNET_MODEL = path.join(MODELS_DIR, 'yunet/face_detection_yunet_2026may.onnx');
+export const SCRFD_2_5G_MODEL = path.join(MODELS_DIR, 'scrfd/scrfd_2.5g.onnx');
+export const SCRFD_500M_MODEL = path.join(MODELS_DIR, 'scrfd/scrfd_500m.onnx');
+
+/** Returns a skip message when the model file is absent, else false. */
+export function needModel(file: string): string | false {
+  return existsSync(file) ? false : `model missing: ${file} (see ../shared/models/README.md; set FACENET_MODELS to relocate)`;
+}

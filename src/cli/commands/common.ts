@@ -2,8 +2,18 @@
 import { Command, Option } from 'commander';
 import { FaceRecognizer, type RecognizerOptions } from '../../recognizer.js';
 import { FaceError } from '../../errors.js';
+import { packNames, resolvePack } from '../../pack/router.js';
+import { DEFAULT_PACK } from '../../pack/packs.js';
+import type { PackInfo } from '../../pack/types.js';
 
-export interface PipelineFlags {
+/** The options naming the recognition pipeline, shared by every command that runs it. */
+export interface PackFlags {
+  pack?: string;
+  models?: string;
+  acceptLicense?: boolean;
+}
+
+export interface PipelineFlags extends PackFlags {
   json?: boolean;
   threads?: string;
   model?: string;
@@ -19,14 +29,33 @@ export interface PipelineFlags {
 export const DETECT_SIZE_HELP =
   "detector input for photos under 512 px: 'enlarge' to 512×512 (face-api's way, finds smaller faces) or 'native' (their own resolution, up to 16× less work)";
 
-export function withPipelineOptions(cmd: Command): Command {
+/** --pack, --models, --accept-license. */
+export function withPackOptions(cmd: Command): Command {
   return cmd
-    .option('--json', 'machine-readable output')
-    .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
-    .option('--model <path>', 'embedding model exported by `facenet train` (default: built-in 128-D ResNet)')
-    .option('--no-flip', 'turn off flip test-time augmentation (on by default: mean of the chip and its mirror)')
+    .option('--pack <name>', `recognition pipeline: ${packNames().join(', ')} (default ${DEFAULT_PACK}; \`facenet packs\` lists them)`)
+    .option('--models <dir>', "folder holding the packs' model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)")
+    .option('--accept-license', 'use a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1); read its licence line first');
+}
+
+/** --flip / --no-flip: absent leaves the pack's default (dlib128: on; EdgeFace packs: off). */
+export function withFlipOptions(cmd: Command, noFlipHelp = 'turn off flip test-time augmentation (mean of the chip and its mirror)'): Command {
+  return cmd.option('--flip', "flip test-time augmentation on (default: the pack's setting)").option('--no-flip', noFlipHelp);
+}
+
+/** Whether flip TTA is on: the flag when given, else the pack's default. */
+export function flipOf(flags: Pick<PipelineFlags, 'flip' | 'pack'>): boolean {
+  return flags.flip ?? resolvePack(flags.pack).tta.flip;
+}
+
+export function withPipelineOptions(cmd: Command): Command {
+  return withFlipOptions(
+    withPackOptions(cmd)
+      .option('--json', 'machine-readable output')
+      .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
+      .option('--model <path>', 'embedding model exported by `facenet train` (default: the pack\'s embedder)'),
+  )
     .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off')
-    .option('--aligned', 'inputs are already aligned 150×150 face chips: skip detection')
+    .option('--aligned', "inputs are already aligned face chips (the pack's: 150×150 dlib, 112×112 ArcFace): skip detection")
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default enlarge)`)
@@ -58,15 +87,26 @@ export function parseCrops(v: string | undefined): number[] | undefined {
 
 export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
   return {
+    pack: flags.pack,
+    models: flags.models,
+    acceptLicense: flags.acceptLicense || undefined, // absent: FACENET_ACCEPT_LICENSE decides
     threads: num('threads', flags.threads),
     modelPath: flags.model,
-    flip: flags.flip !== false,
+    flip: flags.flip,
     ttaPaddings: parseCrops(flags.crops),
     maxPixels: num('max-pixels', flags.maxPixels),
     detect: { minScore: num('min-score', flags.minScore), minFaceSize: num('min-face-size', flags.minFaceSize), enlarge: parseDetectSize(flags.detectSize) },
   };
 }
 
-export function loadRecognizer(flags: PipelineFlags): Promise<FaceRecognizer> {
-  return FaceRecognizer.load(recognizerOptions(flags));
+/** Loads the pack's recognizer; a non-permissive pack's licence line goes to stderr (stdout stays the result). */
+export async function loadRecognizer(flags: PipelineFlags): Promise<FaceRecognizer> {
+  const fr = await FaceRecognizer.load(recognizerOptions(flags));
+  announceLicence(fr.packInfo);
+  return fr;
+}
+
+/** The licence line of a non-permissive pack, on stderr. */
+export function announceLicence(pack: PackInfo): void {
+  if (!pack.permissive) process.stderr.write(`pack ${pack.name} (licence accepted): ${pack.licence}\n`);
 }

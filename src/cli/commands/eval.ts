@@ -5,7 +5,7 @@ import os from 'node:os';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { action, printResult } from '../output.js';
-import { DETECT_SIZE_HELP, recognizerOptions, type PipelineFlags } from './common.js';
+import { announceLicence, DETECT_SIZE_HELP, flipOf, recognizerOptions, withFlipOptions, withPackOptions, type PipelineFlags } from './common.js';
 import { FaceRecognizer, type RecognizerOptions } from '../../recognizer.js';
 import { lfwImageRoot, readPairs } from '../../eval/lfw-pairs.js';
 import { embedImages, type EmbedImagesResult, type EvalRecognizer } from '../../eval/embed-images.js';
@@ -72,7 +72,7 @@ export const CONCURRENCY_HELP = 'images in flight (default: 4 per worker, 2 on t
 
 /** Options every evaluation over an image set shares: throughput, the embedding cache, JSON. */
 export function withEvalImageOptions(cmd: Command): Command {
-  return cmd
+  return withPackOptions(cmd)
     .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip (default 0.15,0.35); none = off')
     .option('--workers <n>', WORKERS_HELP)
     .option('--concurrency <n>', CONCURRENCY_HELP)
@@ -120,6 +120,7 @@ export async function embedForEvaluation(
   const concurrency = parseConcurrency(flags.concurrency);
   const tLoad = performance.now();
   const fr = await loadEvalRecognizer(opts, flags.workers);
+  announceLicence(fr.packInfo);
   const loadSeconds = (performance.now() - tLoad) / 1000;
   try {
     const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
@@ -178,12 +179,14 @@ export function registerEvalCommands(program: Command): void {
       }),
     );
 
-  withEvalImageOptions(evalCommand(program).command('lfw'))
-    .description('LFW View 2: 10-fold accuracy, ROC AUC, TAR@FAR=1e-3, calibrated τ')
-    .requiredOption('--data <dir>', 'LFW folder holding pairs.txt and the image folders')
-    .option('--folds <k>', 'use only the first K folds (quick check)')
-    .option('--pairs <file>', 'pairs file (default DATA/pairs.txt)')
-    .option('--no-flip', 'headline figure without flip test-time augmentation (both are always reported)')
+  withFlipOptions(
+    withEvalImageOptions(evalCommand(program).command('lfw'))
+      .description('LFW View 2: 10-fold accuracy, ROC AUC, TAR@FAR=1e-3, calibrated τ')
+      .requiredOption('--data <dir>', 'LFW folder holding pairs.txt and the image folders')
+      .option('--folds <k>', 'use only the first K folds (quick check)')
+      .option('--pairs <file>', 'pairs file (default DATA/pairs.txt)'),
+    "headline figure without flip test-time augmentation (both are always reported; default: the pack's setting)",
+  )
     .option('--model <path>', 'embedding model exported by `facenet train`')
     .option('--min-score <s>', 'detector score threshold (default 0.5 here: LFW faces are often cut by the frame)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default native here: LFW photos are 250×250)`)
@@ -207,7 +210,7 @@ export function registerEvalCommands(program: Command): void {
         for (const e of res.embeddings.values()) statuses[e.status]++;
         const byVariant = {} as Record<EmbeddingVariant, LfwResult>;
         for (const v of ['plain', 'flip'] as const) byVariant[v] = tenFold(folds.map((f) => scorePairs(f, res.embeddings, v)));
-        const headVariant = flags.flip === false ? 'plain' : 'flip';
+        const headVariant = flipOf(flags) ? 'flip' : 'plain';
         const head = byVariant[headVariant];
         if (flags.errors) {
           const variant = headVariant;
@@ -239,6 +242,7 @@ export function registerEvalCommands(program: Command): void {
           faces: { single: statuses.ok, centralOfSeveral: statuses.central, noFaceCentreFallback: statuses.noface },
           variants: byVariant,
           model: fr.modelId,
+          pack: fr.packInfo.name,
           workers: fr instanceof PooledRecognizer ? fr.size : 0,
           machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`,
         };

@@ -16,7 +16,7 @@ import { galleryModelId, galleryRecognizer } from '../../gallery/face-source.js'
 import { parseCombination } from '../../gallery/templates.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { action, EXIT, printResult } from '../output.js';
-import { loadRecognizer, recognizerOptions, withPipelineOptions, type PipelineFlags } from './common.js';
+import { flipOf, loadRecognizer, recognizerOptions, withPipelineOptions, type PipelineFlags } from './common.js';
 import { CONCURRENCY_HELP, embedForEvaluation, progressBar, WORKERS_HELP } from './eval.js';
 import { registerEvalIdentifyCommand } from './identify-eval.js';
 
@@ -48,7 +48,7 @@ async function openGallery(flags: GalleryFlags): Promise<{ gallery: Gallery; fr:
   const fr = await loadRecognizer(flags);
   const gallery = await Gallery.open({
     location: flags.gallery,
-    recognizer: galleryRecognizer(fr, flags.flip !== false),
+    recognizer: galleryRecognizer(fr, flipOf(flags)),
     combination: flags.combination ? parseCombination(flags.combination) : undefined,
   });
   return { gallery, fr };

@@ -10,7 +10,7 @@ import { lineChartSvg, type Series } from '../../eval/identify-plot.js';
 import { pickEmbedding } from '../../eval/lfw.js';
 import { galleryModelId } from '../../gallery/face-source.js';
 import { action, printResult } from '../output.js';
-import { recognizerOptions, type PipelineFlags } from './common.js';
+import { flipOf, recognizerOptions, withFlipOptions, type PipelineFlags } from './common.js';
 import { embedForEvaluation, evalCommand, withEvalImageOptions } from './eval.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 
@@ -106,7 +106,7 @@ export function identifyPlot(sizes: readonly SizeResult[], fars: readonly number
 }
 
 export function registerEvalIdentifyCommand(program: Command): void {
-  withEvalImageOptions(evalCommand(program).command('identify'))
+  withFlipOptions(withEvalImageOptions(evalCommand(program).command('identify')), "without flip test-time augmentation (default: the pack's setting, as in the product)")
     .description('open-set identification on LFW: rank-1 and DIR at fixed false-alarm rates for growing gallery sizes')
     .requiredOption('--data <dir>', 'LFW folder')
     .option('--sizes <list>', 'gallery sizes K', '10,100,1000,1680')
@@ -115,7 +115,6 @@ export function registerEvalIdentifyCommand(program: Command): void {
     .option('--plot <file.svg>', 'write the DIR-against-K chart')
     .option('--templates [counts]', 'also measure several enrollment photos per person and the ways to combine them (default 1,2,3,5)')
     .option('--calibration <file>', 'calibration JSON for the calibrated-τ rows (default: the shipped one)')
-    .option('--no-flip', 'without flip test-time augmentation (on by default, as in the product)')
     .action(
       action(async (flags: IdentifyEvalFlags) => {
         const sizes = list('sizes', flags.sizes, (n) => Number.isInteger(n) && n >= 1);
@@ -127,9 +126,10 @@ export function registerEvalIdentifyCommand(program: Command): void {
         const split = lfwOpenSetSplit(people);
         const files = people.flatMap((p) => p.files);
         const { res, fr } = await embedForEvaluation(flags, recognizerOptions({ ...flags, flip: false }), files);
-        const variant = flags.flip === false ? 'plain' : 'flip';
+        const flip = flipOf(flags);
+        const variant = flip ? 'flip' : 'plain';
         const emb = (f: string) => pickEmbedding(res.embeddings.get(f)!, variant);
-        const modelId = galleryModelId(fr.modelId, flags.flip !== false, fr.ttaPaddings);
+        const modelId = galleryModelId(fr.modelId, flip, fr.ttaPaddings);
         let calibration: CalibrationTable | undefined;
         if (flags.calibration) {
           calibration = parseCalibrationFile(JSON.parse(readFileSync(flags.calibration, 'utf8')), flags.calibration).tables.find((t) => t.modelId === modelId);

@@ -11,6 +11,7 @@ import { DEFAULT_KEYS_PATH, keysFile, parseRole, ServerDb } from '../../server/k
 import { startServer } from '../../server/start.js';
 import { action, printResult } from '../output.js';
 import { recognizerOptions } from './common.js';
+import { DEFAULT_PACK } from '../../pack/packs.js';
 
 function int(name: string, v: string | undefined, fallback: number, min = 0): number {
   if (v === undefined) return fallback;
@@ -31,6 +32,9 @@ interface ServeFlags {
   threads?: string;
   model?: string;
   flip?: boolean;
+  pack?: string;
+  models?: string;
+  acceptLicense?: boolean;
   maxImageMb?: string;
   maxPixels?: string;
   timeoutMs?: string;
@@ -49,9 +53,13 @@ export function registerServeCommands(program: Command): void {
     .option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL (replicas may share one)', galleryDefault())
     .option('--keys <file>', KEYS_HELP)
     .option('--no-auth', 'serve without API keys (local use only)')
+    .option('--pack <name>', `recognition pipeline (default ${DEFAULT_PACK}; \`facenet packs\` lists them)`)
+    .option('--models <dir>', "folder holding the packs' model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)")
+    .option('--accept-license', 'serve a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1)')
     .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
     .option('--model <path>', 'embedding model exported by `facenet train`')
-    .option('--no-flip', 'turn off flip test-time augmentation (on by default, as in the CLI)')
+    .option('--flip', "flip test-time augmentation on (default: the pack's setting, as in the CLI)")
+    .option('--no-flip', 'turn off flip test-time augmentation')
     .option('--max-image-mb <n>', 'largest image upload, MB', String(DEFAULT_LIMITS.maxImageBytes / 1024 / 1024))
     .option('--max-pixels <n>', 'largest image, width × height', String(DEFAULT_LIMITS.maxPixels))
     .option('--timeout-ms <n>', 'inference time limit per request, queue wait included', String(DEFAULT_LIMITS.inferenceTimeoutMs))
@@ -82,12 +90,13 @@ export function registerServeCommands(program: Command): void {
           gallery: flags.gallery,
           keys: flags.keys,
           auth: flags.auth,
-          recognizer: recognizerOptions({ threads: flags.threads, model: flags.model, flip: flags.flip }),
+          recognizer: recognizerOptions({ threads: flags.threads, model: flags.model, flip: flags.flip, pack: flags.pack, models: flags.models, acceptLicense: flags.acceptLicense }),
           limits,
           logger: !!flags.log,
           workers: flags.workers === undefined ? undefined : int('workers', flags.workers, 0, 0),
         });
         process.stderr.write(`facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`);
+        process.stderr.write(`pack ${server.pack.name}: ${server.pack.licence}\n`);
         const stop = () => {
           void server.close().then(() => process.exit(0));
         };

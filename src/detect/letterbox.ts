@@ -1,0 +1,65 @@
+/**
+ * Input preparation for the 5-point detectors (YuNet, SCRFD): the photo, shrunk if its longer side exceeds a cap,
+ * sits at the top-left of a canvas whose sides are multiples of the network's largest stride; the rest of the
+ * canvas is black (pixel value 0 before normalisation, as OpenCV's and insightface's reference code pad).
+ * Written in one pass straight into the NCHW float tensor.
+ */
+import type { RgbImage } from '../image/types.js';
+import { shrinkArea } from '../image/transform.js';
+
+export interface LetterboxSpec {
+  /** Channel order the network expects. */
+  readonly order: 'rgb' | 'bgr';
+  /** Each value is (pixel − mean) / std. */
+  readonly mean: number;
+  readonly std: number;
+  /** Canvas sides are multiples of this (the largest stride). */
+  readonly multiple: number;
+  /** The photo is shrunk (area average) so that its longer side is at most this; smaller photos keep their size. */
+  readonly maxSide: number;
+}
+
+export interface LetterboxInput {
+  /** [1, 3, height, width] NCHW. */
+  readonly data: Float32Array;
+  /** Canvas size. */
+  readonly width: number;
+  readonly height: number;
+  /** Canvas pixels per source pixel along x and y (1 unless the photo was shrunk). */
+  readonly scaleX: number;
+  readonly scaleY: number;
+}
+
+/** The size the photo takes on the canvas: its own, or shrunk so that the longer side is `maxSide`. */
+export function fittedSize(width: number, height: number, maxSide: number): { width: number; height: number } {
+  const s = Math.min(1, maxSide / Math.max(width, height));
+  if (s === 1) return { width, height };
+  return { width: Math.max(1, Math.round(width * s)), height: Math.max(1, Math.round(height * s)) };
+}
+
+export function letterbox(img: RgbImage, spec: LetterboxSpec): LetterboxInput {
+  if (!(spec.maxSide >= spec.multiple)) throw new RangeError(`letterbox: maxSide ${spec.maxSide} is below the canvas multiple ${spec.multiple}`);
+  const fit = fittedSize(img.width, img.height, spec.maxSide);
+  const src = fit.width === img.width && fit.height === img.height ? img : shrinkArea(img, fit.width, fit.height);
+  const width = Math.ceil(src.width / spec.multiple) * spec.multiple;
+  const height = Math.ceil(src.height / spec.multiple) * spec.multiple;
+  const plane = width * height;
+  const data = new Float32Array(3 * plane);
+  const inv = 1 / spec.std;
+  data.fill(-spec.mean * inv);
+  // channel c of the tensor reads byte `first + c * step` of the RGB pixel: RGB 0,1,2 or BGR 2,1,0
+  const first = spec.order === 'rgb' ? 0 : 2;
+  const step = spec.order === 'rgb' ? 1 : -1;
+  const pixels = src.data;
+  const rowBytes = src.width * 3;
+  for (let c = 0; c < 3; c++) {
+    const base = c * plane;
+    const k = first + c * step;
+    for (let y = 0; y < src.height; y++) {
+      const o = base + y * width;
+      let p = y * rowBytes + k;
+      for (let x = 0; x < src.width; x++, p += 3) data[o + x] = (pixels[p] - spec.mean) * inv;
+    }
+  }
+  return { data, width, height, scaleX: src.width / img.width, scaleY: src.height / img.height };
+}

@@ -1,0 +1,96 @@
+/**
+ * The packs facenet-ts ships, as data. Model files are pinned by SHA-256 (../shared/models/SHA256SUMS); the face-api
+ * nets come from the npm package and are pinned by the package instead.
+ */
+import { ARCFACE_112_TEMPLATE } from '../align/five-point.js';
+import type { EmbedderInputSpec } from '../embed/input-spec.js';
+import { LFW_THRESHOLD } from '../embed/calibrated-threshold.js';
+import type { PackDefinition, PackFile } from './types.js';
+
+export const MODEL_FILES = {
+  yunet: { path: 'yunet/face_detection_yunet_2026may.onnx', sha256: 'ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0', bytes: 229738 },
+  scrfd25g: { path: 'scrfd/scrfd_2.5g.onnx', sha256: '041f73f47371333d1d17a6fee6c8ab4e6aecabefe398ff32cca4e2d5eaee0af9', bytes: 3292009 },
+  edgefaceXs: { path: 'edgeface/edgeface_xs_q_fp32.onnx', sha256: '14e8fda2676a0a0c837856fbaedce92ea5047f1742a70a0946026268cec93d23', bytes: 9209206 },
+  edgefaceXxs: { path: 'edgeface/edgeface_xxs_q_fp32.onnx', sha256: 'c443ab107964dded439eb6cdb9ff0a302a849e9c0bdf02c3e4f29bfa2c21547e', bytes: 5179255 },
+} as const satisfies Record<string, PackFile>;
+
+/** EdgeFace: RGB, (x − 127.5) / 127.5, NCHW 112×112, `input` → `embedding` [N, 512]. */
+export const EDGEFACE_INPUT: EmbedderInputSpec = {
+  size: 112,
+  channels: 'rgb',
+  mean: 127.5,
+  std: 127.5,
+  layout: 'nchw',
+  inputName: 'input',
+  outputName: 'embedding',
+  dim: 512,
+};
+
+const ARCFACE_ALIGN = { kind: 'five-point', size: 112, template: ARCFACE_112_TEMPLATE } as const;
+const DLIB_ALIGN = { kind: 'dlib68', size: 150, padding: 0.25 } as const;
+
+const FACE_API_LICENCE = 'MIT: face-api SSD, 68-point and dlib ResNet weights (@vladmandic/face-api, dlib)';
+const YUNET_LICENCE = 'YuNet: MIT (OpenCV Zoo)';
+const SCRFD_LICENCE = 'SCRFD: InsightFace pretrained models, non-commercial research use only';
+const EDGEFACE_LICENCE =
+  'EdgeFace: unsettled (code BSD-3-Clause, Idiap model card CC BY-NC-SA 4.0, trained on WebFace), treated as research use only';
+
+const SCRFD_25G = { kind: 'scrfd', file: MODEL_FILES.scrfd25g, landmarks: 'five', maxSide: 640 } as const;
+const YUNET = { kind: 'yunet', file: MODEL_FILES.yunet, landmarks: 'five' } as const;
+
+const edgeface = (variant: 'xs' | 'xxs') =>
+  ({ kind: 'onnx', name: `edgeface-${variant}`, file: variant === 'xs' ? MODEL_FILES.edgefaceXs : MODEL_FILES.edgefaceXxs, input: EDGEFACE_INPUT }) as const;
+/** EdgeFace packs: one chip, no flip ("flip TTA changed nothing measurable", ../shared/models/README.md). */
+const ONE_VIEW = { flip: false, crops: [] } as const;
+
+export const PACKS: readonly PackDefinition[] = [
+  {
+    name: 'dlib128',
+    description: "face-api's SSD + 68 points → dlib 150×150 chip → dlib ResNet 128-D, crop + flip TTA (6 net runs per face)",
+    detector: { kind: 'ssd', landmarks: 'none' },
+    align: DLIB_ALIGN,
+    embedder: { kind: 'face-api-128' },
+    tta: { flip: true, crops: [0.15, 0.35] },
+    licence: { line: FACE_API_LICENCE, permissive: true },
+    compareThreshold: LFW_THRESHOLD,
+  },
+  {
+    name: 'dlib128-yunet',
+    description: 'YuNet boxes → 68 points → dlib 150×150 chip → dlib ResNet 128-D, crop + flip TTA',
+    detector: YUNET,
+    align: DLIB_ALIGN,
+    embedder: { kind: 'face-api-128' },
+    tta: { flip: true, crops: [0.15, 0.35] },
+    licence: { line: `${YUNET_LICENCE}; ${FACE_API_LICENCE}`, permissive: true },
+  },
+  {
+    name: 'edgeface-xs',
+    description: 'SCRFD-2.5G boxes + 5 points → ArcFace 112×112 chip → EdgeFace-XS 512-D',
+    detector: SCRFD_25G,
+    align: ARCFACE_ALIGN,
+    embedder: edgeface('xs'),
+    tta: ONE_VIEW,
+    licence: { line: `${SCRFD_LICENCE}; ${EDGEFACE_LICENCE}`, permissive: false },
+  },
+  {
+    name: 'edgeface-xs-yunet',
+    description: 'YuNet boxes + 5 points → ArcFace 112×112 chip → EdgeFace-XS 512-D',
+    detector: YUNET,
+    align: ARCFACE_ALIGN,
+    embedder: edgeface('xs'),
+    tta: ONE_VIEW,
+    licence: { line: `${YUNET_LICENCE}; ${EDGEFACE_LICENCE}`, permissive: false },
+  },
+  {
+    name: 'edgeface-xxs',
+    description: 'SCRFD-2.5G boxes + 5 points → ArcFace 112×112 chip → EdgeFace-XXS 512-D (smaller, faster net)',
+    detector: SCRFD_25G,
+    align: ARCFACE_ALIGN,
+    embedder: edgeface('xxs'),
+    tta: ONE_VIEW,
+    licence: { line: `${SCRFD_LICENCE}; ${EDGEFACE_LICENCE}`, permissive: false },
+  },
+];
+
+/** The pack used when none is named: permissive. */
+export const DEFAULT_PACK = 'dlib128';

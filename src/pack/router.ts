@@ -1,0 +1,159 @@
+/**
+ * Pack names and model files → pipeline stages. Like insightface's model_zoo, a model file is recognised by its
+ * inputs and outputs (routeModel), and a pack's data picks the detector, the landmark stage and the embedder
+ * (loadPackStages); the recognizer never branches on a network's name.
+ */
+import onnxProto from 'onnx-proto';
+import { FaceDetector } from '../detect/detector.js';
+import { YuNetDetector } from '../detect/yunet.js';
+import { ScrfdDetector } from '../detect/scrfd.js';
+import type { Detection, FaceDetectorLike } from '../detect/types.js';
+import { Landmarker } from '../align/landmarker.js';
+import { Embedder } from '../embed/embedder.js';
+import type { RecognitionGraphOptions } from '../embed/recognition-graph.js';
+import type { InferenceEngine } from '../engine/engine.js';
+import { FaceError, LicenseError, ModelError } from '../errors.js';
+import { filePath, modelsDir, readVerified } from './files.js';
+import { DEFAULT_PACK, PACKS } from './packs.js';
+import type { DetectorKind, PackDefinition, PackDetector } from './types.js';
+
+/** A detection, with the detector's five points when it gives them (left eye, right eye, nose, mouth corners). */
+export type PackDetection = Detection;
+
+/** What every detector stage offers (face-api's SSD, YuNet, SCRFD). */
+export type DetectorStage = FaceDetectorLike;
+
+export interface StageLoadOptions {
+  cacheDir?: string;
+  threads?: number;
+  engine?: InferenceEngine;
+  /** Models folder (default: FACENET_MODELS or the user's data folder, see modelsDir). */
+  models?: string;
+  /** A model exported by `facenet train` instead of the pack's embedder (dlib-chip packs only). */
+  modelPath?: string;
+  graph?: RecognitionGraphOptions;
+}
+
+export interface PackStages {
+  readonly detector: DetectorStage;
+  /** The 68-point net, for packs that align dlib chips. */
+  readonly landmarker?: Landmarker;
+  readonly embedder: Embedder;
+}
+
+export function packNames(): string[] {
+  return PACKS.map((p) => p.name);
+}
+
+/** The pack of this name, or of this definition; the default pack when none is given. */
+export function resolvePack(pack?: string | PackDefinition): PackDefinition {
+  if (pack && typeof pack === 'object') return pack;
+  const name = pack ?? DEFAULT_PACK;
+  const found = PACKS.find((p) => p.name === name);
+  if (!found) throw new FaceError('INVALID_INPUT', `unknown pack "${name}"; packs: ${packNames().join(', ')} (see \`facenet packs\`)`, { pack: name, packs: packNames() });
+  return found;
+}
+
+/** Whether the user opted in to non-permissive weights: the explicit option, else FACENET_ACCEPT_LICENSE=1. */
+export function licenceAccepted(explicit?: boolean): boolean {
+  return explicit ?? process.env.FACENET_ACCEPT_LICENSE === '1';
+}
+
+/** LICENSE_NOT_ACCEPTED for a non-permissive pack without an opt-in. */
+export function assertLicence(pack: PackDefinition, accept?: boolean): void {
+  if (pack.licence.permissive || licenceAccepted(accept)) return;
+  throw new LicenseError(
+    `pack ${pack.name} is not permissively licensed (${pack.licence.line}). Use it only if its terms allow your use, and opt in with --accept-license, FACENET_ACCEPT_LICENSE=1, or { acceptLicense: true } in FaceRecognizer.load; the default pack ${DEFAULT_PACK} is MIT`,
+    { pack: pack.name, licence: pack.licence.line },
+  );
+}
+
+/** What a model file is, read from its graph's inputs and outputs. */
+export type ModelRole = DetectorKind | 'embedder';
+
+type ValueInfo = { name?: string | null; type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null };
+
+function dims(v: ValueInfo): (number | string)[] {
+  return (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
+}
+
+/**
+ * The role of an ONNX model from its signature: YuNet names its heads cls_/obj_/bbox_/kps_ per stride; SCRFD has
+ * 6 or 9 unnamed score/box(/points) heads; an embedder takes one N×3×S×S image and gives one N×D vector.
+ */
+export function routeModel(bytes: Uint8Array): { role: ModelRole; inputSize?: number; outputDim?: number } {
+  let graph;
+  try {
+    graph = onnxProto.onnx.ModelProto.decode(bytes).graph;
+  } catch (e) {
+    throw new ModelError('MODEL_LOAD_FAILED', `not an ONNX model: ${(e as Error).message}`);
+  }
+  if (!graph) throw new ModelError('MODEL_LOAD_FAILED', 'ONNX model without a graph');
+  const inits = new Set((graph.initializer ?? []).map((t) => t.name));
+  const inputs = (graph.input ?? []).filter((i) => !inits.has(i.name ?? '')) as ValueInfo[];
+  const outputs = (graph.output ?? []) as ValueInfo[];
+  const outNames = outputs.map((o) => o.name ?? '');
+  if (['cls_8', 'obj_8', 'bbox_8', 'kps_8'].every((n) => outNames.includes(n))) return { role: 'yunet' };
+  if (inputs.length === 1 && (outputs.length === 6 || outputs.length === 9)) return { role: 'scrfd' };
+  if (inputs.length === 1 && outputs.length === 1) {
+    const [, c, h, w] = dims(inputs[0]);
+    const out = dims(outputs[0]);
+    if (c === 3 && typeof h === 'number' && h === w && out.length === 2 && typeof out[1] === 'number')
+      return { role: 'embedder', inputSize: h, outputDim: out[1] };
+  }
+  throw new ModelError('MODEL_LOAD_FAILED', `unrecognised model: inputs ${inputs.map((i) => i.name).join(', ')}, outputs ${outNames.join(', ')}`);
+}
+
+type DetectorLoader = (spec: PackDetector, opts: StageLoadOptions, dir: string) => Promise<DetectorStage>;
+
+/** One loader per detector kind; the 5-point detectors take the verified file from the models folder. */
+const DETECTOR_LOADERS: Record<DetectorKind, DetectorLoader> = {
+  ssd: (_spec, o) => FaceDetector.load({ cacheDir: o.cacheDir, threads: o.threads, engine: o.engine }),
+  yunet: (spec, o, dir) => YuNetDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: o.threads, maxSide: spec.maxSide }),
+  scrfd: (spec, o, dir) => ScrfdDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: o.threads, maxSide: spec.maxSide }),
+};
+
+async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<DetectorStage> {
+  const spec = pack.detector;
+  if (spec.file) await checkRole(dir, spec.file, spec.kind);
+  return DETECTOR_LOADERS[spec.kind](spec, opts, dir);
+}
+
+/** Verifies a pack file's SHA-256 and that it is the kind of model the pack says. Returns its bytes. */
+async function checkRole(dir: string, file: NonNullable<PackDetector['file']>, role: ModelRole): Promise<Uint8Array> {
+  const bytes = await readVerified(dir, file);
+  const got = routeModel(bytes).role;
+  if (got !== role) throw new ModelError('MODEL_MISMATCH', `${filePath(dir, file)} is a ${got} model, the pack needs a ${role}`);
+  return bytes;
+}
+
+async function loadEmbedder(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<Embedder> {
+  const common = { cacheDir: opts.cacheDir, threads: opts.threads, engine: opts.engine };
+  if (opts.modelPath) {
+    if (pack.align.kind !== 'dlib68') throw new FaceError('INVALID_INPUT', `a model from \`facenet train\` takes dlib chips; pack ${pack.name} aligns ${pack.align.kind} chips`);
+    return Embedder.load({ ...common, modelPath: opts.modelPath });
+  }
+  const e = pack.embedder;
+  if (e.kind === 'face-api-128') return Embedder.load({ ...common, graph: opts.graph });
+  const bytes = await checkRole(dir, e.file, 'embedder');
+  return Embedder.load({ ...common, network: { name: e.name, bytes, sha256: e.file.sha256, input: e.input } });
+}
+
+/** Builds a pack's stages: its files are verified (SHA-256) before any of them is loaded. */
+export async function loadPackStages(pack: PackDefinition, opts: StageLoadOptions = {}): Promise<PackStages> {
+  const dir = modelsDir(opts.models);
+  const common = { cacheDir: opts.cacheDir, threads: opts.threads, engine: opts.engine };
+  const settled = await Promise.allSettled([
+    loadDetector(pack, opts, dir),
+    pack.align.kind === 'dlib68' ? Landmarker.load(common) : Promise.resolve(undefined),
+    loadEmbedder(pack, opts, dir),
+  ] as const);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) {
+    // release what did load, then report the first failure
+    await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' && s.value ? s.value.release() : undefined)));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  const [detector, landmarker, embedder] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [DetectorStage, Landmarker | undefined, Embedder];
+  return { detector, landmarker, embedder };
+}

@@ -1,0 +1,126 @@
+/**
+ * What every route module shares: the pipeline, the gallery, the key store, the limits and the inference queue.
+ * Built once by buildServer and handed to each route module.
+ */
+import type { Registry } from 'prom-client';
+import { DEFAULT_IDENTIFY_FAR, DEFAULT_VERIFY_FAR } from '../decide/decisions.js';
+import { FaceError } from '../errors.js';
+import type { Gallery } from '../gallery/gallery.js';
+import type { Box } from '../detect/types.js';
+import type { ServerDb, Role } from './keys.js';
+import { InferenceQueue } from './queue.js';
+import sharp from 'sharp';
+import type { PackInfo } from '../pack/types.js';
+
+/** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
+export interface ServerRecognizer {
+  readonly modelId: string;
+  /** The pack it runs: name and licence line (shown in the authenticated health answer and on the page). */
+  readonly packInfo?: PackInfo;
+  detect(img: Buffer): Promise<readonly { box: Box; score: number; landmarks?: readonly { x: number; y: number }[] }[]>;
+  embed(img: Buffer, opts?: { aligned?: boolean; flip?: boolean }): Promise<readonly { box: Box; score: number; embedding: Float32Array }[]>;
+}
+
+export interface ServerLimits {
+  /** Largest encoded image, bytes (multipart file; JSON bodies may be 4/3 of it plus fields). Default 10 MB. */
+  maxImageBytes?: number;
+  /** Largest image, width × height. Default 25 MP. */
+  maxPixels?: number;
+  /** Time allowed for one request's inference, queue wait included (ms). Default 30 s. */
+  inferenceTimeoutMs?: number;
+  /** Time allowed to receive a whole request (ms). Default 60 s. */
+  requestTimeoutMs?: number;
+  /** Inference jobs run at once. Default 2. */
+  concurrency?: number;
+  /** Inference jobs allowed to wait; more are refused with 429. Default 32. */
+  maxQueued?: number;
+}
+
+
+export const DEFAULT_LIMITS: Required<ServerLimits> = {
+  maxImageBytes: 10 * 1024 * 1024,
+  maxPixels: 25_000_000,
+  inferenceTimeoutMs: 30_000,
+  requestTimeoutMs: 60_000,
+  concurrency: 2,
+  maxQueued: 32,
+};
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Least role a route needs; `public` routes need no key. */
+    role?: Role | 'public';
+  }
+  interface FastifyRequest {
+    apiKey?: { id: string; role: Role };
+  }
+}
+
+export interface ServerContext {
+  readonly gallery: Gallery;
+  readonly recognizer: ServerRecognizer;
+  readonly db: ServerDb;
+  readonly auth: boolean;
+  readonly flip?: boolean;
+  readonly limits: Required<ServerLimits>;
+  readonly queue: InferenceQueue;
+  readonly registry: Registry;
+  modelId(): string;
+  /** Run one inference job under the pixel limit, the queue and the timeout. */
+  infer<T>(img: Buffer, job: () => Promise<T>): Promise<T>;
+  /** The server's default target FARs. */
+  settings(): { verifyFar: number; identifyFar: number };
+}
+
+export function createContext(opts: {
+  gallery: Gallery;
+  recognizer: ServerRecognizer;
+  db: ServerDb;
+  auth: boolean;
+  flip?: boolean;
+  limits?: ServerLimits;
+  registry: Registry;
+}): ServerContext {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const { gallery, db } = opts;
+  const queue = new InferenceQueue({ concurrency: limits.concurrency, maxQueued: limits.maxQueued });
+  const checkPixels = async (img: Buffer) => {
+    let w = 0;
+    let h = 0;
+    try {
+      const m = await sharp(img).metadata();
+      w = m.width ?? 0;
+      h = m.height ?? 0;
+    } catch {
+      return; // not an image sharp can read: the decoder reports the typed error
+    }
+    if (w * h > limits.maxPixels) throw new FaceError('IMAGE_TOO_LARGE', `${w}×${h} exceeds the ${limits.maxPixels}-pixel limit`, { width: w, height: h, maxPixels: limits.maxPixels });
+  };
+  return {
+    gallery,
+    recognizer: opts.recognizer,
+    db,
+    auth: opts.auth,
+    flip: opts.flip,
+    limits,
+    queue,
+    registry: opts.registry,
+    modelId: () => gallery.modelId,
+    async infer<T>(img: Buffer, job: () => Promise<T>): Promise<T> {
+      await checkPixels(img);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new FaceError('TIMEOUT', `inference took longer than ${limits.inferenceTimeoutMs} ms`)), limits.inferenceTimeoutMs);
+      });
+      try {
+        return await Promise.race([queue.run(job), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    settings() {
+      const s = db.settings();
+      return { verifyFar: s.verifyFar ?? DEFAULT_VERIFY_FAR, identifyFar: s.identifyFar ?? DEFAULT_IDENTIFY_FAR };
+    },
+  };
+}
