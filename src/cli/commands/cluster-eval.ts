@@ -12,7 +12,7 @@ import { lfwPeople } from '../../eval/identify.js';
 import { pickEmbedding } from '../../eval/lfw.js';
 import { galleryModelId } from '../../gallery/face-source.js';
 import { action, printResult } from '../output.js';
-import { recognizerOptions, type PipelineFlags } from './common.js';
+import { flipOf, recognizerOptions, withFlipOptions, type PipelineFlags } from './common.js';
 import { embedForEvaluation, evalCommand, withEvalImageOptions } from './eval.js';
 
 interface ClusterEvalFlags extends PipelineFlags {
@@ -27,14 +27,13 @@ interface ClusterEvalFlags extends PipelineFlags {
 }
 
 export function registerEvalClusterCommand(program: Command): void {
-  withEvalImageOptions(evalCommand(program).command('cluster'))
+  withFlipOptions(withEvalImageOptions(evalCommand(program).command('cluster')), "without flip test-time augmentation (default: the pack's setting, as in the product)")
     .description('clustering on every LFW image: pairwise and BCubed precision / recall / F, groups against people, time after embedding')
     .requiredOption('--data <dir>', 'LFW folder')
     .option('--algorithms <list>', 'algorithms to compare', CLUSTER_ALGORITHMS.join(','))
     .option('--fars <list>', 'target pairwise false-merge rates (τ from the calibration at each)', '1e-6,3e-6,1e-5,3e-5,1e-4,3e-4,1e-3')
     .option('--neighbors <k>', 'neighbours per face in the k-NN graph', '30')
     .option('--calibration <file>', 'calibration JSON (default: the shipped one for the model)')
-    .option('--no-flip', 'without flip test-time augmentation (on by default, as in the product)')
     .action(
       action(async (flags: ClusterEvalFlags) => {
         const algorithms = flags.algorithms.split(',').map((a) => parseAlgorithm(a.trim()));
@@ -47,8 +46,9 @@ export function registerEvalClusterCommand(program: Command): void {
         const files = people.flatMap((p) => p.files);
         const truth = Int32Array.from(people.flatMap((p, i) => p.files.map(() => i)));
         const { res, fr } = await embedForEvaluation(flags, recognizerOptions({ ...flags, flip: false }), files);
-        const variant = flags.flip === false ? 'plain' : 'flip';
-        const modelId = galleryModelId(fr.modelId, flags.flip !== false, fr.ttaPaddings);
+        const flip = flipOf(flags);
+        const variant = flip ? 'flip' : 'plain';
+        const modelId = galleryModelId(fr.modelId, flip, fr.ttaPaddings);
         let calibration: CalibrationTable | undefined;
         if (flags.calibration) {
           calibration = parseCalibrationFile(JSON.parse(readFileSync(flags.calibration, 'utf8')), flags.calibration).tables.find((t) => t.modelId === modelId);

@@ -16,7 +16,7 @@ import { FaceError, ImageError } from '../../errors.js';
 import { galleryRecognizer } from '../../gallery/face-source.js';
 import { DEFAULT_GALLERY_PATH, Gallery } from '../../gallery/gallery.js';
 import { action, EXIT, printResult } from '../output.js';
-import { loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
+import { flipOf, loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
 import { progressBar } from './eval.js';
 import { registerEvalClusterCommand } from './cluster-eval.js';
 
@@ -167,8 +167,8 @@ export function registerClusterCommands(program: Command): void {
           });
         clusterOptions(flags, undefined); // bad flags fail before any work
         const fr = await loadRecognizer(flags);
-        const recognizer = galleryRecognizer(fr, flags.flip !== false);
-        const gallery = flags.gallery ? await openGalleryFor({ gallery: flags.gallery }, fr, flags.flip !== false) : undefined;
+        const recognizer = galleryRecognizer(fr, flipOf(flags));
+        const gallery = flags.gallery ? await openGalleryFor({ gallery: flags.gallery }, fr, flipOf(flags)) : undefined;
         try {
           const calibration = gallery ? (await gallery.calibration()).table : defaultCalibration(recognizer.modelId);
           const opts = clusterOptions(flags, calibration);
@@ -245,7 +245,7 @@ export function registerClusterCommands(program: Command): void {
         await withStateOpen(flags.state, async (state) => {
           state.group(id); // NOT_FOUND before loading any model
           const fr = await loadRecognizer(flags);
-          const gallery = await openGalleryFor(flags, fr, flags.flip !== false);
+          const gallery = await openGalleryFor(flags, fr, flipOf(flags));
           try {
             const r = await nameGroup(state, gallery, id, person);
             printResult(flags, { group: r.group, person: r.person, created: r.created, templatesAdded: r.templatesAdded, skipped: r.skipped, gallery: flags.gallery }, () =>
