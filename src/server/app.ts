@@ -24,6 +24,8 @@ import { systemRoutes } from './routes/system.js';
 import { recognitionRoutes } from './routes/recognition.js';
 import { peopleRoutes } from './routes/people.js';
 import { calibrationRoutes } from './routes/calibration.js';
+import { clusterRoutes } from './routes/clusters.js';
+import type { ClusterState } from '../cluster/state.js';
 
 export { DEFAULT_LIMITS, type ServerLimits, type ServerRecognizer, type ServerContext } from './context.js';
 export { httpStatus } from './errors.js';
@@ -39,6 +41,8 @@ export interface ServerOptions {
   flip?: boolean;
   limits?: ServerLimits;
   logger?: boolean;
+  /** A cluster state (`facenet cluster`) to serve under /v1/clusters: the page's "unnamed people". */
+  clusters?: ClusterState;
 }
 
 
@@ -74,6 +78,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerWebPage(app);
 
   for (const routes of [systemRoutes, recognitionRoutes, peopleRoutes, calibrationRoutes]) await app.register(routes(ctx), { prefix: '/v1' });
+  if (opts.clusters) await app.register(clusterRoutes(ctx, opts.clusters), { prefix: '/v1' });
 
   return app;
 }

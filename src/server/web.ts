@@ -25,7 +25,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
         },
       },
-      tags: [{ name: 'recognize' }, { name: 'people' }, { name: 'service' }],
+      tags: [{ name: 'recognize' }, { name: 'people' }, { name: 'service' }, { name: 'clusters' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
