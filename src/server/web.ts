@@ -34,7 +34,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
 
 export function registerWebPage(app: FastifyInstance): void {
   const web = webDir();
-  const files: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/style.css': 'style.css' };
+  const files: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/clusters.js': 'clusters.js', '/style.css': 'style.css' };
   const types: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
   for (const [url, file] of Object.entries(files))
     app.get(url, { schema: { hide: true } }, async (_req, reply) => {
