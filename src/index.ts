@@ -25,7 +25,7 @@ export type { InferenceEngine, InferenceSession } from './engine/engine.js';
 export { readModelMeta } from './train/model-meta.js';
 export { buildServer } from './server/app.js';
 export { startServer } from './server/start.js';
-export { cluster, extendClusters, clusterThreshold, DEFAULT_ALGORITHM, DEFAULT_TARGET_FAR, type ClusterFace, type ClusterOptions, type ClusterResult, type ExtendResult, type GroupedFace } from './cluster/cluster.js';
+export { cluster, extendClusters, clusterThreshold, DEFAULT_ALGORITHM, DEFAULT_MERGE_RATE, pairwiseMergeRate, type ClusterFace, type ClusterOptions, type ClusterResult, type ExtendResult, type GroupedFace } from './cluster/cluster.js';
 export { CLUSTER_ALGORITHMS, type ClusterAlgorithm } from './cluster/algorithms.js';
 export { buildKnnGraph, type KnnGraph, type KnnOptions } from './cluster/knn-graph.js';
 export { pairwiseScores, bcubedScores, labelsFromGroups, type PrecisionRecall } from './cluster/metrics.js';

@@ -2,12 +2,12 @@
  * `cluster(faces, opts)`: group faces by person from their embeddings alone (any dimension, any model), and
  * `extendClusters` to add new faces to existing groups without re-clustering them.
  *
- * τ comes from a calibration table: `targetFar` is the pairwise false-merge rate asked of a single comparison
- * (the FAR of accepting two faces as one person), τ = tauForFar(table, targetFar). An explicit `threshold`
- * overrides it. The default algorithm and its target FAR were chosen by `facenet eval cluster` on LFW
+ * τ comes from a calibration table: the pairwise false-merge rate f of a single comparison (the FAR of accepting
+ * two faces as one person) gives τ = tauForFar(table, f). f is `targetFar` when given, else it follows from a
+ * per-face rate F and the number of faces N: f = 1 − (1 − F)^(1/(N−1)). An explicit `threshold` overrides both. The default algorithm and its target FAR were chosen by `facenet eval cluster` on LFW
  * (docs/clustering.md).
  */
-import { tauForFar, type CalibrationTable, type ThresholdChoice } from '../decide/calibration.js';
+import { perComparisonFar, tauForFar, type CalibrationTable, type ThresholdChoice } from '../decide/calibration.js';
 import { FaceError } from '../errors.js';
 import { AdaptiveIndex } from '../gallery/adaptive-index.js';
 import { agglomerative, chineseWhispers, CLUSTER_ALGORITHMS, connectedComponents, dbscan, type ClusterAlgorithm } from './algorithms.js';
@@ -19,26 +19,32 @@ export interface ClusterFace {
 }
 
 /**
- * Per-comparison false-merge rate each algorithm is run at by default, from the LFW sweep in docs/clustering.md.
- * Connected components chain every edge, so it needs the strictest; voting and averaging tolerate looser ones.
+ * Default per-face false-merge rate of each algorithm: the chance that a face has a stranger within τ among the
+ * other N − 1 faces. τ comes from the per-pair rate f = 1 − (1 − F)^(1/(N−1)) (the gallery-size adjustment
+ * decisions use), so a library of 50 faces gets a looser τ than one of 50,000. Chosen on all 13,233 LFW faces as
+ * the highest BCubed F with pairwise precision ≥ 0.99 (docs/clustering.md): Chinese Whispers at f = 3e-6, i.e.
+ * F ≈ 0.04. Single linkage needs a stricter rate (one stray edge merges two people), averaging a looser one.
  */
-export const DEFAULT_TARGET_FAR: Readonly<Record<ClusterAlgorithm, number>> = {
-  'chinese-whispers': 1e-4,
-  'chinese-whispers-uniform': 1e-4,
-  'connected-components': 1e-6,
-  dbscan: 1e-5,
-  'average-linkage': 1e-4,
-  'complete-linkage': 1e-3,
+export const DEFAULT_MERGE_RATE: Readonly<Record<ClusterAlgorithm, number>> = {
+  'chinese-whispers': 0.04,
+  'chinese-whispers-weighted': 0.04,
+  'connected-components': 0.013,
+  dbscan: 0.013,
+  'average-linkage': 0.13,
+  'complete-linkage': 0.4,
 };
 
+/** dlib's choice, and the best measured on LFW (docs/clustering.md). */
 export const DEFAULT_ALGORITHM: ClusterAlgorithm = 'chinese-whispers';
 
 export interface ClusterOptions {
   readonly algorithm?: ClusterAlgorithm;
   /** Calibration of the embedding model: τ = tauForFar(calibration, targetFar). */
   readonly calibration?: CalibrationTable;
-  /** Pairwise false-merge rate of one comparison (default DEFAULT_TARGET_FAR[algorithm]). */
+  /** Pairwise false-merge rate of one comparison; overrides mergeRate. */
   readonly targetFar?: number;
+  /** Per-face false-merge rate F (default DEFAULT_MERGE_RATE[algorithm]): f = 1 − (1 − F)^(1/(N−1)). */
+  readonly mergeRate?: number;
   /** An explicit L2 distance threshold; overrides the calibration. */
   readonly threshold?: number;
   /** Smallest group reported (default 2); faces in smaller ones are unclustered. */
@@ -75,14 +81,23 @@ export function parseAlgorithm(v: string): ClusterAlgorithm {
   throw new FaceError('INVALID_INPUT', `unknown clustering algorithm "${v}"; one of ${CLUSTER_ALGORITHMS.join(', ')}`);
 }
 
-export function clusterThreshold(opts: Pick<ClusterOptions, 'algorithm' | 'calibration' | 'targetFar' | 'threshold'>): ClusterThreshold {
+/** The per-pair false-merge rate for `faces` faces: targetFar when given, else from the per-face rate. */
+export function pairwiseMergeRate(opts: Pick<ClusterOptions, 'algorithm' | 'targetFar' | 'mergeRate'>, faces: number): number {
+  if (opts.targetFar !== undefined) return opts.targetFar;
+  const rate = opts.mergeRate ?? DEFAULT_MERGE_RATE[opts.algorithm ?? DEFAULT_ALGORITHM];
+  if (!(rate > 0 && rate < 1)) throw new FaceError('INVALID_INPUT', `per-face false-merge rate must be in (0, 1), got ${rate}`);
+  return perComparisonFar(rate, Math.max(1, faces - 1));
+}
+
+/** τ from an explicit threshold, or from the calibration at the pairwise false-merge rate for `faces` faces. */
+export function clusterThreshold(opts: Pick<ClusterOptions, 'algorithm' | 'calibration' | 'targetFar' | 'mergeRate' | 'threshold'>, faces = 2): ClusterThreshold {
   if (opts.threshold !== undefined) {
     if (!(opts.threshold > 0 && opts.threshold <= 2)) throw new FaceError('INVALID_INPUT', `threshold must be an L2 distance in (0, 2], got ${opts.threshold}`);
     return { threshold: opts.threshold, source: 'explicit' };
   }
   if (!opts.calibration)
     throw new FaceError('CALIBRATION_ERROR', 'clustering needs a calibration of the embedding model (to turn a target false-merge rate into τ) or an explicit threshold');
-  const far = opts.targetFar ?? DEFAULT_TARGET_FAR[opts.algorithm ?? DEFAULT_ALGORITHM];
+  const far = pairwiseMergeRate(opts, faces);
   if (!(far > 0 && far < 1)) throw new FaceError('INVALID_INPUT', `target false-merge rate must be in (0, 1), got ${far}`);
   const calibrated = tauForFar(opts.calibration, far);
   return { threshold: calibrated.threshold, source: 'calibration', calibrated };
@@ -93,8 +108,8 @@ export function labelGraph(g: KnnGraph, tau: number, opts: Pick<ClusterOptions, 
   switch (opts.algorithm ?? DEFAULT_ALGORITHM) {
     case 'chinese-whispers':
       return chineseWhispers(g, tau, { seed: opts.seed });
-    case 'chinese-whispers-uniform':
-      return chineseWhispers(g, tau, { seed: opts.seed, weights: 'uniform' });
+    case 'chinese-whispers-weighted':
+      return chineseWhispers(g, tau, { seed: opts.seed, weights: 'similarity' });
     case 'connected-components':
       return connectedComponents(g, tau);
     case 'dbscan':
@@ -135,7 +150,7 @@ function checkFaces(faces: readonly ClusterFace[]): void {
 export function cluster<T extends ClusterFace>(faces: readonly T[], opts: ClusterOptions = {}): ClusterResult<T> {
   checkFaces(faces);
   const algorithm = opts.algorithm ?? DEFAULT_ALGORITHM;
-  const threshold = clusterThreshold({ ...opts, algorithm });
+  const threshold = clusterThreshold({ ...opts, algorithm }, faces.length);
   const minSize = opts.minSize ?? 2;
   if (!Number.isInteger(minSize) || minSize < 1) throw new FaceError('INVALID_INPUT', `minSize must be a positive integer, got ${minSize}`);
   const t0 = performance.now();
@@ -187,7 +202,8 @@ export function extendClusters<T extends ClusterFace, L extends ClusterFace>(
   checkFaces(fresh);
   checkFaces(loose);
   const algorithm = opts.algorithm ?? DEFAULT_ALGORITHM;
-  const threshold = clusterThreshold({ ...opts, algorithm });
+  // τ for the library as it will be: every face grouped, new or loose
+  const threshold = clusterThreshold({ ...opts, algorithm }, grouped.length + fresh.length + loose.length);
   const tau = threshold.threshold;
   const joined: ExtendResult<T>['joined'] = [];
   const rest: ClusterFace[] = [];

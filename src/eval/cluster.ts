@@ -12,6 +12,8 @@ import { bcubedScores, labelsFromGroups, pairwiseScores, type PrecisionRecall } 
 export interface ClusterEvalRow {
   readonly algorithm: ClusterAlgorithm;
   readonly targetFar: number;
+  /** The per-face false-merge rate F that targetFar is for this many faces: 1 − (1 − f)^(N−1). */
+  readonly mergeRate: number;
   readonly threshold: number;
   /** False when targetFar is below what the calibration resolves (τ is then its strictest measured one). */
   readonly resolvable: boolean;
@@ -55,6 +57,7 @@ export function evaluateClustering(
       const row: ClusterEvalRow = {
         algorithm,
         targetFar,
+        mergeRate: -Math.expm1((embeddings.length - 1) * Math.log1p(-targetFar)),
         threshold: choice.threshold,
         resolvable: choice.resolvable,
         pairwise: pick(pairwiseScores(predicted, truth)),
@@ -76,13 +79,14 @@ const f4 = (v: number) => v.toFixed(4);
 
 /** The rows as a fixed-width table. */
 export function clusterEvalTable(r: ClusterEvalResult): string {
-  const head = ['algorithm           ', 'FAR   ', 'τ     ', 'pair P', 'pair R', 'pair F', 'B³ P  ', 'B³ R  ', 'B³ F  ', 'groups', 'alone', 'clusters', 'sec'];
+  const head = ['algorithm                ', 'FAR   ', 'F/face', 'τ     ', 'pair P', 'pair R', 'pair F', 'B³ P  ', 'B³ R  ', 'B³ F  ', 'groups', 'alone', 'clusters', 'sec'];
   const lines = [head.join('  ')];
   for (const row of r.rows)
     lines.push(
       [
-        row.algorithm.padEnd(20),
+        row.algorithm.padEnd(25),
         row.targetFar.toExponential(0).padEnd(6),
+        row.mergeRate.toFixed(3).padEnd(6),
         f4(row.threshold),
         f4(row.pairwise.precision),
         f4(row.pairwise.recall),

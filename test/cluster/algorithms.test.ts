@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { syntheticGallery, row } from '../../scripts/search-data.js';
-import { cluster, extendClusters, DEFAULT_ALGORITHM } from '../../src/cluster/cluster.js';
+import { cluster, extendClusters, pairwiseMergeRate, DEFAULT_ALGORITHM } from '../../src/cluster/cluster.js';
 import { CLUSTER_ALGORITHMS } from '../../src/cluster/algorithms.js';
 import { buildKnnGraph } from '../../src/cluster/knn-graph.js';
 import { bcubedScores, labelsFromGroups, pairwiseScores } from '../../src/cluster/metrics.js';
@@ -35,7 +35,7 @@ for (const algorithm of CLUSTER_ALGORITHMS)
     assert.equal(r.threshold.source, 'explicit');
   });
 
-test('connected components chain through one bridging face; Chinese Whispers does not', () => {
+test('connected components chain through one bridging face; similarity-weighted Chinese Whispers and average linkage do not', () => {
   // two tight groups of 8 on orthogonal axes and one face halfway between them
   const unit = (v: number[]) => {
     const n = Math.hypot(...v);
@@ -48,17 +48,24 @@ test('connected components chain through one bridging face; Chinese Whispers doe
   const all = [...a, ...b, bridge];
   const cc = cluster(all, { algorithm: 'connected-components', threshold: 0.8 });
   assert.equal(cc.groups.length, 1, 'single linkage merges both groups through the bridge');
-  const cw = cluster(all, { algorithm: 'chinese-whispers', threshold: 0.8 });
+  const cw = cluster(all, { algorithm: 'chinese-whispers-weighted', threshold: 0.8 });
   assert.equal(cw.groups.length, 2, 'the bridge is outvoted');
   const avg = cluster(all, { algorithm: 'average-linkage', threshold: 0.8 });
   assert.equal(avg.groups.length, 2);
 });
 
-test('a stricter target false-merge rate gives a smaller τ', () => {
+test('a stricter target false-merge rate gives a smaller τ; the per-face rate tightens with the number of faces', () => {
   const loose = cluster(faces, { calibration, targetFar: 1e-2 });
   const strict = cluster(faces, { calibration, targetFar: 1e-5 });
   assert.ok(strict.threshold.threshold < loose.threshold.threshold);
   assert.equal(strict.threshold.calibrated?.targetFar, 1e-5);
+  // default: per-face rate F = 0.04 → f = 1 − 0.96^(1/(N−1))
+  const few = cluster(faces.slice(0, 50), { calibration });
+  const many = cluster(faces, { calibration });
+  assert.ok(Math.abs(few.threshold.calibrated!.targetFar - pairwiseMergeRate({}, 50)) < 1e-15);
+  assert.ok(Math.abs(pairwiseMergeRate({}, 50) - (1 - 0.96 ** (1 / 49))) < 1e-12);
+  assert.ok(many.threshold.calibrated!.targetFar < few.threshold.calibrated!.targetFar);
+  assert.ok(many.threshold.threshold <= few.threshold.threshold);
 });
 
 test('the k-NN graph holds each face’s nearest other faces, nearest first, never itself', () => {

@@ -30,6 +30,7 @@ interface StateFlags {
 interface ClusterFlags extends PipelineFlags, StateFlags {
   algorithm?: string;
   far?: string;
+  mergeRate?: string;
   threshold?: string;
   minSize?: string;
   gallery?: string;
@@ -82,6 +83,7 @@ function clusterOptions(flags: ClusterFlags, calibration: CalibrationTable | und
   return {
     algorithm: flags.algorithm ? parseAlgorithm(flags.algorithm) : undefined,
     targetFar: positive('far', flags.far, (n) => n > 0 && n < 1),
+    mergeRate: positive('merge-rate', flags.mergeRate, (n) => n > 0 && n < 1),
     threshold: positive('threshold', flags.threshold, (n) => n > 0 && n <= 2),
     minSize: positive('min-size', flags.minSize, (n) => Number.isInteger(n) && n >= 1),
     calibration,
@@ -151,8 +153,9 @@ export function registerClusterCommands(program: Command): void {
   registerEvalClusterCommand(program);
   withPipelineOptions(program.command('cluster <inputs...>').description('group every face in the photos (files or folders, recursive) into people'))
     .option('--state <file>', STATE_HELP, defaultState())
-    .option('--algorithm <name>', 'chinese-whispers (default) | chinese-whispers-uniform | connected-components | dbscan | average-linkage | complete-linkage')
-    .option('--far <rate>', 'target pairwise false-merge rate of one comparison; τ from the calibration (default per algorithm, see docs/clustering.md)')
+    .option('--algorithm <name>', 'chinese-whispers (default, dlib\'s) | chinese-whispers-weighted | connected-components | dbscan | average-linkage | complete-linkage')
+    .option('--merge-rate <F>', 'per-face false-merge rate: chance a face has a stranger within τ among all the others; τ from the calibration (default 0.04 for chinese-whispers, see docs/clustering.md)')
+    .option('--far <rate>', 'pairwise false-merge rate of one comparison instead of --merge-rate')
     .option('--threshold <distance>', 'explicit L2 distance threshold instead of the calibration')
     .option('--min-size <n>', 'smallest group; faces in smaller ones are unclustered', '2')
     .option('--gallery <file|url>', 'also show which groups match people enrolled in this gallery (and use its calibration)')
@@ -219,7 +222,7 @@ export function registerClusterCommands(program: Command): void {
                   '',
                   `${images.length} photos, ${faces.length} faces (${summary.added} new, ${summary.alreadyKnown} already in ${flags.state}); ` +
                     `${json.groups.length} groups (${summary.newGroups.length} new, ${summary.joinedExisting} faces joined existing ones), ${json.unclustered.length} unclustered` +
-                    (run ? `; τ ${run.threshold.threshold.toFixed(4)} (${summary.algorithm}${run.threshold.calibrated ? ` at false-merge rate ${run.threshold.calibrated.targetFar}` : ''})` : '') +
+                    (run ? `; τ ${run.threshold.threshold.toFixed(4)} (${summary.algorithm}${run.threshold.calibrated ? ` at pairwise false-merge rate ${run.threshold.calibrated.targetFar.toExponential(1)}` : ''})` : '') +
                     (noFace.length ? `; ${noFace.length} photos without a face` : '') +
                     (errors.length ? `; ${errors.length} files with errors` : '') +
                     (flags.html ? `; contact sheet → ${flags.html}` : ''),
