@@ -1,6 +1,6 @@
 /**
  * Clustering at scale on a synthetic gallery (scripts/search-data.ts, as bench:search makes one): identities × 3–5
- * samples, same-person cosine 0.75, τ from a calibration of the synthetic "model" on 200,000 of its own labelled
+ * samples, same-person cosine 0.75, τ from a calibration of the synthetic "model" on 2,000,000 of its own labelled
  * pairs. Reports the k-NN graph time (AdaptiveIndex: HNSW above 50,000 faces), each algorithm's time and scores,
  * and the process's peak memory.
  *
@@ -32,14 +32,14 @@ const gal = syntheticGallery(count, { dim, seed: 1 });
 const genSeconds = (performance.now() - t0) / 1000;
 const embeddings = Array.from({ length: gal.count }, (_, i) => row(gal, i));
 
-// calibration: every same-identity pair among the first 20,000 faces, and 200,000 random different-identity pairs
+// calibration: every same-identity pair among the first 20,000 faces, and 2,000,000 random different-identity pairs
 const pairs: { distance: number; same: boolean }[] = [];
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, j) => s + v * b[j], 0);
 const dist = (i: number, j: number) => Math.sqrt(Math.max(0, 2 - 2 * dot(embeddings[i], embeddings[j])));
 const head = Math.min(count, 20_000);
 for (let i = 0; i < head; i++) for (let j = i + 1; j < head && gal.labels[j] === gal.labels[i]; j++) pairs.push({ distance: dist(i, j), same: true });
 const rand = seededRandom(9);
-for (let n = 0; n < 200_000; ) {
+for (let n = 0; n < 2_000_000; ) {
   const i = Math.floor(rand() * count);
   const j = Math.floor(rand() * count);
   if (gal.labels[i] === gal.labels[j]) continue;
