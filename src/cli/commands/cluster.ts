@@ -4,14 +4,14 @@
  * the gallery; `groups` lists, shows, renames, corrects and deletes what the state holds.
  */
 import type { Command } from 'commander';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAlgorithm, type ClusterOptions } from '../../cluster/cluster.js';
 import { contactSheetHtml } from '../../cluster/contact-sheet.js';
 import { clusterIntoState, facesOfPhoto, matchGroups, nameGroup, type GroupMatch } from '../../cluster/library.js';
 import { ClusterState, DEFAULT_CLUSTER_STATE, type NewFace, type StoredFace } from '../../cluster/state.js';
 import type { CalibrationTable } from '../../decide/calibration.js';
-import { defaultCalibration } from '../../decide/default-calibration.js';
+import { defaultCalibration, parseCalibrationFile } from '../../decide/default-calibration.js';
 import { FaceError, ImageError } from '../../errors.js';
 import { galleryRecognizer } from '../../gallery/face-source.js';
 import { DEFAULT_GALLERY_PATH, Gallery } from '../../gallery/gallery.js';
@@ -34,6 +34,7 @@ interface ClusterFlags extends PipelineFlags, StateFlags {
   threshold?: string;
   minSize?: string;
   gallery?: string;
+  calibration?: string;
   csv?: boolean;
   html?: string;
 }
@@ -143,6 +144,18 @@ function withStateOpen<R>(file: string, fn: (s: ClusterState) => R | Promise<R>)
     .finally(() => state.close());
 }
 
+function calibrationFromFile(file: string, modelId: string): CalibrationTable {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new FaceError('CALIBRATION_ERROR', `cannot read calibration ${file}: ${(e as Error).message}`);
+  }
+  const table = parseCalibrationFile(json, file).tables.find((t) => t.modelId === modelId);
+  if (!table) throw new FaceError('CALIBRATION_ERROR', `${file} has no table for model ${modelId}`);
+  return table;
+}
+
 const parseId = (what: string, v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new FaceError('INVALID_INPUT', `${what} must be a positive integer id, got "${v}"`);
@@ -159,6 +172,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--threshold <distance>', 'explicit L2 distance threshold instead of the calibration')
     .option('--min-size <n>', 'smallest group; faces in smaller ones are unclustered', '2')
     .option('--gallery <file|url>', 'also show which groups match people enrolled in this gallery (and use its calibration)')
+    .option('--calibration <file>', 'calibration JSON (`facenet calibrate --out FILE`) with a table for this model; default: the gallery\'s, else the shipped one')
     .option('--csv', 'CSV output, one row per face')
     .option('--html <file>', 'write an HTML contact sheet: one row of face thumbnails per group')
     .action(
@@ -173,7 +187,11 @@ export function registerClusterCommands(program: Command): void {
         const recognizer = galleryRecognizer(fr, flipOf(flags));
         const gallery = flags.gallery ? await openGalleryFor({ gallery: flags.gallery }, fr, flipOf(flags)) : undefined;
         try {
-          const calibration = gallery ? (await gallery.calibration()).table : defaultCalibration(recognizer.modelId);
+          const calibration = flags.calibration
+            ? calibrationFromFile(flags.calibration, recognizer.modelId)
+            : gallery
+              ? (await gallery.calibration()).table
+              : defaultCalibration(recognizer.modelId);
           const opts = clusterOptions(flags, calibration);
           const errors = [...rejected];
           const noFace: string[] = [];
