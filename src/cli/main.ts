@@ -10,6 +10,7 @@ import { registerGalleryCommands } from './commands/gallery.js';
 import { registerTrainCommands } from './commands/train.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerPacksCommands } from './commands/packs.js';
+import { registerClusterCommands } from './commands/cluster.js';
 
 const program = new Command();
 program.name('facenet').description('Face detection, alignment, embeddings and calibrated decisions, with recognition pipelines chosen by --pack').version('0.1.0');
@@ -24,6 +25,7 @@ registerGalleryCommands(program);
 registerTrainCommands(program);
 registerServeCommands(program);
 registerPacksCommands(program);
+registerClusterCommands(program);
 
 try {
   await program.parseAsync(process.argv);

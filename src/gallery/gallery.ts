@@ -533,6 +533,35 @@ export class Gallery {
   }
 
   /**
+   * Enroll faces already embedded (e.g. a named cluster group): templates of this gallery's model, stored in one
+   * transaction. Photos (by sha256) the person already has are skipped; MODEL_MISMATCH for another model's vectors.
+   */
+  async enrollTemplates(name: string, templates: readonly NewTemplate[], metadata?: Metadata): Promise<{ person: Person; created: boolean; templateIds: readonly number[]; skipped: number }> {
+    const existing = await this.store.findPerson(name);
+    // a new person's name must follow the rule; an enrolled person keeps the name they were stored under
+    const trimmed = existing?.name ?? personName(name);
+    if (!templates.length) throw new FaceError('INVALID_INPUT', `enrolling ${trimmed} needs at least one face`);
+    const modelId = this.modelId;
+    const other = templates.find((t) => t.modelId !== modelId);
+    if (other) throw new FaceError('MODEL_MISMATCH', `faces of model ${other.modelId} cannot be enrolled in a gallery of ${modelId}`, { requested: other.modelId, gallery: modelId });
+    const view = await this.load();
+    const known = new Set((existing ? await view.personTemplates(existing.id) : []).map((t) => t.sha256));
+    const fresh = templates.filter((t) => !known.has(t.sourceSha256) && (known.add(t.sourceSha256), true));
+    if (!fresh.length) return { person: existing!, created: false, templateIds: [], skipped: templates.length };
+    const receipt = await this.store.enroll({ name: trimmed, mode: 'upsert', metadata, templates: fresh });
+    this.ownChanges++;
+    // another process may have stored some of these photos for the person since we looked: the store skipped them
+    const skipped = new Set(receipt.skipped ?? []);
+    const stored = fresh.flatMap((t, i) => (skipped.has(i) ? [] : [{ t, id: receipt.templateIds[i] }]));
+    await view.applyEnroll(
+      receipt.person.id,
+      receipt.person.name,
+      stored.map(({ t, id }) => ({ id, embedding: t.embedding, sha256: t.sourceSha256 })),
+    );
+    return { person: receipt.person, created: receipt.created, templateIds: stored.map((s) => s.id), skipped: templates.length - stored.length };
+  }
+
+  /**
    * Remove a person with every template and thumbnail; the index follows. Once the store has committed, the person
    * is out of this process's index whatever happens next; and every other process drops them before it next
    * answers (catchUp), so a delete that failed after its commit is still a delete everywhere.

@@ -22,6 +22,7 @@ import { systemRoutes } from './routes/system.js';
 import { recognitionRoutes } from './routes/recognition.js';
 import { peopleRoutes } from './routes/people.js';
 import { calibrationRoutes } from './routes/calibration.js';
+import { clusterRoutes } from './routes/clusters.js';
 
 export { DEFAULT_LIMITS, type ServerLimits, type ServerRecognizer, type ServerContext, type ServerOptions } from './context.js';
 export { httpStatus } from './errors.js';
@@ -59,6 +60,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerWebPage(app);
 
   for (const routes of [systemRoutes, recognitionRoutes, peopleRoutes, calibrationRoutes]) await app.register(routes(ctx), { prefix: '/v1' });
+  if (opts.clusters) await app.register(clusterRoutes(ctx, opts.clusters), { prefix: '/v1' });
 
   return app;
 }

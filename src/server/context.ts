@@ -11,6 +11,7 @@ import type { ServerDb, Role } from './keys.js';
 import { InferenceQueue } from './queue.js';
 import { checkImageHeader } from '../image/decode.js';
 import type { PackInfo } from '../pack/types.js';
+import type { ClusterState } from '../cluster/state.js';
 
 /** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
 export interface ServerRecognizer {
@@ -84,6 +85,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** Accept SVG uploads (default false); must match the recognizer's own `allowSvg`. */
   allowSvg?: boolean;
+  /** A cluster state (`facenet cluster`) to serve under /v1/clusters: the page's "unnamed people". */
+  clusters?: ClusterState;
 }
 
 export function createContext(opts: ServerOptions & { registry: Registry }): ServerContext {

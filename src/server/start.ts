@@ -8,6 +8,7 @@ import { PooledRecognizer } from '../workers/worker-pool.js';
 import type { FastifyInstance } from 'fastify';
 import { FaceError } from '../errors.js';
 import type { PackInfo } from '../pack/types.js';
+import { ClusterState } from '../cluster/state.js';
 
 export interface StartOptions {
   port?: number;
@@ -22,6 +23,8 @@ export interface StartOptions {
   logger?: boolean;
   /** Inference worker threads (default: limits.concurrency); 0 runs the pipeline on the main thread. */
   workers?: number;
+  /** Cluster state file of `facenet cluster` to serve under /v1/clusters (must exist). */
+  clusters?: string;
 }
 
 export interface RunningServer {
@@ -67,11 +70,15 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     throw e;
   }
   let gallery: Gallery | undefined;
+  let clusters: ClusterState | undefined;
   try {
+    clusters = opts.clusters ? ClusterState.open(opts.clusters, { mustExist: true }) : undefined;
     gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr, flip) });
-    const app = await buildServer({ gallery, recognizer: fr, db, auth: opts.auth ?? true, flip, limits, logger: opts.logger, allowSvg: opts.recognizer?.allowSvg });
+    const app = await buildServer({ gallery, recognizer: fr, db, auth: opts.auth ?? true, flip, limits, logger: opts.logger, allowSvg: opts.recognizer?.allowSvg, clusters });
     const g = gallery;
+    const c = clusters;
     app.addHook('onClose', async () => {
+      c?.close();
       await g.close();
       db.close();
       await pool?.close();
@@ -79,6 +86,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     const url = await listen(app, opts.port ?? 8080, opts.host ?? '127.0.0.1');
     return { app, url, pack: fr.packInfo, close: () => app.close() };
   } catch (e) {
+    clusters?.close();
     await gallery?.close();
     db.close();
     await pool?.close();

@@ -25,7 +25,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
         },
       },
-      tags: [{ name: 'recognize' }, { name: 'people' }, { name: 'service' }],
+      tags: [{ name: 'recognize' }, { name: 'people' }, { name: 'service' }, { name: 'clusters' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -35,7 +35,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
 export function registerWebPage(app: FastifyInstance): void {
   const web = webDir();
   // browsers ask for /favicon.ico whatever the page links: both get the SVG icon
-  const files: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/style.css': 'style.css', '/favicon.svg': 'favicon.svg', '/favicon.ico': 'favicon.svg' };
+  const files: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/clusters.js': 'clusters.js', '/style.css': 'style.css', '/favicon.svg': 'favicon.svg', '/favicon.ico': 'favicon.svg' };
   const types: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
   for (const [url, file] of Object.entries(files))
     app.get(url, { schema: { hide: true } }, async (_req, reply) => {

@@ -28,6 +28,7 @@ interface ServeFlags extends Pick<PipelineFlags, 'minScore' | 'minFaceSize' | 'd
   host: string;
   gallery: string;
   keys?: string;
+  clusters?: string;
   auth: boolean;
   threads?: string;
   model?: string;
@@ -54,6 +55,7 @@ export function registerServeCommands(program: Command): void {
     .option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL (replicas may share one)', galleryDefault())
     .option('--keys <file>', KEYS_HELP)
     .option('--no-auth', 'serve without API keys (local use only)')
+    .option('--clusters <file>', 'serve this `facenet cluster` state under /v1/clusters and on the page (unnamed people)')
     .option('--pack <name>', `recognition pipeline (default ${DEFAULT_PACK}; \`facenet packs\` lists them)`)
     .option('--models <dir>', "folder holding the packs' model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)")
     .option('--accept-license', 'serve a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1)')
@@ -103,6 +105,7 @@ export function registerServeCommands(program: Command): void {
           limits,
           logger: !!flags.log,
           workers,
+          clusters: flags.clusters,
         });
         process.stderr.write(`facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`);
         process.stderr.write(`pack ${server.pack.name}: ${server.pack.licence}\n`);
