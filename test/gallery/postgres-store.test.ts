@@ -231,7 +231,7 @@ test('PostgreSQL: nearest: one hit per person, nearest first, agreeing with exac
   const rand = mulberry32(42);
   const records = Array.from({ length: people }, (_, id) => ({
     name: `person ${id}`,
-    templates: Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, v) => ({ ...template(0), embedding: fakeEmbedding(id, v + 1, 0.5) })),
+    templates: Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, v) => ({ ...template(0), sourceSha256: `${id}-${v}`, embedding: fakeEmbedding(id, v + 1, 0.5) })), // distinct photos
   }));
   const receipts = await store.enrollMany(records);
   const rows = receipts.flatMap((r, i) => r.templateIds.map((id, j) => ({ id, label: r.person.id, v: records[i].templates[j].embedding })));
