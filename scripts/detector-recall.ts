@@ -20,12 +20,12 @@ import { Command } from 'commander';
 import { FaceDetector } from '../src/detect/detector.js';
 import { YuNetDetector } from '../src/detect/yunet.js';
 import { ScrfdDetector } from '../src/detect/scrfd.js';
-import type { Detection, FaceDetectorLike, Point } from '../src/detect/types.js';
+import type { Detection, FaceDetectorLike } from '../src/detect/types.js';
 import { FivePointDetector } from '../src/detect/five-point-detector.js';
 import { decodeImage } from '../src/image/decode.js';
 import type { RgbImage } from '../src/image/types.js';
 import { readImglab, matchBoxes, type LabelledPhoto } from '../test/helpers/detection-data.js';
-import { fiveFrom68 } from '../test/helpers/five-point-checks.js';
+import { pointError } from '../test/helpers/five-point-checks.js';
 
 const opts = new Command()
   .option('--detectors <list>', 'yunet, scrfd-2.5g, scrfd-500m, ssd', 'yunet,scrfd-2.5g,scrfd-500m,ssd')
@@ -82,11 +82,6 @@ interface Row {
   strongestNonFace?: number;
 }
 
-function pointError(d: Detection, parts: readonly Point[]): number {
-  const ref = fiveFrom68(parts);
-  const side = Math.sqrt(d.box.width * d.box.height);
-  return Math.max(...d.points!.map((q, i) => Math.hypot(q.x - ref[i].x, q.y - ref[i].y) / side));
-}
 
 /**
  * One detector pass per photo at the lowest score; a higher threshold keeps those detections above it (exactly what a

@@ -60,7 +60,7 @@ export function coarseFactor(width: number, height: number, coarseSide: number):
 
 export class FivePointDetector implements FaceDetectorLike {
   private released = false;
-  /** Input tensors no run is using, for the next letterbox (see letterbox()); one per concurrent pass at most. */
+  /** Input tensors no run is using, for the next letterbox (see letterbox()); at most two are kept. */
   private readonly scratch: Float32Array[] = [];
 
   protected constructor(
