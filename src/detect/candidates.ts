@@ -1,6 +1,6 @@
 /**
  * What the 5-point detectors' decoders produce (face candidates on the network's canvas, over the score threshold)
- * and the shared last step: NMS, mapping back to source pixels, clipping and the size and count filters.
+ * and the shared last steps: mapping back to source pixels, merging passes, NMS, clipping, the size and count filters.
  */
 import type { Detection, Point } from './types.js';
 import { nonMaxSuppression } from './nms.js';
@@ -38,34 +38,70 @@ export interface FinishOptions {
   maxFaces: number;
 }
 
-/** The source photo and how it was scaled onto the canvas (canvas px per source px). */
-export interface SourceFrame {
-  readonly width: number;
-  readonly height: number;
-  readonly scaleX: number;
-  readonly scaleY: number;
+/** Candidates found on a canvas that holds the photo scaled by (scaleX, scaleY) → the same in source pixels. */
+export function toSourcePixels(c: Candidates, scaleX: number, scaleY: number): Candidates {
+  const boxes = new Float32Array(c.boxes.length);
+  const points = new Float32Array(c.points.length);
+  for (let i = 0; i < boxes.length; i += 2) {
+    boxes[i] = c.boxes[i] / scaleX;
+    boxes[i + 1] = c.boxes[i + 1] / scaleY;
+  }
+  for (let i = 0; i < points.length; i += 2) {
+    points[i] = c.points[i] / scaleX;
+    points[i + 1] = c.points[i + 1] / scaleY;
+  }
+  return { count: c.count, boxes, scores: c.scores, points };
+}
+
+/** The candidates whose box's shorter side is at least `minSide`. */
+export function keepLarge(c: Candidates, minSide: number): Candidates {
+  const keep: number[] = [];
+  for (let i = 0; i < c.count; i++) if (Math.min(c.boxes[4 * i + 2] - c.boxes[4 * i], c.boxes[4 * i + 3] - c.boxes[4 * i + 1]) >= minSide) keep.push(i);
+  if (keep.length === c.count) return c;
+  const out = { count: keep.length, boxes: new Float32Array(4 * keep.length), scores: new Float32Array(keep.length), points: new Float32Array(10 * keep.length) };
+  keep.forEach((i, n) => {
+    out.boxes.set(c.boxes.subarray(4 * i, 4 * i + 4), 4 * n);
+    out.scores[n] = c.scores[i];
+    out.points.set(c.points.subarray(10 * i, 10 * i + 10), 10 * n);
+  });
+  return out;
+}
+
+/** The candidates of several passes as one list. */
+export function concatCandidates(list: readonly Candidates[]): Candidates {
+  if (list.length === 1) return list[0];
+  const count = list.reduce((n, c) => n + c.count, 0);
+  const out = { count, boxes: new Float32Array(4 * count), scores: new Float32Array(count), points: new Float32Array(10 * count) };
+  let n = 0;
+  for (const c of list) {
+    out.boxes.set(c.boxes, 4 * n);
+    out.scores.set(c.scores, n);
+    out.points.set(c.points, 10 * n);
+    n += c.count;
+  }
+  return out;
 }
 
 /**
- * Candidates → detections in source pixels, best first: NMS over candidates scoring above minScore, boxes clipped to
- * the photo, boxes smaller than minFaceSize (shorter side) dropped, at most maxFaces. Points are not clipped: an eye
- * just outside the photo is still where the face is.
+ * Candidates in source pixels → detections, best first: NMS over candidates scoring above minScore, boxes clipped to
+ * the `width`×`height` photo, boxes smaller than minFaceSize (shorter side) dropped, at most maxFaces. Points are not
+ * clipped: an eye just outside the photo is still where the face is.
  */
-export function finishDetections(c: Candidates, frame: SourceFrame, opts: FinishOptions): Detection[] {
+export function finishDetections(c: Candidates, width: number, height: number, opts: FinishOptions): Detection[] {
   if (opts.maxFaces === 0 || c.count === 0) return [];
   const kept = nonMaxSuppression(c.boxes, c.scores, Number.MAX_SAFE_INTEGER, opts.iouThreshold, opts.minScore);
   const out: Detection[] = [];
   for (const i of kept) {
     if (out.length >= opts.maxFaces) break;
     const o = i * 4;
-    const x0 = Math.min(Math.max(c.boxes[o] / frame.scaleX, 0), frame.width);
-    const y0 = Math.min(Math.max(c.boxes[o + 1] / frame.scaleY, 0), frame.height);
-    const x1 = Math.min(Math.max(c.boxes[o + 2] / frame.scaleX, x0), frame.width);
-    const y1 = Math.min(Math.max(c.boxes[o + 3] / frame.scaleY, y0), frame.height);
+    const x0 = Math.min(Math.max(c.boxes[o], 0), width);
+    const y0 = Math.min(Math.max(c.boxes[o + 1], 0), height);
+    const x1 = Math.min(Math.max(c.boxes[o + 2], x0), width);
+    const y1 = Math.min(Math.max(c.boxes[o + 3], y0), height);
     const box = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
     if (box.width <= 0 || box.height <= 0 || Math.min(box.width, box.height) < opts.minFaceSize) continue;
     const points: Point[] = [];
-    for (let k = 0; k < 5; k++) points.push({ x: c.points[i * 10 + 2 * k] / frame.scaleX, y: c.points[i * 10 + 2 * k + 1] / frame.scaleY });
+    for (let k = 0; k < 5; k++) points.push({ x: c.points[i * 10 + 2 * k], y: c.points[i * 10 + 2 * k + 1] });
     out.push({ box, score: Math.min(1, Math.max(0, c.scores[i])), points });
   }
   return out;

@@ -28,6 +28,8 @@ export interface LetterboxInput {
   /** Canvas pixels per source pixel along x and y (1 unless the photo was shrunk). */
   readonly scaleX: number;
   readonly scaleY: number;
+  /** The photo as placed on the canvas (the input itself, or its shrunk copy). */
+  readonly fitted: RgbImage;
 }
 
 /** The size the photo takes on the canvas: its own, or shrunk so that the longer side is `maxSide`. */
@@ -37,16 +39,21 @@ export function fittedSize(width: number, height: number, maxSide: number): { wi
   return { width: Math.max(1, Math.round(width * s)), height: Math.max(1, Math.round(height * s)) };
 }
 
-export function letterbox(img: RgbImage, spec: LetterboxSpec): LetterboxInput {
+/**
+ * The network input for `img`. `scratch`, when large enough, holds the tensor (its start is overwritten): writing into
+ * memory already touched is ≈ 10× faster than into a fresh 3.7 MB array, whose pages fault in on first write.
+ */
+export function letterbox(img: RgbImage, spec: LetterboxSpec, scratch?: Float32Array): LetterboxInput {
   if (!(spec.maxSide >= spec.multiple)) throw new RangeError(`letterbox: maxSide ${spec.maxSide} is below the canvas multiple ${spec.multiple}`);
   const fit = fittedSize(img.width, img.height, spec.maxSide);
   const src = fit.width === img.width && fit.height === img.height ? img : shrinkArea(img, fit.width, fit.height);
   const width = Math.ceil(src.width / spec.multiple) * spec.multiple;
   const height = Math.ceil(src.height / spec.multiple) * spec.multiple;
   const plane = width * height;
-  const data = new Float32Array(3 * plane);
+  const data = scratch && scratch.length >= 3 * plane ? scratch.subarray(0, 3 * plane) : new Float32Array(3 * plane);
   const inv = 1 / spec.std;
-  data.fill(-spec.mean * inv);
+  const mean = spec.mean;
+  data.fill((0 - spec.mean) * inv); // black; (0 − 0) · 1 is +0, where −0 · 1 would be −0
   // channel c of the tensor reads byte `first + c * step` of the RGB pixel: RGB 0,1,2 or BGR 2,1,0
   const first = spec.order === 'rgb' ? 0 : 2;
   const step = spec.order === 'rgb' ? 1 : -1;
@@ -58,8 +65,8 @@ export function letterbox(img: RgbImage, spec: LetterboxSpec): LetterboxInput {
     for (let y = 0; y < src.height; y++) {
       const o = base + y * width;
       let p = y * rowBytes + k;
-      for (let x = 0; x < src.width; x++, p += 3) data[o + x] = (pixels[p] - spec.mean) * inv;
+      for (let x = 0; x < src.width; x++, p += 3) data[o + x] = (pixels[p] - mean) * inv;
     }
   }
-  return { data, width, height, scaleX: src.width / img.width, scaleY: src.height / img.height };
+  return { data, width, height, scaleX: src.width / img.width, scaleY: src.height / img.height, fitted: src };
 }

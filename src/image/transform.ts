@@ -171,32 +171,81 @@ export function shrinkArea(img: RgbImage, width: number, height: number): RgbIma
   if (width > img.width || height > img.height || width < 1 || height < 1) throw new Error(`shrinkArea: ${img.width}×${img.height} → ${width}×${height}`);
   const wx = areaWeights(img.width, width, img.width);
   const wy = areaWeights(img.height, height, img.height);
-  const tmp = new Float64Array(img.height * width * 3);
-  for (let y = 0; y < img.height; y++) {
+  const rowLen = width * 3;
+  // Output row by output row, each source row shrunk horizontally once (a row shared by two output rows is kept):
+  // memory stays a few rows, not the whole horizontally shrunk photo (46 MB of float64 for a 12-megapixel one).
+  const rowCache = [new Float64Array(rowLen), new Float64Array(rowLen)];
+  const cachedY = [-1, -1];
+  const shrunkRow = (y: number): Float64Array => {
+    const slot = y & 1;
+    const out = rowCache[slot];
+    if (cachedY[slot] === y) return out;
+    out.fill(0);
     const row = y * img.width * 3;
     for (let ox = 0; ox < width; ox++) {
       const base = ox * wx.stride;
-      const t = (y * width + ox) * 3;
+      const t = ox * 3;
       for (let k = 0; k < wx.count[ox]; k++) {
         const w = wx.weight[base + k];
         const p = row + (wx.start[ox] + k) * 3;
-        tmp[t] += w * img.data[p];
-        tmp[t + 1] += w * img.data[p + 1];
-        tmp[t + 2] += w * img.data[p + 2];
+        out[t] += w * img.data[p];
+        out[t + 1] += w * img.data[p + 1];
+        out[t + 2] += w * img.data[p + 2];
       }
     }
-  }
-  const acc = new Float64Array(width * 3);
+    cachedY[slot] = y;
+    return out;
+  };
+  const acc = new Float64Array(rowLen);
   const data = new Uint8Array(width * height * 3);
   for (let oy = 0; oy < height; oy++) {
     acc.fill(0);
     const base = oy * wy.stride;
     for (let k = 0; k < wy.count[oy]; k++) {
       const w = wy.weight[base + k];
-      const t = (wy.start[oy] + k) * width * 3;
-      for (let i = 0; i < width * 3; i++) acc[i] += w * tmp[t + i];
+      const src = shrunkRow(wy.start[oy] + k);
+      for (let i = 0; i < rowLen; i++) acc[i] += w * src[i];
     }
-    for (let i = 0; i < width * 3; i++) data[oy * width * 3 + i] = Math.min(255, Math.max(0, Math.round(acc[i])));
+    for (let i = 0; i < rowLen; i++) data[oy * rowLen + i] = Math.min(255, Math.max(0, Math.round(acc[i])));
+  }
+  return { width, height, data };
+}
+
+/**
+ * Shrinks by an integer factor `k`: each output pixel is the mean of a k×k block (fewer at the right and bottom edges
+ * when the sides are not multiples of k), so output pixel j covers source pixels [j·k, j·k + k). Several times cheaper
+ * than shrinkArea's weighted sums.
+ */
+export function shrinkBox(img: RgbImage, k: number): RgbImage {
+  if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`shrinkBox: factor ${k}`);
+  if (k === 1) return img;
+  const width = Math.ceil(img.width / k);
+  const height = Math.ceil(img.height / k);
+  const src = img.data;
+  const rowLen = width * 3;
+  const sums = new Uint32Array(rowLen);
+  const data = new Uint8Array(height * rowLen);
+  for (let oy = 0; oy < height; oy++) {
+    sums.fill(0);
+    const y1 = Math.min(img.height, (oy + 1) * k);
+    for (let y = oy * k; y < y1; y++) {
+      let p = y * img.width * 3;
+      for (let x = 0; x < img.width; x++, p += 3) {
+        const t = ((x / k) | 0) * 3;
+        sums[t] += src[p];
+        sums[t + 1] += src[p + 1];
+        sums[t + 2] += src[p + 2];
+      }
+    }
+    const rows = y1 - oy * k;
+    const o = oy * rowLen;
+    for (let ox = 0; ox < width; ox++) {
+      const n = rows * (Math.min(img.width, (ox + 1) * k) - ox * k);
+      const t = ox * 3;
+      data[o + t] = Math.round(sums[t] / n);
+      data[o + t + 1] = Math.round(sums[t + 1] / n);
+      data[o + t + 2] = Math.round(sums[t + 2] / n);
+    }
   }
   return { width, height, data };
 }

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { FaceDetector, DEFAULT_MIN_SCORE } from '../../src/detect/detector.js';
@@ -9,10 +9,8 @@ import type { Box, Detection } from '../../src/detect/types.js';
 import { decodeImage } from '../../src/image/decode.js';
 import type { RgbImage } from '../../src/image/types.js';
 import { FaceError } from '../../src/errors.js';
-import { DETECTION_DIR, JOHNS_DIR, LFW_DIR, needDataset } from '../helpers/datasets.js';
-
-const DLIB = path.join(DETECTION_DIR, 'dlib_faces');
-const NO_FACES = path.join(DETECTION_DIR, 'no_faces');
+import { JOHNS_DIR, LFW_DIR, needDataset } from '../helpers/datasets.js';
+import { DLIB_FACES as DLIB, NO_FACES, dlibFacesLabelled, matchBoxes } from '../helpers/detection-data.js';
 
 let detector: FaceDetector;
 before(async () => {
@@ -22,48 +20,9 @@ after(async () => {
   await detector?.release();
 });
 
-interface Labelled {
-  file: string;
-  boxes: Box[];
-  ignored: Box[];
-}
-
-/** dlib imglab XML: <image file='…'> <box top= left= width= height= [ignore='1']/> … </image>. */
-function readImglab(xmlPath: string): Labelled[] {
-  const xml = readFileSync(xmlPath, 'latin1');
-  const out: Labelled[] = [];
-  for (const m of xml.matchAll(/<image\s+file='([^']+)'[^>]*>([\s\S]*?)<\/image>/g)) {
-    const item: Labelled = { file: m[1], boxes: [], ignored: [] };
-    for (const b of m[2].matchAll(/<box\s([^>]*?)\/?>/g)) {
-      const attr = (name: string) => {
-        const a = new RegExp(`\\b${name}='([^']*)'`).exec(b[1]);
-        return a ? a[1] : undefined;
-      };
-      const box = { x: Number(attr('left')), y: Number(attr('top')), width: Number(attr('width')), height: Number(attr('height')) };
-      assert.ok([box.x, box.y, box.width, box.height].every(Number.isFinite), `bad box in ${xmlPath}: ${b[0]}`);
-      (attr('ignore') === '1' ? item.ignored : item.boxes).push(box);
-    }
-    out.push(item);
-  }
-  return out;
-}
-
-/** Greedy one-to-one matching, best IoU first. */
+/** Matched detections: greedy one-to-one, best IoU first. */
 function countMatches(truth: Box[], found: Detection[], minIou: number): number {
-  const pairs: [number, number, number][] = [];
-  truth.forEach((g, i) => found.forEach((d, j) => pairs.push([iou(g, d.box), i, j])));
-  pairs.sort((a, b) => b[0] - a[0]);
-  const usedT = new Set<number>();
-  const usedF = new Set<number>();
-  let n = 0;
-  for (const [v, i, j] of pairs) {
-    if (v < minIou) break;
-    if (usedT.has(i) || usedF.has(j)) continue;
-    usedT.add(i);
-    usedF.add(j);
-    n++;
-  }
-  return n;
+  return matchBoxes(truth, found, minIou).length;
 }
 
 function assertInside(img: RgbImage, dets: Detection[]): void {
@@ -75,7 +34,7 @@ function assertInside(img: RgbImage, dets: Detection[]): void {
 }
 
 test('recall ≥ 0.9 at IoU ≥ 0.5 on the dlib_faces boxes at the default threshold', { skip: needDataset(DLIB) }, async (t) => {
-  const labelled = [...readImglab(path.join(DLIB, 'training.xml')), ...readImglab(path.join(DLIB, 'testing.xml'))];
+  const labelled = dlibFacesLabelled().map((p) => ({ file: p.file, boxes: p.faces.map((f) => f.box), ignored: p.ignored }));
   let total = 0;
   let hit = 0;
   let extra = 0;

@@ -1,0 +1,116 @@
+/**
+ * The run loop shared by the ONNX 5-point detectors (YuNet, SCRFD): check the image and options, letterbox it, run
+ * the network, decode, map back to source pixels, merge passes, NMS.
+ *
+ * Two passes over a photo larger than the coarse side: one with its longer side capped at `maxSide` (small faces),
+ * one shrunk by a whole factor to at most `coarseSide` (large faces). Both networks lose faces that are large on their
+ * canvas — SCRFD-2.5G finds none of the 55 johns chips enlarged to 600 px (faces ≈ 500 px) and YuNet scores some below
+ * its default — while a coarse pass sees the same faces at about half that size, where both find them all
+ * (docs/detectors.md). The coarse network run costs about a quarter of the fine one at 640 and 320. It reports only
+ * faces of at least COARSE_MIN_FACE_FRACTION of the photo's longer side: smaller ones are the fine pass's, whose
+ * landmarks are better placed (at 0.4 the coarse pass adds no face on no_faces/; without the bound YuNet reports a dog
+ * there at 0.88).
+ */
+import type { InferenceSession, TensorData } from '../engine/engine.js';
+import { FaceError } from '../errors.js';
+import type { RgbImage } from '../image/types.js';
+import { concatCandidates, finishDetections, keepLarge, toSourcePixels, type Candidates } from './candidates.js';
+import { letterbox, type LetterboxInput, type LetterboxSpec } from './letterbox.js';
+import { shrinkBox } from '../image/transform.js';
+import { checkDetectorImage } from './onnx-detector.js';
+import { resolveDetectOptions, type CommonDetectOptions } from './options.js';
+import type { Detection, DetectOptions, FaceDetectorLike } from './types.js';
+
+export interface InputCaps {
+  /** Longer side of the photo on the fine pass's canvas, at most. */
+  readonly maxSide: number;
+  /** Longer side of the photo on the coarse pass's canvas; 0: no coarse pass. */
+  readonly coarseSide: number;
+}
+
+export interface FivePointNetwork {
+  /** `YuNet`, `SCRFD`: for messages. */
+  readonly label: string;
+  /** How the photo is laid out and normalised for the network, given the cap of a pass. */
+  inputSpec(maxSide: number): LetterboxSpec;
+  /** Raw outputs of one run on a `width`×`height` canvas → candidates above `minScore`, in canvas pixels. */
+  decode(outputs: Record<string, TensorData>, session: InferenceSession, width: number, height: number, minScore: number): Candidates;
+  /** Defaults of the common options for this network, chosen by measurement. */
+  readonly defaults: CommonDetectOptions;
+}
+
+/** Smallest face the coarse pass reports, as a fraction of the photo's longer side (see above). */
+export const COARSE_MIN_FACE_FRACTION = 0.4;
+
+/** A usable input cap: FaceError INVALID_INPUT otherwise. */
+export function checkInputCaps(maxSide: number, coarseSide: number): InputCaps {
+  if (!(Number.isInteger(maxSide) && maxSide >= 32 && maxSide <= 8192)) throw new FaceError('INVALID_INPUT', `maxSide must be an integer in 32…8192, got ${maxSide}`);
+  if (!(Number.isInteger(coarseSide) && (coarseSide === 0 || (coarseSide >= 32 && coarseSide <= maxSide))))
+    throw new FaceError('INVALID_INPUT', `coarseSide must be 0 (off) or an integer in 32…maxSide (${maxSide}), got ${coarseSide}`);
+  return { maxSide, coarseSide };
+}
+
+/**
+ * The whole factor by which the coarse pass shrinks the fine pass's `width`×`height` copy of the photo: the smallest
+ * that brings its longer side to at most `coarseSide`; 1 (no coarse pass) when it is off or the photo is that small.
+ */
+export function coarseFactor(width: number, height: number, coarseSide: number): number {
+  return coarseSide > 0 ? Math.max(1, Math.ceil(Math.max(width, height) / coarseSide)) : 1;
+}
+
+export class FivePointDetector implements FaceDetectorLike {
+  private released = false;
+  /** Input tensors no run is using, for the next letterbox (see letterbox()); at most two are kept. */
+  private readonly scratch: Float32Array[] = [];
+
+  protected constructor(
+    private readonly session: InferenceSession,
+    readonly modelId: string,
+    readonly caps: InputCaps,
+    private readonly net: FivePointNetwork,
+  ) {}
+
+  get maxSide(): number {
+    return this.caps.maxSide;
+  }
+
+  async detect(img: RgbImage, opts: DetectOptions = {}): Promise<Detection[]> {
+    const o = resolveDetectOptions(opts, this.net.defaults);
+    checkDetectorImage(img);
+    if (this.released) throw new FaceError('CLOSED', `${this.net.label} detector used after release()`);
+    if (o.maxFaces === 0) return [];
+    const found: Candidates[] = [];
+    // the fine pass: the photo, shrunk (area average) if its longer side is over maxSide
+    const fine = letterbox(img, this.net.inputSpec(this.caps.maxSide), this.scratch.pop());
+    const fineScale = fine.fitted.width / img.width;
+    found.push(toSourcePixels(await this.candidates(fine, o.minScore), fineScale, fine.fitted.height / img.height));
+    const k = coarseFactor(fine.fitted.width, fine.fitted.height, this.caps.coarseSide);
+    if (k > 1) {
+      // the coarse pass: the fine pass's copy shrunk by a whole factor (a cheap box average); large faces only
+      const small = shrinkBox(fine.fitted, k);
+      const coarse = letterbox(small, this.net.inputSpec(Math.max(small.width, small.height)), this.scratch.pop());
+      const c = keepLarge(await this.candidates(coarse, o.minScore), COARSE_MIN_FACE_FRACTION * Math.max(small.width, small.height));
+      found.push(toSourcePixels(c, fineScale / k, fine.fitted.height / img.height / k));
+    }
+    return finishDetections(concatCandidates(found), img.width, img.height, o);
+  }
+
+  /** Runs the network on a prepared input and decodes it; the input's array goes back to the scratch pool. */
+  private async candidates(input: LetterboxInput, minScore: number): Promise<Candidates> {
+    let res: Record<string, TensorData>;
+    try {
+      res = await this.session.run({ [this.session.inputNames[0]]: { data: input.data, dims: [1, 3, input.height, input.width] } });
+    } finally {
+      // the whole array behind the view goes back; a few at most are kept
+      if (this.scratch.length < 2) this.scratch.push(new Float32Array(input.data.buffer));
+    }
+    return this.net.decode(res, this.session, input.width, input.height, minScore);
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.scratch.length = 0;
+    await this.session.release();
+  }
+}
