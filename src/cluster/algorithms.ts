@@ -72,6 +72,25 @@ export interface ChineseWhispersOptions {
    * each other, uniform slightly ahead at the default operating point (docs/clustering.md).
    */
   readonly weights?: 'similarity' | 'uniform';
+  /**
+   * Faces that cannot be one person: the other faces of the same photo (`sameImage[i]`: face i's photo, any
+   * integer). A face never takes a label another face of its photo holds.
+   */
+  readonly sameImage?: Int32Array;
+}
+
+/** Faces sharing a photo with each face (only for photos with several faces). */
+function photoMates(sameImage: Int32Array | undefined, n: number): Map<number, number[]> {
+  const mates = new Map<number, number[]>();
+  if (!sameImage) return mates;
+  const byImage = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const list = byImage.get(sameImage[i]);
+    if (list) list.push(i);
+    else byImage.set(sameImage[i], [i]);
+  }
+  for (const list of byImage.values()) if (list.length > 1) for (const i of list) mates.set(i, list.filter((j) => j !== i));
+  return mates;
 }
 
 export function chineseWhispers(g: KnnGraph, tau: number, opts: ChineseWhispersOptions = {}): Int32Array {
@@ -82,6 +101,7 @@ export function chineseWhispers(g: KnnGraph, tau: number, opts: ChineseWhispersO
   const rand = seededRandom(opts.seed ?? 1);
   const votes = new Map<number, number>();
   const uniform = opts.weights !== 'similarity';
+  const mates = photoMates(opts.sameImage, n);
   const iterations = opts.iterations ?? 100;
   for (let pass = 0; pass < iterations; pass++) {
     for (let i = n - 1; i > 0; i--) {
@@ -103,9 +123,11 @@ export function chineseWhispers(g: KnnGraph, tau: number, opts: ChineseWhispersO
       }
       let best = labels[v];
       let bestVotes = -1;
+      const taken = mates.get(v)?.map((m) => labels[m]);
       // ties go to the smaller label, so a pass is a function of the order alone
       for (const [l, c] of votes)
-        if (c > bestVotes || (c === bestVotes && l < best)) {
+        if (taken?.includes(l)) continue;
+        else if (c > bestVotes || (c === bestVotes && l < best)) {
           best = l;
           bestVotes = c;
         }

@@ -16,6 +16,23 @@ import { buildKnnGraph, packVectors, type KnnGraph, type KnnOptions } from './kn
 export interface ClusterFace {
   /** L2-normalised embedding; every face of one call has the same dimension. */
   readonly embedding: Float32Array;
+  /**
+   * The photo the face is in (any id, e.g. its sha256). Two faces of one photo are two people: Chinese Whispers
+   * and incremental joins never put them in one group.
+   */
+  readonly image?: string;
+}
+
+/** Face i's photo as an integer, or undefined when no face names one. */
+function imageIds(faces: readonly ClusterFace[]): Int32Array | undefined {
+  if (!faces.some((f) => f.image !== undefined)) return undefined;
+  const ids = new Map<string, number>();
+  return Int32Array.from(faces, (f, i) => {
+    if (f.image === undefined) return -1 - i; // a photo of its own
+    let id = ids.get(f.image);
+    if (id === undefined) ids.set(f.image, (id = ids.size));
+    return id;
+  });
 }
 
 /**
@@ -104,12 +121,12 @@ export function clusterThreshold(opts: Pick<ClusterOptions, 'algorithm' | 'calib
 }
 
 /** One label per face from the graph, with the algorithm asked for. */
-export function labelGraph(g: KnnGraph, tau: number, opts: Pick<ClusterOptions, 'algorithm' | 'minPts' | 'seed'> = {}): Int32Array {
+export function labelGraph(g: KnnGraph, tau: number, opts: Pick<ClusterOptions, 'algorithm' | 'minPts' | 'seed'> & { sameImage?: Int32Array } = {}): Int32Array {
   switch (opts.algorithm ?? DEFAULT_ALGORITHM) {
     case 'chinese-whispers':
-      return chineseWhispers(g, tau, { seed: opts.seed });
+      return chineseWhispers(g, tau, { seed: opts.seed, sameImage: opts.sameImage });
     case 'chinese-whispers-weighted':
-      return chineseWhispers(g, tau, { seed: opts.seed, weights: 'similarity' });
+      return chineseWhispers(g, tau, { seed: opts.seed, weights: 'similarity', sameImage: opts.sameImage });
     case 'connected-components':
       return connectedComponents(g, tau);
     case 'dbscan':
@@ -159,7 +176,7 @@ export function cluster<T extends ClusterFace>(faces: readonly T[], opts: Cluste
     opts.knn,
   );
   const t1 = performance.now();
-  const labels = labelGraph(g, threshold.threshold, { ...opts, algorithm });
+  const labels = labelGraph(g, threshold.threshold, { ...opts, algorithm, sameImage: imageIds(faces) });
   const { groups, unclustered } = groupsFromLabels(labels, minSize);
   const t2 = performance.now();
   return {
@@ -188,7 +205,8 @@ export interface ExtendResult<T> {
 
 /**
  * Incremental clustering: each new face joins the existing group most of its near neighbours (closer than τ,
- * among the `votes` nearest grouped faces, default 10) belong to, as one Chinese Whispers step would decide;
+ * among the `votes` nearest grouped faces, default 10) belong to, as one Chinese Whispers step would decide,
+ * never a group that already holds a face of its photo;
  * existing groups never split or merge, so their ids stay. The new faces that joined nothing are clustered
  * together with `loose` (faces unclustered before) into new groups.
  */
@@ -216,19 +234,32 @@ export function extendClusters<T extends ClusterFace, L extends ClusterFace>(
     for (let i = 0; i < grouped.length; i++) index.add(i, i, data.subarray(i * dim, (i + 1) * dim));
   }
   const k = opts.votes ?? 10;
+  // groups holding a face of each photo (grouped faces, then new faces as they join)
+  const groupsOfImage = new Map<string, Set<number>>();
+  const note = (image: string | undefined, group: number) => {
+    if (image === undefined) return;
+    const set = groupsOfImage.get(image);
+    if (set) set.add(group);
+    else groupsOfImage.set(image, new Set([group]));
+  };
+  for (const g of grouped) note(g.image, g.group);
   fresh.forEach((face, i) => {
+    const barred = face.image === undefined ? undefined : groupsOfImage.get(face.image);
     const tally = new Map<number, { votes: number; nearest: number }>();
     for (const h of index?.search(face.embedding, k) ?? []) {
       if (!(h.distance < tau)) continue;
       const group = grouped[h.key].group;
+      if (barred?.has(group)) continue;
       const t = tally.get(group);
       if (t) t.votes++;
       else tally.set(group, { votes: 1, nearest: h.distance });
     }
     let best: [number, { votes: number; nearest: number }] | undefined;
     for (const entry of tally) if (!best || entry[1].votes > best[1].votes || (entry[1].votes === best[1].votes && entry[1].nearest < best[1].nearest)) best = entry;
-    if (best) joined.push({ face, index: i, group: best[0], votes: best[1].votes });
-    else {
+    if (best) {
+      joined.push({ face, index: i, group: best[0], votes: best[1].votes });
+      note(face.image, best[0]);
+    } else {
       rest.push(face);
       restIndex.push(i);
     }

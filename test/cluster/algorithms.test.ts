@@ -105,3 +105,19 @@ test('extendClusters: new samples join their identity’s group; a new identity 
   assert.equal(ext.newGroups.length, [...newPeople].filter((p) => fresh.filter((f) => f.person === p).length >= 2).length);
   assert.equal(DEFAULT_ALGORITHM, r.algorithm);
 });
+
+test('two faces of one photo never end up in one Chinese Whispers group, nor join one group incrementally', () => {
+  // person A: 4 photos; a fifth photo holds A and a near look-alike of A (both within τ of A's faces)
+  const a = faces.filter((f) => f.person === faces[0].person).slice(0, 4).map((f, i) => ({ embedding: f.embedding, image: `a${i}` }));
+  const both = [
+    { embedding: a[0].embedding.map((x, j) => x + (j === 0 ? 0.02 : 0)), image: 'shared' },
+    { embedding: a[1].embedding.map((x, j) => x + (j === 1 ? 0.02 : 0)), image: 'shared' },
+  ].map((f) => ({ ...f, embedding: f.embedding.map((x, _j, v) => x / Math.hypot(...v)) }));
+  const free = cluster([...a, ...both.map((f) => ({ embedding: f.embedding }))], { threshold: 1 });
+  assert.equal(free.groups.length, 1, 'without photo ids all six are one group');
+  const r = cluster([...a, ...both], { threshold: 1 });
+  const groupOf = (i: number) => r.groups.findIndex((g) => g.indices.includes(i));
+  assert.notEqual(groupOf(4), groupOf(5));
+  const ext = extendClusters(a.map((f) => ({ ...f, group: 7 })), both, [], { threshold: 1 });
+  assert.equal(ext.joined.length, 1, 'only one face of the shared photo joins group 7');
+});
