@@ -12,7 +12,8 @@
  *   passes). A single false edge rarely outvotes a person's many true ones.
  * - agglomerative: average (or complete) linkage restricted to the k-NN graph: the closest pair of groups merges
  *   while their linkage is below τ. Pairs the graph does not hold are estimated at the farther group's mean
- *   k-th-neighbour distance (they are at least that far from one of their ends).
+ *   k-th-neighbour distance (they are at least that far from one of their ends). Groups sharing a photo never
+ *   merge (two faces of one photo are two people).
  */
 import { seededRandom } from '../eval/identify.js';
 import { adjacency, denseLabels, DisjointSets, edgesBelow } from './graph.js';
@@ -187,8 +188,10 @@ interface Link {
   max: number;
 }
 
-export function agglomerative(g: KnnGraph, tau: number, linkage: 'average' | 'complete' = 'average'): Int32Array {
+export function agglomerative(g: KnnGraph, tau: number, linkage: 'average' | 'complete' = 'average', sameImage?: Int32Array): Int32Array {
   const n = g.n;
+  // the photos of each group, when faces can share one: two groups with a photo in common never merge
+  const photos = sameImage ? Array.from(sameImage, (p) => new Set([p])) : undefined;
   const k = g.k;
   // every k-NN edge, both directions merged (edges at any distance: a group's linkage needs its far pairs too)
   const links = Array.from({ length: n }, () => new Map<number, Link>());
@@ -229,8 +232,13 @@ export function agglomerative(g: KnnGraph, tau: number, linkage: 'average' | 'co
   for (let top = heap.pop(); top; top = heap.pop()) {
     const { a, b, va, vb } = top;
     if (!alive[a] || !alive[b] || version[a] !== va || version[b] !== vb) continue;
+    if (photos && [...(photos[a].size <= photos[b].size ? photos[a] : photos[b])].some((p) => (photos[a].size <= photos[b].size ? photos[b] : photos[a]).has(p))) continue;
     // merge the group with fewer links into the other
     const [keep, gone] = links[a].size >= links[b].size ? [a, b] : [b, a];
+    if (photos) {
+      for (const p of photos[gone]) photos[keep].add(p);
+      photos[gone].clear();
+    }
     alive[gone] = 0;
     sets.union(keep, gone);
     const into = links[keep];
