@@ -421,9 +421,35 @@ export class PostgresGalleryStore implements GalleryStore {
       ).rows
         .map((r) => r.id)
         .sort((a, b) => a - b);
+      // a photo the person already has (same bytes, same model) is not stored twice: the existing template stands
+      const personIds = [...new Set([...people.values()].map((p) => p.row.id))];
+      const have = new Map(
+        (
+          await c.query<{ id: number; person_id: number; source_sha256: string }>(
+            `SELECT id, person_id, source_sha256 FROM ${this.s}.templates WHERE person_id = ANY($1::bigint[]) AND model_id = $2`,
+            [personIds, modelId],
+          )
+        ).rows.map((r) => [`${r.person_id}:${r.source_sha256}`, r.id]),
+      );
       const rows: { id: number; personId: number; t: EnrollRecord['templates'][number]; vec: Buffer }[] = [];
+      const recordIds: number[][] = records.map(() => []);
+      const skipped: number[][] = records.map(() => []);
       let k = 0;
-      for (const [i, r] of records.entries()) for (const [j, t] of r.templates.entries()) rows.push({ id: ids[k++], personId: people.get(names[i])!.row.id, t, vec: encoded[i][j] });
+      for (const [i, r] of records.entries())
+        for (const [j, t] of r.templates.entries()) {
+          const personId = people.get(names[i])!.row.id;
+          const key = `${personId}:${t.sourceSha256}`;
+          const existing = have.get(key);
+          if (existing !== undefined) {
+            recordIds[i].push(existing);
+            skipped[i].push(j);
+            continue;
+          }
+          const id = ids[k++];
+          have.set(key, id);
+          recordIds[i].push(id);
+          rows.push({ id, personId, t, vec: encoded[i][j] });
+        }
 
       const perRow = 6;
       for (let i = 0; i < rows.length; i += TEMPLATE_ROWS_PER_STATEMENT) {
@@ -453,14 +479,11 @@ export class PostgresGalleryStore implements GalleryStore {
       );
 
       const seen = new Set<string>();
-      let start = 0;
-      return records.map((r, i) => {
+      return records.map((_, i) => {
         const p = people.get(names[i])!;
         const created = p.inserted && !seen.has(names[i]);
         seen.add(names[i]);
-        const templateIds = rows.slice(start, start + r.templates.length).map((x) => x.id);
-        start += r.templates.length;
-        return { person: rowToPerson(p.row), created, templateIds };
+        return { person: rowToPerson(p.row), created, templateIds: recordIds[i], skipped: skipped[i] };
       });
     });
   }

@@ -103,7 +103,8 @@ export interface SqliteStoreOptions {
   readonly faults?: { beforeCheckpoint?: () => void };
 }
 
-function galleryError(file: string, e: unknown): FaceError {
+/** A SQLite failure as a typed FaceError (GALLERY_CORRUPT, a full disk, else GALLERY_ERROR), one line. */
+export function galleryError(file: string, e: unknown): FaceError {
   if (e instanceof FaceError) return e;
   const code = (e as { code?: string }).code ?? '';
   const message = String((e as Error)?.message ?? e).split('\n')[0];

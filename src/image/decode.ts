@@ -63,16 +63,13 @@ export function validateRgbImage(img: RgbImage, maxPixels = DEFAULT_MAX_PIXELS):
   return img;
 }
 
-/** Decode a path, encoded bytes, or validate a raw RGB image. Always resolves to 8-bit sRGB RGB. */
-export async function decodeImage(input: ImageInput, opts: DecodeOptions = {}): Promise<RgbImage> {
+/**
+ * The decode budget, judged from the header alone (sharp's metadata: no pixel is decoded): the format, the pixel
+ * limit and the bomb check. Cheap enough to run before an image waits for an inference slot (the server does).
+ * Resolves to the density at which to rasterise an SVG (undefined for raster formats).
+ */
+export async function checkImageHeader(bytes: Buffer, opts: DecodeOptions = {}, source = `<buffer ${bytes.length} bytes>`): Promise<{ density?: number }> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (isRgbImage(input)) return validateRgbImage(input, maxPixels);
-  if (typeof input !== 'string' && !(input instanceof Uint8Array))
-    throw new FaceError('INVALID_INPUT', `expected a file path, a Buffer or {width, height, data}, got ${input === null ? 'null' : typeof input}`);
-  const bytes = await readImageBytes(input, opts.maxBytes);
-  const source = describe(input);
-  if (bytes.length === 0) throw new ImageError('IMAGE_EMPTY', `${source} is empty`, { source });
-
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {
     // limitInputPixels: false here, we check the header ourselves to give our own error.
@@ -99,8 +96,22 @@ export async function decodeImage(input: ImageInput, opts: DecodeOptions = {}): 
       { source, width: w, height: h, bytes: bytes.length, maxPixelsPerByte: MAX_PIXELS_PER_BYTE },
     );
 
+  return { density: svgScale < 1 ? Math.max(1, Math.floor(72 * svgScale)) : undefined };
+}
+
+/** Decode a path, encoded bytes, or validate a raw RGB image. Always resolves to 8-bit sRGB RGB. */
+export async function decodeImage(input: ImageInput, opts: DecodeOptions = {}): Promise<RgbImage> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (isRgbImage(input)) return validateRgbImage(input, maxPixels);
+  if (typeof input !== 'string' && !(input instanceof Uint8Array))
+    throw new FaceError('INVALID_INPUT', `expected a file path, a Buffer or {width, height, data}, got ${input === null ? 'null' : typeof input}`);
+  const bytes = await readImageBytes(input, opts.maxBytes);
+  const source = describe(input);
+  if (bytes.length === 0) throw new ImageError('IMAGE_EMPTY', `${source} is empty`, { source });
+
+  const { density } = await checkImageHeader(bytes, opts, source);
+
   try {
-    const density = svgScale < 1 ? Math.max(1, Math.floor(72 * svgScale)) : undefined;
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, ...(density ? { density } : {}) })
       .rotate() // EXIF orientation
       .toColourspace('srgb')

@@ -11,9 +11,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import type { Gallery } from '../gallery/gallery.js';
-import type { ServerDb } from './keys.js';
-import { createContext, type ServerLimits, type ServerRecognizer } from './context.js';
+import { createContext, type ServerOptions } from './context.js';
 import { clientErrorHandler, frameworkErrors, installErrorMapper } from './errors.js';
 import { installAuth } from './auth.js';
 import { installSecurityHeaders, logRequest } from './security.js';
@@ -27,24 +25,9 @@ import { calibrationRoutes } from './routes/calibration.js';
 import { clusterRoutes } from './routes/clusters.js';
 import type { ClusterState } from '../cluster/state.js';
 
-export { DEFAULT_LIMITS, type ServerLimits, type ServerRecognizer, type ServerContext } from './context.js';
+export { DEFAULT_LIMITS, type ServerLimits, type ServerRecognizer, type ServerContext, type ServerOptions } from './context.js';
 export { httpStatus } from './errors.js';
 export { webDir } from './web.js';
-
-export interface ServerOptions {
-  gallery: Gallery;
-  recognizer: ServerRecognizer;
-  /** Key store and settings; `auth: false` serves every route without a key (local use only). */
-  db: ServerDb;
-  auth: boolean;
-  /** Flip test-time augmentation (must match the gallery's model id). */
-  flip?: boolean;
-  limits?: ServerLimits;
-  logger?: boolean;
-  /** A cluster state (`facenet cluster`) to serve under /v1/clusters: the page's "unnamed people". */
-  clusters?: ClusterState;
-}
-
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const ctx = createContext({ ...opts, registry: createRegistry() });
@@ -59,7 +42,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     // Node checks request timeouts every 30 s by default: a slow client would hold its socket up to 30 s past the limit
     http: { connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(limits.requestTimeoutMs / 4))), headersTimeout: Math.min(60_000, limits.requestTimeoutMs) },
     // every name the library allows fits in a route parameter, percent-encoded
-    maxParamLength: MAX_ENCODED_NAME_LENGTH,
+    routerOptions: { maxParamLength: MAX_ENCODED_NAME_LENGTH },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, strict: false } },
     frameworkErrors: frameworkErrors(limits),
     clientErrorHandler,

@@ -11,6 +11,8 @@ import type { ServerDb, Role } from './keys.js';
 import { InferenceQueue } from './queue.js';
 import sharp from 'sharp';
 import type { PackInfo } from '../pack/types.js';
+import { checkImageHeader } from '../image/decode.js';
+import type { ClusterState } from '../cluster/state.js';
 
 /** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
 export interface ServerRecognizer {
@@ -72,30 +74,28 @@ export interface ServerContext {
   settings(): { verifyFar: number; identifyFar: number };
 }
 
-export function createContext(opts: {
+export interface ServerOptions {
   gallery: Gallery;
   recognizer: ServerRecognizer;
+  /** Key store and settings; `auth: false` serves every route without a key (local use only). */
   db: ServerDb;
   auth: boolean;
+  /** Flip test-time augmentation (must match the gallery's model id). */
   flip?: boolean;
   limits?: ServerLimits;
-  registry: Registry;
-}): ServerContext {
+  logger?: boolean;
+  /** Accept SVG uploads (default false); must match the recognizer's own `allowSvg`. */
+  allowSvg?: boolean;
+  /** A cluster state (`facenet cluster`) to serve under /v1/clusters: the page's "unnamed people". */
+  clusters?: ClusterState;
+}
+
+export function createContext(opts: ServerOptions & { registry: Registry }): ServerContext {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const { gallery, db } = opts;
   const queue = new InferenceQueue({ concurrency: limits.concurrency, maxQueued: limits.maxQueued });
-  const checkPixels = async (img: Buffer) => {
-    let w = 0;
-    let h = 0;
-    try {
-      const m = await sharp(img).metadata();
-      w = m.width ?? 0;
-      h = m.height ?? 0;
-    } catch {
-      return; // not an image sharp can read: the decoder reports the typed error
-    }
-    if (w * h > limits.maxPixels) throw new FaceError('IMAGE_TOO_LARGE', `${w}×${h} exceeds the ${limits.maxPixels}-pixel limit`, { width: w, height: h, maxPixels: limits.maxPixels });
-  };
+  // the decode budget from the header, before the image waits for an inference slot: a refusal costs no queue time
+  const checkHeader = (img: Buffer) => checkImageHeader(img, { maxPixels: limits.maxPixels, allowSvg: opts.allowSvg }, `the image (${img.length} bytes)`);
   return {
     gallery,
     recognizer: opts.recognizer,
@@ -107,7 +107,7 @@ export function createContext(opts: {
     registry: opts.registry,
     modelId: () => gallery.modelId,
     async infer<T>(img: Buffer, job: () => Promise<T>): Promise<T> {
-      await checkPixels(img);
+      await checkHeader(img);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new FaceError('TIMEOUT', `inference took longer than ${limits.inferenceTimeoutMs} ms`)), limits.inferenceTimeoutMs);

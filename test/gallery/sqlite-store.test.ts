@@ -114,3 +114,45 @@ test('a failing enrollment leaves no row in any table (one transaction)', async 
   raw.close();
   await store.close();
 });
+
+test('the change log: another connection reads what changed since its generation, or undefined past the log', async (t) => {
+  const file = tmp(t);
+  const writer = SqliteGalleryStore.open(file);
+  const reader = SqliteGalleryStore.open(file);
+  t.after(async () => {
+    await writer.close();
+    await reader.close();
+  });
+  const g0 = await reader.generation();
+  assert.deepEqual(await reader.changesSince(g0), { generation: g0, changes: [] });
+  const ada = await writer.enroll({ name: 'Ada', templates: [template(1)] });
+  await writer.forget('Ada');
+  const log = await reader.changesSince(g0);
+  assert.deepEqual(log, {
+    generation: g0 + 2,
+    changes: [
+      { kind: 'enroll', personId: ada.person.id, name: 'Ada' },
+      { kind: 'forget', personId: ada.person.id, name: 'Ada' },
+    ],
+  });
+  assert.equal(await reader.changesSince(g0 - 1), undefined, 'older than the log: reload');
+  assert.equal(await reader.changesSince(g0 + 5), undefined, 'ahead of the file (replaced): reload');
+});
+
+test('a forget whose checkpoint fails still commits, and says the scrub is pending', async (t) => {
+  const file = tmp(t);
+  let full = true;
+  const store = SqliteGalleryStore.open(file, { faults: { beforeCheckpoint: () => { if (full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }); } } });
+  t.after(() => store.close());
+  await store.enroll({ name: 'Ada', templates: [template(1)] });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  const r = await store.forget('Ada');
+  assert.equal(r.scrubbed, false);
+  assert.equal(await store.findPerson('Ada'), undefined);
+  full = false;
+  await store.enroll({ name: 'Bo', templates: [template(2)] }); // the next write retries the checkpoint
+  assert.equal((await store.forget('Bo')).scrubbed, true);
+});

@@ -7,7 +7,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Gallery } from '../../src/gallery/gallery.js';
+import { galleryRecognizer } from '../../src/gallery/face-source.js';
+import { buildServer } from '../../src/server/app.js';
+import { ServerDb } from '../../src/server/keys.js';
 import sharp from 'sharp';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
@@ -240,4 +248,76 @@ test('full disk: a delete that commits but cannot checkpoint is gone from the ru
   } finally {
     await d.close();
   }
+});
+
+/** A small tmpfs, when this process may mount one (root with CAP_SYS_ADMIN); undefined otherwise. */
+function mountTmpfs(): { dir: string; unmount(): void } | undefined {
+  const dir = mkdtempSync(path.join(tmpdir(), 'facenet-tmpfs-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', dir], { stdio: 'ignore' });
+    return {
+      dir,
+      unmount: () => {
+        execFileSync('umount', [dir], { stdio: 'ignore' });
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+}
+
+test('full disk on a real tmpfs: the delete commits, its checkpoint fails, the person is gone from the running server', { skip }, async (t) => {
+  const fs = mountTmpfs();
+  if (!fs) return t.skip('cannot mount a tmpfs here (needs root); the fault-injection test above covers the same path');
+  const cleanup: (() => unknown)[] = [() => fs.unmount()];
+  t.after(async () => {
+    for (const f of cleanup.reverse()) await f(); // last opened, first closed: the tmpfs is unmounted last
+  });
+  const file = path.join(fs.dir, 'g.db');
+  const db = ServerDb.open(file);
+  const admin = db.addKey('admin').key;
+  const gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr) });
+  const app = await buildServer({ gallery, recognizer: fr, db, auth: true });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  cleanup.push(async () => {
+    await app.close();
+    await gallery.close();
+    db.close();
+  });
+  const base = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
+  assert.equal((await call(base, 'POST', '/v1/people', { key: admin, body: form({ name: 'Gone', aligned: 'true' }, salley[0]) })).status, 201);
+  // a WAL with room in it but a main file that must grow at the checkpoint: the delete's commit fits, its checkpoint does not
+  const filler = async (from: number, to: number) => {
+    for (let i = from; i < to; i++)
+      await gallery.store.enroll({ name: `filler ${i}`, templates: [{ modelId: gallery.modelId, embedding: new Float32Array(128).fill(0.088), sourceSha256: `f${i}`, detectionScore: 1, faceSize: 100, thumbnail: new Uint8Array(3000).fill(i % 250) }] });
+  };
+  await filler(0, 40);
+  const raw = new Database(file);
+  raw.pragma('wal_checkpoint(PASSIVE)');
+  raw.close();
+  await filler(40, 70);
+  let n = 0;
+  try {
+    for (;;) writeFileSync(path.join(fs.dir, `fill${n++}`), Buffer.alloc(4096));
+  } catch {
+    // the disk is full
+  }
+  try {
+    for (;;) writeFileSync(path.join(fs.dir, `small${n++}`), Buffer.alloc(256));
+  } catch {
+    // to the last block
+  }
+  const warned: string[] = [];
+  const onWarning = (w: Error) => warned.push(w.message);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  const del = await call(base, 'DELETE', '/v1/people/Gone', { key: admin });
+  assert.equal(del.status, 200, del.text);
+  assert.match(del.json.warning ?? '', /pending/, 'the checkpoint really failed on the full disk');
+  const id = await call(base, 'POST', '/v1/identify', { key: admin, body: form({ aligned: 'true' }, salley[0]) });
+  assert.equal(id.json.faces[0].person, 'unknown');
+  typed(await call(base, 'DELETE', '/v1/people/Gone', { key: admin }), 404, 'PERSON_NOT_FOUND');
+  assert.ok(await alive(base));
 });
