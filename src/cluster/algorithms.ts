@@ -12,7 +12,8 @@
  *   passes). A single false edge rarely outvotes a person's many true ones.
  * - agglomerative: average (or complete) linkage restricted to the k-NN graph: the closest pair of groups merges
  *   while their linkage is below τ. Pairs the graph does not hold are estimated at the farther group's mean
- *   k-th-neighbour distance (they are at least that far from one of their ends).
+ *   k-th-neighbour distance (they are at least that far from one of their ends). Groups sharing a photo never
+ *   merge (two faces of one photo are two people).
  */
 import { seededRandom } from '../eval/identify.js';
 import { adjacency, denseLabels, DisjointSets, edgesBelow } from './graph.js';
@@ -72,6 +73,25 @@ export interface ChineseWhispersOptions {
    * each other, uniform slightly ahead at the default operating point (docs/clustering.md).
    */
   readonly weights?: 'similarity' | 'uniform';
+  /**
+   * Faces that cannot be one person: the other faces of the same photo (`sameImage[i]`: face i's photo, any
+   * integer). A face never takes a label another face of its photo holds.
+   */
+  readonly sameImage?: Int32Array;
+}
+
+/** Faces sharing a photo with each face (only for photos with several faces). */
+function photoMates(sameImage: Int32Array | undefined, n: number): Map<number, number[]> {
+  const mates = new Map<number, number[]>();
+  if (!sameImage) return mates;
+  const byImage = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const list = byImage.get(sameImage[i]);
+    if (list) list.push(i);
+    else byImage.set(sameImage[i], [i]);
+  }
+  for (const list of byImage.values()) if (list.length > 1) for (const i of list) mates.set(i, list.filter((j) => j !== i));
+  return mates;
 }
 
 export function chineseWhispers(g: KnnGraph, tau: number, opts: ChineseWhispersOptions = {}): Int32Array {
@@ -82,6 +102,7 @@ export function chineseWhispers(g: KnnGraph, tau: number, opts: ChineseWhispersO
   const rand = seededRandom(opts.seed ?? 1);
   const votes = new Map<number, number>();
   const uniform = opts.weights !== 'similarity';
+  const mates = photoMates(opts.sameImage, n);
   const iterations = opts.iterations ?? 100;
   for (let pass = 0; pass < iterations; pass++) {
     for (let i = n - 1; i > 0; i--) {
@@ -103,9 +124,11 @@ export function chineseWhispers(g: KnnGraph, tau: number, opts: ChineseWhispersO
       }
       let best = labels[v];
       let bestVotes = -1;
+      const taken = mates.get(v)?.map((m) => labels[m]);
       // ties go to the smaller label, so a pass is a function of the order alone
       for (const [l, c] of votes)
-        if (c > bestVotes || (c === bestVotes && l < best)) {
+        if (taken?.includes(l)) continue;
+        else if (c > bestVotes || (c === bestVotes && l < best)) {
           best = l;
           bestVotes = c;
         }
@@ -165,8 +188,10 @@ interface Link {
   max: number;
 }
 
-export function agglomerative(g: KnnGraph, tau: number, linkage: 'average' | 'complete' = 'average'): Int32Array {
+export function agglomerative(g: KnnGraph, tau: number, linkage: 'average' | 'complete' = 'average', sameImage?: Int32Array): Int32Array {
   const n = g.n;
+  // the photos of each group, when faces can share one: two groups with a photo in common never merge
+  const photos = sameImage ? Array.from(sameImage, (p) => new Set([p])) : undefined;
   const k = g.k;
   // every k-NN edge, both directions merged (edges at any distance: a group's linkage needs its far pairs too)
   const links = Array.from({ length: n }, () => new Map<number, Link>());
@@ -207,8 +232,13 @@ export function agglomerative(g: KnnGraph, tau: number, linkage: 'average' | 'co
   for (let top = heap.pop(); top; top = heap.pop()) {
     const { a, b, va, vb } = top;
     if (!alive[a] || !alive[b] || version[a] !== va || version[b] !== vb) continue;
+    if (photos && [...(photos[a].size <= photos[b].size ? photos[a] : photos[b])].some((p) => (photos[a].size <= photos[b].size ? photos[b] : photos[a]).has(p))) continue;
     // merge the group with fewer links into the other
     const [keep, gone] = links[a].size >= links[b].size ? [a, b] : [b, a];
+    if (photos) {
+      for (const p of photos[gone]) photos[keep].add(p);
+      photos[gone].clear();
+    }
     alive[gone] = 0;
     sets.union(keep, gone);
     const into = links[keep];

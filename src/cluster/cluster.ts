@@ -16,26 +16,47 @@ import { buildKnnGraph, packVectors, type KnnGraph, type KnnOptions } from './kn
 export interface ClusterFace {
   /** L2-normalised embedding; every face of one call has the same dimension. */
   readonly embedding: Float32Array;
+  /**
+   * The photo the face is in (any id, e.g. its sha256). Two faces of one photo are two people: Chinese Whispers
+   * and incremental joins never put them in one group.
+   */
+  readonly image?: string;
+}
+
+/** Face i's photo as an integer, or undefined when no face names one. */
+function imageIds(faces: readonly ClusterFace[]): Int32Array | undefined {
+  if (!faces.some((f) => f.image !== undefined)) return undefined;
+  const ids = new Map<string, number>();
+  return Int32Array.from(faces, (f, i) => {
+    if (f.image === undefined) return -1 - i; // a photo of its own
+    let id = ids.get(f.image);
+    if (id === undefined) ids.set(f.image, (id = ids.size));
+    return id;
+  });
 }
 
 /**
  * Default per-face false-merge rate of each algorithm: the chance that a face has a stranger within τ among the
  * other N − 1 faces. τ comes from the per-pair rate f = 1 − (1 − F)^(1/(N−1)) (the gallery-size adjustment
- * decisions use), so a library of 50 faces gets a looser τ than one of 50,000. Chosen on all 13,233 LFW faces as
- * the highest BCubed F with pairwise precision ≥ 0.99 (docs/clustering.md): Chinese Whispers at f = 3e-6, i.e.
- * F ≈ 0.04. Single linkage needs a stricter rate (one stray edge merges two people), averaging a looser one.
+ * decisions use), so a library of 50 faces gets a looser τ than one of 50,000. Chosen on all 13,233 LFW faces with
+ * dlib128 and EdgeFace (docs/clustering.md): the loosest rate of the grid with pairwise precision ≥ 0.99 for both.
+ * Single linkage needs a stricter rate (one stray edge merges two people), averaging a looser one.
  */
 export const DEFAULT_MERGE_RATE: Readonly<Record<ClusterAlgorithm, number>> = {
-  'chinese-whispers': 0.04,
-  'chinese-whispers-weighted': 0.04,
+  'chinese-whispers': 0.013,
+  'chinese-whispers-weighted': 0.013,
   'connected-components': 0.013,
   dbscan: 0.013,
-  'average-linkage': 0.13,
-  'complete-linkage': 0.4,
+  'average-linkage': 0.12,
+  'complete-linkage': 0.33,
 };
 
-/** dlib's choice, and the best measured on LFW (docs/clustering.md). */
-export const DEFAULT_ALGORITHM: ClusterAlgorithm = 'chinese-whispers';
+/**
+ * Average linkage over the k-NN graph: the only algorithm with pairwise precision ≥ 0.99 on LFW with both packs
+ * at one rate, and the best BCubed F with the best pack (0.9915 with EdgeFace; 0.907 with dlib128, where Chinese
+ * Whispers does better: 0.938). See docs/clustering.md.
+ */
+export const DEFAULT_ALGORITHM: ClusterAlgorithm = 'average-linkage';
 
 export interface ClusterOptions {
   readonly algorithm?: ClusterAlgorithm;
@@ -104,20 +125,20 @@ export function clusterThreshold(opts: Pick<ClusterOptions, 'algorithm' | 'calib
 }
 
 /** One label per face from the graph, with the algorithm asked for. */
-export function labelGraph(g: KnnGraph, tau: number, opts: Pick<ClusterOptions, 'algorithm' | 'minPts' | 'seed'> = {}): Int32Array {
+export function labelGraph(g: KnnGraph, tau: number, opts: Pick<ClusterOptions, 'algorithm' | 'minPts' | 'seed'> & { sameImage?: Int32Array } = {}): Int32Array {
   switch (opts.algorithm ?? DEFAULT_ALGORITHM) {
     case 'chinese-whispers':
-      return chineseWhispers(g, tau, { seed: opts.seed });
+      return chineseWhispers(g, tau, { seed: opts.seed, sameImage: opts.sameImage });
     case 'chinese-whispers-weighted':
-      return chineseWhispers(g, tau, { seed: opts.seed, weights: 'similarity' });
+      return chineseWhispers(g, tau, { seed: opts.seed, weights: 'similarity', sameImage: opts.sameImage });
     case 'connected-components':
       return connectedComponents(g, tau);
     case 'dbscan':
       return dbscan(g, tau, opts.minPts);
     case 'average-linkage':
-      return agglomerative(g, tau, 'average');
+      return agglomerative(g, tau, 'average', opts.sameImage);
     case 'complete-linkage':
-      return agglomerative(g, tau, 'complete');
+      return agglomerative(g, tau, 'complete', opts.sameImage);
   }
 }
 
@@ -159,7 +180,7 @@ export function cluster<T extends ClusterFace>(faces: readonly T[], opts: Cluste
     opts.knn,
   );
   const t1 = performance.now();
-  const labels = labelGraph(g, threshold.threshold, { ...opts, algorithm });
+  const labels = labelGraph(g, threshold.threshold, { ...opts, algorithm, sameImage: imageIds(faces) });
   const { groups, unclustered } = groupsFromLabels(labels, minSize);
   const t2 = performance.now();
   return {
@@ -188,7 +209,8 @@ export interface ExtendResult<T> {
 
 /**
  * Incremental clustering: each new face joins the existing group most of its near neighbours (closer than τ,
- * among the `votes` nearest grouped faces, default 10) belong to, as one Chinese Whispers step would decide;
+ * among the `votes` nearest grouped faces, default 10) belong to, as one Chinese Whispers step would decide,
+ * never a group that already holds a face of its photo;
  * existing groups never split or merge, so their ids stay. The new faces that joined nothing are clustered
  * together with `loose` (faces unclustered before) into new groups.
  */
@@ -216,19 +238,32 @@ export function extendClusters<T extends ClusterFace, L extends ClusterFace>(
     for (let i = 0; i < grouped.length; i++) index.add(i, i, data.subarray(i * dim, (i + 1) * dim));
   }
   const k = opts.votes ?? 10;
+  // groups holding a face of each photo (grouped faces, then new faces as they join)
+  const groupsOfImage = new Map<string, Set<number>>();
+  const note = (image: string | undefined, group: number) => {
+    if (image === undefined) return;
+    const set = groupsOfImage.get(image);
+    if (set) set.add(group);
+    else groupsOfImage.set(image, new Set([group]));
+  };
+  for (const g of grouped) note(g.image, g.group);
   fresh.forEach((face, i) => {
+    const barred = face.image === undefined ? undefined : groupsOfImage.get(face.image);
     const tally = new Map<number, { votes: number; nearest: number }>();
     for (const h of index?.search(face.embedding, k) ?? []) {
       if (!(h.distance < tau)) continue;
       const group = grouped[h.key].group;
+      if (barred?.has(group)) continue;
       const t = tally.get(group);
       if (t) t.votes++;
       else tally.set(group, { votes: 1, nearest: h.distance });
     }
     let best: [number, { votes: number; nearest: number }] | undefined;
     for (const entry of tally) if (!best || entry[1].votes > best[1].votes || (entry[1].votes === best[1].votes && entry[1].nearest < best[1].nearest)) best = entry;
-    if (best) joined.push({ face, index: i, group: best[0], votes: best[1].votes });
-    else {
+    if (best) {
+      joined.push({ face, index: i, group: best[0], votes: best[1].votes });
+      note(face.image, best[0]);
+    } else {
       rest.push(face);
       restIndex.push(i);
     }

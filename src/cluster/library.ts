@@ -55,10 +55,15 @@ export function clusterIntoState(state: ClusterState, modelId: string, faces: re
     return true;
   });
   const all = state.faces();
-  const grouped = all.filter((f) => f.groupId !== null).map((f) => ({ embedding: f.embedding, group: f.groupId! }));
-  const loose = all.filter((f) => f.groupId === null);
+  const grouped = all.filter((f) => f.groupId !== null).map((f) => ({ embedding: f.embedding, group: f.groupId!, image: f.sha256 }));
+  const loose = all.filter((f) => f.groupId === null).map((f) => ({ ...f, image: f.sha256 }));
   const algorithm = opts.algorithm ?? DEFAULT_ALGORITHM;
-  const ext = extendClusters(grouped, fresh, loose, { ...opts, algorithm });
+  const ext = extendClusters(
+    grouped,
+    fresh.map((f) => ({ ...f, image: f.sha256 })),
+    loose,
+    { ...opts, algorithm },
+  );
   const pickFresh = (idx: number[]) => idx.filter((i) => i < fresh.length).map((i) => fresh[i]);
   const newGroups = state.apply({
     modelId,

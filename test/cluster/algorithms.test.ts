@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { syntheticGallery, row } from '../../scripts/search-data.js';
-import { cluster, extendClusters, pairwiseMergeRate, DEFAULT_ALGORITHM } from '../../src/cluster/cluster.js';
+import { cluster, extendClusters, pairwiseMergeRate, DEFAULT_ALGORITHM, DEFAULT_MERGE_RATE } from '../../src/cluster/cluster.js';
 import { CLUSTER_ALGORITHMS } from '../../src/cluster/algorithms.js';
 import { buildKnnGraph } from '../../src/cluster/knn-graph.js';
 import { bcubedScores, labelsFromGroups, pairwiseScores } from '../../src/cluster/metrics.js';
@@ -59,11 +59,12 @@ test('a stricter target false-merge rate gives a smaller τ; the per-face rate t
   const strict = cluster(faces, { calibration, targetFar: 1e-5 });
   assert.ok(strict.threshold.threshold < loose.threshold.threshold);
   assert.equal(strict.threshold.calibrated?.targetFar, 1e-5);
-  // default: per-face rate F = 0.04 → f = 1 − 0.96^(1/(N−1))
+  // default: per-face rate F → f = 1 − (1 − F)^(1/(N−1))
+  const F = DEFAULT_MERGE_RATE[DEFAULT_ALGORITHM];
   const few = cluster(faces.slice(0, 50), { calibration });
   const many = cluster(faces, { calibration });
   assert.ok(Math.abs(few.threshold.calibrated!.targetFar - pairwiseMergeRate({}, 50)) < 1e-15);
-  assert.ok(Math.abs(pairwiseMergeRate({}, 50) - (1 - 0.96 ** (1 / 49))) < 1e-12);
+  assert.ok(Math.abs(pairwiseMergeRate({}, 50) - (1 - (1 - F) ** (1 / 49))) < 1e-12);
   assert.ok(many.threshold.calibrated!.targetFar < few.threshold.calibrated!.targetFar);
   assert.ok(many.threshold.threshold <= few.threshold.threshold);
 });
@@ -104,4 +105,22 @@ test('extendClusters: new samples join their identity’s group; a new identity 
   assert.ok(newPeople.size > 0);
   assert.equal(ext.newGroups.length, [...newPeople].filter((p) => fresh.filter((f) => f.person === p).length >= 2).length);
   assert.equal(DEFAULT_ALGORITHM, r.algorithm);
+});
+
+test('two faces of one photo never end up in one group (Chinese Whispers, average linkage), nor join one incrementally', () => {
+  // person A: 4 photos; a fifth photo holds A and a near look-alike of A (both within τ of A's faces)
+  const a = faces.filter((f) => f.person === faces[0].person).slice(0, 4).map((f, i) => ({ embedding: f.embedding, image: `a${i}` }));
+  const both = [
+    { embedding: a[0].embedding.map((x, j) => x + (j === 0 ? 0.02 : 0)), image: 'shared' },
+    { embedding: a[1].embedding.map((x, j) => x + (j === 1 ? 0.02 : 0)), image: 'shared' },
+  ].map((f) => ({ ...f, embedding: f.embedding.map((x, _j, v) => x / Math.hypot(...v)) }));
+  for (const algorithm of ['chinese-whispers', 'average-linkage'] as const) {
+    const free = cluster([...a, ...both.map((f) => ({ embedding: f.embedding }))], { threshold: 1, algorithm });
+    assert.equal(free.groups.length, 1, `${algorithm}: without photo ids all six are one group`);
+    const r = cluster([...a, ...both], { threshold: 1, algorithm });
+    const groupOf = (i: number) => r.groups.findIndex((g) => g.indices.includes(i));
+    assert.notEqual(groupOf(4), groupOf(5), algorithm);
+  }
+  const ext = extendClusters(a.map((f) => ({ ...f, group: 7 })), both, [], { threshold: 1 });
+  assert.equal(ext.joined.length, 1, 'only one face of the shared photo joins group 7');
 });

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseAlgorithm, type ClusterOptions } from '../../cluster/cluster.js';
+import { DEFAULT_ALGORITHM, parseAlgorithm, type ClusterOptions } from '../../cluster/cluster.js';
 import { contactSheetHtml } from '../../cluster/contact-sheet.js';
 import { clusterIntoState, facesOfPhoto, matchGroups, nameGroup, type GroupMatch } from '../../cluster/library.js';
 import { ClusterState, DEFAULT_CLUSTER_STATE, type NewFace, type StoredFace } from '../../cluster/state.js';
@@ -166,8 +166,8 @@ export function registerClusterCommands(program: Command): void {
   registerEvalClusterCommand(program);
   withPipelineOptions(program.command('cluster <inputs...>').description('group every face in the photos (files or folders, recursive) into people'))
     .option('--state <file>', STATE_HELP, defaultState())
-    .option('--algorithm <name>', 'chinese-whispers (default, dlib\'s) | chinese-whispers-weighted | connected-components | dbscan | average-linkage | complete-linkage')
-    .option('--merge-rate <F>', 'per-face false-merge rate: chance a face has a stranger within τ among all the others; τ from the calibration (default 0.04 for chinese-whispers, see docs/clustering.md)')
+    .option('--algorithm <name>', 'average-linkage (default) | chinese-whispers (dlib\'s, faster) | chinese-whispers-weighted | connected-components | dbscan | complete-linkage')
+    .option('--merge-rate <F>', 'per-face false-merge rate: chance a face has a stranger within τ among all the others; τ from the calibration (default per algorithm: 0.12 for average-linkage, 0.013 for chinese-whispers; see docs/clustering.md)')
     .option('--far <rate>', 'pairwise false-merge rate of one comparison instead of --merge-rate')
     .option('--threshold <distance>', 'explicit L2 distance threshold instead of the calibration')
     .option('--min-size <n>', 'smallest group; faces in smaller ones are unclustered', '2')
@@ -226,7 +226,7 @@ export function registerClusterCommands(program: Command): void {
               imagesWithoutFace: noFace,
               errors: errors.map((r) => ({ file: r.file, error: r.error.toJSON() })),
               threshold: run ? { value: run.threshold.threshold, source: run.threshold.source, targetFar: run.threshold.calibrated?.targetFar, resolvable: run.threshold.calibrated?.resolvable } : null,
-              algorithm: opts.algorithm ?? 'chinese-whispers',
+              algorithm: opts.algorithm ?? DEFAULT_ALGORITHM,
               model: recognizer.modelId,
               state: flags.state,
               ...(flags.html ? { html: flags.html } : {}),
