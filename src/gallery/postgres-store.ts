@@ -24,6 +24,7 @@
  * - `forget` deletes the rows; as with any PostgreSQL delete the bytes stay in the table files until VACUUM
  *   reuses the space (and in WAL archives / backups) — unlike the SQLite store's secure_delete.
  */
+import { modelMismatchAdvice } from './model-advice.js';
 import { maskPassword } from './open-store.js';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -608,7 +609,7 @@ export class PostgresGalleryStore implements GalleryStore {
     throw new FaceError(
       'MODEL_MISMATCH',
       `cannot ${verb} gallery ${this.location} with model ${modelId}: it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
-        `Embeddings of different models are not comparable; use the model the gallery was built with or enroll into a new gallery.`,
+        modelMismatchAdvice(modelId, others.map((o) => o.model_id)),
       { gallery: this.location, requested: modelId, stored: others.map((o) => o.model_id) },
     );
   }

@@ -8,6 +8,7 @@
  * - Embeddings are stored as little-endian float32 BLOBs; thumbnails live in their own table so loading the
  *   search index never reads them.
  */
+import { modelMismatchAdvice } from './model-advice.js';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -261,7 +262,7 @@ export class SqliteGalleryStore implements GalleryStore {
       throw new FaceError(
         'MODEL_MISMATCH',
         `cannot ${verb} gallery ${this.file} with model ${modelId}: it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
-          `Embeddings of different models are not comparable; use the model the gallery was built with or enroll into a new gallery.`,
+          modelMismatchAdvice(modelId, others.map((o) => o.model_id)),
         { gallery: this.file, requested: modelId, stored: others.map((o) => o.model_id) },
       );
   }
