@@ -16,7 +16,7 @@ import { galleryModelId, galleryRecognizer } from '../../gallery/face-source.js'
 import { parseCombination } from '../../gallery/templates.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { action, EXIT, printResult } from '../output.js';
-import { loadRecognizer, recognizerOptions, withEmbeddingOptions, withPipelineOptions, type PipelineFlags } from './common.js';
+import { loadRecognizer, recognizerOptions, withDetectionOptions, withEmbeddingOptions, withPipelineOptions, type PipelineFlags } from './common.js';
 import { CONCURRENCY_HELP, embedForEvaluation, progressBar, WORKERS_HELP } from './eval.js';
 import { registerEvalIdentifyCommand } from './identify-eval.js';
 
@@ -356,7 +356,9 @@ export function registerGalleryCommands(program: Command): void {
       }),
     );
 
-  withPipelineOptions(program.command('calibrate').description('compute the FAR → τ table from labelled pairs and store it with the gallery (or --out FILE)'))
+  withDetectionOptions(program.command('calibrate').description('compute the FAR → τ table from labelled pairs and store it with the gallery (or --out FILE); both flip variants are calibrated').option('--json', 'machine-readable output'))
+    .option('--model <path>', 'embedding model exported by `facenet train` (default: built-in 128-D ResNet)')
+    .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off')
     .option('--lfw <dir>', 'LFW folder (pairsDevTrain.txt by default)')
     .option('--lfw-pairs <file>', 'LFW-format pairs file name or path', 'pairsDevTrain.txt')
     .option('--exhaustive', 'with --lfw: score every pair of the listed images (millions of impostor pairs: resolves far lower FARs)')
