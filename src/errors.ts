@@ -17,6 +17,10 @@ export type FaceErrorCode =
   | 'PERSON_NOT_FOUND'
   | 'PERSON_EXISTS'
   | 'GALLERY_ERROR'
+  /** The gallery file is damaged (SQLite reports corruption). */
+  | 'GALLERY_CORRUPT'
+  /** A read-only command named a gallery that does not exist (it is not created). */
+  | 'GALLERY_NOT_FOUND'
   | 'CALIBRATION_ERROR'
   // the HTTP service (src/server)
   | 'UNAUTHORIZED'

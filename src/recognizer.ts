@@ -10,6 +10,7 @@ import type { Landmarks68 } from './align/types.js';
 import { Embedder } from './embed/embedder.js';
 import type { InferenceEngine } from './engine/engine.js';
 import { decodeImage, type DecodeOptions } from './image/decode.js';
+import { assertUsableChip } from './align/chip-quality.js';
 import type { ImageInput, RgbImage } from './image/types.js';
 import { CHIP_SIZE, type RecognitionGraphOptions } from './embed/recognition-graph.js';
 import { flipHorizontal } from './image/transform.js';
@@ -26,6 +27,8 @@ export interface RecognizerOptions {
   flip?: boolean;
   /** Largest accepted image, pixels (default 40 MP). */
   maxPixels?: number;
+  /** Accept SVG input (default false: a few bytes of SVG can declare any size). */
+  allowSvg?: boolean;
   /** Default detection settings. */
   detect?: DetectOptions;
   /** Alignment variant (default: dlib's 150×150 chip, padding 0.25). */
@@ -135,7 +138,7 @@ export class FaceRecognizer {
   }
 
   private decode(input: ImageInput): Promise<RgbImage> {
-    const d: DecodeOptions = { maxPixels: this.opts.maxPixels };
+    const d: DecodeOptions = { maxPixels: this.opts.maxPixels, allowSvg: this.opts.allowSvg };
     return decodeImage(input, d);
   }
 
@@ -186,7 +189,7 @@ export class FaceRecognizer {
   }
 
   async alignDecoded(img: RgbImage, opts: FaceOptions = {}): Promise<AlignedFace[]> {
-    if (opts.aligned) return [{ box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, chip: img }];
+    if (opts.aligned) return [{ box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, chip: assertUsableChip(img) }];
     const faces = await this.detectDecoded(img, opts.detect);
     return faces.map((f) => ({ ...f, chip: this.chipFor(img, f.landmarks!) }));
   }

@@ -2,7 +2,8 @@
 /**
  * `facenet` command line. Each stage registers its own commands from src/cli/commands/.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { EXIT } from './output.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerGalleryCommands } from './commands/gallery.js';
@@ -12,6 +13,9 @@ import { registerServeCommands } from './commands/serve.js';
 const program = new Command();
 program.name('facenet').description('Face detection, alignment, 128-D embeddings and calibrated decisions').version('0.1.0');
 program.showHelpAfterError();
+// usage errors (unknown option or command, missing argument) exit 2 like any bad input, never 1 ("no match");
+// set before the commands are added, which inherit it
+program.exitOverride();
 
 registerPipelineCommands(program);
 registerEvalCommands(program);
@@ -19,4 +23,11 @@ registerGalleryCommands(program);
 registerTrainCommands(program);
 registerServeCommands(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (!(e instanceof CommanderError)) throw e;
+  const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+  if (!ok && process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'INVALID_INPUT', message: e.message.replace(/^error: /, '') } }, null, 2)}\n`);
+  process.exitCode = ok ? EXIT.ok : EXIT.error;
+}

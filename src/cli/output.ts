@@ -1,12 +1,16 @@
 /** Shared CLI plumbing: JSON vs human output, typed errors → stable exit codes. */
 import { FaceError } from '../errors.js';
+import { printableName } from '../gallery/names.js';
 
-/** Exit codes scripts can rely on. */
+/**
+ * Exit codes scripts can rely on (the README's table): 0 match / ok; 1 no match / no face; 2 bad input — any other
+ * typed error, usage errors (unknown option or command, missing argument) included; 3 internal error.
+ */
 export const EXIT = {
   ok: 0,
-  /** verify/compare: valid input, decision "no match" / identify: nobody recognised */
+  /** verify/compare: valid input, decision "no match" / identify: nobody recognised / no face in the photo */
   noMatch: 1,
-  /** bad input or any typed error */
+  /** bad input or any typed error other than NO_FACE, usage errors included */
   error: 2,
   /** unexpected internal failure */
   internal: 3,
@@ -24,8 +28,8 @@ export function printResult(opts: OutputOptions, json: unknown, human: () => str
 export function reportError(e: unknown, json: boolean): number {
   if (e instanceof FaceError) {
     if (json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
-    else process.stderr.write(`error [${e.code}]: ${e.message}\n`);
-    return EXIT.error;
+    else process.stderr.write(`error [${e.code}]: ${printableName(e.message)}\n`);
+    return e.code === 'NO_FACE' ? EXIT.noMatch : EXIT.error;
   }
   const err = e as Error;
   if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: err?.message ?? String(e) } })}\n`);

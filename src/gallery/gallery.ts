@@ -16,7 +16,8 @@ import { distanceFromDot, type VectorIndex } from './search-index.js';
 import { MemoryView, StoreView, type GalleryView } from './gallery-view.js';
 import { isPostgresUrl, openStore } from './open-store.js';
 import type { HnswMeta } from './hnsw-index.js';
-import type { GalleryStore, Metadata, NewTemplate, Person, PersonSummary, StoreChange } from './store.js';
+import type { EnrollMode, ForgetReceipt, GalleryStore, Metadata, NewTemplate, Person, PersonSummary, StoreChange } from './store.js';
+import { canonicalName, personName } from './names.js';
 import type { TemplateCombination } from './templates.js';
 
 export const DEFAULT_GALLERY_PATH = './facenet.db';
@@ -53,6 +54,8 @@ export interface GalleryOptions {
   inMemoryLimit?: number;
   /** Candidate list size for store-side ANN search (pgvector hnsw.ef_search); default: the store's. */
   storeEf?: number;
+  /** Create the gallery if it does not exist (default true). Read-only callers pass false: GALLERY_NOT_FOUND instead. */
+  create?: boolean;
 }
 
 /** 500k templates = 256 MB of float32 per process: beyond that, let the database search. */
@@ -66,6 +69,8 @@ export interface EnrollOptions extends FaceFindOptions {
   metadata?: Metadata;
   /** FAR of the threshold used to flag likely duplicates (default 1e-3). */
   far?: number;
+  /** `create` (PERSON_EXISTS if enrolled), `add` (PERSON_NOT_FOUND if not) or `upsert` (default). */
+  mode?: EnrollMode;
 }
 
 export type EnrollWarningCode = 'DUPLICATE' | 'INCONSISTENT' | 'SMALL_FACE' | 'LOW_SCORE' | 'ALREADY_ENROLLED' | 'NO_CALIBRATION';
@@ -185,6 +190,8 @@ export class Gallery {
   private unwatch?: () => Promise<void>;
   /** Refreshes from other writers, applied one at a time and in order. */
   private refreshes: Promise<void> = Promise.resolve();
+  /** Enrollments in progress per canonical name: one at a time per name, so their duplicate checks see each other. */
+  private readonly enrolling = new Map<string, Promise<unknown>>();
 
   private constructor(opts: GalleryOptions & { store: GalleryStore }) {
     this.store = opts.store;
@@ -201,7 +208,7 @@ export class Gallery {
    * another model). A store shared with other writers is watched, so their enrollments show up here.
    */
   static async open(opts: GalleryOptions = {}): Promise<Gallery> {
-    const store: GalleryStore = opts.store ?? (await openStore(opts.location ?? DEFAULT_GALLERY_PATH));
+    const store: GalleryStore = opts.store ?? (await openStore(opts.location ?? DEFAULT_GALLERY_PATH, { create: opts.create }));
     const g = new Gallery({ ...opts, store });
     try {
       if (opts.recognizer) {
@@ -245,6 +252,7 @@ export class Gallery {
     if (!file || !loaded || !(loaded.view instanceof MemoryView) || !(loaded.view.index instanceof AdaptiveIndex)) return false;
     const index = loaded.view.index;
     if (index.mode === 'exact' || (!build && index.mode !== 'hnsw')) return false;
+    await this.catchUp();
     const generation = await this.store.generation();
     if (generation !== loaded.generation + this.ownChanges) return false;
     return index.saveGraph(file, { generation, modelId: loaded.modelId, combination: this.combination });
@@ -275,7 +283,38 @@ export class Gallery {
 
   /** Wait until changes announced by other writers so far are applied (tests, and callers who need read-your-writes across replicas). */
   async settled(): Promise<void> {
+    await this.catchUp();
     await this.refreshes;
+  }
+
+  /**
+   * Bring the loaded view up to the store's generation from its change log, whichever process committed the
+   * changes (the CLI forgetting while `facenet serve` runs). One cheap read when nothing changed; a whole reload
+   * when the log no longer reaches back. Stores without a change log (PostgreSQL replicas use watch()) skip it.
+   */
+  private catchUp(): Promise<void> {
+    if (!this.store.changesSince) return Promise.resolve();
+    const run = async () => {
+      const loaded = this.view;
+      if (!loaded) return;
+      const log = await this.store.changesSince!(loaded.generation);
+      if (this.view !== loaded) return;
+      if (!log) {
+        this.view = undefined; // too far behind: the next search loads the gallery whole
+        return;
+      }
+      if (log.generation === loaded.generation) return;
+      for (const c of log.changes) {
+        if (c.kind === 'forget') loaded.view.applyForget(c.personId);
+        else await loaded.view.refreshPerson(c.personId, c.name);
+      }
+      loaded.generation = log.generation;
+      this.ownChanges = 0;
+    };
+    this.refreshes = this.refreshes.then(run).catch(() => {
+      this.view = undefined;
+    });
+    return this.refreshes;
   }
 
   private requireRecognizer(what: string): GalleryRecognizer {
@@ -295,7 +334,10 @@ export class Gallery {
 
   private async load(): Promise<GalleryView> {
     const modelId = this.requireRecognizer('searching the gallery').modelId;
-    if (this.view && this.view.modelId === modelId) return this.view.view;
+    if (this.view && this.view.modelId === modelId) {
+      await this.catchUp();
+      if (this.view && this.view.modelId === modelId) return this.view.view;
+    }
     const store = this.store;
     // read before the templates: a change committed in between makes the saved graph look stale, never current
     const generation = await store.generation();
@@ -358,14 +400,29 @@ export class Gallery {
    * Rejects a photo with no face (NO_FACE) or several (MULTIPLE_FACES, unless `largest`); nothing is stored then.
    */
   async enroll(name: string, images: ImageInput | readonly ImageInput[], opts: EnrollOptions = {}): Promise<EnrollResult> {
+    const key = canonicalName(name);
+    const before = this.enrolling.get(key) ?? Promise.resolve();
+    const mine = before.catch(() => undefined).then(() => this.enrollOne(name, images, opts));
+    this.enrolling.set(key, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.enrolling.get(key) === mine) this.enrolling.delete(key);
+    }
+  }
+
+  private async enrollOne(name: string, images: ImageInput | readonly ImageInput[], opts: EnrollOptions): Promise<EnrollResult> {
     const recognizer = this.requireRecognizer('enroll');
-    const trimmed = name.trim();
-    if (!trimmed) throw new FaceError('INVALID_INPUT', 'a person needs a non-empty name');
-    if (trimmed.toLowerCase() === 'unknown') throw new FaceError('INVALID_INPUT', '"unknown" is reserved for unrecognised faces; choose another name');
+    const mode = opts.mode ?? 'upsert';
+    const existing = await this.store.findPerson(name);
+    if (existing && mode === 'create')
+      throw new FaceError('PERSON_EXISTS', `${existing.name} is already enrolled: add photos to them instead`, { name: existing.name });
+    if (!existing && mode === 'add') throw new FaceError('PERSON_NOT_FOUND', `nobody called "${canonicalName(name)}" is enrolled`, { name: canonicalName(name) });
+    // a new person's name must follow the rule; an enrolled person keeps the name they were stored under
+    const trimmed = existing?.name ?? personName(name);
     const list: readonly ImageInput[] = Array.isArray(images) ? images : [images as ImageInput];
     if (!list.length) throw new FaceError('INVALID_INPUT', `enrolling ${trimmed} needs at least one photo`);
     const view = await this.load();
-    const existing = await this.store.findPerson(trimmed);
     const own = existing ? await view.personTemplates(existing.id) : [];
     const known = new Set(own.map((t) => t.sha256));
 
@@ -443,36 +500,52 @@ export class Gallery {
         faceSize: faceSize(f.face.box),
         thumbnail: f.face.chip ? await chipThumbnail(f.face.chip) : undefined,
       });
-    const receipt = await this.store.enroll({ name: trimmed, metadata: opts.metadata, templates: records });
+    const receipt = await this.store.enroll({ name: trimmed, mode, metadata: opts.metadata, templates: records });
     this.ownChanges++;
+    // another process may have stored some of these photos for the person since we looked: the store skipped them
+    const skipped = new Set(receipt.skipped ?? []);
+    const stored = fresh.flatMap((f, i) => (skipped.has(i) ? [] : [{ f, id: receipt.templateIds[i] }]));
+    for (const f of fresh)
+      if (!stored.some((s) => s.f === f)) warnings.push({ code: 'ALREADY_ENROLLED', message: `${f.source} is already enrolled for ${trimmed}; skipped`, source: f.source });
 
     // keep the view in step (only after the transaction committed)
     await view.applyEnroll(
       receipt.person.id,
       receipt.person.name,
-      fresh.map((f, i) => ({ id: receipt.templateIds[i], embedding: f.face.embedding, sha256: f.sha256 })),
+      stored.map(({ f, id }) => ({ id, embedding: f.face.embedding, sha256: f.sha256 })),
     );
 
     return {
       person: receipt.person,
       created: receipt.created,
-      added: fresh.map((f, i) => ({
+      added: stored.map(({ f, id }) => ({
         source: f.source,
         sha256: f.sha256,
-        templateId: receipt.templateIds[i],
+        templateId: id,
         box: f.face.box,
         detectionScore: f.face.score,
         faceSize: faceSize(f.face.box),
         facesInImage: f.facesInImage,
       })),
-      templates: own.length + fresh.length,
+      templates: own.length + stored.length,
       warnings,
     };
   }
 
-  /** Remove a person with every template and thumbnail; the index follows. */
-  async forget(name: string): Promise<{ person: Person; templatesRemoved: number }> {
-    const result = await this.store.forget(name);
+  /**
+   * Remove a person with every template and thumbnail; the index follows. Once the store has committed, the person
+   * is out of this process's index whatever happens next; and every other process drops them before it next
+   * answers (catchUp), so a delete that failed after its commit is still a delete everywhere.
+   */
+  async forget(name: string): Promise<ForgetReceipt> {
+    let result: ForgetReceipt;
+    try {
+      result = await this.store.forget(name);
+    } catch (e) {
+      // the store may have committed before failing: let the change log decide what the index holds
+      await this.catchUp();
+      throw e;
+    }
     this.ownChanges++;
     this.view?.view.applyForget(result.person.id);
     return result;

@@ -16,10 +16,11 @@ export function maskPassword(url: string): string {
   return url.replace(/^([a-z]+:\/\/[^:@/?#]*:)[^@/?#]*@/i, '$1***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
-export async function openStore(location: string): Promise<GalleryStore> {
+/** `create: false`: a SQLite file that does not exist is GALLERY_NOT_FOUND rather than created (read-only commands). */
+export async function openStore(location: string, opts: { create?: boolean } = {}): Promise<GalleryStore> {
   if (isPostgresUrl(location)) {
     const { PostgresGalleryStore } = await import('./postgres-store.js');
     return PostgresGalleryStore.open(location);
   }
-  return SqliteGalleryStore.open(location);
+  return SqliteGalleryStore.open(location, { mustExist: opts.create === false });
 }

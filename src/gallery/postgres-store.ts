@@ -32,9 +32,11 @@ import type { ClientConfig, PoolClient, QueryResultRow } from 'pg';
 import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
 import { FaceError } from '../errors.js';
 import { distanceFromDot } from './search-index.js';
+import { canonicalName, nameProblem } from './names.js';
 import type {
   EnrollReceipt,
   EnrollRecord,
+  ForgetReceipt,
   GalleryStore,
   Metadata,
   Person,
@@ -365,7 +367,8 @@ export class PostgresGalleryStore implements GalleryStore {
     if (!records.length) return [];
     const names: string[] = [];
     for (const r of records) {
-      const name = r.name.trim();
+      // the library's name rule (./names.ts): canonical form; checked for people this creates, inside the transaction
+      const name = canonicalName(r.name);
       if (!name) throw new FaceError('INVALID_INPUT', 'a person needs a non-empty name');
       if (r.templates.length === 0) throw new FaceError('INVALID_INPUT', `enrolling ${name} needs at least one template`);
       names.push(name);
@@ -386,6 +389,16 @@ export class PostgresGalleryStore implements GalleryStore {
 
     return this.write(async (c) => {
       await this.assertOnlyModel(c, modelId, 'enroll into');
+      // writes are serialised (advisory lock): whether a name exists cannot change before this transaction commits
+      const present = new Set(
+        (await c.query<{ name: string }>(`SELECT name FROM ${this.s}.people WHERE name = ANY($1::text[])`, [[...byName.keys()]])).rows.map((r) => r.name),
+      );
+      for (const [i, r] of records.entries()) {
+        if (r.mode === 'create' && present.has(names[i])) throw new FaceError('PERSON_EXISTS', `${names[i]} is already enrolled`, { name: names[i] });
+        if (r.mode === 'add' && !present.has(names[i])) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${names[i]}" is enrolled`, { name: names[i] });
+        const problem = present.has(names[i]) ? undefined : nameProblem(names[i]);
+        if (problem) throw new FaceError('INVALID_INPUT', problem, { rule: 'name' });
+      }
       await this.ensureIndex(c, dim);
       const people = new Map<string, { row: PersonRow; inserted: boolean }>();
       const distinct = [...byName.keys()];
@@ -408,9 +421,35 @@ export class PostgresGalleryStore implements GalleryStore {
       ).rows
         .map((r) => r.id)
         .sort((a, b) => a - b);
+      // a photo the person already has (same bytes, same model) is not stored twice: the existing template stands
+      const personIds = [...new Set([...people.values()].map((p) => p.row.id))];
+      const have = new Map(
+        (
+          await c.query<{ id: number; person_id: number; source_sha256: string }>(
+            `SELECT id, person_id, source_sha256 FROM ${this.s}.templates WHERE person_id = ANY($1::bigint[]) AND model_id = $2`,
+            [personIds, modelId],
+          )
+        ).rows.map((r) => [`${r.person_id}:${r.source_sha256}`, r.id]),
+      );
       const rows: { id: number; personId: number; t: EnrollRecord['templates'][number]; vec: Buffer }[] = [];
+      const recordIds: number[][] = records.map(() => []);
+      const skipped: number[][] = records.map(() => []);
       let k = 0;
-      for (const [i, r] of records.entries()) for (const [j, t] of r.templates.entries()) rows.push({ id: ids[k++], personId: people.get(names[i])!.row.id, t, vec: encoded[i][j] });
+      for (const [i, r] of records.entries())
+        for (const [j, t] of r.templates.entries()) {
+          const personId = people.get(names[i])!.row.id;
+          const key = `${personId}:${t.sourceSha256}`;
+          const existing = have.get(key);
+          if (existing !== undefined) {
+            recordIds[i].push(existing);
+            skipped[i].push(j);
+            continue;
+          }
+          const id = ids[k++];
+          have.set(key, id);
+          recordIds[i].push(id);
+          rows.push({ id, personId, t, vec: encoded[i][j] });
+        }
 
       const perRow = 6;
       for (let i = 0; i < rows.length; i += TEMPLATE_ROWS_PER_STATEMENT) {
@@ -440,21 +479,18 @@ export class PostgresGalleryStore implements GalleryStore {
       );
 
       const seen = new Set<string>();
-      let start = 0;
-      return records.map((r, i) => {
+      return records.map((_, i) => {
         const p = people.get(names[i])!;
         const created = p.inserted && !seen.has(names[i]);
         seen.add(names[i]);
-        const templateIds = rows.slice(start, start + r.templates.length).map((x) => x.id);
-        start += r.templates.length;
-        return { person: rowToPerson(p.row), created, templateIds };
+        return { person: rowToPerson(p.row), created, templateIds: recordIds[i], skipped: skipped[i] };
       });
     });
   }
 
-  async forget(name: string): Promise<{ person: Person; templatesRemoved: number }> {
+  async forget(name: string): Promise<ForgetReceipt> {
     return this.write(async (c) => {
-      const row = (await c.query<PersonRow>(`SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1`, [name.trim()])).rows[0];
+      const row = (await c.query<PersonRow>(`SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1`, [name.trim(), canonicalName(name)])).rows[0];
       if (!row) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
       await c.query(`DELETE FROM ${this.s}.thumbnails WHERE template_id IN (SELECT id FROM ${this.s}.templates WHERE person_id = $1)`, [row.id]);
       const removed = (await c.query(`DELETE FROM ${this.s}.templates WHERE person_id = $1`, [row.id])).rowCount ?? 0;
@@ -572,7 +608,9 @@ export class PostgresGalleryStore implements GalleryStore {
   // ---- reads ----------------------------------------------------------------------------------------------------
 
   async findPerson(name: string): Promise<Person | undefined> {
-    const row = (await this.query<PersonRow>(`SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1`, [name.trim()])).rows[0];
+    const row = (
+      await this.query<PersonRow>(`SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1`, [name.trim(), canonicalName(name)])
+    ).rows[0];
     return row && rowToPerson(row);
   }
 

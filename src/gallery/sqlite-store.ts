@@ -4,17 +4,24 @@
  * - WAL journal with synchronous=FULL: an enrollment that has returned survives a crash or power loss.
  * - Every enrollment is one transaction: a person never exists half-enrolled.
  * - `PRAGMA user_version` is the schema version; MIGRATIONS upgrade older files in place, each in a transaction.
- * - secure_delete + a WAL checkpoint after `forget`: a forgotten face leaves no bytes behind in the file.
+ * - secure_delete + a WAL checkpoint after `forget`: a forgotten face leaves no bytes behind in the file. The
+ *   checkpoint runs after the commit and cannot undo it: when it fails (disk full) the delete stands and the
+ *   checkpoint is retried at the next write and at close.
+ * - Every enroll and forget appends to a change log (`changes`, the last CHANGE_LOG_KEEP generations), so another
+ *   process holding the file open (`facenet serve` while the CLI forgets) catches up before it answers.
+ * - Names follow the library's rule (./names.ts); every SQLite failure is a typed FaceError (GALLERY_CORRUPT for a
+ *   damaged file, GALLERY_NOT_FOUND when a read-only caller names a file that does not exist).
  * - Embeddings are stored as little-endian float32 BLOBs; thumbnails live in their own table so loading the
  *   search index never reads them.
  */
 import { modelMismatchAdvice } from './model-advice.js';
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
 import { FaceError } from '../errors.js';
-import type { EnrollReceipt, EnrollRecord, GalleryStore, Metadata, Person, PersonSummary, StoredTemplate } from './store.js';
+import { canonicalName, nameProblem } from './names.js';
+import type { EnrollReceipt, EnrollRecord, ForgetReceipt, GalleryStore, Metadata, Person, PersonSummary, StoreChange, StoredTemplate } from './store.js';
 
 type Db = Database.Database;
 
@@ -64,7 +71,21 @@ export const MIGRATIONS: readonly ((db: Db) => void)[] = [
       );
       INSERT INTO store_state (key, value) VALUES ('generation', 0);
     `),
+  // 3 → 4: a change log, so other processes sharing the file follow enrollments and deletions
+  (db) =>
+    db.exec(`
+      CREATE TABLE changes (
+        generation INTEGER NOT NULL,
+        person_id  INTEGER NOT NULL,
+        kind       TEXT NOT NULL CHECK (kind IN ('enroll', 'forget')),
+        name       TEXT NOT NULL,
+        PRIMARY KEY (generation, person_id)
+      );
+    `),
 ];
+
+/** Change-log generations kept; a reader further behind reloads the whole gallery. */
+export const CHANGE_LOG_KEEP = 10_000;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -73,11 +94,24 @@ export interface SqliteStoreOptions {
   readonly readonly?: boolean;
   /** Stop migrating at this version (tests of the migrations themselves). Default: latest. */
   readonly targetVersion?: number;
+  /** Refuse to create the file (GALLERY_NOT_FOUND): read-only commands must not leave an empty gallery behind. */
+  readonly mustExist?: boolean;
+  /**
+   * Fault injection for tests: called before each post-commit step (`checkpoint`, after a forget); a throw there
+   * stands for the disk failing at that moment (SQLITE_FULL).
+   */
+  readonly faults?: { beforeCheckpoint?: () => void };
 }
 
-function galleryError(file: string, e: unknown): FaceError {
+/** A SQLite failure as a typed FaceError (GALLERY_CORRUPT, a full disk, else GALLERY_ERROR), one line. */
+export function galleryError(file: string, e: unknown): FaceError {
   if (e instanceof FaceError) return e;
-  return new FaceError('GALLERY_ERROR', `gallery ${file}: ${(e as Error).message}`, { gallery: file, sqlite: (e as { code?: string }).code }, { cause: e });
+  const code = (e as { code?: string }).code ?? '';
+  const message = String((e as Error)?.message ?? e).split('\n')[0];
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT_'))
+    return new FaceError('GALLERY_CORRUPT', `gallery ${file} is damaged (${message}); restore it from a backup`, { gallery: file, sqlite: code }, { cause: e });
+  if (code === 'SQLITE_FULL') return new FaceError('GALLERY_ERROR', `gallery ${file}: the disk is full (${message}); nothing was changed`, { gallery: file, sqlite: code }, { cause: e });
+  return new FaceError('GALLERY_ERROR', `gallery ${file}: ${message}`, { gallery: file, sqlite: code }, { cause: e });
 }
 
 function toBlob(v: Float32Array): Buffer {
@@ -114,23 +148,38 @@ export class SqliteGalleryStore implements GalleryStore {
   readonly schemaVersion: number;
   readonly location: string;
   private readonly db: Db;
+  /** A forget committed but its checkpoint failed: retry it at the next write and at close. */
+  private checkpointDue = false;
 
   private constructor(
     readonly file: string,
     db: Db,
     version: number,
+    private readonly faults: SqliteStoreOptions['faults'] = {},
   ) {
     this.db = db;
     this.schemaVersion = version;
     this.location = file;
   }
 
+  /** Run a read or write, every SQLite failure as a typed FaceError. */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw galleryError(this.file, e);
+    }
+  }
+
   /** Open (creating if needed) and migrate a gallery file. `:memory:` works too. */
   static open(file: string, opts: SqliteStoreOptions = {}): SqliteGalleryStore {
     let db: Db | undefined;
+    const mustExist = !!opts.readonly || !!opts.mustExist;
+    if (mustExist && file !== ':memory:' && !existsSync(file))
+      throw new FaceError('GALLERY_NOT_FOUND', `no gallery at ${file}: enroll someone first, or check --gallery`, { gallery: file });
     try {
-      if (file !== ':memory:' && !opts.readonly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
+      if (file !== ':memory:' && !mustExist) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      db = new Database(file, { readonly: !!opts.readonly, fileMustExist: mustExist });
       db.pragma('busy_timeout = 5000');
       if (!opts.readonly) {
         db.pragma('journal_mode = WAL');
@@ -139,7 +188,7 @@ export class SqliteGalleryStore implements GalleryStore {
       }
       db.pragma('foreign_keys = ON');
       const version = SqliteGalleryStore.migrate(db, file, opts);
-      return new SqliteGalleryStore(file, db, version);
+      return new SqliteGalleryStore(file, db, version, opts.faults);
     } catch (e) {
       db?.close();
       throw galleryError(file, e);
@@ -168,10 +217,16 @@ export class SqliteGalleryStore implements GalleryStore {
     return version;
   }
 
+  /** The person a name refers to: the exact stored name first (names stored before the rule), else its canonical form. */
+  private personRow(name: string): PersonRow | undefined {
+    const find = this.db.prepare('SELECT id, name, metadata, created FROM people WHERE name = ?');
+    const trimmed = String(name).trim();
+    return (find.get(trimmed) ?? (canonicalName(name) !== trimmed ? find.get(canonicalName(name)) : undefined)) as PersonRow | undefined;
+  }
+
   async enroll(record: EnrollRecord): Promise<EnrollReceipt> {
-    const name = record.name.trim();
-    if (!name) throw new FaceError('INVALID_INPUT', 'a person needs a non-empty name');
-    if (record.templates.length === 0) throw new FaceError('INVALID_INPUT', `enrolling ${name} needs at least one template`);
+    const mode = record.mode ?? 'upsert';
+    if (record.templates.length === 0) throw new FaceError('INVALID_INPUT', `enrolling ${record.name} needs at least one template`);
     const modelIds = [...new Set(record.templates.map((t) => t.modelId))];
     if (modelIds.length !== 1) throw new FaceError('MODEL_MISMATCH', `one enrollment mixes templates of models ${modelIds.join(', ')}`, { modelIds });
     const modelId = modelIds[0];
@@ -179,8 +234,13 @@ export class SqliteGalleryStore implements GalleryStore {
     const run = this.db.transaction((): EnrollReceipt => {
       this.assertOnlyModel(modelId, 'enroll into');
       let created = false;
-      let row = this.db.prepare('SELECT id, name, metadata, created FROM people WHERE name = ?').get(name) as PersonRow | undefined;
+      let row = this.personRow(record.name);
+      if (row && mode === 'create') throw new FaceError('PERSON_EXISTS', `${row.name} is already enrolled`, { name: row.name });
+      if (!row && mode === 'add') throw new FaceError('PERSON_NOT_FOUND', `nobody called "${record.name}" is enrolled`, { name: record.name });
       if (!row) {
+        const name = canonicalName(record.name);
+        const problem = nameProblem(name);
+        if (problem) throw new FaceError('INVALID_INPUT', problem, { rule: 'name' });
         const info = this.db.prepare('INSERT INTO people (name, metadata, created) VALUES (?, ?, ?)').run(name, JSON.stringify(record.metadata ?? {}), now);
         row = { id: Number(info.lastInsertRowid), name, metadata: JSON.stringify(record.metadata ?? {}), created: now };
         created = true;
@@ -193,67 +253,109 @@ export class SqliteGalleryStore implements GalleryStore {
         'INSERT INTO templates (person_id, model_id, embedding, source_sha256, detection_score, face_size, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
       const insertThumb = this.db.prepare('INSERT INTO thumbnails (template_id, jpeg) VALUES (?, ?)');
+      // a photo the person already has (same bytes, same model) is not stored twice, even by concurrent enrollments
+      const stored = new Map((this.db.prepare('SELECT id, source_sha256 FROM templates WHERE person_id = ? AND model_id = ?').all(row.id, modelId) as { id: number; source_sha256: string }[]).map((r) => [r.source_sha256, r.id]));
       const ids: number[] = [];
-      for (const t of record.templates) {
+      const skipped: number[] = [];
+      for (const [i, t] of record.templates.entries()) {
+        const have = stored.get(t.sourceSha256);
+        if (have !== undefined) {
+          ids.push(have);
+          skipped.push(i);
+          continue;
+        }
         const info = insertTemplate.run(row.id, t.modelId, toBlob(t.embedding), t.sourceSha256, t.detectionScore, t.faceSize, now);
         const id = Number(info.lastInsertRowid);
         if (t.thumbnail) insertThumb.run(id, Buffer.from(t.thumbnail.buffer, t.thumbnail.byteOffset, t.thumbnail.byteLength));
         ids.push(id);
+        stored.set(t.sourceSha256, id);
       }
-      this.bumpGeneration();
-      return { person: rowToPerson(row), created, templateIds: ids };
+      if (created || skipped.length < ids.length) this.logChange('enroll', row.id, row.name);
+      return { person: rowToPerson(row), created, templateIds: ids, skipped };
     });
-    try {
-      return run.immediate();
-    } catch (e) {
-      throw galleryError(this.file, e);
-    }
+    const receipt = this.guard(() => run.immediate());
+    this.retryCheckpoint();
+    return receipt;
   }
 
   async findPerson(name: string): Promise<Person | undefined> {
-    const row = this.db.prepare('SELECT id, name, metadata, created FROM people WHERE name = ?').get(name.trim()) as PersonRow | undefined;
+    const row = this.guard(() => this.personRow(name));
     return row && rowToPerson(row);
   }
 
   async people(): Promise<PersonSummary[]> {
-    const rows = this.db
+    const rows = this.guard(() => this.db
       .prepare(
         `SELECT p.id, p.name, p.metadata, p.created, COUNT(t.id) AS n, json_group_array(DISTINCT t.model_id) FILTER (WHERE t.model_id IS NOT NULL) AS models
          FROM people p LEFT JOIN templates t ON t.person_id = p.id GROUP BY p.id ORDER BY p.name`,
       )
-      .all() as (PersonRow & { n: number; models: string | null })[];
+      .all()) as (PersonRow & { n: number; models: string | null })[];
     return rows.map((r) => ({ ...rowToPerson(r), templates: r.n, modelIds: r.models ? (JSON.parse(r.models) as string[]) : [] }));
   }
 
-  async forget(name: string): Promise<{ person: Person; templatesRemoved: number }> {
+  async forget(name: string): Promise<ForgetReceipt> {
     const run = this.db.transaction(() => {
-      const row = this.db.prepare('SELECT id, name, metadata, created FROM people WHERE name = ?').get(name.trim()) as PersonRow | undefined;
+      const row = this.personRow(name);
       if (!row) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
       // explicit deletes (not only ON DELETE CASCADE) so nothing depends on foreign_keys being on
       this.db.prepare('DELETE FROM thumbnails WHERE template_id IN (SELECT id FROM templates WHERE person_id = ?)').run(row.id);
       const removed = this.db.prepare('DELETE FROM templates WHERE person_id = ?').run(row.id).changes;
       this.db.prepare('DELETE FROM people WHERE id = ?').run(row.id);
-      this.bumpGeneration();
+      this.logChange('forget', row.id, row.name);
       return { person: rowToPerson(row), templatesRemoved: removed };
     });
-    let result: { person: Person; templatesRemoved: number };
-    try {
-      result = run.immediate();
-    } catch (e) {
-      throw galleryError(this.file, e);
-    }
-    // move the (zeroed) pages from the WAL into the main file and truncate the WAL: no copy of the face stays behind
-    if (this.file !== ':memory:') this.db.pragma('wal_checkpoint(TRUNCATE)');
-    return result;
+    const result = this.guard(() => run.immediate());
+    // committed: what follows only scrubs, and its failure must not make the delete look undone
+    this.checkpointDue = this.file !== ':memory:';
+    return { ...result, scrubbed: this.retryCheckpoint() };
   }
 
-  private bumpGeneration(): void {
-    this.db.prepare("UPDATE store_state SET value = value + 1 WHERE key = 'generation'").run();
+  /**
+   * Move the (zeroed) pages from the WAL into the main file and truncate the WAL, so no copy of a forgotten face
+   * stays behind. Best effort after a commit: false (and retried later) when it fails or other readers hold the WAL.
+   */
+  private retryCheckpoint(): boolean {
+    if (!this.checkpointDue) return true;
+    try {
+      this.faults?.beforeCheckpoint?.();
+      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (r?.busy) return false;
+      this.checkpointDue = false;
+      return true;
+    } catch (e) {
+      process.emitWarning(`facenet: gallery ${this.file}: the delete is committed, but scrubbing its pages failed (${(e as Error).message}); retrying at the next write`);
+      return false;
+    }
+  }
+
+  /** Bump the generation and record what changed, in the caller's transaction. */
+  private logChange(kind: StoreChange['kind'], personId: number, name: string): void {
+    const g = (this.db.prepare("UPDATE store_state SET value = value + 1 WHERE key = 'generation' RETURNING value").get() as { value: number }).value;
+    this.db.prepare('INSERT INTO changes (generation, person_id, kind, name) VALUES (?, ?, ?, ?)').run(g, personId, kind, name);
+    if (g % 100 === 0) this.db.prepare('DELETE FROM changes WHERE generation <= ?').run(g - CHANGE_LOG_KEEP);
   }
 
   async generation(): Promise<number> {
-    const row = this.db.prepare("SELECT value FROM store_state WHERE key = 'generation'").get() as { value: number } | undefined;
+    const row = this.guard(() => this.db.prepare("SELECT value FROM store_state WHERE key = 'generation'").get()) as { value: number } | undefined;
     return row?.value ?? 0;
+  }
+
+  async changesSince(since: number): Promise<{ generation: number; changes: StoreChange[] } | undefined> {
+    return this.guard(() =>
+      this.db.transaction(() => {
+        const generation = (this.db.prepare("SELECT value FROM store_state WHERE key = 'generation'").get() as { value: number } | undefined)?.value ?? 0;
+        if (generation === since) return { generation, changes: [] };
+        if (generation < since) return undefined; // the file was replaced: reload
+        const rows = this.db.prepare('SELECT generation, person_id, kind, name FROM changes WHERE generation > ? ORDER BY generation, person_id').all(since) as {
+          generation: number;
+          person_id: number;
+          kind: StoreChange['kind'];
+          name: string;
+        }[];
+        if (!rows.length || rows[0].generation !== since + 1) return undefined; // the log no longer reaches back: reload
+        return { generation, changes: rows.map((r) => ({ kind: r.kind, personId: r.person_id, name: r.name })) };
+      })(),
+    );
   }
 
   private assertOnlyModel(modelId: string, verb: string): void {
@@ -285,7 +387,7 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async counts(modelId: string): Promise<{ people: number; templates: number }> {
-    return this.db.prepare('SELECT COUNT(DISTINCT person_id) AS people, COUNT(*) AS templates FROM templates WHERE model_id = ?').get(modelId) as {
+    return this.guard(() => this.db.prepare('SELECT COUNT(DISTINCT person_id) AS people, COUNT(*) AS templates FROM templates WHERE model_id = ?').get(modelId)) as {
       people: number;
       templates: number;
     };
@@ -308,11 +410,11 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async modelIds(): Promise<string[]> {
-    return (this.db.prepare('SELECT DISTINCT model_id FROM templates ORDER BY model_id').all() as { model_id: string }[]).map((r) => r.model_id);
+    return (this.guard(() => this.db.prepare('SELECT DISTINCT model_id FROM templates ORDER BY model_id').all()) as { model_id: string }[]).map((r) => r.model_id);
   }
 
   async thumbnail(templateId: number): Promise<Uint8Array | undefined> {
-    const row = this.db.prepare('SELECT jpeg FROM thumbnails WHERE template_id = ?').get(templateId) as { jpeg: Buffer } | undefined;
+    const row = this.guard(() => this.db.prepare('SELECT jpeg FROM thumbnails WHERE template_id = ?').get(templateId)) as { jpeg: Buffer } | undefined;
     return row ? new Uint8Array(row.jpeg) : undefined;
   }
 
@@ -329,7 +431,7 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async calibration(modelId: string): Promise<CalibrationTable | undefined> {
-    const row = this.db.prepare('SELECT table_json FROM calibrations WHERE model_id = ?').get(modelId) as { table_json: string } | undefined;
+    const row = this.guard(() => this.db.prepare('SELECT table_json FROM calibrations WHERE model_id = ?').get(modelId)) as { table_json: string } | undefined;
     if (!row) return undefined;
     let json: unknown;
     try {
@@ -341,6 +443,8 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.retryCheckpoint();
+    this.db.close();
   }
 }

@@ -49,8 +49,17 @@ export interface StoredTemplate {
   readonly created: string;
 }
 
+/**
+ * How an enrollment treats the name: `create` a new person (PERSON_EXISTS if taken), `add` to an enrolled one
+ * (PERSON_NOT_FOUND if absent), or `upsert` (either). Decided inside the store's transaction, so concurrent
+ * enrollments of one name cannot both create it.
+ */
+export type EnrollMode = 'create' | 'add' | 'upsert';
+
 export interface EnrollRecord {
   readonly name: string;
+  /** Default `upsert`. */
+  readonly mode?: EnrollMode;
   /** Merged into the person's metadata (new keys win). */
   readonly metadata?: Metadata;
   readonly templates: readonly NewTemplate[];
@@ -60,7 +69,17 @@ export interface EnrollReceipt {
   readonly person: Person;
   /** True when this enrollment created the person. */
   readonly created: boolean;
+  /** Per record template: its id (an existing one when the person already had a template of that photo). */
   readonly templateIds: readonly number[];
+  /** Indices of record templates not stored because the person already had that photo (same sourceSha256 and model). */
+  readonly skipped?: readonly number[];
+}
+
+export interface ForgetReceipt {
+  readonly person: Person;
+  readonly templatesRemoved: number;
+  /** False when the delete committed but the freed pages could not be scrubbed yet (e.g. disk full); retried later. */
+  readonly scrubbed?: boolean;
 }
 
 /** A change committed by any writer of a shared store (another process or server replica). */
@@ -83,8 +102,11 @@ export interface GalleryStore {
   enroll(record: EnrollRecord): Promise<EnrollReceipt>;
   findPerson(name: string): Promise<Person | undefined>;
   people(): Promise<PersonSummary[]>;
-  /** Remove the person with every template and thumbnail. PERSON_NOT_FOUND when absent. */
-  forget(name: string): Promise<{ person: Person; templatesRemoved: number }>;
+  /**
+   * Remove the person with every template and thumbnail. PERSON_NOT_FOUND when absent. Resolves once the delete is
+   * committed: steps after the commit (scrubbing freed pages) never turn a committed delete into an error.
+   */
+  forget(name: string): Promise<ForgetReceipt>;
   /** Every template of `modelId` (embeddings, no thumbnails). MODEL_MISMATCH when the store holds another model's templates. */
   templates(modelId: string): Promise<StoredTemplate[]>;
   /** One person's templates of `modelId` (empty when the person is unknown). */
@@ -98,6 +120,12 @@ export interface GalleryStore {
    * at generation g is stale when the store reports another.
    */
   generation(): Promise<number>;
+  /**
+   * Changes committed by any writer after generation `since`, in order, and the generation they bring the reader to;
+   * undefined when the log no longer reaches back that far (the reader must reload). Lets a reader catch up
+   * before it answers, whatever process made the change.
+   */
+  changesSince?(since: number): Promise<{ generation: number; changes: StoreChange[] } | undefined>;
   thumbnail(templateId: number): Promise<Uint8Array | undefined>;
   saveCalibration(table: CalibrationTable): Promise<void>;
   calibration(modelId: string): Promise<CalibrationTable | undefined>;

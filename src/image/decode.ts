@@ -1,6 +1,12 @@
 /**
  * Image decoding with sharp: EXIF orientation applied, grey/CMYK/alpha/16-bit → 8-bit sRGB,
- * and a pixel limit enforced before any pixel is decoded.
+ * and a decode budget enforced from the header before any pixel is decoded:
+ * - only raster formats we mean to read (JPEG, PNG, WebP, GIF, TIFF, AVIF); SVG only when `allowSvg`;
+ * - width × height ≤ maxPixels;
+ * - a bomb check: above BOMB_FLOOR_PIXELS, at most MAX_PIXELS_PER_BYTE declared pixels per encoded byte (a photo
+ *   has 2–20; a 13 KB JPEG declaring 5000×5000 has 1900), so a small upload cannot buy a large decode;
+ * - vector images (SVG) are rasterised only up to BOMB_FLOOR_PIXELS, whatever size they declare.
+ * Every error is one line: libvips' multi-line texts are cut to their first line.
  */
 import sharp from 'sharp';
 import { readFile, stat } from 'node:fs/promises';
@@ -12,7 +18,18 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** Largest accepted encoded file, bytes. Default 50 MB. */
   maxBytes?: number;
+  /** Accept SVG (rendered by librsvg; declared sizes cost nothing to write). Default false. */
+  allowSvg?: boolean;
 }
+
+/** Below this many pixels an image is decoded whatever its byte size (a flat 2 MP PNG may be a few KB). */
+export const BOMB_FLOOR_PIXELS = 4_000_000;
+/** Above the floor: the most pixels an image may declare per encoded byte. */
+export const MAX_PIXELS_PER_BYTE = 250;
+/** sharp's format names we decode (heif: AVIF only, as the prebuilt libvips has no HEVC decoder). */
+const RASTER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif']);
+
+const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0].trim();
 
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
@@ -46,6 +63,42 @@ export function validateRgbImage(img: RgbImage, maxPixels = DEFAULT_MAX_PIXELS):
   return img;
 }
 
+/**
+ * The decode budget, judged from the header alone (sharp's metadata: no pixel is decoded): the format, the pixel
+ * limit and the bomb check. Cheap enough to run before an image waits for an inference slot (the server does).
+ * Resolves to the density at which to rasterise an SVG (undefined for raster formats).
+ */
+export async function checkImageHeader(bytes: Buffer, opts: DecodeOptions = {}, source = `<buffer ${bytes.length} bytes>`): Promise<{ density?: number }> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+  try {
+    // limitInputPixels: false here, we check the header ourselves to give our own error.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (e) {
+    throw new ImageError('IMAGE_UNSUPPORTED', `${source} is not an image sharp can read (${firstLine(e)})`, { source }, { cause: e });
+  }
+  const format = meta.format ?? 'unknown';
+  if (format === 'svg' && !opts.allowSvg) throw new ImageError('IMAGE_UNSUPPORTED', `${source} is SVG, which is off (enable it with allowSvg / --allow-svg)`, { source, format });
+  if (format === 'heif' && meta.compression !== 'av1')
+    throw new ImageError('IMAGE_UNSUPPORTED', `${source} is HEIC (${meta.compression ?? 'unknown'} compression), which this build cannot decode; convert it to JPEG`, { source, format: 'heic' });
+  if (format !== 'svg' && !RASTER_FORMATS.has(format)) throw new ImageError('IMAGE_UNSUPPORTED', `${source} is ${format}, not JPEG, PNG, WebP, GIF, TIFF or AVIF`, { source, format });
+  const w = meta.width ?? 0;
+  const h = meta.height ?? 0;
+  if (!w || !h) throw new ImageError('IMAGE_CORRUPT', `${source} has no image dimensions`, { source });
+  if (w * h > maxPixels)
+    throw new ImageError('IMAGE_TOO_LARGE', `${source} is ${w}×${h} = ${w * h} pixels, over the ${maxPixels}-pixel limit`, { source, width: w, height: h, maxPixels });
+  // SVG: rasterise no larger than the floor, whatever it declares
+  const svgScale = format === 'svg' ? Math.min(1, Math.sqrt(BOMB_FLOOR_PIXELS / (w * h))) : 1;
+  if (format !== 'svg' && w * h > BOMB_FLOOR_PIXELS && w * h > bytes.length * MAX_PIXELS_PER_BYTE)
+    throw new ImageError(
+      'IMAGE_TOO_LARGE',
+      `${source} declares ${w}×${h} pixels in only ${bytes.length} bytes (over ${MAX_PIXELS_PER_BYTE} pixels per byte): refused as a decompression bomb`,
+      { source, width: w, height: h, bytes: bytes.length, maxPixelsPerByte: MAX_PIXELS_PER_BYTE },
+    );
+
+  return { density: svgScale < 1 ? Math.max(1, Math.floor(72 * svgScale)) : undefined };
+}
+
 /** Decode a path, encoded bytes, or validate a raw RGB image. Always resolves to 8-bit sRGB RGB. */
 export async function decodeImage(input: ImageInput, opts: DecodeOptions = {}): Promise<RgbImage> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
@@ -56,21 +109,10 @@ export async function decodeImage(input: ImageInput, opts: DecodeOptions = {}): 
   const source = describe(input);
   if (bytes.length === 0) throw new ImageError('IMAGE_EMPTY', `${source} is empty`, { source });
 
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
-  try {
-    // limitInputPixels: false here, we check the header ourselves to give our own error.
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (e) {
-    throw new ImageError('IMAGE_UNSUPPORTED', `${source} is not an image sharp can read (${(e as Error).message})`, { source }, { cause: e });
-  }
-  const w = meta.width ?? 0;
-  const h = meta.height ?? 0;
-  if (!w || !h) throw new ImageError('IMAGE_CORRUPT', `${source} has no image dimensions`, { source });
-  if (w * h > maxPixels)
-    throw new ImageError('IMAGE_TOO_LARGE', `${source} is ${w}×${h} = ${w * h} pixels, over the ${maxPixels}-pixel limit`, { source, width: w, height: h, maxPixels });
+  const { density } = await checkImageHeader(bytes, opts, source);
 
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, ...(density ? { density } : {}) })
       .rotate() // EXIF orientation
       .toColourspace('srgb')
       .removeAlpha()
@@ -79,6 +121,6 @@ export async function decodeImage(input: ImageInput, opts: DecodeOptions = {}): 
     if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after conversion`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (e) {
-    throw new ImageError('IMAGE_CORRUPT', `${source} could not be decoded: ${(e as Error).message}`, { source }, { cause: e });
+    throw new ImageError('IMAGE_CORRUPT', `${source} could not be decoded: ${firstLine(e)}`, { source }, { cause: e });
   }
 }

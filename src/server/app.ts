@@ -11,11 +11,11 @@
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import type { Gallery } from '../gallery/gallery.js';
-import type { ServerDb } from './keys.js';
-import { createContext, type ServerLimits, type ServerRecognizer } from './context.js';
-import { installErrorMapper } from './errors.js';
+import { createContext, type ServerOptions } from './context.js';
+import { clientErrorHandler, frameworkErrors, installErrorMapper } from './errors.js';
 import { installAuth } from './auth.js';
+import { installSecurityHeaders, logRequest } from './security.js';
+import { MAX_ENCODED_NAME_LENGTH } from '../gallery/names.js';
 import { createRegistry, installMetrics } from './metrics.js';
 import { registerOpenApi, registerWebPage } from './web.js';
 import { systemRoutes } from './routes/system.js';
@@ -23,37 +23,33 @@ import { recognitionRoutes } from './routes/recognition.js';
 import { peopleRoutes } from './routes/people.js';
 import { calibrationRoutes } from './routes/calibration.js';
 
-export { DEFAULT_LIMITS, type ServerLimits, type ServerRecognizer, type ServerContext } from './context.js';
+export { DEFAULT_LIMITS, type ServerLimits, type ServerRecognizer, type ServerContext, type ServerOptions } from './context.js';
 export { httpStatus } from './errors.js';
 export { webDir } from './web.js';
-
-export interface ServerOptions {
-  gallery: Gallery;
-  recognizer: ServerRecognizer;
-  /** Key store and settings; `auth: false` serves every route without a key (local use only). */
-  db: ServerDb;
-  auth: boolean;
-  /** Flip test-time augmentation (must match the gallery's model id). */
-  flip?: boolean;
-  limits?: ServerLimits;
-  logger?: boolean;
-}
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const ctx = createContext({ ...opts, registry: createRegistry() });
   const { limits } = ctx;
 
   const app = Fastify({
-    logger: opts.logger ?? false,
+    // request logs carry the path, never the query string (it may hold a key) or headers
+    logger: opts.logger ? { serializers: { req: logRequest } } : false,
     // base64 is 4/3 of the bytes; leave room for the other fields
     bodyLimit: Math.ceil(limits.maxImageBytes * 1.4) + 64 * 1024,
     requestTimeout: limits.requestTimeoutMs,
+    // Node checks request timeouts every 30 s by default: a slow client would hold its socket up to 30 s past the limit
+    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(limits.requestTimeoutMs / 4))), headersTimeout: Math.min(60_000, limits.requestTimeoutMs) },
+    // every name the library allows fits in a route parameter, percent-encoded
+    routerOptions: { maxParamLength: MAX_ENCODED_NAME_LENGTH },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, strict: false } },
+    frameworkErrors: frameworkErrors(limits),
+    clientErrorHandler,
   });
 
   installMetrics(app, ctx);
   installErrorMapper(app, ctx);
   installAuth(app, ctx);
+  installSecurityHeaders(app);
 
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',

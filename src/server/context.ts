@@ -9,7 +9,7 @@ import type { Gallery } from '../gallery/gallery.js';
 import type { Box } from '../detect/types.js';
 import type { ServerDb, Role } from './keys.js';
 import { InferenceQueue } from './queue.js';
-import sharp from 'sharp';
+import { checkImageHeader } from '../image/decode.js';
 
 /** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
 export interface ServerRecognizer {
@@ -32,6 +32,7 @@ export interface ServerLimits {
   /** Inference jobs allowed to wait; more are refused with 429. Default 32. */
   maxQueued?: number;
 }
+
 
 export const DEFAULT_LIMITS: Required<ServerLimits> = {
   maxImageBytes: 10 * 1024 * 1024,
@@ -68,30 +69,26 @@ export interface ServerContext {
   settings(): { verifyFar: number; identifyFar: number };
 }
 
-export function createContext(opts: {
+export interface ServerOptions {
   gallery: Gallery;
   recognizer: ServerRecognizer;
+  /** Key store and settings; `auth: false` serves every route without a key (local use only). */
   db: ServerDb;
   auth: boolean;
+  /** Flip test-time augmentation (must match the gallery's model id). */
   flip?: boolean;
   limits?: ServerLimits;
-  registry: Registry;
-}): ServerContext {
+  logger?: boolean;
+  /** Accept SVG uploads (default false); must match the recognizer's own `allowSvg`. */
+  allowSvg?: boolean;
+}
+
+export function createContext(opts: ServerOptions & { registry: Registry }): ServerContext {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const { gallery, db } = opts;
   const queue = new InferenceQueue({ concurrency: limits.concurrency, maxQueued: limits.maxQueued });
-  const checkPixels = async (img: Buffer) => {
-    let w = 0;
-    let h = 0;
-    try {
-      const m = await sharp(img).metadata();
-      w = m.width ?? 0;
-      h = m.height ?? 0;
-    } catch {
-      return; // not an image sharp can read: the decoder reports the typed error
-    }
-    if (w * h > limits.maxPixels) throw new FaceError('IMAGE_TOO_LARGE', `${w}×${h} exceeds the ${limits.maxPixels}-pixel limit`, { width: w, height: h, maxPixels: limits.maxPixels });
-  };
+  // the decode budget from the header, before the image waits for an inference slot: a refusal costs no queue time
+  const checkHeader = (img: Buffer) => checkImageHeader(img, { maxPixels: limits.maxPixels, allowSvg: opts.allowSvg }, `the image (${img.length} bytes)`);
   return {
     gallery,
     recognizer: opts.recognizer,
@@ -103,7 +100,7 @@ export function createContext(opts: {
     registry: opts.registry,
     modelId: () => gallery.modelId,
     async infer<T>(img: Buffer, job: () => Promise<T>): Promise<T> {
-      await checkPixels(img);
+      await checkHeader(img);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new FaceError('TIMEOUT', `inference took longer than ${limits.inferenceTimeoutMs} ms`)), limits.inferenceTimeoutMs);

@@ -8,10 +8,11 @@
  */
 import Database from 'better-sqlite3';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FaceError } from '../errors.js';
 import { isPostgresUrl } from '../gallery/open-store.js';
+import { galleryError } from '../gallery/sqlite-store.js';
 
 export type Role = 'admin' | 'recognize';
 
@@ -56,8 +57,10 @@ export class ServerDb {
     readonly file: string,
   ) {}
 
-  /** Open the gallery file (creating it if needed) and the server's own tables. */
-  static open(file: string): ServerDb {
+  /** Open the gallery file (creating it if needed, unless `mustExist`: GALLERY_NOT_FOUND) and the server's own tables. */
+  static open(file: string, opts: { mustExist?: boolean } = {}): ServerDb {
+    if (opts.mustExist && file !== ':memory:' && !existsSync(file))
+      throw new FaceError('GALLERY_NOT_FOUND', `no keys file or gallery at ${file}: check --gallery / --keys`, { gallery: file });
     try {
       if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       const db = new Database(file);
@@ -80,7 +83,7 @@ export class ServerDb {
       `);
       return new ServerDb(db, file);
     } catch (e) {
-      throw new FaceError('GALLERY_ERROR', `gallery ${file}: ${(e as Error).message}`, { gallery: file }, { cause: e });
+      throw galleryError(file, e);
     }
   }
 

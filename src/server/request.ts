@@ -12,7 +12,8 @@ const imageProp = {
 };
 export const farProp = (what: string) => ({ type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: what });
 export const consumes = ['application/json', 'multipart/form-data'];
-export const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } } };
+/** A person's name in the path, percent-encoded; the library's rule (src/gallery/names.ts) judges it. */
+export const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } };
 export const errorResponse = {
   type: 'object',
   properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } } } },

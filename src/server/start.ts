@@ -6,6 +6,7 @@ import { buildServer, DEFAULT_LIMITS, type ServerLimits } from './app.js';
 import { keysFile, ServerDb } from './keys.js';
 import { PooledRecognizer } from '../workers/worker-pool.js';
 import type { FastifyInstance } from 'fastify';
+import { FaceError } from '../errors.js';
 
 export interface StartOptions {
   port?: number;
@@ -28,6 +29,25 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Listen, with the usual failures (port taken, out of range, not allowed, no such address) as INVALID_INPUT. */
+async function listen(app: FastifyInstance, port: number, host: string): Promise<string> {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FaceError('INVALID_INPUT', `port must be an integer from 0 to 65535, got ${port}`, { port });
+  try {
+    return await app.listen({ port, host });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why: Record<string, string> = {
+      EADDRINUSE: `port ${port} on ${host} is already in use: stop what is listening there or pick another --port`,
+      EACCES: `not allowed to listen on port ${port} (ports below 1024 need privileges): pick another --port`,
+      EADDRNOTAVAIL: `${host} is not an address of this machine: check --host`,
+      ENOTFOUND: `cannot resolve --host ${host}`,
+      ERR_SOCKET_BAD_PORT: `port must be an integer from 0 to 65535, got ${port}`,
+    };
+    if (code && why[code]) throw new FaceError('INVALID_INPUT', why[code], { port, host, errno: code }, { cause: e });
+    throw e;
+  }
+}
+
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const file = opts.gallery ?? DEFAULT_GALLERY_PATH;
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -46,14 +66,14 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let gallery: Gallery | undefined;
   try {
     gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr, flip) });
-    const app = await buildServer({ gallery, recognizer: fr, db, auth: opts.auth ?? true, flip, limits, logger: opts.logger });
+    const app = await buildServer({ gallery, recognizer: fr, db, auth: opts.auth ?? true, flip, limits, logger: opts.logger, allowSvg: opts.recognizer?.allowSvg });
     const g = gallery;
     app.addHook('onClose', async () => {
       await g.close();
       db.close();
       await pool?.close();
     });
-    const url = await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
+    const url = await listen(app, opts.port ?? 8080, opts.host ?? '127.0.0.1');
     return { app, url, close: () => app.close() };
   } catch (e) {
     await gallery?.close();

@@ -82,12 +82,14 @@ function photoOf(fileInput, useSnapshot) {
 // ---- status and key
 async function refreshStatus() {
   try {
-    const h = await (await fetch('/v1/health')).json();
+    // the public answer is minimal; with a valid key (or no auth) it carries the gallery size and model
+    const k = localStorage.getItem(KEY);
+    const h = await (await fetch('/v1/health', { headers: k ? { authorization: `Bearer ${k}` } : {} })).json();
     authOn = h.auth;
     $('auth-section').hidden = !authOn;
     $('no-auth-banner').hidden = authOn;
-    $('status').textContent = `${plural(h.people, 'person', 'people')} enrolled`;
-    $('model').textContent = `model ${h.modelId}`;
+    $('status').textContent = h.people === undefined ? 'enter an API key' : `${plural(h.people, 'person', 'people')} enrolled`;
+    $('model').textContent = h.modelId ? `model ${h.modelId}` : '';
   } catch {
     $('status').textContent = 'the server cannot be reached';
   }

@@ -61,13 +61,13 @@ test('bad input → exit 2 with a stable error code, for every kind', { skip: ne
   assert.notEqual(native.code, 2, native.stderr);
 });
 
-test('face-less photo: detect → exit 1 with no faces; compare → NO_FACE', { skip: needDataset(DETECTION_DIR) || needDataset(JOHNS_DIR) }, () => {
+test('face-less photo: detect → exit 1 with no faces; compare → NO_FACE, exit 1 (the README: 1 = no match / no face)', { skip: needDataset(DETECTION_DIR) || needDataset(JOHNS_DIR) }, () => {
   const dog = path.join(DETECTION_DIR, 'no_faces/horses.jpg');
   const d = facenet('detect', dog, '--json');
   assert.equal(d.code, 1, d.stderr);
   assert.deepEqual(d.json.faces, []);
   const c = facenet('compare', dog, johns('John_Simm', 0), '--json');
-  assert.equal(c.code, 2);
+  assert.equal(c.code, 1);
   assert.equal((c.json.error as { code: string }).code, 'NO_FACE');
 });
 

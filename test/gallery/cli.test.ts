@@ -4,26 +4,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
+import { facenet as run, type CliRun } from '../helpers/cli.js';
 
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
-
-function facenet(args: string[]): { code: number | null; stdout: string; stderr: string; json: any } {
+function facenet(args: string[]): CliRun {
   const pipeline = !['people', 'forget'].includes(args[0]);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args, ...(pipeline ? ['--threads', '1'] : [])], { encoding: 'utf8', timeout: 120_000 });
-  let json: unknown;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
+  return run([...args, ...(pipeline ? ['--threads', '1'] : [])], 120_000);
 }
 
 const chips = (name: string) =>

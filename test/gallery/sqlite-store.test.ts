@@ -67,10 +67,10 @@ test('migrations: a version-1 file is upgraded in place with its data; a newer f
   assert.throws(() => SqliteGalleryStore.open(file), (e: unknown) => isCode('GALLERY_ERROR')(e) && /newer than this facenet-ts/.test((e as Error).message));
 });
 
-test('a file that is not a database is a GALLERY_ERROR, not a crash', (t) => {
+test('a file that is not a database is a GALLERY_CORRUPT error, not a crash', (t) => {
   const file = tmp(t);
   writeFileSync(file, 'this is not sqlite at all, just some text padding the header out '.repeat(20));
-  assert.throws(() => SqliteGalleryStore.open(file), isCode('GALLERY_ERROR'));
+  assert.throws(() => SqliteGalleryStore.open(file), isCode('GALLERY_CORRUPT'));
 });
 
 test('forget leaves no row and no bytes of the person in the file', async (t) => {
@@ -113,4 +113,46 @@ test('a failing enrollment leaves no row in any table (one transaction)', async 
   assert.equal((raw.prepare('SELECT COUNT(*) AS n FROM thumbnails').get() as { n: number }).n, 0);
   raw.close();
   await store.close();
+});
+
+test('the change log: another connection reads what changed since its generation, or undefined past the log', async (t) => {
+  const file = tmp(t);
+  const writer = SqliteGalleryStore.open(file);
+  const reader = SqliteGalleryStore.open(file);
+  t.after(async () => {
+    await writer.close();
+    await reader.close();
+  });
+  const g0 = await reader.generation();
+  assert.deepEqual(await reader.changesSince(g0), { generation: g0, changes: [] });
+  const ada = await writer.enroll({ name: 'Ada', templates: [template(1)] });
+  await writer.forget('Ada');
+  const log = await reader.changesSince(g0);
+  assert.deepEqual(log, {
+    generation: g0 + 2,
+    changes: [
+      { kind: 'enroll', personId: ada.person.id, name: 'Ada' },
+      { kind: 'forget', personId: ada.person.id, name: 'Ada' },
+    ],
+  });
+  assert.equal(await reader.changesSince(g0 - 1), undefined, 'older than the log: reload');
+  assert.equal(await reader.changesSince(g0 + 5), undefined, 'ahead of the file (replaced): reload');
+});
+
+test('a forget whose checkpoint fails still commits, and says the scrub is pending', async (t) => {
+  const file = tmp(t);
+  let full = true;
+  const store = SqliteGalleryStore.open(file, { faults: { beforeCheckpoint: () => { if (full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }); } } });
+  t.after(() => store.close());
+  await store.enroll({ name: 'Ada', templates: [template(1)] });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  const r = await store.forget('Ada');
+  assert.equal(r.scrubbed, false);
+  assert.equal(await store.findPerson('Ada'), undefined);
+  full = false;
+  await store.enroll({ name: 'Bo', templates: [template(2)] }); // the next write retries the checkpoint
+  assert.equal((await store.forget('Bo')).scrubbed, true);
 });

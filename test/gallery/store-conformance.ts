@@ -176,6 +176,23 @@ export function storeConformance(backend: StoreBackend): void {
     assert.deepEqual(await store.counts(FAKE_MODEL), { people: 0, templates: 0 });
   });
 
+  test(name('enroll modes and photos: create refuses a taken name, add an unknown one, a photo is stored once per person'), opts, async (t) => {
+    const store = await backend.open(await backend.fresh(t));
+    t.after(() => store.close());
+    const first = await store.enroll({ name: 'José'.normalize('NFD'), mode: 'create', templates: [template(1)] });
+    assert.equal(first.person.name, 'José'.normalize('NFC'), 'names are stored in NFC');
+    await assert.rejects(store.enroll({ name: 'José', mode: 'create', templates: [template(2)] }), isCode('PERSON_EXISTS'));
+    await assert.rejects(store.enroll({ name: 'Nobody', mode: 'add', templates: [template(2)] }), isCode('PERSON_NOT_FOUND'));
+    await assert.rejects(store.enroll({ name: 'Ad\u200Ba', templates: [template(2)] }), isCode('INVALID_INPUT'));
+    await assert.rejects(store.enroll({ name: '..', templates: [template(2)] }), isCode('INVALID_INPUT'));
+    const again = await store.enroll({ name: 'José', mode: 'add', templates: [template(1), template(3), template(3)] });
+    assert.deepEqual(again.skipped, [0, 2], 'the stored photo and the repeat are skipped');
+    assert.equal(again.templateIds[0], first.templateIds[0], 'a skipped photo reports the template that holds it');
+    assert.equal(again.templateIds[1], again.templateIds[2]);
+    assert.deepEqual(await store.counts(FAKE_MODEL), { people: 1, templates: 2 });
+    assert.equal((await store.findPerson('José'.normalize('NFD')))?.id, first.person.id, 'lookups normalise too');
+  });
+
   test(name('concurrent readers: a second store on the same gallery sees committed enrollments while the writer works'), opts, async (t) => {
     const location = await backend.fresh(t);
     const writer = await backend.open(location);

@@ -1,24 +1,11 @@
 /** `facenet keys add | list | revoke` and `facenet serve` as a user runs them. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { CLI, facenet } from '../helpers/cli.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
-
-function facenet(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
 
 test('keys add prints the key once, stores only its hash; list and revoke', { timeout: 120_000 }, (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'facenet-keys-'));

@@ -105,6 +105,10 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
     const page = await browser.newPage({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // the server's Content-Security-Policy must not block anything the page does
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
+    });
     await page.goto(base);
     await page.waitForSelector('#auth-section:not([hidden])');
     assert.equal(await page.isHidden('#no-auth-banner'), true, 'no banner when keys are required');

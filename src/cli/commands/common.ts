@@ -14,6 +14,7 @@ export interface PipelineFlags {
   minFaceSize?: string;
   detectSize?: string;
   maxPixels?: string;
+  allowSvg?: boolean;
 }
 
 export const DETECT_SIZE_HELP =
@@ -26,7 +27,8 @@ export function withDetectionOptions(cmd: Command): Command {
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default enlarge)`)
-    .addOption(new Option('--max-pixels <n>', 'largest accepted image in pixels').default(undefined));
+    .addOption(new Option('--max-pixels <n>', 'largest accepted image in pixels').default(undefined))
+    .option('--allow-svg', 'accept SVG images (off by default: a few bytes of SVG can declare any size)');
 }
 
 /** Options that choose the embedding (network and test-time augmentation): they make the model id of a gallery. */
@@ -52,6 +54,18 @@ function num(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** Most intra-op threads per model we accept: more only costs memory and context switches. */
+export const MAX_THREADS = 256;
+
+/** An integer option within [min, max]; INVALID_INPUT (exit 2) otherwise, before anything loads. */
+export function intOption(name: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+    throw new FaceError('INVALID_INPUT', `--${name} expects an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any' : max}, got "${v}"`);
+  return n;
+}
+
 /** `--detect-size enlarge|native` → DetectOptions.enlarge; absent → undefined (the default). */
 export function parseDetectSize(v: string | undefined): boolean | undefined {
   if (v === undefined) return undefined;
@@ -70,11 +84,12 @@ export function parseCrops(v: string | undefined): number[] | undefined {
 
 export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
   return {
-    threads: num('threads', flags.threads),
+    threads: intOption('threads', flags.threads, 0, MAX_THREADS),
     modelPath: flags.model,
     flip: flags.flip !== false,
     ttaPaddings: parseCrops(flags.crops),
-    maxPixels: num('max-pixels', flags.maxPixels),
+    maxPixels: intOption('max-pixels', flags.maxPixels, 1),
+    allowSvg: flags.allowSvg,
     detect: { minScore: num('min-score', flags.minScore), minFaceSize: num('min-face-size', flags.minFaceSize), enlarge: parseDetectSize(flags.detectSize) },
   };
 }

@@ -3,7 +3,7 @@
  * Exit codes (EXIT in ../output.ts): 0 match / ok, 1 no match (nobody recognised), 2 a typed error.
  */
 import type { Command } from 'commander';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calibrate, tauForFar, type CalibrationTable } from '../../decide/calibration.js';
 import { lfwCalibrationPlan, readPairsList, scorePlan, type CalibrationPlan } from '../../decide/calibration-pairs.js';
@@ -14,6 +14,8 @@ import { pickEmbedding } from '../../eval/lfw.js';
 import { DEFAULT_GALLERY_PATH, Gallery, type IdentifyResult } from '../../gallery/gallery.js';
 import { galleryModelId, galleryRecognizer } from '../../gallery/face-source.js';
 import { parseCombination } from '../../gallery/templates.js';
+import { isPostgresUrl } from '../../gallery/open-store.js';
+import { printableName } from '../../gallery/names.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { action, EXIT, printResult } from '../output.js';
 import { loadRecognizer, recognizerOptions, withDetectionOptions, withEmbeddingOptions, withPipelineOptions, type PipelineFlags } from './common.js';
@@ -42,9 +44,17 @@ const galleryOption = (cmd: Command) => cmd.option('--gallery <file|url>', 'gall
 const combinationOption = (cmd: Command) => cmd.option('--combination <how>', 'how several photos of a person are matched: nearest | centroid');
 const withGalleryOptions = (cmd: Command): Command => galleryOption(withPipelineOptions(cmd));
 
-async function openGallery(flags: GalleryFlags): Promise<{ gallery: Gallery; fr: FaceRecognizer }> {
+/** Read-only commands pass create=false: a mistyped --gallery is GALLERY_NOT_FOUND, and no file or folder appears. */
+function assertGalleryExists(location: string): void {
+  if (!isPostgresUrl(location) && location !== ':memory:' && !existsSync(location))
+    throw new FaceError('GALLERY_NOT_FOUND', `no gallery at ${location}: enroll someone first, or check --gallery`, { gallery: location });
+}
+
+async function openGallery(flags: GalleryFlags, create = false): Promise<{ gallery: Gallery; fr: FaceRecognizer }> {
+  if (!create) assertGalleryExists(flags.gallery); // before the model loads
   const fr = await loadRecognizer(flags);
   const gallery = await Gallery.open({
+    create,
     location: flags.gallery,
     recognizer: galleryRecognizer(fr, flags.flip !== false),
     combination: flags.combination ? parseCombination(flags.combination) : undefined,
@@ -145,7 +155,7 @@ export function registerGalleryCommands(program: Command): void {
           }
           if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) throw new FaceError('INVALID_INPUT', '--metadata must be a JSON object');
         }
-        const { gallery } = await openGallery(flags);
+        const { gallery } = await openGallery(flags, true);
         try {
           const r = await gallery.enroll(name, images, { largest: flags.largest, aligned: flags.aligned, metadata });
           const json = {
@@ -159,7 +169,7 @@ export function registerGalleryCommands(program: Command): void {
           if (!flags.json) for (const w of r.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
           printResult(flags, json, () =>
             [
-              `${r.created ? 'enrolled' : 'updated'} ${r.person.name}: ${r.added.length} photo(s) added, ${r.templates} template(s) in ${flags.gallery}`,
+              `${r.created ? 'enrolled' : 'updated'} ${printableName(r.person.name)}: ${r.added.length} photo(s) added, ${r.templates} template(s) in ${flags.gallery}`,
               ...r.added.map((a) => `  ${a.source}: face ${Math.round(a.faceSize)} px, detector score ${a.detectionScore.toFixed(3)}${a.facesInImage > 1 ? ` (largest of ${a.facesInImage})` : ''}`),
             ].join('\n'),
           );
@@ -194,7 +204,7 @@ export function registerGalleryCommands(program: Command): void {
           };
           if (!r.resolvable && !flags.json) process.stderr.write(`WARNING: target FAR ${far} is below what the calibration resolves; τ is the strictest measured one\n`);
           printResult(flags, json, () =>
-            `${r.match ? 'MATCH' : 'NO MATCH'}: ${image} ${r.match ? 'is' : 'is not'} ${r.person} — distance ${r.distance.toFixed(4)} ${r.match ? '<' : '≥'} τ ${r.threshold.toFixed(4)} ` +
+            `${r.match ? 'MATCH' : 'NO MATCH'}: ${image} ${r.match ? 'is' : 'is not'} ${printableName(r.person)} — distance ${r.distance.toFixed(4)} ${r.match ? '<' : '≥'} τ ${r.threshold.toFixed(4)} ` +
             `(FAR ${r.far.toExponential(1)} target ${far}${r.facesInImage > 1 ? `; largest of ${r.facesInImage} faces` : ''})`,
           );
           return r.match ? EXIT.ok : EXIT.noMatch;
@@ -278,7 +288,7 @@ export function registerGalleryCommands(program: Command): void {
                     r.result!.faces.forEach((f, i) => {
                       const next = nearestOther(f);
                       lines.push(
-                        `${(i ? '' : r.source).padEnd(w)}  ${String(i + 1).padEnd(4)}  ${f.person.padEnd(20)}  ${Number.isFinite(f.distance) ? f.distance.toFixed(4) : '-'.padEnd(6)}    ${next ? `${next.person} ${next.distance.toFixed(4)}` : ''}`,
+                        `${(i ? '' : r.source).padEnd(w)}  ${String(i + 1).padEnd(4)}  ${printableName(f.person).padEnd(20)}  ${Number.isFinite(f.distance) ? f.distance.toFixed(4) : '-'.padEnd(6)}    ${next ? `${printableName(next.person)} ${next.distance.toFixed(4)}` : ''}`,
                       );
                     });
                 }
@@ -305,12 +315,12 @@ export function registerGalleryCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (flags: { gallery: string; json?: boolean }) => {
-        const gallery = await Gallery.open({ location: flags.gallery });
+        const gallery = await Gallery.open({ location: flags.gallery, create: false });
         try {
           const people = await gallery.people();
           printResult(flags, { gallery: flags.gallery, people: people.map((p) => ({ name: p.name, templates: p.templates, created: p.created, metadata: p.metadata, models: p.modelIds })) }, () =>
             people.length
-              ? [`${people.length} people in ${flags.gallery}`, ...people.map((p) => `  ${p.name.padEnd(30)} ${String(p.templates).padStart(3)} photo(s)  since ${p.created.slice(0, 10)}${Object.keys(p.metadata).length ? `  ${JSON.stringify(p.metadata)}` : ''}`)].join('\n')
+              ? [`${people.length} people in ${flags.gallery}`, ...people.map((p) => `  ${printableName(p.name).padEnd(30)} ${String(p.templates).padStart(3)} photo(s)  since ${p.created.slice(0, 10)}${Object.keys(p.metadata).length ? `  ${JSON.stringify(p.metadata)}` : ''}`)].join('\n')
               : `nobody enrolled in ${flags.gallery}`,
           );
         } finally {
@@ -346,10 +356,10 @@ export function registerGalleryCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (name: string, flags: { gallery: string; json?: boolean }) => {
-        const gallery = await Gallery.open({ location: flags.gallery });
+        const gallery = await Gallery.open({ location: flags.gallery, create: false });
         try {
           const r = await gallery.forget(name);
-          printResult(flags, { forgotten: r.person.name, templatesRemoved: r.templatesRemoved }, () => `forgot ${r.person.name}: ${r.templatesRemoved} template(s) and thumbnail(s) removed`);
+          printResult(flags, { forgotten: r.person.name, templatesRemoved: r.templatesRemoved }, () => `forgot ${printableName(r.person.name)}: ${r.templatesRemoved} template(s) and thumbnail(s) removed`);
         } finally {
           await gallery.close();
         }

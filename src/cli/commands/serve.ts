@@ -10,14 +10,14 @@ import { DEFAULT_LIMITS } from '../../server/app.js';
 import { DEFAULT_KEYS_PATH, keysFile, parseRole, ServerDb } from '../../server/keys.js';
 import { startServer } from '../../server/start.js';
 import { action, printResult } from '../output.js';
-import { DETECT_SIZE_HELP, recognizerOptions, type PipelineFlags } from './common.js';
+import { DETECT_SIZE_HELP, intOption, recognizerOptions, type PipelineFlags } from './common.js';
 
-function int(name: string, v: string | undefined, fallback: number, min = 0): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new FaceError('INVALID_INPUT', `--${name}: expected an integer ≥ ${min}, got "${v}"`);
-  return n;
+function int(name: string, v: string | undefined, fallback: number, min = 0, max?: number): number {
+  return intOption(name, v, min, max) ?? fallback;
 }
+
+/** Bounds of the serve options: beyond them a typo (an extra zero) would start thousands of threads or workers. */
+const MAX_CONCURRENCY = 256;
 
 const galleryDefault = () => process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH;
 const KEYS_HELP = `API keys and settings file (default: the gallery file; ${DEFAULT_KEYS_PATH} beside a postgres:// gallery)`;
@@ -38,6 +38,7 @@ interface ServeFlags extends Pick<PipelineFlags, 'minScore' | 'minFaceSize' | 'd
   maxQueued?: string;
   workers?: string;
   log?: boolean;
+  allowSvg?: boolean;
 }
 
 export function registerServeCommands(program: Command): void {
@@ -62,16 +63,20 @@ export function registerServeCommands(program: Command): void {
     .option('--concurrency <n>', 'inference jobs run at once', String(DEFAULT_LIMITS.concurrency))
     .option('--max-queued <n>', 'inference jobs allowed to wait before 429', String(DEFAULT_LIMITS.maxQueued))
     .option('--workers <n>', 'inference worker threads (default: --concurrency); 0 = on the main thread')
-    .option('--log', 'log every request (JSON lines)')
+    .option('--allow-svg', 'accept SVG uploads (off by default: a few bytes of SVG can declare any size)')
+    .option('--log', 'log every request (JSON lines: method, path without query string, status, time)')
     .action(
       action(async (flags: ServeFlags) => {
         const limits = {
           maxImageBytes: Math.round(Number(flags.maxImageMb) * 1024 * 1024),
           maxPixels: int('max-pixels', flags.maxPixels, DEFAULT_LIMITS.maxPixels, 1),
           inferenceTimeoutMs: int('timeout-ms', flags.timeoutMs, DEFAULT_LIMITS.inferenceTimeoutMs, 1),
-          concurrency: int('concurrency', flags.concurrency, DEFAULT_LIMITS.concurrency, 1),
-          maxQueued: int('max-queued', flags.maxQueued, DEFAULT_LIMITS.maxQueued, 0),
+          concurrency: int('concurrency', flags.concurrency, DEFAULT_LIMITS.concurrency, 1, MAX_CONCURRENCY),
+          maxQueued: int('max-queued', flags.maxQueued, DEFAULT_LIMITS.maxQueued, 0, 100_000),
         };
+        const port = int('port', flags.port, 8080, 0, 65535);
+        const workers = flags.workers === undefined ? undefined : int('workers', flags.workers, 0, 0, MAX_CONCURRENCY);
+        const recognizer = recognizerOptions({ threads: flags.threads, model: flags.model, flip: flags.flip, allowSvg: flags.allowSvg, crops: flags.crops, minScore: flags.minScore, minFaceSize: flags.minFaceSize, detectSize: flags.detectSize });
         if (!(limits.maxImageBytes > 0)) throw new FaceError('INVALID_INPUT', `--max-image-mb: invalid value "${flags.maxImageMb}"`);
         if (!flags.auth) process.stderr.write('WARNING: --no-auth: every route, enrollment and deletion included, is open to anyone who can reach this port. Local use only.\n');
         else {
@@ -81,15 +86,15 @@ export function registerServeCommands(program: Command): void {
           if (!active.length) process.stderr.write(`WARNING: no API keys yet: create one with \`facenet keys add --role admin --keys ${keysFile(flags)}\`\n`);
         }
         const server = await startServer({
-          port: int('port', flags.port, 8080, 0),
+          port,
           host: flags.host,
           gallery: flags.gallery,
           keys: flags.keys,
           auth: flags.auth,
-          recognizer: recognizerOptions({ threads: flags.threads, model: flags.model, flip: flags.flip, crops: flags.crops, minScore: flags.minScore, minFaceSize: flags.minFaceSize, detectSize: flags.detectSize }),
+          recognizer,
           limits,
           logger: !!flags.log,
-          workers: flags.workers === undefined ? undefined : int('workers', flags.workers, 0, 0),
+          workers,
         });
         process.stderr.write(`facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`);
         const stop = () => {
@@ -130,7 +135,7 @@ export function registerServeCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (flags: { gallery: string; keys?: string; json?: boolean }) => {
-        const db = ServerDb.open(keysFile(flags));
+        const db = ServerDb.open(keysFile(flags), { mustExist: true });
         try {
           const list = db.listKeys();
           printResult(flags, { keys: list }, () =>
@@ -151,7 +156,7 @@ export function registerServeCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (id: string, flags: { gallery: string; keys?: string; json?: boolean }) => {
-        const db = ServerDb.open(keysFile(flags));
+        const db = ServerDb.open(keysFile(flags), { mustExist: true });
         try {
           const k = db.revokeKey(id);
           printResult(flags, k, () => `revoked ${k.id} (${k.role})`);

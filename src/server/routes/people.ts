@@ -1,6 +1,13 @@
-/** People routes: list, enroll, one person's detail, add a photo, a template's thumbnail, forget. */
+/**
+ * People routes: list, enroll, one person's detail, add a photo, a template's thumbnail, forget.
+ * A person is addressed by their name as one percent-encoded path segment (encodeURIComponent): every name the
+ * library's rule allows (src/gallery/names.ts) round-trips, `.` and `..` are not names, and the router carries
+ * the longest one. Enrollment decides create-or-add inside the store's transaction, so concurrent POSTs of one
+ * name make one person.
+ */
 import type { FastifyInstance } from 'fastify';
 import { FaceError } from '../../errors.js';
+import { MAX_NAME_LENGTH, personName } from '../../gallery/names.js';
 import type { ServerContext } from '../context.js';
 import { boolOf, boxJson, consumes, faceBoxOf, imageBody, imageOf, metadataOf, nameParam, r4, secured, type Body } from '../request.js';
 
@@ -18,7 +25,7 @@ export function peopleRoutes(ctx: ServerContext) {
   };
   const enrollBody = imageBody(
     {
-      name: { type: 'string', minLength: 1, maxLength: 200 },
+      name: { type: 'string', minLength: 1, description: `1–${MAX_NAME_LENGTH} characters, no control, zero-width or bidi characters, not . or ..` },
       metadata: { description: 'JSON object (or its JSON text in multipart)' },
       largest: { type: 'boolean', description: 'take the largest face of a photo with several' },
       face: FACE_BOX,
@@ -26,9 +33,10 @@ export function peopleRoutes(ctx: ServerContext) {
     },
     ['name'],
   );
-  const enroll = async (name: string, body: Body) => {
+  const enroll = async (name: string, body: Body, mode: 'create' | 'add') => {
     const img = imageOf(body, limits.maxImageBytes);
-    const r = await ctx.infer(img, () => gallery.enroll(name, img, { largest: boolOf(body.largest), face: faceBoxOf(body.face), aligned: boolOf(body.aligned), metadata: metadataOf(body.metadata) }));
+    const metadata = metadataOf(body.metadata);
+    const r = await ctx.infer(img, () => gallery.enroll(name, img, { mode, largest: boolOf(body.largest), face: faceBoxOf(body.face), aligned: boolOf(body.aligned), metadata }));
     return {
       modelId: ctx.modelId(),
       person: { name: r.person.name, created: r.person.created, metadata: r.person.metadata },
@@ -50,9 +58,17 @@ export function peopleRoutes(ctx: ServerContext) {
       { config: { role: 'admin' }, schema: { tags: ['people'], summary: 'enroll a new person from one photo (admin)', consumes, security: secured, body: enrollBody } },
       async (req, reply) => {
         const body = req.body as Body;
-        const name = String(body.name).trim();
-        if (await gallery.store.findPerson(name)) throw new FaceError('PERSON_EXISTS', `${name} is already enrolled: add photos with POST /v1/people/{name}/faces`, { name });
-        return reply.code(201).send(await enroll(name, body));
+        // the rule first (cheap), then the conflict (cheap), then the photo; the store decides again atomically
+        const name = personName(String(body.name));
+        const existing = await gallery.store.findPerson(name);
+        if (existing) throw new FaceError('PERSON_EXISTS', `${existing.name} is already enrolled: add photos with POST /v1/people/{name}/faces`, { name: existing.name });
+        try {
+          return reply.code(201).send(await enroll(name, body, 'create'));
+        } catch (e) {
+          if (e instanceof FaceError && e.code === 'PERSON_EXISTS')
+            throw new FaceError('PERSON_EXISTS', `${name} is already enrolled: add photos with POST /v1/people/{name}/faces`, { name });
+          throw e;
+        }
       },
     );
 
@@ -69,7 +85,7 @@ export function peopleRoutes(ctx: ServerContext) {
       async (req, reply) => {
         const { name } = req.params as { name: string };
         if (!(await gallery.store.findPerson(name))) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
-        return reply.code(201).send(await enroll(name, req.body as Body));
+        return reply.code(201).send(await enroll(name, req.body as Body, 'add'));
       },
     );
 
@@ -95,7 +111,7 @@ export function peopleRoutes(ctx: ServerContext) {
 
     v1.delete('/people/:name', { config: { role: 'admin' }, schema: { tags: ['people'], summary: 'forget a person: every template and thumbnail (admin)', security: secured, params: nameParam } }, async (req) => {
       const r = await gallery.forget((req.params as { name: string }).name);
-      return { person: { name: r.person.name }, templatesRemoved: r.templatesRemoved };
+      return { person: { name: r.person.name }, templatesRemoved: r.templatesRemoved, ...(r.scrubbed === false ? { warning: 'deleted; scrubbing its freed pages is pending (retried at the next write)' } : {}) };
     });
   };
 }

@@ -1,6 +1,7 @@
 /** Recognition routes: detect, embed, verify (1:1) and identify (1:N open-set). */
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
+import { requestFar } from '../far-policy.js';
 import { boolOf, boxJson, consumes, errorResponse, farProp, imageBody, imageOf, r4, secured, type Body } from '../request.js';
 
 export function recognitionRoutes(ctx: ServerContext) {
@@ -51,13 +52,13 @@ export function recognitionRoutes(ctx: ServerContext) {
           summary: '1:1: is the (largest) face in the photo the enrolled person `name`?',
           consumes,
           security: secured,
-          body: imageBody({ name: { type: 'string', minLength: 1 }, far: farProp('target false-accept rate (default: the server setting)'), aligned: { type: 'boolean' } }, ['name']),
+          body: imageBody({ name: { type: 'string', minLength: 1 }, far: farProp('target false-accept rate (default: the server setting; larger needs an admin key)'), aligned: { type: 'boolean' } }, ['name']),
         },
       },
       async (req) => {
         const body = req.body as Body;
         const img = imageOf(body, limits.maxImageBytes);
-        const far = (body.far as number | undefined) ?? ctx.settings().verifyFar;
+        const far = requestFar(req, ctx, body.far, 'verifyFar');
         const r = await ctx.infer(img, () => gallery.verify(img, String(body.name), { far, aligned: boolOf(body.aligned) }));
         return {
           modelId: ctx.modelId(),
@@ -88,7 +89,7 @@ export function recognitionRoutes(ctx: ServerContext) {
           consumes,
           security: secured,
           body: imageBody({
-            far: farProp('target open-set false-alarm rate (default: the server setting)'),
+            far: farProp('target open-set false-alarm rate (default: the server setting; larger needs an admin key)'),
             topK: { type: 'integer', minimum: 1, maximum: 50 },
             aligned: { type: 'boolean' },
           }),
@@ -97,7 +98,7 @@ export function recognitionRoutes(ctx: ServerContext) {
       async (req) => {
         const body = req.body as Body;
         const img = imageOf(body, limits.maxImageBytes);
-        const far = (body.far as number | undefined) ?? ctx.settings().identifyFar;
+        const far = requestFar(req, ctx, body.far, 'identifyFar');
         const r = await ctx.infer(img, () => gallery.identify(img, { far, topK: body.topK as number | undefined, aligned: boolOf(body.aligned) }));
         return {
           modelId: ctx.modelId(),
