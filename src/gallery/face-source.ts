@@ -100,15 +100,6 @@ export function packOfModelId(modelId: string): string | undefined {
   return modelId.startsWith('face-recognition-128@') ? 'dlib128' : undefined;
 }
 
-/** How to proceed when a gallery holds templates of other models or packs than the recognizer's. */
-export function modelMismatchAdvice(requested: string, stored: readonly string[]): string {
-  const want = packOfModelId(requested);
-  const have = [...new Set(stored.map(packOfModelId))];
-  if (have.length === 1 && have[0] && have[0] !== want)
-    return `The gallery was built with pack ${have[0]}, this recognizer runs pack ${want ?? 'a custom model'}: embeddings of different packs are not comparable. Open it with --pack ${have[0]} (FaceRecognizer.load({ pack: '${have[0]}' })), or enroll the people into a new gallery with this pack.`;
-  return 'Embeddings of different models are not comparable; use the model (pack, --model, test-time augmentation) the gallery was built with, or enroll into a new gallery.';
-}
-
 /** A FaceRecognizer seen by the gallery, with flip TTA fixed on or off and the model id saying which TTA it uses. */
 export function galleryRecognizer(fr: FlippableRecognizer, flip = false): GalleryRecognizer {
   return {

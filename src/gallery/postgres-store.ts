@@ -24,12 +24,12 @@
  * - `forget` deletes the rows; as with any PostgreSQL delete the bytes stay in the table files until VACUUM
  *   reuses the space (and in WAL archives / backups) — unlike the SQLite store's secure_delete.
  */
+import { modelMismatchAdvice } from './model-advice.js';
 import { maskPassword } from './open-store.js';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ClientConfig, PoolClient, QueryResultRow } from 'pg';
 import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
-import { modelMismatchAdvice } from './face-source.js';
 import { FaceError } from '../errors.js';
 import { distanceFromDot } from './search-index.js';
 import { canonicalName, nameProblem } from './names.js';

@@ -14,11 +14,11 @@
  * - Embeddings are stored as little-endian float32 BLOBs; thumbnails live in their own table so loading the
  *   search index never reads them.
  */
+import { modelMismatchAdvice } from './model-advice.js';
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
-import { modelMismatchAdvice } from './face-source.js';
 import { FaceError } from '../errors.js';
 import { canonicalName, nameProblem } from './names.js';
 import type { EnrollReceipt, EnrollRecord, ForgetReceipt, GalleryStore, Metadata, Person, PersonSummary, StoreChange, StoredTemplate } from './store.js';

@@ -284,9 +284,10 @@ async function prepareEnrollPhoto(photo) {
     const order = r.faces.map((face, i) => ({ face, i })).sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);
     $('enroll-pick-hint').textContent = `This photo shows ${plural(r.faces.length, 'face', 'faces')}: click the one to enroll (or use the largest).`;
     $('enroll-picker').hidden = false;
-    const view = showFaces($('enroll-faces'), img, order.map(({ face }, k) => ({ box: face.box, label: k === 0 ? 'largest face' : `face ${k + 1}` })), (k) => {
+    const view = showFaces($('enroll-faces'), img, order.map(({ face }, k) => ({ box: face.box, label: k === 0 ? 'largest' : '' })), (k) => {
       enrollChoice.box = order[k].face.box;
-      $('enroll-pick-hint').textContent = `Face ${k + 1} chosen: press Enroll.`;
+      $('enroll-pick-hint').textContent = `Face ${k + 1}${k === 0 ? ' (the largest)' : ''} chosen: press Enroll.`;
+      show($('enroll-result'), '');
     });
     $('enroll-largest').onclick = () => view.select(0);
   } catch (e) {

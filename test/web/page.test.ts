@@ -165,6 +165,8 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
     await page.waitForFunction(() => /click the one to enroll/.test(document.querySelector('#enroll-result')?.textContent ?? ''));
     const picked = JSON.parse((await page.getAttribute('#enroll-faces li[data-face="3"]', 'data-box'))!);
     await page.click('#enroll-faces li[data-face="3"]');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.locator('#enroll-section').screenshot({ path: path.join(ARTIFACTS, 'web-375-enroll-pick.png') });
     await page.click('#enroll-submit');
     await page.waitForFunction(() => /enrolled Group Guest/.test(document.querySelector('#enroll-result')?.textContent ?? ''), undefined, { timeout: 120_000 });
 

@@ -18,7 +18,7 @@ import { isPostgresUrl } from '../../gallery/open-store.js';
 import { printableName } from '../../gallery/names.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { action, EXIT, printResult } from '../output.js';
-import { flipOf, loadRecognizer, recognizerOptions, withEmbeddingOptions, withPackOptions, withPipelineOptions, type PipelineFlags } from './common.js';
+import { flipOf, loadRecognizer, recognizerOptions, withDetectionOptions, withEmbeddingOptions, withPackOptions, withPipelineOptions, type PipelineFlags } from './common.js';
 import { CONCURRENCY_HELP, embedForEvaluation, progressBar, WORKERS_HELP } from './eval.js';
 import { registerEvalIdentifyCommand } from './identify-eval.js';
 
@@ -366,7 +366,9 @@ export function registerGalleryCommands(program: Command): void {
       }),
     );
 
-  withPipelineOptions(program.command('calibrate').description('compute the FAR → τ table from labelled pairs and store it with the gallery (or --out FILE)'))
+  withDetectionOptions(withPackOptions(program.command('calibrate').description('compute the FAR → τ table from labelled pairs and store it with the gallery (or --out FILE); both flip variants are calibrated').option('--json', 'machine-readable output')))
+    .option('--model <path>', "embedding model exported by `facenet train` (default: the pack's embedder)")
+    .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off')
     .option('--lfw <dir>', 'LFW folder (pairsDevTrain.txt by default)')
     .option('--lfw-pairs <file>', 'LFW-format pairs file name or path', 'pairsDevTrain.txt')
     .option('--exhaustive', 'with --lfw: score every pair of the listed images (millions of impostor pairs: resolves far lower FARs)')
