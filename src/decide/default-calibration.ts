@@ -2,6 +2,7 @@
  * The calibration shipped with the package (LFW View 1, pairsDevTrain.txt), so decisions are sane out of the box.
  * A gallery's own calibration (`facenet calibrate`) takes precedence.
  */
+import { readFileSync } from 'node:fs';
 import { FaceError } from '../errors.js';
 import { parseCalibrationTable, type CalibrationTable } from './calibration.js';
 import shipped from './default-calibration.json' with { type: 'json' };
@@ -15,6 +16,19 @@ export function parseCalibrationFile(json: unknown, where: string): CalibrationF
   const f = json as { about?: unknown; tables?: unknown } | null;
   if (!f || !Array.isArray(f.tables)) throw new FaceError('CALIBRATION_ERROR', `${where} is not a calibration file (expected { tables: [...] })`);
   return { about: typeof f.about === 'string' ? f.about : undefined, tables: f.tables.map((t, i) => parseCalibrationTable(t, `${where} table ${i}`)) };
+}
+
+/** The table for `modelId` in a calibration JSON file (`facenet calibrate --out FILE`); CALIBRATION_ERROR otherwise. */
+export function calibrationFromFile(file: string, modelId: string): CalibrationTable {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new FaceError('CALIBRATION_ERROR', `cannot read calibration ${file}: ${(e as Error).message}`);
+  }
+  const table = parseCalibrationFile(json, file).tables.find((t) => t.modelId === modelId);
+  if (!table) throw new FaceError('CALIBRATION_ERROR', `${file} has no table for model ${modelId}`);
+  return table;
 }
 
 /** Insert or replace the table for `table.modelId`. */

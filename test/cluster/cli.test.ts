@@ -3,26 +3,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
+import { facenet as runCli } from '../helpers/cli.js';
 
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function facenet(args: string[]): { code: number | null; stdout: string; stderr: string; json: any } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
-  let json: unknown;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
+const facenet = (args: string[]) => runCli(args, 300_000);
 
 const people = () => readdirSync(JOHNS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 const chips = (name: string) => readdirSync(path.join(JOHNS_DIR, name)).sort().map((f) => path.join(JOHNS_DIR, name, f));

@@ -1,11 +1,10 @@
 /** facenet eval cluster: every LFW image clustered by each algorithm, scored against the true identities. */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { CLUSTER_ALGORITHMS } from '../../cluster/algorithms.js';
 import { parseAlgorithm } from '../../cluster/cluster.js';
 import type { CalibrationTable } from '../../decide/calibration.js';
-import { defaultCalibration, parseCalibrationFile } from '../../decide/default-calibration.js';
+import { calibrationFromFile, defaultCalibration } from '../../decide/default-calibration.js';
 import { FaceError } from '../../errors.js';
 import { clusterEvalTable, evaluateClustering } from '../../eval/cluster.js';
 import { lfwPeople } from '../../eval/identify.js';
@@ -49,11 +48,7 @@ export function registerEvalClusterCommand(program: Command): void {
         const flip = flipOf(flags);
         const variant = flip ? 'flip' : 'plain';
         const modelId = galleryModelId(fr.modelId, flip, fr.ttaPaddings);
-        let calibration: CalibrationTable | undefined;
-        if (flags.calibration) {
-          calibration = parseCalibrationFile(JSON.parse(readFileSync(flags.calibration, 'utf8')), flags.calibration).tables.find((t) => t.modelId === modelId);
-          if (!calibration) throw new FaceError('CALIBRATION_ERROR', `${flags.calibration} has no table for model ${modelId}`);
-        } else calibration = defaultCalibration(modelId);
+        const calibration: CalibrationTable | undefined = flags.calibration ? calibrationFromFile(flags.calibration, modelId) : defaultCalibration(modelId);
         if (!calibration) throw new FaceError('CALIBRATION_ERROR', `no calibration for model ${modelId}: pass --calibration FILE (facenet calibrate --lfw DIR --out FILE)`);
         const embeddings = files.map((f) => pickEmbedding(res.embeddings.get(f)!, variant));
         const result = evaluateClustering(embeddings, truth, { algorithms, fars, calibration, knn: { k } });

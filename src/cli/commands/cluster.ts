@@ -4,14 +4,14 @@
  * the gallery; `groups` lists, shows, renames, corrects and deletes what the state holds.
  */
 import type { Command } from 'commander';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_ALGORITHM, parseAlgorithm, type ClusterOptions } from '../../cluster/cluster.js';
 import { contactSheetHtml } from '../../cluster/contact-sheet.js';
 import { clusterIntoState, facesOfPhoto, matchGroups, nameGroup, type GroupMatch } from '../../cluster/library.js';
 import { ClusterState, DEFAULT_CLUSTER_STATE, type NewFace, type StoredFace } from '../../cluster/state.js';
 import type { CalibrationTable } from '../../decide/calibration.js';
-import { defaultCalibration, parseCalibrationFile } from '../../decide/default-calibration.js';
+import { calibrationFromFile, defaultCalibration } from '../../decide/default-calibration.js';
 import { FaceError, ImageError } from '../../errors.js';
 import { galleryRecognizer } from '../../gallery/face-source.js';
 import { DEFAULT_GALLERY_PATH, Gallery } from '../../gallery/gallery.js';
@@ -142,18 +142,6 @@ function withStateOpen<R>(file: string, fn: (s: ClusterState) => R | Promise<R>)
   return Promise.resolve()
     .then(() => fn(state))
     .finally(() => state.close());
-}
-
-function calibrationFromFile(file: string, modelId: string): CalibrationTable {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new FaceError('CALIBRATION_ERROR', `cannot read calibration ${file}: ${(e as Error).message}`);
-  }
-  const table = parseCalibrationFile(json, file).tables.find((t) => t.modelId === modelId);
-  if (!table) throw new FaceError('CALIBRATION_ERROR', `${file} has no table for model ${modelId}`);
-  return table;
 }
 
 const parseId = (what: string, v: string) => {

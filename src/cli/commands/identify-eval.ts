@@ -1,8 +1,8 @@
 /** facenet eval identify: open-set identification on LFW (rank-1, DIR at fixed false-alarm rates, against K). */
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { parseCalibrationFile, defaultCalibration } from '../../decide/default-calibration.js';
+import { calibrationFromFile, defaultCalibration } from '../../decide/default-calibration.js';
 import type { CalibrationTable } from '../../decide/calibration.js';
 import { FaceError } from '../../errors.js';
 import { evaluateOpenSet, evaluateTemplates, lfwOpenSetSplit, lfwPeople, templatesExperimentSize, type SizeResult, type TemplatesResult } from '../../eval/identify.js';
@@ -130,11 +130,7 @@ export function registerEvalIdentifyCommand(program: Command): void {
         const variant = flip ? 'flip' : 'plain';
         const emb = (f: string) => pickEmbedding(res.embeddings.get(f)!, variant);
         const modelId = galleryModelId(fr.modelId, flip, fr.ttaPaddings);
-        let calibration: CalibrationTable | undefined;
-        if (flags.calibration) {
-          calibration = parseCalibrationFile(JSON.parse(readFileSync(flags.calibration, 'utf8')), flags.calibration).tables.find((t) => t.modelId === modelId);
-          if (!calibration) throw new FaceError('CALIBRATION_ERROR', `${flags.calibration} has no table for model ${modelId}`);
-        } else calibration = defaultCalibration(modelId);
+        const calibration: CalibrationTable | undefined = flags.calibration ? calibrationFromFile(flags.calibration, modelId) : defaultCalibration(modelId);
         const tEval = performance.now();
         const results = evaluateOpenSet(
           {
