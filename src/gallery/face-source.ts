@@ -110,7 +110,7 @@ export function packOfModelId(modelId: string): string | undefined {
 
 /**
  * The model's own calibration as a table for `galleryModelId(modelId, flip, ttaPaddings)`, only when it was measured
- * with that very TTA setting: a table is never carried over to embeddings it was not measured on.
+ * with that very pack (alignment) and TTA setting: a table is never carried over to embeddings it was not measured on.
  */
 export function ownCalibrationFor(
   stored: StoredCalibration | undefined,
@@ -119,12 +119,13 @@ export function ownCalibrationFor(
   ttaPaddings: readonly number[] = [],
 ): CalibrationTable | undefined {
   if (!stored || stored.flip !== flip || stored.crops.join(',') !== ttaPaddings.join(',')) return undefined;
+  if ((packOfModelId(modelId) ?? 'dlib128') !== stored.pack) return undefined; // a custom model under dlib128 has no prefix
   return { ...stored.table, modelId: galleryModelId(modelId, flip, ttaPaddings) };
 }
 
 /** The options that select the TTA a stored calibration was measured with, for messages. */
 export function ttaFlagsOf(stored: StoredCalibration): string {
-  return `--crops ${stored.crops.length ? stored.crops.join(',') : 'none'} ${stored.flip ? '--flip' : '--no-flip'}`;
+  return `--pack ${stored.pack} --crops ${stored.crops.length ? stored.crops.join(',') : 'none'} ${stored.flip ? '--flip' : '--no-flip'}`;
 }
 
 /** A FaceRecognizer seen by the gallery, with flip TTA fixed on or off and the model id saying which TTA it uses. */

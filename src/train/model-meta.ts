@@ -20,6 +20,8 @@ export interface StoredCalibration {
   readonly crops: readonly number[];
   /** How the validation chips were made (e.g. the chip source of `facenet train`). */
   readonly chips: string;
+  /** The pack whose alignment made the chips (training extracts chips with the default pack). */
+  readonly pack: string;
   readonly table: CalibrationTable;
 }
 
@@ -58,7 +60,7 @@ export function calibrationProp(c: StoredCalibration): Record<string, string> {
 
 function parseStoredCalibration(v: unknown): StoredCalibration {
   const c = v as Partial<StoredCalibration> | null;
-  if (!c || typeof c.flip !== 'boolean' || !Array.isArray(c.crops) || !c.crops.every((x) => typeof x === 'number') || typeof c.chips !== 'string')
+  if (!c || typeof c.flip !== 'boolean' || !Array.isArray(c.crops) || !c.crops.every((x) => typeof x === 'number') || typeof c.chips !== 'string' || typeof c.pack !== 'string')
     throw new ModelError('MODEL_LOAD_FAILED', `model metadata ${META_KEYS.calibration} is not a stored calibration`);
   let table: CalibrationTable;
   try {
@@ -66,7 +68,7 @@ function parseStoredCalibration(v: unknown): StoredCalibration {
   } catch (e) {
     throw new ModelError('MODEL_LOAD_FAILED', (e as Error).message);
   }
-  return { flip: c.flip, crops: c.crops, chips: c.chips, table };
+  return { flip: c.flip, crops: c.crops, chips: c.chips, pack: c.pack, table };
 }
 
 export async function readModelMeta(model: Uint8Array | string): Promise<ModelMeta> {

@@ -22,6 +22,7 @@ import { CHIP_SIZE } from '../embed/recognition-graph.js';
 import { faceApiModelDir } from '../engine/model-store.js';
 import { loadTfjsWeights, type WeightMap } from '../engine/tfjs-weights.js';
 import { calibrate } from '../decide/calibration.js';
+import { DEFAULT_PACK } from '../pack/packs.js';
 import { calibrationProp, type StoredCalibration } from './model-meta.js';
 
 export interface TrainRunOptions {
@@ -101,14 +102,15 @@ export interface TrainRunResult {
 
 /**
  * The calibration table of the validation pairs under the trained weights, by the same `calibrate` as
- * `facenet calibrate`: plain chips (no crop TTA, no flip), as validation embeds them. Undefined without validation.
+ * `facenet calibrate`: plain chips (no crop TTA, no flip) aligned by the default pack (as loadChips makes them),
+ * as validation embeds them. Undefined without validation.
  */
 export function validationCalibration(trainer: Trainer, chips: string): StoredCalibration | undefined {
   const scored = trainer.validationDistances();
   if (!scored.some((p) => p.same) || !scored.some((p) => !p.same)) return undefined;
   const source = `facenet train validation split: ${trainer.valIdentities.length} identities, ${scored.length} pairs`;
   // the model id is a hash of the exported bytes, which hold this table: the recognizer supplies it on load
-  return { flip: false, crops: [], chips, table: calibrate(scored, { modelId: '', source }) };
+  return { flip: false, crops: [], chips, pack: DEFAULT_PACK, table: calibrate(scored, { modelId: '', source }) };
 }
 
 const DEFAULTS = {

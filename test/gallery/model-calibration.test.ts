@@ -14,7 +14,7 @@ import type { StoredCalibration } from '../../src/train/model-meta.js';
 const pairs = (shift: number): ScoredPair[] =>
   Array.from({ length: 40 }, (_, i) => ({ distance: (i % 2 ? 0.9 : 0.3) + shift + (i % 7) * 0.01, same: i % 2 === 0 }));
 
-const stored: StoredCalibration = { flip: false, crops: [], chips: '32px chips (source auto)', table: calibrate(pairs(0), { modelId: '', source: 'validation' }) };
+const stored: StoredCalibration = { flip: false, crops: [], chips: '32px chips (source auto)', pack: 'dlib128', table: calibrate(pairs(0), { modelId: '', source: 'validation' }) };
 
 function customRecognizer(opts: { calibration?: StoredCalibration; ttaPaddings?: number[] } = {}): FlippableRecognizer {
   return {
@@ -31,6 +31,7 @@ test('ownCalibrationFor: only for the TTA the table was measured with, under the
   assert.deepEqual(t?.points, stored.table.points);
   assert.equal(ownCalibrationFor(stored, 'custom@0123456789ab', true, []), undefined, 'flip TTA: not measured');
   assert.equal(ownCalibrationFor(stored, 'custom@0123456789ab', false, [0.15, 0.35]), undefined, 'crop TTA: not measured');
+  assert.equal(ownCalibrationFor(stored, 'dlib128-yunet:custom@0123456789ab', false, []), undefined, 'another pack aligns otherwise: not measured');
   assert.equal(ownCalibrationFor(undefined, 'custom@0123456789ab', false, []), undefined);
 });
 
@@ -57,7 +58,7 @@ test('no gallery calibration and a model calibration for other TTA: a typed erro
       assert.ok(e instanceof FaceError);
       assert.equal(e.code, 'CALIBRATION_ERROR');
       assert.match(e.message, /facenet calibrate/);
-      assert.match(e.message, /--crops none --no-flip/);
+      assert.match(e.message, /--pack dlib128 --crops none --no-flip/);
       return true;
     });
   } finally {

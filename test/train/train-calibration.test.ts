@@ -34,6 +34,7 @@ test('a trained model carries its validation calibration, and compare --model de
     assert.ok(stored, 'model.onnx stores a calibration');
     assert.equal(stored.flip, false);
     assert.deepEqual(stored.crops, []);
+    assert.equal(stored.pack, 'dlib128', 'training aligned its chips with the default pack');
     assert.ok(stored.table.genuinePairs > 0 && stored.table.impostorPairs > 0);
     const settings = JSON.parse(readFileSync(run.settingsPath, 'utf8')) as { data: { valPairs: number }; calibration: { impostorPairs: number } };
     assert.equal(stored.table.genuinePairs + stored.table.impostorPairs, settings.data.valPairs, 'every validation pair');
