@@ -17,6 +17,7 @@ import { flipHorizontal } from './image/transform.js';
 import { FaceError } from './errors.js';
 import type { PackDefinition, PackInfo } from './pack/types.js';
 import { assertLicence, loadPackStages, resolvePack } from './pack/router.js';
+import { readModelMeta, type StoredCalibration } from './train/model-meta.js';
 
 export interface RecognizerOptions {
   /**
@@ -125,6 +126,8 @@ export class FaceRecognizer {
     readonly landmarker: Landmarker | undefined,
     readonly embedder: Embedder,
     private readonly opts: RecognizerOptions,
+    /** The calibration a `--model` from `facenet train` carries (measured on its validation split). */
+    readonly modelCalibration?: StoredCalibration,
   ) {}
 
   /**
@@ -145,7 +148,8 @@ export class FaceRecognizer {
       modelPath: opts.modelPath,
       graph: opts.graph,
     });
-    return new FaceRecognizer(pack, detector, landmarker, embedder, opts);
+    const modelCalibration = opts.modelPath ? (await readModelMeta(opts.modelPath)).calibration : undefined;
+    return new FaceRecognizer(pack, detector, landmarker, embedder, opts, modelCalibration);
   }
 
   /**

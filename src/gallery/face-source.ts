@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { Box, DetectOptions } from '../detect/types.js';
+import type { CalibrationTable } from '../decide/calibration.js';
+import type { StoredCalibration } from '../train/model-meta.js';
 import { readImageBytes } from '../image/decode.js';
 import { isRgbImage, type ImageInput, type RgbImage } from '../image/types.js';
 
@@ -29,6 +31,10 @@ export interface FaceFindOptions {
 export interface GalleryRecognizer {
   /** Stored with every template: galleries never mix models. */
   readonly modelId: string;
+  /** The embedding model's own calibration for exactly `modelId` (a `facenet train` model's validation table). */
+  readonly calibration?: CalibrationTable;
+  /** Why the model's own calibration does not apply to these embeddings (for the no-calibration error). */
+  readonly calibrationNote?: string;
   /** Every face in the image with its embedding, best/largest first. */
   embed(img: ImageInput, opts?: FaceFindOptions): Promise<readonly GalleryFace[]>;
 }
@@ -79,6 +85,8 @@ export interface FlippableRecognizer {
   readonly modelId: string;
   /** Crop TTA paddings the recognizer averages over (part of the gallery's model id). */
   readonly ttaPaddings?: readonly number[];
+  /** The model's own calibration and the TTA setting it was measured with. */
+  readonly modelCalibration?: StoredCalibration;
   embed(img: ImageInput, opts?: FaceFindOptions & { flip?: boolean }): Promise<readonly GalleryFace[]>;
 }
 
@@ -100,10 +108,35 @@ export function packOfModelId(modelId: string): string | undefined {
   return modelId.startsWith('face-recognition-128@') ? 'dlib128' : undefined;
 }
 
+/**
+ * The model's own calibration as a table for `galleryModelId(modelId, flip, ttaPaddings)`, only when it was measured
+ * with that very pack (alignment) and TTA setting: a table is never carried over to embeddings it was not measured on.
+ */
+export function ownCalibrationFor(
+  stored: StoredCalibration | undefined,
+  modelId: string,
+  flip: boolean,
+  ttaPaddings: readonly number[] = [],
+): CalibrationTable | undefined {
+  if (!stored || stored.flip !== flip || stored.crops.join(',') !== ttaPaddings.join(',')) return undefined;
+  if ((packOfModelId(modelId) ?? 'dlib128') !== stored.pack) return undefined; // a custom model under dlib128 has no prefix
+  return { ...stored.table, modelId: galleryModelId(modelId, flip, ttaPaddings) };
+}
+
+/** The options that select the TTA a stored calibration was measured with, for messages. */
+export function ttaFlagsOf(stored: StoredCalibration): string {
+  return `--pack ${stored.pack} --crops ${stored.crops.length ? stored.crops.join(',') : 'none'} ${stored.flip ? '--flip' : '--no-flip'}`;
+}
+
 /** A FaceRecognizer seen by the gallery, with flip TTA fixed on or off and the model id saying which TTA it uses. */
 export function galleryRecognizer(fr: FlippableRecognizer, flip = false): GalleryRecognizer {
+  const calibration = ownCalibrationFor(fr.modelCalibration, fr.modelId, flip, fr.ttaPaddings);
   return {
     modelId: galleryModelId(fr.modelId, flip, fr.ttaPaddings),
+    ...(calibration ? { calibration } : {}),
+    ...(fr.modelCalibration && !calibration
+      ? { calibrationNote: `the model's own calibration (from facenet train) was measured with ${ttaFlagsOf(fr.modelCalibration)}` }
+      : {}),
     embed: (img, opts) => fr.embed(img, { ...opts, flip }),
   };
 }

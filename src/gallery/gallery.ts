@@ -364,8 +364,11 @@ export class Gallery {
     return view;
   }
 
-  /** The calibration decisions use: explicit override, else the gallery's own, else the shipped default. */
-  async calibration(): Promise<{ table: CalibrationTable; origin: 'override' | 'gallery' | 'default' }> {
+  /**
+   * The calibration decisions use: explicit override, else the gallery's own (`facenet calibrate`), else the one the
+   * embedding model carries (`facenet train`, when measured with this TTA), else the shipped default.
+   */
+  async calibration(): Promise<{ table: CalibrationTable; origin: 'override' | 'gallery' | 'model' | 'default' }> {
     const modelId = this.modelId;
     if (this.calibrationOverride) {
       if (this.calibrationOverride.modelId !== modelId)
@@ -374,11 +377,15 @@ export class Gallery {
     }
     const own = await this.store.calibration(modelId);
     if (own) return { table: own, origin: 'gallery' };
+    const fromModel = this.recognizer?.calibration;
+    if (fromModel && fromModel.modelId === modelId) return { table: fromModel, origin: 'model' };
     const shipped = defaultCalibration(modelId);
     if (shipped) return { table: shipped, origin: 'default' };
+    const note = this.recognizer?.calibrationNote;
     throw new FaceError(
       'CALIBRATION_ERROR',
-      `no calibration for model ${modelId}: run \`facenet calibrate --lfw DIR\` (or --pairs FILE) to compute thresholds for it`,
+      `no calibration for model ${modelId}: run \`facenet calibrate --lfw DIR\` (or --pairs FILE) with the same options to compute thresholds for it` +
+        (note ? ` (${note}; use those options to decide with it)` : ''),
       { modelId },
     );
   }

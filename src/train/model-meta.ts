@@ -6,6 +6,24 @@
 import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
 import { ModelError } from '../errors.js';
+import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
+
+/**
+ * The calibration `facenet train` measured on its validation split, stored inside the model it describes. Its table
+ * has no model id (the id is a hash of these very bytes); it holds for this model embedding chips the way training
+ * validated them: no crop TTA, flip as recorded.
+ */
+export interface StoredCalibration {
+  /** Flip TTA on the validation chips. */
+  readonly flip: boolean;
+  /** Crop TTA paddings on the validation chips (empty: the plain chip only). */
+  readonly crops: readonly number[];
+  /** How the validation chips were made (e.g. the chip source of `facenet train`). */
+  readonly chips: string;
+  /** The pack whose alignment made the chips (training extracts chips with the default pack). */
+  readonly pack: string;
+  readonly table: CalibrationTable;
+}
 
 export interface ModelMeta {
   /** Side S of the square chip the model takes ([N, 3, S, S], RGB 0..255). */
@@ -19,6 +37,8 @@ export interface ModelMeta {
   readonly settings?: Record<string, unknown>;
   readonly inputName: string;
   readonly outputName: string;
+  /** The calibration measured by `facenet train` on its validation split, when it stored one. */
+  readonly calibration?: StoredCalibration;
   /** Every metadata entry, raw. */
   readonly props: Record<string, string>;
 }
@@ -30,7 +50,26 @@ export const META_KEYS = {
   mean: 'facenet.mean',
   std: 'facenet.std',
   embeddingDim: 'facenet.embedding_dim',
+  calibration: 'facenet.calibration',
 } as const;
+
+/** The metadata entry for a stored calibration. */
+export function calibrationProp(c: StoredCalibration): Record<string, string> {
+  return { [META_KEYS.calibration]: JSON.stringify(c) };
+}
+
+function parseStoredCalibration(v: unknown): StoredCalibration {
+  const c = v as Partial<StoredCalibration> | null;
+  if (!c || typeof c.flip !== 'boolean' || !Array.isArray(c.crops) || !c.crops.every((x) => typeof x === 'number') || typeof c.chips !== 'string' || typeof c.pack !== 'string')
+    throw new ModelError('MODEL_LOAD_FAILED', `model metadata ${META_KEYS.calibration} is not a stored calibration`);
+  let table: CalibrationTable;
+  try {
+    table = parseCalibrationTable(c.table, `model metadata ${META_KEYS.calibration}`);
+  } catch (e) {
+    throw new ModelError('MODEL_LOAD_FAILED', (e as Error).message);
+  }
+  return { flip: c.flip, crops: c.crops, chips: c.chips, pack: c.pack, table };
+}
 
 export async function readModelMeta(model: Uint8Array | string): Promise<ModelMeta> {
   let bytes: Uint8Array;
@@ -69,6 +108,7 @@ export async function readModelMeta(model: Uint8Array | string): Promise<ModelMe
   }
   if (!Number.isInteger(inputSize) || inputSize <= 0) throw new ModelError('MODEL_LOAD_FAILED', `model declares no valid input size (${props[META_KEYS.inputSize]})`);
   const dim = props[META_KEYS.embeddingDim];
+  const calibration = json<unknown>(META_KEYS.calibration);
   return {
     inputSize,
     arch: props[META_KEYS.arch],
@@ -76,6 +116,7 @@ export async function readModelMeta(model: Uint8Array | string): Promise<ModelMe
     mean: json<number[]>(META_KEYS.mean),
     std: json<number[]>(META_KEYS.std),
     settings: json<Record<string, unknown>>(META_KEYS.settings),
+    ...(calibration !== undefined ? { calibration: parseStoredCalibration(calibration) } : {}),
     inputName,
     outputName,
     props,

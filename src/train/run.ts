@@ -21,6 +21,9 @@ import type { RgbImage } from '../image/types.js';
 import { CHIP_SIZE } from '../embed/recognition-graph.js';
 import { faceApiModelDir } from '../engine/model-store.js';
 import { loadTfjsWeights, type WeightMap } from '../engine/tfjs-weights.js';
+import { calibrate } from '../decide/calibration.js';
+import { DEFAULT_PACK } from '../pack/packs.js';
+import { calibrationProp, type StoredCalibration } from './model-meta.js';
 
 export interface TrainRunOptions {
   data: string;
@@ -93,6 +96,21 @@ export interface TrainRunResult {
   readonly valIdentities: number;
   readonly missingFaces: number;
   readonly final?: EpochRecord;
+  /** The calibration stored in model.onnx (absent when the run had no validation pairs of both kinds). */
+  readonly calibration?: StoredCalibration;
+}
+
+/**
+ * The calibration table of the validation pairs under the trained weights, by the same `calibrate` as
+ * `facenet calibrate`: plain chips (no crop TTA, no flip) aligned by the default pack (as loadChips makes them),
+ * as validation embeds them. Undefined without validation.
+ */
+export function validationCalibration(trainer: Trainer, chips: string): StoredCalibration | undefined {
+  const scored = trainer.validationDistances();
+  if (!scored.some((p) => p.same) || !scored.some((p) => !p.same)) return undefined;
+  const source = `facenet train validation split: ${trainer.valIdentities.length} identities, ${scored.length} pairs`;
+  // the model id is a hash of the exported bytes, which hold this table: the recognizer supplies it on load
+  return { flip: false, crops: [], chips, pack: DEFAULT_PACK, table: calibrate(scored, { modelId: '', source }) };
 }
 
 const DEFAULTS = {
@@ -267,12 +285,14 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     missingFaces: chips.missing.length,
     stepsPerEpoch: trainer.stepsPerEpoch,
   };
+  let calibration: StoredCalibration | undefined;
   const saveAll = async (final: boolean) => {
     await writeCheckpoint(lastCkpt, trainer.checkpoint());
     await writeJson(files.curvesJson, trainer.records);
     await writeFile(files.curvesSvg, curvesSvg(trainer.records, `facenet train: ${config.arch.arch}, ${config.mining}, seed ${config.seed}`));
     if (final) {
-      const bytes = trainer.exportOnnx(recWeights, { data: dataInfo });
+      calibration = validationCalibration(trainer, `${config.arch.arch === 'head' ? CHIP_SIZE : config.arch.inputSize}px chips (source ${o.source ?? 'auto'})`);
+      const bytes = trainer.exportOnnx(recWeights, { data: dataInfo }, calibration ? calibrationProp(calibration) : {});
       await writeFileAtomic(files.model, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
     await writeJson(files.settings, {
@@ -284,6 +304,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       trainSeconds: trainer.trainSeconds,
       final: trainer.records[trainer.records.length - 1] ?? null,
       model: final ? 'model.onnx' : null,
+      calibration: final && calibration ? { source: calibration.table.source, impostorPairs: calibration.table.impostorPairs, auc: calibration.table.auc } : null,
     });
   };
   o.onStart?.(trainer);
@@ -338,5 +359,6 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     valIdentities: trainer.valIdentities.length,
     missingFaces: chips.missing.length,
     final,
+    ...(calibration ? { calibration } : {}),
   };
 }

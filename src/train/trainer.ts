@@ -10,11 +10,12 @@ import { pairwiseSquaredDistances } from './ops.js';
 import { Rng, type RngState } from './rng.js';
 import { pairDistanceMeans, selectTriplets, tripletMasks, type Mining } from './triplet.js';
 import { byIdentity, fillBatch, PKSampler, splitIdentities, type AugmentOptions, type ChipSet } from './data.js';
-import { makePairs, verificationStats, type Pair, type VerificationStats } from './validate.js';
+import { makePairs, scorePairs, verificationStats, type Pair, type VerificationStats } from './validate.js';
 import type { EpochRecord } from './curves.js';
 import type { Checkpoint } from './checkpoint.js';
 import { META_KEYS } from './model-meta.js';
 import type { WeightMap } from '../engine/tfjs-weights.js';
+import type { ScoredPair } from '../eval/roc.js';
 
 export interface TrainConfig {
   readonly arch: ArchSettings;
@@ -254,13 +255,25 @@ export class Trainer {
     return out;
   }
 
+  /** The validation pairs' embeddings (rows) and the pairs re-indexed into them. */
+  private validationEmbeddings(): { emb: Float32Array; pairs: Pair[] } {
+    const ids = [...new Set(this.valPairs.flatMap((p) => [p.i, p.j]))].sort((a, b) => a - b);
+    const pos = new Map(ids.map((v, k) => [v, k]));
+    return { emb: this.embed(ids), pairs: this.valPairs.map((p) => ({ i: pos.get(p.i)!, j: pos.get(p.j)!, same: p.same })) };
+  }
+
   /** Verification stats on the validation pairs (undefined without validation identities). */
   validate(): VerificationStats | undefined {
     if (!this.valPairs.length) return undefined;
-    const ids = [...new Set(this.valPairs.flatMap((p) => [p.i, p.j]))].sort((a, b) => a - b);
-    const pos = new Map(ids.map((v, k) => [v, k]));
-    const emb = this.embed(ids);
-    return verificationStats(emb, this.config.arch.embeddingDim, this.valPairs.map((p) => ({ i: pos.get(p.i)!, j: pos.get(p.j)!, same: p.same })));
+    const { emb, pairs } = this.validationEmbeddings();
+    return verificationStats(emb, this.config.arch.embeddingDim, pairs);
+  }
+
+  /** Labelled distances of the validation pairs under the current weights (plain chips, no flip); empty without validation. */
+  validationDistances(): ScoredPair[] {
+    if (!this.valPairs.length) return [];
+    const { emb, pairs } = this.validationEmbeddings();
+    return scorePairs(emb, this.config.arch.embeddingDim, pairs);
   }
 
   /** Close the current epoch: validate and append a learning-curve record. */
@@ -357,8 +370,8 @@ export class Trainer {
   }
 
   /** The trained model as ONNX bytes (`recognitionWeights` needed for the head arch). */
-  exportOnnx(recognitionWeights?: WeightMap, extra: Record<string, unknown> = {}): Uint8Array {
-    return this.model.toGraph(this.metadata(extra), recognitionWeights).toBytes();
+  exportOnnx(recognitionWeights?: WeightMap, extra: Record<string, unknown> = {}, props: Record<string, string> = {}): Uint8Array {
+    return this.model.toGraph({ ...this.metadata(extra), ...props }, recognitionWeights).toBytes();
   }
 
   dispose(): void {

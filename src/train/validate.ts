@@ -51,8 +51,13 @@ export function crossValidatedAccuracy(scored: readonly ScoredPair[], folds = 10
   return { mean, std };
 }
 
+/** Labelled distances of pairs of rows of [N × dim] embeddings. */
+export function scorePairs(emb: Float32Array, dim: number, pairs: readonly Pair[]): ScoredPair[] {
+  return pairs.map((p) => ({ distance: rowDistance(emb, dim, p.i, p.j), same: p.same }));
+}
+
 export function verificationStats(emb: Float32Array, dim: number, pairs: readonly Pair[], folds = 10): VerificationStats {
-  const scored: ScoredPair[] = pairs.map((p) => ({ distance: rowDistance(emb, dim, p.i, p.j), same: p.same }));
+  const scored = scorePairs(emb, dim, pairs);
   const roc = rocCurve(scored);
   const cv = crossValidatedAccuracy(scored, folds);
   return {

@@ -9,6 +9,7 @@ import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
 import type { Detection, DetectOptions } from '../detect/types.js';
 import { embedLabelledFace } from '../eval/labelled-face.js';
 import type { PackInfo } from '../pack/types.js';
+import type { StoredCalibration } from '../train/model-meta.js';
 
 export type WorkerRequest =
   | { id: number; op: 'detect'; image: Uint8Array; opts?: Record<string, unknown> }
@@ -26,6 +27,8 @@ export interface WorkerReady {
   flip: boolean;
   /** The pack's name and licence line, for startup lines and the server's info. */
   pack: PackInfo;
+  /** The calibration a `--model` from `facenet train` carries. */
+  modelCalibration?: StoredCalibration;
 }
 
 export type WorkerResponse =
@@ -52,7 +55,7 @@ try {
     await job;
     running.delete(job);
   });
-  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId, ttaPaddings: fr.ttaPaddings, flip: fr.flip, pack: fr.packInfo } satisfies WorkerReady });
+  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId, ttaPaddings: fr.ttaPaddings, flip: fr.flip, pack: fr.packInfo, modelCalibration: fr.modelCalibration } satisfies WorkerReady });
 
   async function handle(m: Exclude<WorkerRequest, { op: 'close' }>): Promise<void> {
     try {

@@ -130,6 +130,11 @@ export class PooledRecognizer {
     return this.ready.pack;
   }
 
+  /** The calibration the workers' `--model` carries (from `facenet train`), as FaceRecognizer.modelCalibration. */
+  get modelCalibration(): WorkerReady['modelCalibration'] {
+    return this.ready.modelCalibration;
+  }
+
   /** Whether embeddings average the mirrored chip too unless a call says otherwise (the workers' default). */
   get flip(): boolean {
     return this.ready.flip;

@@ -179,7 +179,7 @@ export function registerClusterCommands(program: Command): void {
             ? calibrationFromFile(flags.calibration, recognizer.modelId)
             : gallery
               ? (await gallery.calibration()).table
-              : defaultCalibration(recognizer.modelId);
+              : (recognizer.calibration ?? defaultCalibration(recognizer.modelId));
           const opts = clusterOptions(flags, calibration);
           const errors = [...rejected];
           const noFace: string[] = [];

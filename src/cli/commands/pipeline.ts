@@ -5,6 +5,10 @@ import { flipOf, loadRecognizer, withDetectionOptions, withPackOptions, withPipe
 import { distance } from '../../embed/distance.js';
 import { FaceError } from '../../errors.js';
 import type { EmbeddedFace } from '../../recognizer.js';
+import { tauForFar, type ThresholdChoice } from '../../decide/calibration.js';
+import { DEFAULT_VERIFY_FAR } from '../../decide/decisions.js';
+import { ownCalibrationFor, ttaFlagsOf } from '../../gallery/face-source.js';
+import { readModelMeta } from '../../train/model-meta.js';
 
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 const boxJson = (f: { box: { x: number; y: number; width: number; height: number }; score: number }) => ({
@@ -12,9 +16,45 @@ const boxJson = (f: { box: { x: number; y: number; width: number; height: number
   score: round(f.score, 4),
 });
 
+/**
+ * A `--model` from `facenet train` is calibrated for the TTA its validation used (plain chips): when the user chose no
+ * TTA, compare with that one, so the model's own table applies instead of one measured on other embeddings.
+ */
+async function withModelTta(flags: PipelineFlags): Promise<PipelineFlags> {
+  if (!flags.model || flags.crops !== undefined || flags.flip !== undefined) return flags;
+  const stored = (await readModelMeta(flags.model)).calibration;
+  return stored ? { ...flags, crops: stored.crops.length ? stored.crops.join(',') : 'none', flip: stored.flip } : flags;
+}
+
 function onlyFace(faces: EmbeddedFace[], source: string): EmbeddedFace {
   if (faces.length === 0) throw new FaceError('NO_FACE', `no face found in ${source}`, { source });
   return faces[0]; // largest first
+}
+
+/** τ for compare: a --model's own calibration (at the default verification FAR), else the pack's measured threshold. */
+function compareThreshold(fr: Awaited<ReturnType<typeof loadRecognizer>>, flags: PipelineFlags): { tau: number; calibration?: ThresholdChoice } {
+  const flip = flipOf(flags);
+  const crops = fr.ttaPaddings.join(',');
+  if (flags.model) {
+    const stored = fr.modelCalibration;
+    const table = ownCalibrationFor(stored, fr.modelId, flip, fr.ttaPaddings);
+    if (table) {
+      const calibration = tauForFar(table, DEFAULT_VERIFY_FAR);
+      return { tau: calibration.threshold, calibration };
+    }
+    throw new FaceError(
+      'CALIBRATION_ERROR',
+      stored
+        ? `${flags.model} is calibrated for ${ttaFlagsOf(stored)} only: use those options, or pass --threshold`
+        : `${flags.model} carries no calibration: retrain it with \`facenet train\` (which stores one), or pass --threshold`,
+      { model: fr.modelId },
+    );
+  }
+  const measured = fr.pack.compareThreshold;
+  const table = crops === fr.pack.tta.crops.join(',') ? measured : crops === '' ? measured?.singleCrop : undefined;
+  if (!measured) throw new FaceError('INVALID_INPUT', `pack ${fr.pack.name} has no measured compare threshold: pass --threshold`);
+  if (!table) throw new FaceError('INVALID_INPUT', `--crops ${crops} has no calibrated threshold: pass --threshold (or use the default crops, or none)`);
+  return { tau: flip ? table.flip : table.plain };
 }
 
 export function registerPipelineCommands(program: Command): void {
@@ -53,27 +93,24 @@ export function registerPipelineCommands(program: Command): void {
     );
 
   withPipelineOptions(program.command('compare <imageA> <imageB>').description('distance between the largest faces of two photos, and the same-person decision'))
-    .option('--threshold <t>', 'decision threshold on L2 distance (default: LFW-calibrated)')
+    .option('--threshold <t>', "decision threshold on L2 distance (default: the pack's LFW-measured one; a --model from facenet train: its own validation calibration)")
     .action(
       action(async (a: string, b: string, flags: PipelineFlags & { threshold?: string }) => {
-        const fr = await loadRecognizer(flags);
+        const threshold = Number(flags.threshold);
+        if (flags.threshold !== undefined && !(threshold > 0)) throw new FaceError('INVALID_INPUT', `--threshold must be a positive number, got "${flags.threshold}"`);
+        const tta = flags.threshold === undefined ? await withModelTta(flags) : flags;
+        const fr = await loadRecognizer(tta);
         const [fa, fb] = await Promise.all([fr.embed(a, { aligned: flags.aligned }), fr.embed(b, { aligned: flags.aligned })]);
         const ea = onlyFace(fa, a);
         const eb = onlyFace(fb, b);
         const d = distance(ea.embedding, eb.embedding);
-        const crops = fr.ttaPaddings.join(',');
-        const measured = fr.pack.compareThreshold;
-        const table = crops === fr.pack.tta.crops.join(',') ? measured : crops === '' ? measured?.singleCrop : undefined;
-        let threshold = table ? (flipOf(flags) ? table.flip : table.plain) : Number.NaN;
-        if (flags.threshold !== undefined) {
-          threshold = Number(flags.threshold);
-          if (!(threshold > 0)) throw new FaceError('INVALID_INPUT', `--threshold must be a positive number, got "${flags.threshold}"`);
-        } else if (flags.model) throw new FaceError('INVALID_INPUT', 'a custom --model has no calibrated threshold: pass --threshold');
-        else if (!measured) throw new FaceError('INVALID_INPUT', `pack ${fr.pack.name} has no measured compare threshold: pass --threshold`);
-        else if (!table) throw new FaceError('INVALID_INPUT', `--crops ${crops} has no calibrated threshold: pass --threshold (or use the default crops, or none)`);
-        const same = d < threshold;
-        printResult(flags, { distance: round(d, 6), same, threshold, model: fr.modelId, pack: fr.pack.name, faces: { a: fa.length, b: fb.length } }, () =>
-          `distance ${d.toFixed(4)} ${same ? '<' : '≥'} τ ${threshold.toFixed(4)}: ${same ? 'same person' : 'different people'}` +
+        const { tau, calibration } = flags.threshold !== undefined ? { tau: threshold, calibration: undefined } : compareThreshold(fr, tta);
+        if (calibration && !calibration.resolvable)
+          process.stderr.write(`warning: the model's validation split cannot resolve FAR ${calibration.targetFar}; using its strictest measured threshold\n`);
+        const same = d < tau;
+        const calibrationJson = calibration ? { calibration: { origin: 'model', targetFar: calibration.targetFar, far: calibration.far, tar: round(calibration.tar, 4), resolvable: calibration.resolvable } } : {};
+        printResult(flags, { distance: round(d, 6), same, threshold: tau, ...calibrationJson, model: fr.modelId, pack: fr.pack.name, faces: { a: fa.length, b: fb.length } }, () =>
+          `distance ${d.toFixed(4)} ${same ? '<' : '≥'} τ ${tau.toFixed(4)}: ${same ? 'same person' : 'different people'}` +
           (fa.length > 1 || fb.length > 1 ? ` (largest face used; ${fa.length} and ${fb.length} faces found)` : ''),
         );
         return same ? EXIT.ok : EXIT.noMatch;

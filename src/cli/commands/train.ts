@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { action, EXIT, printResult } from '../output.js';
+import { ttaFlagsOf } from '../../gallery/face-source.js';
 import { FaceError } from '../../errors.js';
 import { MINING_METHODS, type Mining } from '../../train/triplet.js';
 import { ARCHS, type Arch } from '../../train/archs.js';
@@ -200,6 +201,9 @@ export function registerTrainCommands(program: Command): void {
             valIdentities: res.valIdentities,
             missingFaces: res.missingFaces,
             final: res.final ?? null,
+            calibration: res.calibration
+              ? { source: res.calibration.table.source, genuinePairs: res.calibration.table.genuinePairs, impostorPairs: res.calibration.table.impostorPairs, crops: res.calibration.crops, flip: res.calibration.flip }
+              : null,
           };
           printResult(flags, json, () =>
             [
@@ -207,6 +211,9 @@ export function registerTrainCommands(program: Command): void {
               `throughput: ${res.imagesPerSec.toFixed(1)} images/s, ${res.tripletsPerSec.toFixed(0)} triplets/s`,
               res.final?.valAccuracy !== undefined ? `validation accuracy ${(100 * res.final.valAccuracy).toFixed(1)} %, TAR@FAR=1e-3 ${(100 * (res.final.valTarAtFar1e3 ?? 0)).toFixed(1)} %` : 'no validation identities',
               `model: ${res.modelPath}`,
+              res.calibration
+                ? `calibration: stored in the model (${res.calibration.table.impostorPairs} impostor pairs of the validation split; for ${ttaFlagsOf(res.calibration)}; \`facenet calibrate\` replaces it in a gallery)`
+                : 'calibration: none stored (no validation pairs): run `facenet calibrate` before deciding with this model',
               `curves: ${res.curvesSvg}`,
             ].join('\n'),
           );
