@@ -82,6 +82,17 @@ test('the k-NN graph holds each face’s nearest other faces, nearest first, nev
   }
 });
 
+test('the batched exact k-NN graph equals one index search per face (blocks of 16 and a ragged last block)', () => {
+  for (const n of [2, 17, 37, 100]) {
+    const embeddings = faces.slice(0, n).map((f) => f.embedding);
+    const batched = buildKnnGraph(embeddings, { k: 5, index: 'exact' });
+    const perFace = buildKnnGraph(embeddings, { k: 5, index: 'index' });
+    assert.equal(batched.k, Math.min(5, n - 1));
+    assert.deepEqual(Array.from(batched.neighbors), Array.from(perFace.neighbors));
+    for (let i = 0; i < batched.distances.length; i++) assert.ok(Math.abs(batched.distances[i] - perFace.distances[i]) < 1e-6);
+  }
+});
+
 test('bad input: no calibration and no threshold, mixed dimensions, NaN', () => {
   assert.throws(() => cluster(faces), (e: unknown) => isFaceError(e) && e.code === 'CALIBRATION_ERROR');
   assert.throws(() => cluster([{ embedding: new Float32Array(4) }, { embedding: new Float32Array(8) }], { threshold: 0.5 }), (e: unknown) => isFaceError(e) && e.code === 'INVALID_INPUT');
