@@ -35,7 +35,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
 export function registerWebPage(app: FastifyInstance): void {
   const web = webDir();
   // browsers ask for /favicon.ico whatever the page links: both get the SVG icon
-  const files: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/clusters.js': 'clusters.js', '/style.css': 'style.css', '/favicon.svg': 'favicon.svg', '/favicon.ico': 'favicon.svg' };
+  const files: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/api.js': 'api.js', '/clusters.js': 'clusters.js', '/style.css': 'style.css', '/favicon.svg': 'favicon.svg', '/favicon.ico': 'favicon.svg' };
   const types: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
   for (const [url, file] of Object.entries(files))
     app.get(url, { schema: { hide: true } }, async (_req, reply) => {

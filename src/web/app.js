@@ -1,35 +1,7 @@
 // facenet web page: plain ES module, no build step. Talks to the /v1 API of the same origin.
-const $ = (id) => document.getElementById(id);
-const KEY = 'facenet.apiKey';
-let authOn = true;
+import { $, KEY, api, auth } from './api.js';
 let cameraStream = null;
 let snapshotBlob = null;
-
-function headers() {
-  const k = localStorage.getItem(KEY);
-  return authOn && k ? { authorization: `Bearer ${k}` } : {};
-}
-
-async function api(method, path, body) {
-  const init = { method, headers: headers() };
-  if (body instanceof FormData) init.body = body;
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers['content-type'] = 'application/json';
-  }
-  const res = await fetch(`/v1${path}`, init);
-  const type = res.headers.get('content-type') || '';
-  const data = type.includes('json') ? await res.json() : await res.blob();
-  if (!res.ok) {
-    const e = new Error(data?.error?.message || `HTTP ${res.status}`);
-    e.code = data?.error?.code;
-    e.details = data?.error?.details;
-    e.status = res.status;
-    console.warn(`facenet API ${method} ${path}: ${res.status} ${e.code ?? ''} ${e.message}`);
-    throw e;
-  }
-  return data;
-}
 
 function show(el, text, cls) {
   el.textContent = text;
@@ -85,9 +57,9 @@ async function refreshStatus() {
     // the public answer is minimal; with a valid key (or no auth) it carries the gallery size and model
     const k = localStorage.getItem(KEY);
     const h = await (await fetch('/v1/health', { headers: k ? { authorization: `Bearer ${k}` } : {} })).json();
-    authOn = h.auth;
-    $('auth-section').hidden = !authOn;
-    $('no-auth-banner').hidden = authOn;
+    auth.on = h.auth;
+    $('auth-section').hidden = !auth.on;
+    $('no-auth-banner').hidden = auth.on;
     if (h.people === undefined) {
       $('status').textContent = 'enter an API key to see the gallery';
       $('model').textContent = '';

@@ -1,30 +1,6 @@
 // "Unnamed people": the groups `facenet cluster` found (served with `facenet serve --clusters FILE`).
-// Name a group to enroll it, or delete it. Separate from app.js: it only needs the API key app.js keeps.
-const $ = (id) => document.getElementById(id);
-const KEY = 'facenet.apiKey';
-
-function headers() {
-  const k = localStorage.getItem(KEY);
-  return k ? { authorization: `Bearer ${k}` } : {};
-}
-
-async function api(method, path, body) {
-  const init = { method, headers: headers() };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers['content-type'] = 'application/json';
-  }
-  const res = await fetch(`/v1${path}`, init);
-  const type = res.headers.get('content-type') || '';
-  const data = type.includes('json') ? await res.json() : await res.blob();
-  if (!res.ok) {
-    const e = new Error(data?.error?.message || `HTTP ${res.status}`);
-    e.code = data?.error?.code;
-    e.status = res.status;
-    throw e;
-  }
-  return data;
-}
+// Name a group to enroll it, or delete it. Separate from app.js; both talk to the API through api.js.
+import { $, api } from './api.js';
 
 const errText = (e) => `${e.code ? `[${e.code}] ` : ''}${e.message}`;
 
