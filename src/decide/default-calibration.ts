@@ -1,11 +1,18 @@
 /**
- * The calibration shipped with the package (LFW View 1, pairsDevTrain.txt), so decisions are sane out of the box.
- * A gallery's own calibration (`facenet calibrate`) takes precedence.
+ * The calibration shipped with the package (LFW View 1, pairsDevTrain.txt), so decisions are sane out of the box:
+ * one file per pack under calibrations/, each table keyed by the model id of one TTA variant. A gallery's own
+ * calibration (`facenet calibrate`) takes precedence.
  */
 import { readFileSync } from 'node:fs';
 import { FaceError } from '../errors.js';
 import { parseCalibrationTable, type CalibrationTable } from './calibration.js';
-import shipped from './default-calibration.json' with { type: 'json' };
+import dlib128 from './calibrations/dlib128.json' with { type: 'json' };
+import dlib128Yunet from './calibrations/dlib128-yunet.json' with { type: 'json' };
+import edgefaceXs from './calibrations/edgeface-xs.json' with { type: 'json' };
+import edgefaceXsYunet from './calibrations/edgeface-xs-yunet.json' with { type: 'json' };
+
+/** Static imports, so that the build copies each file into dist/. */
+const SHIPPED: Record<string, unknown> = { dlib128, 'dlib128-yunet': dlib128Yunet, 'edgeface-xs': edgefaceXs, 'edgeface-xs-yunet': edgefaceXsYunet };
 
 export interface CalibrationFile {
   readonly about?: string;
@@ -38,8 +45,12 @@ export function withTable(file: CalibrationFile, table: CalibrationTable): Calib
 
 let parsed: CalibrationFile | undefined;
 
+/** Every shipped table, of every pack. */
 export function shippedCalibrations(): CalibrationFile {
-  parsed ??= parseCalibrationFile(shipped, 'src/decide/default-calibration.json');
+  parsed ??= {
+    about: 'FAR → τ tables shipped with facenet-ts (src/decide/calibrations/, one file per pack)',
+    tables: Object.entries(SHIPPED).flatMap(([pack, json]) => parseCalibrationFile(json, `src/decide/calibrations/${pack}.json`).tables),
+  };
   return parsed;
 }
 

@@ -48,7 +48,7 @@ test('npm pack → npm i ./facenet-ts-*.tgz in an empty project: npx facenet com
   if (pack.status !== 0) return t.skip(`npm pack failed: ${pack.stderr.slice(-400)}`);
   const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   const files = info.files.map((f) => f.path);
-  for (const must of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/decide/default-calibration.json', 'src/web/index.html', 'README.md']) assert.ok(files.includes(must), `the tarball carries ${must}`);
+  for (const must of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/decide/calibrations/edgeface-xs.json', 'src/web/index.html', 'README.md']) assert.ok(files.includes(must), `the tarball carries ${must}`);
   const data = files.filter((f) => f.startsWith('test/') || /\.(jpe?g|png|db|onnx)$/i.test(f) || f.includes('datasets'));
   assert.deepEqual(data, [], 'no tests, test data or models in the tarball');
 
