@@ -14,13 +14,13 @@
  * - Embeddings are stored as little-endian float32 BLOBs; thumbnails live in their own table so loading the
  *   search index never reads them.
  */
-import { modelMismatchAdvice } from './model-advice.js';
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
 import { FaceError } from '../errors.js';
 import { canonicalName, nameProblem } from './names.js';
+import { changeLogPruneTo, metadataObject, modelMismatchError, singleModelId } from './store-rules.js';
 import type { EnrollReceipt, EnrollRecord, ForgetReceipt, GalleryStore, Metadata, Person, PersonSummary, StoreChange, StoredTemplate } from './store.js';
 
 type Db = Database.Database;
@@ -84,8 +84,7 @@ export const MIGRATIONS: readonly ((db: Db) => void)[] = [
     `),
 ];
 
-/** Change-log generations kept; a reader further behind reloads the whole gallery. */
-export const CHANGE_LOG_KEEP = 10_000;
+export { CHANGE_LOG_KEEP } from './store-rules.js';
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -128,8 +127,7 @@ function fromBlob(b: Buffer): Float32Array {
 
 function parseMetadata(s: string): Metadata {
   try {
-    const m = JSON.parse(s) as unknown;
-    return m && typeof m === 'object' && !Array.isArray(m) ? (m as Metadata) : {};
+    return metadataObject(JSON.parse(s));
   } catch {
     return {};
   }
@@ -227,9 +225,7 @@ export class SqliteGalleryStore implements GalleryStore {
   async enroll(record: EnrollRecord): Promise<EnrollReceipt> {
     const mode = record.mode ?? 'upsert';
     if (record.templates.length === 0) throw new FaceError('INVALID_INPUT', `enrolling ${record.name} needs at least one template`);
-    const modelIds = [...new Set(record.templates.map((t) => t.modelId))];
-    if (modelIds.length !== 1) throw new FaceError('MODEL_MISMATCH', `one enrollment mixes templates of models ${modelIds.join(', ')}`, { modelIds });
-    const modelId = modelIds[0];
+    const modelId = singleModelId(record.templates);
     const now = new Date().toISOString();
     const run = this.db.transaction((): EnrollReceipt => {
       this.assertOnlyModel(modelId, 'enroll into');
@@ -332,7 +328,8 @@ export class SqliteGalleryStore implements GalleryStore {
   private logChange(kind: StoreChange['kind'], personId: number, name: string): void {
     const g = (this.db.prepare("UPDATE store_state SET value = value + 1 WHERE key = 'generation' RETURNING value").get() as { value: number }).value;
     this.db.prepare('INSERT INTO changes (generation, person_id, kind, name) VALUES (?, ?, ?, ?)').run(g, personId, kind, name);
-    if (g % 100 === 0) this.db.prepare('DELETE FROM changes WHERE generation <= ?').run(g - CHANGE_LOG_KEEP);
+    const pruneTo = changeLogPruneTo(g);
+    if (pruneTo !== undefined) this.db.prepare('DELETE FROM changes WHERE generation <= ?').run(pruneTo);
   }
 
   async generation(): Promise<number> {
@@ -360,13 +357,7 @@ export class SqliteGalleryStore implements GalleryStore {
 
   private assertOnlyModel(modelId: string, verb: string): void {
     const others = this.db.prepare('SELECT model_id, COUNT(*) AS n FROM templates WHERE model_id <> ? GROUP BY model_id').all(modelId) as { model_id: string; n: number }[];
-    if (others.length)
-      throw new FaceError(
-        'MODEL_MISMATCH',
-        `cannot ${verb} gallery ${this.file} with model ${modelId}: it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
-          modelMismatchAdvice(modelId, others.map((o) => o.model_id)),
-        { gallery: this.file, requested: modelId, stored: others.map((o) => o.model_id) },
-      );
+    if (others.length) throw modelMismatchError(this.file, verb, modelId, others);
   }
 
   async templates(modelId: string): Promise<StoredTemplate[]> {
