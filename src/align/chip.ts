@@ -207,14 +207,18 @@ function renderBilinear(src: FloatImage, map: Affine, n: number, border: Border,
       const gx = 1 - fx, gy = 1 - fy;
       const tl = (top * w + left) * 3, tr = (top * w + right) * 3, bl = (bottom * w + left) * 3, br = (bottom * w + right) * 3;
       const o = (r * n + c) * 3;
-      for (let k = 0; k < 3; k++) {
-        // dlib's operation order
-        const v = gy * (gx * data[tl + k] + fx * data[tr + k]) + fy * (gx * data[bl + k] + fx * data[br + k]);
-        out[o + k] = v >= 255 ? 255 : v > 0 ? (round ? Math.round(v) : Math.floor(v)) : 0;
-      }
+      // dlib's operation order; the channels written out (a loop over them cost ≈ 20 % more)
+      out[o] = toByteFast(gy * (gx * data[tl] + fx * data[tr]) + fy * (gx * data[bl] + fx * data[br]), round);
+      out[o + 1] = toByteFast(gy * (gx * data[tl + 1] + fx * data[tr + 1]) + fy * (gx * data[bl + 1] + fx * data[br + 1]), round);
+      out[o + 2] = toByteFast(gy * (gx * data[tl + 2] + fx * data[tr + 2]) + fy * (gx * data[bl + 2] + fx * data[br + 2]), round);
     }
   }
   return { width: n, height: n, data: out };
+}
+
+/** A sample → a byte: clamped to 0…255, rounded or truncated. */
+function toByteFast(v: number, round: boolean): number {
+  return v >= 255 ? 255 : v > 0 ? (round ? Math.round(v) : Math.floor(v)) : 0;
 }
 
 /** Samples an n×n chip where chip pixel (c, r) reads `src` at `map(c, r)`. */
