@@ -28,7 +28,7 @@ export interface EmbedderNetwork {
 
 export interface EmbedderOptions {
   cacheDir?: string;
-  /** Intra-op threads for the engine (0 = engine default). */
+  /** Intra-op threads for the engine (absent: the engine's default; 0 = the engine's own choice). */
   threads?: number;
   engine?: InferenceEngine;
   /** A model exported by `facenet train`; default is the built-in 128-D ResNet. */
