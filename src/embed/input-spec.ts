@@ -33,11 +33,16 @@ export const FACE_API_128_INPUT: EmbedderInputSpec = {
   dim: 128,
 };
 
-/** Same-size chips → one input tensor of the spec. */
-export function chipsToTensor(chips: readonly RgbImage[], spec: EmbedderInputSpec): TensorData {
+/**
+ * Same-size chips → one input tensor of the spec. `scratch`, when large enough, holds the tensor (its start is
+ * overwritten; every value is written): a fresh array of a few MB costs several times the packing itself in page
+ * faults and garbage collection (6 EdgeFace chips: 2.8–4.5 ms CPU fresh, 0.3–0.5 ms reused).
+ */
+export function chipsToTensor(chips: readonly RgbImage[], spec: EmbedderInputSpec, scratch?: Float32Array): TensorData {
   const { size } = spec;
   const plane = size * size;
-  const data = new Float32Array(chips.length * 3 * plane);
+  const length = chips.length * 3 * plane;
+  const data = scratch && scratch.length >= length ? scratch.subarray(0, length) : new Float32Array(length);
   const [k0, k1, k2] = spec.channels === 'rgb' ? [0, 1, 2] : [2, 1, 0];
   const value = normalisedBytes(spec.mean, spec.std);
   // NCHW: channel planes `plane` apart, pixels 1 apart; NHWC: channels 1 apart, pixels 3 apart

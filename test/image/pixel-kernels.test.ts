@@ -83,6 +83,12 @@ test('chipsToTensor equals (pixel − mean) / std per value, in NCHW and NHWC, R
         for (let c = 0; c < 3; c++) want[spec.layout === 'nchw' ? (n * 3 + c) * plane + i : (n * plane + i) * 3 + c] = (chip.data[3 * i + order[c]] - spec.mean) * (1 / spec.std);
     });
     assert.deepEqual(t.data, want, `${spec.channels} ${spec.layout} ${spec.mean}`);
+    // into a reused array holding stale values: the same tensor, in that array; a small one is not used
+    const scratch = new Float32Array(want.length + 100).fill(42);
+    const reused = chipsToTensor(chips, spec, scratch);
+    assert.equal(reused.data.buffer, scratch.buffer);
+    assert.deepEqual(reused.data, want);
+    assert.notEqual(chipsToTensor(chips, spec, new Float32Array(10)).data.length, 10);
   }
 });
 
