@@ -9,8 +9,11 @@
  * spin-waiting on, and threads=2 with one chip and no flip (one net run per face, like face-api).
  * Then one row per pack (--packs; threads=2, each pack's own TTA): detection per photo and per face, end to end.
  * Non-permissive packs need --accept-license (or FACENET_ACCEPT_LICENSE=1); their files come from --models.
- * Every figure is the median of its timed iterations.
- * A "default" row measures what FaceRecognizer.load() picks when no --threads is given.
+ * Every figure is the median of its timed iterations. The process is warmed up once before the first row, and every
+ * row warms up its own recognizer, so row order does not change the figures.
+ * A "default threads (N)" row measures what FaceRecognizer.load() picks when no --threads is given (N intra-op threads
+ * per model: defaultThreads()). For every row, a second table times the stages of end to end one by one (decode,
+ * detect, landmarks, align, embed of all the photo's faces in one batch): where the time goes.
  * Options: --threads 1,2 (intra-op threads to try), --iterations N, --load N (N busy-looping worker threads compete
  * for the CPU during the whole bench, as on a busy server), --packs LIST, --models DIR, --no-face-api, --json
  */
@@ -24,6 +27,7 @@ import { FaceRecognizer, type RecognizerOptions } from '../src/recognizer.js';
 import { PACKS } from '../src/pack/packs.js';
 import { licenceAccepted } from '../src/pack/router.js';
 import { createOrtEngine } from '../src/engine/ort.js';
+import { defaultThreads } from '../src/engine/engine.js';
 import { decodeImage } from '../src/image/decode.js';
 import { startCpuLoad } from './cpu-load.js';
 import { faceApiModelDir } from '../src/engine/model-store.js';
@@ -82,6 +86,8 @@ interface Figures {
   detectPerFace: number;
   endToEnd: number;
   faces: number;
+  /** Where end to end goes, stage by stage on the same photo (ours only; they add up to about endToEnd). */
+  stages?: { decode: number; detect: number; landmarks: number; align: number; embed: number };
 }
 
 async function benchOurs(threads: number | undefined, photoPath: string, photo: RgbImage, chip: RgbImage, spinning?: boolean, pipeline: RecognizerOptions = {}): Promise<Figures> {
@@ -92,8 +98,28 @@ async function benchOurs(threads: number | undefined, photoPath: string, photo: 
   const detect = await time(() => fr.detector.detect(photo));
   const faces = (await fr.embed(photoPath)).length;
   const endToEnd = await time(() => fr.embed(photoPath), Math.ceil(N / 2));
+  const stages = await stageTimes(fr, photoPath, photo);
   await fr.release();
-  return { embedB1, embedB16, detect, detectPerFace: detect / faces, endToEnd, faces };
+  return { embedB1, embedB16, detect, detectPerFace: detect / faces, endToEnd, faces, stages };
+}
+
+/**
+ * The stages of fr.embed(photo) timed one by one (same calls, same order): decoding, detection, landmarks (the
+ * 68-point net of dlib packs; nothing for five-point packs), the chips, and the embedder on all the photo's chips
+ * at once (one engine call for up to 16 chips).
+ */
+async function stageTimes(fr: FaceRecognizer, photoPath: string, photo: RgbImage): Promise<NonNullable<Figures['stages']>> {
+  const dets = [...(await fr.detector.detect(photo))].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  const located = await fr.locate(photo, dets);
+  const sets = located.map((f) => fr.faceChips(photo, f));
+  const n = Math.ceil(N / 2);
+  return {
+    decode: await time(() => decodeImage(photoPath), n),
+    detect: await time(() => fr.detector.detect(photo), n),
+    landmarks: await time(() => fr.locate(photo, dets), n),
+    align: await time(async () => located.map((f) => fr.faceChips(photo, f)), n),
+    embed: await time(() => fr.embedder.embedChipSets(sets, { flip: fr.flip }), n),
+  };
 }
 
 async function benchFaceApi(photo: RgbImage, chip: RgbImage): Promise<Figures> {
@@ -130,7 +156,14 @@ const { photo, photoPath, chip } = await inputs();
 const threadCounts = opts.threads.split(',').map(Number);
 const load = LOAD ? startCpuLoad(LOAD) : undefined;
 const ours: Record<string, Figures> = {};
-ours['default threads'] = await benchOurs(undefined, photoPath, photo, chip);
+// warm-up of the process (JIT of the pixel code, sharp, onnxruntime's allocators), so the first row is not slower
+// for being first; the rows below each warm up their own recognizer too
+{
+  const fr = await FaceRecognizer.load({});
+  for (let i = 0; i < 5; i++) await fr.embed(photoPath);
+  await fr.release();
+}
+ours[`default threads (${defaultThreads()})`] = await benchOurs(undefined, photoPath, photo, chip);
 for (const t of threadCounts) ours[`threads=${t}`] = await benchOurs(t, photoPath, photo, chip);
 if (opts.spinVariant) ours['threads=2 spinning'] = await benchOurs(2, photoPath, photo, chip, true);
 // like for like with face-api end to end: one chip, one net run per face (the default runs six: 3 crops × flip)
@@ -169,6 +202,13 @@ else {
   console.log(`${'engine'.padEnd(w)}${'embed b1'.padStart(10)}${'embed b16'.padStart(10)}${'detect'.padStart(10)}${'det/face'.padStart(10)}${'end-to-end'.padStart(12)}  faces`);
   for (const [k, v] of Object.entries(ours)) console.log(`${`facenet-ts ORT ${k}`.padEnd(w)}${f(v.embedB1)}  ${f(v.embedB16)}  ${f(v.detect)}  ${f(v.detectPerFace)}  ${f(v.endToEnd)}    ${v.faces}`);
   console.log(`${'face-api tfjs-wasm'.padEnd(w)}${f(peer.embedB1)}  ${f(peer.embedB16)}  ${f(peer.detect)}  ${f(peer.detectPerFace)}  ${f(peer.endToEnd)}    ${peer.faces}`);
+  console.log(`\nwhere end to end goes (ms, each stage timed alone on the same photo): ${'decode'.padStart(8)}${'detect'.padStart(8)}${'landmk'.padStart(8)}${'align'.padStart(8)}${'embed'.padStart(8)}${'sum'.padStart(8)}${'e2e'.padStart(8)}`);
+  for (const [k, v] of Object.entries(ours)) {
+    if (!v.stages) continue;
+    const st = v.stages;
+    const g = (x: number) => x.toFixed(1).padStart(8);
+    console.log(`${`facenet-ts ORT ${k}`.padEnd(w)}${''.padEnd(36)}${g(st.decode)}${g(st.detect)}${g(st.landmarks)}${g(st.align)}${g(st.embed)}${g(st.decode + st.detect + st.landmarks + st.align + st.embed)}${g(v.endToEnd)}`);
+  }
   for (const [k, r] of Object.entries(result.relativeToOneThread ?? {}))
     console.log(`time relative to threads=1, ${k}: embed b1 ${r.embedB1.toFixed(2)}, embed b16 ${r.embedB16.toFixed(2)}, detect ${r.detect.toFixed(2)}, end-to-end ${r.endToEnd.toFixed(2)}`);
   if (opts.faceApi)

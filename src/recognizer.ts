@@ -34,7 +34,7 @@ export interface RecognizerOptions {
   acceptLicense?: boolean;
   /** Where built ONNX graphs are cached (default ~/.cache/facenet-ts or $FACENET_CACHE). */
   cacheDir?: string;
-  /** Intra-op threads per model (0 = onnxruntime default). */
+  /** Intra-op threads per model (default: one per core, defaultThreads(); 0 = onnxruntime's own choice). */
   threads?: number;
   engine?: InferenceEngine;
   /** A model exported by `facenet train` instead of the built-in 128-D net. */

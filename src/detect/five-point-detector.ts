@@ -2,8 +2,8 @@
  * The run loop shared by the ONNX 5-point detectors (YuNet, SCRFD): check the image and options, letterbox it, run
  * the network, decode, map back to source pixels, merge passes, NMS.
  *
- * Two passes over a photo larger than the coarse side: one with its longer side capped at `maxSide` (small faces),
- * one shrunk by a whole factor to at most `coarseSide` (large faces). Both networks lose faces that are large on their
+ * Two passes over a photo larger than `coarseAbove` (and the coarse side): one with its longer side capped at `maxSide`
+ * (small faces), one shrunk by a whole factor (≥ 2) to at most `coarseSide` (large faces). Both networks lose faces that are large on their
  * canvas — SCRFD-2.5G finds none of the 55 johns chips enlarged to 600 px (faces ≈ 500 px) and YuNet scores some below
  * its default — while a coarse pass sees the same faces at about half that size, where both find them all
  * (docs/detectors.md). The coarse network run costs about a quarter of the fine one at 640 and 320. It reports only
@@ -24,8 +24,13 @@ import type { Detection, DetectOptions, FaceDetectorLike } from './types.js';
 export interface InputCaps {
   /** Longer side of the photo on the fine pass's canvas, at most. */
   readonly maxSide: number;
-  /** Longer side of the photo on the coarse pass's canvas; 0: no coarse pass. */
+  /** Longer side of the photo on the coarse pass's canvas, at most; 0: no coarse pass. */
   readonly coarseSide: number;
+  /**
+   * The coarse pass runs only for photos whose longer side (on the fine canvas) is above this and above coarseSide:
+   * below it the fine pass alone finds faces that fill the photo (docs/detectors.md).
+   */
+  readonly coarseAbove: number;
 }
 
 export interface FivePointNetwork {
@@ -43,19 +48,23 @@ export interface FivePointNetwork {
 export const COARSE_MIN_FACE_FRACTION = 0.4;
 
 /** A usable input cap: FaceError INVALID_INPUT otherwise. */
-export function checkInputCaps(maxSide: number, coarseSide: number): InputCaps {
+export function checkInputCaps(maxSide: number, coarseSide: number, coarseAbove = 0): InputCaps {
   if (!(Number.isInteger(maxSide) && maxSide >= 32 && maxSide <= 8192)) throw new FaceError('INVALID_INPUT', `maxSide must be an integer in 32…8192, got ${maxSide}`);
   if (!(Number.isInteger(coarseSide) && (coarseSide === 0 || (coarseSide >= 32 && coarseSide <= maxSide))))
     throw new FaceError('INVALID_INPUT', `coarseSide must be 0 (off) or an integer in 32…maxSide (${maxSide}), got ${coarseSide}`);
-  return { maxSide, coarseSide };
+  if (!(Number.isInteger(coarseAbove) && coarseAbove >= 0)) throw new FaceError('INVALID_INPUT', `coarseAbove must be an integer ≥ 0, got ${coarseAbove}`);
+  return { maxSide, coarseSide, coarseAbove };
 }
 
 /**
  * The whole factor by which the coarse pass shrinks the fine pass's `width`×`height` copy of the photo: the smallest
- * that brings its longer side to at most `coarseSide`; 1 (no coarse pass) when it is off or the photo is that small.
+ * that brings its longer side to at most `coarseSide`, and at least 2; 1 (no coarse pass) when it is off or the
+ * photo's longer side is at most `coarseSide` or `coarseAbove`.
  */
-export function coarseFactor(width: number, height: number, coarseSide: number): number {
-  return coarseSide > 0 ? Math.max(1, Math.ceil(Math.max(width, height) / coarseSide)) : 1;
+export function coarseFactor(width: number, height: number, coarseSide: number, coarseAbove = 0): number {
+  const side = Math.max(width, height);
+  if (coarseSide <= 0 || side <= Math.max(coarseSide, coarseAbove)) return 1;
+  return Math.max(2, Math.ceil(side / coarseSide));
 }
 
 export class FivePointDetector implements FaceDetectorLike {
@@ -84,7 +93,7 @@ export class FivePointDetector implements FaceDetectorLike {
     const fine = letterbox(img, this.net.inputSpec(this.caps.maxSide), this.scratch.pop());
     const fineScale = fine.fitted.width / img.width;
     found.push(toSourcePixels(await this.candidates(fine, o.minScore), fineScale, fine.fitted.height / img.height));
-    const k = coarseFactor(fine.fitted.width, fine.fitted.height, this.caps.coarseSide);
+    const k = coarseFactor(fine.fitted.width, fine.fitted.height, this.caps.coarseSide, this.caps.coarseAbove);
     if (k > 1) {
       // the coarse pass: the fine pass's copy shrunk by a whole factor (a cheap box average); large faces only
       const small = shrinkBox(fine.fitted, k);

@@ -14,14 +14,22 @@ export const YUNET_DEFAULT_MIN_SCORE = 0.8;
 export const YUNET_DEFAULT_IOU = 0.3;
 /** Default cap of the fine pass (longer side of the photo on the canvas). See docs/detectors.md. */
 export const YUNET_DEFAULT_MAX_SIDE = 1024;
-/** Default side of the coarse pass for large faces (0: none). See five-point-detector.ts and docs/detectors.md. */
-export const YUNET_DEFAULT_COARSE_SIDE = 320;
+/**
+ * Default side of the coarse pass for large faces (0: none), and the photo size above which it runs. See
+ * five-point-detector.ts and docs/detectors.md: at 160 and at 320 YuNet finds all 55 enlarged johns chips (up to
+ * 900 px) and the same 42/43 labelled faces; 160 costs ≈ 1.6 ms less per 640×480 photo. Photos up to 320 px get no
+ * coarse pass, as before (LFW's 250 px photos are untouched).
+ */
+export const YUNET_DEFAULT_COARSE_SIDE = 160;
+export const YUNET_DEFAULT_COARSE_ABOVE = 320;
 
 export interface YuNetLoadOptions extends OnnxDetectorLoadOptions {
   /** The photo is shrunk so that its longer side is at most this before letterboxing (default YUNET_DEFAULT_MAX_SIDE). */
   maxSide?: number;
   /** A second pass with the photo shrunk to this longer side, for large faces; 0 turns it off (default YUNET_DEFAULT_COARSE_SIDE). */
   coarseSide?: number;
+  /** The coarse pass runs only for photos larger than this (longer side; default YUNET_DEFAULT_COARSE_ABOVE). */
+  coarseAbove?: number;
 }
 
 const OUTPUTS = YUNET_STRIDES.flatMap((s) => ['cls', 'obj', 'bbox', 'kps'].map((k) => `${k}_${s}`));
@@ -40,7 +48,7 @@ const yunet: FivePointNetwork = {
 export class YuNetDetector extends FivePointDetector {
   static async load(opts: YuNetLoadOptions): Promise<YuNetDetector> {
     const maxSide = opts?.maxSide ?? YUNET_DEFAULT_MAX_SIDE;
-    const caps = checkInputCaps(maxSide, opts?.coarseSide ?? (maxSide > YUNET_DEFAULT_COARSE_SIDE ? YUNET_DEFAULT_COARSE_SIDE : 0));
+    const caps = checkInputCaps(maxSide, opts?.coarseSide ?? (maxSide > YUNET_DEFAULT_COARSE_SIDE ? YUNET_DEFAULT_COARSE_SIDE : 0), opts?.coarseAbove ?? YUNET_DEFAULT_COARSE_ABOVE);
     const { session, modelId } = await loadDetectorModel('yunet', 'YuNet', opts, (s) => {
       const missing = OUTPUTS.filter((n) => !s.outputNames.includes(n));
       return missing.length ? `outputs ${missing.join(', ')} missing` : undefined;

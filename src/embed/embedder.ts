@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
-import type { InferenceEngine, InferenceSession } from '../engine/engine.js';
+import type { InferenceEngine, InferenceSession, TensorData } from '../engine/engine.js';
 import { ortEngine } from '../engine/ort.js';
 import { buildModel } from '../engine/model-store.js';
 import { ModelError, FaceError } from '../errors.js';
@@ -28,7 +28,7 @@ export interface EmbedderNetwork {
 
 export interface EmbedderOptions {
   cacheDir?: string;
-  /** Intra-op threads for the engine (0 = engine default). */
+  /** Intra-op threads for the engine (absent: the engine's default; 0 = the engine's own choice). */
   threads?: number;
   engine?: InferenceEngine;
   /** A model exported by `facenet train`; default is the built-in 128-D ResNet. */
@@ -55,6 +55,9 @@ function readInputSize(bytes: Uint8Array): number {
 }
 
 export class Embedder {
+  /** Input tensors no run is using, for the next batch (see chipsToTensor); at most two are kept. */
+  private readonly scratch: Float32Array[] = [];
+
   private constructor(
     private readonly session: InferenceSession,
     /** Identifies the model; stored with every embedding so galleries never mix models. */
@@ -111,7 +114,14 @@ export class Embedder {
     for (let i = 0; i < chips.length; i += this.batchSize) {
       const size = this.input.size;
       const batch = chips.slice(i, i + this.batchSize).map((c) => resizeBilinear(c, size, size));
-      const res = await this.session.run({ [this.input.inputName]: chipsToTensor(batch, this.input) });
+      const tensor = chipsToTensor(batch, this.input, this.scratch.pop());
+      let res: Record<string, TensorData>;
+      try {
+        res = await this.session.run({ [this.input.inputName]: tensor });
+      } finally {
+        // the whole array behind the view goes back once the run is over; concurrent calls each hold their own
+        if (this.scratch.length < 2) this.scratch.push(new Float32Array(tensor.data.buffer));
+      }
       const emb = res[this.input.outputName];
       if (!emb) throw new ModelError('MODEL_MISMATCH', `the embedding network returned no '${this.input.outputName}' output`);
       const dim = emb.dims[1];
@@ -152,6 +162,7 @@ export class Embedder {
   }
 
   async release(): Promise<void> {
+    this.scratch.length = 0;
     await this.session.release();
   }
 }

@@ -1,6 +1,6 @@
 /** onnxruntime-node behind the InferenceEngine interface. */
 import * as ort from 'onnxruntime-node';
-import type { EngineOptions, InferenceEngine, InferenceSession, TensorData } from './engine.js';
+import { defaultThreads, type EngineOptions, type InferenceEngine, type InferenceSession, type TensorData } from './engine.js';
 import { ModelError } from '../errors.js';
 
 class OrtSession implements InferenceSession {
@@ -50,7 +50,7 @@ async function loadOrtSession(model: Uint8Array | string, opts: EngineOptions = 
   const sessionOpts: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
-    intraOpNumThreads: opts.threads ?? 0,
+    intraOpNumThreads: opts.threads ?? defaultThreads(),
     interOpNumThreads: 1,
     // errors only: models exported with fixed output shapes (SCRFD-500M says 640×640) warn on every run at another size
     logSeverityLevel: 3,

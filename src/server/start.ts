@@ -5,6 +5,7 @@ import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
 import { buildServer, DEFAULT_LIMITS, type ServerLimits } from './app.js';
 import { keysFile, ServerDb } from './keys.js';
 import { PooledRecognizer } from '../workers/worker-pool.js';
+import { defaultThreads } from '../engine/engine.js';
 import type { FastifyInstance } from 'fastify';
 import { FaceError } from '../errors.js';
 import type { PackInfo } from '../pack/types.js';
@@ -59,7 +60,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const recOpts: RecognizerOptions = { ...opts.recognizer, maxPixels: opts.recognizer?.maxPixels ?? limits.maxPixels };
   const workers = opts.workers ?? limits.concurrency;
-  const pool = workers > 0 ? await PooledRecognizer.start(workers, recOpts) : undefined;
+  // the workers are the parallelism: each gets its share of the cores (workers × threads ≤ cores; onnxruntime's own
+  // default would give every model in every worker a thread per core)
+  const pool = workers > 0 ? await PooledRecognizer.start(workers, { ...recOpts, threads: recOpts.threads ?? defaultThreads(workers) }) : undefined;
   const fr = pool ?? (await FaceRecognizer.load(recOpts));
   const flip = opts.recognizer?.flip ?? fr.flip; // the pack's default unless set
   let db: ServerDb;

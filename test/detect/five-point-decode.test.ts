@@ -207,6 +207,15 @@ test('coarseFactor: a coarse pass only for photos larger than its side, by the s
   assert.equal(coarseFactor(500, 332, 320), 2);
   assert.equal(coarseFactor(641, 480, 320), 3);
   assert.equal(coarseFactor(4000, 3000, 0), 1);
+  // a smaller coarse canvas for photos above a separate size: YuNet's 160 above 320
+  assert.equal(coarseFactor(320, 240, 160, 320), 1);
+  assert.equal(coarseFactor(250, 250, 160, 320), 1);
+  assert.equal(coarseFactor(321, 200, 160, 320), 3);
+  assert.equal(coarseFactor(640, 480, 160, 320), 4);
+  assert.equal(coarseFactor(1024, 768, 160, 320), 7);
+  assert.equal(coarseFactor(200, 100, 160, 0), 2); // at least 2: a factor of 1 would repeat the fine pass
+  assert.deepEqual(checkInputCaps(1024, 160, 320), { maxSide: 1024, coarseSide: 160, coarseAbove: 320 });
+  assert.throws(() => checkInputCaps(1024, 160, -1), FaceError);
   assert.doesNotThrow(() => checkInputCaps(640, 320));
   for (const [m, c] of [[10, 0], [640, 700], [640.5, 320], [640, 8]]) assert.throws(() => checkInputCaps(m, c), FaceError);
 });

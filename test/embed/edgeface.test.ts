@@ -7,7 +7,8 @@ import { chipsToTensor } from '../../src/embed/input-spec.js';
 import { ortEngine } from '../../src/engine/ort.js';
 import { EDGEFACE_INPUT, MODEL_FILES } from '../../src/pack/packs.js';
 import { readVerified } from '../../src/pack/files.js';
-import { MODELS_DIR, needModel } from '../helpers/datasets.js';
+import { DETECTION_DIR, MODELS_DIR, needDataset, needModel } from '../helpers/datasets.js';
+import { FaceRecognizer } from '../../src/recognizer.js';
 import type { RgbImage } from '../../src/image/types.js';
 
 for (const [variant, file] of [['xs', MODEL_FILES.edgefaceXs], ['xxs', MODEL_FILES.edgefaceXxs]] as const) {
@@ -62,5 +63,22 @@ test('the generic Embedder runs EdgeFace from its input spec: 512-D unit vectors
   } finally {
     await emb.release();
     await session.release();
+  }
+});
+
+test("a photo's faces embedded in one batch (one session.run) equal each face embedded alone, to 1e-5", { skip: needModel(path.join(MODELS_DIR, MODEL_FILES.edgefaceXs.path)) || needModel(path.join(MODELS_DIR, MODEL_FILES.yunet.path)) || needDataset(DETECTION_DIR) }, async () => {
+  // the bench photo: six faces, embedded by FaceRecognizer.embed in one batch
+  const fr = await FaceRecognizer.load({ pack: 'edgeface-xs-yunet', models: MODELS_DIR, acceptLicense: true, threads: 1 });
+  try {
+    const faces = await fr.embed(path.join(DETECTION_DIR, 'dlib_faces/2008_002470.jpg'));
+    assert.ok(faces.length >= 6, `${faces.length} faces`);
+    let worst = 0;
+    for (const f of faces) {
+      const alone = await fr.embedChip(f.chip);
+      for (let i = 0; i < alone.length; i++) worst = Math.max(worst, Math.abs(alone[i] - f.embedding[i]));
+    }
+    assert.ok(worst <= 1e-5, `largest difference ${worst}`);
+  } finally {
+    await fr.release();
   }
 });

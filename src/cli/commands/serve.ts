@@ -59,7 +59,7 @@ export function registerServeCommands(program: Command): void {
     .option('--pack <name>', `recognition pipeline (default ${DEFAULT_PACK}; \`facenet packs\` lists them)`)
     .option('--models <dir>', "folder holding the packs' model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)")
     .option('--accept-license', 'serve a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1)')
-    .option('--threads <n>', 'inference threads per model (0 = onnxruntime default)')
+    .option('--threads <n>', 'inference threads per model (default: the cores shared among the inference workers; 0 = the onnxruntime choice)')
     .option('--model <path>', 'embedding model exported by `facenet train`')
     .option('--flip', "flip test-time augmentation on (default: the pack's setting, as in the CLI)")
     .option('--no-flip', 'turn off flip test-time augmentation')
