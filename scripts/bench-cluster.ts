@@ -48,7 +48,7 @@ for (let n = 0; n < 2_000_000; ) {
 }
 const calibration = calibrate(pairs, { modelId: 'synthetic', source: `synthetic: ${pairs.length} pairs` });
 const memBefore = process.memoryUsage().rss;
-const result = evaluateClustering(embeddings, gal.labels, {
+const result = await evaluateClustering(embeddings, gal.labels, {
   algorithms: values.algorithms.split(',').map((a) => parseAlgorithm(a.trim())),
   fars: values.fars.split(',').map(Number),
   calibration,
