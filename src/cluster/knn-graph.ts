@@ -116,46 +116,54 @@ export interface GraphComparison {
   /** Rows whose neighbour lists are identical. */
   readonly identicalRows: number;
   /**
-   * Rows that are the same up to ties: the distances agree rank by rank within eps, and every neighbour that only
-   * one of the two lists holds is at that list's k-th distance (an equal-distance tie at the cut).
+   * Rows that are the same up to rounding and ties: rank by rank the dot products (1 − d²/2) agree within eps, and
+   * every neighbour that only one of the two lists holds is at that list's k-th dot product (a tie at the cut).
    */
   readonly sameRows: number;
   /** Share of a's neighbours that b holds too (recall@k of b against a). */
   readonly recall: number;
-  /** Largest rank-by-rank distance difference. */
+  /** Largest rank-by-rank difference of the dot products, and of the distances. */
+  readonly maxDotDiff: number;
   readonly maxDistanceDiff: number;
 }
 
 /**
- * How far graph b is from graph a (same faces, same k). Dot products summed in another order (usearch's kernel,
- * onnxruntime's Gemm) differ in the last bits, so neighbours at equal distances may swap places or be cut at the
- * k-th place; the exact graph is the same graph up to that.
+ * How far graph b is from graph a (same faces, same k). Float32 dot products summed in another order (usearch's
+ * kernel, onnxruntime's Gemm) differ in the last bits (≈ 1e-7), so neighbours at equal distances may swap places or
+ * be cut at the k-th place; the exact graph is the same graph up to that. Compared as dot products: a distance near
+ * 0 magnifies the same rounding (d = √(2 − 2·dot)).
  */
 export function compareGraphs(a: KnnGraph, b: KnnGraph, eps = 1e-6): GraphComparison {
   if (a.n !== b.n || a.k !== b.k) throw new FaceError('INVALID_INPUT', `graphs differ in shape (${a.n} × ${a.k} and ${b.n} × ${b.k})`);
   const k = a.k;
+  const dot = (d: number) => 1 - (d * d) / 2;
   let identicalRows = 0;
   let sameRows = 0;
   let found = 0;
+  let maxDotDiff = 0;
   let maxDistanceDiff = 0;
   for (let i = 0; i < a.n; i++) {
     const rowA = a.neighbors.subarray(i * k, (i + 1) * k);
     const rowB = b.neighbors.subarray(i * k, (i + 1) * k);
-    const inB = new Set(rowB);
     const inA = new Set(rowA);
+    const inB = new Set(rowB);
+    const cutA = dot(a.distances[i * k + k - 1]);
+    const cutB = dot(b.distances[i * k + k - 1]);
     let identical = true;
-    let close = true;
+    let same = true;
     for (let r = 0; r < k; r++) {
+      const da = dot(a.distances[i * k + r]);
+      const db = dot(b.distances[i * k + r]);
       if (rowA[r] !== rowB[r]) identical = false;
-      const diff = Math.abs(a.distances[i * k + r] - b.distances[i * k + r]);
-      maxDistanceDiff = Math.max(maxDistanceDiff, diff);
-      if (!(diff <= eps)) close = false;
+      maxDotDiff = Math.max(maxDotDiff, Math.abs(da - db));
+      maxDistanceDiff = Math.max(maxDistanceDiff, Math.abs(a.distances[i * k + r] - b.distances[i * k + r]));
+      if (!(Math.abs(da - db) <= eps)) same = false;
       if (inB.has(rowA[r])) found++;
-      else if (!(a.distances[i * k + r] >= a.distances[i * k + k - 1] - eps)) close = false;
-      if (!inA.has(rowB[r]) && !(b.distances[i * k + r] >= b.distances[i * k + k - 1] - eps)) close = false;
+      else if (!(da <= cutA + eps)) same = false;
+      if (!inA.has(rowB[r]) && !(db <= cutB + eps)) same = false;
     }
     if (identical) identicalRows++;
-    if (close) sameRows++;
+    if (same) sameRows++;
   }
-  return { identicalRows, sameRows, recall: found / (a.n * k), maxDistanceDiff };
+  return { identicalRows, sameRows, recall: found / (a.n * k), maxDotDiff, maxDistanceDiff };
 }
