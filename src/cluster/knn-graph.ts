@@ -48,8 +48,12 @@ export interface KnnOptions {
 
 export const DEFAULT_NEIGHBORS = 30;
 
-/** Up to this many faces the default graph is exact (see docs/clustering.md, "Scaling"). */
-export const EXACT_KNN_LIMIT = 50_000;
+/**
+ * Up to this many faces the default graph is exact. Measured (docs/clustering.md, "Scaling"): at 50,000 × 128-D
+ * the exact graph took 35 s against HNSW's 292 s in one run (HNSW recall@30 0.947), at 100,000 298 s against
+ * 1,612 s; memory stays small (a tile of 8 MB and n × k heaps). Above 100,000: not measured, HNSW.
+ */
+export const EXACT_KNN_LIMIT = 100_000;
 
 /** Row-major n × dim copy of the embeddings; every one must have the same dimension. */
 export function packVectors(embeddings: readonly Float32Array[]): { data: Float32Array; dim: number } {

@@ -35,7 +35,7 @@ export function registerEvalClusterCommand(program: Command): void {
     .option('--algorithms <list>', 'algorithms to compare', CLUSTER_ALGORITHMS.join(','))
     .option('--fars <list>', 'target pairwise false-merge rates (τ from the calibration at each)', '1e-6,3e-6,1e-5,3e-5,1e-4,3e-4,1e-3')
     .option('--neighbors <k>', 'neighbours per face in the k-NN graph', '30')
-    .option('--knn <method>', 'k-NN graph: auto (exact by matrix product up to 50,000 faces), exact, scan (usearch, single-threaded: the former path), index', 'auto')
+    .option('--knn <method>', 'k-NN graph: auto (exact by matrix product up to 100,000 faces, HNSW above), exact, scan (usearch, single-threaded: the former path), index', 'auto')
     .option('--calibration <file>', 'calibration JSON (default: the shipped one for the model)')
     .action(
       action(async (flags: ClusterEvalFlags) => {
