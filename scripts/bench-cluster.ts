@@ -1,10 +1,10 @@
 /**
  * Clustering at scale on a synthetic gallery (scripts/search-data.ts, as bench:search makes one): identities × 3–5
  * samples, same-person cosine 0.75, τ from a calibration of the synthetic "model" on 2,000,000 of its own labelled
- * pairs. Reports the k-NN graph time (AdaptiveIndex: HNSW above 50,000 faces), each algorithm's time and scores,
- * and the process's peak memory.
+ * pairs. Reports the k-NN graph time (--knn auto: exact by matrix product up to EXACT_KNN_LIMIT faces, the HNSW
+ * index above; exact; scan; index: see KnnOptions), each algorithm's time and scores, and the process's peak memory.
  *
- *   npm run bench:cluster -- --count 100000 [--algorithms chinese-whispers,connected-components] [--fars 1e-6,1e-5]
+ *   npm run bench:cluster -- --count 100000 [--knn auto] [--algorithms chinese-whispers,connected-components] [--fars 1e-6,1e-5]
  */
 import { parseArgs } from 'node:util';
 import os from 'node:os';
@@ -14,6 +14,7 @@ import { seededRandom } from '../src/eval/identify.js';
 import { clusterEvalTable, evaluateClustering } from '../src/eval/cluster.js';
 import { CLUSTER_ALGORITHMS } from '../src/cluster/algorithms.js';
 import { parseAlgorithm } from '../src/cluster/cluster.js';
+import type { KnnOptions } from '../src/cluster/knn-graph.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,10 +23,15 @@ const { values } = parseArgs({
     algorithms: { type: 'string', default: CLUSTER_ALGORITHMS.join(',') },
     fars: { type: 'string', default: '1e-6,1e-5' },
     neighbors: { type: 'string', default: '30' },
+    knn: { type: 'string', default: 'auto' },
     json: { type: 'boolean', default: false },
   },
 });
 const count = Number(values.count);
+function knnMethod(v: string): KnnOptions['index'] {
+  if (v === 'auto' || v === 'exact' || v === 'scan' || v === 'index') return v;
+  throw new Error(`--knn: auto, exact, scan or index, got ${v}`);
+}
 const dim = Number(values.dim);
 const t0 = performance.now();
 const gal = syntheticGallery(count, { dim, seed: 1 });
@@ -48,11 +54,11 @@ for (let n = 0; n < 2_000_000; ) {
 }
 const calibration = calibrate(pairs, { modelId: 'synthetic', source: `synthetic: ${pairs.length} pairs` });
 const memBefore = process.memoryUsage().rss;
-const result = evaluateClustering(embeddings, gal.labels, {
+const result = await evaluateClustering(embeddings, gal.labels, {
   algorithms: values.algorithms.split(',').map((a) => parseAlgorithm(a.trim())),
   fars: values.fars.split(',').map(Number),
   calibration,
-  knn: { k: Number(values.neighbors) },
+  knn: { k: Number(values.neighbors), index: knnMethod(values.knn) },
   onRow: (r) => process.stderr.write(`${r.algorithm} @ ${r.targetFar}: ${r.seconds.toFixed(2)} s\n`),
 });
 const report = {

@@ -27,7 +27,7 @@ export { buildServer } from './server/app.js';
 export { startServer } from './server/start.js';
 export { cluster, extendClusters, clusterThreshold, DEFAULT_ALGORITHM, DEFAULT_MERGE_RATE, pairwiseMergeRate, type ClusterFace, type ClusterOptions, type ClusterResult, type ExtendResult, type GroupedFace } from './cluster/cluster.js';
 export { CLUSTER_ALGORITHMS, type ClusterAlgorithm } from './cluster/algorithms.js';
-export { buildKnnGraph, type KnnGraph, type KnnOptions } from './cluster/knn-graph.js';
+export { buildKnnGraph, compareGraphs, EXACT_KNN_LIMIT, type GraphComparison, type KnnGraph, type KnnOptions } from './cluster/knn-graph.js';
 export { pairwiseScores, bcubedScores, labelsFromGroups, type PrecisionRecall } from './cluster/metrics.js';
 export { ClusterState, type GroupSummary, type StoredFace } from './cluster/state.js';
 export { clusterIntoState, nameGroup, matchGroups, facesOfPhoto } from './cluster/library.js';

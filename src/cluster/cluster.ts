@@ -168,14 +168,14 @@ function checkFaces(faces: readonly ClusterFace[]): void {
   });
 }
 
-export function cluster<T extends ClusterFace>(faces: readonly T[], opts: ClusterOptions = {}): ClusterResult<T> {
+export async function cluster<T extends ClusterFace>(faces: readonly T[], opts: ClusterOptions = {}): Promise<ClusterResult<T>> {
   checkFaces(faces);
   const algorithm = opts.algorithm ?? DEFAULT_ALGORITHM;
   const threshold = clusterThreshold({ ...opts, algorithm }, faces.length);
   const minSize = opts.minSize ?? 2;
   if (!Number.isInteger(minSize) || minSize < 1) throw new FaceError('INVALID_INPUT', `minSize must be a positive integer, got ${minSize}`);
   const t0 = performance.now();
-  const g = buildKnnGraph(
+  const g = await buildKnnGraph(
     faces.map((f) => f.embedding),
     opts.knn,
   );
@@ -214,12 +214,12 @@ export interface ExtendResult<T> {
  * existing groups never split or merge, so their ids stay. The new faces that joined nothing are clustered
  * together with `loose` (faces unclustered before) into new groups.
  */
-export function extendClusters<T extends ClusterFace, L extends ClusterFace>(
+export async function extendClusters<T extends ClusterFace, L extends ClusterFace>(
   grouped: readonly GroupedFace[],
   fresh: readonly T[],
   loose: readonly L[],
   opts: ClusterOptions & { votes?: number } = {},
-): ExtendResult<T> {
+): Promise<ExtendResult<T>> {
   checkFaces(grouped);
   checkFaces(fresh);
   checkFaces(loose);
@@ -272,7 +272,7 @@ export function extendClusters<T extends ClusterFace, L extends ClusterFace>(
     rest.push(face);
     restIndex.push(fresh.length + j);
   });
-  const { groups, unclustered } = cluster(rest, { ...opts, algorithm, threshold: tau });
+  const { groups, unclustered } = await cluster(rest, { ...opts, algorithm, threshold: tau });
   return {
     joined,
     newGroups: groups.map((g) => g.indices.map((i) => restIndex[i])),

@@ -39,7 +39,7 @@ export interface ClusterRunResult {
 }
 
 /** Add faces to the state: incremental, atomic. Faces already stored (same image and box) are skipped. */
-export function clusterIntoState(state: ClusterState, modelId: string, faces: readonly NewFace[], opts: ClusterOptions): ClusterRunResult {
+export async function clusterIntoState(state: ClusterState, modelId: string, faces: readonly NewFace[], opts: ClusterOptions): Promise<ClusterRunResult> {
   const stored = state.modelId();
   if (stored !== undefined && stored !== modelId)
     throw new FaceError('MODEL_MISMATCH', `cluster state ${state.location} holds faces of model ${stored}, not ${modelId}; use another --state file`, {
@@ -58,7 +58,7 @@ export function clusterIntoState(state: ClusterState, modelId: string, faces: re
   const grouped = all.filter((f) => f.groupId !== null).map((f) => ({ embedding: f.embedding, group: f.groupId!, image: f.sha256 }));
   const loose = all.filter((f) => f.groupId === null).map((f) => ({ ...f, image: f.sha256 }));
   const algorithm = opts.algorithm ?? DEFAULT_ALGORITHM;
-  const ext = extendClusters(
+  const ext = await extendClusters(
     grouped,
     fresh.map((f) => ({ ...f, image: f.sha256 })),
     loose,

@@ -79,20 +79,21 @@ export class GraphBuilder {
     this.nodes.push(onnx.NodeProto.create({ opType: op, input: inputs, output: outputs, name: outputs[0], attribute }));
   }
 
-  private valueInfo(name: string, dims: readonly number[]) {
+  private valueInfo(name: string, dims: readonly number[], symbol = 'batch') {
     return onnx.ValueInfoProto.create({
       name,
       type: {
         tensorType: {
           elemType: onnx.TensorProto.DataType.FLOAT,
-          shape: { dim: dims.map((d) => (d < 0 ? { dimParam: 'batch' } : { dimValue: d })) },
+          shape: { dim: dims.map((d) => (d < 0 ? { dimParam: symbol } : { dimValue: d })) },
         },
       },
     });
   }
 
-  input(name: string, dims: readonly number[]): Value {
-    this.inputs.push(this.valueInfo(name, dims));
+  /** A graph input; its -1 dimension is named `symbol` (inputs whose free dimensions differ need different names). */
+  input(name: string, dims: readonly number[], symbol = 'batch'): Value {
+    this.inputs.push(this.valueInfo(name, dims, symbol));
     return { name, dims };
   }
 
@@ -274,6 +275,13 @@ export class GraphBuilder {
     if (bias) ins.push(this.constant(bias, [outDim], 'FCB').name);
     this.node('Gemm', ins, [out]);
     return { name: out, dims: [x.dims[0], outDim] };
+  }
+
+  /** a [M, K] × b [N, K]ᵀ → [M, N]: every row of a against every row of b (Gemm with transB). */
+  matMulTransposed(a: Value, b: Value): Value {
+    const out = this.fresh('gemm');
+    this.node('Gemm', [a.name, b.name], [out], [{ name: 'transB', i: 1 }]);
+    return { name: out, dims: [a.dims[0], b.dims[0]] };
   }
 
   transpose(x: Value, perm: number[]): Value {

@@ -37,13 +37,13 @@ export interface ClusterEvalResult {
   readonly rows: ClusterEvalRow[];
 }
 
-export function evaluateClustering(
+export async function evaluateClustering(
   embeddings: readonly Float32Array[],
   truth: ArrayLike<number>,
   opts: { algorithms: readonly ClusterAlgorithm[]; fars: readonly number[]; calibration: CalibrationTable; knn?: KnnOptions; onRow?: (r: ClusterEvalRow) => void },
-): ClusterEvalResult {
+): Promise<ClusterEvalResult> {
   const t0 = performance.now();
-  const graph = buildKnnGraph(embeddings, opts.knn);
+  const graph = await buildKnnGraph(embeddings, opts.knn);
   const graphSeconds = (performance.now() - t0) / 1000;
   const rows: ClusterEvalRow[] = [];
   for (const algorithm of opts.algorithms)

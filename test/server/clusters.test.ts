@@ -29,7 +29,7 @@ async function setup(auth = false) {
     for (let v = 1; v <= 4; v++)
       faces.push({ file: `p${id}/${v}.jpg`, sha256: `${id}-${v}`.padEnd(64, '0'), box: { x: 0, y: 0, width: 100, height: 100 }, score: 0.99, embedding: fakeEmbedding(id, v), thumbnail: thumb });
   faces.push({ file: 'stranger.jpg', sha256: 'f'.repeat(64), box: { x: 0, y: 0, width: 90, height: 90 }, score: 0.9, embedding: fakeEmbedding(99, 1) });
-  clusterIntoState(state, FAKE_MODEL, faces, { calibration, targetFar: 1e-4 });
+  await clusterIntoState(state, FAKE_MODEL, faces, { calibration, targetFar: 1e-4 });
   const file = path.join(dir, `g-${n}.db`);
   const db = ServerDb.open(file);
   const gallery = await Gallery.open({ location: file, recognizer: new FakeRecognizer(), calibration });

@@ -30,7 +30,7 @@ test('unnamed people: list with thumbnails, name one (enrolled), delete one', { 
     for (let v = 1; v <= 3; v++)
       faces.push({ file: `p${id}/${v}.jpg`, sha256: `${id}-${v}`.padEnd(64, '0'), box: { x: 0, y: 0, width: 100, height: 100 }, score: 0.99, embedding: fakeEmbedding(id, v), thumbnail });
   }
-  clusterIntoState(state, FAKE_MODEL, faces, { calibration, targetFar: 1e-4 });
+  await clusterIntoState(state, FAKE_MODEL, faces, { calibration, targetFar: 1e-4 });
   const db = ServerDb.open(path.join(dir, 'g.db'));
   const gallery = await Gallery.open({ location: path.join(dir, 'g.db'), recognizer: new FakeRecognizer(), calibration });
   const app = await buildServer({ gallery, recognizer: new FakeRecognizer() as unknown as ServerRecognizer, db, auth: false, clusters: state });

@@ -14,11 +14,14 @@ import { action, printResult } from '../output.js';
 import { flipOf, recognizerOptions, withFlipOptions, type PipelineFlags } from './common.js';
 import { embedForEvaluation, evalCommand, withEvalImageOptions } from './eval.js';
 
+const KNN_METHODS = ['auto', 'exact', 'scan', 'index'] as const;
+
 interface ClusterEvalFlags extends PipelineFlags {
   data: string;
   algorithms: string;
   fars: string;
   neighbors: string;
+  knn: string;
   calibration?: string;
   concurrency?: string;
   workers?: string;
@@ -32,6 +35,7 @@ export function registerEvalClusterCommand(program: Command): void {
     .option('--algorithms <list>', 'algorithms to compare', CLUSTER_ALGORITHMS.join(','))
     .option('--fars <list>', 'target pairwise false-merge rates (τ from the calibration at each)', '1e-6,3e-6,1e-5,3e-5,1e-4,3e-4,1e-3')
     .option('--neighbors <k>', 'neighbours per face in the k-NN graph', '30')
+    .option('--knn <method>', 'k-NN graph: auto (exact by matrix product up to 100,000 faces, HNSW above), exact, scan (usearch, single-threaded: the former path), index', 'auto')
     .option('--calibration <file>', 'calibration JSON (default: the shipped one for the model)')
     .action(
       action(async (flags: ClusterEvalFlags) => {
@@ -40,6 +44,8 @@ export function registerEvalClusterCommand(program: Command): void {
         if (fars.some((f) => !(f > 0 && f < 1))) throw new FaceError('INVALID_INPUT', `--fars: rates in (0, 1) expected, got "${flags.fars}"`);
         const k = Number(flags.neighbors);
         if (!Number.isInteger(k) || k < 1) throw new FaceError('INVALID_INPUT', `--neighbors expects a positive integer, got "${flags.neighbors}"`);
+        const knn = KNN_METHODS.find((m) => m === flags.knn);
+        if (!knn) throw new FaceError('INVALID_INPUT', `--knn: one of ${KNN_METHODS.join(', ')}, got "${flags.knn}"`);
         const t0 = performance.now();
         const people = lfwPeople(flags.data);
         const files = people.flatMap((p) => p.files);
@@ -51,7 +57,7 @@ export function registerEvalClusterCommand(program: Command): void {
         const calibration: CalibrationTable | undefined = flags.calibration ? calibrationFromFile(flags.calibration, modelId) : defaultCalibration(modelId);
         if (!calibration) throw new FaceError('CALIBRATION_ERROR', `no calibration for model ${modelId}: pass --calibration FILE (facenet calibrate --lfw DIR --out FILE)`);
         const embeddings = files.map((f) => pickEmbedding(res.embeddings.get(f)!, variant));
-        const result = evaluateClustering(embeddings, truth, { algorithms, fars, calibration, knn: { k } });
+        const result = await evaluateClustering(embeddings, truth, { algorithms, fars, calibration, knn: { k, index: knn } });
         printResult(
           flags,
           {

@@ -200,7 +200,7 @@ export function registerClusterCommands(program: Command): void {
           // a run that found no face creates no state file (an empty one in memory answers the output)
           const state = ClusterState.open(faces.length || existsSync(flags.state) ? flags.state : ':memory:');
           try {
-            const run = faces.length ? clusterIntoState(state, recognizer.modelId, faces, opts) : undefined;
+            const run = faces.length ? await clusterIntoState(state, recognizer.modelId, faces, opts) : undefined;
             const matches = gallery ? await matchGroups(state, gallery) : undefined;
             const json = stateJson(state, matches);
             if (flags.html) writeFileSync(flags.html, contactSheetHtml(state, { matches, title: `facenet cluster: ${inputs.join(', ')}` }));
