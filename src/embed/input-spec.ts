@@ -32,6 +32,10 @@ export const FACE_API_128_INPUT: EmbedderInputSpec = {
   dim: 128,
 };
 
+/** Tensor names of a projection head exported by `facenet train --arch head --pack` (a pack's projection stage). */
+export const PROJECTION_INPUT = 'features';
+export const PROJECTION_OUTPUT = 'embedding';
+
 /** Same-size chips → one input tensor of the spec. */
 export function chipsToTensor(chips: readonly RgbImage[], spec: EmbedderInputSpec): TensorData {
   const { size } = spec;

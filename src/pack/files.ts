@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ModelError } from '../errors.js';
 import type { PackDefinition, PackFile } from './types.js';
 
@@ -17,6 +18,9 @@ export function modelsDir(explicit?: string): string {
   return path.join(base, 'facenet-ts', 'models');
 }
 
+/** The models folder shipped with facenet-ts (repo root / package root `models/`), for `bundled` files. */
+export const BUNDLED_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -26,11 +30,13 @@ export function packFiles(pack: PackDefinition): PackFile[] {
   const files: PackFile[] = [];
   if (pack.detector.file) files.push(pack.detector.file);
   if (pack.embedder.kind === 'onnx') files.push(pack.embedder.file);
+  if (pack.embedder.kind === 'onnx' && pack.embedder.projection) files.push(pack.embedder.projection.file);
   return files;
 }
 
+/** Where a pack file is: in the models folder `dir`, or in facenet-ts's own `models/` when bundled. */
 export function filePath(dir: string, file: PackFile): string {
-  return path.join(dir, ...file.path.split('/'));
+  return path.join(file.bundled ? BUNDLED_MODELS_DIR : dir, ...file.path.split('/'));
 }
 
 const installHint = (dir: string) =>
@@ -46,6 +52,8 @@ export async function readVerified(dir: string, file: PackFile): Promise<Uint8Ar
   try {
     bytes = new Uint8Array(await readFile(p));
   } catch (e) {
+    if (file.bundled)
+      throw new ModelError('MODEL_NOT_INSTALLED', `model file ${file.path} ships with facenet-ts but is missing from ${BUNDLED_MODELS_DIR}: reinstall facenet-ts`, { file: file.path, reason: (e as NodeJS.ErrnoException).code });
     throw new ModelError('MODEL_NOT_INSTALLED', `model file ${file.path} is not in ${dir}: ${installHint(dir)}`, { file: file.path, modelsDir: dir, reason: (e as NodeJS.ErrnoException).code });
   }
   const got = sha256Hex(bytes);

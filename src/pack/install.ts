@@ -79,7 +79,8 @@ export async function installPackFiles(source: string, opts: InstallOptions = {}
   const dest = modelsDir(opts.models);
   const packs = (opts.packs?.length ? opts.packs : PACKS.map((p) => p.name)).map((n) => resolvePack(n));
   const wanted = new Map<string, PackFile>();
-  for (const p of packs) for (const f of packFiles(p)) wanted.set(f.path, f);
+  // bundled files ship with facenet-ts: nothing to install
+  for (const p of packs) for (const f of packFiles(p)) if (!f.bundled) wanted.set(f.path, f);
   const present: string[] = [];
   const notFound: string[] = [];
   const fetched: { file: PackFile; bytes: Uint8Array }[] = [];
