@@ -20,7 +20,8 @@ import { FaceError } from '../errors.js';
 
 /** What a head on this pack reads: the pack's chip size and embedding dimension. */
 export function headSource(pack: PackDefinition): HeadSource {
-  return { pack: pack.name, chipSize: pack.align.size, dim: pack.embedder.kind === 'onnx' ? pack.embedder.input.dim : 128 };
+  const e = pack.embedder;
+  return { pack: pack.name, chipSize: pack.align.size, dim: e.kind === 'onnx' ? (e.projection?.dim ?? e.input.dim) : 128 };
 }
 
 /** The people named in LFW-format pairs files (both sides of every pair), e.g. to keep them out of training. */

@@ -148,15 +148,18 @@ export function buildConfig(o: TrainRunOptions, arch?: ArchSettings): TrainConfi
   const source = o.pack !== undefined && (o.arch ?? 'small') === 'head' ? headSource(resolvePack(o.pack)) : undefined;
   const a = arch ?? o.archSettings ?? defaultArch(o.arch ?? 'small', o.inputSize, source, { hidden: o.hidden, embeddingDim: o.embeddingDim });
   const headish = a.arch === 'head';
+  // a projection of a strong pack's embeddings starts with few active triplets at margin 0.2 and lr 3e-4: measured
+  // on EdgeFace-XS (docs/packs.md, "512 → 128 head"), margin 1.0 and lr 1e-2 lose nothing on LFW View 1
+  const projection = isProjectionHead(a);
   return {
     arch: a,
     mining: o.mining ?? DEFAULTS.mining,
     ...(o.warmupSteps ? { warmupSteps: o.warmupSteps } : {}),
-    margin: o.margin ?? DEFAULTS.margin,
+    margin: o.margin ?? (projection ? 1 : DEFAULTS.margin),
     P: o.P ?? DEFAULTS.P,
     K: o.K ?? DEFAULTS.K,
     negatives: o.negatives ?? DEFAULTS.negatives,
-    lr: o.lr ?? (headish ? 3e-4 : DEFAULTS.lr),
+    lr: o.lr ?? (projection ? 1e-2 : headish ? 3e-4 : DEFAULTS.lr),
     weightDecay: o.weightDecay ?? (headish ? 0 : DEFAULTS.weightDecay),
     schedule: o.schedule ?? DEFAULTS.schedule,
     augment: { flip: true, shift: headish ? 0 : Math.round(a.inputSize / 16), jitter: headish ? 0 : 0.1, ...o.augment },
