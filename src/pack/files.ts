@@ -3,6 +3,7 @@
  * through `facenet packs add` (src/pack/install.ts).
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +19,10 @@ export function modelsDir(explicit?: string): string {
   return path.join(base, 'facenet-ts', 'models');
 }
 
-/** The models folder shipped with facenet-ts (repo root / package root `models/`), for `bundled` files. */
+/**
+ * The repository's own `models/` folder, for `bundled` files. It is not in the npm package (the files there are
+ * derivatives of non-permissive weights, e.g. EdgeFace's): an installed facenet-ts takes them from the models folder.
+ */
 export const BUNDLED_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -34,9 +38,11 @@ export function packFiles(pack: PackDefinition): PackFile[] {
   return files;
 }
 
-/** Where a pack file is: in the models folder `dir`, or in facenet-ts's own `models/` when bundled. */
+/** Where a pack file is: in the models folder `dir`; a bundled file in the repository's `models/` when it is there. */
 export function filePath(dir: string, file: PackFile): string {
-  return path.join(file.bundled ? BUNDLED_MODELS_DIR : dir, ...file.path.split('/'));
+  const bundled = path.join(BUNDLED_MODELS_DIR, ...file.path.split('/'));
+  if (file.bundled && existsSync(bundled)) return bundled;
+  return path.join(dir, ...file.path.split('/'));
 }
 
 const installHint = (dir: string) =>
@@ -52,8 +58,6 @@ export async function readVerified(dir: string, file: PackFile): Promise<Uint8Ar
   try {
     bytes = new Uint8Array(await readFile(p));
   } catch (e) {
-    if (file.bundled)
-      throw new ModelError('MODEL_NOT_INSTALLED', `model file ${file.path} ships with facenet-ts but is missing from ${BUNDLED_MODELS_DIR}: reinstall facenet-ts`, { file: file.path, reason: (e as NodeJS.ErrnoException).code });
     throw new ModelError('MODEL_NOT_INSTALLED', `model file ${file.path} is not in ${dir}: ${installHint(dir)}`, { file: file.path, modelsDir: dir, reason: (e as NodeJS.ErrnoException).code });
   }
   const got = sha256Hex(bytes);

@@ -13,8 +13,8 @@ export interface PackFile {
   readonly sha256: string;
   readonly bytes: number;
   /**
-   * Shipped with facenet-ts itself (its `models/` folder) rather than installed into the models folder: small
-   * artefacts this project made, e.g. a projection head trained by `facenet train --arch head --pack`.
+   * Kept in the facenet-ts repository's `models/` folder (used from there in a clone), else found in the models
+   * folder like any other file: small artefacts this project made, e.g. a head from `facenet train --arch head --pack`.
    */
   readonly bundled?: boolean;
 }
