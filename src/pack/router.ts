@@ -140,7 +140,12 @@ async function loadEmbedder(pack: PackDefinition, opts: StageLoadOptions, dir: s
   if (e.kind === 'face-api-128') return Embedder.load({ ...common, graph: opts.graph });
   const bytes = await checkRole(dir, e.file, 'embedder');
   const projection = opts.projectionPath ? await projectionFromFile(opts.projectionPath) : e.projection ? await packProjection(dir, e.projection) : undefined;
-  return Embedder.load({ ...common, network: { name: e.name, bytes, sha256: e.file.sha256, input: e.input }, ...(projection ? { projection } : {}) });
+  const embedder = await Embedder.load({ ...common, network: { name: e.name, bytes, sha256: e.file.sha256, input: e.input }, ...(projection ? { projection } : {}) });
+  if (!opts.projectionPath && e.projection && embedder.dim !== e.projection.dim) {
+    await embedder.release();
+    throw new ModelError('MODEL_MISMATCH', `pack ${pack.name}: projection ${e.projection.name} gives ${embedder.dim}-D embeddings, the pack says ${e.projection.dim}`);
+  }
+  return embedder;
 }
 
 async function packProjection(dir: string, p: PackProjection): Promise<EmbedderProjection> {

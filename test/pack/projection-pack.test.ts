@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUNDLED_FILES, EDGEFACE_INPUT, MODEL_FILES } from '../../src/pack/packs.js';
@@ -16,6 +16,8 @@ import { Embedder } from '../../src/embed/embedder.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { l2Normalize } from '../../src/embed/distance.js';
 import { readModelMeta } from '../../src/train/model-meta.js';
+import { FaceRecognizer } from '../../src/recognizer.js';
+import { facenet } from '../helpers/cli.js';
 import { JOHNS_DIR, MODELS_DIR, needDataset, needModel } from '../helpers/datasets.js';
 
 const HEAD = path.join(BUNDLED_MODELS_DIR, BUNDLED_FILES.edgefaceXsHead128.path);
@@ -79,5 +81,40 @@ test('edgeface-xs-128: the pack embedder gives the head applied to EdgeFace-XS o
     assert.ok(dist(got[0], got[2]) > dist(got[0], got[1]));
   } finally {
     await Promise.all([stages.detector.release(), stages.embedder.release(), net.release(), head.release()]);
+  }
+});
+
+test('facenet train --arch head --pack edgeface-xs on the johns: a 512 → 128 projection that --projection runs after EdgeFace', { skip: needModel(path.join(MODELS_DIR, MODEL_FILES.edgefaceXs.path)) || needDataset(JOHNS_DIR), timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'head-train-'));
+  try {
+    const out = path.join(dir, 'out');
+    // a private embedding cache: the test computes its own embeddings and leaves the shared one alone
+    const args = ['train', '--arch', 'head', '--pack', 'edgeface-xs', '--accept-license', '--models', MODELS_DIR, '--data', JOHNS_DIR, '--out', out, '--epochs', '2'];
+    const r = facenet([...args, '--p', '3', '--k', '2', '--negatives', '0', '--workers', '0', '--cache', path.join(dir, 'cache.db'), '--json'], 150_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.missingFaces, 0);
+    assert.ok(r.json.calibration, 'the validation calibration is stored');
+    const bytes = new Uint8Array(readFileSync(path.join(out, 'model.onnx')));
+    assert.deepEqual(routeModel(bytes), { role: 'projection', outputDim: 128 });
+    const meta = await readModelMeta(bytes);
+    assert.equal(meta.calibration?.pack, 'edgeface-xs');
+    // without --arch head, --pack is refused (a pack's embedder is not trained from scratch)
+    const bad = facenet(['train', '--pack', 'edgeface-xs', '--data', JOHNS_DIR, '--out', path.join(dir, 'bad'), '--json']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stdout + bad.stderr, /--arch head/);
+
+    const fr = await FaceRecognizer.load({ pack: 'edgeface-xs', models: MODELS_DIR, acceptLicense: true, projectionPath: path.join(out, 'model.onnx'), threads: 1 });
+    try {
+      assert.match(fr.modelId, /^edgeface-xs:edgeface-xs@14e8fda2676a\+head@[0-9a-f]{12}$/);
+      const person = readdirSync(JOHNS_DIR).filter((d) => !d.includes('.')).sort()[0];
+      const file = readdirSync(path.join(JOHNS_DIR, person)).filter((f) => f.endsWith('.jpg')).sort()[0];
+      const [face] = await fr.embed(readFileSync(path.join(JOHNS_DIR, person, file)));
+      assert.equal(face.embedding.length, 128);
+      assert.ok(fr.modelCalibration, "the head's stored calibration comes with it");
+    } finally {
+      await fr.release();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
