@@ -1,7 +1,7 @@
 /**
  * npm run bench:search — in-process nearest-neighbour search on synthetic clustered galleries.
  *
- * Galleries (scripts/search-data.ts): identities × 3–5 noisy samples, same-person cosine ≈ 0.75, 128-D, seeded.
+ * Galleries (scripts/search-data.ts): identities × 3–5 noisy samples, same-person cosine ≈ 0.75, 128-D (--dims), seeded.
  * Queries: fresh samples of enrolled identities. Ground truth: ExactIndex (usearch SIMD scan), k = 1.
  *
  * Per size and backend: build time, memory (index bytes; RSS growth over the build), latency per query at k = 1
@@ -17,6 +17,7 @@
  * Options: --sizes 1e4,1e5,1e6  --queries 1000  --ef 48,64,80,96,128,200,256  --quant f32  --backends (all)
  *          --connectivity 32  --expansion-add 128 (HNSW_DEFAULTS; for the hnsw-* backends, not adaptive)
  *          --batch 64  --seed 1  --json  --out FILE (markdown copy)
+ *          --dims 128,512 (embedding dimensions, each a section per size: 512-D packs against their 128-D head)
  *          --cache DIR (save HNSW indexes there and reuse them on the next run: the build column then shows load time)
  * Run with --expose-gc (the npm script does) for meaningful RSS figures.
  */
@@ -52,6 +53,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
     cache: { type: 'string' },
+    dims: { type: 'string', default: '128' },
   },
 });
 
@@ -62,6 +64,8 @@ const batchSize = Number(args.batch);
 const connectivity = Number(args.connectivity);
 const expansionAdd = Number(args['expansion-add']);
 const seed = Number(args.seed);
+const dims = args.dims.split(',').map(Number);
+if (dims.some((d) => !(Number.isInteger(d) && d > 1))) throw new Error('bad --dims');
 if (sizes.some((n) => !(n > 0)) || !(nQueries > 0) || efs.some((e) => !(e > 0))) throw new Error('bad --sizes / --queries / --ef');
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -167,6 +171,7 @@ const BACKENDS: BenchBackend[] = [
 
 interface Row {
   size: number;
+  dim: number;
   backend: string;
   variant: string;
   buildS: number;
@@ -220,9 +225,9 @@ function checkpoint(): void {
   if (args.out) writeFileSync(args.out, `${markdown(sections)}\n`);
 }
 
-async function benchSize(size: number, backends: BenchBackend[]): Promise<{ rows: Row[]; header: string }> {
+async function benchSize(size: number, dim: number, backends: BenchBackend[]): Promise<{ rows: Row[]; header: string }> {
   let t0 = performance.now();
-  const g: SyntheticGallery = syntheticGallery(size, { seed });
+  const g: SyntheticGallery = syntheticGallery(size, { seed, dim });
   const qs = syntheticQueries(g, nQueries);
   log(`[${size}] gallery of ${g.identities} identities generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   t0 = performance.now();
@@ -232,7 +237,7 @@ async function benchSize(size: number, backends: BenchBackend[]): Promise<{ rows
   let correct = 0;
   for (let q = 0; q < qs.count; q++) if (truth[q].label === qs.labels[q]) correct++;
   log(`[${size}] ground truth in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const header = `N = ${size.toExponential(0)}: ${g.identities} identities, ${qs.count} queries; exact top-1 is the query's own identity for ${((100 * correct) / qs.count).toFixed(1)} %; load average ${os
+  const header = `N = ${size.toExponential(0)}, ${dim}-D: ${g.identities} identities, ${qs.count} queries; exact top-1 is the query's own identity for ${((100 * correct) / qs.count).toFixed(1)} %; load average ${os
     .loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')} on ${os.cpus().length} cores`;
@@ -263,6 +268,7 @@ async function benchSize(size: number, backends: BenchBackend[]): Promise<{ rows
       }
       const r: Row = {
         size,
+        dim,
         backend: backend.name,
         variant: variant.name,
         buildS,
@@ -294,11 +300,11 @@ function markdown(sections: { rows: Row[]; header: string }[]): string {
   out.push(settings, '');
   for (const s of sections) {
     out.push(s.header, '');
-    out.push('| N | backend | setting | build s | index MB | RSS Δ MB | ms/q p50 | ms/q mean | ms/q p99 | ms/q batch | recall@1 | label@1 | queries | load |');
-    out.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    out.push('| N | D | backend | setting | build s | index MB | RSS Δ MB | ms/q p50 | ms/q mean | ms/q p99 | ms/q batch | recall@1 | label@1 | queries | load |');
+    out.push('|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of s.rows) {
       out.push(
-        `| ${r.size.toExponential(0)} | ${r.backend} | ${r.variant || '–'} | ${r.buildS.toFixed(1)} | ${r.indexMB?.toFixed(0) ?? '–'} | ${r.rssMB.toFixed(0)} | ${r.singleP50Ms.toFixed(3)} | ${r.singleMs.toFixed(3)} | ${r.singleP99Ms.toFixed(2)} | ${r.batchMs?.toFixed(3) ?? '–'} | ${r.recall1.toFixed(3)} | ${r.label1.toFixed(3)} | ${r.queries} | ${r.load.toFixed(1)} |`,
+        `| ${r.size.toExponential(0)} | ${r.dim} | ${r.backend} | ${r.variant || '–'} | ${r.buildS.toFixed(1)} | ${r.indexMB?.toFixed(0) ?? '–'} | ${r.rssMB.toFixed(0)} | ${r.singleP50Ms.toFixed(3)} | ${r.singleMs.toFixed(3)} | ${r.singleP99Ms.toFixed(2)} | ${r.batchMs?.toFixed(3) ?? '–'} | ${r.recall1.toFixed(3)} | ${r.label1.toFixed(3)} | ${r.queries} | ${r.load.toFixed(1)} |`,
       );
     }
     out.push('');
@@ -311,6 +317,6 @@ const backends = wanted ? BACKENDS.filter((b) => wanted.includes(b.name)) : BACK
 if (wanted && backends.length !== wanted.length) throw new Error(`unknown backend in ${args.backends}; known: ${BACKENDS.map((b) => b.name).join(', ')}`);
 if (!gc) log('(run node with --expose-gc for steadier RSS figures)');
 
-for (const size of sizes) await benchSize(size, backends);
+for (const size of sizes) for (const dim of dims) await benchSize(size, dim, backends);
 if (args.json) process.stdout.write(`${JSON.stringify({ connectivity, expansionAdd, batch: batchSize, sections }, null, 2)}\n`);
 else process.stdout.write(`${markdown(sections)}\n`);

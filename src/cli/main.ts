@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT } from './output.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerEvalCommands } from './commands/eval.js';
+import { registerView1TestCommand } from './commands/view1-test-eval.js';
 import { registerGalleryCommands } from './commands/gallery.js';
 import { registerTrainCommands } from './commands/train.js';
 import { registerServeCommands } from './commands/serve.js';
@@ -21,6 +22,7 @@ program.exitOverride();
 
 registerPipelineCommands(program);
 registerEvalCommands(program);
+registerView1TestCommand(program);
 registerGalleryCommands(program);
 registerTrainCommands(program);
 registerServeCommands(program);

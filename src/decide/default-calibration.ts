@@ -10,9 +10,10 @@ import dlib128 from './calibrations/dlib128.json' with { type: 'json' };
 import dlib128Yunet from './calibrations/dlib128-yunet.json' with { type: 'json' };
 import edgefaceXs from './calibrations/edgeface-xs.json' with { type: 'json' };
 import edgefaceXsYunet from './calibrations/edgeface-xs-yunet.json' with { type: 'json' };
+import edgefaceXs128 from './calibrations/edgeface-xs-128.json' with { type: 'json' };
 
 /** Static imports, so that the build copies each file into dist/. */
-const SHIPPED: Record<string, unknown> = { dlib128, 'dlib128-yunet': dlib128Yunet, 'edgeface-xs': edgefaceXs, 'edgeface-xs-yunet': edgefaceXsYunet };
+const SHIPPED: Record<string, unknown> = { dlib128, 'dlib128-yunet': dlib128Yunet, 'edgeface-xs': edgefaceXs, 'edgeface-xs-yunet': edgefaceXsYunet, 'edgeface-xs-128': edgefaceXs128 };
 
 export interface CalibrationFile {
   readonly about?: string;

@@ -26,6 +26,19 @@ export interface EmbedderNetwork {
   readonly input: EmbedderInputSpec;
 }
 
+/**
+ * A projection stage run on the network's output (e.g. a 512 → 128 head from `facenet train --arch head --pack`):
+ * an ONNX graph [N, D] → [N, d] that normalises its input itself, given by its bytes (verified by the caller).
+ */
+export interface EmbedderProjection {
+  /** Name for the model id, e.g. `head128`. */
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly sha256: string;
+  readonly inputName: string;
+  readonly outputName: string;
+}
+
 export interface EmbedderOptions {
   cacheDir?: string;
   /** Intra-op threads for the engine (absent: the engine's default; 0 = the engine's own choice). */
@@ -39,11 +52,30 @@ export interface EmbedderOptions {
   graph?: RecognitionGraphOptions;
   /** An ONNX network with its input spec (a pack's embedder); overrides the built-in net. */
   network?: EmbedderNetwork;
+  /** A projection applied to the network's output (changes the model id and the dimension). */
+  projection?: EmbedderProjection;
+}
+
+/** A loaded projection stage. */
+interface ProjectionStage {
+  readonly session: InferenceSession;
+  readonly inputName: string;
+  readonly outputName: string;
 }
 
 export interface EmbedOptions {
   /** Average the embedding of the chip and of its mirror image (then renormalise). */
   flip?: boolean;
+}
+
+/** The projection's output length, from one zero-vector run (also checks that it takes [N, inDim]). */
+async function projectedDim(session: InferenceSession, p: EmbedderProjection, inDim: number): Promise<number | undefined> {
+  try {
+    const out = (await session.run({ [p.inputName]: { data: new Float32Array(inDim), dims: [1, inDim] } }))[p.outputName];
+    return out && out.dims.length === 2 ? out.dims[1] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readInputSize(bytes: Uint8Array): number {
@@ -65,7 +97,13 @@ export class Embedder {
     /** How the network wants its chips. */
     readonly input: EmbedderInputSpec,
     private readonly batchSize: number,
+    private readonly projection?: ProjectionStage,
   ) {}
+
+  /** Length of the embeddings this embedder gives (after the projection stage, if any). */
+  get dim(): number {
+    return this.input.dim;
+  }
 
   /** Side of the square input the model expects; chips are resized to it. */
   get inputSize(): number {
@@ -73,6 +111,27 @@ export class Embedder {
   }
 
   static async load(opts: EmbedderOptions = {}): Promise<Embedder> {
+    const base = await Embedder.loadNetwork(opts);
+    if (!opts.projection) return base;
+    const p = opts.projection;
+    const engine = opts.engine ?? ortEngine;
+    let session: InferenceSession;
+    try {
+      session = await engine.load(p.bytes, { threads: opts.threads });
+    } catch (e) {
+      await base.release();
+      throw e;
+    }
+    const dim = session.outputNames.includes(p.outputName) && session.inputNames.includes(p.inputName) ? await projectedDim(session, p, base.input.dim) : undefined;
+    if (dim === undefined) {
+      await Promise.all([session.release(), base.release()]);
+      throw new ModelError('MODEL_LOAD_FAILED', `projection ${p.name} must take '${p.inputName}' [N, ${base.input.dim}] and give '${p.outputName}' [N, d]`);
+    }
+    const stage = { session, inputName: p.inputName, outputName: p.outputName };
+    return new Embedder(base.session, `${base.modelId}+${p.name}@${p.sha256.slice(0, 12)}`, { ...base.input, dim }, base.batchSize, stage);
+  }
+
+  private static async loadNetwork(opts: EmbedderOptions): Promise<Embedder> {
     const engine = opts.engine ?? ortEngine;
     const batchSize = opts.batchSize ?? 16;
     if (opts.network) {
@@ -122,8 +181,13 @@ export class Embedder {
         // the whole array behind the view goes back once the run is over; concurrent calls each hold their own
         if (this.scratch.length < 2) this.scratch.push(new Float32Array(tensor.data.buffer));
       }
-      const emb = res[this.input.outputName];
+      let emb = res[this.input.outputName];
       if (!emb) throw new ModelError('MODEL_MISMATCH', `the embedding network returned no '${this.input.outputName}' output`);
+      if (this.projection) {
+        const p = this.projection;
+        emb = (await p.session.run({ [p.inputName]: { data: emb.data, dims: emb.dims } }))[p.outputName];
+        if (!emb) throw new ModelError('MODEL_MISMATCH', `the projection returned no '${p.outputName}' output`);
+      }
       const dim = emb.dims[1];
       for (let n = 0; n < batch.length; n++) out.push(emb.data.slice(n * dim, (n + 1) * dim));
     }
@@ -163,6 +227,6 @@ export class Embedder {
 
   async release(): Promise<void> {
     this.scratch.length = 0;
-    await this.session.release();
+    await Promise.all([this.session.release(), this.projection?.session.release()]);
   }
 }

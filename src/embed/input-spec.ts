@@ -33,6 +33,10 @@ export const FACE_API_128_INPUT: EmbedderInputSpec = {
   dim: 128,
 };
 
+/** Tensor names of a projection head exported by `facenet train --arch head --pack` (a pack's projection stage). */
+export const PROJECTION_INPUT = 'features';
+export const PROJECTION_OUTPUT = 'embedding';
+
 /**
  * Same-size chips → one input tensor of the spec. `scratch`, when large enough, holds the tensor (its start is
  * overwritten; every value is written): a fresh array of a few MB costs several times the packing itself in page

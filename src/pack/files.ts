@@ -3,9 +3,11 @@
  * through `facenet packs add` (src/pack/install.ts).
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ModelError } from '../errors.js';
 import type { PackDefinition, PackFile } from './types.js';
 
@@ -17,6 +19,12 @@ export function modelsDir(explicit?: string): string {
   return path.join(base, 'facenet-ts', 'models');
 }
 
+/**
+ * The repository's own `models/` folder, for `bundled` files. It is not in the npm package (the files there are
+ * derivatives of non-permissive weights, e.g. EdgeFace's): an installed facenet-ts takes them from the models folder.
+ */
+export const BUNDLED_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -26,10 +34,14 @@ export function packFiles(pack: PackDefinition): PackFile[] {
   const files: PackFile[] = [];
   if (pack.detector.file) files.push(pack.detector.file);
   if (pack.embedder.kind === 'onnx') files.push(pack.embedder.file);
+  if (pack.embedder.kind === 'onnx' && pack.embedder.projection) files.push(pack.embedder.projection.file);
   return files;
 }
 
+/** Where a pack file is: in the models folder `dir`; a bundled file in the repository's `models/` when it is there. */
 export function filePath(dir: string, file: PackFile): string {
+  const bundled = path.join(BUNDLED_MODELS_DIR, ...file.path.split('/'));
+  if (file.bundled && existsSync(bundled)) return bundled;
   return path.join(dir, ...file.path.split('/'));
 }
 

@@ -79,6 +79,7 @@ export async function installPackFiles(source: string, opts: InstallOptions = {}
   const dest = modelsDir(opts.models);
   const packs = (opts.packs?.length ? opts.packs : PACKS.map((p) => p.name)).map((n) => resolvePack(n));
   const wanted = new Map<string, PackFile>();
+  // a bundled file found in the repository's models/ counts as present (filePath); elsewhere it installs like any other
   for (const p of packs) for (const f of packFiles(p)) wanted.set(f.path, f);
   const present: string[] = [];
   const notFound: string[] = [];
@@ -106,7 +107,8 @@ export async function installPackFiles(source: string, opts: InstallOptions = {}
   if (fetched.length === 0 && present.length === 0)
     throw new FaceError('INVALID_INPUT', `${source} holds none of the files of ${packs.map((p) => p.name).join(', ')} (looked for ${[...wanted.keys()].join(', ')})`, { source });
   for (const { file, bytes } of fetched) {
-    const p = filePath(dest, file);
+    // always into the models folder (never the repository's models/ of a bundled file)
+    const p = path.join(dest, ...file.path.split('/'));
     await mkdir(path.dirname(p), { recursive: true });
     await writeFileAtomic(p, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }

@@ -3,7 +3,7 @@
  * nets come from the npm package and are pinned by the package instead.
  */
 import { ARCFACE_112_TEMPLATE } from '../align/five-point.js';
-import type { EmbedderInputSpec } from '../embed/input-spec.js';
+import { PROJECTION_INPUT, PROJECTION_OUTPUT, type EmbedderInputSpec } from '../embed/input-spec.js';
 import { LFW_THRESHOLD } from '../embed/calibrated-threshold.js';
 import type { PackDefinition, PackFile } from './types.js';
 
@@ -12,6 +12,16 @@ export const MODEL_FILES = {
   scrfd25g: { path: 'scrfd/scrfd_2.5g.onnx', sha256: '041f73f47371333d1d17a6fee6c8ab4e6aecabefe398ff32cca4e2d5eaee0af9', bytes: 3292009 },
   edgefaceXs: { path: 'edgeface/edgeface_xs_q_fp32.onnx', sha256: '14e8fda2676a0a0c837856fbaedce92ea5047f1742a70a0946026268cec93d23', bytes: 9209206 },
   edgefaceXxs: { path: 'edgeface/edgeface_xxs_q_fp32.onnx', sha256: 'c443ab107964dded439eb6cdb9ff0a302a849e9c0bdf02c3e4f29bfa2c21547e', bytes: 5179255 },
+} as const satisfies Record<string, PackFile>;
+
+/**
+ * Files facenet-ts made and ships itself (its `models/` folder), not in ../shared/models. The 512 → 128 head was
+ * made by `facenet train --arch head --pack edgeface-xs --accept-license --models ../shared/models
+ * --data ../shared/datasets/lfw --exclude-pairs ../shared/datasets/lfw/pairsDevTest.txt --lr 1e-2 --margin 1
+ * --epochs 40 --seed 1 --workers 0 --out models/edgeface-xs-head128` (docs/packs.md, "512 → 128 head").
+ */
+export const BUNDLED_FILES = {
+  edgefaceXsHead128: { path: 'edgeface-xs-head128/model.onnx', sha256: 'c4cf03c4504b98220a278d23b43996bc98b2f813fe19ed65ea423ea4a26fe5ad', bytes: 270774, bundled: true },
 } as const satisfies Record<string, PackFile>;
 
 /** EdgeFace: RGB, (x − 127.5) / 127.5, NCHW 112×112, `input` → `embedding` [N, 512]. */
@@ -34,6 +44,7 @@ const YUNET_LICENCE = 'YuNet: MIT (OpenCV Zoo)';
 const SCRFD_LICENCE = 'SCRFD: InsightFace pretrained models, non-commercial research use only';
 const EDGEFACE_LICENCE =
   'EdgeFace: unsettled (code BSD-3-Clause, Idiap model card CC BY-NC-SA 4.0, trained on WebFace), treated as research use only';
+const HEAD128_LICENCE = "head128: facenet-ts's 512 → 128 projection trained on EdgeFace-XS embeddings of LFW, a derivative of EdgeFace under its terms";
 
 const SCRFD_25G = { kind: 'scrfd', file: MODEL_FILES.scrfd25g, landmarks: 'five', maxSide: 640 } as const;
 const YUNET = { kind: 'yunet', file: MODEL_FILES.yunet, landmarks: 'five' } as const;
@@ -86,6 +97,20 @@ export const PACKS: readonly PackDefinition[] = [
     licence: { line: `${YUNET_LICENCE}; ${EDGEFACE_LICENCE}`, permissive: false },
     // facenet eval lfw --pack edgeface-xs-yunet (2026-11-30): 99.45 % ± 0.37 plain, 99.40 % ± 0.40 flip
     compareThreshold: { plain: 1.2409, flip: 1.2354 },
+  },
+  {
+    name: 'edgeface-xs-128',
+    description: 'SCRFD-2.5G boxes + 5 points → ArcFace 112×112 chip → EdgeFace-XS 512-D → 512 → 128 projection head (a quarter of the template memory and search time)',
+    detector: SCRFD_25G,
+    align: ARCFACE_ALIGN,
+    embedder: {
+      ...edgeface('xs'),
+      projection: { name: 'head128', file: BUNDLED_FILES.edgefaceXsHead128, inputName: PROJECTION_INPUT, outputName: PROJECTION_OUTPUT, dim: 128 },
+    },
+    tta: ONE_VIEW,
+    licence: { line: `${SCRFD_LICENCE}; ${EDGEFACE_LICENCE}; ${HEAD128_LICENCE}`, permissive: false },
+    // facenet eval lfw --pack edgeface-xs-128 (2026-11-30): 99.53 % ± 0.41 plain, 99.55 % ± 0.41 flip
+    compareThreshold: { plain: 1.1787, flip: 1.1693 },
   },
   {
     name: 'edgeface-xxs',

@@ -9,13 +9,15 @@ import { YuNetDetector } from '../detect/yunet.js';
 import { ScrfdDetector } from '../detect/scrfd.js';
 import type { FaceDetectorLike } from '../detect/types.js';
 import { Landmarker } from '../align/landmarker.js';
-import { Embedder } from '../embed/embedder.js';
+import { Embedder, type EmbedderProjection } from '../embed/embedder.js';
+import { PROJECTION_INPUT, PROJECTION_OUTPUT } from '../embed/input-spec.js';
 import type { RecognitionGraphOptions } from '../embed/recognition-graph.js';
 import type { InferenceEngine } from '../engine/engine.js';
 import { FaceError, LicenseError, ModelError } from '../errors.js';
-import { filePath, modelsDir, readVerified } from './files.js';
+import { readFile } from 'node:fs/promises';
+import { filePath, modelsDir, readVerified, sha256Hex } from './files.js';
 import { DEFAULT_PACK, PACKS } from './packs.js';
-import type { DetectorKind, PackDefinition, PackDetector } from './types.js';
+import type { DetectorKind, PackDefinition, PackDetector, PackProjection } from './types.js';
 
 
 export interface StageLoadOptions {
@@ -26,6 +28,8 @@ export interface StageLoadOptions {
   models?: string;
   /** A model exported by `facenet train` instead of the pack's embedder (dlib-chip packs only). */
   modelPath?: string;
+  /** A projection head exported by `facenet train --arch head --pack P`, run after pack P's embedder (instead of the pack's own projection). */
+  projectionPath?: string;
   graph?: RecognitionGraphOptions;
 }
 
@@ -64,7 +68,7 @@ export function assertLicence(pack: PackDefinition, accept?: boolean): void {
 }
 
 /** What a model file is, read from its graph's inputs and outputs. */
-export type ModelRole = DetectorKind | 'embedder';
+export type ModelRole = DetectorKind | 'embedder' | 'projection';
 
 type ValueInfo = { name?: string | null; type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null };
 
@@ -74,7 +78,8 @@ function dims(v: ValueInfo): (number | string)[] {
 
 /**
  * The role of an ONNX model from its signature: YuNet names its heads cls_/obj_/bbox_/kps_ per stride; SCRFD has
- * 6 or 9 unnamed score/box(/points) heads; an embedder takes one N×3×S×S image and gives one N×D vector.
+ * 6 or 9 unnamed score/box(/points) heads; an embedder takes one N×3×S×S image and gives one N×D vector; a projection
+ * takes one N×D vector and gives one N×d vector.
  */
 export function routeModel(bytes: Uint8Array): { role: ModelRole; inputSize?: number; outputDim?: number } {
   let graph;
@@ -95,6 +100,8 @@ export function routeModel(bytes: Uint8Array): { role: ModelRole; inputSize?: nu
     const out = dims(outputs[0]);
     if (c === 3 && typeof h === 'number' && h === w && out.length === 2 && typeof out[1] === 'number')
       return { role: 'embedder', inputSize: h, outputDim: out[1] };
+    const inDims = dims(inputs[0]);
+    if (inDims.length === 2 && typeof inDims[1] === 'number' && out.length === 2 && typeof out[1] === 'number') return { role: 'projection', outputDim: out[1] };
   }
   throw new ModelError('MODEL_LOAD_FAILED', `unrecognised model: inputs ${inputs.map((i) => i.name).join(', ')}, outputs ${outNames.join(', ')}`);
 }
@@ -129,9 +136,34 @@ async function loadEmbedder(pack: PackDefinition, opts: StageLoadOptions, dir: s
     return Embedder.load({ ...common, modelPath: opts.modelPath });
   }
   const e = pack.embedder;
+  if (opts.projectionPath && e.kind !== 'onnx') throw new FaceError('INVALID_INPUT', `a projection head applies to an ONNX embedder; pack ${pack.name} has the built-in net`);
   if (e.kind === 'face-api-128') return Embedder.load({ ...common, graph: opts.graph });
   const bytes = await checkRole(dir, e.file, 'embedder');
-  return Embedder.load({ ...common, network: { name: e.name, bytes, sha256: e.file.sha256, input: e.input } });
+  const projection = opts.projectionPath ? await projectionFromFile(opts.projectionPath) : e.projection ? await packProjection(dir, e.projection) : undefined;
+  const embedder = await Embedder.load({ ...common, network: { name: e.name, bytes, sha256: e.file.sha256, input: e.input }, ...(projection ? { projection } : {}) });
+  if (!opts.projectionPath && e.projection && embedder.dim !== e.projection.dim) {
+    await embedder.release();
+    throw new ModelError('MODEL_MISMATCH', `pack ${pack.name}: projection ${e.projection.name} gives ${embedder.dim}-D embeddings, the pack says ${e.projection.dim}`);
+  }
+  return embedder;
+}
+
+async function packProjection(dir: string, p: PackProjection): Promise<EmbedderProjection> {
+  const bytes = await checkRole(dir, p.file, 'projection');
+  return { name: p.name, bytes, sha256: p.file.sha256, inputName: p.inputName, outputName: p.outputName };
+}
+
+/** A projection head file from `facenet train` (any name: the model id carries its hash). */
+async function projectionFromFile(file: string): Promise<EmbedderProjection> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new ModelError('MODEL_LOAD_FAILED', `cannot read projection ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const role = routeModel(bytes).role;
+  if (role !== 'projection') throw new ModelError('MODEL_MISMATCH', `${file} is a ${role} model, not a projection head (from \`facenet train --arch head --pack\`)`);
+  return { name: 'head', bytes, sha256: sha256Hex(bytes), inputName: PROJECTION_INPUT, outputName: PROJECTION_OUTPUT };
 }
 
 /** Builds a pack's stages: its files are verified (SHA-256) before any of them is loaded. */

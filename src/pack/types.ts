@@ -12,6 +12,24 @@ export interface PackFile {
   readonly path: string;
   readonly sha256: string;
   readonly bytes: number;
+  /**
+   * Kept in the facenet-ts repository's `models/` folder (used from there in a clone), else found in the models
+   * folder like any other file: small artefacts this project made, e.g. a head from `facenet train --arch head --pack`.
+   */
+  readonly bundled?: boolean;
+}
+
+/**
+ * A projection run on the embedder's output ([N, D] → [N, d], normalising its input itself), as data: e.g. the
+ * 512 → 128 head `facenet train --arch head --pack edgeface-xs` exports.
+ */
+export interface PackProjection {
+  readonly name: string;
+  readonly file: PackFile;
+  readonly inputName: string;
+  readonly outputName: string;
+  /** Output dimension (the pack's embedding dimension). */
+  readonly dim: number;
 }
 
 /**
@@ -45,7 +63,7 @@ export type PackAlign =
 export type PackEmbedder =
   /** face-api's dlib ResNet, built into an ONNX graph from the npm package's weights (src/embed/recognition-graph.ts). */
   | { readonly kind: 'face-api-128' }
-  | { readonly kind: 'onnx'; readonly name: string; readonly file: PackFile; readonly input: EmbedderInputSpec };
+  | { readonly kind: 'onnx'; readonly name: string; readonly file: PackFile; readonly input: EmbedderInputSpec; readonly projection?: PackProjection };
 
 export interface PackLicence {
   /** One line naming the weights' licences, shown by the CLI, the server and the web page. */

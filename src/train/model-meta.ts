@@ -51,6 +51,9 @@ export const META_KEYS = {
   std: 'facenet.std',
   embeddingDim: 'facenet.embedding_dim',
   calibration: 'facenet.calibration',
+  /** Projection heads: the dimension of the pack embedding they take, and that pack. */
+  inputDim: 'facenet.input_dim',
+  pack: 'facenet.pack',
 } as const;
 
 /** The metadata entry for a stored calibration. */

@@ -7,6 +7,9 @@
  *   At export batch norm is folded into the conv weights and biases.
  * - `head`: a residual projection head on the frozen pretrained 128-D net: e = norm(f + W₂·relu(W₁f + b₁) + b₂)
  *   with f the pretrained (normalised) embedding. W₂ starts at zero, so the untrained head is the pretrained net.
+ * - `head` on a pack (`pack` set): a projection of the pack's frozen D-dimensional embedding to `embeddingDim`,
+ *   e = norm(W·f + b) (hidden = 0) or e = norm(W₂·relu(W₁f + b₁) + b₂), f the normalised pack embedding. It is
+ *   exported alone (input `features` [N, D] → `embedding`), a projection stage the pack runs after its embedder.
  *
  * Only ops that map to ONNX are used (Conv, Relu, MaxPool, Gemm, Add, Mul, Transpose, Flatten, ReduceSum, ...).
  */
@@ -16,6 +19,7 @@ import { Rng } from './rng.js';
 import { GraphBuilder, type Value } from '../engine/onnx-graph.js';
 import type { WeightMap } from '../engine/tfjs-weights.js';
 import { addRecognitionNet, CHIP_SIZE } from '../embed/recognition-graph.js';
+import { PROJECTION_INPUT, PROJECTION_OUTPUT } from '../embed/input-spec.js';
 
 import { ARCHS, type Arch } from './archs.js';
 export { ARCHS, type Arch };
@@ -33,9 +37,25 @@ export interface SmallArch {
 
 export interface HeadArch {
   readonly arch: 'head';
-  readonly inputSize: typeof CHIP_SIZE;
+  /** Chip side of the frozen net the features come from (150: dlib; a pack's chip size). */
+  readonly inputSize: number;
+  /** Hidden width of the head; 0 = linear projection (pack heads only). */
   readonly hidden: number;
-  readonly embeddingDim: 128;
+  readonly embeddingDim: number;
+  /** The pack whose embedder makes the features; absent: the built-in dlib 128-D net (residual head). */
+  readonly pack?: string;
+  /** Dimension of the pack's embedding (absent: 128, the built-in net). */
+  readonly inputDim?: number;
+}
+
+/** A head that projects a pack's embedding (exported as a projection stage), not the residual dlib head. */
+export function isProjectionHead(a: ArchSettings): a is HeadArch & { pack: string; inputDim: number } {
+  return a.arch === 'head' && a.pack !== undefined && a.inputDim !== undefined;
+}
+
+/** Length of one model input: a chip's pixels (small) or a frozen embedding (head). */
+export function inputLength(a: ArchSettings): number {
+  return a.arch === 'small' ? a.inputSize * a.inputSize * 3 : (a.inputDim ?? 128);
 }
 
 export type ArchSettings = SmallArch | HeadArch;
@@ -45,8 +65,19 @@ export const SMALL_MEAN = [127.5, 127.5, 127.5] as const;
 export const SMALL_STD = [128, 128, 128] as const;
 const BN_EPS = 1e-3;
 
-export function defaultArch(arch: Arch, inputSize?: number): ArchSettings {
-  if (arch === 'head') return { arch: 'head', inputSize: CHIP_SIZE, hidden: 256, embeddingDim: 128 };
+
+
+/** A pack's embedder as seen by a head: its chip size and embedding dimension. */
+export interface HeadSource {
+  readonly pack: string;
+  readonly chipSize: number;
+  readonly dim: number;
+}
+
+export function defaultArch(arch: Arch, inputSize?: number, source?: HeadSource, opts: { hidden?: number; embeddingDim?: number } = {}): ArchSettings {
+  if (arch === 'head' && source)
+    return { arch: 'head', inputSize: source.chipSize, hidden: opts.hidden ?? 0, embeddingDim: opts.embeddingDim ?? 128, pack: source.pack, inputDim: source.dim };
+  if (arch === 'head') return { arch: 'head', inputSize: CHIP_SIZE, hidden: opts.hidden ?? 256, embeddingDim: 128 };
   const layers = [
     [32, 2],
     [64, 2],
@@ -106,6 +137,19 @@ export class EmbeddingModel {
       for (let i = 0; i < fc.data.length; i++) fc.data[i] *= Math.SQRT1_2;
       this.addParam('fc/w', fc);
       this.addParam('fc/b', zeros([settings.embeddingDim]));
+    } else if (isProjectionHead(settings)) {
+      const { inputDim: d, hidden: h, embeddingDim: e } = settings;
+      // a random projection keeps distances roughly (Johnson–Lindenstrauss): a sane start for triplet training
+      const scaled = (a: NamedArray, k: number) => ({ shape: a.shape, data: a.data.map((v) => v * k) });
+      if (h === 0) {
+        this.addParam('proj/w', scaled(he([d, e], d), Math.SQRT1_2));
+        this.addParam('proj/b', zeros([e]));
+      } else {
+        this.addParam('proj/w1', he([d, h], d));
+        this.addParam('proj/b1', zeros([h]));
+        this.addParam('proj/w2', scaled(he([h, e], h), Math.SQRT1_2));
+        this.addParam('proj/b2', zeros([e]));
+      }
     } else {
       this.addParam('head/w1', he([128, settings.hidden], 128));
       this.addParam('head/b1', zeros([settings.hidden]));
@@ -123,7 +167,7 @@ export class EmbeddingModel {
   /** Flattened size of the last feature map (small arch). */
   featureSize(): number {
     const s = this.settings;
-    if (s.arch !== 'small') return 128;
+    if (s.arch !== 'small') return inputLength(s);
     let size = s.inputSize;
     for (const l of s.layers) size = Math.ceil(size / l.stride);
     const c = s.layers[s.layers.length - 1].width;
@@ -143,6 +187,12 @@ export class EmbeddingModel {
   forward(x: tf.Tensor, opts: ForwardOptions): tf.Tensor2D {
     const s = this.settings;
     const p = (name: string) => this.params.get(name)!;
+    if (isProjectionHead(s)) {
+      const f = l2Normalize(x as tf.Tensor2D);
+      if (s.hidden === 0) return l2Normalize(tf.add(tf.matMul(f, p('proj/w')), p('proj/b')) as tf.Tensor2D);
+      const h = relu(tf.add(tf.matMul(f, p('proj/w1')), p('proj/b1')));
+      return l2Normalize(tf.add(tf.matMul(h, p('proj/w2')), p('proj/b2')) as tf.Tensor2D);
+    }
     if (s.arch === 'head') {
       const f = l2Normalize(x as tf.Tensor2D);
       const h = relu(tf.add(tf.matMul(f, p('head/w1')), p('head/b1')));
@@ -180,14 +230,14 @@ export class EmbeddingModel {
   /** Inference embeddings as a Float32Array [N × dim], batched. */
   embed(input: Float32Array, n: number, batch = 64): Float32Array {
     const s = this.settings;
-    const per = s.arch === 'small' ? s.inputSize * s.inputSize * 3 : 128;
+    const per = inputLength(s);
     const dim = s.embeddingDim;
     const out = new Float32Array(n * dim);
     for (let i = 0; i < n; i += batch) {
       const m = Math.min(batch, n - i);
       const slice = input.subarray(i * per, (i + m) * per);
       const e = tf.tidy(() => {
-        const x = s.arch === 'small' ? tf.tensor4d(slice, [m, s.inputSize, s.inputSize, 3]) : tf.tensor2d(slice, [m, 128]);
+        const x = s.arch === 'small' ? tf.tensor4d(slice, [m, s.inputSize, s.inputSize, 3]) : tf.tensor2d(slice, [m, per]);
         return this.forward(x, { training: false });
       });
       out.set(e.dataSync(), i * dim);
@@ -230,10 +280,22 @@ export class EmbeddingModel {
   /**
    * The trained network as an ONNX graph: input `chips` [N, 3, S, S] RGB 0..255, output `embedding` [N, D]
    * (L2-normalised). `recognitionWeights` is required for the head arch (the frozen pretrained net).
+   * A projection head is exported alone: input `features` [N, inputDim] (the pack's raw embedding; normalised
+   * inside the graph) → `embedding` [N, embeddingDim], L2-normalised.
    */
   toGraph(metadata: Record<string, string>, recognitionWeights?: WeightMap): GraphBuilder {
     const s = this.settings;
     const arr = (name: string) => this.params.get(name)!.dataSync() as Float32Array;
+    if (isProjectionHead(s)) {
+      const g = new GraphBuilder(`facenet_projection_${s.inputDim}_${s.embeddingDim}`, metadata);
+      const f = g.l2Normalize(g.input(PROJECTION_INPUT, [-1, s.inputDim]));
+      const e =
+        s.hidden === 0
+          ? g.dense(f, arr('proj/w'), s.inputDim, s.embeddingDim, arr('proj/b'))
+          : g.dense(g.relu(g.dense(f, arr('proj/w1'), s.inputDim, s.hidden, arr('proj/b1'))), arr('proj/w2'), s.hidden, s.embeddingDim, arr('proj/b2'));
+      g.output(g.l2Normalize(e), PROJECTION_OUTPUT);
+      return g;
+    }
     const g = new GraphBuilder(`facenet_trained_${s.arch}`, metadata);
     const input = g.input('chips', [-1, 3, s.inputSize, s.inputSize]);
     if (s.arch === 'head') {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { useBackend, type TrainBackend } from './backend.js';
-import { defaultArch, type Arch, type ArchSettings } from './model.js';
+import { defaultArch, isProjectionHead, type Arch, type ArchSettings } from './model.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { curvesSvg, type EpochRecord } from './curves.js';
 import { defaultChipCacheDir, loadChips, type AugmentOptions, type ChipExtractor, type ChipSet, type ChipSource } from './data.js';
@@ -24,6 +24,8 @@ import { loadTfjsWeights, type WeightMap } from '../engine/tfjs-weights.js';
 import { calibrate } from '../decide/calibration.js';
 import { DEFAULT_PACK } from '../pack/packs.js';
 import { calibrationProp, type StoredCalibration } from './model-meta.js';
+import { headSource, packFeatures } from './pack-features.js';
+import { resolvePack } from '../pack/router.js';
 
 export interface TrainRunOptions {
   data: string;
@@ -64,6 +66,21 @@ export interface TrainRunOptions {
   /** Identities (folder names) to leave out of training, e.g. evaluation people. */
   exclude?: ReadonlySet<string>;
   maxPerIdentity?: number;
+  /**
+   * Head arch on a pack: the features are this pack's frozen embeddings (a projection head exported alone),
+   * instead of the built-in 128-D net's (a residual head composed with it).
+   */
+  pack?: string;
+  models?: string;
+  acceptLicense?: boolean;
+  /** Head hidden width (pack heads: default 0, a linear projection). */
+  hidden?: number;
+  /** Output dimension of a pack head (default 128). */
+  embeddingDim?: number;
+  /** Inference workers that embed images for a pack head (default one per core). */
+  workers?: number;
+  /** Embedding cache for a pack head (default the evaluations' cache); false = none. */
+  embeddingCache?: string | false;
   /** ONNX model cache of the pipeline (pretrained features for --arch head). */
   cacheDir?: string;
   threads?: number;
@@ -105,12 +122,12 @@ export interface TrainRunResult {
  * `facenet calibrate`: plain chips (no crop TTA, no flip) aligned by the default pack (as loadChips makes them),
  * as validation embeds them. Undefined without validation.
  */
-export function validationCalibration(trainer: Trainer, chips: string): StoredCalibration | undefined {
+export function validationCalibration(trainer: Trainer, chips: string, pack = DEFAULT_PACK): StoredCalibration | undefined {
   const scored = trainer.validationDistances();
   if (!scored.some((p) => p.same) || !scored.some((p) => !p.same)) return undefined;
   const source = `facenet train validation split: ${trainer.valIdentities.length} identities, ${scored.length} pairs`;
   // the model id is a hash of the exported bytes, which hold this table: the recognizer supplies it on load
-  return { flip: false, crops: [], chips, pack: DEFAULT_PACK, table: calibrate(scored, { modelId: '', source }) };
+  return { flip: false, crops: [], chips, pack, table: calibrate(scored, { modelId: '', source }) };
 }
 
 const DEFAULTS = {
@@ -128,17 +145,21 @@ const DEFAULTS = {
 };
 
 export function buildConfig(o: TrainRunOptions, arch?: ArchSettings): TrainConfig {
-  const a = arch ?? o.archSettings ?? defaultArch(o.arch ?? 'small', o.inputSize);
+  const source = o.pack !== undefined && (o.arch ?? 'small') === 'head' ? headSource(resolvePack(o.pack)) : undefined;
+  const a = arch ?? o.archSettings ?? defaultArch(o.arch ?? 'small', o.inputSize, source, { hidden: o.hidden, embeddingDim: o.embeddingDim });
   const headish = a.arch === 'head';
+  // a projection of a strong pack's embeddings starts with few active triplets at margin 0.2 and lr 3e-4: measured
+  // on EdgeFace-XS (docs/packs.md, "512 → 128 head"), margin 1.0 and lr 1e-2 lose nothing on LFW View 1
+  const projection = isProjectionHead(a);
   return {
     arch: a,
     mining: o.mining ?? DEFAULTS.mining,
     ...(o.warmupSteps ? { warmupSteps: o.warmupSteps } : {}),
-    margin: o.margin ?? DEFAULTS.margin,
+    margin: o.margin ?? (projection ? 1 : DEFAULTS.margin),
     P: o.P ?? DEFAULTS.P,
     K: o.K ?? DEFAULTS.K,
     negatives: o.negatives ?? DEFAULTS.negatives,
-    lr: o.lr ?? (headish ? 3e-4 : DEFAULTS.lr),
+    lr: o.lr ?? (projection ? 1e-2 : headish ? 3e-4 : DEFAULTS.lr),
     weightDecay: o.weightDecay ?? (headish ? 0 : DEFAULTS.weightDecay),
     schedule: o.schedule ?? DEFAULTS.schedule,
     augment: { flip: true, shift: headish ? 0 : Math.round(a.inputSize / 16), jitter: headish ? 0 : 0.1, ...o.augment },
@@ -229,6 +250,20 @@ export async function loadTrainInputs(
   o: TrainRunOptions,
   config: TrainConfig,
 ): Promise<{ chips: ChipSet; features?: { orig: Float32Array; flipped: Float32Array } }> {
+  const a = config.arch;
+  if (isProjectionHead(a)) {
+    const pf = await packFeatures(o.data, {
+      pack: a.pack,
+      models: o.models,
+      acceptLicense: o.acceptLicense,
+      workers: o.workers,
+      cacheFile: o.embeddingCache,
+      exclude: o.exclude,
+      maxPerIdentity: o.maxPerIdentity,
+      onProgress: (d, t) => o.onLoad?.(d, t, 'embeddings'),
+    });
+    return { chips: pf.chips, features: pf.features };
+  }
   const size = config.arch.arch === 'head' ? CHIP_SIZE : config.arch.inputSize;
   const chips = await loadChips(o.data, {
     size,
@@ -268,7 +303,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   else if (initFrom) trainer.initFrom(initFrom.arrays);
   trainer.budget = budget;
   await mkdir(ckptDir, { recursive: true });
-  const recWeights = config.arch.arch === 'head' ? await recognitionWeights() : undefined;
+  const projection = isProjectionHead(config.arch);
+  const recWeights = config.arch.arch === 'head' && !projection ? await recognitionWeights() : undefined;
   const files = {
     model: path.join(out, 'model.onnx'),
     settings: path.join(out, 'settings.json'),
@@ -291,7 +327,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     await writeJson(files.curvesJson, trainer.records);
     await writeFile(files.curvesSvg, curvesSvg(trainer.records, `facenet train: ${config.arch.arch}, ${config.mining}, seed ${config.seed}`));
     if (final) {
-      calibration = validationCalibration(trainer, `${config.arch.arch === 'head' ? CHIP_SIZE : config.arch.inputSize}px chips (source ${o.source ?? 'auto'})`);
+      const a = config.arch;
+      calibration = isProjectionHead(a)
+        ? validationCalibration(trainer, `pack ${a.pack} embeddings of ${a.inputSize}px chips (labelled face of each photo, as evaluations embed it)`, a.pack)
+        : validationCalibration(trainer, `${a.arch === 'head' ? CHIP_SIZE : a.inputSize}px chips (source ${o.source ?? 'auto'})`);
       const bytes = trainer.exportOnnx(recWeights, { data: dataInfo }, calibration ? calibrationProp(calibration) : {});
       await writeFileAtomic(files.model, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }

@@ -4,7 +4,7 @@
  * (given an epoch/step budget; a time budget stops wherever the clock says), and a checkpoint resumes it exactly.
  */
 import { tf } from './backend.js';
-import { EmbeddingModel, SMALL_MEAN, SMALL_STD, type ArchSettings, type NamedArray } from './model.js';
+import { EmbeddingModel, inputLength, isProjectionHead, SMALL_MEAN, SMALL_STD, type ArchSettings, type NamedArray } from './model.js';
 import { AdamW } from './optim.js';
 import { pairwiseSquaredDistances } from './ops.js';
 import { Rng, type RngState } from './rng.js';
@@ -57,7 +57,7 @@ export interface Budget {
 export interface TrainInputs {
   /** Chips at the model input size (small arch), or the chip list whose `features` are given (head arch). */
   readonly chips: ChipSet;
-  /** Head arch: pretrained normalised embeddings of each chip and of its mirror image, [N × 128] each. */
+  /** Head arch: pretrained normalised embeddings of each chip and of its mirror image, [N × D] each (D = 128, or the pack's). */
   readonly features?: { readonly orig: Float32Array; readonly flipped: Float32Array };
 }
 
@@ -142,8 +142,7 @@ export class Trainer {
   }
 
   private perSample(): number {
-    const a = this.config.arch;
-    return a.arch === 'small' ? a.inputSize * a.inputSize * 3 : 128;
+    return inputLength(this.config.arch);
   }
 
   get epoch(): number {
@@ -184,12 +183,13 @@ export class Trainer {
       fillBatch(chips, indices, buf, this.rng, augment ? this.config.augment : { flip: false, shift: 0, jitter: 0 });
       return tf.tensor4d(buf.subarray(0, n * per), [n, a.inputSize, a.inputSize, 3]);
     }
-    const out = new Float32Array(n * 128);
+    const d = this.perSample();
+    const out = new Float32Array(n * d);
     indices.forEach((idx, k) => {
       const src = augment && this.config.augment.flip && this.rng.next() < 0.5 ? features!.flipped : features!.orig;
-      out.set(src.subarray(idx * 128, (idx + 1) * 128), k * 128);
+      out.set(src.subarray(idx * d, (idx + 1) * d), k * d);
     });
-    return tf.tensor2d(out, [n, 128]);
+    return tf.tensor2d(out, [n, d]);
   }
 
   /** One optimisation step on the next P×K batch. */
@@ -358,6 +358,15 @@ export class Trainer {
     const a = this.config.arch;
     const last = this.records[this.records.length - 1];
     const settings = { ...this.config, steps: this.step, trainSeconds: Math.round(this.trainSeconds), budget: this.budget, lastEpoch: last, ...extra };
+    if (isProjectionHead(a))
+      return {
+        [META_KEYS.inputSize]: String(a.inputSize),
+        [META_KEYS.arch]: a.arch,
+        [META_KEYS.embeddingDim]: String(a.embeddingDim),
+        [META_KEYS.inputDim]: String(a.inputDim),
+        [META_KEYS.pack]: a.pack,
+        [META_KEYS.settings]: JSON.stringify(settings),
+      };
     return {
       [META_KEYS.inputSize]: String(a.inputSize),
       [META_KEYS.arch]: a.arch,

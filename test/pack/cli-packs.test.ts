@@ -45,7 +45,11 @@ test('facenet packs: every pack, its files verified, its licence', { skip, timeo
   const r = await facenet(['packs', '--models', MODELS_DIR, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const byName = new Map(r.json.packs.map((p: { name: string }) => [p.name, p]));
-  assert.deepEqual([...byName.keys()], ['dlib128', 'dlib128-yunet', 'edgeface-xs', 'edgeface-xs-yunet', 'edgeface-xxs']);
+  assert.deepEqual([...byName.keys()], ['dlib128', 'dlib128-yunet', 'edgeface-xs', 'edgeface-xs-yunet', 'edgeface-xs-128', 'edgeface-xxs']);
+  const head = byName.get('edgeface-xs-128') as { ready: boolean; licence: string; files: { path: string; state: string }[] };
+  assert.equal(head.ready, true);
+  assert.match(head.licence, /head128: .*derivative of EdgeFace/);
+  assert.ok(head.files.some((f) => f.path === 'edgeface-xs-head128/model.onnx' && f.state === 'verified'));
   const edge = byName.get('edgeface-xs') as { ready: boolean; permissive: boolean; licence: string; files: { state: string }[] };
   assert.equal(edge.ready, true);
   assert.equal(edge.permissive, false);

@@ -17,6 +17,8 @@ export interface PipelineFlags extends PackFlags {
   json?: boolean;
   threads?: string;
   model?: string;
+  /** A projection head from `facenet train --arch head --pack` (run after the pack's embedder). */
+  projection?: string;
   flip?: boolean;
   crops?: string;
   aligned?: boolean;
@@ -115,6 +117,7 @@ export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
     acceptLicense: flags.acceptLicense || undefined, // absent: FACENET_ACCEPT_LICENSE decides
     threads: intOption('threads', flags.threads, 0, MAX_THREADS),
     modelPath: flags.model,
+    projectionPath: flags.projection,
     flip: flags.flip,
     ttaPaddings: parseCrops(flags.crops),
     maxPixels: intOption('max-pixels', flags.maxPixels, 1),

@@ -188,6 +188,7 @@ export function registerEvalCommands(program: Command): void {
     "headline figure without flip test-time augmentation (both are always reported; default: the pack's setting)",
   )
     .option('--model <path>', 'embedding model exported by `facenet train`')
+    .option('--projection <file>', 'a projection head from `facenet train --arch head --pack P`, run after the pack embedder')
     .option('--min-score <s>', 'detector score threshold (default 0.5 here: LFW faces are often cut by the frame)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default native here: LFW photos are 250×250)`)
     .option('--align <json>', ALIGN_HELP)

@@ -40,6 +40,14 @@ interface TrainFlags {
   backend?: string;
   augment: boolean;
   progress: boolean;
+  pack?: string;
+  models?: string;
+  acceptLicense?: boolean;
+  excludePairs?: string[];
+  hidden?: string;
+  dim?: string;
+  workers?: string;
+  cache?: string | false;
 }
 
 function num(name: string, v: string | undefined, opts: { int?: boolean; min?: number; max?: number } = {}): number | undefined {
@@ -64,9 +72,22 @@ export function registerTrainCommands(program: Command): void {
   program
     .command('train')
     .description('train an embedding model with triplet loss and online mining; writes model.onnx, settings, curves, checkpoints')
-    .requiredOption('--data <dir>', 'identity folders: DIR/<person>/*.jpg (photos, or aligned 150×150 chips)')
+    .requiredOption('--data <dir>', 'identity folders: DIR/<person>/*.jpg (photos, or aligned 150×150 chips; an LFW folder holding lfw/ with --pack)')
     .requiredOption('--out <dir>', 'output folder (model.onnx, settings.json, curves.json/.svg, checkpoints/)')
-    .addOption(new Option('--arch <arch>', 'small: compact CNN from scratch; head: projection head on the frozen pretrained 128-D net').choices([...ARCHS]).default('small'))
+    .addOption(
+      new Option('--arch <arch>', "small: compact CNN from scratch; head: projection head on the frozen pretrained 128-D net, or with --pack on that pack's embedder (exported alone, as the pack's projection stage)")
+        .choices([...ARCHS])
+        .default('small'),
+    )
+    .option('--pack <name>', "--arch head: train on this pack's frozen embeddings (e.g. edgeface-xs: 512 → 128), read through the evaluations' embedding cache")
+    .option('--models <dir>', "folder holding the pack's model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)")
+    .option('--accept-license', 'use a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1)')
+    .option('--exclude-pairs <files...>', 'leave out every person named in these LFW-format pairs files (e.g. the evaluation pairs)')
+    .option('--hidden <n>', 'head hidden width (0 = linear; default 0 with --pack, 256 without)')
+    .option('--dim <n>', 'output dimension of a --pack head (default 128)')
+    .option('--workers <n>', 'with --pack: inference worker threads that embed images not in the cache (default one per core; 0 = main thread)')
+    .option('--cache <file>', 'with --pack: embedding cache file (default ~/.cache/facenet-ts/eval-embeddings.db)')
+    .option('--no-cache', 'with --pack: recompute every embedding')
     .addOption(new Option('--mining <method>', 'triplet selection').choices([...MINING_METHODS]).default('semi-hard'))
     .option('--warmup-steps <n>', 'mine semi-hard for the first N steps before --mining takes over (batch-hard needs it from scratch)')
     .option('--epochs <n>', 'train this many epochs (default 20)')
@@ -77,11 +98,11 @@ export function registerTrainCommands(program: Command): void {
     .option('--init <path>', 'start from the weights of a checkpoint or training output folder (fine-tuning)')
     .option('--json', 'machine-readable summary on stdout')
     .option('--input-size <px>', 'small arch: chip side the network sees (64 or 96; default 64)')
-    .option('--margin <a>', 'triplet margin on squared L2 distance (default 0.2)')
+    .option('--margin <a>', 'triplet margin on squared L2 distance (default 0.2; 1.0 for a --pack head)')
     .option('--p <n>', 'identities per batch (default 16)')
     .option('--k <n>', 'images per identity in a batch (default 4)')
     .option('--negatives <n>', 'single-image identities added per batch as negatives (default 8)')
-    .option('--lr <rate>', 'learning rate (default 1e-3 small, 3e-4 head)')
+    .option('--lr <rate>', 'learning rate (default 1e-3 small, 3e-4 head, 1e-2 --pack head)')
     .option('--weight-decay <w>', 'decoupled weight decay (default 5e-4 small, 0 head)')
     .addOption(new Option('--schedule <s>', 'learning-rate schedule over the budget').choices(['cosine', 'constant']))
     .option('--val-fraction <f>', 'identities held out for validation (default 0.1)')
@@ -105,7 +126,9 @@ export function registerTrainCommands(program: Command): void {
             : flags.steps
               ? { steps: num('steps', flags.steps, { int: true, min: 1 }) }
               : undefined;
+        if (flags.pack !== undefined && flags.arch !== 'head') throw new FaceError('INVALID_INPUT', '--pack trains a projection head: use it with --arch head');
         const { runTraining } = await import('../../train/run.js');
+        const exclude = flags.excludePairs?.length ? (await import('../../train/pack-features.js')).peopleOfPairs(flags.excludePairs) : undefined;
         const signal = { stop: false };
         const onSigint = () => {
           if (signal.stop) process.exit(130);
@@ -147,6 +170,14 @@ export function registerTrainCommands(program: Command): void {
             valIdentities: num('val-identities', flags.valIdentities, { int: true, min: 0 }),
             epochSteps: num('epoch-steps', flags.epochSteps, { int: true, min: 1 }),
             budget,
+            pack: flags.pack,
+            models: flags.models,
+            acceptLicense: flags.acceptLicense || undefined,
+            exclude,
+            hidden: num('hidden', flags.hidden, { int: true, min: 0 }),
+            embeddingDim: num('dim', flags.dim, { int: true, min: 2 }),
+            workers: num('workers', flags.workers, { int: true, min: 0 }),
+            embeddingCache: flags.cache,
             resume: flags.resume,
             init: flags.init,
             source: flags.aligned ? 'aligned' : 'auto',
