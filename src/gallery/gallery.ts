@@ -4,13 +4,13 @@
  */
 import { calibrate, perComparisonFar, tauForFar, type CalibrationTable } from '../decide/calibration.js';
 import { DEFAULT_IDENTIFY_FAR, DEFAULT_VERIFY_FAR, identifyDecision, openSetThreshold, verifyDecision, type Candidate, type VerifyDecision } from '../decide/decisions.js';
-import { defaultCalibration } from '../decide/default-calibration.js';
 import type { ScoredPair } from '../eval/roc.js';
 import { FaceError } from '../errors.js';
 import type { Box } from '../detect/types.js';
 import { iou } from '../detect/ssd-decode.js';
 import type { ImageInput } from '../image/types.js';
 import { modelMismatchAdvice } from './model-advice.js';
+import { findCalibration, templateModelFor, type CalibrationSources, type ChosenCalibration } from './tta-variants.js';
 import { boxArea, chipThumbnail, describeInput, faceSize, inputSha256, type FaceFindOptions, type GalleryFace, type GalleryRecognizer } from './face-source.js';
 import { AdaptiveIndex } from './adaptive-index.js';
 import { distanceFromDot, type VectorIndex } from './search-index.js';
@@ -185,7 +185,8 @@ export class Gallery {
   private readonly createIndex: (dim: number) => VectorIndex;
   private readonly inMemoryLimit: number;
   private readonly storeEf?: number;
-  private view?: { modelId: string; view: GalleryView; generation: number };
+  /** The loaded templates: of `modelId`, searched with queries of `queryModelId` (another TTA variant only when calibrated). */
+  private view?: { modelId: string; queryModelId: string; view: GalleryView; generation: number };
   /** Enrollments and forgets this object committed since the view was loaded (for the saved graph's staleness). */
   private ownChanges = 0;
   private unwatch?: () => Promise<void>;
@@ -328,20 +329,33 @@ export class Gallery {
     return this.requireRecognizer('the gallery model id').modelId;
   }
 
+  /**
+   * The model id of the templates queries are compared with: the recognizer's, or another TTA variant of its network
+   * when the gallery holds that and a cross-variant calibration exists. Undefined until the gallery is loaded.
+   */
+  get templateModelId(): string | undefined {
+    return this.view?.modelId;
+  }
+
   /** How the gallery is searched: 'memory' (index in this process) or 'store' (inside the database). */
   get searchMode(): 'memory' | 'store' | undefined {
     return this.view?.view.kind;
   }
 
+  private get calibrationSources(): CalibrationSources {
+    return { override: this.calibrationOverride, store: this.store, recognizer: this.recognizer };
+  }
+
   private async load(): Promise<GalleryView> {
-    const modelId = this.requireRecognizer('searching the gallery').modelId;
-    if (this.view && this.view.modelId === modelId) {
+    const queryModelId = this.requireRecognizer('searching the gallery').modelId;
+    if (this.view && this.view.queryModelId === queryModelId) {
       await this.catchUp();
-      if (this.view && this.view.modelId === modelId) return this.view.view;
+      if (this.view && this.view.queryModelId === queryModelId) return this.view.view;
     }
     const store = this.store;
     // read before the templates: a change committed in between makes the saved graph look stale, never current
     const generation = await store.generation();
+    const modelId = await templateModelFor(store, queryModelId, this.calibrationSources);
     let view: GalleryView;
     if (store.nearest && this.combination === 'nearest' && (await store.counts(modelId)).templates > this.inMemoryLimit) {
       const others = (await store.modelIds()).filter((m) => m !== modelId);
@@ -359,28 +373,25 @@ export class Gallery {
         : undefined;
       view = await MemoryView.load(store, modelId, this.combination, this.createIndex, graph);
     }
-    this.view = { modelId, view, generation };
+    this.view = { modelId, queryModelId, view, generation };
     this.ownChanges = 0;
     return view;
   }
 
   /**
    * The calibration decisions use: explicit override, else the gallery's own (`facenet calibrate`), else the one the
-   * embedding model carries (`facenet train`, when measured with this TTA), else the shipped default.
+   * embedding model carries (`facenet train`, when measured with this TTA), else the shipped default. For queries of
+   * another TTA variant than the templates (see tta-variants.ts), the cross-variant table of that pair.
    */
-  async calibration(): Promise<{ table: CalibrationTable; origin: 'override' | 'gallery' | 'model' | 'default' }> {
+  async calibration(): Promise<ChosenCalibration> {
     const modelId = this.modelId;
-    if (this.calibrationOverride) {
-      if (this.calibrationOverride.modelId !== modelId)
-        throw new FaceError('MODEL_MISMATCH', `calibration was computed for model ${this.calibrationOverride.modelId}, the recognizer is ${modelId}`);
-      return { table: this.calibrationOverride, origin: 'override' };
-    }
-    const own = await this.store.calibration(modelId);
-    if (own) return { table: own, origin: 'gallery' };
-    const fromModel = this.recognizer?.calibration;
-    if (fromModel && fromModel.modelId === modelId) return { table: fromModel, origin: 'model' };
-    const shipped = defaultCalibration(modelId);
-    if (shipped) return { table: shipped, origin: 'default' };
+    const loaded = this.view?.queryModelId === modelId ? this.view.modelId : undefined;
+    const templateModel = loaded ?? (await templateModelFor(this.store, modelId, this.calibrationSources));
+    const found = await findCalibration(this.calibrationSources, templateModel, modelId);
+    if (found) return found;
+    const override = this.calibrationOverride;
+    if (override)
+      throw new FaceError('MODEL_MISMATCH', `calibration was computed for model ${override.modelId}${override.probeModelId ? ` with queries of ${override.probeModelId}` : ''}, the recognizer is ${modelId}`);
     const note = this.recognizer?.calibrationNote;
     throw new FaceError(
       'CALIBRATION_ERROR',
@@ -390,8 +401,25 @@ export class Gallery {
     );
   }
 
-  private calibrationLabel(c: { table: CalibrationTable; origin: string }): string {
-    return `${c.origin}: ${c.table.source}`;
+  private calibrationLabel(c: ChosenCalibration): string {
+    const cross = c.table.probeModelId ? ` (templates ${c.table.modelId}, queries ${c.table.probeModelId})` : '';
+    return `${c.origin}: ${c.table.source}${cross}`;
+  }
+
+  /**
+   * The view, for enrolling: templates of another TTA variant than the gallery's would mix two kinds of embeddings that
+   * no single calibration describes, so a query-only cross-variant match is refused here (MODEL_MISMATCH).
+   */
+  private async loadForEnroll(): Promise<GalleryView> {
+    const view = await this.load();
+    const loaded = this.view!;
+    if (loaded.modelId !== loaded.queryModelId)
+      throw new FaceError(
+        'MODEL_MISMATCH',
+        `gallery ${this.store.location} holds templates of ${loaded.modelId}: queries of ${loaded.queryModelId} are decided against them with a cross-variant calibration, but enrolling them would mix two variants in one gallery. ${modelMismatchAdvice(loaded.queryModelId, [loaded.modelId], 'enroll')}`,
+        { gallery: this.store.location, requested: loaded.queryModelId, stored: [loaded.modelId] },
+      );
+    return view;
   }
 
   /** Number of people enrolled (for the current model). */
@@ -430,7 +458,7 @@ export class Gallery {
     const trimmed = existing?.name ?? personName(name);
     const list: readonly ImageInput[] = Array.isArray(images) ? images : [images as ImageInput];
     if (!list.length) throw new FaceError('INVALID_INPUT', `enrolling ${trimmed} needs at least one photo`);
-    const view = await this.load();
+    const view = await this.loadForEnroll();
     const own = existing ? await view.personTemplates(existing.id) : [];
     const known = new Set(own.map((t) => t.sha256));
 
@@ -552,7 +580,7 @@ export class Gallery {
     const modelId = this.modelId;
     const other = templates.find((t) => t.modelId !== modelId);
     if (other) throw new FaceError('MODEL_MISMATCH', `faces of model ${other.modelId} cannot be enrolled in a gallery of ${modelId}`, { requested: other.modelId, gallery: modelId });
-    const view = await this.load();
+    const view = await this.loadForEnroll();
     const known = new Set((existing ? await view.personTemplates(existing.id) : []).map((t) => t.sha256));
     const fresh = templates.filter((t) => !known.has(t.sourceSha256) && (known.add(t.sourceSha256), true));
     if (!fresh.length) return { person: existing!, created: false, templateIds: [], skipped: templates.length };
