@@ -16,12 +16,13 @@ export function modelMismatchAdvice(requested: string, stored: readonly string[]
     const asGallery = `run the command with \`${variantFlags(g)}\` (as the gallery)`;
     const reEnroll = `enroll the people again with your options into a new gallery (\`facenet enroll NAME PHOTO --gallery NEW.db ${variantFlags(want)}\`)`;
     if (use === 'enroll') return `To add people, ${asGallery}, or ${reEnroll}.`;
+    // `calibrate --cross` pairs the templates' variant with flip on/off at its crops or none: say so only when that covers the query
     const pack = packOfModelId(requested);
-    const crops = g.crops !== 'none' ? g.crops : want.crops;
-    const calibrateCmd = `facenet calibrate${pack && pack !== 'dlib128' ? ` --pack ${pack}` : ''} --lfw DIR --exhaustive --cross --crops ${crops} --gallery GALLERY`;
+    const covered = want.crops === g.crops || want.crops === 'none';
+    const calibrateCmd = `facenet calibrate${pack && pack !== 'dlib128' ? ` --pack ${pack}` : ''} --lfw DIR --exhaustive --cross ${variantFlags(g)} --gallery GALLERY`;
     return (
       `The gallery was enrolled with the same network and other test-time augmentation, and no cross-variant calibration covers its templates with queries of yours: ` +
-      `${asGallery}, calibrate the combination for this gallery (\`${calibrateCmd}\`), or ${reEnroll}.`
+      `${asGallery}, ${covered ? `calibrate the combination for this gallery (\`${calibrateCmd}\`), ` : ''}or ${reEnroll}.`
     );
   }
   const wantPack = packOfModelId(requested);
