@@ -11,6 +11,7 @@ import type { ImageInput } from '../image/types.js';
 import { modelMismatchAdvice } from './model-advice.js';
 import { findCalibration, templateModelFor, type CalibrationSources, type ChosenCalibration } from './tta-variants.js';
 import { chipThumbnail, describeInput, faceSize, type FaceFindOptions, type GalleryRecognizer } from './face-source.js';
+import type { IdentifiedFace, IdentifyOptions, IdentifyResult, OpenSetInfo, VerifyOptions, VerifyResult } from './decision-results.js';
 import { dot, enrollmentWarnings, largestFirst, photosToEnroll, type EnrollOptions, type EnrollResult } from './enrollment.js';
 import { AdaptiveIndex } from './adaptive-index.js';
 import { distanceFromDot, type VectorIndex } from './search-index.js';
@@ -29,6 +30,7 @@ export const DEFAULT_GALLERY_PATH = './facenet.db';
  * calibrated on single photos, raises false alarms to 1.9–3.3 % for F = 1 %. Use `centroid` with its own calibration.
  */
 export const DEFAULT_COMBINATION: TemplateCombination = 'nearest';
+export type { IdentifiedFace, IdentifyOptions, IdentifyResult, OpenSetInfo, VerifyOptions, VerifyResult } from './decision-results.js';
 export { LOW_SCORE, SMALL_FACE_PX, type EnrolledFace, type EnrollOptions, type EnrollResult, type EnrollWarning, type EnrollWarningCode } from './enrollment.js';
 
 export interface GalleryOptions {
@@ -58,56 +60,6 @@ export interface GalleryOptions {
 
 /** 500k templates = 256 MB of float32 per process: beyond that, let the database search. */
 export const DEFAULT_IN_MEMORY_LIMIT = 500_000;
-
-export interface VerifyOptions extends FaceFindOptions {
-  /** Target FAR (default 1e-3). */
-  far?: number;
-}
-
-export interface VerifyResult extends VerifyDecision {
-  readonly person: string;
-  readonly source: string;
-  readonly box: Box;
-  readonly score: number;
-  readonly facesInImage: number;
-  /** Comparisons made (the person's index entries); the per-comparison FAR is adjusted for them. */
-  readonly comparisons: number;
-  readonly calibration: string;
-}
-
-export interface IdentifyOptions extends FaceFindOptions {
-  /** Open-set false-alarm rate F: probability that a stranger is matched to anyone (default 1e-2). */
-  far?: number;
-  /** Candidates per face (default 5). */
-  topK?: number;
-}
-
-export interface IdentifiedFace {
-  readonly box: Box;
-  readonly score: number;
-  readonly person: string | 'unknown';
-  readonly distance: number;
-  readonly candidates: readonly Candidate[];
-}
-
-export interface OpenSetInfo {
-  /** Accept the nearest person when distance < threshold. */
-  readonly threshold: number;
-  readonly openSetFar: number;
-  readonly perComparisonFar: number;
-  /** Measured FAR of the threshold on the calibration pairs. */
-  readonly far: number;
-  readonly people: number;
-  readonly comparisons: number;
-  readonly resolvable: boolean;
-  readonly warning?: string;
-  readonly calibration: string;
-}
-
-export interface IdentifyResult extends OpenSetInfo {
-  readonly source: string;
-  readonly faces: readonly IdentifiedFace[];
-}
 
 export class Gallery {
   readonly store: GalleryStore;
