@@ -16,9 +16,10 @@ import { dot, enrollmentWarnings, largestFirst, photosToEnroll, type EnrollOptio
 import { AdaptiveIndex } from './adaptive-index.js';
 import { distanceFromDot, type VectorIndex } from './search-index.js';
 import { MemoryView, StoreView, type GalleryView } from './gallery-view.js';
+import { ViewFollower, type LoadedView } from './view-follower.js';
 import { isPostgresUrl, openStore } from './open-store.js';
 import type { HnswMeta } from './hnsw-index.js';
-import type { EnrollMode, ForgetReceipt, GalleryStore, Metadata, NewTemplate, Person, PersonSummary, StoreChange } from './store.js';
+import type { ForgetReceipt, GalleryStore, Metadata, NewTemplate, Person, PersonSummary } from './store.js';
 import { canonicalName, personName } from './names.js';
 import type { TemplateCombination } from './templates.js';
 
@@ -69,18 +70,15 @@ export class Gallery {
   private readonly createIndex: (dim: number) => VectorIndex;
   private readonly inMemoryLimit: number;
   private readonly storeEf?: number;
-  /** The loaded templates: of `modelId`, searched with queries of `queryModelId` (another TTA variant only when calibrated). */
-  private view?: { modelId: string; queryModelId: string; view: GalleryView; generation: number };
-  /** Enrollments and forgets this object committed since the view was loaded (for the saved graph's staleness). */
-  private ownChanges = 0;
+  /** The loaded view, kept in step with other writers' changes. */
+  private readonly follower: ViewFollower;
   private unwatch?: () => Promise<void>;
-  /** Refreshes from other writers, applied one at a time and in order. */
-  private refreshes: Promise<void> = Promise.resolve();
   /** Enrollments in progress per canonical name: one at a time per name, so their duplicate checks see each other. */
   private readonly enrolling = new Map<string, Promise<unknown>>();
 
   private constructor(opts: GalleryOptions & { store: GalleryStore }) {
     this.store = opts.store;
+    this.follower = new ViewFollower(opts.store);
     this.recognizer = opts.recognizer;
     this.combination = opts.combination ?? DEFAULT_COMBINATION;
     this.calibrationOverride = opts.calibration;
@@ -99,7 +97,7 @@ export class Gallery {
     try {
       if (opts.recognizer) {
         await g.load();
-        if (store.watch) g.unwatch = await store.watch((c) => g.onStoreChange(c));
+        if (store.watch) g.unwatch = await store.watch((c) => g.follower.onStoreChange(c));
       }
     } catch (e) {
       if (!opts.store) await store.close();
@@ -110,7 +108,7 @@ export class Gallery {
 
   async close(): Promise<void> {
     await this.unwatch?.();
-    await this.refreshes;
+    await this.follower.idle();
     try {
       await this.saveGraph(false);
     } catch (e) {
@@ -138,9 +136,9 @@ export class Gallery {
     if (!file || !loaded || !(loaded.view instanceof MemoryView) || !(loaded.view.index instanceof AdaptiveIndex)) return false;
     const index = loaded.view.index;
     if (index.mode === 'exact' || (!build && index.mode !== 'hnsw')) return false;
-    await this.catchUp();
+    await this.follower.catchUp();
     const generation = await this.store.generation();
-    if (generation !== loaded.generation + this.ownChanges) return false;
+    if (generation !== loaded.generation + this.follower.ownChanges) return false;
     return index.saveGraph(file, { generation, modelId: loaded.modelId, combination: this.combination });
   }
 
@@ -153,54 +151,13 @@ export class Gallery {
     return { search: 'memory', mode, entries: v.comparisons(), graphRestored: v.graphRestored, graphFile: this.graphFile };
   }
 
-  private onStoreChange(change: StoreChange): void {
-    this.refreshes = this.refreshes
-      .then(async () => {
-        const v = this.view?.view;
-        if (!v) return;
-        if (change.kind === 'forget') v.applyForget(change.personId);
-        else await v.refreshPerson(change.personId, change.name);
-      })
-      .catch(() => {
-        // a failed refresh must not stop later ones; drop the view so the next search reloads it whole
-        this.view = undefined;
-      });
-  }
-
   /** Wait until changes announced by other writers so far are applied (tests, and callers who need read-your-writes across replicas). */
-  async settled(): Promise<void> {
-    await this.catchUp();
-    await this.refreshes;
+  settled(): Promise<void> {
+    return this.follower.settled();
   }
 
-  /**
-   * Bring the loaded view up to the store's generation from its change log, whichever process committed the
-   * changes (the CLI forgetting while `facenet serve` runs). One cheap read when nothing changed; a whole reload
-   * when the log no longer reaches back. Stores without a change log (PostgreSQL replicas use watch()) skip it.
-   */
-  private catchUp(): Promise<void> {
-    if (!this.store.changesSince) return Promise.resolve();
-    const run = async () => {
-      const loaded = this.view;
-      if (!loaded) return;
-      const log = await this.store.changesSince!(loaded.generation);
-      if (this.view !== loaded) return;
-      if (!log) {
-        this.view = undefined; // too far behind: the next search loads the gallery whole
-        return;
-      }
-      if (log.generation === loaded.generation) return;
-      for (const c of log.changes) {
-        if (c.kind === 'forget') loaded.view.applyForget(c.personId);
-        else await loaded.view.refreshPerson(c.personId, c.name);
-      }
-      loaded.generation = log.generation;
-      this.ownChanges = 0;
-    };
-    this.refreshes = this.refreshes.then(run).catch(() => {
-      this.view = undefined;
-    });
-    return this.refreshes;
+  private get view(): LoadedView | undefined {
+    return this.follower.current;
   }
 
   private requireRecognizer(what: string): GalleryRecognizer {
@@ -233,7 +190,7 @@ export class Gallery {
   private async load(): Promise<GalleryView> {
     const queryModelId = this.requireRecognizer('searching the gallery').modelId;
     if (this.view && this.view.queryModelId === queryModelId) {
-      await this.catchUp();
+      await this.follower.catchUp();
       if (this.view && this.view.queryModelId === queryModelId) return this.view.view;
     }
     const store = this.store;
@@ -257,8 +214,7 @@ export class Gallery {
         : undefined;
       view = await MemoryView.load(store, modelId, this.combination, this.createIndex, graph);
     }
-    this.view = { modelId, queryModelId, view, generation };
-    this.ownChanges = 0;
+    this.follower.loaded({ modelId, queryModelId, view, generation });
     return view;
   }
 
@@ -375,7 +331,7 @@ export class Gallery {
         thumbnail: f.face.chip ? await chipThumbnail(f.face.chip) : undefined,
       });
     const receipt = await this.store.enroll({ name: trimmed, mode, metadata: opts.metadata, templates: records });
-    this.ownChanges++;
+    this.follower.ownChanges++;
     // another process may have stored some of these photos for the person since we looked: the store skipped them
     const skipped = new Set(receipt.skipped ?? []);
     const stored = fresh.flatMap((f, i) => (skipped.has(i) ? [] : [{ f, id: receipt.templateIds[i] }]));
@@ -423,7 +379,7 @@ export class Gallery {
     const fresh = templates.filter((t) => !known.has(t.sourceSha256) && (known.add(t.sourceSha256), true));
     if (!fresh.length) return { person: existing!, created: false, templateIds: [], skipped: templates.length };
     const receipt = await this.store.enroll({ name: trimmed, mode: 'upsert', metadata, templates: fresh });
-    this.ownChanges++;
+    this.follower.ownChanges++;
     // another process may have stored some of these photos for the person since we looked: the store skipped them
     const skipped = new Set(receipt.skipped ?? []);
     const stored = fresh.flatMap((t, i) => (skipped.has(i) ? [] : [{ t, id: receipt.templateIds[i] }]));
@@ -446,10 +402,10 @@ export class Gallery {
       result = await this.store.forget(name);
     } catch (e) {
       // the store may have committed before failing: let the change log decide what the index holds
-      await this.catchUp();
+      await this.follower.catchUp();
       throw e;
     }
-    this.ownChanges++;
+    this.follower.ownChanges++;
     this.view?.view.applyForget(result.person.id);
     return result;
   }
