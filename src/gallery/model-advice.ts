@@ -19,7 +19,7 @@ export function modelMismatchAdvice(requested: string, stored: readonly string[]
     // `calibrate --cross` pairs the templates' variant with flip on/off at its crops or none: say so only when that covers the query
     const pack = packOfModelId(requested);
     const covered = want.crops === g.crops || want.crops === 'none';
-    const calibrateCmd = `facenet calibrate${pack && pack !== 'dlib128' ? ` --pack ${pack}` : ''} --lfw DIR --exhaustive --cross ${variantFlags(g)} --gallery GALLERY`;
+    const calibrateCmd = `facenet calibrate${pack && pack !== 'dlib128' ? ` --pack ${pack}` : ''} --lfw DIR --exhaustive --crops ${g.crops} --cross ${g.flip ? 'flip' : 'no-flip'} --gallery GALLERY`;
     return (
       `The gallery was enrolled with the same network and other test-time augmentation, and no cross-variant calibration covers its templates with queries of yours: ` +
       `${asGallery}, ${covered ? `calibrate the combination for this gallery (\`${calibrateCmd}\`), ` : ''}or ${reEnroll}.`

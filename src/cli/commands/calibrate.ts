@@ -10,7 +10,7 @@ import { pickEmbedding } from '../../eval/lfw.js';
 import { DEFAULT_GALLERY_PATH, Gallery } from '../../gallery/gallery.js';
 import { galleryModelId } from '../../gallery/face-source.js';
 import { action, printResult } from '../output.js';
-import { flipOf, recognizerOptions, withDetectionOptions, withFlipOptions, withPackOptions, type PipelineFlags } from './common.js';
+import { flipOf, recognizerOptions, withDetectionOptions, withPackOptions, type PipelineFlags } from './common.js';
 import { CONCURRENCY_HELP, embedForEvaluation, WORKERS_HELP } from './eval.js';
 
 function readCalibrationFile(file: string): CalibrationFile {
@@ -39,11 +39,18 @@ function describeTable(t: CalibrationTable): string {
   ].join('\n');
 }
 
+/** `--cross` → the templates' flip: `flip`, `no-flip`, or (no value) the pack's. */
+function crossFlip(v: true | string, packDefault: boolean): boolean {
+  if (v === true) return packDefault;
+  if (v === 'flip' || v === 'no-flip') return v === 'flip';
+  throw new FaceError('INVALID_INPUT', `--cross takes flip or no-flip (the templates' flip setting), got "${v}"`);
+}
+
 export function registerCalibrateCommand(program: Command): void {
-  withFlipOptions(withDetectionOptions(withPackOptions(program.command('calibrate').description('compute the FAR → τ table from labelled pairs and store it with the gallery (or --out FILE); both flip variants are calibrated').option('--json', 'machine-readable output'))), "with --cross: the templates' variant has flip off (default: the pack's setting)")
+  withDetectionOptions(withPackOptions(program.command('calibrate').description('compute the FAR → τ table from labelled pairs and store it with the gallery (or --out FILE); both flip variants are calibrated').option('--json', 'machine-readable output')))
     .option('--model <path>', "embedding model exported by `facenet train` (default: the pack's embedder)")
     .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off')
-    .option('--cross', 'also calibrate queries of the other TTA variants (flip on/off, these crops or none) against templates of the variant that --crops and --flip/--no-flip select')
+    .option('--cross [flip]', "also calibrate queries of the other TTA variants (flip on/off, these crops or none) against templates of these crops with flip (`--cross flip`) or without (`--cross no-flip`); default: the pack's flip")
     .option('--lfw <dir>', 'LFW folder (pairsDevTrain.txt by default)')
     .option('--lfw-pairs <file>', 'LFW-format pairs file name or path', 'pairsDevTrain.txt')
     .option('--exhaustive', 'with --lfw: score every pair of the listed images (millions of impostor pairs: resolves far lower FARs)')
@@ -55,8 +62,9 @@ export function registerCalibrateCommand(program: Command): void {
     .option('--cache <file>', 'embedding cache file (default: shared with eval lfw)')
     .option('--no-cache', 'recompute every embedding')
     .action(
-      action(async (flags: PipelineFlags & { cross?: boolean; lfw?: string; lfwPairs: string; exhaustive?: boolean; pairs?: string; gallery: string; out?: string; concurrency?: string; workers?: string; cache?: string | false }) => {
+      action(async (flags: PipelineFlags & { cross?: boolean | string; lfw?: string; lfwPairs: string; exhaustive?: boolean; pairs?: string; gallery: string; out?: string; concurrency?: string; workers?: string; cache?: string | false }) => {
         if (!!flags.lfw === !!flags.pairs) throw new FaceError('INVALID_INPUT', 'give exactly one of --lfw DIR or --pairs FILE');
+        if (typeof flags.cross === 'string') crossFlip(flags.cross, true); // a bad value fails before any work
         if (flags.exhaustive && !flags.lfw) throw new FaceError('INVALID_INPUT', '--exhaustive needs --lfw (identities come from the folder names)');
         const plan: CalibrationPlan = flags.lfw ? lfwCalibrationPlan(flags.lfw, flags.lfwPairs, !!flags.exhaustive) : readPairsList(flags.pairs!);
         const t0 = performance.now();
@@ -73,7 +81,7 @@ export function registerCalibrateCommand(program: Command): void {
             return { modelId: galleryModelId(fr.modelId, variant === 'flip', p.crops), embeddingOf: (f: string) => embs.get(f)! };
           }),
         );
-        const templates = flags.cross ? galleryModelId(fr.modelId, flipOf(flags), fr.ttaPaddings) : undefined;
+        const templates = flags.cross ? galleryModelId(fr.modelId, crossFlip(flags.cross, flipOf({ pack: flags.pack })), fr.ttaPaddings) : undefined;
         const tables = variantCalibrations(plan, variants, templates);
         const [computed, fromCache] = [passes.reduce((n, p) => n + p.res.computed, 0), passes.reduce((n, p) => n + p.res.fromCache, 0)];
         let where: string;
