@@ -77,18 +77,25 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-/** Score the plan's pairs from per-image embeddings (unit vectors). */
-export function scorePlan(plan: CalibrationPlan, embeddingOf: (file: string) => Float32Array): ScoredPair[] {
-  const get = (f: string) => {
-    const e = embeddingOf(f);
+/**
+ * Score the plan's pairs from per-image embeddings (unit vectors). With `probeEmbeddingOf` (a cross-variant table:
+ * gallery side of one TTA variant, probe side of another) the first image of each pair (`a`; in exhaustive mode the
+ * one listed first) is taken from `embeddingOf` and the second from `probeEmbeddingOf`: the same pairs as a
+ * same-variant table, so the two are compared pair for pair.
+ */
+export function scorePlan(plan: CalibrationPlan, embeddingOf: (file: string) => Float32Array, probeEmbeddingOf = embeddingOf): ScoredPair[] {
+  const getter = (of: (file: string) => Float32Array) => (f: string) => {
+    const e = of(f);
     if (!e) throw new FaceError('CALIBRATION_ERROR', `no embedding for ${f}`);
     return e;
   };
-  if (!plan.identities) return plan.pairs.map((p) => ({ distance: distanceFromDot(dot(get(p.a), get(p.b))), same: p.same }));
+  const [gallery, probe] = [getter(embeddingOf), getter(probeEmbeddingOf)];
+  if (!plan.identities) return plan.pairs.map((p) => ({ distance: distanceFromDot(dot(gallery(p.a), probe(p.b))), same: p.same }));
   const files = plan.files;
-  const embs = files.map(get);
+  const embs = files.map(gallery);
+  const probes = probeEmbeddingOf === embeddingOf ? embs : files.map(probe);
   const ids = files.map((f) => plan.identities!.get(f));
   const out: ScoredPair[] = [];
-  for (let i = 0; i < files.length; i++) for (let j = i + 1; j < files.length; j++) out.push({ distance: distanceFromDot(dot(embs[i], embs[j])), same: ids[i] === ids[j] });
+  for (let i = 0; i < files.length; i++) for (let j = i + 1; j < files.length; j++) out.push({ distance: distanceFromDot(dot(embs[i], probes[j])), same: ids[i] === ids[j] });
   return out;
 }

@@ -8,7 +8,13 @@
 import { FaceError } from '../errors.js';
 import { rocAuc, rocCurve, thresholdAtFar, type RocPoint, type ScoredPair } from '../eval/roc.js';
 
+/** Format of a table measured on pairs of one TTA variant (the only format before cross-variant tables). */
 export const CALIBRATION_FORMAT = 1;
+/**
+ * Format of a cross-variant table: gallery side (templates) of `modelId`, probe side (queries) of `probeModelId`.
+ * A new number, so that a reader that knows only format 1 rejects it instead of taking it for `modelId`'s own table.
+ */
+export const CROSS_CALIBRATION_FORMAT = 2;
 
 export interface CalibrationPoint {
   /** False-accept rate measured on the impostor pairs when accepting distance < threshold. */
@@ -19,9 +25,11 @@ export interface CalibrationPoint {
 }
 
 export interface CalibrationTable {
-  readonly format: typeof CALIBRATION_FORMAT;
-  /** The recognition model the distances came from; a table is only valid for that model. */
+  readonly format: typeof CALIBRATION_FORMAT | typeof CROSS_CALIBRATION_FORMAT;
+  /** The recognition model (with its TTA variant) the distances came from: of the gallery side in a cross table. */
   readonly modelId: string;
+  /** Cross tables only (format 2): the model id of the probe side (the query's TTA variant), never equal to modelId. */
+  readonly probeModelId?: string;
   /** Human description of the pairs, e.g. "LFW View 1 pairsDevTrain.txt". */
   readonly source: string;
   /** ISO date. */
@@ -63,7 +71,7 @@ function farGrid(lowest: number, perDecade: number): number[] {
  */
 export function calibrate(
   pairs: readonly ScoredPair[],
-  meta: { modelId: string; source: string; created?: Date },
+  meta: { modelId: string; probeModelId?: string; source: string; created?: Date },
   opts: { perDecade?: number } = {},
 ): CalibrationTable {
   let genuine = 0;
@@ -88,9 +96,9 @@ export function calibrate(
     const p = roc[i];
     if (p.far <= limit && p.threshold > chosen[chosen.length - 1].threshold) chosen.push(p);
   }
+  const cross = meta.probeModelId !== undefined && meta.probeModelId !== meta.modelId;
   return {
-    format: CALIBRATION_FORMAT,
-    modelId: meta.modelId,
+    ...(cross ? { format: CROSS_CALIBRATION_FORMAT, modelId: meta.modelId, probeModelId: meta.probeModelId } : { format: CALIBRATION_FORMAT, modelId: meta.modelId }),
     source: meta.source,
     created: (meta.created ?? new Date()).toISOString(),
     genuinePairs: genuine,
@@ -165,18 +173,40 @@ export function openSetThreshold(table: CalibrationTable, openSetFar: number, co
   return { ...choice, openSetFar, comparisons, ...(warning ? { warning } : {}) };
 }
 
-/** Shape check for tables read from disk or from the gallery. */
+/** The model id of a table's probe side: its own model id unless it is a cross table. */
+export function probeModelOf(table: CalibrationTable): string {
+  return table.probeModelId ?? table.modelId;
+}
+
+/**
+ * The key a table is stored and looked up under: the model id for templates and queries of one variant (as every
+ * table before format 2), `GALLERY|probe=PROBE` for a cross table.
+ */
+export function calibrationKey(galleryModelId: string, probeModelId = galleryModelId): string {
+  return probeModelId === galleryModelId ? galleryModelId : `${galleryModelId}|probe=${probeModelId}`;
+}
+
+/** Whether `table` was measured with gallery side `galleryModelId` and probe side `probeModelId`. */
+export function tableFits(table: CalibrationTable, galleryModelId: string, probeModelId = galleryModelId): boolean {
+  return table.modelId === galleryModelId && probeModelOf(table) === probeModelId;
+}
+
+/** Shape check for tables read from disk or from the gallery (format 1, or format 2 with its probe model). */
 export function parseCalibrationTable(json: unknown, where: string): CalibrationTable {
   const t = json as Partial<CalibrationTable> | null;
+  const formatOk =
+    !!t &&
+    ((t.format === CALIBRATION_FORMAT && t.probeModelId === undefined) ||
+      (t.format === CROSS_CALIBRATION_FORMAT && typeof t.probeModelId === 'string' && t.probeModelId !== t.modelId));
   const ok =
     !!t &&
-    t.format === CALIBRATION_FORMAT &&
+    formatOk &&
     typeof t.modelId === 'string' &&
     typeof t.impostorPairs === 'number' &&
     typeof t.minResolvableFar === 'number' &&
     Array.isArray(t.points) &&
     t.points.length > 0 &&
     t.points.every((p, i, a) => typeof p?.far === 'number' && typeof p.threshold === 'number' && (i === 0 || (p.far >= a[i - 1].far && p.threshold >= a[i - 1].threshold)));
-  if (!ok) throw new FaceError('CALIBRATION_ERROR', `${where} is not a valid calibration table (format ${CALIBRATION_FORMAT})`);
+  if (!ok) throw new FaceError('CALIBRATION_ERROR', `${where} is not a valid calibration table (format ${CALIBRATION_FORMAT}, or ${CROSS_CALIBRATION_FORMAT} with a probeModelId)`);
   return t as CalibrationTable;
 }

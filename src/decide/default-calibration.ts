@@ -1,11 +1,12 @@
 /**
  * The calibration shipped with the package (LFW View 1, pairsDevTrain.txt), so decisions are sane out of the box:
- * one file per pack under calibrations/, each table keyed by the model id of one TTA variant. A gallery's own
- * calibration (`facenet calibrate`) takes precedence.
+ * one file per pack under calibrations/, each table keyed by the model id of one TTA variant, or (cross tables,
+ * format 2) by the variant of the stored templates and the variant of the queries. A gallery's own calibration
+ * (`facenet calibrate`) takes precedence.
  */
 import { readFileSync } from 'node:fs';
 import { FaceError } from '../errors.js';
-import { parseCalibrationTable, type CalibrationTable } from './calibration.js';
+import { calibrationKey, parseCalibrationTable, probeModelOf, tableFits, type CalibrationTable } from './calibration.js';
 import dlib128 from './calibrations/dlib128.json' with { type: 'json' };
 import dlib128Yunet from './calibrations/dlib128-yunet.json' with { type: 'json' };
 import edgefaceXs from './calibrations/edgeface-xs.json' with { type: 'json' };
@@ -26,22 +27,28 @@ export function parseCalibrationFile(json: unknown, where: string): CalibrationF
   return { about: typeof f.about === 'string' ? f.about : undefined, tables: f.tables.map((t, i) => parseCalibrationTable(t, `${where} table ${i}`)) };
 }
 
-/** The table for `modelId` in a calibration JSON file (`facenet calibrate --out FILE`); CALIBRATION_ERROR otherwise. */
-export function calibrationFromFile(file: string, modelId: string): CalibrationTable {
+/**
+ * The table for `modelId` in a calibration JSON file (`facenet calibrate --out FILE`), or with `probeModelId` the
+ * cross table for templates of `modelId` and queries of `probeModelId`; CALIBRATION_ERROR otherwise.
+ */
+export function calibrationFromFile(file: string, modelId: string, probeModelId = modelId): CalibrationTable {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new FaceError('CALIBRATION_ERROR', `cannot read calibration ${file}: ${(e as Error).message}`);
   }
-  const table = parseCalibrationFile(json, file).tables.find((t) => t.modelId === modelId);
-  if (!table) throw new FaceError('CALIBRATION_ERROR', `${file} has no table for model ${modelId}`);
+  const table = parseCalibrationFile(json, file).tables.find((t) => tableFits(t, modelId, probeModelId));
+  if (!table)
+    throw new FaceError('CALIBRATION_ERROR', `${file} has no table for model ${modelId}${probeModelId === modelId ? '' : ` with queries of ${probeModelId}`}`);
   return table;
 }
 
-/** Insert or replace the table for `table.modelId`. */
+const keyOf = (t: CalibrationTable) => calibrationKey(t.modelId, probeModelOf(t));
+
+/** Insert or replace the table for the same (gallery model, probe model). */
 export function withTable(file: CalibrationFile, table: CalibrationTable): CalibrationFile {
-  return { ...file, tables: [...file.tables.filter((t) => t.modelId !== table.modelId), table] };
+  return { ...file, tables: [...file.tables.filter((t) => keyOf(t) !== keyOf(table)), table] };
 }
 
 let parsed: CalibrationFile | undefined;
@@ -55,7 +62,10 @@ export function shippedCalibrations(): CalibrationFile {
   return parsed;
 }
 
-/** The shipped table for a model, or undefined when none was computed for it. */
-export function defaultCalibration(modelId: string): CalibrationTable | undefined {
-  return shippedCalibrations().tables.find((t) => t.modelId === modelId);
+/**
+ * The shipped table for a model, or with `probeModelId` the cross table for templates of `modelId` and queries of
+ * `probeModelId`; undefined when none was computed for it.
+ */
+export function defaultCalibration(modelId: string, probeModelId = modelId): CalibrationTable | undefined {
+  return shippedCalibrations().tables.find((t) => tableFits(t, modelId, probeModelId));
 }

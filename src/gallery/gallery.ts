@@ -4,20 +4,22 @@
  */
 import { calibrate, perComparisonFar, tauForFar, type CalibrationTable } from '../decide/calibration.js';
 import { DEFAULT_IDENTIFY_FAR, DEFAULT_VERIFY_FAR, identifyDecision, openSetThreshold, verifyDecision, type Candidate, type VerifyDecision } from '../decide/decisions.js';
-import { defaultCalibration } from '../decide/default-calibration.js';
 import type { ScoredPair } from '../eval/roc.js';
 import { FaceError } from '../errors.js';
 import type { Box } from '../detect/types.js';
-import { iou } from '../detect/ssd-decode.js';
 import type { ImageInput } from '../image/types.js';
 import { modelMismatchAdvice } from './model-advice.js';
-import { boxArea, chipThumbnail, describeInput, faceSize, inputSha256, type FaceFindOptions, type GalleryFace, type GalleryRecognizer } from './face-source.js';
+import { findCalibration, templateModelFor, type CalibrationSources, type ChosenCalibration } from './tta-variants.js';
+import { chipThumbnail, describeInput, faceSize, type FaceFindOptions, type GalleryRecognizer } from './face-source.js';
+import type { IdentifiedFace, IdentifyOptions, IdentifyResult, OpenSetInfo, VerifyOptions, VerifyResult } from './decision-results.js';
+import { dot, enrollmentWarnings, largestFirst, photosToEnroll, type EnrollOptions, type EnrollResult } from './enrollment.js';
 import { AdaptiveIndex } from './adaptive-index.js';
 import { distanceFromDot, type VectorIndex } from './search-index.js';
 import { MemoryView, StoreView, type GalleryView } from './gallery-view.js';
+import { ViewFollower, type LoadedView } from './view-follower.js';
 import { isPostgresUrl, openStore } from './open-store.js';
 import type { HnswMeta } from './hnsw-index.js';
-import type { EnrollMode, ForgetReceipt, GalleryStore, Metadata, NewTemplate, Person, PersonSummary, StoreChange } from './store.js';
+import type { ForgetReceipt, GalleryStore, Metadata, NewTemplate, Person, PersonSummary } from './store.js';
 import { canonicalName, personName } from './names.js';
 import type { TemplateCombination } from './templates.js';
 
@@ -29,10 +31,8 @@ export const DEFAULT_GALLERY_PATH = './facenet.db';
  * calibrated on single photos, raises false alarms to 1.9–3.3 % for F = 1 %. Use `centroid` with its own calibration.
  */
 export const DEFAULT_COMBINATION: TemplateCombination = 'nearest';
-/** Faces smaller than this (shorter box side, pixels) are enrolled with a warning: the chip is mostly upsampling. */
-export const SMALL_FACE_PX = 40;
-/** Detector scores below this are enrolled with a warning. */
-export const LOW_SCORE = 0.7;
+export type { IdentifiedFace, IdentifyOptions, IdentifyResult, OpenSetInfo, VerifyOptions, VerifyResult } from './decision-results.js';
+export { LOW_SCORE, SMALL_FACE_PX, type EnrolledFace, type EnrollOptions, type EnrollResult, type EnrollWarning, type EnrollWarningCode } from './enrollment.js';
 
 export interface GalleryOptions {
   /** SQLite file or postgres:// URL (default ./facenet.db); ignored when `store` is given. */
@@ -62,121 +62,6 @@ export interface GalleryOptions {
 /** 500k templates = 256 MB of float32 per process: beyond that, let the database search. */
 export const DEFAULT_IN_MEMORY_LIMIT = 500_000;
 
-export interface EnrollOptions extends FaceFindOptions {
-  /** Take the largest face of a photo with several instead of rejecting it. */
-  largest?: boolean;
-  /** Take the detected face that overlaps this box best (IoU ≥ 0.3), e.g. one picked on the web page from a group photo. */
-  face?: Box;
-  metadata?: Metadata;
-  /** FAR of the threshold used to flag likely duplicates (default 1e-3). */
-  far?: number;
-  /** `create` (PERSON_EXISTS if enrolled), `add` (PERSON_NOT_FOUND if not) or `upsert` (default). */
-  mode?: EnrollMode;
-}
-
-export type EnrollWarningCode = 'DUPLICATE' | 'INCONSISTENT' | 'SMALL_FACE' | 'LOW_SCORE' | 'ALREADY_ENROLLED' | 'NO_CALIBRATION';
-
-export interface EnrollWarning {
-  readonly code: EnrollWarningCode;
-  readonly message: string;
-  readonly source?: string;
-  /** DUPLICATE: the other person; INCONSISTENT: this person. */
-  readonly person?: string;
-  readonly distance?: number;
-}
-
-export interface EnrolledFace {
-  readonly source: string;
-  readonly sha256: string;
-  readonly templateId: number;
-  readonly box: Box;
-  readonly detectionScore: number;
-  readonly faceSize: number;
-  readonly facesInImage: number;
-}
-
-export interface EnrollResult {
-  readonly person: Person;
-  readonly created: boolean;
-  /** Templates added by this call (photos already enrolled for the person are skipped). */
-  readonly added: readonly EnrolledFace[];
-  /** The person's templates after this call. */
-  readonly templates: number;
-  readonly warnings: readonly EnrollWarning[];
-}
-
-export interface VerifyOptions extends FaceFindOptions {
-  /** Target FAR (default 1e-3). */
-  far?: number;
-}
-
-export interface VerifyResult extends VerifyDecision {
-  readonly person: string;
-  readonly source: string;
-  readonly box: Box;
-  readonly score: number;
-  readonly facesInImage: number;
-  /** Comparisons made (the person's index entries); the per-comparison FAR is adjusted for them. */
-  readonly comparisons: number;
-  readonly calibration: string;
-}
-
-export interface IdentifyOptions extends FaceFindOptions {
-  /** Open-set false-alarm rate F: probability that a stranger is matched to anyone (default 1e-2). */
-  far?: number;
-  /** Candidates per face (default 5). */
-  topK?: number;
-}
-
-export interface IdentifiedFace {
-  readonly box: Box;
-  readonly score: number;
-  readonly person: string | 'unknown';
-  readonly distance: number;
-  readonly candidates: readonly Candidate[];
-}
-
-export interface OpenSetInfo {
-  /** Accept the nearest person when distance < threshold. */
-  readonly threshold: number;
-  readonly openSetFar: number;
-  readonly perComparisonFar: number;
-  /** Measured FAR of the threshold on the calibration pairs. */
-  readonly far: number;
-  readonly people: number;
-  readonly comparisons: number;
-  readonly resolvable: boolean;
-  readonly warning?: string;
-  readonly calibration: string;
-}
-
-export interface IdentifyResult extends OpenSetInfo {
-  readonly source: string;
-  readonly faces: readonly IdentifiedFace[];
-}
-
-function largestFirst(faces: readonly GalleryFace[]): GalleryFace[] {
-  return [...faces].sort((a, b) => boxArea(b.box) - boxArea(a.box));
-}
-
-/** The detected face that overlaps `box` best; NO_FACE when none overlaps it by IoU ≥ 0.3. */
-function pickFace(faces: readonly GalleryFace[], box: Box, source: string): GalleryFace {
-  let best: GalleryFace | undefined;
-  let bestIou = 0.3;
-  for (const f of faces) {
-    const o = iou(f.box, box);
-    if (o >= bestIou) [best, bestIou] = [f, o];
-  }
-  if (!best) throw new FaceError('NO_FACE', `no detected face in ${source} matches the chosen box; nothing was enrolled`, { source, box, boxes: faces.map((f) => f.box) });
-  return best;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
 export class Gallery {
   readonly store: GalleryStore;
   readonly combination: TemplateCombination;
@@ -185,17 +70,15 @@ export class Gallery {
   private readonly createIndex: (dim: number) => VectorIndex;
   private readonly inMemoryLimit: number;
   private readonly storeEf?: number;
-  private view?: { modelId: string; view: GalleryView; generation: number };
-  /** Enrollments and forgets this object committed since the view was loaded (for the saved graph's staleness). */
-  private ownChanges = 0;
+  /** The loaded view, kept in step with other writers' changes. */
+  private readonly follower: ViewFollower;
   private unwatch?: () => Promise<void>;
-  /** Refreshes from other writers, applied one at a time and in order. */
-  private refreshes: Promise<void> = Promise.resolve();
   /** Enrollments in progress per canonical name: one at a time per name, so their duplicate checks see each other. */
   private readonly enrolling = new Map<string, Promise<unknown>>();
 
   private constructor(opts: GalleryOptions & { store: GalleryStore }) {
     this.store = opts.store;
+    this.follower = new ViewFollower(opts.store);
     this.recognizer = opts.recognizer;
     this.combination = opts.combination ?? DEFAULT_COMBINATION;
     this.calibrationOverride = opts.calibration;
@@ -214,7 +97,7 @@ export class Gallery {
     try {
       if (opts.recognizer) {
         await g.load();
-        if (store.watch) g.unwatch = await store.watch((c) => g.onStoreChange(c));
+        if (store.watch) g.unwatch = await store.watch((c) => g.follower.onStoreChange(c));
       }
     } catch (e) {
       if (!opts.store) await store.close();
@@ -225,7 +108,7 @@ export class Gallery {
 
   async close(): Promise<void> {
     await this.unwatch?.();
-    await this.refreshes;
+    await this.follower.idle();
     try {
       await this.saveGraph(false);
     } catch (e) {
@@ -253,9 +136,9 @@ export class Gallery {
     if (!file || !loaded || !(loaded.view instanceof MemoryView) || !(loaded.view.index instanceof AdaptiveIndex)) return false;
     const index = loaded.view.index;
     if (index.mode === 'exact' || (!build && index.mode !== 'hnsw')) return false;
-    await this.catchUp();
+    await this.follower.catchUp();
     const generation = await this.store.generation();
-    if (generation !== loaded.generation + this.ownChanges) return false;
+    if (generation !== loaded.generation + this.follower.ownChanges) return false;
     return index.saveGraph(file, { generation, modelId: loaded.modelId, combination: this.combination });
   }
 
@@ -268,54 +151,13 @@ export class Gallery {
     return { search: 'memory', mode, entries: v.comparisons(), graphRestored: v.graphRestored, graphFile: this.graphFile };
   }
 
-  private onStoreChange(change: StoreChange): void {
-    this.refreshes = this.refreshes
-      .then(async () => {
-        const v = this.view?.view;
-        if (!v) return;
-        if (change.kind === 'forget') v.applyForget(change.personId);
-        else await v.refreshPerson(change.personId, change.name);
-      })
-      .catch(() => {
-        // a failed refresh must not stop later ones; drop the view so the next search reloads it whole
-        this.view = undefined;
-      });
-  }
-
   /** Wait until changes announced by other writers so far are applied (tests, and callers who need read-your-writes across replicas). */
-  async settled(): Promise<void> {
-    await this.catchUp();
-    await this.refreshes;
+  settled(): Promise<void> {
+    return this.follower.settled();
   }
 
-  /**
-   * Bring the loaded view up to the store's generation from its change log, whichever process committed the
-   * changes (the CLI forgetting while `facenet serve` runs). One cheap read when nothing changed; a whole reload
-   * when the log no longer reaches back. Stores without a change log (PostgreSQL replicas use watch()) skip it.
-   */
-  private catchUp(): Promise<void> {
-    if (!this.store.changesSince) return Promise.resolve();
-    const run = async () => {
-      const loaded = this.view;
-      if (!loaded) return;
-      const log = await this.store.changesSince!(loaded.generation);
-      if (this.view !== loaded) return;
-      if (!log) {
-        this.view = undefined; // too far behind: the next search loads the gallery whole
-        return;
-      }
-      if (log.generation === loaded.generation) return;
-      for (const c of log.changes) {
-        if (c.kind === 'forget') loaded.view.applyForget(c.personId);
-        else await loaded.view.refreshPerson(c.personId, c.name);
-      }
-      loaded.generation = log.generation;
-      this.ownChanges = 0;
-    };
-    this.refreshes = this.refreshes.then(run).catch(() => {
-      this.view = undefined;
-    });
-    return this.refreshes;
+  private get view(): LoadedView | undefined {
+    return this.follower.current;
   }
 
   private requireRecognizer(what: string): GalleryRecognizer {
@@ -328,20 +170,33 @@ export class Gallery {
     return this.requireRecognizer('the gallery model id').modelId;
   }
 
+  /**
+   * The model id of the templates queries are compared with: the recognizer's, or another TTA variant of its network
+   * when the gallery holds that and a cross-variant calibration exists. Undefined until the gallery is loaded.
+   */
+  get templateModelId(): string | undefined {
+    return this.view?.modelId;
+  }
+
   /** How the gallery is searched: 'memory' (index in this process) or 'store' (inside the database). */
   get searchMode(): 'memory' | 'store' | undefined {
     return this.view?.view.kind;
   }
 
+  private get calibrationSources(): CalibrationSources {
+    return { override: this.calibrationOverride, store: this.store, recognizer: this.recognizer };
+  }
+
   private async load(): Promise<GalleryView> {
-    const modelId = this.requireRecognizer('searching the gallery').modelId;
-    if (this.view && this.view.modelId === modelId) {
-      await this.catchUp();
-      if (this.view && this.view.modelId === modelId) return this.view.view;
+    const queryModelId = this.requireRecognizer('searching the gallery').modelId;
+    if (this.view && this.view.queryModelId === queryModelId) {
+      await this.follower.catchUp();
+      if (this.view && this.view.queryModelId === queryModelId) return this.view.view;
     }
     const store = this.store;
     // read before the templates: a change committed in between makes the saved graph look stale, never current
     const generation = await store.generation();
+    const modelId = await templateModelFor(store, queryModelId, this.calibrationSources);
     let view: GalleryView;
     if (store.nearest && this.combination === 'nearest' && (await store.counts(modelId)).templates > this.inMemoryLimit) {
       const others = (await store.modelIds()).filter((m) => m !== modelId);
@@ -359,28 +214,24 @@ export class Gallery {
         : undefined;
       view = await MemoryView.load(store, modelId, this.combination, this.createIndex, graph);
     }
-    this.view = { modelId, view, generation };
-    this.ownChanges = 0;
+    this.follower.loaded({ modelId, queryModelId, view, generation });
     return view;
   }
 
   /**
    * The calibration decisions use: explicit override, else the gallery's own (`facenet calibrate`), else the one the
-   * embedding model carries (`facenet train`, when measured with this TTA), else the shipped default.
+   * embedding model carries (`facenet train`, when measured with this TTA), else the shipped default. For queries of
+   * another TTA variant than the templates (see tta-variants.ts), the cross-variant table of that pair.
    */
-  async calibration(): Promise<{ table: CalibrationTable; origin: 'override' | 'gallery' | 'model' | 'default' }> {
+  async calibration(): Promise<ChosenCalibration> {
     const modelId = this.modelId;
-    if (this.calibrationOverride) {
-      if (this.calibrationOverride.modelId !== modelId)
-        throw new FaceError('MODEL_MISMATCH', `calibration was computed for model ${this.calibrationOverride.modelId}, the recognizer is ${modelId}`);
-      return { table: this.calibrationOverride, origin: 'override' };
-    }
-    const own = await this.store.calibration(modelId);
-    if (own) return { table: own, origin: 'gallery' };
-    const fromModel = this.recognizer?.calibration;
-    if (fromModel && fromModel.modelId === modelId) return { table: fromModel, origin: 'model' };
-    const shipped = defaultCalibration(modelId);
-    if (shipped) return { table: shipped, origin: 'default' };
+    const loaded = this.view?.queryModelId === modelId ? this.view.modelId : undefined;
+    const templateModel = loaded ?? (await templateModelFor(this.store, modelId, this.calibrationSources));
+    const found = await findCalibration(this.calibrationSources, templateModel, modelId);
+    if (found) return found;
+    const override = this.calibrationOverride;
+    if (override)
+      throw new FaceError('MODEL_MISMATCH', `calibration was computed for model ${override.modelId}${override.probeModelId ? ` with queries of ${override.probeModelId}` : ''}, the recognizer is ${modelId}`);
     const note = this.recognizer?.calibrationNote;
     throw new FaceError(
       'CALIBRATION_ERROR',
@@ -390,8 +241,25 @@ export class Gallery {
     );
   }
 
-  private calibrationLabel(c: { table: CalibrationTable; origin: string }): string {
-    return `${c.origin}: ${c.table.source}`;
+  private calibrationLabel(c: ChosenCalibration): string {
+    const cross = c.table.probeModelId ? ` (templates ${c.table.modelId}, queries ${c.table.probeModelId})` : '';
+    return `${c.origin}: ${c.table.source}${cross}`;
+  }
+
+  /**
+   * The view, for enrolling: templates of another TTA variant than the gallery's would mix two kinds of embeddings that
+   * no single calibration describes, so a query-only cross-variant match is refused here (MODEL_MISMATCH).
+   */
+  private async loadForEnroll(): Promise<GalleryView> {
+    const view = await this.load();
+    const loaded = this.view!;
+    if (loaded.modelId !== loaded.queryModelId)
+      throw new FaceError(
+        'MODEL_MISMATCH',
+        `gallery ${this.store.location} holds templates of ${loaded.modelId}: queries of ${loaded.queryModelId} are decided against them with a cross-variant calibration, but enrolling them would mix two variants in one gallery. ${modelMismatchAdvice(loaded.queryModelId, [loaded.modelId], 'enroll')}`,
+        { gallery: this.store.location, requested: loaded.queryModelId, stored: [loaded.modelId] },
+      );
+    return view;
   }
 
   /** Number of people enrolled (for the current model). */
@@ -430,30 +298,11 @@ export class Gallery {
     const trimmed = existing?.name ?? personName(name);
     const list: readonly ImageInput[] = Array.isArray(images) ? images : [images as ImageInput];
     if (!list.length) throw new FaceError('INVALID_INPUT', `enrolling ${trimmed} needs at least one photo`);
-    const view = await this.load();
+    const view = await this.loadForEnroll();
     const own = existing ? await view.personTemplates(existing.id) : [];
     const known = new Set(own.map((t) => t.sha256));
 
-    const warnings: EnrollWarning[] = [];
-    const fresh: { source: string; sha256: string; face: GalleryFace; facesInImage: number }[] = [];
-    for (const img of list) {
-      const source = describeInput(img);
-      const sha256 = await inputSha256(img);
-      const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
-      if (!faces.length) throw new FaceError('NO_FACE', `no face found in ${source}; nothing was enrolled`, { source });
-      const picked = opts.face ? pickFace(faces, opts.face, source) : undefined;
-      if (faces.length > 1 && !opts.largest && !picked)
-        throw new FaceError('MULTIPLE_FACES', `${faces.length} faces in ${source}; choose one (--largest, or a face box through the API) or crop the photo. Nothing was enrolled`, {
-          source,
-          faces: faces.length,
-          boxes: faces.map((f) => f.box),
-        });
-      if (known.has(sha256) || fresh.some((f) => f.sha256 === sha256)) {
-        warnings.push({ code: 'ALREADY_ENROLLED', message: `${source} is already enrolled for ${trimmed}; skipped`, source });
-        continue;
-      }
-      fresh.push({ source, sha256, face: picked ?? largestFirst(faces)[0], facesInImage: faces.length });
-    }
+    const { fresh, warnings } = await photosToEnroll(recognizer, list, opts, trimmed, known);
 
     // quality and consistency checks (warnings, never refusals)
     let tau: number | undefined;
@@ -463,34 +312,7 @@ export class Gallery {
       if (!(e instanceof FaceError && e.code === 'CALIBRATION_ERROR')) throw e;
       warnings.push({ code: 'NO_CALIBRATION', message: `${e.message}; duplicate checks skipped` });
     }
-    for (const f of fresh) {
-      const size = faceSize(f.face.box);
-      if (size < SMALL_FACE_PX)
-        warnings.push({ code: 'SMALL_FACE', message: `face in ${f.source} is only ${Math.round(size)} px; a larger photo gives a better template`, source: f.source });
-      if (f.face.score < LOW_SCORE)
-        warnings.push({ code: 'LOW_SCORE', message: `detector score ${f.face.score.toFixed(2)} in ${f.source}; the face may be blurred, occluded or turned`, source: f.source });
-      if (tau === undefined) continue;
-      const [other] = await view.search(f.face.embedding, 1, { excludeLabel: existing?.id });
-      if (other && other.distance < tau) {
-        warnings.push({
-          code: 'DUPLICATE',
-          message: `${f.source} matches already enrolled ${other.name} (distance ${other.distance.toFixed(3)} < τ ${tau.toFixed(3)}): likely the same person`,
-          source: f.source,
-          person: other.name,
-          distance: other.distance,
-        });
-      }
-      const mine = [...own.map((t) => t.embedding), ...fresh.filter((o) => o !== f).map((o) => o.face.embedding)];
-      const nearestOwn = mine.length ? Math.min(...mine.map((e) => distanceFromDot(dot(e, f.face.embedding)))) : undefined;
-      if (nearestOwn !== undefined && nearestOwn >= tau)
-        warnings.push({
-          code: 'INCONSISTENT',
-          message: `${f.source} does not match ${trimmed}'s other photos (nearest distance ${nearestOwn.toFixed(3)} ≥ τ ${tau.toFixed(3)}): check it is the same person`,
-          source: f.source,
-          person: trimmed,
-          distance: nearestOwn,
-        });
-    }
+    warnings.push(...(await enrollmentWarnings(fresh, { tau, view, own, personId: existing?.id, name: trimmed })));
 
     if (!fresh.length) {
       const person = existing ?? (await this.store.findPerson(trimmed));
@@ -509,7 +331,7 @@ export class Gallery {
         thumbnail: f.face.chip ? await chipThumbnail(f.face.chip) : undefined,
       });
     const receipt = await this.store.enroll({ name: trimmed, mode, metadata: opts.metadata, templates: records });
-    this.ownChanges++;
+    this.follower.ownChanges++;
     // another process may have stored some of these photos for the person since we looked: the store skipped them
     const skipped = new Set(receipt.skipped ?? []);
     const stored = fresh.flatMap((f, i) => (skipped.has(i) ? [] : [{ f, id: receipt.templateIds[i] }]));
@@ -552,12 +374,12 @@ export class Gallery {
     const modelId = this.modelId;
     const other = templates.find((t) => t.modelId !== modelId);
     if (other) throw new FaceError('MODEL_MISMATCH', `faces of model ${other.modelId} cannot be enrolled in a gallery of ${modelId}`, { requested: other.modelId, gallery: modelId });
-    const view = await this.load();
+    const view = await this.loadForEnroll();
     const known = new Set((existing ? await view.personTemplates(existing.id) : []).map((t) => t.sha256));
     const fresh = templates.filter((t) => !known.has(t.sourceSha256) && (known.add(t.sourceSha256), true));
     if (!fresh.length) return { person: existing!, created: false, templateIds: [], skipped: templates.length };
     const receipt = await this.store.enroll({ name: trimmed, mode: 'upsert', metadata, templates: fresh });
-    this.ownChanges++;
+    this.follower.ownChanges++;
     // another process may have stored some of these photos for the person since we looked: the store skipped them
     const skipped = new Set(receipt.skipped ?? []);
     const stored = fresh.flatMap((t, i) => (skipped.has(i) ? [] : [{ t, id: receipt.templateIds[i] }]));
@@ -580,10 +402,10 @@ export class Gallery {
       result = await this.store.forget(name);
     } catch (e) {
       // the store may have committed before failing: let the change log decide what the index holds
-      await this.catchUp();
+      await this.follower.catchUp();
       throw e;
     }
-    this.ownChanges++;
+    this.follower.ownChanges++;
     this.view?.view.applyForget(result.person.id);
     return result;
   }

@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ClientConfig, PoolClient, QueryResultRow } from 'pg';
-import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
+import { calibrationKey, parseCalibrationTable, probeModelOf, type CalibrationTable } from '../decide/calibration.js';
 import { FaceError } from '../errors.js';
 import { canonicalName } from './names.js';
 import { ChangeListener, logChanges, NOTIFY_CHANNEL } from './postgres/changes.js';
@@ -279,13 +279,14 @@ export class PostgresGalleryStore implements GalleryStore {
     await this.query(
       `INSERT INTO ${this.s}.calibrations (model_id, table_json, created) VALUES ($1, $2::jsonb, $3)
        ON CONFLICT (model_id) DO UPDATE SET table_json = EXCLUDED.table_json, created = EXCLUDED.created`,
-      [table.modelId, JSON.stringify(table), table.created],
+      [calibrationKey(table.modelId, probeModelOf(table)), JSON.stringify(table), table.created],
     );
   }
 
-  async calibration(modelId: string): Promise<CalibrationTable | undefined> {
-    const row = (await this.query<{ table_json: unknown }>(`SELECT table_json FROM ${this.s}.calibrations WHERE model_id = $1`, [modelId])).rows[0];
-    return row ? parseCalibrationTable(row.table_json, `gallery ${this.location} calibration for ${modelId}`) : undefined;
+  async calibration(modelId: string, probeModelId = modelId): Promise<CalibrationTable | undefined> {
+    const key = calibrationKey(modelId, probeModelId);
+    const row = (await this.query<{ table_json: unknown }>(`SELECT table_json FROM ${this.s}.calibrations WHERE model_id = $1`, [key])).rows[0];
+    return row ? parseCalibrationTable(row.table_json, `gallery ${this.location} calibration for ${key}`) : undefined;
   }
 
   // ---- search ---------------------------------------------------------------------------------------------------

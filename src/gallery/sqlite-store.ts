@@ -18,7 +18,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseCalibrationTable, type CalibrationTable } from '../decide/calibration.js';
+import { calibrationKey, parseCalibrationTable, probeModelOf, type CalibrationTable } from '../decide/calibration.js';
 import { FaceError } from '../errors.js';
 import { canonicalName, nameProblem } from './names.js';
 import { migrate } from './sqlite/schema.js';
@@ -335,22 +335,23 @@ export class SqliteGalleryStore implements GalleryStore {
         .prepare(
           'INSERT INTO calibrations (model_id, table_json, created) VALUES (?, ?, ?) ON CONFLICT(model_id) DO UPDATE SET table_json = excluded.table_json, created = excluded.created',
         )
-        .run(table.modelId, JSON.stringify(table), table.created);
+        .run(calibrationKey(table.modelId, probeModelOf(table)), JSON.stringify(table), table.created);
     } catch (e) {
       throw galleryError(this.file, e);
     }
   }
 
-  async calibration(modelId: string): Promise<CalibrationTable | undefined> {
-    const row = this.guard(() => this.db.prepare('SELECT table_json FROM calibrations WHERE model_id = ?').get(modelId)) as { table_json: string } | undefined;
+  async calibration(modelId: string, probeModelId = modelId): Promise<CalibrationTable | undefined> {
+    const key = calibrationKey(modelId, probeModelId);
+    const row = this.guard(() => this.db.prepare('SELECT table_json FROM calibrations WHERE model_id = ?').get(key)) as { table_json: string } | undefined;
     if (!row) return undefined;
     let json: unknown;
     try {
       json = JSON.parse(row.table_json);
     } catch (e) {
-      throw new FaceError('CALIBRATION_ERROR', `gallery ${this.file}: stored calibration for ${modelId} is not JSON`, undefined, { cause: e });
+      throw new FaceError('CALIBRATION_ERROR', `gallery ${this.file}: stored calibration for ${key} is not JSON`, undefined, { cause: e });
     }
-    return parseCalibrationTable(json, `gallery ${this.file} calibration for ${modelId}`);
+    return parseCalibrationTable(json, `gallery ${this.file} calibration for ${key}`);
   }
 
   async close(): Promise<void> {

@@ -26,7 +26,7 @@ export function modelMismatchError(location: string, verb: string, modelId: stri
   return new FaceError(
     'MODEL_MISMATCH',
     `cannot ${verb} gallery ${location} with model ${modelId}: it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
-      modelMismatchAdvice(modelId, others.map((o) => o.model_id)),
+      modelMismatchAdvice(modelId, others.map((o) => o.model_id), verb === 'enroll into' ? 'enroll' : 'query'),
     { gallery: location, requested: modelId, stored: others.map((o) => o.model_id) },
   );
 }

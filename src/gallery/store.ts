@@ -127,8 +127,10 @@ export interface GalleryStore {
    */
   changesSince?(since: number): Promise<{ generation: number; changes: StoreChange[] } | undefined>;
   thumbnail(templateId: number): Promise<Uint8Array | undefined>;
+  /** Stored under calibrationKey(modelId, probeModelId): a cross table never replaces a variant's own. */
   saveCalibration(table: CalibrationTable): Promise<void>;
-  calibration(modelId: string): Promise<CalibrationTable | undefined>;
+  /** The table for templates of `modelId` and queries of `probeModelId` (default: the same variant). */
+  calibration(modelId: string, probeModelId?: string): Promise<CalibrationTable | undefined>;
   /**
    * Be told of changes committed by other writers (replicas sharing the store), when the backend can tell.
    * Resolves to an unsubscribe function.

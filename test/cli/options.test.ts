@@ -18,7 +18,7 @@ test('detect lists detection options only; index lists the options that choose t
   for (const o of ['--aligned', '--min-score', '--min-face-size', '--detect-size', '--threads', '--combination']) assert.ok(!index.has(o), `index must not list ${o}`);
   assert.ok(!listed('enroll').has('--combination'), 'enroll matches nobody: no --combination');
   const calibrate = listed('calibrate');
-  for (const o of ['--model', '--crops', '--min-score', '--lfw', '--pairs']) assert.ok(calibrate.has(o), `calibrate ${o}`);
+  for (const o of ['--model', '--crops', '--min-score', '--lfw', '--pairs', '--cross']) assert.ok(calibrate.has(o), `calibrate ${o}`);
   for (const o of ['--no-flip', '--aligned']) assert.ok(!calibrate.has(o), `calibrate calibrates both flip variants and detects faces: no ${o}`);
 });
 

@@ -76,8 +76,11 @@ export class FakeRecognizer implements GalleryRecognizer {
   }
 }
 
-/** A calibration for the fake model from synthetic pairs of fake embeddings (many impostors: resolves 1e-5). */
-export function fakeCalibration(modelId = FAKE_MODEL): CalibrationTable {
+/**
+ * A calibration for the fake model from synthetic pairs of fake embeddings (many impostors: resolves 1e-5). With
+ * `probeModelId`, a cross-variant table; `stretch` scales every distance (another τ for the same FAR).
+ */
+export function fakeCalibration(modelId = FAKE_MODEL, probeModelId?: string, stretch = 1): CalibrationTable {
   const pairs: { distance: number; same: boolean }[] = [];
   const d = (a: Float32Array, b: Float32Array) => Math.hypot(...a.map((x, i) => x - b[i]));
   const embs = Array.from({ length: 60 }, (_, id) => Array.from({ length: 4 }, (_, v) => fakeEmbedding(200 + id, v + 1)));
@@ -86,7 +89,7 @@ export function fakeCalibration(modelId = FAKE_MODEL): CalibrationTable {
       for (let a = 0; a < 4; a++)
         for (let b = 0; b < 4; b++) {
           if (i === j && b <= a) continue;
-          pairs.push({ distance: d(embs[i][a], embs[j][b]), same: i === j });
+          pairs.push({ distance: stretch * d(embs[i][a], embs[j][b]), same: i === j });
         }
-  return calibrate(pairs, { modelId, source: 'synthetic fake-model pairs' });
+  return calibrate(pairs, { modelId, probeModelId, source: 'synthetic fake-model pairs' });
 }

@@ -20,7 +20,8 @@ export function peopleRoutes(ctx: ServerContext) {
   const personDetail = async (name: string) => {
     const person = await gallery.store.findPerson(name);
     if (!person) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
-    const templates = (await gallery.store.personTemplates(person.id, ctx.modelId())).map((t) => ({ id: t.id, detectionScore: r4(t.detectionScore), faceSize: Math.round(t.faceSize), created: t.created }));
+    // the stored templates' model: another TTA variant than the server's when a cross-variant table lets it query them
+    const templates = (await gallery.store.personTemplates(person.id, gallery.templateModelId ?? ctx.modelId())).map((t) => ({ id: t.id, detectionScore: r4(t.detectionScore), faceSize: Math.round(t.faceSize), created: t.created }));
     return { modelId: ctx.modelId(), person: { name: person.name, created: person.created, metadata: person.metadata }, templates };
   };
   const enrollBody = imageBody(
