@@ -21,159 +21,22 @@
  * asked for), and its JS binding has no setter for ef, so the index is created with ef = 1 and every search asks
  * for max(ef, candidates) results: ef can then change at any time, per index.
  *
- * This file is the only one that imports usearch (native, prebuilt for linux-x64/arm64 and macOS; Windows builds
- * from source). `usearchDotScan` exposes its exact (brute-force) SIMD scan for ExactIndex.
+ * This file, hnsw-options.ts and usearch-scan.ts are the only ones that import usearch (native, prebuilt for
+ * linux-x64/arm64 and macOS; Windows builds from source). usearch-scan.ts exposes its exact (brute-force) SIMD scans
+ * (re-exported here); hnsw-file.ts the on-disk format, hnsw-options.ts the settings.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
-import { Index, exactSearch, MetricKind, ScalarKind, BatchMatches, type Matches } from 'usearch';
+import { randomBytes } from 'node:crypto';
+import { Index, BatchMatches, type Matches } from 'usearch';
 import { FaceError } from '../errors.js';
-import { distanceFromDot, type SearchHit, type SearchOptions, type TopDotScan, type VectorIndex } from './search-index.js';
+import { readSidecar, writeIndexFiles } from './hnsw-file.js';
+import { ERROR_BOUND, HNSW_DEFAULTS, METRIC, positiveInt, QUANTS, type HnswMeta, type HnswOptions, type HnswQuantization } from './hnsw-options.js';
+import { distanceFromDot, type SearchHit, type SearchOptions, type VectorIndex } from './search-index.js';
 
-export type HnswQuantization = 'f32' | 'f16' | 'bf16' | 'i8';
-
-/**
- * Defaults, from scripts/bench-search.ts on clustered 128-D galleries (identities × 3–5 samples, same-person cosine
- * 0.75; 2-core VM). Recall@1 (top hit = the exact top hit) falls sharply from 1e5 to 1e6 entries: with M = 16,
- * efConstruction = 128 (f32) it was ≥ 0.998 at ef = 64 for 1e5 but 0.80 / 0.91 / 0.96 / 0.98 at ef = 64 / 128 /
- * 200 / 400 for 1e6. M = 32 fixes that: 0.983 / 0.999 / 1.000 at ef = 64 / 128 / 200 for 1e6 (i8 + re-scoring,
- * see AdaptiveIndex), at ≈1.7 / 3.0 / 4.5 ms a single query and about half that per query in batches.
- */
-export const HNSW_DEFAULTS = {
-  /** ef: ≥ 0.99 recall@1 at 1e6 entries from ≈ 96; 128 keeps a margin (0.999). */
-  expansionSearch: 128,
-  /** M: links per node (2·M on the base layer); 16 is too few for 1e6 near-orthogonal identities (above). */
-  connectivity: 32,
-  /** efConstruction. */
-  expansionAdd: 128,
-  quantization: 'f32' as HnswQuantization,
-};
-
-export interface HnswOptions {
-  /** Stored scalar type (default f32). */
-  readonly quantization?: HnswQuantization;
-  /** HNSW M (default 32). */
-  readonly connectivity?: number;
-  /** HNSW efConstruction (default 128). */
-  readonly expansionAdd?: number;
-  /** HNSW ef at search time (default 128); changeable later with the `expansionSearch` setter. */
-  readonly expansionSearch?: number;
-  /** Threads for addMany and searchBatch; 0 = every core (default), at most that. Single searches and adds use one. */
-  readonly threads?: number;
-  /**
-   * Exact dot product of `query` with the stored vector of `key` (NaN when unknown). When given, candidates are
-   * re-ranked by it, so distances are exact even with quantised storage.
-   */
-  readonly rescore?: (key: number, query: Float32Array) => number;
-}
-
-/** What save() records besides the entries; free-form beyond generation and modelId. */
-export interface HnswMeta {
-  readonly generation: number;
-  readonly modelId: string;
-  readonly [extra: string]: unknown;
-}
-
-interface Sidecar {
-  format: 'facenet-hnsw';
-  version: 1;
-  dim: number;
-  quantization: HnswQuantization;
-  connectivity: number;
-  expansionAdd: number;
-  expansionSearch: number;
-  /** The usearch file, relative to the sidecar's folder. */
-  indexFile: string;
-  indexBytes: number;
-  /** sha256 of the usearch file: usearch's loader crashes the process on a damaged file, so it is checked first. */
-  indexSha256: string;
-  nextId: number;
-  /** Live entries, parallel arrays. */
-  ids: number[];
-  keys: number[];
-  labels: number[];
-  meta: HnswMeta;
-}
-
-const QUANTS: Record<HnswQuantization, ScalarKind> = {
-  f32: ScalarKind.F32,
-  f16: ScalarKind.F16,
-  bf16: ScalarKind.BF16,
-  i8: ScalarKind.I8,
-};
-
-/**
- * usearch's i8 inner product is in raw integer units (|error| ~1e4 against 1 − dot), its i8 cosine is a proper
- * 1 − cos: i8 uses cosine, which on unit vectors is the same ranking and value as the dot product.
- */
-const METRIC: Record<HnswQuantization, MetricKind> = { f32: MetricKind.IP, f16: MetricKind.IP, bf16: MetricKind.IP, i8: MetricKind.Cos };
-
-/**
- * Bound on |usearch distance − (1 − exact dot)| per storage type, with margin: the largest errors measured on unit
- * 128-D vectors were 3e-8 (f32), 1.2e-4 (f16), 9.7e-4 (bf16), 2.1e-2 (i8). Re-scoring stops at the first candidate
- * whose distance, less this bound, is beyond the k-th best exact one.
- */
-const ERROR_BOUND: Record<HnswQuantization, number> = { f32: 1e-5, f16: 1e-3, bf16: 5e-3, i8: 0.05 };
-
-function positiveInt(name: string, v: number): number {
-  if (!Number.isInteger(v) || v <= 0) throw new FaceError('INVALID_INPUT', `${name} must be a positive integer, got ${v}`);
-  return v;
-}
-
-/** The array itself if it starts its buffer, else a copy that does (see usearchDotScan). */
-function atOffsetZero(v: Float32Array): Float32Array {
-  return v.byteOffset === 0 ? v : v.slice();
-}
-
-/**
- * usearch's exact (brute-force, SIMD, multi-threaded) scan as a `TopDotScan` for ExactIndex: the n rows of `data`
- * with the largest dot product with `query`, best first.
- * usearch's exactSearch reads from the start of each typed array's buffer, ignoring byteOffset, so views are copied
- * first (ExactIndex's rows start at offset 0 and are passed as is).
- * One thread by default: the scan is memory-bound (1e6 × 128-D in ≈ 26 ms on one core, at memory bandwidth), and
- * a second thread was slower whenever the other core had work (e.g. 41 ms vs 26 ms at 1e6 on a loaded 2-core VM).
- */
-export function usearchDotScan(threads = 1): TopDotScan {
-  return (data, count, dim, query, n) => {
-    const rows = atOffsetZero(data.subarray(0, count * dim));
-    const m = exactSearch(rows, atOffsetZero(query), dim, Math.min(n, count), MetricKind.IP, threads);
-    const keys = m.keys;
-    const slots = new Uint32Array(keys.length);
-    const dots = new Float32Array(keys.length);
-    for (let i = 0; i < keys.length; i++) {
-      slots[i] = Number(keys[i]);
-      dots[i] = 1 - m.distances[i];
-    }
-    return { slots, dots };
-  };
-}
-
-/**
- * usearch's exact scan for many queries at once: for each row of `queries`, the n rows of `data` with the largest
- * dot product, best first (row q's at [q·n, (q+1)·n)). usearch's exact_search fills a queries × rows distance matrix
- * before selecting, so it runs over blocks of 16 queries: on 13,233 × 128-D, 16 per call took 3.4 s, 64 5.4 s,
- * 256 24 s, and one query per call (ExactIndex's path) 7.1 s (scripts/bench-knn.ts, docs/clustering.md).
- */
-export function usearchTopDotsBatch(data: Float32Array, count: number, dim: number, queries: Float32Array, n: number, threads = 1): { slots: Int32Array; dots: Float32Array } {
-  const rows = atOffsetZero(data.subarray(0, count * dim));
-  const total = Math.floor(queries.length / dim);
-  const want = Math.min(n, count);
-  const slots = new Int32Array(total * want);
-  const dots = new Float32Array(total * want);
-  const block = 16;
-  for (let start = 0; start < total; start += block) {
-    const end = Math.min(total, start + block);
-    // a fresh copy: exactSearch ignores byteOffset, and a one-row batch answers in another shape
-    const m = exactSearch(rows, queries.slice(start * dim, end * dim), dim, want, MetricKind.IP, threads);
-    for (let i = 0; i < (end - start) * want; i++) {
-      slots[start * want + i] = Number(m.keys[i]);
-      dots[start * want + i] = 1 - m.distances[i];
-    }
-  }
-  return { slots, dots };
-}
+export { HNSW_DEFAULTS, type HnswMeta, type HnswOptions, type HnswQuantization } from './hnsw-options.js';
+export { usearchDotScan, usearchTopDotsBatch } from './usearch-scan.js';
 
 export class HnswIndex implements VectorIndex {
   readonly quantization: HnswQuantization;
@@ -446,60 +309,20 @@ export class HnswIndex implements VectorIndex {
   }
 
   /**
-   * Write the index atomically: the usearch file under a fresh name next to `file`, then the JSON sidecar `file`
-   * (settings, key/label of every entry, `meta`, the usearch file's name, size and sha256) via temp + rename — that
-   * rename is the commit. Older usearch files
-   * of `file` are deleted afterwards. A crash leaves either the old pair or the new one (plus, at worst, an orphan
-   * usearch file that the next save removes).
+   * Write the index atomically beside `file` (the usearch file, then the JSON sidecar `file` as the commit: see
+   * hnsw-file.ts), with `meta` in the sidecar.
    */
   save(file: string, meta: HnswMeta): void {
-    const dir = path.dirname(path.resolve(file));
-    const base = path.basename(file);
-    const nonce = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-    const indexFile = `${base}.${nonce}.usearch`;
-    const indexPath = path.join(dir, indexFile);
-    const tmp = `${path.resolve(file)}.${nonce}.tmp`;
-    try {
-      this.native.save(indexPath);
-      fsyncFile(indexPath);
-      const ids: number[] = [];
-      const keys: number[] = [];
-      const labels: number[] = [];
-      for (const [key, id] of this.idOfKey) {
-        ids.push(id);
-        keys.push(key);
-        labels.push(this.labelOfId[id]);
-      }
-      const sidecar: Sidecar = {
-        format: 'facenet-hnsw',
-        version: 1,
-        dim: this.dim,
-        quantization: this.quantization,
-        connectivity: this.connectivity,
-        expansionAdd: this.expansionAdd,
-        expansionSearch: this.ef,
-        indexFile,
-        indexBytes: statSync(indexPath).size,
-        indexSha256: sha256File(indexPath),
-        nextId: this.nextId,
-        ids,
-        keys,
-        labels,
-        meta,
-      };
-      writeFileSync(tmp, JSON.stringify(sidecar));
-      fsyncFile(tmp);
-      renameSync(tmp, path.resolve(file));
-      fsyncDir(dir);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      rmSync(indexPath, { force: true });
-      throw new FaceError('GALLERY_ERROR', `could not save the HNSW index to ${file}: ${(e as Error).message}`, { file }, { cause: e });
+    const ids: number[] = [];
+    const keys: number[] = [];
+    const labels: number[] = [];
+    for (const [key, id] of this.idOfKey) {
+      ids.push(id);
+      keys.push(key);
+      labels.push(this.labelOfId[id]);
     }
-    // the new pair is committed: drop older usearch files of this sidecar
-    for (const f of readdirSync(dir)) {
-      if (f !== indexFile && f.startsWith(`${base}.`) && (f.endsWith('.usearch') || f.endsWith('.tmp'))) rmSync(path.join(dir, f), { force: true });
-    }
+    const settings = { dim: this.dim, quantization: this.quantization, connectivity: this.connectivity, expansionAdd: this.expansionAdd, expansionSearch: this.ef };
+    writeIndexFiles(file, (indexPath) => this.native.save(indexPath), { ...settings, nextId: this.nextId, ids, keys, labels, meta });
   }
 
   /**
@@ -512,27 +335,7 @@ export class HnswIndex implements VectorIndex {
     const fail = (why: string, cause?: unknown): never => {
       throw new FaceError('GALLERY_ERROR', `HNSW index ${file} is unusable: ${why}`, { file }, cause === undefined ? undefined : { cause });
     };
-    let s: Sidecar;
-    try {
-      s = JSON.parse(readFileSync(file, 'utf8')) as Sidecar;
-    } catch (e) {
-      return fail(`sidecar is not JSON (${(e as Error).message})`, e);
-    }
-    if (s === null || typeof s !== 'object' || s.format !== 'facenet-hnsw') return fail('not a facenet HNSW sidecar');
-    if (s.version !== 1) return fail(`unsupported version ${String(s.version)}`);
-    const intOk = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
-    if (!intOk(s.dim) || !intOk(s.connectivity) || !intOk(s.expansionAdd) || !intOk(s.expansionSearch) || !(s.quantization in QUANTS))
-      return fail('bad settings');
-    if (!Array.isArray(s.ids) || !Array.isArray(s.keys) || !Array.isArray(s.labels) || s.ids.length !== s.keys.length || s.ids.length !== s.labels.length)
-      return fail('entry arrays missing or of different lengths');
-    if (!Number.isInteger(s.nextId) || s.nextId < 0) return fail('bad nextId');
-    if (typeof s.indexFile !== 'string' || s.indexFile.includes('/') || s.indexFile.includes('\\')) return fail('bad index file name');
-    if (!s.meta || typeof s.meta !== 'object' || typeof s.meta.generation !== 'number' || typeof s.meta.modelId !== 'string') return fail('meta lacks generation / modelId');
-    const indexPath = path.join(path.dirname(path.resolve(file)), s.indexFile);
-    if (!existsSync(indexPath)) return fail(`usearch file ${s.indexFile} is missing`);
-    if (statSync(indexPath).size !== s.indexBytes) return fail(`usearch file ${s.indexFile} has ${statSync(indexPath).size} bytes, expected ${s.indexBytes}`);
-    // usearch's load() corrupts the heap (and aborts the process) on a truncated or garbled file: never hand it one
-    if (typeof s.indexSha256 !== 'string' || sha256File(indexPath) !== s.indexSha256) return fail(`usearch file ${s.indexFile} does not match its checksum`);
+    const { sidecar: s, indexPath } = readSidecar(file, fail);
     const index = new HnswIndex(s.dim, {
       quantization: s.quantization,
       connectivity: s.connectivity,
@@ -572,42 +375,4 @@ function kthLargest(best: Map<number, { dot: number }>, k: number): number {
   for (const b of best.values()) dots.push(b.dot);
   dots.sort((a, b) => b - a);
   return dots[k - 1];
-}
-
-function sha256File(file: string): string {
-  const hash = createHash('sha256');
-  const buf = Buffer.allocUnsafe(8 << 20);
-  const fd = openSync(file, 'r');
-  try {
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      hash.update(buf.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest('hex');
-}
-
-function fsyncFile(file: string): void {
-  const fd = openSync(file, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // not supported everywhere (Windows); the rename itself is still atomic
-  }
 }

@@ -3,7 +3,8 @@
  *
  * - WAL journal with synchronous=FULL: an enrollment that has returned survives a crash or power loss.
  * - Every enrollment is one transaction: a person never exists half-enrolled.
- * - `PRAGMA user_version` is the schema version; MIGRATIONS upgrade older files in place, each in a transaction.
+ * - `PRAGMA user_version` is the schema version; MIGRATIONS upgrade older files in place, each in a transaction
+ *   (./sqlite/schema.ts).
  * - secure_delete + a WAL checkpoint after `forget`: a forgotten face leaves no bytes behind in the file. The
  *   checkpoint runs after the commit and cannot undo it: when it fails (disk full) the delete stands and the
  *   checkpoint is retried at the next write and at close.
@@ -14,80 +15,20 @@
  * - Embeddings are stored as little-endian float32 BLOBs; thumbnails live in their own table so loading the
  *   search index never reads them.
  */
-import { modelMismatchAdvice } from './model-advice.js';
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { calibrationKey, parseCalibrationTable, probeModelOf, type CalibrationTable } from '../decide/calibration.js';
 import { FaceError } from '../errors.js';
 import { canonicalName, nameProblem } from './names.js';
+import { migrate } from './sqlite/schema.js';
+import { changeLogPruneTo, metadataObject, modelMismatchError, singleModelId } from './store-rules.js';
 import type { EnrollReceipt, EnrollRecord, ForgetReceipt, GalleryStore, Metadata, Person, PersonSummary, StoreChange, StoredTemplate } from './store.js';
 
 type Db = Database.Database;
 
-/** Migration i upgrades a file from user_version i to i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly ((db: Db) => void)[] = [
-  // 0 → 1: people, templates, thumbnails
-  (db) =>
-    db.exec(`
-      CREATE TABLE people (
-        id       INTEGER PRIMARY KEY,
-        name     TEXT NOT NULL UNIQUE,
-        metadata TEXT NOT NULL DEFAULT '{}',
-        created  TEXT NOT NULL
-      );
-      CREATE TABLE templates (
-        id              INTEGER PRIMARY KEY,
-        person_id       INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
-        model_id        TEXT NOT NULL,
-        embedding       BLOB NOT NULL,
-        source_sha256   TEXT NOT NULL,
-        detection_score REAL NOT NULL,
-        created         TEXT NOT NULL
-      );
-      CREATE INDEX templates_person ON templates(person_id);
-      CREATE INDEX templates_model ON templates(model_id);
-      CREATE TABLE thumbnails (
-        template_id INTEGER PRIMARY KEY REFERENCES templates(id) ON DELETE CASCADE,
-        jpeg        BLOB NOT NULL
-      );
-    `),
-  // 1 → 2: face size per template, calibration tables per model
-  (db) =>
-    db.exec(`
-      ALTER TABLE templates ADD COLUMN face_size REAL NOT NULL DEFAULT 0;
-      CREATE TABLE calibrations (
-        model_id   TEXT PRIMARY KEY,
-        table_json TEXT NOT NULL,
-        created    TEXT NOT NULL
-      );
-    `),
-  // 2 → 3: a change counter, so indexes persisted beside the file can tell they are stale
-  (db) =>
-    db.exec(`
-      CREATE TABLE store_state (
-        key   TEXT PRIMARY KEY,
-        value INTEGER NOT NULL
-      );
-      INSERT INTO store_state (key, value) VALUES ('generation', 0);
-    `),
-  // 3 → 4: a change log, so other processes sharing the file follow enrollments and deletions
-  (db) =>
-    db.exec(`
-      CREATE TABLE changes (
-        generation INTEGER NOT NULL,
-        person_id  INTEGER NOT NULL,
-        kind       TEXT NOT NULL CHECK (kind IN ('enroll', 'forget')),
-        name       TEXT NOT NULL,
-        PRIMARY KEY (generation, person_id)
-      );
-    `),
-];
-
-/** Change-log generations kept; a reader further behind reloads the whole gallery. */
-export const CHANGE_LOG_KEEP = 10_000;
-
-export const SCHEMA_VERSION = MIGRATIONS.length;
+export { CHANGE_LOG_KEEP } from './store-rules.js';
+export { MIGRATIONS, SCHEMA_VERSION } from './sqlite/schema.js';
 
 export interface SqliteStoreOptions {
   /** Open read-only (no migrations; fails on a file that needs one). */
@@ -128,8 +69,7 @@ function fromBlob(b: Buffer): Float32Array {
 
 function parseMetadata(s: string): Metadata {
   try {
-    const m = JSON.parse(s) as unknown;
-    return m && typeof m === 'object' && !Array.isArray(m) ? (m as Metadata) : {};
+    return metadataObject(JSON.parse(s));
   } catch {
     return {};
   }
@@ -187,34 +127,12 @@ export class SqliteGalleryStore implements GalleryStore {
         db.pragma('secure_delete = ON');
       }
       db.pragma('foreign_keys = ON');
-      const version = SqliteGalleryStore.migrate(db, file, opts);
+      const version = migrate(db, file, opts);
       return new SqliteGalleryStore(file, db, version, opts.faults);
     } catch (e) {
       db?.close();
       throw galleryError(file, e);
     }
-  }
-
-  private static migrate(db: Db, file: string, opts: SqliteStoreOptions): number {
-    const target = opts.targetVersion ?? SCHEMA_VERSION;
-    let version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION)
-      throw new FaceError('GALLERY_ERROR', `gallery ${file} has schema version ${version}, newer than this facenet-ts understands (${SCHEMA_VERSION}); upgrade facenet-ts`, {
-        gallery: file,
-        schemaVersion: version,
-      });
-    if (version < target && opts.readonly)
-      throw new FaceError('GALLERY_ERROR', `gallery ${file} has schema version ${version} and needs migrating to ${target}; open it writable once`, { gallery: file });
-    while (version < target) {
-      const step = MIGRATIONS[version];
-      const next = version + 1;
-      db.transaction(() => {
-        step(db);
-        db.pragma(`user_version = ${next}`);
-      }).immediate();
-      version = next;
-    }
-    return version;
   }
 
   /** The person a name refers to: the exact stored name first (names stored before the rule), else its canonical form. */
@@ -227,9 +145,7 @@ export class SqliteGalleryStore implements GalleryStore {
   async enroll(record: EnrollRecord): Promise<EnrollReceipt> {
     const mode = record.mode ?? 'upsert';
     if (record.templates.length === 0) throw new FaceError('INVALID_INPUT', `enrolling ${record.name} needs at least one template`);
-    const modelIds = [...new Set(record.templates.map((t) => t.modelId))];
-    if (modelIds.length !== 1) throw new FaceError('MODEL_MISMATCH', `one enrollment mixes templates of models ${modelIds.join(', ')}`, { modelIds });
-    const modelId = modelIds[0];
+    const modelId = singleModelId(record.templates);
     const now = new Date().toISOString();
     const run = this.db.transaction((): EnrollReceipt => {
       this.assertOnlyModel(modelId, 'enroll into');
@@ -332,7 +248,8 @@ export class SqliteGalleryStore implements GalleryStore {
   private logChange(kind: StoreChange['kind'], personId: number, name: string): void {
     const g = (this.db.prepare("UPDATE store_state SET value = value + 1 WHERE key = 'generation' RETURNING value").get() as { value: number }).value;
     this.db.prepare('INSERT INTO changes (generation, person_id, kind, name) VALUES (?, ?, ?, ?)').run(g, personId, kind, name);
-    if (g % 100 === 0) this.db.prepare('DELETE FROM changes WHERE generation <= ?').run(g - CHANGE_LOG_KEEP);
+    const pruneTo = changeLogPruneTo(g);
+    if (pruneTo !== undefined) this.db.prepare('DELETE FROM changes WHERE generation <= ?').run(pruneTo);
   }
 
   async generation(): Promise<number> {
@@ -360,13 +277,7 @@ export class SqliteGalleryStore implements GalleryStore {
 
   private assertOnlyModel(modelId: string, verb: string): void {
     const others = this.db.prepare('SELECT model_id, COUNT(*) AS n FROM templates WHERE model_id <> ? GROUP BY model_id').all(modelId) as { model_id: string; n: number }[];
-    if (others.length)
-      throw new FaceError(
-        'MODEL_MISMATCH',
-        `cannot ${verb} gallery ${this.file} with model ${modelId}: it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
-          modelMismatchAdvice(modelId, others.map((o) => o.model_id), verb === 'enroll into' ? 'enroll' : 'query'),
-        { gallery: this.file, requested: modelId, stored: others.map((o) => o.model_id) },
-      );
+    if (others.length) throw modelMismatchError(this.file, verb, modelId, others);
   }
 
   async templates(modelId: string): Promise<StoredTemplate[]> {
