@@ -161,6 +161,12 @@ test('enrolling with another variant stays refused, even where queries of it are
       ['person2', 1, [DEFAULT]],
     ],
   );
+  // once everyone is forgotten the gallery holds no variant, and enrolling with the query's starts it afresh
+  await g.forget('person1');
+  await g.forget('person2');
+  assert.equal((await g.enroll('person9', codedImage(9, 1, 0))).created, true);
+  assert.equal(g.templateModelId, NO_FLIP);
+  assert.equal((await g.identify(codedImage(9, 1, 2))).faces[0].person, 'person9');
 });
 
 test('old tables, files and galleries load; cross tables are keyed by both variants and never taken for a variant’s own', async (t) => {
