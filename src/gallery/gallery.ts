@@ -253,6 +253,10 @@ export class Gallery {
   private async loadForEnroll(): Promise<GalleryView> {
     const view = await this.load();
     const loaded = this.view!;
+    if (loaded.modelId !== loaded.queryModelId && !(await this.store.modelIds()).length) {
+      this.follower.current = undefined; // everyone was forgotten since: the gallery takes the enroller's variant
+      return this.load();
+    }
     if (loaded.modelId !== loaded.queryModelId)
       throw new FaceError(
         'MODEL_MISMATCH',

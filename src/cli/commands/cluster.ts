@@ -177,9 +177,10 @@ export function registerClusterCommands(program: Command): void {
         try {
           const calibration = flags.calibration
             ? calibrationFromFile(flags.calibration, recognizer.modelId)
-            : gallery
+            : gallery && gallery.templateModelId === recognizer.modelId
               ? (await gallery.calibration()).table
-              : (recognizer.calibration ?? defaultCalibration(recognizer.modelId));
+              : // faces are compared with each other: a gallery of another TTA variant lends its own table for them only
+                ((await gallery?.store.calibration(recognizer.modelId)) ?? recognizer.calibration ?? defaultCalibration(recognizer.modelId));
           const opts = clusterOptions(flags, calibration);
           const errors = [...rejected];
           const noFace: string[] = [];
