@@ -83,32 +83,19 @@ export class PooledRecognizer {
   static async start(size: number, opts: RecognizerOptions = {}): Promise<PooledRecognizer> {
     const { engine: _engine, ...plain } = opts; // an engine object cannot cross threads
     assertLicence(resolvePack(opts.pack), opts.acceptLicense); // refuse before starting any thread
-    const slots: Slot[] = [];
-    try {
-      const ready = await Promise.all(
-        Array.from({ length: Math.max(1, size) }, () => {
-          const worker = new Worker(workerUrl(), { workerData: plain });
-          slots.push({ worker, inFlight: 0 });
-          return new Promise<WorkerReady>((resolve, reject) => {
-            const on = (m: { ready?: WorkerReady; failed?: { code?: string; message: string } }) => {
-              if (m.ready) {
-                worker.off('message', on);
-                resolve(m.ready);
-              } else if (m.failed) reject(new FaceError((m.failed.code as FaceErrorCode | undefined) ?? 'MODEL_LOAD_FAILED', `inference worker: ${m.failed.message}`));
-            };
-            worker.on('message', on);
-            worker.once('error', reject);
-            worker.once('exit', (code) => reject(new FaceError('MODEL_LOAD_FAILED', `inference worker exited (${code}) while loading`)));
-          });
-        }),
-      );
-      // same options, same models: a worker that differs would mix pipelines in one result (and one cache key)
-      if (ready.some((r) => r.pipelineKey !== ready[0].pipelineKey)) throw new FaceError('MODEL_MISMATCH', 'inference workers loaded different pipelines');
-      return new PooledRecognizer(slots, ready[0], ready[0].ttaPaddings);
-    } catch (e) {
-      await Promise.all(slots.map((s) => s.worker.terminate()));
-      throw e;
+    const slots: Slot[] = Array.from({ length: Math.max(1, size) }, () => ({ worker: new Worker(workerUrl(), { workerData: plain }), inFlight: 0 }));
+    // Every worker's outcome is awaited before any is ended: stopping a worker that is still loading (inside
+    // onnxruntime) aborts the whole process, so when one fails the others finish loading and are then closed.
+    const outcomes = await Promise.allSettled(slots.map((s) => workerReady(s.worker)));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    const ready = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    // same options, same models: a worker that differs would mix pipelines in one result (and one cache key)
+    const error = failed?.reason ?? (ready.some((r) => r.pipelineKey !== ready[0].pipelineKey) ? new FaceError('MODEL_MISMATCH', 'inference workers loaded different pipelines') : undefined);
+    if (error) {
+      await Promise.all(slots.map((s) => endWorker(s.worker, 10_000)));
+      throw error;
     }
+    return new PooledRecognizer(slots, ready[0], ready[0].ttaPaddings);
   }
 
   get size(): number {
@@ -216,6 +203,21 @@ export class PooledRecognizer {
     })();
     return this.closing;
   }
+}
+
+/** A starting worker's report: its models are loaded (WorkerReady), or why not. */
+function workerReady(worker: Worker): Promise<WorkerReady> {
+  return new Promise<WorkerReady>((resolve, reject) => {
+    const on = (m: { ready?: WorkerReady; failed?: { code?: string; message: string } }) => {
+      if (m.ready) {
+        worker.off('message', on);
+        resolve(m.ready);
+      } else if (m.failed) reject(new FaceError((m.failed.code as FaceErrorCode | undefined) ?? 'MODEL_LOAD_FAILED', `inference worker: ${m.failed.message}`));
+    };
+    worker.on('message', on);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new FaceError('MODEL_LOAD_FAILED', `inference worker exited (${code}) while loading`)));
+  });
 }
 
 /** A worker's own exit after a close request (see pipeline-worker.ts), or terminate() after graceMs. */

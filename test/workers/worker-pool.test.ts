@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { FaceError } from '../../src/errors.js';
@@ -43,5 +44,18 @@ test('a worker that dies fails its own jobs at once and the others take the work
     await assert.rejects(pool.embed(img), (e: unknown) => e instanceof FaceError && e.code === 'CLOSED' && /exited/.test(e.message));
   } finally {
     await pool.close();
+  }
+});
+
+test('a worker that cannot load fails the start with its typed error, while the others finish loading and end on their own', { timeout: 300_000 }, async () => {
+  // dlib128-yunet: the dlib nets load (native onnxruntime work) while YuNet's file is missing. Stopping the loading
+  // workers at the first failure aborted the whole process ("terminate called after throwing … Napi::Error").
+  const empty = mkdtempSync(path.join(tmpdir(), 'facenet-no-models-'));
+  try {
+    for (let i = 0; i < 4; i++) {
+      await assert.rejects(PooledRecognizer.start(2, { pack: 'dlib128-yunet', models: empty }), (e: unknown) => e instanceof FaceError && e.code === 'MODEL_NOT_INSTALLED');
+    }
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
   }
 });
