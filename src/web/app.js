@@ -226,8 +226,9 @@ function showFaces(host, img, faces, onPick) {
     badgeLayer.innerHTML = '';
     spots.forEach((p, i) => {
       const b = boxes[i].badge;
-      b.style.left = `${p.x}px`;
-      b.style.top = `${p.y}px`;
+      // in % of the photo, so that until the next layout (ResizeObserver runs after a resize) badges scale with it
+      b.style.left = `${(100 * p.x) / W}%`;
+      b.style.top = `${(100 * p.y) / H}%`;
       b.style.width = `${p.w}px`;
       b.style.setProperty('--c', faces[i].cls === 'known' ? '#137333' : faces[i].cls === 'unknown' ? '#b3261e' : '#0b63ce');
       badgeLayer.append(b);
