@@ -23,6 +23,7 @@ import { createOrtEngine } from '../src/engine/ort.js';
 import { defaultThreads } from '../src/engine/engine.js';
 import { licenceAccepted, resolvePack } from '../src/pack/router.js';
 import { startCpuLoad } from './cpu-load.js';
+import { decodeImage } from '../src/image/decode.js';
 
 const opts = new Command()
   .option('--packs <list>', 'packs to measure', 'dlib128,edgeface-xs-yunet')
@@ -42,7 +43,7 @@ const LOAD = Number(opts.load);
 if (!(Number.isInteger(ROUNDS) && ROUNDS >= 3) || !Number.isInteger(LOAD) || LOAD < 1 || LOAD > 16) throw new Error('--rounds ≥ 3, --load 1-16');
 
 const settings: Record<string, (o: RecognizerOptions) => Promise<FaceRecognizer>> = {
-  [`default (${defaultThreads()})`]: (o) => FaceRecognizer.load(o),
+  'default (the pack\'s)': (o) => FaceRecognizer.load(o),
   'threads=0 (onnxruntime)': (o) => FaceRecognizer.load({ ...o, threads: 0 }),
   'threads=1': (o) => FaceRecognizer.load({ ...o, threads: 1 }),
   'threads=2': (o) => FaceRecognizer.load({ ...o, threads: 2 }),
@@ -76,14 +77,16 @@ interface Figure {
   ratio: number;
   interval: [number, number];
 }
-type Phase = Record<string, { embedB1: Figure; endToEnd: Figure }>;
+type Phase = Record<string, { embedB1: Figure; detect: Figure; endToEnd: Figure }>;
 
 async function phase(recognizers: Record<string, FaceRecognizer>, photoPath: string): Promise<Phase> {
   const names = Object.keys(recognizers);
   const chip = (await recognizers[ONE].embed(photoPath))[0].chip;
+  const pixels = await decodeImage(photoPath);
   for (const n of names) for (let i = 0; i < 3; i++) await recognizers[n].embed(photoPath); // warm-up, every setting
   const b1: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const e2e: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const detect: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < ROUNDS; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
     for (const n of order) {
@@ -91,6 +94,7 @@ async function phase(recognizers: Record<string, FaceRecognizer>, photoPath: str
       const five: number[] = [];
       for (let i = 0; i < 5; i++) five.push(await ms(() => fr.embedder.embedRaw([chip])));
       b1[n].push(median(five));
+      detect[n].push(await ms(() => fr.detect(pixels)));
       e2e[n].push(await ms(() => fr.embed(photoPath)));
     }
   }
@@ -98,7 +102,7 @@ async function phase(recognizers: Record<string, FaceRecognizer>, photoPath: str
     const ratios = times[n].map((t, r) => t / times[ONE][r]);
     return { ms: median(times[n]), ratio: median(ratios), interval: medianInterval(ratios) };
   };
-  return Object.fromEntries(names.map((n) => [n, { embedB1: figure(b1, n), endToEnd: figure(e2e, n) }]));
+  return Object.fromEntries(names.map((n) => [n, { embedB1: figure(b1, n), detect: figure(detect, n), endToEnd: figure(e2e, n) }]));
 }
 
 const det = path.join(opts.data, 'detection/dlib_faces/2008_002470.jpg');
@@ -137,7 +141,7 @@ else {
   const cell = (f: Figure, digits: number) => `${f.ms.toFixed(digits).padStart(8)} ${f.ratio.toFixed(2)} (${f.interval[0].toFixed(2)}–${f.interval[1].toFixed(2)})`;
   for (const r of results) {
     console.log(`\npack ${r.pack}, ${r.phase} (load average at start ${r.loadAverage.map((v) => v.toFixed(2)).join(' ')})`);
-    console.log(`${'setting'.padEnd(26)}${'embed b1 ms, vs 1 thread'.padEnd(30)}e2e ms, vs 1 thread`);
-    for (const [k, f] of Object.entries(r.figures)) console.log(`${k.padEnd(26)}${cell(f.embedB1, 2).padEnd(30)}${cell(f.endToEnd, 1)}`);
+    console.log(`${'setting'.padEnd(26)}${'embed b1 ms, vs 1 thread'.padEnd(30)}${'detect ms, vs 1 thread'.padEnd(30)}e2e ms, vs 1 thread`);
+    for (const [k, f] of Object.entries(r.figures)) console.log(`${k.padEnd(26)}${cell(f.embedB1, 2).padEnd(30)}${cell(f.detect, 1).padEnd(30)}${cell(f.endToEnd, 1)}`);
   }
 }

@@ -7,7 +7,7 @@
  *   for us; face-api's detectAllFaces().withFaceLandmarks().withFaceDescriptors(), no TTA).
  * Rows: threads 1 and 2 with the default pipeline (crop + flip TTA: 6 net runs per face end to end), threads=2 with
  * spin-waiting on, and threads=2 with one chip and no flip (one net run per face, like face-api).
- * Then one row per pack (--packs; threads=2, each pack's own TTA): detection per photo and per face, end to end.
+ * Then one row per pack (--packs; each pack's own default threading and TTA): detection per photo and per face, end to end.
  * Non-permissive packs need --accept-license (or FACENET_ACCEPT_LICENSE=1); their files come from --models.
  * Every figure is the median of its timed iterations. The process is warmed up once before the first row, and every
  * row warms up its own recognizer, so row order does not change the figures.
@@ -40,7 +40,7 @@ const opts = new Command()
   .option('--data <dir>', 'datasets folder', path.resolve('../shared/datasets'))
   .option('--load <n>', 'busy-looping worker threads competing for the CPU during the bench (0-16)', '0')
   .option('--no-face-api', 'skip the face-api rows (faster)')
-  .option('--packs <list>', 'packs to give a row each (threads=2)', PACKS.map((p) => p.name).join(','))
+  .option('--packs <list>', 'packs to give a row each (their default threading)', PACKS.map((p) => p.name).join(','))
   .option('--models <dir>', "the packs' model files", process.env.FACENET_MODELS ?? path.resolve('../shared/models'))
   .option('--accept-license', 'include packs whose weights are not permissively licensed')
   .option('--json', 'machine-readable output')
@@ -175,7 +175,8 @@ for (const name of opts.packs.split(',').filter(Boolean)) {
     process.stderr.write(`skipping pack ${name}: not permissively licensed (${pack.licence.line}); pass --accept-license to measure it\n`);
     continue;
   }
-  ours[`pack=${name} threads=2`] = await benchOurs(2, photoPath, photo, chip, undefined, { pack: name, models: opts.models, acceptLicense: true });
+  // each pack with its default threading (src/pack/packs.ts: YuNet and EdgeFace on one thread, the rest one per core)
+  ours[`pack=${name}`] = await benchOurs(undefined, photoPath, photo, chip, undefined, { pack: name, models: opts.models, acceptLicense: true });
 }
 const peer: Figures = opts.faceApi ? await benchFaceApi(photo, chip) : { embedB1: NaN, embedB16: NaN, detect: NaN, detectPerFace: NaN, endToEnd: NaN, faces: 0 };
 await load?.stop();

@@ -47,10 +47,15 @@ const EDGEFACE_LICENCE =
 const HEAD128_LICENCE = "head128: facenet-ts's 512 → 128 projection trained on EdgeFace-XS embeddings of LFW, a derivative of EdgeFace under its terms";
 
 const SCRFD_25G = { kind: 'scrfd', file: MODEL_FILES.scrfd25g, landmarks: 'five', maxSide: 640 } as const;
-const YUNET = { kind: 'yunet', file: MODEL_FILES.yunet, landmarks: 'five' } as const;
+/*
+ * Thread hints (`threads: 1`): YuNet and EdgeFace ran slower with two intra-op threads than with one on the 2-core
+ * machine, idle and with 2 busy threads (`npm run bench:threads`, docs/results.md: EdgeFace one chip 5.8 vs 3.8 ms,
+ * YuNet on the 640×480 photo 10.6 vs 9.4 ms); the SSD, the 68-point net, the dlib ResNet and SCRFD gain from two.
+ */
+const YUNET = { kind: 'yunet', file: MODEL_FILES.yunet, landmarks: 'five', threads: 1 } as const;
 
 const edgeface = (variant: 'xs' | 'xxs') =>
-  ({ kind: 'onnx', name: `edgeface-${variant}`, file: variant === 'xs' ? MODEL_FILES.edgefaceXs : MODEL_FILES.edgefaceXxs, input: EDGEFACE_INPUT }) as const;
+  ({ kind: 'onnx', name: `edgeface-${variant}`, file: variant === 'xs' ? MODEL_FILES.edgefaceXs : MODEL_FILES.edgefaceXxs, input: EDGEFACE_INPUT, threads: 1 }) as const;
 /** EdgeFace packs: one chip, no flip ("flip TTA changed nothing measurable", ../shared/models/README.md). */
 const ONE_VIEW = { flip: false, crops: [] } as const;
 

@@ -12,12 +12,12 @@ import { Landmarker } from '../align/landmarker.js';
 import { Embedder, type EmbedderProjection } from '../embed/embedder.js';
 import { PROJECTION_INPUT, PROJECTION_OUTPUT } from '../embed/input-spec.js';
 import type { RecognitionGraphOptions } from '../embed/recognition-graph.js';
-import type { InferenceEngine } from '../engine/engine.js';
+import { defaultThreads, type InferenceEngine } from '../engine/engine.js';
 import { FaceError, LicenseError, ModelError } from '../errors.js';
 import { readFile } from 'node:fs/promises';
 import { filePath, modelsDir, readVerified, sha256Hex } from './files.js';
 import { DEFAULT_PACK, PACKS } from './packs.js';
-import type { DetectorKind, PackDefinition, PackDetector, PackProjection } from './types.js';
+import type { DetectorKind, PackDefinition, PackDetector, PackProjection, PackThreads } from './types.js';
 
 
 export interface StageLoadOptions {
@@ -111,8 +111,8 @@ type DetectorLoader = (spec: PackDetector, opts: StageLoadOptions, dir: string) 
 /** One loader per detector kind; the 5-point detectors take the verified file from the models folder. */
 const DETECTOR_LOADERS: Record<DetectorKind, DetectorLoader> = {
   ssd: (_spec, o) => FaceDetector.load({ cacheDir: o.cacheDir, threads: o.threads, engine: o.engine }),
-  yunet: (spec, o, dir) => YuNetDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: o.threads, maxSide: spec.maxSide }),
-  scrfd: (spec, o, dir) => ScrfdDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: o.threads, maxSide: spec.maxSide }),
+  yunet: (spec, o, dir) => YuNetDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: stageThreads(o.threads, spec.threads), maxSide: spec.maxSide }),
+  scrfd: (spec, o, dir) => ScrfdDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: stageThreads(o.threads, spec.threads), maxSide: spec.maxSide }),
 };
 
 async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<FaceDetectorLike> {
@@ -122,6 +122,11 @@ async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: s
 }
 
 /** Verifies a pack file's SHA-256 and that it is the kind of model the pack says. Returns its bytes. */
+/** The caller's thread count, else the pack's hint for this network capped at defaultThreads(), else the engine's default. */
+export function stageThreads(asked: number | undefined, hint: PackThreads | undefined): number | undefined {
+  return asked ?? (hint === undefined ? undefined : Math.min(hint, defaultThreads()));
+}
+
 async function checkRole(dir: string, file: NonNullable<PackDetector['file']>, role: ModelRole): Promise<Uint8Array> {
   const bytes = await readVerified(dir, file);
   const got = routeModel(bytes).role;
@@ -140,7 +145,7 @@ async function loadEmbedder(pack: PackDefinition, opts: StageLoadOptions, dir: s
   if (e.kind === 'face-api-128') return Embedder.load({ ...common, graph: opts.graph });
   const bytes = await checkRole(dir, e.file, 'embedder');
   const projection = opts.projectionPath ? await projectionFromFile(opts.projectionPath) : e.projection ? await packProjection(dir, e.projection) : undefined;
-  const embedder = await Embedder.load({ ...common, network: { name: e.name, bytes, sha256: e.file.sha256, input: e.input }, ...(projection ? { projection } : {}) });
+  const embedder = await Embedder.load({ ...common, threads: stageThreads(opts.threads, e.threads), network: { name: e.name, bytes, sha256: e.file.sha256, input: e.input }, ...(projection ? { projection } : {}) });
   if (!opts.projectionPath && e.projection && embedder.dim !== e.projection.dim) {
     await embedder.release();
     throw new ModelError('MODEL_MISMATCH', `pack ${pack.name}: projection ${e.projection.name} gives ${embedder.dim}-D embeddings, the pack says ${e.projection.dim}`);

@@ -49,7 +49,16 @@ export interface PackDetector {
   readonly minScore?: number;
   /** Longer side the image is shrunk to before detection (SCRFD loses faces on large canvases). */
   readonly maxSide?: number;
+  /** Intra-op threads when the caller asks for none (see PackThreads). */
+  readonly threads?: PackThreads;
 }
+
+/**
+ * Intra-op threads a network runs with when the caller gives no `threads`: at most this many, and never more than
+ * defaultThreads(). Set where `npm run bench:threads` measured more threads slower than one for that network
+ * (small nets at batch 1: the threads' hand-offs cost more than the split saves); absent = defaultThreads().
+ */
+export type PackThreads = number;
 
 /**
  * - 'dlib68': the 68-point net on the detector's box, then dlib's 150×150 chip (src/align/chip.ts).
@@ -63,7 +72,7 @@ export type PackAlign =
 export type PackEmbedder =
   /** face-api's dlib ResNet, built into an ONNX graph from the npm package's weights (src/embed/recognition-graph.ts). */
   | { readonly kind: 'face-api-128' }
-  | { readonly kind: 'onnx'; readonly name: string; readonly file: PackFile; readonly input: EmbedderInputSpec; readonly projection?: PackProjection };
+  | { readonly kind: 'onnx'; readonly name: string; readonly file: PackFile; readonly input: EmbedderInputSpec; readonly projection?: PackProjection; readonly threads?: PackThreads };
 
 export interface PackLicence {
   /** One line naming the weights' licences, shown by the CLI, the server and the web page. */

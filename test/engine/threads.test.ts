@@ -9,7 +9,10 @@ import os from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import { defaultThreads } from '../../src/engine/engine.js';
 import { ortEngine } from '../../src/engine/ort.js';
-import { needModel, YUNET_MODEL } from '../helpers/datasets.js';
+import path from 'node:path';
+import { FaceRecognizer } from '../../src/recognizer.js';
+import { stageThreads } from '../../src/pack/router.js';
+import { MODELS_DIR, needModel, YUNET_MODEL } from '../helpers/datasets.js';
 
 test('defaultThreads: the usable cores, shared out among parallel workers, at least one', () => {
   const cores = os.availableParallelism();
@@ -38,5 +41,30 @@ test('a session loaded without a thread count starts defaultThreads() − 1 intr
     assert.equal(await count(), defaultThreads() - 1);
   } finally {
     for (const s of sessions) await s.release();
+  }
+});
+
+test("stageThreads: the caller's count, else the pack's hint capped at defaultThreads(), else the engine's default", () => {
+  assert.equal(stageThreads(3, 1), 3);
+  assert.equal(stageThreads(0, 1), 0);
+  assert.equal(stageThreads(undefined, 1), 1);
+  assert.equal(stageThreads(undefined, 1000), defaultThreads());
+  assert.equal(stageThreads(undefined, undefined), undefined);
+});
+
+test('edgeface-xs-yunet loads YuNet and EdgeFace on one thread each (their measured hint) unless threads are asked for', { skip: !existsSync('/proc/self/task') ? 'needs /proc/self/task (Linux)' : needModel(YUNET_MODEL) || needModel(path.join(MODELS_DIR, 'edgeface/edgeface_xs_q_fp32.onnx')) }, async () => {
+  const warm = await ortEngine.load(YUNET_MODEL, { threads: 1 }); // onnxruntime's process-wide threads, before counting
+  try {
+    const extraThreads = async (threads?: number) => {
+      const before = threadCount();
+      const fr = await FaceRecognizer.load({ pack: 'edgeface-xs-yunet', models: MODELS_DIR, acceptLicense: true, ...(threads === undefined ? {} : { threads }) });
+      const added = threadCount() - before;
+      await fr.release();
+      return added;
+    };
+    assert.equal(await extraThreads(), 0, 'one intra-op thread per model: no extra threads');
+    assert.equal(await extraThreads(2), 2, 'asked for 2: one extra thread for each of the two models');
+  } finally {
+    await warm.release();
   }
 });
