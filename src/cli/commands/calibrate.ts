@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tauForFar, type CalibrationTable } from '../../decide/calibration.js';
 import { lfwCalibrationPlan, readPairsList, type CalibrationPlan } from '../../decide/calibration-pairs.js';
 import { variantCalibrations, type VariantEmbeddings } from '../../decide/variant-calibration.js';
-import { parseCalibrationFile, shippedCalibrations, withTable, type CalibrationFile } from '../../decide/default-calibration.js';
+import { parseCalibrationFile, withTable, type CalibrationFile } from '../../decide/default-calibration.js';
 import { FaceError } from '../../errors.js';
 import { pickEmbedding } from '../../eval/lfw.js';
 import { DEFAULT_GALLERY_PATH, Gallery } from '../../gallery/gallery.js';
@@ -56,7 +56,7 @@ export function registerCalibrateCommand(program: Command): void {
     .option('--exhaustive', 'with --lfw: score every pair of the listed images (millions of impostor pairs: resolves far lower FARs)')
     .option('--pairs <file>', 'labelled pairs list: "IMAGE_A IMAGE_B 1|0" per line')
     .option('--gallery <file>', 'gallery database to store the tables in', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH)
-    .option('--out <file>', 'write/merge the tables into a calibration JSON file instead (e.g. src/decide/default-calibration.json)')
+    .option('--out <file>', 'write/merge the tables into a calibration JSON file instead (the shipped ones: src/decide/calibrations/PACK.json)')
     .option('--workers <n>', WORKERS_HELP)
     .option('--concurrency <n>', CONCURRENCY_HELP)
     .option('--cache <file>', 'embedding cache file (default: shared with eval lfw)')
@@ -87,7 +87,7 @@ export function registerCalibrateCommand(program: Command): void {
         let where: string;
         if (flags.out) {
           let file = readCalibrationFile(flags.out);
-          if (!file.tables.length && !file.about) file = { about: shippedCalibrations().about, tables: [] };
+          if (!file.tables.length && !file.about) file = { about: `FAR → τ tables written by facenet calibrate --out ${flags.out}, one per model variant`, tables: [] };
           for (const t of tables) file = withTable(file, t);
           writeFileSync(flags.out, `${JSON.stringify(file, null, 1)}\n`);
           where = flags.out;
