@@ -13,7 +13,7 @@ import { loadDotProducts } from '../engine/dot-products.js';
 export interface ExactKnnOptions {
   /** Rows and columns of one tile (default 1024 × 2048: an 8 MB block of dot products). */
   readonly tile?: { readonly rows: number; readonly cols: number };
-  /** Intra-op threads of the matrix product (0 = the engine's choice: every core). */
+  /** Intra-op threads of the matrix product (absent: the engine's default, one per core; 0: onnxruntime's own choice, which was one thread on a 2-core VM). */
   readonly threads?: number;
 }
 
@@ -29,7 +29,7 @@ export async function exactTopDots(
   const heaps = new TopK(n, k);
   const rowsPerTile = opts.tile?.rows ?? 1024;
   const colsPerTile = opts.tile?.cols ?? 2048;
-  const product = await loadDotProducts(engine, dim, opts.threads ?? 0);
+  const product = await loadDotProducts(engine, dim, opts.threads);
   try {
     for (let r0 = 0; r0 < n; r0 += rowsPerTile) {
       const r1 = Math.min(n, r0 + rowsPerTile);

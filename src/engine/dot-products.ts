@@ -23,9 +23,10 @@ export function dotProductModel(dim: number): Uint8Array {
   return g.toBytes();
 }
 
-export async function loadDotProducts(engine: InferenceEngine, dim: number, threads = 0): Promise<DotProducts> {
+/** `threads` absent: the engine's default (one per core); 0: the engine's own choice. */
+export async function loadDotProducts(engine: InferenceEngine, dim: number, threads?: number): Promise<DotProducts> {
   if (!Number.isInteger(dim) || dim <= 0) throw new FaceError('INVALID_INPUT', `dimension must be a positive integer, got ${dim}`);
-  const session: InferenceSession = await engine.load(dotProductModel(dim), { threads });
+  const session: InferenceSession = await engine.load(dotProductModel(dim), threads === undefined ? {} : { threads });
   return {
     dim,
     async dots(a, rowsA, b, rowsB) {
