@@ -36,6 +36,8 @@ export interface RecognizerOptions {
   cacheDir?: string;
   /** Intra-op threads per model (default: one per core, defaultThreads(); 0 = onnxruntime's own choice). */
   threads?: number;
+  /** The cores this recognizer may use when `threads` is not given: a worker pool's share (default defaultThreads()). */
+  threadShare?: number;
   engine?: InferenceEngine;
   /** A model exported by `facenet train` instead of the built-in 128-D net. */
   modelPath?: string;
@@ -148,6 +150,7 @@ export class FaceRecognizer {
     const { detector, landmarker, embedder } = await loadPackStages(pack, {
       cacheDir: opts.cacheDir,
       threads: opts.threads,
+      threadShare: opts.threadShare,
       engine: opts.engine,
       models: opts.models,
       modelPath: opts.modelPath,

@@ -23,6 +23,8 @@ import type { DetectorKind, PackDefinition, PackDetector, PackProjection, PackTh
 export interface StageLoadOptions {
   cacheDir?: string;
   threads?: number;
+  /** The cores these stages may use when `threads` is not given (a worker pool's share; default defaultThreads()). */
+  threadShare?: number;
   engine?: InferenceEngine;
   /** Models folder (default: FACENET_MODELS or the user's data folder, see modelsDir). */
   models?: string;
@@ -110,9 +112,9 @@ type DetectorLoader = (spec: PackDetector, opts: StageLoadOptions, dir: string) 
 
 /** One loader per detector kind; the 5-point detectors take the verified file from the models folder. */
 const DETECTOR_LOADERS: Record<DetectorKind, DetectorLoader> = {
-  ssd: (_spec, o) => FaceDetector.load({ cacheDir: o.cacheDir, threads: o.threads, engine: o.engine }),
-  yunet: (spec, o, dir) => YuNetDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: stageThreads(o.threads, spec.threads), maxSide: spec.maxSide }),
-  scrfd: (spec, o, dir) => ScrfdDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: stageThreads(o.threads, spec.threads), maxSide: spec.maxSide }),
+  ssd: (_spec, o) => FaceDetector.load({ cacheDir: o.cacheDir, threads: stageThreads(o.threads, undefined, o.threadShare), engine: o.engine }),
+  yunet: (spec, o, dir) => YuNetDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: stageThreads(o.threads, spec.threads, o.threadShare), maxSide: spec.maxSide }),
+  scrfd: (spec, o, dir) => ScrfdDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: stageThreads(o.threads, spec.threads, o.threadShare), maxSide: spec.maxSide }),
 };
 
 async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<FaceDetectorLike> {
@@ -121,12 +123,17 @@ async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: s
   return DETECTOR_LOADERS[spec.kind](spec, opts, dir);
 }
 
-/** Verifies a pack file's SHA-256 and that it is the kind of model the pack says. Returns its bytes. */
-/** The caller's thread count, else the pack's hint for this network capped at defaultThreads(), else the engine's default. */
-export function stageThreads(asked: number | undefined, hint: PackThreads | undefined): number | undefined {
-  return asked ?? (hint === undefined ? undefined : Math.min(hint, defaultThreads()));
+/**
+ * Intra-op threads of one network: the caller's `threads`; else the pack's hint for it (PackThreads) capped at the
+ * cores this recognizer may use (`share`, a worker pool's part of the cores; default defaultThreads()); else `share`
+ * (undefined: the engine's default).
+ */
+export function stageThreads(asked: number | undefined, hint: PackThreads | undefined, share?: number): number | undefined {
+  if (asked !== undefined) return asked;
+  return hint === undefined ? share : Math.min(hint, share ?? defaultThreads());
 }
 
+/** Verifies a pack file's SHA-256 and that it is the kind of model the pack says. Returns its bytes. */
 async function checkRole(dir: string, file: NonNullable<PackDetector['file']>, role: ModelRole): Promise<Uint8Array> {
   const bytes = await readVerified(dir, file);
   const got = routeModel(bytes).role;
@@ -135,7 +142,7 @@ async function checkRole(dir: string, file: NonNullable<PackDetector['file']>, r
 }
 
 async function loadEmbedder(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<Embedder> {
-  const common = { cacheDir: opts.cacheDir, threads: opts.threads, engine: opts.engine };
+  const common = { cacheDir: opts.cacheDir, threads: stageThreads(opts.threads, undefined, opts.threadShare), engine: opts.engine };
   if (opts.modelPath) {
     if (pack.align.kind !== 'dlib68') throw new FaceError('INVALID_INPUT', `a model from \`facenet train\` takes dlib chips; pack ${pack.name} aligns ${pack.align.kind} chips`);
     return Embedder.load({ ...common, modelPath: opts.modelPath });
@@ -145,7 +152,7 @@ async function loadEmbedder(pack: PackDefinition, opts: StageLoadOptions, dir: s
   if (e.kind === 'face-api-128') return Embedder.load({ ...common, graph: opts.graph });
   const bytes = await checkRole(dir, e.file, 'embedder');
   const projection = opts.projectionPath ? await projectionFromFile(opts.projectionPath) : e.projection ? await packProjection(dir, e.projection) : undefined;
-  const embedder = await Embedder.load({ ...common, threads: stageThreads(opts.threads, e.threads), network: { name: e.name, bytes, sha256: e.file.sha256, input: e.input }, ...(projection ? { projection } : {}) });
+  const embedder = await Embedder.load({ ...common, threads: stageThreads(opts.threads, e.threads, opts.threadShare), network: { name: e.name, bytes, sha256: e.file.sha256, input: e.input }, ...(projection ? { projection } : {}) });
   if (!opts.projectionPath && e.projection && embedder.dim !== e.projection.dim) {
     await embedder.release();
     throw new ModelError('MODEL_MISMATCH', `pack ${pack.name}: projection ${e.projection.name} gives ${embedder.dim}-D embeddings, the pack says ${e.projection.dim}`);
@@ -174,7 +181,7 @@ async function projectionFromFile(file: string): Promise<EmbedderProjection> {
 /** Builds a pack's stages: its files are verified (SHA-256) before any of them is loaded. */
 export async function loadPackStages(pack: PackDefinition, opts: StageLoadOptions = {}): Promise<PackStages> {
   const dir = modelsDir(opts.models);
-  const common = { cacheDir: opts.cacheDir, threads: opts.threads, engine: opts.engine };
+  const common = { cacheDir: opts.cacheDir, threads: stageThreads(opts.threads, undefined, opts.threadShare), engine: opts.engine };
   const settled = await Promise.allSettled([
     loadDetector(pack, opts, dir),
     pack.align.kind === 'dlib68' ? Landmarker.load(common) : Promise.resolve(undefined),

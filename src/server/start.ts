@@ -61,8 +61,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const recOpts: RecognizerOptions = { ...opts.recognizer, maxPixels: opts.recognizer?.maxPixels ?? limits.maxPixels };
   const workers = opts.workers ?? limits.concurrency;
   // the workers are the parallelism: each gets its share of the cores (workers × threads ≤ cores; onnxruntime's own
-  // default would give every model in every worker a thread per core)
-  const pool = workers > 0 ? await PooledRecognizer.start(workers, { ...recOpts, threads: recOpts.threads ?? defaultThreads(workers) }) : undefined;
+  // default would give every model in every worker a thread per core), within which the packs' thread hints hold
+  const pool = workers > 0 ? await PooledRecognizer.start(workers, { ...recOpts, threadShare: defaultThreads(workers) }) : undefined;
   const fr = pool ?? (await FaceRecognizer.load(recOpts));
   const flip = opts.recognizer?.flip ?? fr.flip; // the pack's default unless set
   let db: ServerDb;

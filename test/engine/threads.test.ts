@@ -44,12 +44,17 @@ test('a session loaded without a thread count starts defaultThreads() − 1 intr
   }
 });
 
-test("stageThreads: the caller's count, else the pack's hint capped at defaultThreads(), else the engine's default", () => {
+test("stageThreads: the caller's count, else the pack's hint capped at the share (default defaultThreads()), else the share", () => {
   assert.equal(stageThreads(3, 1), 3);
   assert.equal(stageThreads(0, 1), 0);
+  assert.equal(stageThreads(3, 1, 2), 3, 'an explicit count wins over a pool share');
   assert.equal(stageThreads(undefined, 1), 1);
   assert.equal(stageThreads(undefined, 1000), defaultThreads());
-  assert.equal(stageThreads(undefined, undefined), undefined);
+  assert.equal(stageThreads(undefined, undefined), undefined, 'no hint, no share: the engine default');
+  // a server pool's share (e.g. 4 of 8 cores per worker): networks without a hint take it, a hint of 1 stays 1
+  assert.equal(stageThreads(undefined, undefined, 4), 4);
+  assert.equal(stageThreads(undefined, 1, 4), 1);
+  assert.equal(stageThreads(undefined, 8, 4), 4);
 });
 
 test('edgeface-xs-yunet loads YuNet and EdgeFace on one thread each (their measured hint) unless threads are asked for', { skip: !existsSync('/proc/self/task') ? 'needs /proc/self/task (Linux)' : needModel(YUNET_MODEL) || needModel(path.join(MODELS_DIR, 'edgeface/edgeface_xs_q_fp32.onnx')) }, async () => {
