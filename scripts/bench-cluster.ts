@@ -43,9 +43,11 @@ const pairs: { distance: number; same: boolean }[] = [];
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, j) => s + v * b[j], 0);
 const dist = (i: number, j: number) => Math.sqrt(Math.max(0, 2 - 2 * dot(embeddings[i], embeddings[j])));
 const head = Math.min(count, 20_000);
-for (let i = 0; i < head; i++) for (let j = i + 1; j < head && gal.labels[j] === gal.labels[i]; j++) pairs.push({ distance: dist(i, j), same: true });
+for (let i = 0; i < head; i++)
+  for (let j = i + 1; j < head && gal.labels[j] === gal.labels[i]; j++)
+    pairs.push({ distance: dist(i, j), same: true });
 const rand = seededRandom(9);
-for (let n = 0; n < 2_000_000; ) {
+for (let n = 0; n < 2_000_000;) {
   const i = Math.floor(rand() * count);
   const j = Math.floor(rand() * count);
   if (gal.labels[i] === gal.labels[j]) continue;

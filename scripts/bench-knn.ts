@@ -12,7 +12,13 @@
  */
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { buildKnnGraph, compareGraphs, type GraphComparison, type KnnGraph, type KnnOptions } from '../src/cluster/knn-graph.js';
+import {
+  buildKnnGraph,
+  compareGraphs,
+  type GraphComparison,
+  type KnnGraph,
+  type KnnOptions,
+} from '../src/cluster/knn-graph.js';
 import { syntheticGallery } from './search-data.js';
 
 const { values } = parseArgs({
@@ -48,6 +54,19 @@ for (const method of values.methods.split(',')) {
   rows.push(row);
   if (!values.json) console.log(JSON.stringify(row));
 }
-const report = { count, dim, k, rows, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), load: os.loadavg() };
+const report = {
+  count,
+  dim,
+  k,
+  rows,
+  peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  load: os.loadavg(),
+};
 if (values.json) console.log(JSON.stringify(report, null, 2));
-else console.log(`peak RSS ${report.peakRssMiB} MiB; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+else
+  console.log(
+    `peak RSS ${report.peakRssMiB} MiB; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );

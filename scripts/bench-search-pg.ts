@@ -23,7 +23,14 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { PostgresGalleryStore, type PgIndexKind } from '../src/gallery/postgres-store.js';
 import type { EnrollRecord } from '../src/gallery/store.js';
-import { row, syntheticGallery, syntheticQueries, type BenchBackend, type SyntheticGallery, type SyntheticQueries } from './search-data.js';
+import {
+  row,
+  syntheticGallery,
+  syntheticQueries,
+  type BenchBackend,
+  type SyntheticGallery,
+  type SyntheticQueries,
+} from './search-data.js';
 
 const MODEL = 'bench-model@1';
 
@@ -56,12 +63,19 @@ async function load(baseUrl: string, g: SyntheticGallery, batch: number, log: (s
       rows.push(mine);
       records.push({
         name: `id${label}`,
-        templates: mine.map((i) => ({ modelId: MODEL, embedding: row(g, i), sourceSha256: i.toString(16).padStart(64, '0'), detectionScore: 1, faceSize: 112 })),
+        templates: mine.map((i) => ({
+          modelId: MODEL,
+          embedding: row(g, i),
+          sourceSha256: i.toString(16).padStart(64, '0'),
+          detectionScore: 1,
+          faceSize: 112,
+        })),
       });
     }
     const receipts = await store.enrollMany(records);
     receipts.forEach((rc, j) => rc.templateIds.forEach((id, k) => rowOfId.set(id, rows[j][k])));
-    if (r % 100_000 < batch * 5) log(`  loaded ${r} / ${g.count} (${(r / ((performance.now() - t0) / 1000)).toFixed(0)} templates/s)`);
+    if (r % 100_000 < batch * 5)
+      log(`  loaded ${r} / ${g.count} (${(r / ((performance.now() - t0) / 1000)).toFixed(0)} templates/s)`);
   }
   return { store, url, schema, rowOfId, loadS: (performance.now() - t0) / 1000 };
 }
@@ -82,7 +96,8 @@ async function usesIndex(baseUrl: string, schema: string, kind: PgIndexKind, dim
   await c.connect();
   try {
     const q = `[${Array.from({ length: dim }, (_, i) => (i === 0 ? 1 : 0)).join(',')}]`;
-    const order = kind === 'none' ? `embedding <#> $1::vector` : `embedding::${kind}(${dim}) <#> ($1::vector)::${kind}(${dim})`;
+    const order =
+      kind === 'none' ? `embedding <#> $1::vector` : `embedding::${kind}(${dim}) <#> ($1::vector)::${kind}(${dim})`;
     const plan = await c.query(`EXPLAIN SELECT id FROM "${schema}".templates ORDER BY ${order} LIMIT 16`, [q]);
     return plan.rows.some((r: Record<string, string>) => /templates_hnsw/.test(Object.values(r)[0]));
   } finally {
@@ -142,7 +157,9 @@ async function measure(
   truth: Int32Array,
   ef: number,
   concurrency: number,
-): Promise<Pick<PgRow, 'singleMs' | 'singleP50Ms' | 'singleP99Ms' | 'concurrentMs' | 'concurrentQps' | 'recall1' | 'label1'>> {
+): Promise<
+  Pick<PgRow, 'singleMs' | 'singleP50Ms' | 'singleP99Ms' | 'concurrentMs' | 'concurrentQps' | 'recall1' | 'label1'>
+> {
   for (let q = 0; q < Math.min(qs.count, 30); q++) await l.store.nearest(MODEL, row(qs, q), 1, { ef });
   const times = new Float64Array(qs.count);
   let same = 0;
@@ -182,7 +199,10 @@ async function measure(
 }
 
 /** As a BenchBackend for scripts/bench-search.ts (one row per ef; halfvec index unless told). */
-export function pgvectorBenchBackend(url: string, opts: { index?: PgIndexKind; efs?: readonly number[]; batch?: number } = {}): BenchBackend {
+export function pgvectorBenchBackend(
+  url: string,
+  opts: { index?: PgIndexKind; efs?: readonly number[]; batch?: number } = {},
+): BenchBackend {
   const kind = opts.index ?? 'halfvec';
   return {
     name: `pgvector-${kind}`,
@@ -192,7 +212,12 @@ export function pgvectorBenchBackend(url: string, opts: { index?: PgIndexKind; e
       let ef = 100;
       return {
         variants: (opts.efs ?? [40, 100, 200, 400]).map((e) => ({ name: `ef=${e}`, apply: () => void (ef = e) })),
-        search: async (q, k) => (await l.store.nearest(MODEL, q, k, { ef })).map((h) => ({ key: l.rowOfId.get(h.key) ?? -1, label: g.labels[l.rowOfId.get(h.key) ?? 0], distance: h.distance })),
+        search: async (q, k) =>
+          (await l.store.nearest(MODEL, q, k, { ef })).map((h) => ({
+            key: l.rowOfId.get(h.key) ?? -1,
+            label: g.labels[l.rowOfId.get(h.key) ?? 0],
+            distance: h.distance,
+          })),
         close: async () => {
           await l.store.close();
           await dropSchema(url, l.schema);
@@ -233,7 +258,10 @@ async function main(): Promise<void> {
       'maintenance-work-mem': { type: 'string', default: '1GB' },
       batch: { type: 'string', default: '2000' },
       seed: { type: 'string', default: '1' },
-      url: { type: 'string', default: process.env.FACENET_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:54329/facenet_test' },
+      url: {
+        type: 'string',
+        default: process.env.FACENET_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:54329/facenet_test',
+      },
       keep: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -247,7 +275,12 @@ async function main(): Promise<void> {
   const m = Number(args.m);
   const efConstruction = Number(args['ef-construction']);
   const batch = Number(args.batch);
-  if (sizes.some((n) => !(n > 0)) || !(nQueries > 0) || efs.some((e) => !(e > 0)) || kinds.some((k) => !['halfvec', 'vector', 'none'].includes(k)))
+  if (
+    sizes.some((n) => !(n > 0)) ||
+    !(nQueries > 0) ||
+    efs.some((e) => !(e > 0)) ||
+    kinds.some((k) => !['halfvec', 'vector', 'none'].includes(k))
+  )
     throw new Error('bad --size / --queries / --ef / --index');
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const settings = `pgvector HNSW m=${m}, ef_construction=${efConstruction}, maintenance_work_mem=${args['maintenance-work-mem']}; nearest() k=1 (over-fetch 16 candidates, iterative scan, exact re-rank); node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? '?'}`;
@@ -275,7 +308,9 @@ async function main(): Promise<void> {
         const buildS = (performance.now() - t0) / 1000;
         const info = await l.store.indexInfo();
         const used = await usesIndex(args.url, l.schema, kind, g.dim);
-        log(`[${size}] ${kind}: index built in ${buildS.toFixed(1)} s, ${(info.bytes / 2 ** 20).toFixed(1)} MB; plan uses it: ${used}`);
+        log(
+          `[${size}] ${kind}: index built in ${buildS.toFixed(1)} s, ${(info.bytes / 2 ** 20).toFixed(1)} MB; plan uses it: ${used}`,
+        );
         for (const ef of efs) {
           const r = await measure(l, g, qs, truth, ef, concurrency);
           rows.push({
@@ -291,7 +326,9 @@ async function main(): Promise<void> {
             queries: qs.count,
             ...r,
           });
-          log(`[${size}] ${kind} ef=${ef}: ${r.singleMs.toFixed(2)} ms/q, ${r.concurrentQps.toFixed(0)} q/s with ${concurrency} in flight, recall@1 ${r.recall1.toFixed(3)}`);
+          log(
+            `[${size}] ${kind} ef=${ef}: ${r.singleMs.toFixed(2)} ms/q, ${r.concurrentQps.toFixed(0)} q/s with ${concurrency} in flight, recall@1 ${r.recall1.toFixed(3)}`,
+          );
         }
       }
     } finally {

@@ -66,7 +66,8 @@ const expansionAdd = Number(args['expansion-add']);
 const seed = Number(args.seed);
 const dims = args.dims.split(',').map(Number);
 if (dims.some((d) => !(Number.isInteger(d) && d > 1))) throw new Error('bad --dims');
-if (sizes.some((n) => !(n > 0)) || !(nQueries > 0) || efs.some((e) => !(e > 0))) throw new Error('bad --sizes / --queries / --ef');
+if (sizes.some((n) => !(n > 0)) || !(nQueries > 0) || efs.some((e) => !(e > 0)))
+  throw new Error('bad --sizes / --queries / --ef');
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -104,7 +105,12 @@ function hnswBackend(spec: string): BenchBackend {
       const exact = truthIndex!;
       const rescore = rescored ? (key: number, q: Float32Array) => exact.dotKey(key, q) : undefined;
       // --cache: reuse an index built earlier with the same data and settings (1e6 builds take many minutes)
-      const cached = args.cache && path.join(args.cache, `hnsw-${quantization}-M${connectivity}-efC${expansionAdd}-n${g.count}-seed${g.seed}.json`);
+      const cached =
+        args.cache &&
+        path.join(
+          args.cache,
+          `hnsw-${quantization}-M${connectivity}-efC${expansionAdd}-n${g.count}-seed${g.seed}.json`,
+        );
       const loaded = cached ? HnswIndex.load(cached, { rescore }) : undefined;
       if (loaded) log(`[${g.count}] ${cached}: loaded`);
       const index =
@@ -190,7 +196,11 @@ interface Row {
 
 const isPromise = <T>(x: T | Promise<T>): x is Promise<T> => x instanceof Promise;
 
-async function timeSingles(b: BuiltBackend, qs: SyntheticQueries, n: number): Promise<{ hits: BenchHit[]; mean: number; p50: number; p99: number }> {
+async function timeSingles(
+  b: BuiltBackend,
+  qs: SyntheticQueries,
+  n: number,
+): Promise<{ hits: BenchHit[]; mean: number; p50: number; p99: number }> {
   for (let q = 0; q < Math.min(n, 20); q++) {
     const r = b.search(row(qs, q), 1);
     if (isPromise(r)) await r;
@@ -205,7 +215,12 @@ async function timeSingles(b: BuiltBackend, qs: SyntheticQueries, n: number): Pr
     hits.push(r[0]);
   }
   const sorted = Float64Array.from(times).sort();
-  return { hits, mean: times.reduce((a, x) => a + x, 0) / n, p50: sorted[n >> 1], p99: sorted[Math.min(n - 1, Math.floor(n * 0.99))] };
+  return {
+    hits,
+    mean: times.reduce((a, x) => a + x, 0) / n,
+    p50: sorted[n >> 1],
+    p99: sorted[Math.min(n - 1, Math.floor(n * 0.99))],
+  };
 }
 
 async function timeBatches(b: BuiltBackend, qs: SyntheticQueries, n: number): Promise<number | undefined> {
@@ -225,7 +240,11 @@ function checkpoint(): void {
   if (args.out) writeFileSync(args.out, `${markdown(sections)}\n`);
 }
 
-async function benchSize(size: number, dim: number, backends: BenchBackend[]): Promise<{ rows: Row[]; header: string }> {
+async function benchSize(
+  size: number,
+  dim: number,
+  backends: BenchBackend[],
+): Promise<{ rows: Row[]; header: string }> {
   let t0 = performance.now();
   const g: SyntheticGallery = syntheticGallery(size, { seed, dim });
   const qs = syntheticQueries(g, nQueries);
@@ -285,7 +304,9 @@ async function benchSize(size: number, dim: number, backends: BenchBackend[]): P
       };
       rows.push(r);
       checkpoint();
-      log(`[${size}] ${backend.name} ${variant.name}: p50 ${r.singleP50Ms.toFixed(3)} mean ${r.singleMs.toFixed(3)} ms/q, batch ${r.batchMs?.toFixed(3) ?? '–'}, recall@1 ${r.recall1.toFixed(3)}`);
+      log(
+        `[${size}] ${backend.name} ${variant.name}: p50 ${r.singleP50Ms.toFixed(3)} mean ${r.singleMs.toFixed(3)} ms/q, batch ${r.batchMs?.toFixed(3) ?? '–'}, recall@1 ${r.recall1.toFixed(3)}`,
+      );
     }
     const c = built.close?.();
     if (isPromise(c)) await c;
@@ -300,7 +321,9 @@ function markdown(sections: { rows: Row[]; header: string }[]): string {
   out.push(settings, '');
   for (const s of sections) {
     out.push(s.header, '');
-    out.push('| N | D | backend | setting | build s | index MB | RSS Δ MB | ms/q p50 | ms/q mean | ms/q p99 | ms/q batch | recall@1 | label@1 | queries | load |');
+    out.push(
+      '| N | D | backend | setting | build s | index MB | RSS Δ MB | ms/q p50 | ms/q mean | ms/q p99 | ms/q batch | recall@1 | label@1 | queries | load |',
+    );
     out.push('|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of s.rows) {
       out.push(
@@ -314,9 +337,11 @@ function markdown(sections: { rows: Row[]; header: string }[]): string {
 
 const wanted = args.backends?.split(',');
 const backends = wanted ? BACKENDS.filter((b) => wanted.includes(b.name)) : BACKENDS;
-if (wanted && backends.length !== wanted.length) throw new Error(`unknown backend in ${args.backends}; known: ${BACKENDS.map((b) => b.name).join(', ')}`);
+if (wanted && backends.length !== wanted.length)
+  throw new Error(`unknown backend in ${args.backends}; known: ${BACKENDS.map((b) => b.name).join(', ')}`);
 if (!gc) log('(run node with --expose-gc for steadier RSS figures)');
 
 for (const size of sizes) for (const dim of dims) await benchSize(size, dim, backends);
-if (args.json) process.stdout.write(`${JSON.stringify({ connectivity, expansionAdd, batch: batchSize, sections }, null, 2)}\n`);
+if (args.json)
+  process.stdout.write(`${JSON.stringify({ connectivity, expansionAdd, batch: batchSize, sections }, null, 2)}\n`);
 else process.stdout.write(`${markdown(sections)}\n`);

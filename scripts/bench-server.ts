@@ -22,12 +22,22 @@ interface Stats {
   loop: { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number };
 }
 
-const JOHNS = process.env.FACENET_DATASETS ? path.join(process.env.FACENET_DATASETS, 'johns') : path.resolve('../shared/datasets/johns');
+const JOHNS = process.env.FACENET_DATASETS
+  ? path.join(process.env.FACENET_DATASETS, 'johns')
+  : path.resolve('../shared/datasets/johns');
 
 // ---- child: the server
 if (process.argv.includes('--serve')) {
   const { values } = parseArgs({
-    options: { serve: { type: 'boolean' }, port: { type: 'string' }, gallery: { type: 'string' }, threads: { type: 'string' }, concurrency: { type: 'string' }, 'max-queued': { type: 'string' }, workers: { type: 'string' } },
+    options: {
+      serve: { type: 'boolean' },
+      port: { type: 'string' },
+      gallery: { type: 'string' },
+      threads: { type: 'string' },
+      concurrency: { type: 'string' },
+      'max-queued': { type: 'string' },
+      workers: { type: 'string' },
+    },
   });
   const { startServer } = await import('../src/server/start.js');
   const server = await startServer({
@@ -44,10 +54,19 @@ if (process.argv.includes('--serve')) {
   process.on('message', (m: { cmd: string }) => {
     if (m.cmd === 'stats') {
       // loop figures first: the forced GC below stalls the loop and must not count towards the next window
-      const delay = { p50Ms: ms(loop.percentile(50)), p99Ms: ms(loop.percentile(99)), maxMs: ms(loop.max), meanMs: ms(loop.mean) };
+      const delay = {
+        p50Ms: ms(loop.percentile(50)),
+        p99Ms: ms(loop.percentile(99)),
+        maxMs: ms(loop.max),
+        meanMs: ms(loop.mean),
+      };
       global.gc?.();
       const mem = process.memoryUsage();
-      const stats: Stats = { rssMB: Math.round(mem.rss / 1048576), heapUsedMB: Math.round(mem.heapUsed / 1048576), loop: delay };
+      const stats: Stats = {
+        rssMB: Math.round(mem.rss / 1048576),
+        heapUsedMB: Math.round(mem.heapUsed / 1048576),
+        loop: delay,
+      };
       setTimeout(() => {
         loop.reset();
         process.send!({ stats });
@@ -81,20 +100,38 @@ if (process.argv.includes('--serve')) {
 
   const port = Number(values.port) || 20000 + Math.floor(Math.random() * 20000);
   const self = fileURLToPath(import.meta.url);
-  const child: ChildProcess = fork(self, ['--serve', '--port', String(port), '--gallery', gallery, '--threads', values.threads!, '--concurrency', values.concurrency!, '--max-queued', values['max-queued']!, ...(values.workers ? ['--workers', values.workers] : [])], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const next = <T>(key: string) => new Promise<T>((resolve, reject) => {
-    const on = (m: Record<string, unknown>) => {
-      if (key in m) {
-        child.off('message', on);
-        resolve(m[key] as T);
-      }
-    };
-    child.on('message', on);
-    child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
-  });
+  const child: ChildProcess = fork(
+    self,
+    [
+      '--serve',
+      '--port',
+      String(port),
+      '--gallery',
+      gallery,
+      '--threads',
+      values.threads!,
+      '--concurrency',
+      values.concurrency!,
+      '--max-queued',
+      values['max-queued']!,
+      ...(values.workers ? ['--workers', values.workers] : []),
+    ],
+    {
+      execArgv: ['--import', 'tsx', '--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const next = <T>(key: string) =>
+    new Promise<T>((resolve, reject) => {
+      const on = (m: Record<string, unknown>) => {
+        if (key in m) {
+          child.off('message', on);
+          resolve(m[key] as T);
+        }
+      };
+      child.on('message', on);
+      child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
+    });
   const stats = () => {
     child.send({ cmd: 'stats' });
     return next<Stats>('stats');
@@ -103,7 +140,10 @@ if (process.argv.includes('--serve')) {
     const url = await next<string>('ready');
     const auth = { authorization: `Bearer ${key}` };
     // enroll the first photo of each johns person; probe with another photo of one of them
-    const people = readdirSync(JOHNS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const people = readdirSync(JOHNS, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     for (const name of people) {
       const first = readdirSync(path.join(JOHNS, name)).sort()[0];
       const res = await fetch(`${url}/v1/people`, {
@@ -115,7 +155,13 @@ if (process.argv.includes('--serve')) {
     }
     const probeFile = path.join(JOHNS, people[0], readdirSync(path.join(JOHNS, people[0])).sort()[1]);
     const body = JSON.stringify({ image: readFileSync(probeFile).toString('base64') });
-    const check = (await (await fetch(`${url}/v1/identify`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body })).json()) as {
+    const check = (await (
+      await fetch(`${url}/v1/identify`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body,
+      })
+    ).json()) as {
       faces: { person: string }[];
     };
     if (check.faces[0]?.person !== people[0]) throw new Error(`probe not identified: ${JSON.stringify(check)}`);
@@ -152,7 +198,12 @@ if (process.argv.includes('--serve')) {
       errors: r.errors,
       timeouts: r.timeouts,
       non2xx: r.non2xx,
-      rssMB: { before: before.rssMB, after: afterStats.rssMB, growth: afterStats.rssMB - before.rssMB, bound: Number(values['max-rss-growth-mb']) },
+      rssMB: {
+        before: before.rssMB,
+        after: afterStats.rssMB,
+        growth: afterStats.rssMB - before.rssMB,
+        bound: Number(values['max-rss-growth-mb']),
+      },
       heapUsedMB: { before: before.heapUsedMB, after: afterStats.heapUsedMB },
       eventLoopDelayDuringLoadMs: afterStats.loop,
     };

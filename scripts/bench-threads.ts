@@ -37,17 +37,34 @@ const opts = new Command()
   .option('--data <dir>', 'datasets folder', path.resolve('../shared/datasets'))
   .option('--json', 'machine-readable output')
   .parse()
-  .opts<{ packs: string; rounds: string; load: string; idle: boolean; busy: boolean; spinning?: boolean; acceptLicense?: boolean; models: string; data: string; json?: boolean }>();
+  .opts<{
+    packs: string;
+    rounds: string;
+    load: string;
+    idle: boolean;
+    busy: boolean;
+    spinning?: boolean;
+    acceptLicense?: boolean;
+    models: string;
+    data: string;
+    json?: boolean;
+  }>();
 const ROUNDS = Number(opts.rounds);
 const LOAD = Number(opts.load);
-if (!(Number.isInteger(ROUNDS) && ROUNDS >= 3) || !Number.isInteger(LOAD) || LOAD < 1 || LOAD > 16) throw new Error('--rounds ≥ 3, --load 1-16');
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 3) || !Number.isInteger(LOAD) || LOAD < 1 || LOAD > 16)
+  throw new Error('--rounds ≥ 3, --load 1-16');
 
 const settings: Record<string, (o: RecognizerOptions) => Promise<FaceRecognizer>> = {
-  'default (the pack\'s)': (o) => FaceRecognizer.load(o),
+  "default (the pack's)": (o) => FaceRecognizer.load(o),
   'threads=0 (onnxruntime)': (o) => FaceRecognizer.load({ ...o, threads: 0 }),
   'threads=1': (o) => FaceRecognizer.load({ ...o, threads: 1 }),
   'threads=2': (o) => FaceRecognizer.load({ ...o, threads: 2 }),
-  ...(opts.spinning ? { 'threads=2 spinning': (o: RecognizerOptions) => FaceRecognizer.load({ ...o, threads: 2, engine: createOrtEngine({ spinning: true }) }) } : {}),
+  ...(opts.spinning
+    ? {
+        'threads=2 spinning': (o: RecognizerOptions) =>
+          FaceRecognizer.load({ ...o, threads: 2, engine: createOrtEngine({ spinning: true }) }),
+      }
+    : {}),
 };
 const ONE = 'threads=1';
 
@@ -60,7 +77,8 @@ function medianInterval(v: readonly number[], resamples = 2000): [number, number
   let seed = 1;
   const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const meds: number[] = [];
-  for (let r = 0; r < resamples; r++) meds.push(median(Array.from({ length: v.length }, () => v[Math.floor(rnd() * v.length)])));
+  for (let r = 0; r < resamples; r++)
+    meds.push(median(Array.from({ length: v.length }, () => v[Math.floor(rnd() * v.length)])));
   meds.sort((a, b) => a - b);
   return [meds[Math.floor(0.025 * resamples)], meds[Math.ceil(0.975 * resamples) - 1]];
 }
@@ -102,7 +120,9 @@ async function phase(recognizers: Record<string, FaceRecognizer>, photoPath: str
     const ratios = times[n].map((t, r) => t / times[ONE][r]);
     return { ms: median(times[n]), ratio: median(ratios), interval: medianInterval(ratios) };
   };
-  return Object.fromEntries(names.map((n) => [n, { embedB1: figure(b1, n), detect: figure(detect, n), endToEnd: figure(e2e, n) }]));
+  return Object.fromEntries(
+    names.map((n) => [n, { embedB1: figure(b1, n), detect: figure(detect, n), endToEnd: figure(e2e, n) }]),
+  );
 }
 
 const det = path.join(opts.data, 'detection/dlib_faces/2008_002470.jpg');
@@ -119,11 +139,22 @@ for (const pack of opts.packs.split(',').filter(Boolean)) {
   const recognizers: Record<string, FaceRecognizer> = {};
   for (const [k, load] of Object.entries(settings)) recognizers[k] = await load(common);
   try {
-    if (opts.idle) results.push({ pack, phase: 'as found', loadAverage: os.loadavg(), figures: await phase(recognizers, photoPath) });
+    if (opts.idle)
+      results.push({
+        pack,
+        phase: 'as found',
+        loadAverage: os.loadavg(),
+        figures: await phase(recognizers, photoPath),
+      });
     if (opts.busy) {
       const load = startCpuLoad(LOAD);
       try {
-        results.push({ pack, phase: `+${LOAD} busy threads`, loadAverage: os.loadavg(), figures: await phase(recognizers, photoPath) });
+        results.push({
+          pack,
+          phase: `+${LOAD} busy threads`,
+          loadAverage: os.loadavg(),
+          figures: await phase(recognizers, photoPath),
+        });
       } finally {
         await load.stop();
       }
@@ -133,15 +164,33 @@ for (const pack of opts.packs.split(',').filter(Boolean)) {
   }
 }
 
-const out = { machine: `${os.availableParallelism()} × ${os.cpus()[0]?.model}`, node: process.version, rounds: ROUNDS, defaultThreads: defaultThreads(), results };
+const out = {
+  machine: `${os.availableParallelism()} × ${os.cpus()[0]?.model}`,
+  node: process.version,
+  rounds: ROUNDS,
+  defaultThreads: defaultThreads(),
+  results,
+};
 if (opts.json) console.log(JSON.stringify(out, null, 2));
 else {
-  console.log(`${out.machine}, ${out.node}; ${ROUNDS} interleaved rounds per phase; default = ${out.defaultThreads} intra-op thread(s) per model`);
-  console.log('time relative to threads=1 in the same round: median over rounds (95 % bootstrap interval); < 1 is faster');
-  const cell = (f: Figure, digits: number) => `${f.ms.toFixed(digits).padStart(8)} ${f.ratio.toFixed(2)} (${f.interval[0].toFixed(2)}–${f.interval[1].toFixed(2)})`;
+  console.log(
+    `${out.machine}, ${out.node}; ${ROUNDS} interleaved rounds per phase; default = ${out.defaultThreads} intra-op thread(s) per model`,
+  );
+  console.log(
+    'time relative to threads=1 in the same round: median over rounds (95 % bootstrap interval); < 1 is faster',
+  );
+  const cell = (f: Figure, digits: number) =>
+    `${f.ms.toFixed(digits).padStart(8)} ${f.ratio.toFixed(2)} (${f.interval[0].toFixed(2)}–${f.interval[1].toFixed(2)})`;
   for (const r of results) {
-    console.log(`\npack ${r.pack}, ${r.phase} (load average at start ${r.loadAverage.map((v) => v.toFixed(2)).join(' ')})`);
-    console.log(`${'setting'.padEnd(26)}${'embed b1 ms, vs 1 thread'.padEnd(30)}${'detect ms, vs 1 thread'.padEnd(30)}e2e ms, vs 1 thread`);
-    for (const [k, f] of Object.entries(r.figures)) console.log(`${k.padEnd(26)}${cell(f.embedB1, 2).padEnd(30)}${cell(f.detect, 1).padEnd(30)}${cell(f.endToEnd, 1)}`);
+    console.log(
+      `\npack ${r.pack}, ${r.phase} (load average at start ${r.loadAverage.map((v) => v.toFixed(2)).join(' ')})`,
+    );
+    console.log(
+      `${'setting'.padEnd(26)}${'embed b1 ms, vs 1 thread'.padEnd(30)}${'detect ms, vs 1 thread'.padEnd(30)}e2e ms, vs 1 thread`,
+    );
+    for (const [k, f] of Object.entries(r.figures))
+      console.log(
+        `${k.padEnd(26)}${cell(f.embedB1, 2).padEnd(30)}${cell(f.detect, 1).padEnd(30)}${cell(f.endToEnd, 1)}`,
+      );
   }
 }

@@ -89,7 +89,9 @@ async function extract(): Promise<void> {
   const ids = await listIdentities(LFW_IMAGES);
   const devFiles = [...new Set(devPairs.flatMap((p) => [p.a, p.b]))];
   const train = ids.filter((i) => !devPeople.has(i.name));
-  const multi = train.filter((i) => i.files.length >= 2).sort((a, b) => b.files.length - a.files.length || a.name.localeCompare(b.name));
+  const multi = train
+    .filter((i) => i.files.length >= 2)
+    .sort((a, b) => b.files.length - a.files.length || a.name.localeCompare(b.name));
   const singles = train.filter((i) => i.files.length === 1);
   const order = [...devFiles, ...multi.flatMap((i) => i.files), ...singles.flatMap((i) => i.files)];
   let last = 0;
@@ -109,7 +111,13 @@ async function extract(): Promise<void> {
 
 /** DevTest chips and the pairs as indices into them (pairs with a faceless photo are counted, then dropped). */
 async function devTest(size: number): Promise<{ chips: ChipSet; pairs: Pair[]; dropped: number }> {
-  const chips = await loadChips(LFW_IMAGES, { size, source: 'detect', chipCacheDir, centreFallback: true, include: devPeople });
+  const chips = await loadChips(LFW_IMAGES, {
+    size,
+    source: 'detect',
+    chipCacheDir,
+    centreFallback: true,
+    include: devPeople,
+  });
   const index = new Map(chips.files.map((f, i) => [path.resolve(f), i]));
   const pairs: Pair[] = [];
   let dropped = 0;
@@ -124,7 +132,11 @@ async function devTest(size: number): Promise<{ chips: ChipSet; pairs: Pair[]; d
   return { chips, pairs, dropped };
 }
 
-function evalDev(trainer: Trainer, dev: { chips: ChipSet; pairs: Pair[] }, features?: { orig: Float32Array; flipped: Float32Array }) {
+function evalDev(
+  trainer: Trainer,
+  dev: { chips: ChipSet; pairs: Pair[] },
+  features?: { orig: Float32Array; flipped: Float32Array },
+) {
   const emb = trainer.embed([...dev.chips.labels.keys()], { chips: dev.chips, features });
   return verificationStats(emb, trainer.config.arch.embeddingDim, dev.pairs, 10);
 }
@@ -146,12 +158,24 @@ async function benchSmall(): Promise<void> {
   const miners = o.miners.split(',').map((s) => s.trim()) as Mining[];
   for (const m of miners) if (!MINING_METHODS.includes(m)) throw new Error(`unknown miner ${m}`);
   const scale = Number(o.minutesScale);
-  const marks = o.marks.split(',').map(Number).map((m) => m * scale);
+  const marks = o.marks
+    .split(',')
+    .map(Number)
+    .map((m) => m * scale);
   log(`loading chips (${size}px)`);
   const include = o.cachedOnly ? await cachedPeople() : undefined;
-  const train = await loadChips(LFW_IMAGES, { size, source: 'detect', chipCacheDir, centreFallback: true, exclude: devPeople, include });
+  const train = await loadChips(LFW_IMAGES, {
+    size,
+    source: 'detect',
+    chipCacheDir,
+    centreFallback: true,
+    exclude: devPeople,
+    include,
+  });
   const dev = await devTest(size);
-  log(`train: ${train.files.length} chips of ${train.identities.length} people (${train.missing.length} photos without a face); DevTest: ${dev.pairs.length} pairs (${dev.dropped} dropped)`);
+  log(
+    `train: ${train.files.length} chips of ${train.identities.length} people (${train.missing.length} photos without a face); DevTest: ${dev.pairs.length} pairs (${dev.dropped} dropped)`,
+  );
   await useBackend('wasm');
   const results: Record<string, unknown>[] = [];
   let stepMarks: number[] | undefined;
@@ -185,13 +209,26 @@ async function benchSmall(): Promise<void> {
         images += s.images;
         triplets += s.triplets;
         seconds += s.seconds;
-        if (t.step % 50 === 0) log(`${mining} step ${t.step} loss ${s.loss.toFixed(4)} active ${(100 * s.activeFraction).toFixed(0)} % (${t.trainSeconds.toFixed(0)} s)`);
+        if (t.step % 50 === 0)
+          log(
+            `${mining} step ${t.step} loss ${s.loss.toFixed(4)} active ${(100 * s.activeFraction).toFixed(0)} % (${t.trainSeconds.toFixed(0)} s)`,
+          );
       }
       found.push(t.step);
       const v = evalDev(t, dev);
-      const e = { minutes: marks[k], step: t.step, trainSeconds: Math.round(t.trainSeconds), accuracy: v.accuracy, std: v.std, auc: v.auc, tarAtFar1e2: v.tarAtFar1e2 };
+      const e = {
+        minutes: marks[k],
+        step: t.step,
+        trainSeconds: Math.round(t.trainSeconds),
+        accuracy: v.accuracy,
+        std: v.std,
+        auc: v.auc,
+        tarAtFar1e2: v.tarAtFar1e2,
+      };
       evals.push(e);
-      log(`${mining} @ ${marks[k]} min (step ${t.step}, ${t.trainSeconds.toFixed(0)} s): DevTest accuracy ${pctStr(v.accuracy)} ± ${pctStr(v.std)}, AUC ${v.auc.toFixed(3)}`);
+      log(
+        `${mining} @ ${marks[k]} min (step ${t.step}, ${t.trainSeconds.toFixed(0)} s): DevTest accuracy ${pctStr(v.accuracy)} ± ${pctStr(v.std)}, AUC ${v.auc.toFixed(3)}`,
+      );
     }
     stepMarks ??= found;
     const dir = path.join(o.out, mining);
@@ -230,12 +267,28 @@ async function benchSmall(): Promise<void> {
 
 async function benchHead(): Promise<void> {
   log('loading 150px chips and pretrained features');
-  const train = await loadChips(LFW_IMAGES, { size: CHIP_SIZE, source: 'detect', chipCacheDir, centreFallback: true, exclude: devPeople });
+  const train = await loadChips(LFW_IMAGES, {
+    size: CHIP_SIZE,
+    source: 'detect',
+    chipCacheDir,
+    centreFallback: true,
+    exclude: devPeople,
+  });
   const trainFeatures = await pretrainedFeatures(train, { cacheFile: path.join(chipCacheDir, 'features') });
   const dev = await devTest(CHIP_SIZE);
   const devFeatures = await pretrainedFeatures(dev.chips, { cacheFile: path.join(chipCacheDir, 'features') });
   await useBackend('wasm');
-  const config = buildConfig({ data: LFW_IMAGES, out: '', arch: 'head', seed: Number(o.seed), P: Number(o.p), K: Number(o.k), negatives: Number(o.negatives), valIdentities: 0, ...(o.lr ? { lr: Number(o.lr) } : {}) });
+  const config = buildConfig({
+    data: LFW_IMAGES,
+    out: '',
+    arch: 'head',
+    seed: Number(o.seed),
+    P: Number(o.p),
+    K: Number(o.k),
+    negatives: Number(o.negatives),
+    valIdentities: 0,
+    ...(o.lr ? { lr: Number(o.lr) } : {}),
+  });
   const t = new Trainer(config, { chips: train, features: trainFeatures });
   t.budget = { minutes: Number(o.headMinutes) * Number(o.minutesScale) };
   const before = evalDev(t, dev, devFeatures);
@@ -254,9 +307,22 @@ async function benchHead(): Promise<void> {
   const dir = path.join(o.out, 'head');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'model.onnx'), t.exportOnnx(await recognitionWeights(), { bench: 'lfw-devtest' }));
-  const report = { arch: 'head', steps: t.step, trainSeconds: t.trainSeconds, before, after, imagesPerSec: images / seconds, tripletsPerSec: triplets / seconds, model: path.join(dir, 'model.onnx') };
+  const report = {
+    arch: 'head',
+    steps: t.step,
+    trainSeconds: t.trainSeconds,
+    before,
+    after,
+    imagesPerSec: images / seconds,
+    tripletsPerSec: triplets / seconds,
+    model: path.join(dir, 'model.onnx'),
+  };
   writeFileSync(path.join(o.out, 'bench-train-head.json'), `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `head: DevTest ${pctStr(before.accuracy)} → ${pctStr(after.accuracy)} after ${t.step} steps; model ${report.model}\n`);
+  process.stdout.write(
+    o.json
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : `head: DevTest ${pctStr(before.accuracy)} → ${pctStr(after.accuracy)} after ${t.step} steps; model ${report.model}\n`,
+  );
   t.dispose();
 }
 

@@ -45,9 +45,21 @@ const opts = new Command()
   .option('--accept-license', 'include packs whose weights are not permissively licensed')
   .option('--json', 'machine-readable output')
   .parse()
-  .opts<{ threads: string; iterations: string; data: string; json?: boolean; spinVariant: boolean; load: string; faceApi: boolean; packs: string; models: string; acceptLicense?: boolean }>();
+  .opts<{
+    threads: string;
+    iterations: string;
+    data: string;
+    json?: boolean;
+    spinVariant: boolean;
+    load: string;
+    faceApi: boolean;
+    packs: string;
+    models: string;
+    acceptLicense?: boolean;
+  }>();
 const LOAD = Number(opts.load);
-if (!Number.isInteger(LOAD) || LOAD < 0 || LOAD > 16) throw new Error(`--load expects an integer 0-16, got "${opts.load}"`);
+if (!Number.isInteger(LOAD) || LOAD < 0 || LOAD > 16)
+  throw new Error(`--load expects an integer 0-16, got "${opts.load}"`);
 
 const N = Number(opts.iterations);
 
@@ -90,7 +102,14 @@ interface Figures {
   stages?: { decode: number; detect: number; landmarks: number; align: number; embed: number };
 }
 
-async function benchOurs(threads: number | undefined, photoPath: string, photo: RgbImage, chip: RgbImage, spinning?: boolean, pipeline: RecognizerOptions = {}): Promise<Figures> {
+async function benchOurs(
+  threads: number | undefined,
+  photoPath: string,
+  photo: RgbImage,
+  chip: RgbImage,
+  spinning?: boolean,
+  pipeline: RecognizerOptions = {},
+): Promise<Figures> {
   const fr = await FaceRecognizer.load({ threads, engine: createOrtEngine({ spinning }), ...pipeline });
   const chips16 = Array.from({ length: 16 }, () => chip);
   const embedB1 = await time(() => fr.embedder.embedRaw([chip]));
@@ -108,8 +127,14 @@ async function benchOurs(threads: number | undefined, photoPath: string, photo: 
  * 68-point net of dlib packs; nothing for five-point packs), the chips, and the embedder on all the photo's chips
  * at once (one engine call for up to 16 chips).
  */
-async function stageTimes(fr: FaceRecognizer, photoPath: string, photo: RgbImage): Promise<NonNullable<Figures['stages']>> {
-  const dets = [...(await fr.detector.detect(photo))].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+async function stageTimes(
+  fr: FaceRecognizer,
+  photoPath: string,
+  photo: RgbImage,
+): Promise<NonNullable<Figures['stages']>> {
+  const dets = [...(await fr.detector.detect(photo))].sort(
+    (a, b) => b.box.width * b.box.height - a.box.width * a.box.height,
+  );
   const located = await fr.locate(photo, dets);
   const sets = located.map((f) => fr.faceChips(photo, f));
   const n = Math.ceil(N / 2);
@@ -138,16 +163,20 @@ async function benchFaceApi(photo: RgbImage, chip: RgbImage): Promise<Figures> {
   const photoT = tf.tensor3d(photo.data, [photo.height, photo.width, 3], 'int32');
   const ssd = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 });
   const embedB1 = await time(() => faceapi.nets.faceRecognitionNet.computeFaceDescriptor(chipT));
-  const embedB16 = (await time(() => faceapi.nets.faceRecognitionNet.computeFaceDescriptor(chips16), Math.ceil(N / 4))) / 16;
+  const embedB16 =
+    (await time(() => faceapi.nets.faceRecognitionNet.computeFaceDescriptor(chips16), Math.ceil(N / 4))) / 16;
   const detect = await time(() => faceapi.detectAllFaces(photoT, ssd));
-  const endToEnd = await time(async () => {
-    // decoding is part of end-to-end for both: face-api gets the same RGB bytes via sharp
-    const img = await decodeImage(path.join(os.tmpdir(), 'facenet-bench-640x480.jpg'));
-    const t = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
-    const r = await faceapi.detectAllFaces(t, ssd).withFaceLandmarks().withFaceDescriptors();
-    t.dispose();
-    return r;
-  }, Math.ceil(N / 2));
+  const endToEnd = await time(
+    async () => {
+      // decoding is part of end-to-end for both: face-api gets the same RGB bytes via sharp
+      const img = await decodeImage(path.join(os.tmpdir(), 'facenet-bench-640x480.jpg'));
+      const t = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
+      const r = await faceapi.detectAllFaces(t, ssd).withFaceLandmarks().withFaceDescriptors();
+      t.dispose();
+      return r;
+    },
+    Math.ceil(N / 2),
+  );
   const faces = (await faceapi.detectAllFaces(photoT, ssd)).length;
   return { embedB1, embedB16, detect, detectPerFace: detect / faces, endToEnd, faces };
 }
@@ -167,20 +196,36 @@ ours[`default threads (${defaultThreads()})`] = await benchOurs(undefined, photo
 for (const t of threadCounts) ours[`threads=${t}`] = await benchOurs(t, photoPath, photo, chip);
 if (opts.spinVariant) ours['threads=2 spinning'] = await benchOurs(2, photoPath, photo, chip, true);
 // like for like with face-api end to end: one chip, one net run per face (the default runs six: 3 crops × flip)
-ours['threads=2 one chip, no flip'] = await benchOurs(2, photoPath, photo, chip, undefined, { ttaPaddings: [], flip: false });
+ours['threads=2 one chip, no flip'] = await benchOurs(2, photoPath, photo, chip, undefined, {
+  ttaPaddings: [],
+  flip: false,
+});
 for (const name of opts.packs.split(',').filter(Boolean)) {
   const pack = PACKS.find((p) => p.name === name);
   if (!pack) throw new Error(`unknown pack ${name}`);
   if (!pack.licence.permissive && !licenceAccepted(opts.acceptLicense || undefined)) {
-    process.stderr.write(`skipping pack ${name}: not permissively licensed (${pack.licence.line}); pass --accept-license to measure it\n`);
+    process.stderr.write(
+      `skipping pack ${name}: not permissively licensed (${pack.licence.line}); pass --accept-license to measure it\n`,
+    );
     continue;
   }
   // each pack with its default threading (src/pack/packs.ts: YuNet and EdgeFace on one thread, the rest one per core)
-  ours[`pack=${name}`] = await benchOurs(undefined, photoPath, photo, chip, undefined, { pack: name, models: opts.models, acceptLicense: true });
+  ours[`pack=${name}`] = await benchOurs(undefined, photoPath, photo, chip, undefined, {
+    pack: name,
+    models: opts.models,
+    acceptLicense: true,
+  });
 }
-const peer: Figures = opts.faceApi ? await benchFaceApi(photo, chip) : { embedB1: NaN, embedB16: NaN, detect: NaN, detectPerFace: NaN, endToEnd: NaN, faces: 0 };
+const peer: Figures = opts.faceApi
+  ? await benchFaceApi(photo, chip)
+  : { embedB1: NaN, embedB16: NaN, detect: NaN, detectPerFace: NaN, endToEnd: NaN, faces: 0 };
 await load?.stop();
-const ratio = (a: Figures, b: Figures) => ({ embedB1: a.embedB1 / b.embedB1, embedB16: a.embedB16 / b.embedB16, detect: a.detect / b.detect, endToEnd: a.endToEnd / b.endToEnd });
+const ratio = (a: Figures, b: Figures) => ({
+  embedB1: a.embedB1 / b.embedB1,
+  embedB16: a.embedB16 / b.embedB16,
+  detect: a.detect / b.detect,
+  endToEnd: a.endToEnd / b.endToEnd,
+});
 const speedup = (f: Figures) => ratio(peer, f);
 const oneThread = ours['threads=1'];
 const result = {
@@ -193,28 +238,47 @@ const result = {
   faceApiTfjsWasm: peer,
   speedup: Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, speedup(v)])),
   // time of each row relative to one thread, same run (< 1: faster than one thread)
-  relativeToOneThread: oneThread ? Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, ratio(v, oneThread)])) : undefined,
+  relativeToOneThread: oneThread
+    ? Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, ratio(v, oneThread)]))
+    : undefined,
 };
 if (opts.json) console.log(JSON.stringify(result, null, 2));
 else {
   const f = (v: number) => v.toFixed(1).padStart(8);
-  console.log(`machine: ${result.machine}, ${result.node}; ${N} iterations per figure (ms, lower is better); competing load: ${LOAD} busy thread(s); load average ${result.loadAverage.map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${result.machine}, ${result.node}; ${N} iterations per figure (ms, lower is better); competing load: ${LOAD} busy thread(s); load average ${result.loadAverage.map((v) => v.toFixed(2)).join(' ')}`,
+  );
   const w = 48;
-  console.log(`${'engine'.padEnd(w)}${'embed b1'.padStart(10)}${'embed b16'.padStart(10)}${'detect'.padStart(10)}${'det/face'.padStart(10)}${'end-to-end'.padStart(12)}  faces`);
-  for (const [k, v] of Object.entries(ours)) console.log(`${`facenet-ts ORT ${k}`.padEnd(w)}${f(v.embedB1)}  ${f(v.embedB16)}  ${f(v.detect)}  ${f(v.detectPerFace)}  ${f(v.endToEnd)}    ${v.faces}`);
-  console.log(`${'face-api tfjs-wasm'.padEnd(w)}${f(peer.embedB1)}  ${f(peer.embedB16)}  ${f(peer.detect)}  ${f(peer.detectPerFace)}  ${f(peer.endToEnd)}    ${peer.faces}`);
-  console.log(`\nwhere end to end goes (ms, each stage timed alone on the same photo): ${'decode'.padStart(8)}${'detect'.padStart(8)}${'landmk'.padStart(8)}${'align'.padStart(8)}${'embed'.padStart(8)}${'sum'.padStart(8)}${'e2e'.padStart(8)}`);
+  console.log(
+    `${'engine'.padEnd(w)}${'embed b1'.padStart(10)}${'embed b16'.padStart(10)}${'detect'.padStart(10)}${'det/face'.padStart(10)}${'end-to-end'.padStart(12)}  faces`,
+  );
+  for (const [k, v] of Object.entries(ours))
+    console.log(
+      `${`facenet-ts ORT ${k}`.padEnd(w)}${f(v.embedB1)}  ${f(v.embedB16)}  ${f(v.detect)}  ${f(v.detectPerFace)}  ${f(v.endToEnd)}    ${v.faces}`,
+    );
+  console.log(
+    `${'face-api tfjs-wasm'.padEnd(w)}${f(peer.embedB1)}  ${f(peer.embedB16)}  ${f(peer.detect)}  ${f(peer.detectPerFace)}  ${f(peer.endToEnd)}    ${peer.faces}`,
+  );
+  console.log(
+    `\nwhere end to end goes (ms, each stage timed alone on the same photo): ${'decode'.padStart(8)}${'detect'.padStart(8)}${'landmk'.padStart(8)}${'align'.padStart(8)}${'embed'.padStart(8)}${'sum'.padStart(8)}${'e2e'.padStart(8)}`,
+  );
   for (const [k, v] of Object.entries(ours)) {
     if (!v.stages) continue;
     const st = v.stages;
     const g = (x: number) => x.toFixed(1).padStart(8);
-    console.log(`${`facenet-ts ORT ${k}`.padEnd(w)}${''.padEnd(36)}${g(st.decode)}${g(st.detect)}${g(st.landmarks)}${g(st.align)}${g(st.embed)}${g(st.decode + st.detect + st.landmarks + st.align + st.embed)}${g(v.endToEnd)}`);
+    console.log(
+      `${`facenet-ts ORT ${k}`.padEnd(w)}${''.padEnd(36)}${g(st.decode)}${g(st.detect)}${g(st.landmarks)}${g(st.align)}${g(st.embed)}${g(st.decode + st.detect + st.landmarks + st.align + st.embed)}${g(v.endToEnd)}`,
+    );
   }
   for (const [k, r] of Object.entries(result.relativeToOneThread ?? {}))
-    console.log(`time relative to threads=1, ${k}: embed b1 ${r.embedB1.toFixed(2)}, embed b16 ${r.embedB16.toFixed(2)}, detect ${r.detect.toFixed(2)}, end-to-end ${r.endToEnd.toFixed(2)}`);
+    console.log(
+      `time relative to threads=1, ${k}: embed b1 ${r.embedB1.toFixed(2)}, embed b16 ${r.embedB16.toFixed(2)}, detect ${r.detect.toFixed(2)}, end-to-end ${r.endToEnd.toFixed(2)}`,
+    );
   if (opts.faceApi)
-  for (const [k, v] of Object.entries(ours)) {
-    const r = speedup(v);
-    console.log(`speed-up vs face-api, ${k}: embed b1 ${r.embedB1.toFixed(1)}×, embed b16 ${r.embedB16.toFixed(1)}×, detect ${r.detect.toFixed(1)}×, end-to-end ${r.endToEnd.toFixed(1)}×`);
-  }
+    for (const [k, v] of Object.entries(ours)) {
+      const r = speedup(v);
+      console.log(
+        `speed-up vs face-api, ${k}: embed b1 ${r.embedB1.toFixed(1)}×, embed b16 ${r.embedB16.toFixed(1)}×, detect ${r.detect.toFixed(1)}×, end-to-end ${r.endToEnd.toFixed(1)}×`,
+      );
+    }
 }

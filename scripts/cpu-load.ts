@@ -19,14 +19,21 @@ export interface CpuLoad {
 
 export function startCpuLoad(workers: number, maxSeconds = 3600): CpuLoad {
   const stop = new SharedArrayBuffer(4);
-  const threads = Array.from({ length: workers }, () => new Worker(SPIN, { eval: true, workerData: { stop, maxSeconds } }));
+  const threads = Array.from(
+    { length: workers },
+    () => new Worker(SPIN, { eval: true, workerData: { stop, maxSeconds } }),
+  );
   for (const t of threads) t.unref(); // never keeps the process alive
   return {
     workers,
     async stop() {
       Atomics.store(new Int32Array(stop), 0, 1);
       // ref() again while waiting: an unref'd worker's 'exit' alone would not keep the event loop alive
-      await Promise.all(threads.map((t) => new Promise((resolve) => (t.threadId < 0 ? resolve(undefined) : (t.ref(), t.once('exit', resolve))))));
+      await Promise.all(
+        threads.map(
+          (t) => new Promise((resolve) => (t.threadId < 0 ? resolve(undefined) : (t.ref(), t.once('exit', resolve)))),
+        ),
+      );
     },
   };
 }

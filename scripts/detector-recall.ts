@@ -31,8 +31,15 @@ const opts = new Command()
   .option('--detectors <list>', 'yunet, scrfd-2.5g, scrfd-500m, ssd', 'yunet,scrfd-2.5g,scrfd-500m,ssd')
   .option('--scores <list>', 'score thresholds', '0.3,0.4,0.5,0.6,0.7,0.8,0.9')
   .option('--max-side <list>', "input caps of the 5-point detectors ('default': each detector's own)", 'default')
-  .option('--coarse-side <list>', "coarse-pass sides of the 5-point detectors (0: none; 'default': each detector's own)", 'default')
-  .option('--johns <list>', 'count faces found on the 55 johns chips (150×150, tight crops) enlarged by each factor instead')
+  .option(
+    '--coarse-side <list>',
+    "coarse-pass sides of the 5-point detectors (0: none; 'default': each detector's own)",
+    'default',
+  )
+  .option(
+    '--johns <list>',
+    'count faces found on the 55 johns chips (150×150, tight crops) enlarged by each factor instead',
+  )
   .option('--iou <v>', 'IoU for a match', '0.5')
   .option('--upscale <list>', 'enlargement factors of the labelled photos', '1')
   .option('--unlabelled', 'count faces on bald_guys.jpg and Tom_Cruise_avp_2014_4.jpg instead')
@@ -41,19 +48,46 @@ const opts = new Command()
   .option('--models <dir>', 'models folder', process.env.FACENET_MODELS ?? path.resolve('../shared/models'))
   .option('--json', 'machine-readable output')
   .parse()
-  .opts<{ detectors: string; scores: string; maxSide: string; coarseSide: string; johns?: string; iou: string; upscale: string; unlabelled?: boolean; draw?: string; data: string; models: string; json?: boolean }>();
+  .opts<{
+    detectors: string;
+    scores: string;
+    maxSide: string;
+    coarseSide: string;
+    johns?: string;
+    iou: string;
+    upscale: string;
+    unlabelled?: boolean;
+    draw?: string;
+    data: string;
+    models: string;
+    json?: boolean;
+  }>();
 
 const list = (s: string) => s.split(',').map(Number);
 const dlib = path.join(opts.data, 'detection/dlib_faces');
 const noFaces = path.join(opts.data, 'detection/no_faces');
 const minIou = Number(opts.iou);
 
-async function load(name: string, maxSide: number | undefined, coarseSide: number | undefined): Promise<FaceDetectorLike> {
+async function load(
+  name: string,
+  maxSide: number | undefined,
+  coarseSide: number | undefined,
+): Promise<FaceDetectorLike> {
   const threads = 1;
-  const caps = { threads, maxSide, coarseSide: coarseSide !== undefined && maxSide !== undefined ? Math.min(coarseSide, maxSide) : coarseSide };
-  if (name === 'yunet') return YuNetDetector.load({ modelPath: path.join(opts.models, 'yunet/face_detection_yunet_2026may.onnx'), ...caps });
-  if (name === 'scrfd-2.5g') return ScrfdDetector.load({ modelPath: path.join(opts.models, 'scrfd/scrfd_2.5g.onnx'), ...caps });
-  if (name === 'scrfd-500m') return ScrfdDetector.load({ modelPath: path.join(opts.models, 'scrfd/scrfd_500m.onnx'), ...caps });
+  const caps = {
+    threads,
+    maxSide,
+    coarseSide: coarseSide !== undefined && maxSide !== undefined ? Math.min(coarseSide, maxSide) : coarseSide,
+  };
+  if (name === 'yunet')
+    return YuNetDetector.load({
+      modelPath: path.join(opts.models, 'yunet/face_detection_yunet_2026may.onnx'),
+      ...caps,
+    });
+  if (name === 'scrfd-2.5g')
+    return ScrfdDetector.load({ modelPath: path.join(opts.models, 'scrfd/scrfd_2.5g.onnx'), ...caps });
+  if (name === 'scrfd-500m')
+    return ScrfdDetector.load({ modelPath: path.join(opts.models, 'scrfd/scrfd_500m.onnx'), ...caps });
   if (name === 'ssd') return FaceDetector.load({ threads });
   throw new Error(`unknown detector ${name}`);
 }
@@ -61,7 +95,12 @@ async function load(name: string, maxSide: number | undefined, coarseSide: numbe
 async function scaled(file: string, k: number): Promise<RgbImage> {
   if (k === 1) return decodeImage(file);
   const meta = await sharp(file).metadata();
-  return decodeImage(await sharp(file).resize(Math.round(meta.width! * k), Math.round(meta.height! * k), { kernel: 'lanczos3' }).png().toBuffer());
+  return decodeImage(
+    await sharp(file)
+      .resize(Math.round(meta.width! * k), Math.round(meta.height! * k), { kernel: 'lanczos3' })
+      .png()
+      .toBuffer(),
+  );
 }
 
 interface Row {
@@ -82,22 +121,45 @@ interface Row {
   strongestNonFace?: number;
 }
 
-
 /**
  * One detector pass per photo at the lowest score; a higher threshold keeps those detections above it (exactly what a
  * pass at that threshold gives: greedy NMS lets a box be suppressed only by better-scoring ones).
  */
-async function evaluate(det: FaceDetectorLike, photos: LabelledPhoto[], upscale: number, scores: number[], withNoFaces: boolean): Promise<Omit<Row, 'detector' | 'maxSide' | 'coarseSide'>[]> {
+async function evaluate(
+  det: FaceDetectorLike,
+  photos: LabelledPhoto[],
+  upscale: number,
+  scores: number[],
+  withNoFaces: boolean,
+): Promise<Omit<Row, 'detector' | 'maxSide' | 'coarseSide'>[]> {
   const lowest = Math.min(...scores);
   const found: { photo: LabelledPhoto; dets: Detection[] }[] = [];
   for (const photo of photos) {
     const dets = await det.detect(await scaled(path.join(dlib, photo.file), upscale), { minScore: lowest });
     // labels back in the enlarged photo's pixels
-    const faces = photo.faces.map((f) => ({ box: { x: f.box.x * upscale, y: f.box.y * upscale, width: f.box.width * upscale, height: f.box.height * upscale }, parts: f.parts?.map((p) => ({ x: p.x * upscale, y: p.y * upscale })) }));
-    found.push({ photo: { ...photo, faces, ignored: photo.ignored.map((b) => ({ x: b.x * upscale, y: b.y * upscale, width: b.width * upscale, height: b.height * upscale })) }, dets });
+    const faces = photo.faces.map((f) => ({
+      box: { x: f.box.x * upscale, y: f.box.y * upscale, width: f.box.width * upscale, height: f.box.height * upscale },
+      parts: f.parts?.map((p) => ({ x: p.x * upscale, y: p.y * upscale })),
+    }));
+    found.push({
+      photo: {
+        ...photo,
+        faces,
+        ignored: photo.ignored.map((b) => ({
+          x: b.x * upscale,
+          y: b.y * upscale,
+          width: b.width * upscale,
+          height: b.height * upscale,
+        })),
+      },
+      dets,
+    });
   }
   const noFaceScores: number[] = [];
-  if (withNoFaces) for (const f of readdirSync(noFaces).filter((n) => /\.jpe?g$/i.test(n))) for (const d of await det.detect(await decodeImage(path.join(noFaces, f)), { minScore: lowest })) noFaceScores.push(d.score);
+  if (withNoFaces)
+    for (const f of readdirSync(noFaces).filter((n) => /\.jpe?g$/i.test(n)))
+      for (const d of await det.detect(await decodeImage(path.join(noFaces, f)), { minScore: lowest }))
+        noFaceScores.push(d.score);
   return scores.map((score) => {
     let hit = 0;
     let total = 0;
@@ -105,17 +167,30 @@ async function evaluate(det: FaceDetectorLike, photos: LabelledPhoto[], upscale:
     const errors: number[] = [];
     for (const { photo, dets } of found) {
       const kept = dets.filter((d) => d.score > score);
-      const pairs = matchBoxes(photo.faces.map((f) => f.box), kept, minIou);
-      const onIgnored = matchBoxes(photo.ignored, kept.filter((_, j) => !pairs.some((p) => p[1] === j)), minIou).length;
+      const pairs = matchBoxes(
+        photo.faces.map((f) => f.box),
+        kept,
+        minIou,
+      );
+      const onIgnored = matchBoxes(
+        photo.ignored,
+        kept.filter((_, j) => !pairs.some((p) => p[1] === j)),
+        minIou,
+      ).length;
       total += photo.faces.length;
       hit += pairs.length;
       extra += kept.length - pairs.length - onIgnored;
-      for (const [i, j] of pairs) if (kept[j].points && photo.faces[i].parts) errors.push(pointError(kept[j], photo.faces[i].parts!));
+      for (const [i, j] of pairs)
+        if (kept[j].points && photo.faces[i].parts) errors.push(pointError(kept[j], photo.faces[i].parts!));
     }
     errors.sort((a, b) => a - b);
     const faceScores = found.flatMap(({ photo, dets }) => {
       const kept = dets.filter((d) => d.score > score);
-      return matchBoxes(photo.faces.map((f) => f.box), kept, minIou).map(([, j]) => kept[j].score);
+      return matchBoxes(
+        photo.faces.map((f) => f.box),
+        kept,
+        minIou,
+      ).map(([, j]) => kept[j].score);
     });
     const nonFace = noFaceScores.filter((s) => s > score);
     return {
@@ -126,35 +201,69 @@ async function evaluate(det: FaceDetectorLike, photos: LabelledPhoto[], upscale:
       total,
       extra,
       noFaceDetections: noFaceScores.filter((s) => s > score).length,
-      ...(errors.length ? { worstPointError: errors[errors.length - 1], medianPointError: errors[errors.length >> 1] } : {}),
+      ...(errors.length
+        ? { worstPointError: errors[errors.length - 1], medianPointError: errors[errors.length >> 1] }
+        : {}),
       ...(upscale !== 1 ? { upscale } : {}),
     };
   });
 }
 
-const labelled = [...readImglab(path.join(dlib, 'training_with_face_landmarks.xml')), ...readImglab(path.join(dlib, 'testing_with_face_landmarks.xml'))];
+const labelled = [
+  ...readImglab(path.join(dlib, 'training_with_face_landmarks.xml')),
+  ...readImglab(path.join(dlib, 'testing_with_face_landmarks.xml')),
+];
 const rows: Row[] = [];
 const johnsDir = path.join(opts.data, 'johns');
 const johnsChips = opts.johns
   ? readdirSync(johnsDir, { withFileTypes: true })
       .filter((d) => d.isDirectory())
-      .flatMap((d) => readdirSync(path.join(johnsDir, d.name)).filter((f) => f.endsWith('.jpg')).map((f) => path.join(johnsDir, d.name, f)))
+      .flatMap((d) =>
+        readdirSync(path.join(johnsDir, d.name))
+          .filter((f) => f.endsWith('.jpg'))
+          .map((f) => path.join(johnsDir, d.name, f)),
+      )
       .sort()
   : [];
-const johns: { detector: string; maxSide: number | null; coarseSide: number | null; upscale: number; score: number; found: number; total: number }[] = [];
-const unlabelled: { detector: string; maxSide: number | null; coarseSide: number | null; file: string; score: number; faces: number }[] = [];
+const johns: {
+  detector: string;
+  maxSide: number | null;
+  coarseSide: number | null;
+  upscale: number;
+  score: number;
+  found: number;
+  total: number;
+}[] = [];
+const unlabelled: {
+  detector: string;
+  maxSide: number | null;
+  coarseSide: number | null;
+  file: string;
+  score: number;
+  faces: number;
+}[] = [];
 
 async function drawBoxes(img: RgbImage, dets: readonly Detection[], out: string): Promise<void> {
   const rects = dets
-    .map((d) => `<rect x="${d.box.x}" y="${d.box.y}" width="${d.box.width}" height="${d.box.height}" fill="none" stroke="red" stroke-width="${Math.max(2, img.width / 300)}"/>`)
+    .map(
+      (d) =>
+        `<rect x="${d.box.x}" y="${d.box.y}" width="${d.box.width}" height="${d.box.height}" fill="none" stroke="red" stroke-width="${Math.max(2, img.width / 300)}"/>`,
+    )
     .join('');
-  const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${img.width}" height="${img.height}">${rects}</svg>`);
-  await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).composite([{ input: svg }]).png().toFile(out);
+  const svg = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${img.width}" height="${img.height}">${rects}</svg>`,
+  );
+  await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .composite([{ input: svg }])
+    .png()
+    .toFile(out);
 }
 const scores = list(opts.scores);
 for (const name of opts.detectors.split(',')) {
   const sides = (s: string) => (s === 'default' ? [undefined] : list(s));
-  for (const [askedMax, askedCoarse] of name === 'ssd' ? [[undefined, undefined]] : sides(opts.maxSide).flatMap((m) => sides(opts.coarseSide).map((c) => [m, c]))) {
+  for (const [askedMax, askedCoarse] of name === 'ssd'
+    ? [[undefined, undefined]]
+    : sides(opts.maxSide).flatMap((m) => sides(opts.coarseSide).map((c) => [m, c]))) {
     const det = await load(name, askedMax, askedCoarse);
     const caps = det instanceof FivePointDetector ? det.caps : undefined;
     const maxSide = caps?.maxSide ?? null;
@@ -163,42 +272,84 @@ for (const name of opts.detectors.split(',')) {
       for (const k of list(opts.johns)) {
         const found: number[] = [];
         for (const file of johnsChips) {
-          const img = k === 1 ? await decodeImage(file) : await decodeImage(await sharp(file).resize(150 * k, 150 * k, { kernel: 'lanczos3' }).png().toBuffer());
+          const img =
+            k === 1
+              ? await decodeImage(file)
+              : await decodeImage(
+                  await sharp(file)
+                    .resize(150 * k, 150 * k, { kernel: 'lanczos3' })
+                    .png()
+                    .toBuffer(),
+                );
           found.push((await det.detect(img, { minScore: Math.min(...scores) }))[0]?.score ?? 0);
         }
-        for (const score of scores) johns.push({ detector: name, maxSide, coarseSide, upscale: k, score, found: found.filter((s) => s > score).length, total: found.length });
+        for (const score of scores)
+          johns.push({
+            detector: name,
+            maxSide,
+            coarseSide,
+            upscale: k,
+            score,
+            found: found.filter((s) => s > score).length,
+            total: found.length,
+          });
       }
     } else if (opts.unlabelled) {
       for (const file of ['bald_guys.jpg', 'Tom_Cruise_avp_2014_4.jpg']) {
         const img = await decodeImage(path.join(dlib, file));
         const dets = await det.detect(img, { minScore: Math.min(...scores) });
-        for (const score of scores) unlabelled.push({ detector: name, maxSide, coarseSide, file, score, faces: dets.filter((d) => d.score > score).length });
-        if (opts.draw) await drawBoxes(img, dets.filter((d) => d.score > Math.max(...scores)), path.join(opts.draw, `${name}-${maxSide ?? 'ssd'}-${coarseSide ?? ''}-${file.replace(/\.jpg$/, '.png')}`));
+        for (const score of scores)
+          unlabelled.push({
+            detector: name,
+            maxSide,
+            coarseSide,
+            file,
+            score,
+            faces: dets.filter((d) => d.score > score).length,
+          });
+        if (opts.draw)
+          await drawBoxes(
+            img,
+            dets.filter((d) => d.score > Math.max(...scores)),
+            path.join(opts.draw, `${name}-${maxSide ?? 'ssd'}-${coarseSide ?? ''}-${file.replace(/\.jpg$/, '.png')}`),
+          );
       }
     } else {
       // the SSD's padded second pass depends on the threshold, so it runs once per score
       const passes = name === 'ssd' ? scores.map((s) => [s]) : [scores];
-      for (const k of list(opts.upscale)) for (const pass of passes) for (const r of await evaluate(det, labelled, k, pass, k === 1)) rows.push({ detector: name, maxSide, coarseSide, ...r });
+      for (const k of list(opts.upscale))
+        for (const pass of passes)
+          for (const r of await evaluate(det, labelled, k, pass, k === 1))
+            rows.push({ detector: name, maxSide, coarseSide, ...r });
     }
     await det.release();
   }
 }
 
-const caps = (r: { maxSide: number | null; coarseSide: number | null }) => (r.maxSide === null ? '512 (SSD)' : `${r.maxSide} / ${r.coarseSide || '–'}`);
+const caps = (r: { maxSide: number | null; coarseSide: number | null }) =>
+  r.maxSide === null ? '512 (SSD)' : `${r.maxSide} / ${r.coarseSide || '–'}`;
 if (opts.json) console.log(JSON.stringify(opts.johns ? johns : opts.unlabelled ? unlabelled : rows, null, 2));
 else if (opts.johns) {
   console.log('| detector | max / coarse side | chips enlarged | score > | chips with a face |');
   console.log('|---|---|---|---|---|');
-  for (const r of johns) console.log(`| ${r.detector} | ${caps(r)} | ${r.upscale}× (${150 * r.upscale} px) | ${r.score} | ${r.found}/${r.total} |`);
+  for (const r of johns)
+    console.log(
+      `| ${r.detector} | ${caps(r)} | ${r.upscale}× (${150 * r.upscale} px) | ${r.score} | ${r.found}/${r.total} |`,
+    );
 } else if (opts.unlabelled) {
   console.log('| detector | max / coarse side | photo | score > | faces found |');
   console.log('|---|---|---|---|---|');
   for (const r of unlabelled) console.log(`| ${r.detector} | ${caps(r)} | ${r.file} | ${r.score} | ${r.faces} |`);
 } else {
-  console.log('| detector | max / coarse side | upscale | score > | recall (IoU ≥ 0.5) | weakest face | unmatched detections | faces on no_faces/ (best score) | point error median / max |');
+  console.log(
+    '| detector | max / coarse side | upscale | score > | recall (IoU ≥ 0.5) | weakest face | unmatched detections | faces on no_faces/ (best score) | point error median / max |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    const pe = r.worstPointError === undefined ? '–' : `${r.medianPointError!.toFixed(3)} / ${r.worstPointError.toFixed(3)}`;
-    console.log(`| ${r.detector} | ${caps(r)} | ${r.upscale ?? 1} | ${r.score} | ${r.hit}/${r.total} | ${r.weakestFace?.toFixed(3) ?? '–'} | ${r.extra} | ${r.upscale !== undefined && r.upscale !== 1 ? '–' : `${r.noFaceDetections}${r.strongestNonFace ? ` (${r.strongestNonFace.toFixed(3)})` : ''}`} | ${pe} |`);
+    const pe =
+      r.worstPointError === undefined ? '–' : `${r.medianPointError!.toFixed(3)} / ${r.worstPointError.toFixed(3)}`;
+    console.log(
+      `| ${r.detector} | ${caps(r)} | ${r.upscale ?? 1} | ${r.score} | ${r.hit}/${r.total} | ${r.weakestFace?.toFixed(3) ?? '–'} | ${r.extra} | ${r.upscale !== undefined && r.upscale !== 1 ? '–' : `${r.noFaceDetections}${r.strongestNonFace ? ` (${r.strongestNonFace.toFixed(3)})` : ''}`} | ${pe} |`,
+    );
   }
 }

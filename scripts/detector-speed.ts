@@ -34,16 +34,25 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-const buf = await sharp(path.join(opts.data, 'detection/dlib_faces/2008_002470.jpg')).resize(640, 480, { fit: 'fill' }).jpeg({ quality: 92 }).toBuffer();
+const buf = await sharp(path.join(opts.data, 'detection/dlib_faces/2008_002470.jpg'))
+  .resize(640, 480, { fit: 'fill' })
+  .jpeg({ quality: 92 })
+  .toBuffer();
 const photo: RgbImage = await decodeImage(buf);
 
 async function detectors(threads: number): Promise<[string, FaceDetectorLike][]> {
   const m = (f: string) => path.join(opts.models, f);
   return [
     ['yunet', await YuNetDetector.load({ modelPath: m('yunet/face_detection_yunet_2026may.onnx'), threads })],
-    ['yunet, no coarse pass', await YuNetDetector.load({ modelPath: m('yunet/face_detection_yunet_2026may.onnx'), threads, coarseSide: 0 })],
+    [
+      'yunet, no coarse pass',
+      await YuNetDetector.load({ modelPath: m('yunet/face_detection_yunet_2026may.onnx'), threads, coarseSide: 0 }),
+    ],
     ['scrfd-2.5g', await ScrfdDetector.load({ modelPath: m('scrfd/scrfd_2.5g.onnx'), threads })],
-    ['scrfd-2.5g, no coarse pass', await ScrfdDetector.load({ modelPath: m('scrfd/scrfd_2.5g.onnx'), threads, coarseSide: 0 })],
+    [
+      'scrfd-2.5g, no coarse pass',
+      await ScrfdDetector.load({ modelPath: m('scrfd/scrfd_2.5g.onnx'), threads, coarseSide: 0 }),
+    ],
     ['scrfd-500m', await ScrfdDetector.load({ modelPath: m('scrfd/scrfd_500m.onnx'), threads })],
     ['ssd (today)', await FaceDetector.load({ threads })],
   ];
@@ -74,7 +83,14 @@ for (const threads of opts.threads.split(',').map(Number)) {
   const ssd = median(times[dets.length - 1]);
   for (const [i, [name]] of dets.entries()) {
     const ms = median(times[i]);
-    rows.push({ threads, detector: name, faces: faces[i], ms, msPerFace: ms / Math.max(1, faces[i]), relativeToSsd: ms / ssd });
+    rows.push({
+      threads,
+      detector: name,
+      faces: faces[i],
+      ms,
+      msPerFace: ms / Math.max(1, faces[i]),
+      relativeToSsd: ms / ssd,
+    });
   }
   for (const [, d] of dets) await d.release();
 }
@@ -99,6 +115,14 @@ if (opts.json) console.log(JSON.stringify({ rows, prepYunet, prepScrfd, load: os
 else {
   console.log('| threads | detector | faces | ms / photo | ms / face | × SSD |');
   console.log('|---|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.threads} | ${r.detector} | ${r.faces} | ${r.ms.toFixed(1)} | ${r.msPerFace.toFixed(2)} | ${r.relativeToSsd.toFixed(2)} |`);
-  console.log(`input preparation (both passes): YuNet ${prepYunet.toFixed(2)} ms, SCRFD ${prepScrfd.toFixed(2)} ms; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  for (const r of rows)
+    console.log(
+      `| ${r.threads} | ${r.detector} | ${r.faces} | ${r.ms.toFixed(1)} | ${r.msPerFace.toFixed(2)} | ${r.relativeToSsd.toFixed(2)} |`,
+    );
+  console.log(
+    `input preparation (both passes): YuNet ${prepYunet.toFixed(2)} ms, SCRFD ${prepScrfd.toFixed(2)} ms; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }

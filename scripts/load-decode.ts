@@ -20,30 +20,58 @@ import sharp from 'sharp';
 const DATASETS = process.env.FACENET_DATASETS ?? path.resolve('../shared/datasets');
 
 if (process.argv.includes('--serve')) {
-  const { values } = parseArgs({ options: { serve: { type: 'boolean' }, gallery: { type: 'string' }, concurrency: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { serve: { type: 'boolean' }, gallery: { type: 'string' }, concurrency: { type: 'string' } },
+  });
   const { startServer } = await import('../src/server/start.js');
-  const server = await startServer({ port: 0, host: '127.0.0.1', gallery: values.gallery, auth: false, recognizer: { threads: 1 }, limits: { concurrency: Number(values.concurrency ?? 2) } });
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    gallery: values.gallery,
+    auth: false,
+    recognizer: { threads: 1 },
+    limits: { concurrency: Number(values.concurrency ?? 2) },
+  });
   process.send!({ url: server.url });
   process.on('message', async () => {
     await server.close();
     process.exit(0);
   });
 } else {
-  const { values } = parseArgs({ options: { requests: { type: 'string' }, parallel: { type: 'string' }, seconds: { type: 'string' }, concurrency: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      requests: { type: 'string' },
+      parallel: { type: 'string' },
+      seconds: { type: 'string' },
+      concurrency: { type: 'string' },
+    },
+  });
   const total = Math.min(1000, Number(values.requests ?? 64));
   const parallel = Math.min(32, Number(values.parallel ?? 8));
   const seconds = Math.min(600, Number(values.seconds ?? 120));
   const concurrency = Number(values.concurrency ?? 2);
 
-  const photos = readdirSync(path.join(DATASETS, 'detection', 'dlib_faces')).filter((f) => /\.jpe?g$/i.test(f)).sort();
-  const big = await sharp(path.join(DATASETS, 'detection', 'dlib_faces', photos[0])).resize(4000, 3000, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer();
-  const bigger = await sharp(path.join(DATASETS, 'detection', 'dlib_faces', photos[1 % photos.length])).resize(4000, 4000, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer();
-  const chip = readFileSync(path.join(DATASETS, 'johns', 'John_Salley', readdirSync(path.join(DATASETS, 'johns', 'John_Salley')).sort()[0]));
+  const photos = readdirSync(path.join(DATASETS, 'detection', 'dlib_faces'))
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort();
+  const big = await sharp(path.join(DATASETS, 'detection', 'dlib_faces', photos[0]))
+    .resize(4000, 3000, { fit: 'fill' })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+  const bigger = await sharp(path.join(DATASETS, 'detection', 'dlib_faces', photos[1 % photos.length]))
+    .resize(4000, 4000, { fit: 'fill' })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+  const chip = readFileSync(
+    path.join(DATASETS, 'johns', 'John_Salley', readdirSync(path.join(DATASETS, 'johns', 'John_Salley')).sort()[0]),
+  );
   const bomb = Buffer.from(chip);
   const sof = bomb.findIndex((b, i) => b === 0xff && (bomb[i + 1] === 0xc0 || bomb[i + 1] === 0xc2));
   bomb.writeUInt16BE(5000, sof + 5);
   bomb.writeUInt16BE(5000, sof + 7);
-  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="5000" height="5000"><rect width="5000" height="5000"/></svg>');
+  const svg = Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="5000" height="5000"><rect width="5000" height="5000"/></svg>',
+  );
   const inputs = [
     { kind: '12 MP JPEG', bytes: big, type: 'image/jpeg' },
     { kind: '16 MP JPEG', bytes: bigger, type: 'image/jpeg' },
@@ -52,7 +80,11 @@ if (process.argv.includes('--serve')) {
   ];
 
   const dir = mkdtempSync(path.join(tmpdir(), 'facenet-load-'));
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', '--gallery', path.join(dir, 'g.db'), '--concurrency', String(concurrency)], { execArgv: ['--import', 'tsx'] });
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ['--serve', '--gallery', path.join(dir, 'g.db'), '--concurrency', String(concurrency)],
+    { execArgv: ['--import', 'tsx'] },
+  );
   const url = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
   if (!url.startsWith('http://127.0.0.1:')) throw new Error(`not loopback: ${url}`);
   const rss = () => {
@@ -89,13 +121,40 @@ if (process.argv.includes('--serve')) {
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
 
-  const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
+  const pct = (xs: number[], p: number) =>
+    xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN;
   const byKind = inputs.map((i) => {
     const rs = results.filter((r) => r.kind === i.kind);
     const statuses: Record<string, number> = {};
-    for (const r of rs) statuses[`${r.status}${r.code ? ` ${r.code}` : ''}`] = (statuses[`${r.status}${r.code ? ` ${r.code}` : ''}`] ?? 0) + 1;
-    return { kind: i.kind, bytes: i.bytes.length, requests: rs.length, statuses, p50Ms: Math.round(pct(rs.map((r) => r.ms), 0.5)), p95Ms: Math.round(pct(rs.map((r) => r.ms), 0.95)) };
+    for (const r of rs)
+      statuses[`${r.status}${r.code ? ` ${r.code}` : ''}`] =
+        (statuses[`${r.status}${r.code ? ` ${r.code}` : ''}`] ?? 0) + 1;
+    return {
+      kind: i.kind,
+      bytes: i.bytes.length,
+      requests: rs.length,
+      statuses,
+      p50Ms: Math.round(
+        pct(
+          rs.map((r) => r.ms),
+          0.5,
+        ),
+      ),
+      p95Ms: Math.round(
+        pct(
+          rs.map((r) => r.ms),
+          0.95,
+        ),
+      ),
+    };
   });
-  const summary = { requests: results.length, parallel, serverConcurrency: concurrency, wallSeconds: Math.round(wall * 10) / 10, rssMB: { baseline: Math.round(baseline), peak: Math.round(peak), after: Math.round(after) }, byKind };
+  const summary = {
+    requests: results.length,
+    parallel,
+    serverConcurrency: concurrency,
+    wallSeconds: Math.round(wall * 10) / 10,
+    rssMB: { baseline: Math.round(baseline), peak: Math.round(peak), after: Math.round(after) },
+    byKind,
+  };
   console.log(JSON.stringify(summary, null, 2));
 }

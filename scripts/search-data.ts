@@ -95,7 +95,8 @@ class Identities {
     readonly seed: number,
     samePersonCos: number,
   ) {
-    if (!(samePersonCos > 0 && samePersonCos < 1)) throw new Error(`samePersonCos must be in (0, 1), got ${samePersonCos}`);
+    if (!(samePersonCos > 0 && samePersonCos < 1))
+      throw new Error(`samePersonCos must be in (0, 1), got ${samePersonCos}`);
     this.sigma = Math.sqrt((1 / samePersonCos - 1) / dim);
     this.centre = new Float32Array(dim);
   }

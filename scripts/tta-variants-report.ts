@@ -14,7 +14,9 @@ import { farAtDistance, tauForFar, type CalibrationTable } from '../src/decide/c
 import { parseCalibrationFile, shippedCalibrations } from '../src/decide/default-calibration.js';
 
 const { values } = parseArgs({ options: { file: { type: 'string' } } });
-const tables = values.file ? parseCalibrationFile(JSON.parse(readFileSync(values.file, 'utf8')), values.file).tables : shippedCalibrations().tables;
+const tables = values.file
+  ? parseCalibrationFile(JSON.parse(readFileSync(values.file, 'utf8')), values.file).tables
+  : shippedCalibrations().tables;
 
 const FARS = [1e-3, 1e-4];
 const own = (modelId: string) => tables.find((t) => t.modelId === modelId && !t.probeModelId);
@@ -31,12 +33,20 @@ const variant = (id: string) => {
 };
 const net = (id: string) => id.replace(/\+crops[\d.,]+/, '').replace(/\+flip$/, '');
 
-const header = ['network', 'templates (A)', 'queries (B)', ...FARS.flatMap((f) => [`A×A TAR@${f}`, `A×B TAR@${f}`, `B×B TAR@${f}`]), 'A×B FAR at A×A τ(1e-3)'];
+const header = [
+  'network',
+  'templates (A)',
+  'queries (B)',
+  ...FARS.flatMap((f) => [`A×A TAR@${f}`, `A×B TAR@${f}`, `B×B TAR@${f}`]),
+  'A×B FAR at A×A τ(1e-3)',
+];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const t of tables) {
   if (!t.probeModelId) continue;
   const [a, b] = [own(t.modelId), own(t.probeModelId)];
   const wrong = a ? farAtDistance(t, tauForFar(a, 1e-3).threshold).toExponential(2) : '–';
-  console.log(`| ${[net(t.modelId), variant(t.modelId), variant(t.probeModelId), ...FARS.flatMap((f) => [cell(a, f), cell(t, f), cell(b, f)]), wrong].join(' | ')} |`);
+  console.log(
+    `| ${[net(t.modelId), variant(t.modelId), variant(t.probeModelId), ...FARS.flatMap((f) => [cell(a, f), cell(t, f), cell(b, f)]), wrong].join(' | ')} |`,
+  );
 }

@@ -55,14 +55,24 @@ export class FaceError extends Error {
 }
 
 export class ImageError extends FaceError {
-  constructor(code: Extract<FaceErrorCode, `IMAGE_${string}`>, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(
+    code: Extract<FaceErrorCode, `IMAGE_${string}`>,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, details, options);
     this.name = 'ImageError';
   }
 }
 
 export class ModelError extends FaceError {
-  constructor(code: Extract<FaceErrorCode, `MODEL_${string}`>, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(
+    code: Extract<FaceErrorCode, `MODEL_${string}`>,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, details, options);
     this.name = 'ModelError';
   }

@@ -109,7 +109,8 @@ export interface EmbedFaceOptions extends FaceOptions {
 }
 
 const area = (b: Box) => b.width * b.height;
-const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const definedOnly = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /**
  * Chip paddings averaged with dlib's 0.25 chip by default. Chosen on LFW View 1 (`facenet eval view1`, every pair
@@ -146,7 +147,10 @@ export class FaceRecognizer {
     const pack = resolvePack(opts.pack);
     assertLicence(pack, opts.acceptLicense);
     if (pack.align.kind === 'five-point' && opts.ttaPaddings?.length)
-      throw new FaceError('INVALID_INPUT', `pack ${pack.name} aligns on a fixed five-point template: crop TTA (--crops) does not apply`);
+      throw new FaceError(
+        'INVALID_INPUT',
+        `pack ${pack.name} aligns on a fixed five-point template: crop TTA (--crops) does not apply`,
+      );
     const { detector, landmarker, embedder } = await loadPackStages(pack, {
       cacheDir: opts.cacheDir,
       threads: opts.threads,
@@ -172,7 +176,13 @@ export class FaceRecognizer {
     const legacy = this.pack.name === LEGACY_PACK;
     return JSON.stringify({
       rev: PIPELINE_REVISION,
-      ...(legacy ? {} : { pack: this.pack.name, packAlign: this.pack.align, packDetector: { ...this.pack.detector, file: this.pack.detector.file?.sha256 } }),
+      ...(legacy
+        ? {}
+        : {
+            pack: this.pack.name,
+            packAlign: this.pack.align,
+            packDetector: { ...this.pack.detector, file: this.pack.detector.file?.sha256 },
+          }),
       model: this.embedder.modelId,
       detector: this.detector.modelId,
       landmarks: this.landmarker?.modelId,
@@ -215,9 +225,16 @@ export class FaceRecognizer {
   }
 
   private async detectDecoded(img: RgbImage, opts: DetectOptions = {}): Promise<Face[]> {
-    const dets = await this.detector.detect(img, { ...this.packDetect, ...definedOnly(this.opts.detect ?? {}), ...definedOnly(opts) });
+    const dets = await this.detector.detect(img, {
+      ...this.packDetect,
+      ...definedOnly(this.opts.detect ?? {}),
+      ...definedOnly(opts),
+    });
     if (dets.length === 0) return [];
-    return this.locate(img, [...dets].sort((a, b) => area(b.box) - area(a.box)));
+    return this.locate(
+      img,
+      [...dets].sort((a, b) => area(b.box) - area(a.box)),
+    );
   }
 
   /** The pack's detection defaults (e.g. a score threshold), under the recognizer's and the call's. */
@@ -232,7 +249,10 @@ export class FaceRecognizer {
   async locate(img: RgbImage, dets: readonly Pick<Detection, 'box' | 'score' | 'points'>[]): Promise<Face[]> {
     const faces = dets.map((d) => ({ box: d.box, score: d.score, ...(d.points ? { points: d.points } : {}) }));
     if (this.pack.align.kind !== 'dlib68') return faces;
-    const landmarks = await this.landmarksFor(img, faces.map((f) => f.box));
+    const landmarks = await this.landmarksFor(
+      img,
+      faces.map((f) => f.box),
+    );
     return faces.map((f, i) => ({ ...f, landmarks: landmarks[i] }));
   }
 
@@ -245,11 +265,14 @@ export class FaceRecognizer {
       if (!this.opts.landmarkFlip) return points;
       const mirrored = flipHorizontal(img);
       const flippedBoxes = bs.map((b) => ({ ...b, x: img.width - b.x - b.width }));
-      const back = (await landmarker.landmarks(mirrored, flippedBoxes, this.opts.landmarks)).map((pts) => unmirrorLandmarks(pts, img.width));
+      const back = (await landmarker.landmarks(mirrored, flippedBoxes, this.opts.landmarks)).map((pts) =>
+        unmirrorLandmarks(pts, img.width),
+      );
       return points.map((pts, i) => pts.map((p, k) => ({ x: (p.x + back[i][k].x) / 2, y: (p.y + back[i][k].y) / 2 })));
     };
     let points = await run(boxes);
-    for (let pass = 1; pass < (this.opts.landmarkPasses ?? 1); pass++) points = await run(points.map((p) => landmarkBox(p, img)));
+    for (let pass = 1; pass < (this.opts.landmarkPasses ?? 1); pass++)
+      points = await run(points.map((p) => landmarkBox(p, img)));
     return points;
   }
 
@@ -261,7 +284,10 @@ export class FaceRecognizer {
   /** Every dlib chip one face's embedding averages over: the configured chip, then one per TTA padding. */
   chipsFor(img: RgbImage, landmarks: Landmarks68): RgbImage[] {
     const base = { size: CHIP_SIZE, ...this.opts.chip };
-    return [alignToChip(img, landmarks, base), ...this.ttaPaddings.map((padding) => alignToChip(img, landmarks, { ...base, padding }))];
+    return [
+      alignToChip(img, landmarks, base),
+      ...this.ttaPaddings.map((padding) => alignToChip(img, landmarks, { ...base, padding })),
+    ];
   }
 
   /**
@@ -271,7 +297,7 @@ export class FaceRecognizer {
   faceChips(img: RgbImage, face: Face): RgbImage[] {
     const align = this.pack.align;
     if (align.kind === 'dlib68') {
-      if (!face.landmarks) throw new FaceError('INVALID_INPUT', 'a dlib chip needs the face\'s 68 landmarks');
+      if (!face.landmarks) throw new FaceError('INVALID_INPUT', "a dlib chip needs the face's 68 landmarks");
       return this.chipsFor(img, face.landmarks);
     }
     return [alignFivePoint(img, face.points ?? templateInBox(face.box, align), align)];
@@ -284,7 +310,8 @@ export class FaceRecognizer {
   }
 
   async alignDecoded(img: RgbImage, opts: FaceOptions = {}): Promise<AlignedFace[]> {
-    if (opts.aligned) return [{ box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, chip: assertUsableChip(img) }];
+    if (opts.aligned)
+      return [{ box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, chip: assertUsableChip(img) }];
     const faces = await this.detectDecoded(img, opts.detect);
     return faces.map((f) => ({ ...f, chip: this.faceChips(img, f)[0] }));
   }
@@ -295,7 +322,10 @@ export class FaceRecognizer {
     const flip = opts.flip ?? this.flip;
     if (opts.aligned || this.ttaPaddings.length === 0) {
       const faces = await this.alignDecoded(img, opts);
-      const embeddings = await this.embedder.embedChipSets(faces.map((f) => [f.chip]), { flip });
+      const embeddings = await this.embedder.embedChipSets(
+        faces.map((f) => [f.chip]),
+        { flip },
+      );
       return faces.map((f, i) => ({ ...f, embedding: embeddings[i] }));
     }
     // crop TTA: the first chip of each set is the face's chip (warped once, not again by alignDecoded)
@@ -318,12 +348,74 @@ export class FaceRecognizer {
 
 /** iBUG 68-point index of each point's mirror image. */
 const MIRROR_68 = [
-  16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, // jaw
-  26, 25, 24, 23, 22, 21, 20, 19, 18, 17, // brows
-  27, 28, 29, 30, 35, 34, 33, 32, 31, // nose
-  45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40, // eyes
-  54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55, // outer lip
-  64, 63, 62, 61, 60, 67, 66, 65, // inner lip
+  16,
+  15,
+  14,
+  13,
+  12,
+  11,
+  10,
+  9,
+  8,
+  7,
+  6,
+  5,
+  4,
+  3,
+  2,
+  1,
+  0, // jaw
+  26,
+  25,
+  24,
+  23,
+  22,
+  21,
+  20,
+  19,
+  18,
+  17, // brows
+  27,
+  28,
+  29,
+  30,
+  35,
+  34,
+  33,
+  32,
+  31, // nose
+  45,
+  44,
+  43,
+  42,
+  47,
+  46,
+  39,
+  38,
+  37,
+  36,
+  41,
+  40, // eyes
+  54,
+  53,
+  52,
+  51,
+  50,
+  49,
+  48,
+  59,
+  58,
+  57,
+  56,
+  55, // outer lip
+  64,
+  63,
+  62,
+  61,
+  60,
+  67,
+  66,
+  65, // inner lip
 ];
 
 /** Points found on a mirrored image, mapped back to the original and renumbered. */
@@ -336,16 +428,27 @@ export function unmirrorLandmarks(points: Landmarks68, width: number): Landmarks
  * clipped to the image.
  */
 function landmarkBox(points: Landmarks68, img: RgbImage): Box {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (const p of points) {
-    x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y); x1 = Math.max(x1, p.x); y1 = Math.max(y1, p.y);
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x);
+    y1 = Math.max(y1, p.y);
   }
   const side = 1.15 * Math.max(x1 - x0, y1 - y0);
   const cx = (x0 + x1) / 2;
   const cy = (y0 + y1) / 2;
   const bx = Math.max(0, cx - side / 2);
   const by = Math.max(0, cy - side / 2);
-  return { x: bx, y: by, width: Math.min(img.width, cx + side / 2) - bx, height: Math.min(img.height, cy + side / 2) - by };
+  return {
+    x: bx,
+    y: by,
+    width: Math.min(img.width, cx + side / 2) - bx,
+    height: Math.min(img.height, cy + side / 2) - by,
+  };
 }
 
 /** The face whose box centre is nearest the image centre (LFW's labelled face). */

@@ -14,7 +14,11 @@ export const MIN_CHIP_CONTRAST = 8;
 export function assertUsableChip(img: RgbImage): RgbImage {
   const { width, height, data } = img;
   if (Math.min(width, height) < MIN_CHIP_SIDE)
-    throw new FaceError('NO_FACE', `an aligned chip must be at least ${MIN_CHIP_SIDE}×${MIN_CHIP_SIDE} pixels, got ${width}×${height}`, { width, height, minSide: MIN_CHIP_SIDE });
+    throw new FaceError(
+      'NO_FACE',
+      `an aligned chip must be at least ${MIN_CHIP_SIDE}×${MIN_CHIP_SIDE} pixels, got ${width}×${height}`,
+      { width, height, minSide: MIN_CHIP_SIDE },
+    );
   let sum = 0;
   let sq = 0;
   const n = width * height;
@@ -26,6 +30,10 @@ export function assertUsableChip(img: RgbImage): RgbImage {
   const mean = sum / n;
   const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
   if (std < MIN_CHIP_CONTRAST)
-    throw new FaceError('NO_FACE', `the aligned chip is blank (luminance spread ${std.toFixed(1)} < ${MIN_CHIP_CONTRAST}): no face to embed`, { contrast: std, minContrast: MIN_CHIP_CONTRAST });
+    throw new FaceError(
+      'NO_FACE',
+      `the aligned chip is blank (luminance spread ${std.toFixed(1)} < ${MIN_CHIP_CONTRAST}): no face to embed`,
+      { contrast: std, minContrast: MIN_CHIP_CONTRAST },
+    );
   return img;
 }

@@ -11,7 +11,13 @@
 import { FaceError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import type { Landmarks68, Point } from './types.js';
-import { estimateSimilarity, similarityAngle, similarityScale, applySimilarity, type Similarity } from './similarity.js';
+import {
+  estimateSimilarity,
+  similarityAngle,
+  similarityScale,
+  applySimilarity,
+  type Similarity,
+} from './similarity.js';
 import {
   applyAffine,
   composeAffine,
@@ -29,16 +35,18 @@ import {
 
 /** dlib's mean face shape for iBUG points 17..67 (unit square). */
 export const DLIB_MEAN_FACE_X = [
-  0.000213256, 0.0752622, 0.18113, 0.29077, 0.393397, 0.586856, 0.689483, 0.799124, 0.904991, 0.98004, 0.490127, 0.490127, 0.490127,
-  0.490127, 0.36688, 0.426036, 0.490127, 0.554217, 0.613373, 0.121737, 0.187122, 0.265825, 0.334606, 0.260918, 0.182743, 0.645647,
-  0.714428, 0.793132, 0.858516, 0.79751, 0.719335, 0.254149, 0.340985, 0.428858, 0.490127, 0.551395, 0.639268, 0.726104, 0.642159,
-  0.556721, 0.490127, 0.423532, 0.338094, 0.290379, 0.428096, 0.490127, 0.552157, 0.689874, 0.553364, 0.490127, 0.42689,
+  0.000213256, 0.0752622, 0.18113, 0.29077, 0.393397, 0.586856, 0.689483, 0.799124, 0.904991, 0.98004, 0.490127,
+  0.490127, 0.490127, 0.490127, 0.36688, 0.426036, 0.490127, 0.554217, 0.613373, 0.121737, 0.187122, 0.265825, 0.334606,
+  0.260918, 0.182743, 0.645647, 0.714428, 0.793132, 0.858516, 0.79751, 0.719335, 0.254149, 0.340985, 0.428858, 0.490127,
+  0.551395, 0.639268, 0.726104, 0.642159, 0.556721, 0.490127, 0.423532, 0.338094, 0.290379, 0.428096, 0.490127,
+  0.552157, 0.689874, 0.553364, 0.490127, 0.42689,
 ] as const;
 export const DLIB_MEAN_FACE_Y = [
-  0.106454, 0.038915, 0.0187482, 0.0344891, 0.0773906, 0.0773906, 0.0344891, 0.0187482, 0.038915, 0.106454, 0.203352, 0.307009,
-  0.409805, 0.515625, 0.587326, 0.609345, 0.628106, 0.609345, 0.587326, 0.216423, 0.178758, 0.179852, 0.231733, 0.245099, 0.244077,
-  0.231733, 0.179852, 0.178758, 0.216423, 0.244077, 0.245099, 0.780233, 0.745405, 0.727388, 0.742578, 0.727388, 0.745405, 0.780233,
-  0.864805, 0.902192, 0.909281, 0.902192, 0.864805, 0.784792, 0.778746, 0.785343, 0.778746, 0.784792, 0.824182, 0.831803, 0.824182,
+  0.106454, 0.038915, 0.0187482, 0.0344891, 0.0773906, 0.0773906, 0.0344891, 0.0187482, 0.038915, 0.106454, 0.203352,
+  0.307009, 0.409805, 0.515625, 0.587326, 0.609345, 0.628106, 0.609345, 0.587326, 0.216423, 0.178758, 0.179852,
+  0.231733, 0.245099, 0.244077, 0.231733, 0.179852, 0.178758, 0.216423, 0.244077, 0.245099, 0.780233, 0.745405,
+  0.727388, 0.742578, 0.727388, 0.745405, 0.780233, 0.864805, 0.902192, 0.909281, 0.902192, 0.864805, 0.784792,
+  0.778746, 0.785343, 0.778746, 0.784792, 0.824182, 0.831803, 0.824182,
 ] as const;
 
 /** dlib's 5-point template (shape_predictor_5_face_landmarks order), with the iBUG-68 points it corresponds to. */
@@ -105,10 +113,15 @@ export const DEFAULT_CHIP_OPTIONS: Required<Omit<ChipOptions, 'template'>> & { t
 
 function templateDefinition(template: ChipTemplate): CustomTemplate {
   if (typeof template === 'object') {
-    if (template.indices.length !== template.points.length) throw new FaceError('INVALID_INPUT', 'custom chip template: indices and points differ in length');
+    if (template.indices.length !== template.points.length)
+      throw new FaceError('INVALID_INPUT', 'custom chip template: indices and points differ in length');
     return template;
   }
-  if (template === 'dlib5') return { indices: DLIB_5POINT_TEMPLATE.map((p) => p.index68), points: DLIB_5POINT_TEMPLATE.map(({ x, y }) => ({ x, y })) };
+  if (template === 'dlib5')
+    return {
+      indices: DLIB_5POINT_TEMPLATE.map((p) => p.index68),
+      points: DLIB_5POINT_TEMPLATE.map(({ x, y }) => ({ x, y })),
+    };
   const indices: number[] = [];
   const points: Point[] = [];
   for (let i = 17; i < 68; i++) {
@@ -116,7 +129,8 @@ function templateDefinition(template: ChipTemplate): CustomTemplate {
     indices.push(i);
     points.push({ x: DLIB_MEAN_FACE_X[i - 17], y: DLIB_MEAN_FACE_Y[i - 17] });
   }
-  if (template !== 'dlib68' && template !== 'dlib68-all') throw new FaceError('INVALID_INPUT', `unknown chip template ${String(template)}`);
+  if (template !== 'dlib68' && template !== 'dlib68-all')
+    throw new FaceError('INVALID_INPUT', `unknown chip template ${String(template)}`);
   return { indices, points };
 }
 
@@ -124,7 +138,13 @@ function templateDefinition(template: ChipTemplate): CustomTemplate {
 export function chipTemplatePoints(opts: ChipOptions = {}): { indices: readonly number[]; points: Point[] } {
   const { size, padding, template } = { ...DEFAULT_CHIP_OPTIONS, ...opts };
   const def = templateDefinition(template);
-  return { indices: def.indices, points: def.points.map((p) => ({ x: ((padding + p.x) / (2 * padding + 1)) * size, y: ((padding + p.y) / (2 * padding + 1)) * size })) };
+  return {
+    indices: def.indices,
+    points: def.points.map((p) => ({
+      x: ((padding + p.x) / (2 * padding + 1)) * size,
+      y: ((padding + p.y) / (2 * padding + 1)) * size,
+    })),
+  };
 }
 
 export interface ChipTransform {
@@ -143,12 +163,17 @@ export interface ChipTransform {
 /** The chip geometry for these landmarks, without sampling any pixel. */
 export function chipTransform(landmarks: Landmarks68, opts: ChipOptions = {}): ChipTransform {
   const o = { ...DEFAULT_CHIP_OPTIONS, ...opts };
-  if (!Number.isInteger(o.size) || o.size < 2) throw new FaceError('INVALID_INPUT', `chip size must be an integer ≥ 2, got ${o.size}`);
-  if (!(o.padding >= 0) || !Number.isFinite(o.padding)) throw new FaceError('INVALID_INPUT', `chip padding must be ≥ 0, got ${o.padding}`);
+  if (!Number.isInteger(o.size) || o.size < 2)
+    throw new FaceError('INVALID_INPUT', `chip size must be an integer ≥ 2, got ${o.size}`);
+  if (!(o.padding >= 0) || !Number.isFinite(o.padding))
+    throw new FaceError('INVALID_INPUT', `chip padding must be ≥ 0, got ${o.padding}`);
   const { indices, points } = chipTemplatePoints(o);
   const maxIndex = Math.max(...indices);
   if (!Array.isArray(landmarks) || landmarks.length <= maxIndex)
-    throw new FaceError('INVALID_INPUT', `alignment needs ${maxIndex + 1}+ landmarks (iBUG 68 order), got ${Array.isArray(landmarks) ? landmarks.length : typeof landmarks}`);
+    throw new FaceError(
+      'INVALID_INPUT',
+      `alignment needs ${maxIndex + 1}+ landmarks (iBUG 68 order), got ${Array.isArray(landmarks) ? landmarks.length : typeof landmarks}`,
+    );
   const src = indices.map((i) => landmarks[i]);
   const tform = estimateSimilarity(points, src);
   const scale = similarityScale(tform);
@@ -165,7 +190,14 @@ export function chipTransform(landmarks: Landmarks68, opts: ChipOptions = {}): C
     const cos = Math.cos(angle) * k;
     const sin = Math.sin(angle) * k;
     const h = (n - 1) / 2;
-    chipToImage = { m00: cos, m01: -sin, m02: c.x - cos * h + sin * h, m10: sin, m11: cos, m12: c.y - sin * h - cos * h };
+    chipToImage = {
+      m00: cos,
+      m01: -sin,
+      m02: c.x - cos * h + sin * h,
+      m10: sin,
+      m11: cos,
+      m12: c.y - sin * h - cos * h,
+    };
   }
   return { similarity: tform, chipToImage, imageToChip: invertAffine(chipToImage), scale, angle, size: n };
 }
@@ -180,7 +212,8 @@ export function mapToChip(t: ChipTransform, points: readonly Point[]): Point[] {
 
 /** Fast path: bilinear, one sample per pixel, incremental coordinates, no allocation per pixel. */
 function renderBilinear(src: FloatImage, map: Affine, n: number, border: Border, rounding: Rounding): RgbImage {
-  if (border === 'zero' && src.data instanceof Uint8Array) return bilinearZeroBorderBytes(src.data, src.width, src.height, map, n, rounding === 'round');
+  if (border === 'zero' && src.data instanceof Uint8Array)
+    return bilinearZeroBorderBytes(src.data, src.width, src.height, map, n, rounding === 'round');
   const out = new Uint8Array(n * n * 3);
   const { width: w, height: h, data } = src;
   const round = rounding === 'round';
@@ -190,7 +223,8 @@ function renderBilinear(src: FloatImage, map: Affine, n: number, border: Border,
     let x = m01 * r + m02;
     let y = m11 * r + m12;
     for (let c = 0; c < n; c++, x += m00, y += m10) {
-      let sx = x, sy = y;
+      let sx = x,
+        sy = y;
       if (!zero) {
         sx = sx < 0 ? 0 : sx > w - 1 ? w - 1 : sx;
         sy = sy < 0 ? 0 : sy > h - 1 ? h - 1 : sy;
@@ -205,14 +239,25 @@ function renderBilinear(src: FloatImage, map: Affine, n: number, border: Border,
         if (right > w - 1) right = w - 1;
         if (bottom > h - 1) bottom = h - 1;
       }
-      const fx = sx - left, fy = sy - top;
-      const gx = 1 - fx, gy = 1 - fy;
-      const tl = (top * w + left) * 3, tr = (top * w + right) * 3, bl = (bottom * w + left) * 3, br = (bottom * w + right) * 3;
+      const fx = sx - left,
+        fy = sy - top;
+      const gx = 1 - fx,
+        gy = 1 - fy;
+      const tl = (top * w + left) * 3,
+        tr = (top * w + right) * 3,
+        bl = (bottom * w + left) * 3,
+        br = (bottom * w + right) * 3;
       const o = (r * n + c) * 3;
       // dlib's operation order; the channels written out (a loop over them cost ≈ 20 % more)
       out[o] = toByteFast(gy * (gx * data[tl] + fx * data[tr]) + fy * (gx * data[bl] + fx * data[br]), round);
-      out[o + 1] = toByteFast(gy * (gx * data[tl + 1] + fx * data[tr + 1]) + fy * (gx * data[bl + 1] + fx * data[br + 1]), round);
-      out[o + 2] = toByteFast(gy * (gx * data[tl + 2] + fx * data[tr + 2]) + fy * (gx * data[bl + 2] + fx * data[br + 2]), round);
+      out[o + 1] = toByteFast(
+        gy * (gx * data[tl + 1] + fx * data[tr + 1]) + fy * (gx * data[bl + 1] + fx * data[br + 1]),
+        round,
+      );
+      out[o + 2] = toByteFast(
+        gy * (gx * data[tl + 2] + fx * data[tr + 2]) + fy * (gx * data[bl + 2] + fx * data[br + 2]),
+        round,
+      );
     }
   }
   return { width: n, height: n, data: out };
@@ -224,7 +269,14 @@ function renderBilinear(src: FloatImage, map: Affine, n: number, border: Border,
  * 2.7 → 1.8 ms), same bytes (the four
  * neighbours of an inside sample are tl, tl + 3 and the row below).
  */
-function bilinearZeroBorderBytes(data: Uint8Array, w: number, h: number, map: Affine, n: number, round: boolean): RgbImage {
+function bilinearZeroBorderBytes(
+  data: Uint8Array,
+  w: number,
+  h: number,
+  map: Affine,
+  n: number,
+  round: boolean,
+): RgbImage {
   const out = new Uint8Array(n * n * 3);
   const { m00, m01, m02, m10, m11, m12 } = map;
   const stride = w * 3;
@@ -235,9 +287,12 @@ function bilinearZeroBorderBytes(data: Uint8Array, w: number, h: number, map: Af
       const left = Math.floor(x);
       const top = Math.floor(y);
       if (!(left >= 0 && top >= 0 && left + 1 < w && top + 1 < h)) continue; // stays black
-      const fx = x - left, fy = y - top;
-      const gx = 1 - fx, gy = 1 - fy;
-      const tl = (top * w + left) * 3, bl = tl + stride;
+      const fx = x - left,
+        fy = y - top;
+      const gx = 1 - fx,
+        gy = 1 - fy;
+      const tl = (top * w + left) * 3,
+        bl = tl + stride;
       // dlib's operation order
       const v0 = gy * (gx * data[tl] + fx * data[tl + 3]) + fy * (gx * data[bl] + fx * data[bl + 3]);
       const v1 = gy * (gx * data[tl + 1] + fx * data[tl + 4]) + fy * (gx * data[bl + 1] + fx * data[bl + 4]);
@@ -262,7 +317,15 @@ function toByteFast(v: number, round: boolean): number {
 }
 
 /** Samples an n×n chip where chip pixel (c, r) reads `src` at `map(c, r)`. */
-function renderChip(src: FloatImage, map: Affine, n: number, interp: Interpolation, border: Border, rounding: Rounding, samples: number): RgbImage {
+function renderChip(
+  src: FloatImage,
+  map: Affine,
+  n: number,
+  interp: Interpolation,
+  border: Border,
+  rounding: Rounding,
+  samples: number,
+): RgbImage {
   if (samples <= 1 && interp === 'bilinear') return renderBilinear(src, map, n, border, rounding);
   const out = new Uint8Array(n * n * 3);
   const px = new Float64Array(3);
@@ -299,8 +362,18 @@ export function extractChip(img: RgbImage, t: ChipTransform, opts: ChipOptions =
   const n = t.size;
   // how many source pixels one chip pixel steps over
   const step = Math.hypot(t.chipToImage.m00, t.chipToImage.m10);
-  if (o.antialias === 'supersample') return renderChip(img, t.chipToImage, n, o.interpolation, o.border, o.rounding, Math.max(1, Math.ceil(step - 1e-9)));
-  if (o.antialias === 'none' || step <= 2) return renderChip(img, t.chipToImage, n, o.interpolation, o.border, o.rounding, 1);
+  if (o.antialias === 'supersample')
+    return renderChip(
+      img,
+      t.chipToImage,
+      n,
+      o.interpolation,
+      o.border,
+      o.rounding,
+      Math.max(1, Math.ceil(step - 1e-9)),
+    );
+  if (o.antialias === 'none' || step <= 2)
+    return renderChip(img, t.chipToImage, n, o.interpolation, o.border, o.rounding, 1);
 
   // Pyramid: only the part of the image under the chip (plus a margin for the filters) is downsampled.
   let levels = 0;
@@ -321,7 +394,14 @@ export function extractChip(img: RgbImage, t: ChipTransform, opts: ChipOptions =
   for (let i = 0; i < levels; i++) level = pyramidDown(level);
   // image → level coordinates: translate by the sub-image origin, then p_n = (p − (2^n − 1)/2) / 2^n
   const f = 2 ** levels;
-  const toLevel: Affine = { m00: 1 / f, m01: 0, m02: (-x0 - (f - 1) / 2) / f, m10: 0, m11: 1 / f, m12: (-y0 - (f - 1) / 2) / f };
+  const toLevel: Affine = {
+    m00: 1 / f,
+    m01: 0,
+    m02: (-x0 - (f - 1) / 2) / f,
+    m10: 0,
+    m11: 1 / f,
+    m12: (-y0 - (f - 1) / 2) / f,
+  };
   return renderChip(level, composeAffine(toLevel, t.chipToImage), n, o.interpolation, o.border, o.rounding, 1);
 }
 

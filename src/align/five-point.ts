@@ -29,7 +29,10 @@ export function fivePointChipOptions(spec: FivePointChipSpec): ChipOptions {
   return {
     size: spec.size,
     padding: 0,
-    template: { indices: spec.template.map((_, i) => i), points: spec.template.map((p) => ({ x: p.x / spec.size, y: p.y / spec.size })) },
+    template: {
+      indices: spec.template.map((_, i) => i),
+      points: spec.template.map((p) => ({ x: p.x / spec.size, y: p.y / spec.size })),
+    },
     geometry: 'similarity',
     // what the networks were trained on (cv2.warpAffine): one bilinear sample per pixel, rounded
     antialias: 'none',
@@ -41,7 +44,10 @@ export function fivePointChipOptions(spec: FivePointChipSpec): ChipOptions {
 
 function checkPoints(points: readonly Point[], spec: FivePointChipSpec): void {
   if (!Array.isArray(points) || points.length !== spec.template.length)
-    throw new FaceError('INVALID_INPUT', `five-point alignment needs ${spec.template.length} points, got ${Array.isArray(points) ? points.length : typeof points}`);
+    throw new FaceError(
+      'INVALID_INPUT',
+      `five-point alignment needs ${spec.template.length} points, got ${Array.isArray(points) ? points.length : typeof points}`,
+    );
 }
 
 export function fivePointTransform(points: readonly Point[], spec: FivePointChipSpec): ChipTransform {
@@ -57,7 +63,10 @@ export function alignFivePoint(img: RgbImage, points: readonly Point[], spec: Fi
 }
 
 /** Template points placed in a box (the face's box is taken as the chip's square): for faces found without points. */
-export function templateInBox(box: { x: number; y: number; width: number; height: number }, spec: FivePointChipSpec): Point[] {
+export function templateInBox(
+  box: { x: number; y: number; width: number; height: number },
+  spec: FivePointChipSpec,
+): Point[] {
   const side = Math.max(box.width, box.height);
   const x0 = box.x + box.width / 2 - side / 2;
   const y0 = box.y + box.height / 2 - side / 2;

@@ -1,6 +1,14 @@
 /** Landmarks and alignment: 68-point landmarks (face-api's net on ORT) → similarity transform → dlib face chip. */
 export type { Point, Landmarks68 } from './types.js';
-export { Landmarker, landmarkCrop, fillLandmarkInput, mapLandmarks, type LandmarkerLoadOptions, type LandmarkOptions, type LandmarkCrop } from './landmarker.js';
+export {
+  Landmarker,
+  landmarkCrop,
+  fillLandmarkInput,
+  mapLandmarks,
+  type LandmarkerLoadOptions,
+  type LandmarkOptions,
+  type LandmarkCrop,
+} from './landmarker.js';
 export { landmarkRecipe, buildLandmarkGraph, LANDMARK_INPUT_SIZE } from './landmark-graph.js';
 export {
   alignToChip,

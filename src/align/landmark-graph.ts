@@ -19,8 +19,19 @@ function separableConv(g: GraphBuilder, w: WeightMap, x: Value, prefix: string, 
   const dw = w.get(`${prefix}/depthwise_filter`);
   const pw = w.get(`${prefix}/pointwise_filter`);
   const bias = w.get(`${prefix}/bias`).data;
-  const d = g.depthwiseConv(x, { filterHWC1: dw.data, filterShape: dw.shape as [number, number, number, number], stride, padding: 'same' });
-  return g.conv(d, { filterHWIO: pw.data, filterShape: pw.shape as [number, number, number, number], bias, stride: 1, padding: 'valid' });
+  const d = g.depthwiseConv(x, {
+    filterHWC1: dw.data,
+    filterShape: dw.shape as [number, number, number, number],
+    stride,
+    padding: 'same',
+  });
+  return g.conv(d, {
+    filterHWIO: pw.data,
+    filterShape: pw.shape as [number, number, number, number],
+    bias,
+    stride: 1,
+    padding: 'valid',
+  });
 }
 
 /** face-api's denseBlock4 (isScaleDown = true). */
@@ -28,7 +39,13 @@ function denseBlock4(g: GraphBuilder, w: WeightMap, x: Value, prefix: string, is
   let c0: Value;
   if (isFirstLayer) {
     const f = w.get(`${prefix}/conv0/filters`);
-    c0 = g.conv(x, { filterHWIO: f.data, filterShape: f.shape as [number, number, number, number], bias: w.get(`${prefix}/conv0/bias`).data, stride: 2, padding: 'same' });
+    c0 = g.conv(x, {
+      filterHWIO: f.data,
+      filterShape: f.shape as [number, number, number, number],
+      bias: w.get(`${prefix}/conv0/bias`).data,
+      stride: 2,
+      padding: 'same',
+    });
   } else {
     c0 = separableConv(g, w, x, `${prefix}/conv0`, 2);
   }
@@ -56,7 +73,8 @@ export function buildLandmarkGraph(w: WeightMap): GraphBuilder {
   const flat = g.flatten(x);
   const fcW = w.get('fc/weights');
   const fcB = w.get('fc/bias');
-  if (flat.dims[1] !== fcW.shape[0]) throw new Error(`landmark graph: features ${flat.dims[1]} ≠ fc input ${fcW.shape[0]}`);
+  if (flat.dims[1] !== fcW.shape[0])
+    throw new Error(`landmark graph: features ${flat.dims[1]} ≠ fc input ${fcW.shape[0]}`);
   g.output(g.dense(flat, fcW.data, fcW.shape[0], fcW.shape[1], fcB.data), 'landmarks');
   return g;
 }

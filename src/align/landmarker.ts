@@ -46,8 +46,12 @@ const PLANE = S * S;
 /** face-api's Box.clipAtImageBorders (then floor), after optional scaling about the centre. */
 export function landmarkCrop(img: { width: number; height: number }, box: Box, boxScale = 1): LandmarkCrop {
   if (![box?.x, box?.y, box?.width, box?.height].every(Number.isFinite) || box.width <= 0 || box.height <= 0)
-    throw new FaceError('INVALID_INPUT', `face box must have finite coordinates and positive size, got ${JSON.stringify(box)}`);
-  if (!(boxScale > 0) || !Number.isFinite(boxScale)) throw new FaceError('INVALID_INPUT', `boxScale must be > 0, got ${boxScale}`);
+    throw new FaceError(
+      'INVALID_INPUT',
+      `face box must have finite coordinates and positive size, got ${JSON.stringify(box)}`,
+    );
+  if (!(boxScale > 0) || !Number.isFinite(boxScale))
+    throw new FaceError('INVALID_INPUT', `boxScale must be > 0, got ${boxScale}`);
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
   const bw = box.width * boxScale;
@@ -63,7 +67,10 @@ export function landmarkCrop(img: { width: number; height: number }, box: Box, b
   const width = Math.floor(w);
   const height = Math.floor(h);
   if (!(width > 0 && height > 0))
-    throw new FaceError('INVALID_INPUT', `face box ${JSON.stringify(box)} does not overlap the ${img.width}×${img.height} image by a whole pixel`);
+    throw new FaceError(
+      'INVALID_INPUT',
+      `face box ${JSON.stringify(box)} does not overlap the ${img.width}×${img.height} image by a whole pixel`,
+    );
   // padToSquare(isCenterImage = true): `round(diff / 2)` zeros after, the rest before
   const side = Math.max(width, height);
   const diff = side - Math.min(width, height);
@@ -103,16 +110,19 @@ export class Landmarker {
     const engine = opts.engine ?? ortEngine;
     const session = await engine.load(model.bytes, { threads: opts.threads });
     const batch = opts.batchSize ?? 16;
-    if (!Number.isInteger(batch) || batch < 1) throw new FaceError('INVALID_INPUT', `batchSize must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new FaceError('INVALID_INPUT', `batchSize must be a positive integer, got ${batch}`);
     return new Landmarker(session, model.id, batch);
   }
 
   /** Runs the net on prepared inputs ([n, 3, 112, 112], 0..255) and returns the raw [n, 136] outputs. */
   async runRaw(input: Float32Array, n: number): Promise<Float32Array> {
-    if (input.length !== n * 3 * PLANE) throw new FaceError('INVALID_INPUT', `landmark input must hold ${n}×3×${S}×${S} floats, got ${input.length}`);
+    if (input.length !== n * 3 * PLANE)
+      throw new FaceError('INVALID_INPUT', `landmark input must hold ${n}×3×${S}×${S} floats, got ${input.length}`);
     const res = await this.session.run({ faces: { data: input, dims: [n, 3, S, S] } });
     const out = res.landmarks;
-    if (!out || out.data.length !== n * 136) throw new FaceError('MODEL_MISMATCH', `landmark net returned ${out?.data.length} values for ${n} faces`);
+    if (!out || out.data.length !== n * 136)
+      throw new FaceError('MODEL_MISMATCH', `landmark net returned ${out?.data.length} values for ${n} faces`);
     return out.data;
   }
 

@@ -36,7 +36,14 @@ export function invertAffine(m: Affine): Affine {
   const i01 = -m.m01 / det;
   const i10 = -m.m10 / det;
   const i11 = m.m00 / det;
-  return { m00: i00, m01: i01, m02: -(i00 * m.m02 + i01 * m.m12), m10: i10, m11: i11, m12: -(i10 * m.m02 + i11 * m.m12) };
+  return {
+    m00: i00,
+    m01: i01,
+    m02: -(i00 * m.m02 + i01 * m.m12),
+    m10: i10,
+    m11: i11,
+    m12: -(i10 * m.m02 + i11 * m.m12),
+  };
 }
 
 /** a ∘ b: first b, then a. */
@@ -82,7 +89,8 @@ function bilinear(img: FloatImage, x: number, y: number, border: Border, out: Fl
   const bl = (bottom * w + left) * 3;
   const br = (bottom * w + right) * 3;
   for (let k = 0; k < 3; k++) {
-    out[o + k] = (1 - fy) * ((1 - fx) * data[tl + k] + fx * data[tr + k]) + fy * ((1 - fx) * data[bl + k] + fx * data[br + k]);
+    out[o + k] =
+      (1 - fy) * ((1 - fx) * data[tl + k] + fx * data[tr + k]) + fy * ((1 - fx) * data[bl + k] + fx * data[br + k]);
   }
   return true;
 }
@@ -140,7 +148,15 @@ function bicubic(img: FloatImage, x: number, y: number, border: Border, out: Flo
   return true;
 }
 
-export function sample(img: FloatImage, x: number, y: number, interp: Interpolation, border: Border, out: Float64Array, o = 0): boolean {
+export function sample(
+  img: FloatImage,
+  x: number,
+  y: number,
+  interp: Interpolation,
+  border: Border,
+  out: Float64Array,
+  o = 0,
+): boolean {
   return interp === 'bicubic' ? bicubic(img, x, y, border, out, o) : bilinear(img, x, y, border, out, o);
 }
 
@@ -167,7 +183,10 @@ export function pyramidDown(img: FloatImage): FloatImage {
     const row = y * w * 3;
     let o = y * ow * 3;
     for (let j = 0; j < ow; j++, o += 3) {
-      const a = row + colIdx[j * 4], b = row + colIdx[j * 4 + 1], c = row + colIdx[j * 4 + 2], d = row + colIdx[j * 4 + 3];
+      const a = row + colIdx[j * 4],
+        b = row + colIdx[j * 4 + 1],
+        c = row + colIdx[j * 4 + 2],
+        d = row + colIdx[j * 4 + 3];
       tmp[o] = (data[a] + 3 * (data[b] + data[c]) + data[d]) * 0.125;
       tmp[o + 1] = (data[a + 1] + 3 * (data[b + 1] + data[c + 1]) + data[d + 1]) * 0.125;
       tmp[o + 2] = (data[a + 2] + 3 * (data[b + 2] + data[c + 2]) + data[d + 2]) * 0.125;
@@ -176,7 +195,10 @@ export function pyramidDown(img: FloatImage): FloatImage {
   const stride = ow * 3;
   const out = new Float32Array(oh * stride);
   for (let i = 0; i < oh; i++) {
-    const a = clamp(2 * i - 1, h) * stride, b = clamp(2 * i, h) * stride, c = clamp(2 * i + 1, h) * stride, d = clamp(2 * i + 2, h) * stride;
+    const a = clamp(2 * i - 1, h) * stride,
+      b = clamp(2 * i, h) * stride,
+      c = clamp(2 * i + 1, h) * stride,
+      d = clamp(2 * i + 2, h) * stride;
     const o = i * stride;
     for (let k = 0; k < stride; k++) out[o + k] = (tmp[a + k] + 3 * (tmp[b + k] + tmp[c + k]) + tmp[d + k]) * 0.125;
   }
@@ -186,6 +208,7 @@ export function pyramidDown(img: FloatImage): FloatImage {
 /** Copies a rectangle [x0, x0+w) × [y0, y0+h) (clipped to the image by the caller) into a FloatImage view. */
 export function subImage(img: RgbImage, x0: number, y0: number, w: number, h: number): FloatImage {
   const data = new Float32Array(w * h * 3); // float, so that every pyramid level has the same element type
-  for (let y = 0; y < h; y++) data.set(img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + w) * 3), y * w * 3);
+  for (let y = 0; y < h; y++)
+    data.set(img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + w) * 3), y * w * 3);
   return { width: w, height: h, data };
 }

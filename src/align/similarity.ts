@@ -17,24 +17,44 @@ export interface Similarity {
 }
 
 function degenerate(message: string, details: Record<string, unknown>): FaceError {
-  return new FaceError('INVALID_INPUT', `similarity transform: ${message}`, { reason: 'degenerate-points', ...details });
+  return new FaceError('INVALID_INPUT', `similarity transform: ${message}`, {
+    reason: 'degenerate-points',
+    ...details,
+  });
 }
 
 /**
  * The similarity T minimising Σ w_i |T(src_i) − dst_i|². Throws FaceError INVALID_INPUT (details.reason
  * 'degenerate-points') for mismatched or too few points, non-finite coordinates, or point sets without spread.
  */
-export function estimateSimilarity(src: readonly Point[], dst: readonly Point[], weights?: readonly number[]): Similarity {
+export function estimateSimilarity(
+  src: readonly Point[],
+  dst: readonly Point[],
+  weights?: readonly number[],
+): Similarity {
   const n = src.length;
-  if (n !== dst.length) throw degenerate(`${n} source points but ${dst.length} destination points`, { src: n, dst: dst.length });
-  if (weights && weights.length !== n) throw degenerate(`${weights.length} weights for ${n} points`, { weights: weights.length, points: n });
+  if (n !== dst.length)
+    throw degenerate(`${n} source points but ${dst.length} destination points`, { src: n, dst: dst.length });
+  if (weights && weights.length !== n)
+    throw degenerate(`${weights.length} weights for ${n} points`, { weights: weights.length, points: n });
   if (n < 2) throw degenerate(`needs at least 2 point pairs, got ${n}`, { points: n });
   let wsum = 0;
-  let sx = 0, sy = 0, dx = 0, dy = 0;
+  let sx = 0,
+    sy = 0,
+    dx = 0,
+    dy = 0;
   for (let i = 0; i < n; i++) {
     const w = weights ? weights[i] : 1;
-    const p = src[i], q = dst[i];
-    if (!Number.isFinite(p?.x) || !Number.isFinite(p?.y) || !Number.isFinite(q?.x) || !Number.isFinite(q?.y) || !(w >= 0) || !Number.isFinite(w))
+    const p = src[i],
+      q = dst[i];
+    if (
+      !Number.isFinite(p?.x) ||
+      !Number.isFinite(p?.y) ||
+      !Number.isFinite(q?.x) ||
+      !Number.isFinite(q?.y) ||
+      !(w >= 0) ||
+      !Number.isFinite(w)
+    )
       throw degenerate(`point pair ${i} is not finite`, { index: i });
     wsum += w;
     sx += w * p.x;
@@ -43,13 +63,22 @@ export function estimateSimilarity(src: readonly Point[], dst: readonly Point[],
     dy += w * q.y;
   }
   if (!(wsum > 0)) throw degenerate('weights sum to zero', {});
-  sx /= wsum; sy /= wsum; dx /= wsum; dy /= wsum;
-  let varS = 0, varD = 0, a = 0, b = 0;
-  let magS = 0, magD = 0;
+  sx /= wsum;
+  sy /= wsum;
+  dx /= wsum;
+  dy /= wsum;
+  let varS = 0,
+    varD = 0,
+    a = 0,
+    b = 0;
+  let magS = 0,
+    magD = 0;
   for (let i = 0; i < n; i++) {
     const w = weights ? weights[i] : 1;
-    const px = src[i].x - sx, py = src[i].y - sy;
-    const qx = dst[i].x - dx, qy = dst[i].y - dy;
+    const px = src[i].x - sx,
+      py = src[i].y - sy;
+    const qx = dst[i].x - dx,
+      qy = dst[i].y - dy;
     varS += w * (px * px + py * py);
     varD += w * (qx * qx + qy * qy);
     a += w * (px * qx + py * qy);
@@ -60,7 +89,8 @@ export function estimateSimilarity(src: readonly Point[], dst: readonly Point[],
   // Spread must be clearly above float round-off relative to the coordinates' magnitude.
   const tiny = (m: number) => wsum * Math.max(1e-20, (m * 1e-9) ** 2);
   if (!(varS > tiny(magS))) throw degenerate('source points have no spread (all coincide)', { variance: varS / wsum });
-  if (!(varD > tiny(magD))) throw degenerate('destination points have no spread (all coincide)', { variance: varD / wsum });
+  if (!(varD > tiny(magD)))
+    throw degenerate('destination points have no spread (all coincide)', { variance: varD / wsum });
   const ca = a / varS;
   const cb = b / varS;
   if (!(Math.hypot(ca, cb) > 0)) throw degenerate('no rotation/scale fits (points are orthogonal in aggregate)', {});

@@ -14,7 +14,12 @@ import { registerPacksCommands } from './commands/packs.js';
 import { registerClusterCommands } from './commands/cluster.js';
 
 const program = new Command();
-program.name('facenet').description('Face detection, alignment, embeddings and calibrated decisions, with recognition pipelines chosen by --pack').version('0.1.0');
+program
+  .name('facenet')
+  .description(
+    'Face detection, alignment, embeddings and calibrated decisions, with recognition pipelines chosen by --pack',
+  )
+  .version('0.1.0');
 program.showHelpAfterError();
 // usage errors (unknown option or command, missing argument) exit 2 like any bad input, never 1 ("no match");
 // set before the commands are added, which inherit it
@@ -34,6 +39,9 @@ try {
 } catch (e) {
   if (!(e instanceof CommanderError)) throw e;
   const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
-  if (!ok && process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'INVALID_INPUT', message: e.message.replace(/^error: /, '') } }, null, 2)}\n`);
+  if (!ok && process.argv.includes('--json'))
+    process.stdout.write(
+      `${JSON.stringify({ error: { code: 'INVALID_INPUT', message: e.message.replace(/^error: /, '') } }, null, 2)}\n`,
+    );
   process.exitCode = ok ? EXIT.ok : EXIT.error;
 }

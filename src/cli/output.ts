@@ -32,7 +32,8 @@ export function reportError(e: unknown, json: boolean): number {
     return e.code === 'NO_FACE' ? EXIT.noMatch : EXIT.error;
   }
   const err = e as Error;
-  if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: err?.message ?? String(e) } })}\n`);
+  if (json)
+    process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: err?.message ?? String(e) } })}\n`);
   else process.stderr.write(`internal error: ${err?.stack ?? String(e)}\n`);
   return EXIT.internal;
 }
@@ -41,7 +42,8 @@ export function reportError(e: unknown, json: boolean): number {
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     // commander passes (…positional, options, command); --json lives on the options object
-    const opts = args.find((a, i) => i === args.length - 2 && typeof a === 'object' && a !== null) as OutputOptions | undefined;
+    const opts = args.find((a, i) => i === args.length - 2 && typeof a === 'object' && a !== null) as
+      OutputOptions | undefined;
     try {
       const code = await fn(...args);
       process.exitCode = code ?? EXIT.ok;

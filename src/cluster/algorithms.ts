@@ -19,7 +19,13 @@ import { seededRandom } from '../eval/identify.js';
 import { adjacency, denseLabels, DisjointSets, edgesBelow } from './graph.js';
 import type { KnnGraph } from './knn-graph.js';
 
-export type ClusterAlgorithm = 'chinese-whispers' | 'chinese-whispers-weighted' | 'connected-components' | 'dbscan' | 'average-linkage' | 'complete-linkage';
+export type ClusterAlgorithm =
+  | 'chinese-whispers'
+  | 'chinese-whispers-weighted'
+  | 'connected-components'
+  | 'dbscan'
+  | 'average-linkage'
+  | 'complete-linkage';
 
 export const CLUSTER_ALGORITHMS: readonly ClusterAlgorithm[] = [
   'chinese-whispers',
@@ -90,7 +96,13 @@ function photoMates(sameImage: Int32Array | undefined, n: number): Map<number, n
     if (list) list.push(i);
     else byImage.set(sameImage[i], [i]);
   }
-  for (const list of byImage.values()) if (list.length > 1) for (const i of list) mates.set(i, list.filter((j) => j !== i));
+  for (const list of byImage.values())
+    if (list.length > 1)
+      for (const i of list)
+        mates.set(
+          i,
+          list.filter((j) => j !== i),
+        );
   return mates;
 }
 
@@ -188,7 +200,12 @@ interface Link {
   max: number;
 }
 
-export function agglomerative(g: KnnGraph, tau: number, linkage: 'average' | 'complete' = 'average', sameImage?: Int32Array): Int32Array {
+export function agglomerative(
+  g: KnnGraph,
+  tau: number,
+  linkage: 'average' | 'complete' = 'average',
+  sameImage?: Int32Array,
+): Int32Array {
   const n = g.n;
   // the photos of each group, when faces can share one: two groups with a photo in common never merge
   const photos = sameImage ? Array.from(sameImage, (p) => new Set([p])) : undefined;
@@ -232,7 +249,13 @@ export function agglomerative(g: KnnGraph, tau: number, linkage: 'average' | 'co
   for (let top = heap.pop(); top; top = heap.pop()) {
     const { a, b, va, vb } = top;
     if (!alive[a] || !alive[b] || version[a] !== va || version[b] !== vb) continue;
-    if (photos && [...(photos[a].size <= photos[b].size ? photos[a] : photos[b])].some((p) => (photos[a].size <= photos[b].size ? photos[b] : photos[a]).has(p))) continue;
+    if (
+      photos &&
+      [...(photos[a].size <= photos[b].size ? photos[a] : photos[b])].some((p) =>
+        (photos[a].size <= photos[b].size ? photos[b] : photos[a]).has(p),
+      )
+    )
+      continue;
     // merge the group with fewer links into the other
     const [keep, gone] = links[a].size >= links[b].size ? [a, b] : [b, a];
     if (photos) {
@@ -261,7 +284,12 @@ export function agglomerative(g: KnnGraph, tau: number, linkage: 'average' | 'co
     version[keep]++;
     for (const [c, l] of into) {
       const link = value(keep, c, l);
-      if (link < tau) heap.push(keep < c ? { link, a: keep, b: c, va: version[keep], vb: version[c] } : { link, a: c, b: keep, va: version[c], vb: version[keep] });
+      if (link < tau)
+        heap.push(
+          keep < c
+            ? { link, a: keep, b: c, va: version[keep], vb: version[c] }
+            : { link, a: c, b: keep, va: version[c], vb: version[keep] },
+        );
     }
   }
   return denseLabels(Int32Array.from({ length: n }, (_, i) => sets.find(i)));

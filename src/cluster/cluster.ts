@@ -10,7 +10,14 @@
 import { perComparisonFar, tauForFar, type CalibrationTable, type ThresholdChoice } from '../decide/calibration.js';
 import { FaceError } from '../errors.js';
 import { AdaptiveIndex } from '../gallery/adaptive-index.js';
-import { agglomerative, chineseWhispers, CLUSTER_ALGORITHMS, connectedComponents, dbscan, type ClusterAlgorithm } from './algorithms.js';
+import {
+  agglomerative,
+  chineseWhispers,
+  CLUSTER_ALGORITHMS,
+  connectedComponents,
+  dbscan,
+  type ClusterAlgorithm,
+} from './algorithms.js';
 import { buildKnnGraph, packVectors, type KnnGraph, type KnnOptions } from './knn-graph.js';
 
 export interface ClusterFace {
@@ -103,29 +110,45 @@ export function parseAlgorithm(v: string): ClusterAlgorithm {
 }
 
 /** The per-pair false-merge rate for `faces` faces: targetFar when given, else from the per-face rate. */
-export function pairwiseMergeRate(opts: Pick<ClusterOptions, 'algorithm' | 'targetFar' | 'mergeRate'>, faces: number): number {
+export function pairwiseMergeRate(
+  opts: Pick<ClusterOptions, 'algorithm' | 'targetFar' | 'mergeRate'>,
+  faces: number,
+): number {
   if (opts.targetFar !== undefined) return opts.targetFar;
   const rate = opts.mergeRate ?? DEFAULT_MERGE_RATE[opts.algorithm ?? DEFAULT_ALGORITHM];
-  if (!(rate > 0 && rate < 1)) throw new FaceError('INVALID_INPUT', `per-face false-merge rate must be in (0, 1), got ${rate}`);
+  if (!(rate > 0 && rate < 1))
+    throw new FaceError('INVALID_INPUT', `per-face false-merge rate must be in (0, 1), got ${rate}`);
   return perComparisonFar(rate, Math.max(1, faces - 1));
 }
 
 /** τ from an explicit threshold, or from the calibration at the pairwise false-merge rate for `faces` faces. */
-export function clusterThreshold(opts: Pick<ClusterOptions, 'algorithm' | 'calibration' | 'targetFar' | 'mergeRate' | 'threshold'>, faces = 2): ClusterThreshold {
+export function clusterThreshold(
+  opts: Pick<ClusterOptions, 'algorithm' | 'calibration' | 'targetFar' | 'mergeRate' | 'threshold'>,
+  faces = 2,
+): ClusterThreshold {
   if (opts.threshold !== undefined) {
-    if (!(opts.threshold > 0 && opts.threshold <= 2)) throw new FaceError('INVALID_INPUT', `threshold must be an L2 distance in (0, 2], got ${opts.threshold}`);
+    if (!(opts.threshold > 0 && opts.threshold <= 2))
+      throw new FaceError('INVALID_INPUT', `threshold must be an L2 distance in (0, 2], got ${opts.threshold}`);
     return { threshold: opts.threshold, source: 'explicit' };
   }
   if (!opts.calibration)
-    throw new FaceError('CALIBRATION_ERROR', 'clustering needs a calibration of the embedding model (to turn a target false-merge rate into τ) or an explicit threshold');
+    throw new FaceError(
+      'CALIBRATION_ERROR',
+      'clustering needs a calibration of the embedding model (to turn a target false-merge rate into τ) or an explicit threshold',
+    );
   const far = pairwiseMergeRate(opts, faces);
-  if (!(far > 0 && far < 1)) throw new FaceError('INVALID_INPUT', `target false-merge rate must be in (0, 1), got ${far}`);
+  if (!(far > 0 && far < 1))
+    throw new FaceError('INVALID_INPUT', `target false-merge rate must be in (0, 1), got ${far}`);
   const calibrated = tauForFar(opts.calibration, far);
   return { threshold: calibrated.threshold, source: 'calibration', calibrated };
 }
 
 /** One label per face from the graph, with the algorithm asked for. */
-export function labelGraph(g: KnnGraph, tau: number, opts: Pick<ClusterOptions, 'algorithm' | 'minPts' | 'seed'> & { sameImage?: Int32Array } = {}): Int32Array {
+export function labelGraph(
+  g: KnnGraph,
+  tau: number,
+  opts: Pick<ClusterOptions, 'algorithm' | 'minPts' | 'seed'> & { sameImage?: Int32Array } = {},
+): Int32Array {
   switch (opts.algorithm ?? DEFAULT_ALGORITHM) {
     case 'chinese-whispers':
       return chineseWhispers(g, tau, { seed: opts.seed, sameImage: opts.sameImage });
@@ -143,7 +166,10 @@ export function labelGraph(g: KnnGraph, tau: number, opts: Pick<ClusterOptions, 
 }
 
 /** Groups of face indices (≥ minSize, largest first, ties by first face) and the rest. */
-export function groupsFromLabels(labels: ArrayLike<number>, minSize = 2): { groups: number[][]; unclustered: number[] } {
+export function groupsFromLabels(
+  labels: ArrayLike<number>,
+  minSize = 2,
+): { groups: number[][]; unclustered: number[] } {
   const byLabel = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
     const list = byLabel.get(labels[i]);
@@ -163,17 +189,24 @@ export function groupsFromLabels(labels: ArrayLike<number>, minSize = 2): { grou
 
 function checkFaces(faces: readonly ClusterFace[]): void {
   faces.forEach((f, i) => {
-    if (!(f?.embedding instanceof Float32Array) || f.embedding.length === 0) throw new FaceError('INVALID_INPUT', `face ${i} has no embedding (a Float32Array)`, { index: i });
-    for (const v of f.embedding) if (!Number.isFinite(v)) throw new FaceError('INVALID_INPUT', `face ${i} has a non-finite embedding value`, { index: i });
+    if (!(f?.embedding instanceof Float32Array) || f.embedding.length === 0)
+      throw new FaceError('INVALID_INPUT', `face ${i} has no embedding (a Float32Array)`, { index: i });
+    for (const v of f.embedding)
+      if (!Number.isFinite(v))
+        throw new FaceError('INVALID_INPUT', `face ${i} has a non-finite embedding value`, { index: i });
   });
 }
 
-export async function cluster<T extends ClusterFace>(faces: readonly T[], opts: ClusterOptions = {}): Promise<ClusterResult<T>> {
+export async function cluster<T extends ClusterFace>(
+  faces: readonly T[],
+  opts: ClusterOptions = {},
+): Promise<ClusterResult<T>> {
   checkFaces(faces);
   const algorithm = opts.algorithm ?? DEFAULT_ALGORITHM;
   const threshold = clusterThreshold({ ...opts, algorithm }, faces.length);
   const minSize = opts.minSize ?? 2;
-  if (!Number.isInteger(minSize) || minSize < 1) throw new FaceError('INVALID_INPUT', `minSize must be a positive integer, got ${minSize}`);
+  if (!Number.isInteger(minSize) || minSize < 1)
+    throw new FaceError('INVALID_INPUT', `minSize must be a positive integer, got ${minSize}`);
   const t0 = performance.now();
   const g = await buildKnnGraph(
     faces.map((f) => f.embedding),
@@ -233,7 +266,11 @@ export async function extendClusters<T extends ClusterFace, L extends ClusterFac
   let index: AdaptiveIndex | undefined;
   if (grouped.length && fresh.length) {
     const { data, dim } = packVectors(grouped.map((g) => g.embedding));
-    if (fresh[0].embedding.length !== dim) throw new FaceError('MODEL_MISMATCH', `new faces are ${fresh[0].embedding.length}-D, the grouped ones ${dim}-D: embeddings of different models`);
+    if (fresh[0].embedding.length !== dim)
+      throw new FaceError(
+        'MODEL_MISMATCH',
+        `new faces are ${fresh[0].embedding.length}-D, the grouped ones ${dim}-D: embeddings of different models`,
+      );
     index = new AdaptiveIndex(dim);
     for (let i = 0; i < grouped.length; i++) index.add(i, i, data.subarray(i * dim, (i + 1) * dim));
   }
@@ -259,7 +296,13 @@ export async function extendClusters<T extends ClusterFace, L extends ClusterFac
       else tally.set(group, { votes: 1, nearest: h.distance });
     }
     let best: [number, { votes: number; nearest: number }] | undefined;
-    for (const entry of tally) if (!best || entry[1].votes > best[1].votes || (entry[1].votes === best[1].votes && entry[1].nearest < best[1].nearest)) best = entry;
+    for (const entry of tally)
+      if (
+        !best ||
+        entry[1].votes > best[1].votes ||
+        (entry[1].votes === best[1].votes && entry[1].nearest < best[1].nearest)
+      )
+        best = entry;
     if (best) {
       joined.push({ face, index: i, group: best[0], votes: best[1].votes });
       note(face.image, best[0]);

@@ -11,12 +11,19 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 function faceCell(state: ClusterState, f: StoredFace): string {
   const jpeg = state.thumbnail(f.id);
-  const title = esc(`face ${f.id}: ${f.file} (${Math.round(f.box.x)}, ${Math.round(f.box.y)}, ${Math.round(f.box.width)}×${Math.round(f.box.height)})`);
-  const img = jpeg ? `<img src="data:image/jpeg;base64,${Buffer.from(jpeg).toString('base64')}" alt="${title}" width="64" height="64">` : '<span class="nothumb">?</span>';
+  const title = esc(
+    `face ${f.id}: ${f.file} (${Math.round(f.box.x)}, ${Math.round(f.box.y)}, ${Math.round(f.box.width)}×${Math.round(f.box.height)})`,
+  );
+  const img = jpeg
+    ? `<img src="data:image/jpeg;base64,${Buffer.from(jpeg).toString('base64')}" alt="${title}" width="64" height="64">`
+    : '<span class="nothumb">?</span>';
   return `<figure title="${title}">${img}<figcaption>${esc(path.basename(f.file))}</figcaption></figure>`;
 }
 
-export function contactSheetHtml(state: ClusterState, opts: { matches?: Map<number, GroupMatch>; title?: string; maxPerRow?: number } = {}): string {
+export function contactSheetHtml(
+  state: ClusterState,
+  opts: { matches?: Map<number, GroupMatch>; title?: string; maxPerRow?: number } = {},
+): string {
   const max = opts.maxPerRow ?? 40;
   const rows: string[] = [];
   for (const g of state.groups()) {
@@ -30,11 +37,18 @@ export function contactSheetHtml(state: ClusterState, opts: { matches?: Map<numb
       ...(m ? [`looks like ${esc(m.person)} (${m.faces}/${m.of} faces)`] : []),
     ].join(' · ');
     const more = faces.length > max ? `<span class="more">+${faces.length - max} more</span>` : '';
-    rows.push(`<section class="group" id="group-${g.id}"><h2>${label}</h2><div class="faces">${faces.slice(0, max).map((f) => faceCell(state, f)).join('')}${more}</div></section>`);
+    rows.push(
+      `<section class="group" id="group-${g.id}"><h2>${label}</h2><div class="faces">${faces
+        .slice(0, max)
+        .map((f) => faceCell(state, f))
+        .join('')}${more}</div></section>`,
+    );
   }
   const alone = state.faces(null);
   if (alone.length)
-    rows.push(`<section class="group unclustered"><h2><b>unclustered</b> · ${alone.length} faces</h2><div class="faces">${alone.map((f) => faceCell(state, f)).join('')}</div></section>`);
+    rows.push(
+      `<section class="group unclustered"><h2><b>unclustered</b> · ${alone.length} faces</h2><div class="faces">${alone.map((f) => faceCell(state, f)).join('')}</div></section>`,
+    );
   const title = esc(opts.title ?? 'facenet cluster');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>

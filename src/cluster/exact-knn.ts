@@ -35,7 +35,12 @@ export async function exactTopDots(
       const r1 = Math.min(n, r0 + rowsPerTile);
       for (let c0 = r0; c0 < n; c0 += colsPerTile) {
         const c1 = Math.min(n, c0 + colsPerTile);
-        const block = await product.dots(data.subarray(r0 * dim, r1 * dim), r1 - r0, data.subarray(c0 * dim, c1 * dim), c1 - c0);
+        const block = await product.dots(
+          data.subarray(r0 * dim, r1 * dim),
+          r1 - r0,
+          data.subarray(c0 * dim, c1 * dim),
+          c1 - c0,
+        );
         heaps.offerTile(block, r0, r1, c0, c1);
       }
     }

@@ -60,7 +60,12 @@ export function packVectors(embeddings: readonly Float32Array[]): { data: Float3
   const dim = embeddings[0]?.length ?? 0;
   const data = new Float32Array(embeddings.length * dim);
   embeddings.forEach((e, i) => {
-    if (e.length !== dim) throw new FaceError('INVALID_INPUT', `embeddings differ in dimension (${dim} and ${e.length}): were they made by one model?`, { index: i });
+    if (e.length !== dim)
+      throw new FaceError(
+        'INVALID_INPUT',
+        `embeddings differ in dimension (${dim} and ${e.length}): were they made by one model?`,
+        { index: i },
+      );
     data.set(e, i * dim);
   });
   return { data, dim };
@@ -69,7 +74,8 @@ export function packVectors(embeddings: readonly Float32Array[]): { data: Float3
 export async function buildKnnGraph(embeddings: readonly Float32Array[], opts: KnnOptions = {}): Promise<KnnGraph> {
   const n = embeddings.length;
   const asked = opts.k ?? DEFAULT_NEIGHBORS;
-  if (!Number.isInteger(asked) || asked < 1) throw new FaceError('INVALID_INPUT', `k must be a positive integer, got ${asked}`);
+  if (!Number.isInteger(asked) || asked < 1)
+    throw new FaceError('INVALID_INPUT', `k must be a positive integer, got ${asked}`);
   const k = Math.min(asked, Math.max(n - 1, 0));
   const neighbors = new Int32Array(n * k).fill(-1);
   const distances = new Float32Array(n * k).fill(Infinity);
@@ -88,7 +94,16 @@ export async function buildKnnGraph(embeddings: readonly Float32Array[], opts: K
     const { slots, dots } = usearchTopDotsBatch(data, n, dim, data, k + 1);
     const want = Math.min(k + 1, n);
     for (let i = 0; i < n; i++)
-      fillRow(i, Array.from({ length: want }, (_, r) => ({ label: slots[i * want + r], distance: distanceFromDot(dots[i * want + r]) })), k, neighbors, distances);
+      fillRow(
+        i,
+        Array.from({ length: want }, (_, r) => ({
+          label: slots[i * want + r],
+          distance: distanceFromDot(dots[i * want + r]),
+        })),
+        k,
+        neighbors,
+        distances,
+      );
     return { n, k, neighbors, distances };
   }
   const index = new AdaptiveIndex(dim, opts.adaptive);
@@ -105,7 +120,13 @@ export async function buildKnnGraph(embeddings: readonly Float32Array[], opts: K
   return { n, k, neighbors, distances };
 }
 
-function fillRow(i: number, row: readonly { label: number; distance: number }[], k: number, neighbors: Int32Array, distances: Float32Array): void {
+function fillRow(
+  i: number,
+  row: readonly { label: number; distance: number }[],
+  k: number,
+  neighbors: Int32Array,
+  distances: Float32Array,
+): void {
   let j = 0;
   for (const h of row) {
     if (h.label === i) continue;
@@ -138,7 +159,8 @@ export interface GraphComparison {
  * 0 magnifies the same rounding (d = √(2 − 2·dot)).
  */
 export function compareGraphs(a: KnnGraph, b: KnnGraph, eps = 1e-6): GraphComparison {
-  if (a.n !== b.n || a.k !== b.k) throw new FaceError('INVALID_INPUT', `graphs differ in shape (${a.n} × ${a.k} and ${b.n} × ${b.k})`);
+  if (a.n !== b.n || a.k !== b.k)
+    throw new FaceError('INVALID_INPUT', `graphs differ in shape (${a.n} × ${a.k} and ${b.n} × ${b.k})`);
   const k = a.k;
   const dot = (d: number) => 1 - (d * d) / 2;
   let identicalRows = 0;

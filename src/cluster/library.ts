@@ -12,17 +12,35 @@ import type { Gallery } from '../gallery/gallery.js';
 import { chipThumbnail, faceSize, type FaceFindOptions, type GalleryRecognizer } from '../gallery/face-source.js';
 import type { NewTemplate } from '../gallery/store.js';
 import { readImageBytes } from '../image/decode.js';
-import { clusterThreshold, DEFAULT_ALGORITHM, extendClusters, type ClusterOptions, type ClusterThreshold } from './cluster.js';
+import {
+  clusterThreshold,
+  DEFAULT_ALGORITHM,
+  extendClusters,
+  type ClusterOptions,
+  type ClusterThreshold,
+} from './cluster.js';
 import type { ClusterState, GroupSummary, NewFace, StoredFace } from './state.js';
 
 /** Every face of one photo, embedded, with a thumbnail of its chip. */
-export async function facesOfPhoto(recognizer: GalleryRecognizer, input: string | Uint8Array, file: string, opts: FaceFindOptions = {}): Promise<NewFace[]> {
+export async function facesOfPhoto(
+  recognizer: GalleryRecognizer,
+  input: string | Uint8Array,
+  file: string,
+  opts: FaceFindOptions = {},
+): Promise<NewFace[]> {
   const bytes = await readImageBytes(typeof input === 'string' ? input : Buffer.from(input));
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const faces = await recognizer.embed(bytes, opts);
   const out: NewFace[] = [];
   for (const f of faces)
-    out.push({ file, sha256, box: f.box, score: f.score, embedding: f.embedding, thumbnail: f.chip ? await chipThumbnail(f.chip) : undefined });
+    out.push({
+      file,
+      sha256,
+      box: f.box,
+      score: f.score,
+      embedding: f.embedding,
+      thumbnail: f.chip ? await chipThumbnail(f.chip) : undefined,
+    });
   return out;
 }
 
@@ -39,14 +57,23 @@ export interface ClusterRunResult {
 }
 
 /** Add faces to the state: incremental, atomic. Faces already stored (same image and box) are skipped. */
-export async function clusterIntoState(state: ClusterState, modelId: string, faces: readonly NewFace[], opts: ClusterOptions): Promise<ClusterRunResult> {
+export async function clusterIntoState(
+  state: ClusterState,
+  modelId: string,
+  faces: readonly NewFace[],
+  opts: ClusterOptions,
+): Promise<ClusterRunResult> {
   const stored = state.modelId();
   if (stored !== undefined && stored !== modelId)
-    throw new FaceError('MODEL_MISMATCH', `cluster state ${state.location} holds faces of model ${stored}, not ${modelId}; use another --state file`, {
-      state: state.location,
-      stored,
-      requested: modelId,
-    });
+    throw new FaceError(
+      'MODEL_MISMATCH',
+      `cluster state ${state.location} holds faces of model ${stored}, not ${modelId}; use another --state file`,
+      {
+        state: state.location,
+        stored,
+        requested: modelId,
+      },
+    );
   const seen = new Set<string>();
   const fresh = faces.filter((f) => {
     const key = `${f.sha256}:${Math.round(f.box.x)},${Math.round(f.box.y)},${Math.round(f.box.width)},${Math.round(f.box.height)}`;
@@ -55,7 +82,9 @@ export async function clusterIntoState(state: ClusterState, modelId: string, fac
     return true;
   });
   const all = state.faces();
-  const grouped = all.filter((f) => f.groupId !== null).map((f) => ({ embedding: f.embedding, group: f.groupId!, image: f.sha256 }));
+  const grouped = all
+    .filter((f) => f.groupId !== null)
+    .map((f) => ({ embedding: f.embedding, group: f.groupId!, image: f.sha256 }));
   const loose = all.filter((f) => f.groupId === null).map((f) => ({ ...f, image: f.sha256 }));
   const algorithm = opts.algorithm ?? DEFAULT_ALGORITHM;
   const ext = await extendClusters(
@@ -68,17 +97,38 @@ export async function clusterIntoState(state: ClusterState, modelId: string, fac
   const newGroups = state.apply({
     modelId,
     joined: ext.joined.map((j) => ({ face: j.face, groupId: j.group })),
-    newGroups: ext.newGroups.map((g) => ({ faces: pickFresh(g), looseIds: g.filter((i) => i >= fresh.length).map((i) => loose[i - fresh.length].id) })),
+    newGroups: ext.newGroups.map((g) => ({
+      faces: pickFresh(g),
+      looseIds: g.filter((i) => i >= fresh.length).map((i) => loose[i - fresh.length].id),
+    })),
     unclustered: pickFresh(ext.unclustered),
-    settings: { algorithm, threshold: ext.threshold.threshold, targetFar: ext.threshold.calibrated?.targetFar ?? null, source: ext.threshold.source },
+    settings: {
+      algorithm,
+      threshold: ext.threshold.threshold,
+      targetFar: ext.threshold.calibrated?.targetFar ?? null,
+      source: ext.threshold.source,
+    },
   });
-  return { added: fresh.length, alreadyKnown: faces.length - fresh.length, joined: ext.joined.length, newGroups, threshold: ext.threshold };
+  return {
+    added: fresh.length,
+    alreadyKnown: faces.length - fresh.length,
+    joined: ext.joined.length,
+    newGroups,
+    threshold: ext.threshold,
+  };
 }
 
 /** τ for a library run: the options' threshold, else the calibration's (checked against the model). */
-export function libraryThreshold(opts: ClusterOptions, calibration: CalibrationTable | undefined, modelId: string): ClusterThreshold {
+export function libraryThreshold(
+  opts: ClusterOptions,
+  calibration: CalibrationTable | undefined,
+  modelId: string,
+): ClusterThreshold {
   if (calibration && calibration.modelId !== modelId && opts.threshold === undefined)
-    throw new FaceError('MODEL_MISMATCH', `calibration is for model ${calibration.modelId}, the faces are of ${modelId}`);
+    throw new FaceError(
+      'MODEL_MISMATCH',
+      `calibration is for model ${calibration.modelId}, the faces are of ${modelId}`,
+    );
   return clusterThreshold({ ...opts, calibration });
 }
 
@@ -96,7 +146,11 @@ export interface GroupMatch {
  * Which enrolled person each group matches: every face is identified open-set (τ for `far` at the gallery's size),
  * and a group matches the person most of its faces are identified as, when that is at least half of them.
  */
-export async function matchGroups(state: ClusterState, gallery: Gallery, far = DEFAULT_IDENTIFY_FAR): Promise<Map<number, GroupMatch>> {
+export async function matchGroups(
+  state: ClusterState,
+  gallery: Gallery,
+  far = DEFAULT_IDENTIFY_FAR,
+): Promise<Map<number, GroupMatch>> {
   const out = new Map<number, GroupMatch>();
   if ((await gallery.size()) === 0) return out;
   const info = await gallery.openSet(far);
@@ -130,7 +184,10 @@ export async function nameGroup(
   state.group(groupId);
   const modelId = state.modelId();
   if (modelId !== gallery.modelId)
-    throw new FaceError('MODEL_MISMATCH', `group ${groupId} holds faces of model ${modelId}, the gallery works with ${gallery.modelId}: pass the same pipeline options (--pack, --crops, --no-flip) as to \`facenet cluster\``);
+    throw new FaceError(
+      'MODEL_MISMATCH',
+      `group ${groupId} holds faces of model ${modelId}, the gallery works with ${gallery.modelId}: pass the same pipeline options (--pack, --crops, --no-flip) as to \`facenet cluster\``,
+    );
   const faces = state.faces(groupId);
   const templates: NewTemplate[] = faces.map((f: StoredFace) => ({
     modelId,

@@ -21,7 +21,8 @@ const fScore = (p: number, r: number) => (p + r > 0 ? (2 * p * r) / (p + r) : 0)
 
 /** (predicted, true) → count, plus the size of each predicted group and each true identity. */
 function contingency(predicted: ArrayLike<number>, truth: ArrayLike<number>) {
-  if (predicted.length !== truth.length) throw new RangeError(`predicted (${predicted.length}) and true (${truth.length}) labels differ in length`);
+  if (predicted.length !== truth.length)
+    throw new RangeError(`predicted (${predicted.length}) and true (${truth.length}) labels differ in length`);
   const cells = new Map<string, { p: number; t: number; n: number }>();
   const predSize = new Map<number, number>();
   const trueSize = new Map<number, number>();
@@ -41,7 +42,10 @@ function contingency(predicted: ArrayLike<number>, truth: ArrayLike<number>) {
 const pairs = (n: number) => (n * (n - 1)) / 2;
 
 /** Pairwise precision / recall / F. With no pair put together precision is 1; with no same-person pair recall is 1. */
-export function pairwiseScores(predicted: ArrayLike<number>, truth: ArrayLike<number>): PrecisionRecall & { truePairs: number; predictedPairs: number; correctPairs: number } {
+export function pairwiseScores(
+  predicted: ArrayLike<number>,
+  truth: ArrayLike<number>,
+): PrecisionRecall & { truePairs: number; predictedPairs: number; correctPairs: number } {
   const { cells, predSize, trueSize } = contingency(predicted, truth);
   let correct = 0;
   for (const c of cells) correct += pairs(c.n);

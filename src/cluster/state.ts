@@ -58,7 +58,8 @@ export interface ClusterChanges {
   readonly settings: Record<string, unknown>;
 }
 
-const faceKey = (sha: string, b: Box) => `${sha}:${Math.round(b.x)},${Math.round(b.y)},${Math.round(b.width)},${Math.round(b.height)}`;
+const faceKey = (sha: string, b: Box) =>
+  `${sha}:${Math.round(b.x)},${Math.round(b.y)},${Math.round(b.width)},${Math.round(b.height)}`;
 
 interface FaceRow {
   id: number;
@@ -80,7 +81,9 @@ const toFace = (r: FaceRow): StoredFace => ({
   sha256: r.image_sha256,
   box: { x: r.x, y: r.y, width: r.w, height: r.h },
   score: r.score,
-  embedding: new Float32Array(r.embedding.buffer.slice(r.embedding.byteOffset, r.embedding.byteOffset + r.embedding.byteLength)),
+  embedding: new Float32Array(
+    r.embedding.buffer.slice(r.embedding.byteOffset, r.embedding.byteOffset + r.embedding.byteLength),
+  ),
 });
 
 export class ClusterState {
@@ -92,7 +95,11 @@ export class ClusterState {
   /** Open (creating it unless `mustExist`) a state file. A file that is not a cluster state is an error, untouched. */
   static open(file: string = DEFAULT_CLUSTER_STATE, opts: { mustExist?: boolean } = {}): ClusterState {
     if (opts.mustExist && file !== ':memory:' && !existsSync(file))
-      throw new FaceError('NOT_FOUND', `no cluster state at ${file}: run \`facenet cluster DIR…\` first (or pass --state FILE)`, { state: file });
+      throw new FaceError(
+        'NOT_FOUND',
+        `no cluster state at ${file}: run \`facenet cluster DIR…\` first (or pass --state FILE)`,
+        { state: file },
+      );
     let db: Database.Database | undefined;
     try {
       if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -115,7 +122,12 @@ export class ClusterState {
     } catch (e) {
       db?.close();
       if (e instanceof FaceError) throw e;
-      throw new FaceError('GALLERY_ERROR', `cannot open cluster state ${file}: ${(e as Error).message}`, { state: file }, { cause: e });
+      throw new FaceError(
+        'GALLERY_ERROR',
+        `cannot open cluster state ${file}: ${(e as Error).message}`,
+        { state: file },
+        { cause: e },
+      );
     }
   }
 
@@ -124,7 +136,8 @@ export class ClusterState {
   }
 
   private meta(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM cluster_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.db.prepare('SELECT value FROM cluster_meta WHERE key = ?').get(key) as { value: string } | undefined)
+      ?.value;
   }
 
   /** The model every stored embedding came from (undefined while empty). */
@@ -151,7 +164,9 @@ export class ClusterState {
   }
 
   face(id: number): StoredFace {
-    const r = this.db.prepare('SELECT id, group_id, file, image_sha256, x, y, w, h, score, embedding FROM cluster_faces WHERE id = ?').get(id) as FaceRow | undefined;
+    const r = this.db
+      .prepare('SELECT id, group_id, file, image_sha256, x, y, w, h, score, embedding FROM cluster_faces WHERE id = ?')
+      .get(id) as FaceRow | undefined;
     if (!r) throw new FaceError('NOT_FOUND', `no face ${id} in ${this.location}`, { face: id });
     return toFace(r);
   }
@@ -163,12 +178,16 @@ export class ClusterState {
 
   /** Images (by sha256) with at least one stored face, with the file recorded for them. */
   knownImages(): Map<string, string> {
-    const rows = this.db.prepare('SELECT DISTINCT image_sha256, file FROM cluster_faces').all() as { image_sha256: string; file: string }[];
+    const rows = this.db.prepare('SELECT DISTINCT image_sha256, file FROM cluster_faces').all() as {
+      image_sha256: string;
+      file: string;
+    }[];
     return new Map(rows.map((r) => [r.image_sha256, r.file]));
   }
 
   thumbnail(faceId: number): Uint8Array | undefined {
-    const r = this.db.prepare('SELECT thumbnail FROM cluster_faces WHERE id = ?').get(faceId) as { thumbnail: Buffer | null } | undefined;
+    const r = this.db.prepare('SELECT thumbnail FROM cluster_faces WHERE id = ?').get(faceId) as
+      { thumbnail: Buffer | null } | undefined;
     return r?.thumbnail ?? undefined;
   }
 
@@ -193,11 +212,15 @@ export class ClusterState {
     const run = this.db.transaction((): number[] => {
       const model = this.modelId();
       if (model !== undefined && model !== changes.modelId)
-        throw new FaceError('MODEL_MISMATCH', `cluster state ${this.location} holds faces of model ${model}, not ${changes.modelId}; use another --state file`, {
-          state: this.location,
-          stored: model,
-          requested: changes.modelId,
-        });
+        throw new FaceError(
+          'MODEL_MISMATCH',
+          `cluster state ${this.location} holds faces of model ${model}, not ${changes.modelId}; use another --state file`,
+          {
+            state: this.location,
+            stored: model,
+            requested: changes.modelId,
+          },
+        );
       const setMeta = this.db.prepare('INSERT OR REPLACE INTO cluster_meta (key, value) VALUES (?, ?)');
       setMeta.run('model_id', changes.modelId);
       setMeta.run('settings', JSON.stringify(changes.settings));
@@ -232,7 +255,9 @@ export class ClusterState {
         const id = Number(newGroup.run(now).lastInsertRowid);
         ids.push(id);
         for (const f of g.faces) add(f, id);
-        for (const l of g.looseIds) if (claim.run(id, l).changes !== 1) throw new FaceError('INVALID_INPUT', `face ${l} is not an unclustered face of ${this.location}`);
+        for (const l of g.looseIds)
+          if (claim.run(id, l).changes !== 1)
+            throw new FaceError('INVALID_INPUT', `face ${l} is not an unclustered face of ${this.location}`);
       }
       for (const f of changes.unclustered) add(f, null);
       return ids;
@@ -243,7 +268,8 @@ export class ClusterState {
   /** Give a group a name (a label), or clear it with null. */
   rename(id: number, name: string | null): GroupSummary {
     const clean = name === null ? null : name.trim();
-    if (clean === '') throw new FaceError('INVALID_INPUT', 'a group name cannot be empty (pass null / --clear to remove it)');
+    if (clean === '')
+      throw new FaceError('INVALID_INPUT', 'a group name cannot be empty (pass null / --clear to remove it)');
     return this.write(() => {
       this.group(id);
       this.db.prepare('UPDATE cluster_groups SET name = ? WHERE id = ?').run(clean, id);
@@ -299,7 +325,9 @@ export class ClusterState {
 
   private dropIfEmpty(groupId: number | null): void {
     if (groupId === null) return;
-    const n = (this.db.prepare('SELECT COUNT(*) AS n FROM cluster_faces WHERE group_id = ?').get(groupId) as { n: number }).n;
+    const n = (
+      this.db.prepare('SELECT COUNT(*) AS n FROM cluster_faces WHERE group_id = ?').get(groupId) as { n: number }
+    ).n;
     if (n === 0) this.db.prepare('DELETE FROM cluster_groups WHERE id = ?').run(groupId);
   }
 
@@ -309,7 +337,12 @@ export class ClusterState {
       return fn();
     } catch (e) {
       if (e instanceof FaceError) throw e;
-      throw new FaceError('GALLERY_ERROR', `cluster state ${this.location}: ${(e as Error).message}`, { state: this.location }, { cause: e });
+      throw new FaceError(
+        'GALLERY_ERROR',
+        `cluster state ${this.location}: ${(e as Error).message}`,
+        { state: this.location },
+        { cause: e },
+      );
     }
   }
 }

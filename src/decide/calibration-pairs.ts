@@ -27,8 +27,13 @@ function lfwIdentity(file: string): string {
 }
 
 /** LFW pairs file → plan. `exhaustive`: every pair of the file's images, labelled by folder name. */
-export function lfwCalibrationPlan(dataDir: string, pairsName = 'pairsDevTrain.txt', exhaustive = false): CalibrationPlan {
-  const pairsFile = path.isAbsolute(pairsName) || pairsName.includes(path.sep) ? pairsName : path.join(dataDir, pairsName);
+export function lfwCalibrationPlan(
+  dataDir: string,
+  pairsName = 'pairsDevTrain.txt',
+  exhaustive = false,
+): CalibrationPlan {
+  const pairsFile =
+    path.isAbsolute(pairsName) || pairsName.includes(path.sep) ? pairsName : path.join(dataDir, pairsName);
   const pairs = readPairs(pairsFile, lfwImageRoot(dataDir)).flat();
   const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
   const base = `LFW ${path.basename(pairsFile)}`;
@@ -54,7 +59,11 @@ export function readPairsList(file: string): CalibrationPlan {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new FaceError('DATASET_MISSING', `pairs file not found: ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+    throw new FaceError(
+      'DATASET_MISSING',
+      `pairs file not found: ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      { file },
+    );
   }
   const dir = path.dirname(file);
   const pairs: LfwPair[] = [];
@@ -68,7 +77,11 @@ export function readPairsList(file: string): CalibrationPlan {
     pairs.push({ a: path.resolve(dir, t[0]), b: path.resolve(dir, t[1]), same: SAME.has(label) });
   });
   if (!pairs.length) throw new FaceError('INVALID_INPUT', `${file} lists no pairs`);
-  return { files: [...new Set(pairs.flatMap((p) => [p.a, p.b]))], pairs, source: `${path.basename(file)} (${pairs.length} listed pairs)` };
+  return {
+    files: [...new Set(pairs.flatMap((p) => [p.a, p.b]))],
+    pairs,
+    source: `${path.basename(file)} (${pairs.length} listed pairs)`,
+  };
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -83,19 +96,26 @@ function dot(a: Float32Array, b: Float32Array): number {
  * one listed first) is taken from `embeddingOf` and the second from `probeEmbeddingOf`: the same pairs as a
  * same-variant table, so the two are compared pair for pair.
  */
-export function scorePlan(plan: CalibrationPlan, embeddingOf: (file: string) => Float32Array, probeEmbeddingOf = embeddingOf): ScoredPair[] {
+export function scorePlan(
+  plan: CalibrationPlan,
+  embeddingOf: (file: string) => Float32Array,
+  probeEmbeddingOf = embeddingOf,
+): ScoredPair[] {
   const getter = (of: (file: string) => Float32Array) => (f: string) => {
     const e = of(f);
     if (!e) throw new FaceError('CALIBRATION_ERROR', `no embedding for ${f}`);
     return e;
   };
   const [gallery, probe] = [getter(embeddingOf), getter(probeEmbeddingOf)];
-  if (!plan.identities) return plan.pairs.map((p) => ({ distance: distanceFromDot(dot(gallery(p.a), probe(p.b))), same: p.same }));
+  if (!plan.identities)
+    return plan.pairs.map((p) => ({ distance: distanceFromDot(dot(gallery(p.a), probe(p.b))), same: p.same }));
   const files = plan.files;
   const embs = files.map(gallery);
   const probes = probeEmbeddingOf === embeddingOf ? embs : files.map(probe);
   const ids = files.map((f) => plan.identities!.get(f));
   const out: ScoredPair[] = [];
-  for (let i = 0; i < files.length; i++) for (let j = i + 1; j < files.length; j++) out.push({ distance: distanceFromDot(dot(embs[i], probes[j])), same: ids[i] === ids[j] });
+  for (let i = 0; i < files.length; i++)
+    for (let j = i + 1; j < files.length; j++)
+      out.push({ distance: distanceFromDot(dot(embs[i], probes[j])), same: ids[i] === ids[j] });
   return out;
 }

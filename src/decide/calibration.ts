@@ -76,15 +76,20 @@ export function calibrate(
 ): CalibrationTable {
   let genuine = 0;
   for (const p of pairs) {
-    if (!Number.isFinite(p.distance)) throw new FaceError('CALIBRATION_ERROR', `calibration pair with a non-finite distance (${p.distance})`);
+    if (!Number.isFinite(p.distance))
+      throw new FaceError('CALIBRATION_ERROR', `calibration pair with a non-finite distance (${p.distance})`);
     if (p.same) genuine++;
   }
   const impostor = pairs.length - genuine;
   if (genuine === 0 || impostor === 0)
-    throw new FaceError('CALIBRATION_ERROR', `calibration needs both genuine and impostor pairs (got ${genuine} genuine, ${impostor} impostor)`, {
-      genuinePairs: genuine,
-      impostorPairs: impostor,
-    });
+    throw new FaceError(
+      'CALIBRATION_ERROR',
+      `calibration needs both genuine and impostor pairs (got ${genuine} genuine, ${impostor} impostor)`,
+      {
+        genuinePairs: genuine,
+        impostorPairs: impostor,
+      },
+    );
   const roc = rocCurve(pairs);
   const minResolvableFar = 1 / impostor;
   // For each grid FAR g: the last ROC point with far ≤ g (what thresholdAtFar returns), in one pass (FAR ascends).
@@ -98,7 +103,9 @@ export function calibrate(
   }
   const cross = meta.probeModelId !== undefined && meta.probeModelId !== meta.modelId;
   return {
-    ...(cross ? { format: CROSS_CALIBRATION_FORMAT, modelId: meta.modelId, probeModelId: meta.probeModelId } : { format: CALIBRATION_FORMAT, modelId: meta.modelId }),
+    ...(cross
+      ? { format: CROSS_CALIBRATION_FORMAT, modelId: meta.modelId, probeModelId: meta.probeModelId }
+      : { format: CALIBRATION_FORMAT, modelId: meta.modelId }),
     source: meta.source,
     created: (meta.created ?? new Date()).toISOString(),
     genuinePairs: genuine,
@@ -114,7 +121,8 @@ export function calibrate(
  * Below the table's resolution the FAR-0 threshold is returned with `resolvable: false`.
  */
 export function tauForFar(table: CalibrationTable, targetFar: number): ThresholdChoice {
-  if (!(targetFar >= 0 && targetFar <= 1)) throw new FaceError('INVALID_INPUT', `target FAR must be in [0, 1], got ${targetFar}`);
+  if (!(targetFar >= 0 && targetFar <= 1))
+    throw new FaceError('INVALID_INPUT', `target FAR must be in [0, 1], got ${targetFar}`);
   const pts = table.points;
   // binary search: last point with far <= targetFar (points are FAR-ascending)
   let lo = 0;
@@ -145,8 +153,10 @@ export function farAtDistance(table: CalibrationTable, distance: number): number
  * of any false alarm at F, f = 1 - (1 - F)^(1/K). Computed as -expm1(log1p(-F) / K) to stay exact for tiny f.
  */
 export function perComparisonFar(openSetFar: number, comparisons: number): number {
-  if (!(openSetFar >= 0 && openSetFar < 1)) throw new FaceError('INVALID_INPUT', `open-set false-alarm rate must be in [0, 1), got ${openSetFar}`);
-  if (!(Number.isInteger(comparisons) && comparisons >= 1)) throw new FaceError('INVALID_INPUT', `comparisons must be a positive integer, got ${comparisons}`);
+  if (!(openSetFar >= 0 && openSetFar < 1))
+    throw new FaceError('INVALID_INPUT', `open-set false-alarm rate must be in [0, 1), got ${openSetFar}`);
+  if (!(Number.isInteger(comparisons) && comparisons >= 1))
+    throw new FaceError('INVALID_INPUT', `comparisons must be a positive integer, got ${comparisons}`);
   return -Math.expm1(Math.log1p(-openSetFar) / comparisons);
 }
 
@@ -206,7 +216,16 @@ export function parseCalibrationTable(json: unknown, where: string): Calibration
     typeof t.minResolvableFar === 'number' &&
     Array.isArray(t.points) &&
     t.points.length > 0 &&
-    t.points.every((p, i, a) => typeof p?.far === 'number' && typeof p.threshold === 'number' && (i === 0 || (p.far >= a[i - 1].far && p.threshold >= a[i - 1].threshold)));
-  if (!ok) throw new FaceError('CALIBRATION_ERROR', `${where} is not a valid calibration table (format ${CALIBRATION_FORMAT}, or ${CROSS_CALIBRATION_FORMAT} with a probeModelId)`);
+    t.points.every(
+      (p, i, a) =>
+        typeof p?.far === 'number' &&
+        typeof p.threshold === 'number' &&
+        (i === 0 || (p.far >= a[i - 1].far && p.threshold >= a[i - 1].threshold)),
+    );
+  if (!ok)
+    throw new FaceError(
+      'CALIBRATION_ERROR',
+      `${where} is not a valid calibration table (format ${CALIBRATION_FORMAT}, or ${CROSS_CALIBRATION_FORMAT} with a probeModelId)`,
+    );
   return t as CalibrationTable;
 }

@@ -2,7 +2,13 @@
  * Decisions on distances: 1:1 verification and open-set 1:N identification, thresholds from a calibration table.
  * Pure functions: no images, no store. The Gallery feeds them distances.
  */
-import { farAtDistance, openSetThreshold, tauForFar, type CalibrationTable, type OpenSetThreshold } from './calibration.js';
+import {
+  farAtDistance,
+  openSetThreshold,
+  tauForFar,
+  type CalibrationTable,
+  type OpenSetThreshold,
+} from './calibration.js';
 
 /** Default target FAR for 1:1 verification. */
 export const DEFAULT_VERIFY_FAR = 1e-3;
@@ -22,7 +28,11 @@ export interface VerifyDecision {
   readonly resolvable: boolean;
 }
 
-export function verifyDecision(distance: number, table: CalibrationTable, targetFar = DEFAULT_VERIFY_FAR): VerifyDecision {
+export function verifyDecision(
+  distance: number,
+  table: CalibrationTable,
+  targetFar = DEFAULT_VERIFY_FAR,
+): VerifyDecision {
   const t = tauForFar(table, targetFar);
   return {
     match: distance < t.threshold,

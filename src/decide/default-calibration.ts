@@ -6,7 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { FaceError } from '../errors.js';
-import { calibrationKey, parseCalibrationTable, probeModelOf, tableFits, type CalibrationTable } from './calibration.js';
+import {
+  calibrationKey,
+  parseCalibrationTable,
+  probeModelOf,
+  tableFits,
+  type CalibrationTable,
+} from './calibration.js';
 import dlib128 from './calibrations/dlib128.json' with { type: 'json' };
 import dlib128Yunet from './calibrations/dlib128-yunet.json' with { type: 'json' };
 import edgefaceXs from './calibrations/edgeface-xs.json' with { type: 'json' };
@@ -14,7 +20,13 @@ import edgefaceXsYunet from './calibrations/edgeface-xs-yunet.json' with { type:
 import edgefaceXs128 from './calibrations/edgeface-xs-128.json' with { type: 'json' };
 
 /** Static imports, so that the build copies each file into dist/. */
-const SHIPPED: Record<string, unknown> = { dlib128, 'dlib128-yunet': dlib128Yunet, 'edgeface-xs': edgefaceXs, 'edgeface-xs-yunet': edgefaceXsYunet, 'edgeface-xs-128': edgefaceXs128 };
+const SHIPPED: Record<string, unknown> = {
+  dlib128,
+  'dlib128-yunet': dlib128Yunet,
+  'edgeface-xs': edgefaceXs,
+  'edgeface-xs-yunet': edgefaceXsYunet,
+  'edgeface-xs-128': edgefaceXs128,
+};
 
 export interface CalibrationFile {
   readonly about?: string;
@@ -23,8 +35,12 @@ export interface CalibrationFile {
 
 export function parseCalibrationFile(json: unknown, where: string): CalibrationFile {
   const f = json as { about?: unknown; tables?: unknown } | null;
-  if (!f || !Array.isArray(f.tables)) throw new FaceError('CALIBRATION_ERROR', `${where} is not a calibration file (expected { tables: [...] })`);
-  return { about: typeof f.about === 'string' ? f.about : undefined, tables: f.tables.map((t, i) => parseCalibrationTable(t, `${where} table ${i}`)) };
+  if (!f || !Array.isArray(f.tables))
+    throw new FaceError('CALIBRATION_ERROR', `${where} is not a calibration file (expected { tables: [...] })`);
+  return {
+    about: typeof f.about === 'string' ? f.about : undefined,
+    tables: f.tables.map((t, i) => parseCalibrationTable(t, `${where} table ${i}`)),
+  };
 }
 
 /**
@@ -40,7 +56,10 @@ export function calibrationFromFile(file: string, modelId: string, probeModelId 
   }
   const table = parseCalibrationFile(json, file).tables.find((t) => tableFits(t, modelId, probeModelId));
   if (!table)
-    throw new FaceError('CALIBRATION_ERROR', `${file} has no table for model ${modelId}${probeModelId === modelId ? '' : ` with queries of ${probeModelId}`}`);
+    throw new FaceError(
+      'CALIBRATION_ERROR',
+      `${file} has no table for model ${modelId}${probeModelId === modelId ? '' : ` with queries of ${probeModelId}`}`,
+    );
   return table;
 }
 
@@ -57,7 +76,9 @@ let parsed: CalibrationFile | undefined;
 export function shippedCalibrations(): CalibrationFile {
   parsed ??= {
     about: 'FAR → τ tables shipped with facenet-ts (src/decide/calibrations/, one file per pack)',
-    tables: Object.entries(SHIPPED).flatMap(([pack, json]) => parseCalibrationFile(json, `src/decide/calibrations/${pack}.json`).tables),
+    tables: Object.entries(SHIPPED).flatMap(
+      ([pack, json]) => parseCalibrationFile(json, `src/decide/calibrations/${pack}.json`).tables,
+    ),
   };
   return parsed;
 }

@@ -19,13 +19,26 @@ export interface VariantEmbeddings {
  * One table per variant, then (with `templateModelId`, one of the variants) one cross table per other variant:
  * gallery side `templateModelId`, probe side the other, over the same pairs as the same-variant tables.
  */
-export function variantCalibrations(plan: CalibrationPlan, variants: readonly VariantEmbeddings[], templateModelId?: string): CalibrationTable[] {
-  const tables = variants.map((v) => calibrate(scorePlan(plan, v.embeddingOf), { modelId: v.modelId, source: plan.source }));
+export function variantCalibrations(
+  plan: CalibrationPlan,
+  variants: readonly VariantEmbeddings[],
+  templateModelId?: string,
+): CalibrationTable[] {
+  const tables = variants.map((v) =>
+    calibrate(scorePlan(plan, v.embeddingOf), { modelId: v.modelId, source: plan.source }),
+  );
   if (templateModelId === undefined) return tables;
   const gallery = variants.find((v) => v.modelId === templateModelId);
-  if (!gallery) throw new FaceError('CALIBRATION_ERROR', `template variant ${templateModelId} is not among the embedded variants`);
+  if (!gallery)
+    throw new FaceError('CALIBRATION_ERROR', `template variant ${templateModelId} is not among the embedded variants`);
   for (const probe of variants)
     if (probe !== gallery)
-      tables.push(calibrate(scorePlan(plan, gallery.embeddingOf, probe.embeddingOf), { modelId: gallery.modelId, probeModelId: probe.modelId, source: plan.source }));
+      tables.push(
+        calibrate(scorePlan(plan, gallery.embeddingOf, probe.embeddingOf), {
+          modelId: gallery.modelId,
+          probeModelId: probe.modelId,
+          source: plan.source,
+        }),
+      );
   return tables;
 }

@@ -27,7 +27,12 @@ export class CandidateBuilder {
   }
 
   build(): Candidates {
-    return { count: this.scores.length, boxes: Float32Array.from(this.boxes), scores: Float32Array.from(this.scores), points: Float32Array.from(this.points) };
+    return {
+      count: this.scores.length,
+      boxes: Float32Array.from(this.boxes),
+      scores: Float32Array.from(this.scores),
+      points: Float32Array.from(this.points),
+    };
   }
 }
 
@@ -56,9 +61,15 @@ export function toSourcePixels(c: Candidates, scaleX: number, scaleY: number): C
 /** The candidates whose box's shorter side is at least `minSide`. */
 export function keepLarge(c: Candidates, minSide: number): Candidates {
   const keep: number[] = [];
-  for (let i = 0; i < c.count; i++) if (Math.min(c.boxes[4 * i + 2] - c.boxes[4 * i], c.boxes[4 * i + 3] - c.boxes[4 * i + 1]) >= minSide) keep.push(i);
+  for (let i = 0; i < c.count; i++)
+    if (Math.min(c.boxes[4 * i + 2] - c.boxes[4 * i], c.boxes[4 * i + 3] - c.boxes[4 * i + 1]) >= minSide) keep.push(i);
   if (keep.length === c.count) return c;
-  const out = { count: keep.length, boxes: new Float32Array(4 * keep.length), scores: new Float32Array(keep.length), points: new Float32Array(10 * keep.length) };
+  const out = {
+    count: keep.length,
+    boxes: new Float32Array(4 * keep.length),
+    scores: new Float32Array(keep.length),
+    points: new Float32Array(10 * keep.length),
+  };
   keep.forEach((i, n) => {
     out.boxes.set(c.boxes.subarray(4 * i, 4 * i + 4), 4 * n);
     out.scores[n] = c.scores[i];
@@ -71,7 +82,12 @@ export function keepLarge(c: Candidates, minSide: number): Candidates {
 export function concatCandidates(list: readonly Candidates[]): Candidates {
   if (list.length === 1) return list[0];
   const count = list.reduce((n, c) => n + c.count, 0);
-  const out = { count, boxes: new Float32Array(4 * count), scores: new Float32Array(count), points: new Float32Array(10 * count) };
+  const out = {
+    count,
+    boxes: new Float32Array(4 * count),
+    scores: new Float32Array(count),
+    points: new Float32Array(10 * count),
+  };
   let n = 0;
   for (const c of list) {
     out.boxes.set(c.boxes, 4 * n);

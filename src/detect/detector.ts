@@ -16,7 +16,14 @@ import type { RgbImage } from '../image/types.js';
 import { validateRgbImage } from '../image/decode.js';
 import type { Detection, DetectOptions, FaceDetectorLike } from './types.js';
 import { resolveDetectOptions } from './options.js';
-import { ssdNumAnchors, ssdRecipe, ssdRecipeFor, SSD_INPUT_SIZE, SSD_INPUT_SIZES, SSD_NUM_ANCHORS } from './ssd-graph.js';
+import {
+  ssdNumAnchors,
+  ssdRecipe,
+  ssdRecipeFor,
+  SSD_INPUT_SIZE,
+  SSD_INPUT_SIZES,
+  SSD_NUM_ANCHORS,
+} from './ssd-graph.js';
 import { anchorsForSize, postprocess, shrinkArea, toSsdInput, type SsdInput } from './ssd-decode.js';
 
 export interface FaceDetectorLoadOptions {
@@ -81,7 +88,11 @@ export const FALLBACK_MIN_FACE_FRACTION = 0.3;
 export const FALLBACK_MAX_SIDE = 1024;
 
 /** Places `img` on a canvas enlarged by `fraction` of its size on every side, filled with `fill`. */
-export function padCanvas(img: RgbImage, fraction = FALLBACK_PAD, fill: number | 'edge' = FALLBACK_FILL): { image: RgbImage; offsetX: number; offsetY: number } {
+export function padCanvas(
+  img: RgbImage,
+  fraction = FALLBACK_PAD,
+  fill: number | 'edge' = FALLBACK_FILL,
+): { image: RgbImage; offsetX: number; offsetY: number } {
   const px = Math.round(img.width * fraction);
   const py = Math.round(img.height * fraction);
   const width = img.width + 2 * px;
@@ -127,7 +138,8 @@ export async function loadSsdAnchors(modelDir = faceApiModelDir()): Promise<Floa
         const q = w.quantization?.dtype;
         const bytes = size * (q === 'uint8' ? 1 : q === 'uint16' || q === 'float16' ? 2 : 4);
         if (w.name === 'Output/extra_dim') {
-          if (q || w.dtype !== 'float32' || size !== SSD_NUM_ANCHORS * 4) throw new Error(`unexpected Output/extra_dim: ${JSON.stringify(w)}`);
+          if (q || w.dtype !== 'float32' || size !== SSD_NUM_ANCHORS * 4)
+            throw new Error(`unexpected Output/extra_dim: ${JSON.stringify(w)}`);
           const buf = Buffer.concat(await Promise.all(group.paths.map((p) => readFile(path.join(modelDir, p)))));
           if (offset + bytes > buf.length) throw new Error('weights file too short for Output/extra_dim');
           const out = new Float32Array(size);
@@ -139,7 +151,12 @@ export async function loadSsdAnchors(modelDir = faceApiModelDir()): Promise<Floa
     }
     throw new Error('Output/extra_dim missing');
   } catch (e) {
-    throw new ModelError('MODEL_LOAD_FAILED', `cannot read the SSD anchors from ${manifestPath}: ${(e as Error).message}`, undefined, { cause: e });
+    throw new ModelError(
+      'MODEL_LOAD_FAILED',
+      `cannot read the SSD anchors from ${manifestPath}: ${(e as Error).message}`,
+      undefined,
+      { cause: e },
+    );
   }
 }
 
@@ -193,11 +210,13 @@ export class FaceDetector implements FaceDetectorLike {
     if (inputs.length === 0) return [];
     const n = inputs.length;
     const size = inputs[0].size;
-    if (!(SSD_INPUT_SIZES as readonly number[]).includes(size)) throw new FaceError('INVALID_INPUT', `SSD input size must be one of ${SSD_INPUT_SIZES.join(', ')}`);
+    if (!(SSD_INPUT_SIZES as readonly number[]).includes(size))
+      throw new FaceError('INVALID_INPUT', `SSD input size must be one of ${SSD_INPUT_SIZES.join(', ')}`);
     const per = 3 * size * size;
     const batch = new Float32Array(n * per);
     inputs.forEach((inp, i) => {
-      if (inp.size !== size || inp.data.length !== per) throw new FaceError('INVALID_INPUT', `SSD inputs must all be 3×${size}×${size}`);
+      if (inp.size !== size || inp.data.length !== per)
+        throw new FaceError('INVALID_INPUT', `SSD inputs must all be 3×${size}×${size}`);
       batch.set(inp.data, i * per);
     });
     const { session } = await this.forSize(size);
@@ -224,7 +243,13 @@ export class FaceDetector implements FaceDetectorLike {
     const input = toSsdInput(img, size, o.resample, o.enlarge);
     const [raw] = await this.runRaw([input]);
     const { anchors } = await this.forSize(size);
-    return postprocess(raw.boxEncodings, raw.classLogits, anchors, { width: img.width, height: img.height, side: input.side }, o);
+    return postprocess(
+      raw.boxEncodings,
+      raw.classLogits,
+      anchors,
+      { width: img.width, height: img.height, side: input.side },
+      o,
+    );
   }
 
   /**
@@ -257,7 +282,11 @@ export class FaceDetector implements FaceDetectorLike {
       const y1 = Math.min(img.height, (d.box.y + d.box.height - offsetY) * sy);
       if (x1 <= x0 || y1 <= y0) continue;
       const box = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-      if (Math.min(box.width, box.height) < Math.max(o.minFaceSize, FALLBACK_MIN_FACE_FRACTION * Math.min(img.width, img.height))) continue;
+      if (
+        Math.min(box.width, box.height) <
+        Math.max(o.minFaceSize, FALLBACK_MIN_FACE_FRACTION * Math.min(img.width, img.height))
+      )
+        continue;
       out.push({ box, score: d.score, padded: true });
     }
     return out.slice(0, o.maxFaces);

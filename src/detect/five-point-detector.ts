@@ -39,7 +39,13 @@ export interface FivePointNetwork {
   /** How the photo is laid out and normalised for the network, given the cap of a pass. */
   inputSpec(maxSide: number): LetterboxSpec;
   /** Raw outputs of one run on a `width`×`height` canvas → candidates above `minScore`, in canvas pixels. */
-  decode(outputs: Record<string, TensorData>, session: InferenceSession, width: number, height: number, minScore: number): Candidates;
+  decode(
+    outputs: Record<string, TensorData>,
+    session: InferenceSession,
+    width: number,
+    height: number,
+    minScore: number,
+  ): Candidates;
   /** Defaults of the common options for this network, chosen by measurement. */
   readonly defaults: CommonDetectOptions;
 }
@@ -49,10 +55,15 @@ export const COARSE_MIN_FACE_FRACTION = 0.4;
 
 /** A usable input cap: FaceError INVALID_INPUT otherwise. */
 export function checkInputCaps(maxSide: number, coarseSide: number, coarseAbove = 0): InputCaps {
-  if (!(Number.isInteger(maxSide) && maxSide >= 32 && maxSide <= 8192)) throw new FaceError('INVALID_INPUT', `maxSide must be an integer in 32…8192, got ${maxSide}`);
+  if (!(Number.isInteger(maxSide) && maxSide >= 32 && maxSide <= 8192))
+    throw new FaceError('INVALID_INPUT', `maxSide must be an integer in 32…8192, got ${maxSide}`);
   if (!(Number.isInteger(coarseSide) && (coarseSide === 0 || (coarseSide >= 32 && coarseSide <= maxSide))))
-    throw new FaceError('INVALID_INPUT', `coarseSide must be 0 (off) or an integer in 32…maxSide (${maxSide}), got ${coarseSide}`);
-  if (!(Number.isInteger(coarseAbove) && coarseAbove >= 0)) throw new FaceError('INVALID_INPUT', `coarseAbove must be an integer ≥ 0, got ${coarseAbove}`);
+    throw new FaceError(
+      'INVALID_INPUT',
+      `coarseSide must be 0 (off) or an integer in 32…maxSide (${maxSide}), got ${coarseSide}`,
+    );
+  if (!(Number.isInteger(coarseAbove) && coarseAbove >= 0))
+    throw new FaceError('INVALID_INPUT', `coarseAbove must be an integer ≥ 0, got ${coarseAbove}`);
   return { maxSide, coarseSide, coarseAbove };
 }
 
@@ -98,7 +109,10 @@ export class FivePointDetector implements FaceDetectorLike {
       // the coarse pass: the fine pass's copy shrunk by a whole factor (a cheap box average); large faces only
       const small = shrinkBox(fine.fitted, k);
       const coarse = letterbox(small, this.net.inputSpec(Math.max(small.width, small.height)), this.scratch.pop());
-      const c = keepLarge(await this.candidates(coarse, o.minScore), COARSE_MIN_FACE_FRACTION * Math.max(small.width, small.height));
+      const c = keepLarge(
+        await this.candidates(coarse, o.minScore),
+        COARSE_MIN_FACE_FRACTION * Math.max(small.width, small.height),
+      );
       found.push(toSourcePixels(c, fineScale / k, fine.fitted.height / img.height / k));
     }
     return finishDetections(concatCandidates(found), img.width, img.height, o);
@@ -108,7 +122,9 @@ export class FivePointDetector implements FaceDetectorLike {
   private async candidates(input: LetterboxInput, minScore: number): Promise<Candidates> {
     let res: Record<string, TensorData>;
     try {
-      res = await this.session.run({ [this.session.inputNames[0]]: { data: input.data, dims: [1, 3, input.height, input.width] } });
+      res = await this.session.run({
+        [this.session.inputNames[0]]: { data: input.data, dims: [1, 3, input.height, input.width] },
+      });
     } finally {
       // the whole array behind the view goes back; a few at most are kept
       if (this.scratch.length < 2) this.scratch.push(new Float32Array(input.data.buffer));

@@ -45,7 +45,8 @@ export function fittedSize(width: number, height: number, maxSide: number): { wi
  * memory already touched is ≈ 10× faster than into a fresh 3.7 MB array, whose pages fault in on first write.
  */
 export function letterbox(img: RgbImage, spec: LetterboxSpec, scratch?: Float32Array): LetterboxInput {
-  if (!(spec.maxSide >= spec.multiple)) throw new RangeError(`letterbox: maxSide ${spec.maxSide} is below the canvas multiple ${spec.multiple}`);
+  if (!(spec.maxSide >= spec.multiple))
+    throw new RangeError(`letterbox: maxSide ${spec.maxSide} is below the canvas multiple ${spec.multiple}`);
   const fit = fittedSize(img.width, img.height, spec.maxSide);
   const src = fit.width === img.width && fit.height === img.height ? img : shrinkArea(img, fit.width, fit.height);
   const width = Math.ceil(src.width / spec.multiple) * spec.multiple;
@@ -70,6 +71,7 @@ export function letterbox(img: RgbImage, spec: LetterboxSpec, scratch?: Float32A
     }
     if (width > w) for (let c = 0; c < 3; c++) data.fill(black, c * plane + row + w, c * plane + row + width);
   }
-  if (height > src.height) for (let c = 0; c < 3; c++) data.fill(black, c * plane + src.height * width, (c + 1) * plane);
+  if (height > src.height)
+    for (let c = 0; c < 3; c++) data.fill(black, c * plane + src.height * width, (c + 1) * plane);
   return { data, width, height, scaleX: src.width / img.width, scaleY: src.height / img.height, fitted: src };
 }

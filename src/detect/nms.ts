@@ -29,7 +29,13 @@ export function boxIou(boxes: Float32Array, i: number, j: number): number {
  * face-api's nonMaxSuppression: candidates with score > scoreThreshold, best first; a candidate is kept
  * unless it overlaps an already kept box with IoU > iouThreshold. Returns kept indices, best first.
  */
-export function nonMaxSuppression(boxes: Float32Array, scores: ArrayLike<number>, maxOutputSize: number, iouThreshold: number, scoreThreshold: number): number[] {
+export function nonMaxSuppression(
+  boxes: Float32Array,
+  scores: ArrayLike<number>,
+  maxOutputSize: number,
+  iouThreshold: number,
+  scoreThreshold: number,
+): number[] {
   const n = scores.length;
   const outputSize = Math.min(maxOutputSize, n);
   const candidates: number[] = [];
@@ -52,4 +58,3 @@ export function nonMaxSuppression(boxes: Float32Array, scores: ArrayLike<number>
   }
   return selected;
 }
-

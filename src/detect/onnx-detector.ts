@@ -30,21 +30,42 @@ export interface LoadedDetectorModel {
  * refuse, or undefined). Failures are ModelError MODEL_LOAD_FAILED (unreadable, not a model) or MODEL_MISMATCH
  * (a model, but not this network), each naming the file.
  */
-export async function loadDetectorModel(name: string, label: string, opts: OnnxDetectorLoadOptions, check: (s: InferenceSession) => string | undefined): Promise<LoadedDetectorModel> {
+export async function loadDetectorModel(
+  name: string,
+  label: string,
+  opts: OnnxDetectorLoadOptions,
+  check: (s: InferenceSession) => string | undefined,
+): Promise<LoadedDetectorModel> {
   const file = opts?.modelPath;
-  if (typeof file !== 'string' || file === '') throw new ModelError('MODEL_LOAD_FAILED', `${label}: modelPath must name the .onnx file, got ${JSON.stringify(file)}`);
+  if (typeof file !== 'string' || file === '')
+    throw new ModelError(
+      'MODEL_LOAD_FAILED',
+      `${label}: modelPath must name the .onnx file, got ${JSON.stringify(file)}`,
+    );
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (e) {
-    throw new ModelError('MODEL_LOAD_FAILED', `cannot read the ${label} model ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file }, { cause: e });
+    throw new ModelError(
+      'MODEL_LOAD_FAILED',
+      `cannot read the ${label} model ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { file },
+      { cause: e },
+    );
   }
   const modelId = `${name}@${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
   let session: InferenceSession;
   try {
-    session = await (opts.engine ?? ortEngine).load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { threads: opts.threads });
+    session = await (opts.engine ?? ortEngine).load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      threads: opts.threads,
+    });
   } catch (e) {
-    throw new ModelError('MODEL_LOAD_FAILED', `${file} is not a ${label} model the engine can load: ${(e as Error).message}`, { file }, { cause: e });
+    throw new ModelError(
+      'MODEL_LOAD_FAILED',
+      `${file} is not a ${label} model the engine can load: ${(e as Error).message}`,
+      { file },
+      { cause: e },
+    );
   }
   const wrong = check(session);
   if (wrong) {
@@ -56,6 +77,10 @@ export async function loadDetectorModel(name: string, label: string, opts: OnnxD
 
 /** The image a detector is handed: FaceError INVALID_INPUT unless it is a well-formed RgbImage. */
 export function checkDetectorImage(img: unknown): RgbImage {
-  if (!isRgbImage(img)) throw new FaceError('INVALID_INPUT', `detect() needs a decoded image {width, height, data}, got ${img === null ? 'null' : typeof img}`);
+  if (!isRgbImage(img))
+    throw new FaceError(
+      'INVALID_INPUT',
+      `detect() needs a decoded image {width, height, data}, got ${img === null ? 'null' : typeof img}`,
+    );
   return validateRgbImage(img, Number.MAX_SAFE_INTEGER);
 }

@@ -21,7 +21,13 @@ export interface ScrfdLevel {
 }
 
 /** Candidates scoring above `minScore` on a `width`×`height` canvas (sides multiples of 32). */
-export function decodeScrfd(levels: readonly ScrfdLevel[], width: number, height: number, minScore: number, anchorsPerCell = 2): Candidates {
+export function decodeScrfd(
+  levels: readonly ScrfdLevel[],
+  width: number,
+  height: number,
+  minScore: number,
+  anchorsPerCell = 2,
+): Candidates {
   const out = new CandidateBuilder();
   const pts = new Float64Array(10);
   for (const { stride, scores, boxes, kps } of levels) {
@@ -29,7 +35,9 @@ export function decodeScrfd(levels: readonly ScrfdLevel[], width: number, height
     const rows = Math.ceil(height / stride);
     const n = cols * rows * anchorsPerCell;
     if (scores.length !== n || boxes.length !== 4 * n || kps.length !== 10 * n)
-      throw new RangeError(`SCRFD stride ${stride}: expected ${n} anchors for ${width}×${height}, got scores ${scores.length}, boxes ${boxes.length / 4}, kps ${kps.length / 10}`);
+      throw new RangeError(
+        `SCRFD stride ${stride}: expected ${n} anchors for ${width}×${height}, got scores ${scores.length}, boxes ${boxes.length / 4}, kps ${kps.length / 10}`,
+      );
     for (let i = 0; i < n; i++) {
       const score = scores[i];
       if (!(score > minScore)) continue;
@@ -43,7 +51,14 @@ export function decodeScrfd(levels: readonly ScrfdLevel[], width: number, height
         pts[2 * j] = cx + kps[k + 2 * j] * stride;
         pts[2 * j + 1] = cy + kps[k + 2 * j + 1] * stride;
       }
-      out.add(Math.min(1, score), cx - boxes[b] * stride, cy - boxes[b + 1] * stride, cx + boxes[b + 2] * stride, cy + boxes[b + 3] * stride, pts);
+      out.add(
+        Math.min(1, score),
+        cx - boxes[b] * stride,
+        cy - boxes[b + 1] * stride,
+        cx + boxes[b + 2] * stride,
+        cy + boxes[b + 3] * stride,
+        pts,
+      );
     }
   }
   return out.build();
@@ -54,7 +69,11 @@ export function decodeScrfd(levels: readonly ScrfdLevel[], width: number, height
  * for 500M), so they are told apart by shape: the last dimension is 1 (scores), 4 (boxes) or 10 (points), and within
  * a kind the largest output is stride 8. Returns the levels and the anchors per cell.
  */
-export function scrfdLevels(outputs: readonly { data: Float32Array; dims: readonly number[] }[], width: number, height: number): { levels: ScrfdLevel[]; anchorsPerCell: number } {
+export function scrfdLevels(
+  outputs: readonly { data: Float32Array; dims: readonly number[] }[],
+  width: number,
+  height: number,
+): { levels: ScrfdLevel[]; anchorsPerCell: number } {
   const kind = (w: number) =>
     outputs
       .filter((t) => t.dims[t.dims.length - 1] === w)
@@ -64,9 +83,15 @@ export function scrfdLevels(outputs: readonly { data: Float32Array; dims: readon
   const boxes = kind(4);
   const kps = kind(10);
   if (outputs.length !== 9 || scores.length !== 3 || boxes.length !== 3 || kps.length !== 3)
-    throw new RangeError(`SCRFD: expected 3 score, 3 box and 3 point outputs, got shapes ${outputs.map((t) => `[${t.dims.join(',')}]`).join(' ')}`);
+    throw new RangeError(
+      `SCRFD: expected 3 score, 3 box and 3 point outputs, got shapes ${outputs.map((t) => `[${t.dims.join(',')}]`).join(' ')}`,
+    );
   const cells8 = Math.ceil(width / 8) * Math.ceil(height / 8);
   const anchorsPerCell = scores[0].length / cells8;
-  if (!Number.isInteger(anchorsPerCell) || anchorsPerCell < 1) throw new RangeError(`SCRFD: ${scores[0].length} stride-8 scores for ${cells8} cells`);
-  return { levels: SCRFD_STRIDES.map((stride, i) => ({ stride, scores: scores[i], boxes: boxes[i], kps: kps[i] })), anchorsPerCell };
+  if (!Number.isInteger(anchorsPerCell) || anchorsPerCell < 1)
+    throw new RangeError(`SCRFD: ${scores[0].length} stride-8 scores for ${cells8} cells`);
+  return {
+    levels: SCRFD_STRIDES.map((stride, i) => ({ stride, scores: scores[i], boxes: boxes[i], kps: kps[i] })),
+    anchorsPerCell,
+  };
 }

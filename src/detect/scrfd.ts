@@ -32,7 +32,11 @@ const scrfd: FivePointNetwork = {
   label: 'SCRFD',
   inputSpec: scrfdInputSpec,
   decode: (res, session, width, height, minScore) => {
-    const { levels, anchorsPerCell } = scrfdLevels(session.outputNames.map((n) => res[n]), width, height);
+    const { levels, anchorsPerCell } = scrfdLevels(
+      session.outputNames.map((n) => res[n]),
+      width,
+      height,
+    );
     return decodeScrfd(levels, width, height, minScore, anchorsPerCell);
   },
   defaults: { minScore: SCRFD_DEFAULT_MIN_SCORE, iouThreshold: SCRFD_DEFAULT_IOU, minFaceSize: 20, maxFaces: 100 },
@@ -41,9 +45,14 @@ const scrfd: FivePointNetwork = {
 export class ScrfdDetector extends FivePointDetector {
   static async load(opts: ScrfdLoadOptions): Promise<ScrfdDetector> {
     const maxSide = opts?.maxSide ?? SCRFD_DEFAULT_MAX_SIDE;
-    const caps = checkInputCaps(maxSide, opts?.coarseSide ?? (maxSide > SCRFD_DEFAULT_COARSE_SIDE ? SCRFD_DEFAULT_COARSE_SIDE : 0));
+    const caps = checkInputCaps(
+      maxSide,
+      opts?.coarseSide ?? (maxSide > SCRFD_DEFAULT_COARSE_SIDE ? SCRFD_DEFAULT_COARSE_SIDE : 0),
+    );
     const { session, modelId } = await loadDetectorModel('scrfd', 'SCRFD', opts, (s) =>
-      s.inputNames.length !== 1 || s.outputNames.length !== 9 ? `expected 1 input and 9 outputs, got ${s.inputNames.length} and ${s.outputNames.length}` : undefined,
+      s.inputNames.length !== 1 || s.outputNames.length !== 9
+        ? `expected 1 input and 9 outputs, got ${s.inputNames.length} and ${s.outputNames.length}`
+        : undefined,
     );
     return new ScrfdDetector(session, modelId, caps, scrfd);
   }

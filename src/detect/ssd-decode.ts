@@ -32,7 +32,12 @@ export type Resample = 'bilinear' | 'area';
  * (what face-api does with tensor input); 'area' averages the source pixels under each output pixel
  * when shrinking (and falls back to the bilinear sampling when enlarging).
  */
-export function toSsdInput(img: RgbImage, size = SSD_INPUT_SIZE, resample: Resample = 'bilinear', enlarge = true): SsdInput {
+export function toSsdInput(
+  img: RgbImage,
+  size = SSD_INPUT_SIZE,
+  resample: Resample = 'bilinear',
+  enlarge = true,
+): SsdInput {
   if (resample === 'area' && Math.max(img.width, img.height) > size) return toSsdInputArea(img, size);
   // without enlarging, a smaller image sits at its own resolution at the top-left of the size×size canvas
   const side = enlarge ? Math.max(img.width, img.height) : Math.max(img.width, img.height, size);
@@ -117,7 +122,8 @@ export function anchorsForSize(anchors512: Float32Array, size: number): Float32A
  * padded square, unclipped.
  */
 export function decodeBoxes(encodings: Float32Array, anchors: Float32Array, n = SSD_NUM_ANCHORS): Float32Array {
-  if (encodings.length < n * 4 || anchors.length < n * 4) throw new Error(`decodeBoxes: expected ${n}×4 encodings and anchors`);
+  if (encodings.length < n * 4 || anchors.length < n * 4)
+    throw new Error(`decodeBoxes: expected ${n}×4 encodings and anchors`);
   const out = new Float32Array(n * 4);
   for (let i = 0; i < n; i++) {
     const o = i * 4;

@@ -45,7 +45,13 @@ type Shape4 = [number, number, number, number];
 function pointwise(g: GraphBuilder, w: WeightMap, x: Value, prefix: string, stride: number): Value {
   const filt = w.get(`${prefix}/weights`);
   const offset = w.get(`${prefix}/convolution_bn_offset`).data;
-  const out = g.conv(x, { filterHWIO: filt.data, filterShape: filt.shape as Shape4, bias: offset, stride, padding: 'same' });
+  const out = g.conv(x, {
+    filterHWIO: filt.data,
+    filterShape: filt.shape as Shape4,
+    bias: offset,
+    stride,
+    padding: 'same',
+  });
   return g.clip(out, 0, 6);
 }
 
@@ -68,7 +74,13 @@ function depthwise(g: GraphBuilder, w: WeightMap, x: Value, idx: number, stride:
   for (let i = 0; i < folded.length; i++) folded[i] = filt.data[i] * s[i % c]; // layout [kh, kw, c, 1]
   const bias = new Float32Array(c);
   for (let i = 0; i < c; i++) bias[i] = beta[i] - mean[i] * s[i];
-  const out = g.depthwiseConv(x, { filterHWC1: folded, filterShape: filt.shape as Shape4, bias, stride, padding: 'same' });
+  const out = g.depthwiseConv(x, {
+    filterHWC1: folded,
+    filterShape: filt.shape as Shape4,
+    bias,
+    stride,
+    padding: 'same',
+  });
   return g.clip(out, 0, 6);
 }
 
@@ -116,9 +128,16 @@ export function buildSsdGraph(w: WeightMap, size: number = SSD_INPUT_SIZE): Grap
   const c7 = pointwise(g, w, c6, 'Prediction/Conv2d_7_pointwise', 2);
 
   const heads = [conv11, x, c1, c3, c5, c7].map((f, i) => boxPredictor(g, w, f, i));
-  const enc = g.concat(heads.map((h) => h.enc), 1);
-  const cls = g.concat(heads.map((h) => h.cls), 1);
-  if (enc.dims[1] !== ssdNumAnchors(size)) throw new Error(`ssd graph: ${enc.dims[1]} anchors, expected ${ssdNumAnchors(size)}`);
+  const enc = g.concat(
+    heads.map((h) => h.enc),
+    1,
+  );
+  const cls = g.concat(
+    heads.map((h) => h.cls),
+    1,
+  );
+  if (enc.dims[1] !== ssdNumAnchors(size))
+    throw new Error(`ssd graph: ${enc.dims[1]} anchors, expected ${ssdNumAnchors(size)}`);
   g.output(enc, 'box_encodings');
   g.output(cls, 'class_logits');
   return g;
@@ -126,7 +145,8 @@ export function buildSsdGraph(w: WeightMap, size: number = SSD_INPUT_SIZE): Grap
 
 /** The detector graph for one input side; 512 keeps the original model id. */
 export function ssdRecipeFor(size: number = SSD_INPUT_SIZE): ModelRecipe {
-  if (!(SSD_INPUT_SIZES as readonly number[]).includes(size)) throw new Error(`ssd input size ${size} is not one of ${SSD_INPUT_SIZES.join(', ')}`);
+  if (!(SSD_INPUT_SIZES as readonly number[]).includes(size))
+    throw new Error(`ssd input size ${size} is not one of ${SSD_INPUT_SIZES.join(', ')}`);
   return {
     name: size === SSD_INPUT_SIZE ? 'ssd-mobilenetv1' : `ssd-mobilenetv1-${size}`,
     weights: 'ssd_mobilenetv1_model',

@@ -26,7 +26,12 @@ export interface YunetLevel {
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 
 /** Candidates scoring above `minScore` on a `width`×`height` canvas (sides multiples of 32). */
-export function decodeYunet(levels: readonly YunetLevel[], width: number, height: number, minScore: number): Candidates {
+export function decodeYunet(
+  levels: readonly YunetLevel[],
+  width: number,
+  height: number,
+  minScore: number,
+): Candidates {
   const out = new CandidateBuilder();
   const pts = new Float64Array(10);
   for (const { stride, cls, obj, bbox, kps } of levels) {
@@ -34,7 +39,9 @@ export function decodeYunet(levels: readonly YunetLevel[], width: number, height
     const rows = Math.ceil(height / stride);
     const cells = cols * rows;
     if (cls.length !== cells || obj.length !== cells || bbox.length !== 4 * cells || kps.length !== 10 * cells)
-      throw new RangeError(`YuNet stride ${stride}: expected ${cells} cells for ${width}×${height}, got cls ${cls.length}, obj ${obj.length}, bbox ${bbox.length / 4}, kps ${kps.length / 10}`);
+      throw new RangeError(
+        `YuNet stride ${stride}: expected ${cells} cells for ${width}×${height}, got cls ${cls.length}, obj ${obj.length}, bbox ${bbox.length / 4}, kps ${kps.length / 10}`,
+      );
     for (let i = 0; i < cells; i++) {
       const score = Math.sqrt(clamp01(cls[i]) * clamp01(obj[i]));
       if (!(score > minScore)) continue;

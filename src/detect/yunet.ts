@@ -48,7 +48,11 @@ const yunet: FivePointNetwork = {
 export class YuNetDetector extends FivePointDetector {
   static async load(opts: YuNetLoadOptions): Promise<YuNetDetector> {
     const maxSide = opts?.maxSide ?? YUNET_DEFAULT_MAX_SIDE;
-    const caps = checkInputCaps(maxSide, opts?.coarseSide ?? (maxSide > YUNET_DEFAULT_COARSE_SIDE ? YUNET_DEFAULT_COARSE_SIDE : 0), opts?.coarseAbove ?? YUNET_DEFAULT_COARSE_ABOVE);
+    const caps = checkInputCaps(
+      maxSide,
+      opts?.coarseSide ?? (maxSide > YUNET_DEFAULT_COARSE_SIDE ? YUNET_DEFAULT_COARSE_SIDE : 0),
+      opts?.coarseAbove ?? YUNET_DEFAULT_COARSE_ABOVE,
+    );
     const { session, modelId } = await loadDetectorModel('yunet', 'YuNet', opts, (s) => {
       const missing = OUTPUTS.filter((n) => !s.outputNames.includes(n));
       return missing.length ? `outputs ${missing.join(', ')} missing` : undefined;

@@ -69,9 +69,15 @@ export interface EmbedOptions {
 }
 
 /** The projection's output length, from one zero-vector run (also checks that it takes [N, inDim]). */
-async function projectedDim(session: InferenceSession, p: EmbedderProjection, inDim: number): Promise<number | undefined> {
+async function projectedDim(
+  session: InferenceSession,
+  p: EmbedderProjection,
+  inDim: number,
+): Promise<number | undefined> {
   try {
-    const out = (await session.run({ [p.inputName]: { data: new Float32Array(inDim), dims: [1, inDim] } }))[p.outputName];
+    const out = (await session.run({ [p.inputName]: { data: new Float32Array(inDim), dims: [1, inDim] } }))[
+      p.outputName
+    ];
     return out && out.dims.length === 2 ? out.dims[1] : undefined;
   } catch {
     return undefined;
@@ -82,7 +88,8 @@ function readInputSize(bytes: Uint8Array): number {
   const model = onnxProto.onnx.ModelProto.decode(bytes);
   const meta = model.metadataProps.find((p) => p.key === 'facenet.input_size');
   const size = meta?.value ? Number(meta.value) : CHIP_SIZE;
-  if (!Number.isInteger(size) || size <= 0) throw new ModelError('MODEL_LOAD_FAILED', `model declares an invalid input size ${meta?.value}`);
+  if (!Number.isInteger(size) || size <= 0)
+    throw new ModelError('MODEL_LOAD_FAILED', `model declares an invalid input size ${meta?.value}`);
   return size;
 }
 
@@ -122,13 +129,25 @@ export class Embedder {
       await base.release();
       throw e;
     }
-    const dim = session.outputNames.includes(p.outputName) && session.inputNames.includes(p.inputName) ? await projectedDim(session, p, base.input.dim) : undefined;
+    const dim =
+      session.outputNames.includes(p.outputName) && session.inputNames.includes(p.inputName)
+        ? await projectedDim(session, p, base.input.dim)
+        : undefined;
     if (dim === undefined) {
       await Promise.all([session.release(), base.release()]);
-      throw new ModelError('MODEL_LOAD_FAILED', `projection ${p.name} must take '${p.inputName}' [N, ${base.input.dim}] and give '${p.outputName}' [N, d]`);
+      throw new ModelError(
+        'MODEL_LOAD_FAILED',
+        `projection ${p.name} must take '${p.inputName}' [N, ${base.input.dim}] and give '${p.outputName}' [N, d]`,
+      );
     }
     const stage = { session, inputName: p.inputName, outputName: p.outputName };
-    return new Embedder(base.session, `${base.modelId}+${p.name}@${p.sha256.slice(0, 12)}`, { ...base.input, dim }, base.batchSize, stage);
+    return new Embedder(
+      base.session,
+      `${base.modelId}+${p.name}@${p.sha256.slice(0, 12)}`,
+      { ...base.input, dim },
+      base.batchSize,
+      stage,
+    );
   }
 
   private static async loadNetwork(opts: EmbedderOptions): Promise<Embedder> {
@@ -139,7 +158,10 @@ export class Embedder {
       const session = await engine.load(bytes, { threads: opts.threads });
       if (!session.inputNames.includes(input.inputName) || !session.outputNames.includes(input.outputName)) {
         await session.release();
-        throw new ModelError('MODEL_LOAD_FAILED', `${name} must have input '${input.inputName}' and output '${input.outputName}' (has ${session.inputNames.join(', ')} → ${session.outputNames.join(', ')})`);
+        throw new ModelError(
+          'MODEL_LOAD_FAILED',
+          `${name} must have input '${input.inputName}' and output '${input.outputName}' (has ${session.inputNames.join(', ')} → ${session.outputNames.join(', ')})`,
+        );
       }
       return new Embedder(session, `${name}@${sha256.slice(0, 12)}`, input, batchSize);
     }
@@ -164,7 +186,12 @@ export class Embedder {
       return new Embedder(session, id, { ...FACE_API_128_INPUT, size: inputSize }, batchSize);
     }
     const built = await buildModel(recognitionRecipeFor(opts.graph), { cacheDir: opts.cacheDir });
-    return new Embedder(await engine.load(built.bytes, { threads: opts.threads }), built.id, { ...FACE_API_128_INPUT, size: CHIP_SIZE }, batchSize);
+    return new Embedder(
+      await engine.load(built.bytes, { threads: opts.threads }),
+      built.id,
+      { ...FACE_API_128_INPUT, size: CHIP_SIZE },
+      batchSize,
+    );
   }
 
   /** Raw (unnormalised) network outputs, one per chip. */
@@ -182,7 +209,8 @@ export class Embedder {
         if (this.scratch.length < 2) this.scratch.push(new Float32Array(tensor.data.buffer));
       }
       let emb = res[this.input.outputName];
-      if (!emb) throw new ModelError('MODEL_MISMATCH', `the embedding network returned no '${this.input.outputName}' output`);
+      if (!emb)
+        throw new ModelError('MODEL_MISMATCH', `the embedding network returned no '${this.input.outputName}' output`);
       if (this.projection) {
         const p = this.projection;
         emb = (await p.session.run({ [p.inputName]: { data: emb.data, dims: emb.dims } }))[p.outputName];
@@ -212,7 +240,10 @@ export class Embedder {
   }
 
   /** Per set: the mean embedding of its chips as given, and (with `flip`) of their mirror images, each renormalised. */
-  async embedChipSetViews(sets: readonly (readonly RgbImage[])[], flip: boolean): Promise<{ plain: Float32Array; flipped?: Float32Array }[]> {
+  async embedChipSetViews(
+    sets: readonly (readonly RgbImage[])[],
+    flip: boolean,
+  ): Promise<{ plain: Float32Array; flipped?: Float32Array }[]> {
     const chips = sets.flat();
     if (chips.length === 0) return sets.map(() => ({ plain: new Float32Array(0) }));
     const raw = (await this.embedRaw(flip ? [...chips, ...chips.map(flipHorizontal)] : chips)).map(l2Normalize);
@@ -220,7 +251,8 @@ export class Embedder {
     return sets.map((set) => {
       const idx = set.map((_, k) => at + k);
       at += set.length;
-      const mean = (offset: number) => (idx.length === 1 ? raw[idx[0] + offset] : meanNormalized(idx.map((i) => raw[i + offset])));
+      const mean = (offset: number) =>
+        idx.length === 1 ? raw[idx[0] + offset] : meanNormalized(idx.map((i) => raw[i + offset]));
       return flip ? { plain: mean(0), flipped: mean(chips.length) } : { plain: mean(0) };
     });
   }

@@ -53,7 +53,8 @@ export function chipsToTensor(chips: readonly RgbImage[], spec: EmbedderInputSpe
   const nchw = spec.layout === 'nchw';
   const [channelStep, pixelStep] = nchw ? [plane, 1] : [1, 3];
   chips.forEach((chip, n) => {
-    if (chip.width !== size || chip.height !== size) throw new FaceError('INVALID_INPUT', `chip is ${chip.width}×${chip.height}, the network needs ${size}×${size}`);
+    if (chip.width !== size || chip.height !== size)
+      throw new FaceError('INVALID_INPUT', `chip is ${chip.width}×${chip.height}, the network needs ${size}×${size}`);
     const src = chip.data;
     for (let i = 0, p = 0, o = n * 3 * plane; i < plane; i++, p += 3, o += pixelStep) {
       data[o] = value[src[p + k0]];

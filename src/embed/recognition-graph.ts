@@ -90,7 +90,10 @@ export interface RecognitionGraphOptions {
 }
 
 export function buildRecognitionGraph(w: WeightMap, opts: RecognitionGraphOptions = {}): GraphBuilder {
-  const g = new GraphBuilder('face_recognition_resnet34', { input: 'chips NCHW RGB 0..255 150x150', output: 'embedding [N,128] raw' });
+  const g = new GraphBuilder('face_recognition_resnet34', {
+    input: 'chips NCHW RGB 0..255 150x150',
+    output: 'embedding [N,128] raw',
+  });
   const input = g.input('chips', [-1, 3, CHIP_SIZE, CHIP_SIZE]);
   g.output(addRecognitionNet(g, w, input, opts), 'embedding');
   return g;
@@ -100,9 +103,16 @@ export function buildRecognitionGraph(w: WeightMap, opts: RecognitionGraphOption
  * The network on an existing graph: `input` [N, 3, 150, 150] RGB 0..255 → raw [N, 128] (not normalised).
  * Lets trained layers be appended (src/train's `--arch head` export).
  */
-export function addRecognitionNet(g: GraphBuilder, w: WeightMap, input: Value, opts: RecognitionGraphOptions = {}): Value {
+export function addRecognitionNet(
+  g: GraphBuilder,
+  w: WeightMap,
+  input: Value,
+  opts: RecognitionGraphOptions = {},
+): Value {
   // (x - mean) / divisor, folded into the first conv
-  let x = g.relu(convScaled(g, w, input, 'conv32_down', 2, 'valid', { mean: MEAN_RGB, divisor: opts.inputDivisor ?? 255 }));
+  let x = g.relu(
+    convScaled(g, w, input, 'conv32_down', 2, 'valid', { mean: MEAN_RGB, divisor: opts.inputDivisor ?? 255 }),
+  );
   x = g.maxPool(x, 3, 2, 'valid');
   for (const p of ['conv32_1', 'conv32_2', 'conv32_3']) x = residual(g, w, x, p);
   x = residualDown(g, w, x, 'conv64_down');

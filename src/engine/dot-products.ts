@@ -25,12 +25,14 @@ export function dotProductModel(dim: number): Uint8Array {
 
 /** `threads` absent: the engine's default (one per core); 0: the engine's own choice. */
 export async function loadDotProducts(engine: InferenceEngine, dim: number, threads?: number): Promise<DotProducts> {
-  if (!Number.isInteger(dim) || dim <= 0) throw new FaceError('INVALID_INPUT', `dimension must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(dim) || dim <= 0)
+    throw new FaceError('INVALID_INPUT', `dimension must be a positive integer, got ${dim}`);
   const session: InferenceSession = await engine.load(dotProductModel(dim), threads === undefined ? {} : { threads });
   return {
     dim,
     async dots(a, rowsA, b, rowsB) {
-      if (a.length < rowsA * dim || b.length < rowsB * dim) throw new FaceError('INVALID_INPUT', 'dot products: fewer values than rows × dimension');
+      if (a.length < rowsA * dim || b.length < rowsB * dim)
+        throw new FaceError('INVALID_INPUT', 'dot products: fewer values than rows × dimension');
       const out = await session.run({
         a: { data: a.subarray(0, rowsA * dim), dims: [rowsA, dim] },
         b: { data: b.subarray(0, rowsB * dim), dims: [rowsB, dim] },

@@ -43,7 +43,10 @@ export function defaultCacheDir(): string {
   return path.join(base, 'facenet-ts');
 }
 
-export async function buildModel(recipe: ModelRecipe, opts: { cacheDir?: string; modelDir?: string } = {}): Promise<BuiltModel> {
+export async function buildModel(
+  recipe: ModelRecipe,
+  opts: { cacheDir?: string; modelDir?: string } = {},
+): Promise<BuiltModel> {
   const modelDir = opts.modelDir ?? faceApiModelDir();
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const manifest = path.join(modelDir, `${recipe.weights}-weights_manifest.json`);

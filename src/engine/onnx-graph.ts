@@ -37,7 +37,12 @@ export interface DepthwiseSpec {
 type Attr = { name: string; i?: number; f?: number; ints?: number[]; floats?: number[]; s?: string };
 
 /** TF 'same'/'valid' output size and [begin, end] padding for one spatial axis. */
-export function tfPadding(size: number, kernel: number, stride: number, padding: Padding): { out: number; begin: number; end: number } {
+export function tfPadding(
+  size: number,
+  kernel: number,
+  stride: number,
+  padding: Padding,
+): { out: number; begin: number; end: number } {
   if (padding === 'valid') return { out: Math.ceil((size - kernel + 1) / stride), begin: 0, end: 0 };
   const out = Math.ceil(size / stride);
   const total = Math.max((out - 1) * stride + kernel - size, 0);
@@ -46,7 +51,10 @@ export function tfPadding(size: number, kernel: number, stride: number, padding:
 }
 
 /** [kh, kw, cin, cout] → [cout, cin, kh, kw]. */
-export function hwioToOihw(w: Float32Array, [kh, kw, cin, cout]: readonly [number, number, number, number]): Float32Array {
+export function hwioToOihw(
+  w: Float32Array,
+  [kh, kw, cin, cout]: readonly [number, number, number, number],
+): Float32Array {
   const out = new Float32Array(w.length);
   for (let h = 0; h < kh; h++)
     for (let x = 0; x < kw; x++)
@@ -62,7 +70,10 @@ export class GraphBuilder {
   private readonly outputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
   private counter = 0;
 
-  constructor(readonly graphName: string, private readonly metadata: Record<string, string> = {}) {}
+  constructor(
+    readonly graphName: string,
+    private readonly metadata: Record<string, string> = {},
+  ) {}
 
   private fresh(prefix: string): string {
     return `${prefix}_${this.counter++}`;
@@ -106,7 +117,12 @@ export class GraphBuilder {
   constant(data: Float32Array, dims: readonly number[], prefix = 'const'): Value {
     const name = this.fresh(prefix);
     this.initializers.push(
-      onnx.TensorProto.create({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }),
+      onnx.TensorProto.create({
+        name,
+        dims: [...dims],
+        dataType: onnx.TensorProto.DataType.FLOAT,
+        rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      }),
     );
     return { name, dims };
   }
@@ -115,7 +131,12 @@ export class GraphBuilder {
     const name = this.fresh('i64');
     const data = new BigInt64Array(values.map((v) => BigInt(v)));
     this.initializers.push(
-      onnx.TensorProto.create({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) }),
+      onnx.TensorProto.create({
+        name,
+        dims: [values.length],
+        dataType: onnx.TensorProto.DataType.INT64,
+        rawData: new Uint8Array(data.buffer),
+      }),
     );
     return name;
   }
@@ -143,33 +164,46 @@ export class GraphBuilder {
     const ins = [x.name, wv.name];
     if (spec.bias) ins.push(this.constant(spec.bias, [cout], 'B').name);
     const out = this.fresh('conv');
-    this.node('Conv', ins, [out], [
-      { name: 'kernel_shape', ints: [kh, kw] },
-      { name: 'strides', ints: [stride, stride] },
-      { name: 'pads', ints: pads },
-    ]);
+    this.node(
+      'Conv',
+      ins,
+      [out],
+      [
+        { name: 'kernel_shape', ints: [kh, kw] },
+        { name: 'strides', ints: [stride, stride] },
+        { name: 'pads', ints: pads },
+      ],
+    );
     return { name: out, dims: [x.dims[0], cout, outH, outW] };
   }
 
   depthwiseConv(x: Value, spec: DepthwiseSpec): Value {
     const [kh, kw, c, mult] = spec.filterShape;
-    if (mult !== 1 || x.dims[1] !== c) throw new Error('depthwiseConv: only channel multiplier 1 with matching channels');
+    if (mult !== 1 || x.dims[1] !== c)
+      throw new Error('depthwiseConv: only channel multiplier 1 with matching channels');
     const stride = spec.stride ?? 1;
     const ph = tfPadding(x.dims[2], kh, stride, spec.padding);
     const pw = tfPadding(x.dims[3], kw, stride, spec.padding);
     // [kh, kw, c, 1] → [c, 1, kh, kw]
     const wOut = new Float32Array(spec.filterHWC1.length);
-    for (let y = 0; y < kh; y++) for (let xx = 0; xx < kw; xx++) for (let ch = 0; ch < c; ch++) wOut[(ch * kh + y) * kw + xx] = spec.filterHWC1[(y * kw + xx) * c + ch];
+    for (let y = 0; y < kh; y++)
+      for (let xx = 0; xx < kw; xx++)
+        for (let ch = 0; ch < c; ch++) wOut[(ch * kh + y) * kw + xx] = spec.filterHWC1[(y * kw + xx) * c + ch];
     const wv = this.constant(wOut, [c, 1, kh, kw], 'DW');
     const ins = [x.name, wv.name];
     if (spec.bias) ins.push(this.constant(spec.bias, [c], 'B').name);
     const out = this.fresh('dwconv');
-    this.node('Conv', ins, [out], [
-      { name: 'kernel_shape', ints: [kh, kw] },
-      { name: 'strides', ints: [stride, stride] },
-      { name: 'pads', ints: [ph.begin, pw.begin, ph.end, pw.end] },
-      { name: 'group', i: c },
-    ]);
+    this.node(
+      'Conv',
+      ins,
+      [out],
+      [
+        { name: 'kernel_shape', ints: [kh, kw] },
+        { name: 'strides', ints: [stride, stride] },
+        { name: 'pads', ints: [ph.begin, pw.begin, ph.end, pw.end] },
+        { name: 'group', i: c },
+      ],
+    );
     return { name: out, dims: [x.dims[0], c, ph.out, pw.out] };
   }
 
@@ -223,11 +257,16 @@ export class GraphBuilder {
     const ph = tfPadding(x.dims[2], k, s, padding);
     const pw = tfPadding(x.dims[3], k, s, padding);
     const out = this.fresh(op.toLowerCase());
-    this.node(op, [x.name], [out], [
-      { name: 'kernel_shape', ints: [k, k] },
-      { name: 'strides', ints: [s, s] },
-      { name: 'pads', ints: [ph.begin, pw.begin, ph.end, pw.end] },
-    ]);
+    this.node(
+      op,
+      [x.name],
+      [out],
+      [
+        { name: 'kernel_shape', ints: [k, k] },
+        { name: 'strides', ints: [s, s] },
+        { name: 'pads', ints: [ph.begin, pw.begin, ph.end, pw.end] },
+      ],
+    );
     return { name: out, dims: [x.dims[0], x.dims[1], ph.out, pw.out] };
   }
 
@@ -249,7 +288,12 @@ export class GraphBuilder {
 
   concat(values: Value[], axis: number): Value {
     const out = this.fresh('concat');
-    this.node('Concat', values.map((v) => v.name), [out], [{ name: 'axis', i: axis }]);
+    this.node(
+      'Concat',
+      values.map((v) => v.name),
+      [out],
+      [{ name: 'axis', i: axis }],
+    );
     const dims = [...values[0].dims];
     dims[axis] = values.reduce((s, v) => s + v.dims[axis], 0);
     return { name: out, dims };

@@ -1,6 +1,12 @@
 /** onnxruntime-node behind the InferenceEngine interface. */
 import * as ort from 'onnxruntime-node';
-import { defaultThreads, type EngineOptions, type InferenceEngine, type InferenceSession, type TensorData } from './engine.js';
+import {
+  defaultThreads,
+  type EngineOptions,
+  type InferenceEngine,
+  type InferenceSession,
+  type TensorData,
+} from './engine.js';
 import { ModelError } from '../errors.js';
 
 class OrtSession implements InferenceSession {
@@ -46,7 +52,11 @@ export function createOrtEngine(engineOpts: OrtEngineOptions = {}): InferenceEng
   };
 }
 
-async function loadOrtSession(model: Uint8Array | string, opts: EngineOptions = {}, spinning = false): Promise<InferenceSession> {
+async function loadOrtSession(
+  model: Uint8Array | string,
+  opts: EngineOptions = {},
+  spinning = false,
+): Promise<InferenceSession> {
   const sessionOpts: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -57,10 +67,18 @@ async function loadOrtSession(model: Uint8Array | string, opts: EngineOptions = 
     extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' }, force_spinning_stop: '1' } },
   };
   try {
-    const session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOpts) : await ort.InferenceSession.create(model, sessionOpts);
+    const session =
+      typeof model === 'string'
+        ? await ort.InferenceSession.create(model, sessionOpts)
+        : await ort.InferenceSession.create(model, sessionOpts);
     return new OrtSession(session);
   } catch (e) {
-    throw new ModelError('MODEL_LOAD_FAILED', `onnxruntime could not load the model: ${(e as Error).message}`, undefined, { cause: e });
+    throw new ModelError(
+      'MODEL_LOAD_FAILED',
+      `onnxruntime could not load the model: ${(e as Error).message}`,
+      undefined,
+      { cause: e },
+    );
   }
 }
 

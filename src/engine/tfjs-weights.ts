@@ -39,7 +39,12 @@ export async function loadTfjsWeights(manifestPath: string): Promise<WeightMap> 
     hash.update(text);
     groups = JSON.parse(text) as ManifestGroup[];
   } catch (e) {
-    throw new ModelError('MODEL_LOAD_FAILED', `cannot read weights manifest ${manifestPath}: ${(e as Error).message}`, undefined, { cause: e });
+    throw new ModelError(
+      'MODEL_LOAD_FAILED',
+      `cannot read weights manifest ${manifestPath}: ${(e as Error).message}`,
+      undefined,
+      { cause: e },
+    );
   }
   const entries = new Map<string, WeightEntry>();
   for (const group of groups) {
@@ -52,12 +57,14 @@ export async function loadTfjsWeights(manifestPath: string): Promise<WeightMap> 
       const q = w.quantization;
       const bytesPer = q ? (q.dtype === 'uint8' ? 1 : 2) : 4;
       const nbytes = size * bytesPer;
-      if (offset + nbytes > buf.length) throw new ModelError('MODEL_LOAD_FAILED', `weights file too short for ${w.name}`);
+      if (offset + nbytes > buf.length)
+        throw new ModelError('MODEL_LOAD_FAILED', `weights file too short for ${w.name}`);
       const out = new Float32Array(size);
       if (!q) {
         const src = buf.subarray(offset, offset + nbytes);
         const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
-        for (let i = 0; i < size; i++) out[i] = w.dtype === 'int32' ? dv.getInt32(i * 4, true) : dv.getFloat32(i * 4, true);
+        for (let i = 0; i < size; i++)
+          out[i] = w.dtype === 'int32' ? dv.getInt32(i * 4, true) : dv.getFloat32(i * 4, true);
       } else if (q.dtype === 'uint8' || q.dtype === 'uint16') {
         const scale = q.scale ?? 1;
         const min = q.min ?? 0;

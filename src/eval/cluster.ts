@@ -40,7 +40,13 @@ export interface ClusterEvalResult {
 export async function evaluateClustering(
   embeddings: readonly Float32Array[],
   truth: ArrayLike<number>,
-  opts: { algorithms: readonly ClusterAlgorithm[]; fars: readonly number[]; calibration: CalibrationTable; knn?: KnnOptions; onRow?: (r: ClusterEvalRow) => void },
+  opts: {
+    algorithms: readonly ClusterAlgorithm[];
+    fars: readonly number[];
+    calibration: CalibrationTable;
+    knn?: KnnOptions;
+    onRow?: (r: ClusterEvalRow) => void;
+  },
 ): Promise<ClusterEvalResult> {
   const t0 = performance.now();
   const graph = await buildKnnGraph(embeddings, opts.knn);
@@ -79,7 +85,22 @@ const f4 = (v: number) => v.toFixed(4);
 
 /** The rows as a fixed-width table. */
 export function clusterEvalTable(r: ClusterEvalResult): string {
-  const head = ['algorithm                ', 'FAR   ', 'F/face', 'τ     ', 'pair P', 'pair R', 'pair F', 'B³ P  ', 'B³ R  ', 'B³ F  ', 'groups', 'alone', 'clusters', 'sec'];
+  const head = [
+    'algorithm                ',
+    'FAR   ',
+    'F/face',
+    'τ     ',
+    'pair P',
+    'pair R',
+    'pair F',
+    'B³ P  ',
+    'B³ R  ',
+    'B³ F  ',
+    'groups',
+    'alone',
+    'clusters',
+    'sec',
+  ];
   const lines = [head.join('  ')];
   for (const row of r.rows)
     lines.push(

@@ -40,7 +40,11 @@ export interface EmbedImagesResult {
 /** What evaluations embed with: a recognizer on this thread, or a pool of them on worker threads. */
 export type EvalRecognizer = FaceRecognizer | PooledRecognizer;
 
-export async function embedImages(fr: EvalRecognizer, files: readonly string[], opts: EmbedImagesOptions): Promise<EmbedImagesResult> {
+export async function embedImages(
+  fr: EvalRecognizer,
+  files: readonly string[],
+  opts: EmbedImagesOptions,
+): Promise<EmbedImagesResult> {
   const t0 = performance.now();
   const embeddings = new Map<string, CachedEmbedding>();
   let computed = 0;
@@ -51,7 +55,8 @@ export async function embedImages(fr: EvalRecognizer, files: readonly string[], 
   const pooled = fr instanceof PooledRecognizer;
   const pipelineKey = JSON.stringify({ pipeline: fr.pipelineKey, detect });
   const detectorKey = JSON.stringify({ detector: pooled ? fr.detectorId : fr.detector.modelId, opts: detect });
-  const embedOne = (bytes: Buffer, cached?: readonly Detection[]) => (pooled ? fr.labelledFace(bytes, detect, cached) : embedLabelledFace(fr, bytes, detect, cached));
+  const embedOne = (bytes: Buffer, cached?: readonly Detection[]) =>
+    pooled ? fr.labelledFace(bytes, detect, cached) : embedLabelledFace(fr, bytes, detect, cached);
   let failed = false;
   const worker = async () => {
     // after one image fails, start no more: the caller closes the cache and the pool while the rest wind down

@@ -19,7 +19,10 @@ export interface CachedEmbedding {
 
 export class EmbeddingCache {
   private readonly db: Database.Database;
-  private readonly getStmt: Database.Statement<[string, string], { status: FaceStatus; embedding: Buffer; flipped: Buffer }>;
+  private readonly getStmt: Database.Statement<
+    [string, string],
+    { status: FaceStatus; embedding: Buffer; flipped: Buffer }
+  >;
   private readonly putStmt: Database.Statement<[string, string, FaceStatus, Buffer, Buffer]>;
   private readonly getDetStmt: Database.Statement<[string, string], { boxes: string }>;
   private readonly putDetStmt: Database.Statement<[string, string, string]>;
@@ -35,7 +38,9 @@ export class EmbeddingCache {
       detector TEXT NOT NULL, image_sha256 TEXT NOT NULL, boxes TEXT NOT NULL, PRIMARY KEY (detector, image_sha256))`);
     this.getDetStmt = this.db.prepare('SELECT boxes FROM detections WHERE detector = ? AND image_sha256 = ?');
     this.putDetStmt = this.db.prepare('INSERT OR REPLACE INTO detections VALUES (?, ?, ?)');
-    this.getStmt = this.db.prepare('SELECT status, embedding, flipped FROM embeddings WHERE pipeline = ? AND image_sha256 = ?');
+    this.getStmt = this.db.prepare(
+      'SELECT status, embedding, flipped FROM embeddings WHERE pipeline = ? AND image_sha256 = ?',
+    );
     this.putStmt = this.db.prepare('INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?)');
   }
 

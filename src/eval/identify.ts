@@ -164,7 +164,8 @@ function dotRows(gallery: readonly Float32Array[], probes: readonly Float32Array
 
 export function evaluateOpenSet(data: OpenSetData, opts: OpenSetOptions): SizeResult[] {
   const G = data.gallery.length;
-  if (!G || !data.known.length || !data.unknown.length) throw new FaceError('INVALID_INPUT', 'open-set evaluation needs gallery, known and unknown probes');
+  if (!G || !data.known.length || !data.unknown.length)
+    throw new FaceError('INVALID_INPUT', 'open-set evaluation needs gallery, known and unknown probes');
   const knownRows = dotRows(
     data.gallery,
     data.known.map((k) => k.embedding),
@@ -202,7 +203,8 @@ export function evaluateOpenSet(data: OpenSetData, opts: OpenSetOptions): SizeRe
           knownOk.push(arg === g);
         }
       const sorted = Float64Array.from(unknownD).sort();
-      const dirAt = (tau: number) => knownD.reduce((n, dist, i) => n + (knownOk[i] && dist < tau ? 1 : 0), 0) / knownD.length;
+      const dirAt = (tau: number) =>
+        knownD.reduce((n, dist, i) => n + (knownOk[i] && dist < tau ? 1 : 0), 0) / knownD.length;
       const falseAlarm = (tau: number) => unknownD.reduce((n, dist) => n + (dist < tau ? 1 : 0), 0) / unknownD.length;
       perDraw.push({
         rank1: knownOk.filter(Boolean).length / knownOk.length,
@@ -214,7 +216,14 @@ export function evaluateOpenSet(data: OpenSetData, opts: OpenSetOptions): SizeRe
         cal: opts.calibration
           ? opts.fars.map((far) => {
               const t = openSetThreshold(opts.calibration!, far, k);
-              return { far, perComparisonFar: t.targetFar, threshold: t.threshold, resolvable: t.resolvable, measuredFalseAlarm: falseAlarm(t.threshold), dir: dirAt(t.threshold) };
+              return {
+                far,
+                perComparisonFar: t.targetFar,
+                threshold: t.threshold,
+                resolvable: t.resolvable,
+                measuredFalseAlarm: falseAlarm(t.threshold),
+                dir: dirAt(t.threshold),
+              };
             })
           : undefined,
       });
@@ -225,7 +234,11 @@ export function evaluateOpenSet(data: OpenSetData, opts: OpenSetOptions): SizeRe
       knownProbes: mean(perDraw.map((p) => p.known)),
       rank1: mean(perDraw.map((p) => p.rank1)),
       rank1Std: std(perDraw.map((p) => p.rank1)),
-      dir: opts.fars.map((far, i) => ({ far, threshold: mean(perDraw.map((p) => p.dir[i].threshold)), dir: mean(perDraw.map((p) => p.dir[i].dir)) })),
+      dir: opts.fars.map((far, i) => ({
+        far,
+        threshold: mean(perDraw.map((p) => p.dir[i].threshold)),
+        dir: mean(perDraw.map((p) => p.dir[i].dir)),
+      })),
       ...(opts.calibration
         ? {
             calibrated: opts.fars.map((far, i) => {
@@ -326,7 +339,8 @@ export function evaluateTemplates(
         }
       });
       const sorted = Float64Array.from(data.unknown.map((q) => nearest(q).dist)).sort();
-      const dirAt = (tau: number) => knownD.reduce((c, dist, i) => c + (knownOk[i] && dist < tau ? 1 : 0), 0) / knownD.length;
+      const dirAt = (tau: number) =>
+        knownD.reduce((c, dist, i) => c + (knownOk[i] && dist < tau ? 1 : 0), 0) / knownD.length;
       const comparisons = combination === 'nearest' ? people.length * n : people.length;
       out.push({
         templates: n,
@@ -342,7 +356,14 @@ export function evaluateTemplates(
                 const t = openSetThreshold(opts.calibration!, far, comparisons);
                 let fa = 0;
                 for (const d of sorted) if (d < t.threshold) fa++;
-                return { far, perComparisonFar: t.targetFar, threshold: t.threshold, resolvable: t.resolvable, measuredFalseAlarm: fa / sorted.length, dir: dirAt(t.threshold) };
+                return {
+                  far,
+                  perComparisonFar: t.targetFar,
+                  threshold: t.threshold,
+                  resolvable: t.resolvable,
+                  measuredFalseAlarm: fa / sorted.length,
+                  dir: dirAt(t.threshold),
+                };
               }),
             }
           : {}),
@@ -356,4 +377,3 @@ export function templatesExperimentSize(data: TemplatesData, maxN: number): { pe
   const people = data.people.filter((p) => p.length > maxN);
   return { people: people.length, probes: people.reduce((n, p) => n + p.length - maxN, 0) };
 }
-

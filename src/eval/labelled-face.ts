@@ -35,14 +35,21 @@ function centreBox(width: number, height: number): Box {
 
 /** The labelled face must cover the image centre; a face elsewhere is a bystander, not a miss to accept. */
 function coversCentre(box: Box, width: number, height: number): boolean {
-  return box.x <= width / 2 && box.x + box.width >= width / 2 && box.y <= height / 2 && box.y + box.height >= height / 2;
+  return (
+    box.x <= width / 2 && box.x + box.width >= width / 2 && box.y <= height / 2 && box.y + box.height >= height / 2
+  );
 }
 
 /**
  * Embeds the labelled face of one encoded image: decode, detect (skipped when `detections` come from the cache),
  * landmarks (or the detector's five points), chips, plain and flipped embeddings. `detect` is used as given: pass evalDetect(…).
  */
-export async function embedLabelledFace(fr: FaceRecognizer, bytes: Uint8Array, detect: DetectOptions, detections?: readonly Detection[]): Promise<LabelledFace> {
+export async function embedLabelledFace(
+  fr: FaceRecognizer,
+  bytes: Uint8Array,
+  detect: DetectOptions,
+  detections?: readonly Detection[],
+): Promise<LabelledFace> {
   const img = await decodeImage(bytes);
   const dets = detections ?? (await fr.detector.detect(img, detect));
   const central = dets.filter((f) => coversCentre(f.box, img.width, img.height));
@@ -53,4 +60,3 @@ export async function embedLabelledFace(fr: FaceRecognizer, bytes: Uint8Array, d
   const [views] = await fr.embedder.embedChipSetViews([fr.faceChips(img, located)], true);
   return { status, embedding: views.plain, flipped: views.flipped!, detections: dets };
 }
-

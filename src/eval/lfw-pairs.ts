@@ -38,15 +38,20 @@ export function readPairs(file: string, imageRoot: string): LfwPair[][] {
   const head = lines[0].trim().split(/\s+/).map(Number);
   const [folds, perClass] = head.length === 2 ? head : [1, head[0]];
   if (!folds || !perClass || lines.length - 1 !== folds * perClass * 2)
-    throw new FaceError('INVALID_INPUT', `${file}: header says ${folds}×${perClass}×2 pairs, file has ${lines.length - 1}`);
+    throw new FaceError(
+      'INVALID_INPUT',
+      `${file}: header says ${folds}×${perClass}×2 pairs, file has ${lines.length - 1}`,
+    );
   const out: LfwPair[][] = [];
   let i = 1;
   for (let f = 0; f < folds; f++) {
     const fold: LfwPair[] = [];
     for (let k = 0; k < 2 * perClass; k++, i++) {
       const t = lines[i].trim().split(/\s+/);
-      if (t.length === 3) fold.push({ a: lfwImagePath(imageRoot, t[0], +t[1]), b: lfwImagePath(imageRoot, t[0], +t[2]), same: true });
-      else if (t.length === 4) fold.push({ a: lfwImagePath(imageRoot, t[0], +t[1]), b: lfwImagePath(imageRoot, t[2], +t[3]), same: false });
+      if (t.length === 3)
+        fold.push({ a: lfwImagePath(imageRoot, t[0], +t[1]), b: lfwImagePath(imageRoot, t[0], +t[2]), same: true });
+      else if (t.length === 4)
+        fold.push({ a: lfwImagePath(imageRoot, t[0], +t[1]), b: lfwImagePath(imageRoot, t[2], +t[3]), same: false });
       else throw new FaceError('INVALID_INPUT', `${file}:${i + 1}: cannot parse "${lines[i]}"`);
     }
     out.push(fold);

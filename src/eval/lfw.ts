@@ -28,7 +28,11 @@ export function pickEmbedding(e: CachedEmbedding, variant: EmbeddingVariant): Fl
   return variant === 'flip' ? meanNormalized([e.embedding, e.flipped]) : e.embedding;
 }
 
-export function scorePairs(pairs: readonly LfwPair[], emb: Map<string, CachedEmbedding>, variant: EmbeddingVariant): ScoredPair[] {
+export function scorePairs(
+  pairs: readonly LfwPair[],
+  emb: Map<string, CachedEmbedding>,
+  variant: EmbeddingVariant,
+): ScoredPair[] {
   return pairs.map((p) => {
     const a = emb.get(p.a);
     const b = emb.get(p.b);

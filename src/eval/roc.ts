@@ -28,7 +28,11 @@ export function rocCurve(pairs: readonly ScoredPair[]): RocPoint[] {
     // ties are accepted together
     if (i + 1 < sorted.length && sorted[i + 1].distance === sorted[i].distance) continue;
     const next = i + 1 < sorted.length ? sorted[i + 1].distance : sorted[i].distance + 1e-6;
-    points.push({ threshold: (sorted[i].distance + next) / 2, far: nDiff ? fp / nDiff : 0, tar: nSame ? tp / nSame : 0 });
+    points.push({
+      threshold: (sorted[i].distance + next) / 2,
+      far: nDiff ? fp / nDiff : 0,
+      tar: nSame ? tp / nSame : 0,
+    });
   }
   return points;
 }
@@ -36,7 +40,8 @@ export function rocCurve(pairs: readonly ScoredPair[]): RocPoint[] {
 /** Area under the ROC (trapezoids). */
 export function rocAuc(points: readonly RocPoint[]): number {
   let auc = 0;
-  for (let i = 1; i < points.length; i++) auc += ((points[i].far - points[i - 1].far) * (points[i].tar + points[i - 1].tar)) / 2;
+  for (let i = 1; i < points.length; i++)
+    auc += ((points[i].far - points[i - 1].far) * (points[i].tar + points[i - 1].tar)) / 2;
   return auc;
 }
 

@@ -67,9 +67,11 @@ export class AdaptiveIndex implements VectorIndex {
     opts: AdaptiveOptions = {},
   ) {
     this.threshold = opts.threshold ?? ADAPTIVE_DEFAULT_THRESHOLD;
-    if (!Number.isInteger(this.threshold) || this.threshold < 1) throw new FaceError('INVALID_INPUT', `threshold must be a positive integer, got ${this.threshold}`);
+    if (!Number.isInteger(this.threshold) || this.threshold < 1)
+      throw new FaceError('INVALID_INPUT', `threshold must be a positive integer, got ${this.threshold}`);
     this.chunk = opts.chunk ?? 256;
-    if (!Number.isInteger(this.chunk) || this.chunk < 1) throw new FaceError('INVALID_INPUT', `chunk must be a positive integer, got ${this.chunk}`);
+    if (!Number.isInteger(this.chunk) || this.chunk < 1)
+      throw new FaceError('INVALID_INPUT', `chunk must be a positive integer, got ${this.chunk}`);
     this.exact = new ExactIndex(dim, 64, opts.exactScan === 'js' ? {} : { scan: usearchDotScan() });
     const exact = this.exact;
     this.hnswOpts = {
@@ -116,7 +118,8 @@ export class AdaptiveIndex implements VectorIndex {
   add(key: number, label: number, vector: Float32Array): void {
     this.exact.add(key, label, vector);
     if (this.deferred) {
-      if (this.hnsw) this.deferred = false; // a graph exists: keep it in step
+      if (this.hnsw)
+        this.deferred = false; // a graph exists: keep it in step
       else return;
     }
     if (this.hnsw) {
@@ -156,7 +159,8 @@ export class AdaptiveIndex implements VectorIndex {
     if (this.hnsw && !this.ready) this.flush(this.chunk);
     if (this.hnsw && this.ready) {
       if (this.backlog > 0) this.flush(this.backlog);
-      if (query.length !== this.dim) throw new FaceError('INVALID_INPUT', `index holds ${this.dim}-D vectors, got a ${query.length}-D query`);
+      if (query.length !== this.dim)
+        throw new FaceError('INVALID_INPUT', `index holds ${this.dim}-D vectors, got a ${query.length}-D query`);
       return this.hnsw.search(query, k, opts);
     }
     return this.exact.search(query, k, opts);
@@ -164,14 +168,16 @@ export class AdaptiveIndex implements VectorIndex {
 
   /** Search many queries (row-major n × dim); multi-threaded in HNSW mode. */
   searchBatch(queries: Float32Array, k: number, opts: SearchOptions = {}): SearchHit[][] {
-    if (queries.length % this.dim !== 0) throw new FaceError('INVALID_INPUT', `queries must be n × ${this.dim} values, got ${queries.length}`);
+    if (queries.length % this.dim !== 0)
+      throw new FaceError('INVALID_INPUT', `queries must be n × ${this.dim} values, got ${queries.length}`);
     if (this.hnsw && !this.ready && !this.wantsEveryLabel(k, opts)) this.flush(this.chunk);
     if (this.hnsw && this.ready && !this.wantsEveryLabel(k, opts)) {
       if (this.backlog > 0) this.flush(this.backlog);
       return this.hnsw.searchBatch(queries, k, opts);
     }
     const out: SearchHit[][] = [];
-    for (let i = 0; i < queries.length; i += this.dim) out.push(this.exact.search(queries.subarray(i, i + this.dim), k, opts));
+    for (let i = 0; i < queries.length; i += this.dim)
+      out.push(this.exact.search(queries.subarray(i, i + this.dim), k, opts));
     return out;
   }
 
@@ -204,11 +210,15 @@ export class AdaptiveIndex implements VectorIndex {
   restoreGraph(file: string, accept: (meta: HnswMeta) => boolean): boolean {
     let loaded: { index: HnswIndex; meta: HnswMeta } | undefined;
     try {
-      loaded = HnswIndex.load(file, { rescore: (key, query) => this.exact.dotKey(key, query), expansionSearch: this.expansionSearch });
+      loaded = HnswIndex.load(file, {
+        rescore: (key, query) => this.exact.dotKey(key, query),
+        expansionSearch: this.expansionSearch,
+      });
     } catch {
       return false; // a damaged file is rebuilt, never trusted
     }
-    if (!loaded || loaded.index.dim !== this.dim || !accept(loaded.meta) || loaded.index.size !== this.exact.size) return false;
+    if (!loaded || loaded.index.dim !== this.dim || !accept(loaded.meta) || loaded.index.size !== this.exact.size)
+      return false;
     for (const key of this.exact.rows().keys) if (!loaded.index.has(key)) return false;
     this.hnsw = loaded.index;
     this.queue = [];

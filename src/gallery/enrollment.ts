@@ -6,7 +6,15 @@ import type { Box } from '../detect/types.js';
 import { iou } from '../detect/ssd-decode.js';
 import { FaceError } from '../errors.js';
 import type { ImageInput } from '../image/types.js';
-import { boxArea, describeInput, faceSize, inputSha256, type FaceFindOptions, type GalleryFace, type GalleryRecognizer } from './face-source.js';
+import {
+  boxArea,
+  describeInput,
+  faceSize,
+  inputSha256,
+  type FaceFindOptions,
+  type GalleryFace,
+  type GalleryRecognizer,
+} from './face-source.js';
 import type { GalleryView, ViewTemplate } from './gallery-view.js';
 import { distanceFromDot } from './search-index.js';
 import type { EnrollMode, Metadata, Person } from './store.js';
@@ -28,7 +36,8 @@ export interface EnrollOptions extends FaceFindOptions {
   mode?: EnrollMode;
 }
 
-export type EnrollWarningCode = 'DUPLICATE' | 'INCONSISTENT' | 'SMALL_FACE' | 'LOW_SCORE' | 'ALREADY_ENROLLED' | 'NO_CALIBRATION';
+export type EnrollWarningCode =
+  'DUPLICATE' | 'INCONSISTENT' | 'SMALL_FACE' | 'LOW_SCORE' | 'ALREADY_ENROLLED' | 'NO_CALIBRATION';
 
 export interface EnrollWarning {
   readonly code: EnrollWarningCode;
@@ -79,7 +88,12 @@ function pickFace(faces: readonly GalleryFace[], box: Box, source: string): Gall
     const o = iou(f.box, box);
     if (o >= bestIou) [best, bestIou] = [f, o];
   }
-  if (!best) throw new FaceError('NO_FACE', `no detected face in ${source} matches the chosen box; nothing was enrolled`, { source, box, boxes: faces.map((f) => f.box) });
+  if (!best)
+    throw new FaceError('NO_FACE', `no detected face in ${source} matches the chosen box; nothing was enrolled`, {
+      source,
+      box,
+      boxes: faces.map((f) => f.box),
+    });
   return best;
 }
 
@@ -109,13 +123,21 @@ export async function photosToEnroll(
     if (!faces.length) throw new FaceError('NO_FACE', `no face found in ${source}; nothing was enrolled`, { source });
     const picked = opts.face ? pickFace(faces, opts.face, source) : undefined;
     if (faces.length > 1 && !opts.largest && !picked)
-      throw new FaceError('MULTIPLE_FACES', `${faces.length} faces in ${source}; choose one (--largest, or a face box through the API) or crop the photo. Nothing was enrolled`, {
-        source,
-        faces: faces.length,
-        boxes: faces.map((f) => f.box),
-      });
+      throw new FaceError(
+        'MULTIPLE_FACES',
+        `${faces.length} faces in ${source}; choose one (--largest, or a face box through the API) or crop the photo. Nothing was enrolled`,
+        {
+          source,
+          faces: faces.length,
+          boxes: faces.map((f) => f.box),
+        },
+      );
     if (known.has(sha256) || fresh.some((f) => f.sha256 === sha256)) {
-      warnings.push({ code: 'ALREADY_ENROLLED', message: `${source} is already enrolled for ${name}; skipped`, source });
+      warnings.push({
+        code: 'ALREADY_ENROLLED',
+        message: `${source} is already enrolled for ${name}; skipped`,
+        source,
+      });
       continue;
     }
     fresh.push({ source, sha256, face: picked ?? largestFirst(faces)[0], facesInImage: faces.length });
@@ -129,16 +151,30 @@ export async function photosToEnroll(
  */
 export async function enrollmentWarnings(
   fresh: readonly PhotoToEnroll[],
-  ctx: { tau: number | undefined; view: GalleryView; own: readonly ViewTemplate[]; personId: number | undefined; name: string },
+  ctx: {
+    tau: number | undefined;
+    view: GalleryView;
+    own: readonly ViewTemplate[];
+    personId: number | undefined;
+    name: string;
+  },
 ): Promise<EnrollWarning[]> {
   const { tau, view, own, name } = ctx;
   const warnings: EnrollWarning[] = [];
   for (const f of fresh) {
     const size = faceSize(f.face.box);
     if (size < SMALL_FACE_PX)
-      warnings.push({ code: 'SMALL_FACE', message: `face in ${f.source} is only ${Math.round(size)} px; a larger photo gives a better template`, source: f.source });
+      warnings.push({
+        code: 'SMALL_FACE',
+        message: `face in ${f.source} is only ${Math.round(size)} px; a larger photo gives a better template`,
+        source: f.source,
+      });
     if (f.face.score < LOW_SCORE)
-      warnings.push({ code: 'LOW_SCORE', message: `detector score ${f.face.score.toFixed(2)} in ${f.source}; the face may be blurred, occluded or turned`, source: f.source });
+      warnings.push({
+        code: 'LOW_SCORE',
+        message: `detector score ${f.face.score.toFixed(2)} in ${f.source}; the face may be blurred, occluded or turned`,
+        source: f.source,
+      });
     if (tau === undefined) continue;
     const [other] = await view.search(f.face.embedding, 1, { excludeLabel: ctx.personId });
     if (other && other.distance < tau) {
@@ -151,7 +187,9 @@ export async function enrollmentWarnings(
       });
     }
     const mine = [...own.map((t) => t.embedding), ...fresh.filter((o) => o !== f).map((o) => o.face.embedding)];
-    const nearestOwn = mine.length ? Math.min(...mine.map((e) => distanceFromDot(dot(e, f.face.embedding)))) : undefined;
+    const nearestOwn = mine.length
+      ? Math.min(...mine.map((e) => distanceFromDot(dot(e, f.face.embedding))))
+      : undefined;
     if (nearestOwn !== undefined && nearestOwn >= tau)
       warnings.push({
         code: 'INCONSISTENT',

@@ -135,7 +135,9 @@ export function galleryRecognizer(fr: FlippableRecognizer, flip = false): Galler
     modelId: galleryModelId(fr.modelId, flip, fr.ttaPaddings),
     ...(calibration ? { calibration } : {}),
     ...(fr.modelCalibration && !calibration
-      ? { calibrationNote: `the model's own calibration (from facenet train) was measured with ${ttaFlagsOf(fr.modelCalibration)}` }
+      ? {
+          calibrationNote: `the model's own calibration (from facenet train) was measured with ${ttaFlagsOf(fr.modelCalibration)}`,
+        }
       : {}),
     embed: (img, opts) => fr.embed(img, { ...opts, flip }),
   };

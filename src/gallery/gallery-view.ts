@@ -141,10 +141,13 @@ export class StoreView implements GalleryView {
     private counts: { people: number; templates: number },
   ) {}
 
-  static async load(store: GalleryStore & Required<Pick<GalleryStore, 'nearest'>>, modelId: string, ef?: number): Promise<StoreView> {
+  static async load(
+    store: GalleryStore & Required<Pick<GalleryStore, 'nearest'>>,
+    modelId: string,
+    ef?: number,
+  ): Promise<StoreView> {
     return new StoreView(store, modelId, ef, await store.counts(modelId));
   }
-
 
   people(): number {
     return this.counts.people;
@@ -159,7 +162,11 @@ export class StoreView implements GalleryView {
   }
 
   async personTemplates(personId: number): Promise<ViewTemplate[]> {
-    return (await this.store.personTemplates(personId, this.modelId)).map((t) => ({ id: t.id, embedding: t.embedding, sha256: t.sourceSha256 }));
+    return (await this.store.personTemplates(personId, this.modelId)).map((t) => ({
+      id: t.id,
+      embedding: t.embedding,
+      sha256: t.sourceSha256,
+    }));
   }
 
   async applyEnroll(): Promise<void> {

@@ -3,7 +3,15 @@
  * decisions (enroll, verify, identify) on top. Embeddings come from a GalleryRecognizer (the FaceRecognizer).
  */
 import { calibrate, perComparisonFar, tauForFar, type CalibrationTable } from '../decide/calibration.js';
-import { DEFAULT_IDENTIFY_FAR, DEFAULT_VERIFY_FAR, identifyDecision, openSetThreshold, verifyDecision, type Candidate, type VerifyDecision } from '../decide/decisions.js';
+import {
+  DEFAULT_IDENTIFY_FAR,
+  DEFAULT_VERIFY_FAR,
+  identifyDecision,
+  openSetThreshold,
+  verifyDecision,
+  type Candidate,
+  type VerifyDecision,
+} from '../decide/decisions.js';
 import type { ScoredPair } from '../eval/roc.js';
 import { FaceError } from '../errors.js';
 import type { Box } from '../detect/types.js';
@@ -11,8 +19,22 @@ import type { ImageInput } from '../image/types.js';
 import { modelMismatchAdvice } from './model-advice.js';
 import { findCalibration, templateModelFor, type CalibrationSources, type ChosenCalibration } from './tta-variants.js';
 import { chipThumbnail, describeInput, faceSize, type FaceFindOptions, type GalleryRecognizer } from './face-source.js';
-import type { IdentifiedFace, IdentifyOptions, IdentifyResult, OpenSetInfo, VerifyOptions, VerifyResult } from './decision-results.js';
-import { dot, enrollmentWarnings, largestFirst, photosToEnroll, type EnrollOptions, type EnrollResult } from './enrollment.js';
+import type {
+  IdentifiedFace,
+  IdentifyOptions,
+  IdentifyResult,
+  OpenSetInfo,
+  VerifyOptions,
+  VerifyResult,
+} from './decision-results.js';
+import {
+  dot,
+  enrollmentWarnings,
+  largestFirst,
+  photosToEnroll,
+  type EnrollOptions,
+  type EnrollResult,
+} from './enrollment.js';
 import { AdaptiveIndex } from './adaptive-index.js';
 import { distanceFromDot, type VectorIndex } from './search-index.js';
 import { MemoryView, StoreView, type GalleryView } from './gallery-view.js';
@@ -31,8 +53,23 @@ export const DEFAULT_GALLERY_PATH = './facenet.db';
  * calibrated on single photos, raises false alarms to 1.9–3.3 % for F = 1 %. Use `centroid` with its own calibration.
  */
 export const DEFAULT_COMBINATION: TemplateCombination = 'nearest';
-export type { IdentifiedFace, IdentifyOptions, IdentifyResult, OpenSetInfo, VerifyOptions, VerifyResult } from './decision-results.js';
-export { LOW_SCORE, SMALL_FACE_PX, type EnrolledFace, type EnrollOptions, type EnrollResult, type EnrollWarning, type EnrollWarningCode } from './enrollment.js';
+export type {
+  IdentifiedFace,
+  IdentifyOptions,
+  IdentifyResult,
+  OpenSetInfo,
+  VerifyOptions,
+  VerifyResult,
+} from './decision-results.js';
+export {
+  LOW_SCORE,
+  SMALL_FACE_PX,
+  type EnrolledFace,
+  type EnrollOptions,
+  type EnrollResult,
+  type EnrollWarning,
+  type EnrollWarningCode,
+} from './enrollment.js';
 
 export interface GalleryOptions {
   /** SQLite file or postgres:// URL (default ./facenet.db); ignored when `store` is given. */
@@ -92,7 +129,8 @@ export class Gallery {
    * another model). A store shared with other writers is watched, so their enrollments show up here.
    */
   static async open(opts: GalleryOptions = {}): Promise<Gallery> {
-    const store: GalleryStore = opts.store ?? (await openStore(opts.location ?? DEFAULT_GALLERY_PATH, { create: opts.create }));
+    const store: GalleryStore =
+      opts.store ?? (await openStore(opts.location ?? DEFAULT_GALLERY_PATH, { create: opts.create }));
     const g = new Gallery({ ...opts, store });
     try {
       if (opts.recognizer) {
@@ -133,7 +171,8 @@ export class Gallery {
   async saveGraph(build = true): Promise<boolean> {
     const file = this.graphFile;
     const loaded = this.view;
-    if (!file || !loaded || !(loaded.view instanceof MemoryView) || !(loaded.view.index instanceof AdaptiveIndex)) return false;
+    if (!file || !loaded || !(loaded.view instanceof MemoryView) || !(loaded.view.index instanceof AdaptiveIndex))
+      return false;
     const index = loaded.view.index;
     if (index.mode === 'exact' || (!build && index.mode !== 'hnsw')) return false;
     await this.follower.catchUp();
@@ -143,12 +182,24 @@ export class Gallery {
   }
 
   /** How the gallery searches now, for `facenet index` and diagnostics. */
-  indexInfo(): { search: 'memory' | 'store' | 'not loaded'; mode?: string; entries?: number; graphRestored?: boolean; graphFile?: string } {
+  indexInfo(): {
+    search: 'memory' | 'store' | 'not loaded';
+    mode?: string;
+    entries?: number;
+    graphRestored?: boolean;
+    graphFile?: string;
+  } {
     const v = this.view?.view;
     if (!v) return { search: 'not loaded' };
     if (!(v instanceof MemoryView)) return { search: 'store', entries: v.comparisons() };
     const mode = v.index instanceof AdaptiveIndex ? v.index.mode : v.index ? 'exact' : 'empty';
-    return { search: 'memory', mode, entries: v.comparisons(), graphRestored: v.graphRestored, graphFile: this.graphFile };
+    return {
+      search: 'memory',
+      mode,
+      entries: v.comparisons(),
+      graphRestored: v.graphRestored,
+      graphFile: this.graphFile,
+    };
   }
 
   /** Wait until changes announced by other writers so far are applied (tests, and callers who need read-your-writes across replicas). */
@@ -161,7 +212,8 @@ export class Gallery {
   }
 
   private requireRecognizer(what: string): GalleryRecognizer {
-    if (!this.recognizer) throw new FaceError('INVALID_INPUT', `${what} needs a recognizer: open the gallery with { recognizer }`);
+    if (!this.recognizer)
+      throw new FaceError('INVALID_INPUT', `${what} needs a recognizer: open the gallery with { recognizer }`);
     return this.recognizer;
   }
 
@@ -198,19 +250,35 @@ export class Gallery {
     const generation = await store.generation();
     const modelId = await templateModelFor(store, queryModelId, this.calibrationSources);
     let view: GalleryView;
-    if (store.nearest && this.combination === 'nearest' && (await store.counts(modelId)).templates > this.inMemoryLimit) {
+    if (
+      store.nearest &&
+      this.combination === 'nearest' &&
+      (await store.counts(modelId)).templates > this.inMemoryLimit
+    ) {
       const others = (await store.modelIds()).filter((m) => m !== modelId);
       if (others.length)
-        throw new FaceError('MODEL_MISMATCH', `gallery ${store.location} holds templates of model(s) ${others.join(', ')}, not ${modelId}. ${modelMismatchAdvice(modelId, others)}`, {
-          gallery: store.location,
-          requested: modelId,
-          stored: others,
-        });
-      view = await StoreView.load(store as GalleryStore & Required<Pick<GalleryStore, 'nearest'>>, modelId, this.storeEf);
+        throw new FaceError(
+          'MODEL_MISMATCH',
+          `gallery ${store.location} holds templates of model(s) ${others.join(', ')}, not ${modelId}. ${modelMismatchAdvice(modelId, others)}`,
+          {
+            gallery: store.location,
+            requested: modelId,
+            stored: others,
+          },
+        );
+      view = await StoreView.load(
+        store as GalleryStore & Required<Pick<GalleryStore, 'nearest'>>,
+        modelId,
+        this.storeEf,
+      );
     } else {
       const file = this.graphFile;
       const graph = file
-        ? { file, accept: (meta: HnswMeta) => meta.generation === generation && meta.modelId === modelId && meta.combination === this.combination }
+        ? {
+            file,
+            accept: (meta: HnswMeta) =>
+              meta.generation === generation && meta.modelId === modelId && meta.combination === this.combination,
+          }
         : undefined;
       view = await MemoryView.load(store, modelId, this.combination, this.createIndex, graph);
     }
@@ -231,7 +299,10 @@ export class Gallery {
     if (found) return found;
     const override = this.calibrationOverride;
     if (override)
-      throw new FaceError('MODEL_MISMATCH', `calibration was computed for model ${override.modelId}${override.probeModelId ? ` with queries of ${override.probeModelId}` : ''}, the recognizer is ${modelId}`);
+      throw new FaceError(
+        'MODEL_MISMATCH',
+        `calibration was computed for model ${override.modelId}${override.probeModelId ? ` with queries of ${override.probeModelId}` : ''}, the recognizer is ${modelId}`,
+      );
     const note = this.recognizer?.calibrationNote;
     throw new FaceError(
       'CALIBRATION_ERROR',
@@ -279,7 +350,11 @@ export class Gallery {
    * One-shot enrollment: one or more photos of one person, stored in a single transaction (all or nothing).
    * Rejects a photo with no face (NO_FACE) or several (MULTIPLE_FACES, unless `largest`); nothing is stored then.
    */
-  async enroll(name: string, images: ImageInput | readonly ImageInput[], opts: EnrollOptions = {}): Promise<EnrollResult> {
+  async enroll(
+    name: string,
+    images: ImageInput | readonly ImageInput[],
+    opts: EnrollOptions = {},
+  ): Promise<EnrollResult> {
     const key = canonicalName(name);
     const before = this.enrolling.get(key) ?? Promise.resolve();
     const mine = before.catch(() => undefined).then(() => this.enrollOne(name, images, opts));
@@ -291,13 +366,22 @@ export class Gallery {
     }
   }
 
-  private async enrollOne(name: string, images: ImageInput | readonly ImageInput[], opts: EnrollOptions): Promise<EnrollResult> {
+  private async enrollOne(
+    name: string,
+    images: ImageInput | readonly ImageInput[],
+    opts: EnrollOptions,
+  ): Promise<EnrollResult> {
     const recognizer = this.requireRecognizer('enroll');
     const mode = opts.mode ?? 'upsert';
     const existing = await this.store.findPerson(name);
     if (existing && mode === 'create')
-      throw new FaceError('PERSON_EXISTS', `${existing.name} is already enrolled: add photos to them instead`, { name: existing.name });
-    if (!existing && mode === 'add') throw new FaceError('PERSON_NOT_FOUND', `nobody called "${canonicalName(name)}" is enrolled`, { name: canonicalName(name) });
+      throw new FaceError('PERSON_EXISTS', `${existing.name} is already enrolled: add photos to them instead`, {
+        name: existing.name,
+      });
+    if (!existing && mode === 'add')
+      throw new FaceError('PERSON_NOT_FOUND', `nobody called "${canonicalName(name)}" is enrolled`, {
+        name: canonicalName(name),
+      });
     // a new person's name must follow the rule; an enrolled person keeps the name they were stored under
     const trimmed = existing?.name ?? personName(name);
     const list: readonly ImageInput[] = Array.isArray(images) ? images : [images as ImageInput];
@@ -340,7 +424,12 @@ export class Gallery {
     const skipped = new Set(receipt.skipped ?? []);
     const stored = fresh.flatMap((f, i) => (skipped.has(i) ? [] : [{ f, id: receipt.templateIds[i] }]));
     for (const f of fresh)
-      if (!stored.some((s) => s.f === f)) warnings.push({ code: 'ALREADY_ENROLLED', message: `${f.source} is already enrolled for ${trimmed}; skipped`, source: f.source });
+      if (!stored.some((s) => s.f === f))
+        warnings.push({
+          code: 'ALREADY_ENROLLED',
+          message: `${f.source} is already enrolled for ${trimmed}; skipped`,
+          source: f.source,
+        });
 
     // keep the view in step (only after the transaction committed)
     await view.applyEnroll(
@@ -370,14 +459,23 @@ export class Gallery {
    * Enroll faces already embedded (e.g. a named cluster group): templates of this gallery's model, stored in one
    * transaction. Photos (by sha256) the person already has are skipped; MODEL_MISMATCH for another model's vectors.
    */
-  async enrollTemplates(name: string, templates: readonly NewTemplate[], metadata?: Metadata): Promise<{ person: Person; created: boolean; templateIds: readonly number[]; skipped: number }> {
+  async enrollTemplates(
+    name: string,
+    templates: readonly NewTemplate[],
+    metadata?: Metadata,
+  ): Promise<{ person: Person; created: boolean; templateIds: readonly number[]; skipped: number }> {
     const existing = await this.store.findPerson(name);
     // a new person's name must follow the rule; an enrolled person keeps the name they were stored under
     const trimmed = existing?.name ?? personName(name);
     if (!templates.length) throw new FaceError('INVALID_INPUT', `enrolling ${trimmed} needs at least one face`);
     const modelId = this.modelId;
     const other = templates.find((t) => t.modelId !== modelId);
-    if (other) throw new FaceError('MODEL_MISMATCH', `faces of model ${other.modelId} cannot be enrolled in a gallery of ${modelId}`, { requested: other.modelId, gallery: modelId });
+    if (other)
+      throw new FaceError(
+        'MODEL_MISMATCH',
+        `faces of model ${other.modelId} cannot be enrolled in a gallery of ${modelId}`,
+        { requested: other.modelId, gallery: modelId },
+      );
     const view = await this.loadForEnroll();
     const known = new Set((existing ? await view.personTemplates(existing.id) : []).map((t) => t.sha256));
     const fresh = templates.filter((t) => !known.has(t.sourceSha256) && (known.add(t.sourceSha256), true));
@@ -392,7 +490,12 @@ export class Gallery {
       receipt.person.name,
       stored.map(({ t, id }) => ({ id, embedding: t.embedding, sha256: t.sourceSha256 })),
     );
-    return { person: receipt.person, created: receipt.created, templateIds: stored.map((s) => s.id), skipped: templates.length - stored.length };
+    return {
+      person: receipt.person,
+      created: receipt.created,
+      templateIds: stored.map((s) => s.id),
+      skipped: templates.length - stored.length,
+    };
   }
 
   /**
@@ -481,7 +584,11 @@ export class Gallery {
   }
 
   /** Decide one embedding against the gallery (no image work). */
-  async identifyEmbedding(embedding: Float32Array, threshold: number, topK = 5): Promise<{ person: string | 'unknown'; distance: number; candidates: Candidate[] }> {
+  async identifyEmbedding(
+    embedding: Float32Array,
+    threshold: number,
+    topK = 5,
+  ): Promise<{ person: string | 'unknown'; distance: number; candidates: Candidate[] }> {
     const hits = await (await this.load()).search(embedding, topK);
     const candidates = hits.map((h) => ({ person: h.name, distance: h.distance }));
     return { ...identifyDecision(candidates, threshold), candidates };
@@ -493,7 +600,12 @@ export class Gallery {
     const info = await this.openSet(opts.far ?? DEFAULT_IDENTIFY_FAR);
     const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
     const identified: IdentifiedFace[] = [];
-    for (const f of faces) identified.push({ box: f.box, score: f.score, ...(await this.identifyEmbedding(f.embedding, info.threshold, opts.topK ?? 5)) });
+    for (const f of faces)
+      identified.push({
+        box: f.box,
+        score: f.score,
+        ...(await this.identifyEmbedding(f.embedding, info.threshold, opts.topK ?? 5)),
+      });
     return { ...info, source: describeInput(img), faces: identified };
   }
 

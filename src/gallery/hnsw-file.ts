@@ -2,7 +2,19 @@
  * An HnswIndex on disk: the usearch file plus a JSON sidecar (settings, the key and label of every entry, the
  * caller's meta, the usearch file's name, size and sha256), written atomically and checked before usearch reads it.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { FaceError } from '../errors.js';
@@ -69,11 +81,17 @@ export function writeIndexFiles(file: string, saveNative: (indexPath: string) =>
   } catch (e) {
     rmSync(tmp, { force: true });
     rmSync(indexPath, { force: true });
-    throw new FaceError('GALLERY_ERROR', `could not save the HNSW index to ${file}: ${(e as Error).message}`, { file }, { cause: e });
+    throw new FaceError(
+      'GALLERY_ERROR',
+      `could not save the HNSW index to ${file}: ${(e as Error).message}`,
+      { file },
+      { cause: e },
+    );
   }
   // the new pair is committed: drop older usearch files of this sidecar
   for (const f of readdirSync(dir)) {
-    if (f !== indexFile && f.startsWith(`${base}.`) && (f.endsWith('.usearch') || f.endsWith('.tmp'))) rmSync(path.join(dir, f), { force: true });
+    if (f !== indexFile && f.startsWith(`${base}.`) && (f.endsWith('.usearch') || f.endsWith('.tmp')))
+      rmSync(path.join(dir, f), { force: true });
   }
 }
 
@@ -82,7 +100,10 @@ export function writeIndexFiles(file: string, saveNative: (indexPath: string) =>
  * whose size and sha256 match: `fail` (which throws) otherwise, since usearch's loader corrupts the heap on a
  * damaged file.
  */
-export function readSidecar(file: string, fail: (why: string, cause?: unknown) => never): { sidecar: Sidecar; indexPath: string } {
+export function readSidecar(
+  file: string,
+  fail: (why: string, cause?: unknown) => never,
+): { sidecar: Sidecar; indexPath: string } {
   let s: Sidecar;
   try {
     s = JSON.parse(readFileSync(file, 'utf8')) as Sidecar;
@@ -92,18 +113,39 @@ export function readSidecar(file: string, fail: (why: string, cause?: unknown) =
   if (s === null || typeof s !== 'object' || s.format !== 'facenet-hnsw') return fail('not a facenet HNSW sidecar');
   if (s.version !== 1) return fail(`unsupported version ${String(s.version)}`);
   const intOk = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
-  if (!intOk(s.dim) || !intOk(s.connectivity) || !intOk(s.expansionAdd) || !intOk(s.expansionSearch) || !(s.quantization in QUANTS))
+  if (
+    !intOk(s.dim) ||
+    !intOk(s.connectivity) ||
+    !intOk(s.expansionAdd) ||
+    !intOk(s.expansionSearch) ||
+    !(s.quantization in QUANTS)
+  )
     return fail('bad settings');
-  if (!Array.isArray(s.ids) || !Array.isArray(s.keys) || !Array.isArray(s.labels) || s.ids.length !== s.keys.length || s.ids.length !== s.labels.length)
+  if (
+    !Array.isArray(s.ids) ||
+    !Array.isArray(s.keys) ||
+    !Array.isArray(s.labels) ||
+    s.ids.length !== s.keys.length ||
+    s.ids.length !== s.labels.length
+  )
     return fail('entry arrays missing or of different lengths');
   if (!Number.isInteger(s.nextId) || s.nextId < 0) return fail('bad nextId');
-  if (typeof s.indexFile !== 'string' || s.indexFile.includes('/') || s.indexFile.includes('\\')) return fail('bad index file name');
-  if (!s.meta || typeof s.meta !== 'object' || typeof s.meta.generation !== 'number' || typeof s.meta.modelId !== 'string') return fail('meta lacks generation / modelId');
+  if (typeof s.indexFile !== 'string' || s.indexFile.includes('/') || s.indexFile.includes('\\'))
+    return fail('bad index file name');
+  if (
+    !s.meta ||
+    typeof s.meta !== 'object' ||
+    typeof s.meta.generation !== 'number' ||
+    typeof s.meta.modelId !== 'string'
+  )
+    return fail('meta lacks generation / modelId');
   const indexPath = path.join(path.dirname(path.resolve(file)), s.indexFile);
   if (!existsSync(indexPath)) return fail(`usearch file ${s.indexFile} is missing`);
-  if (statSync(indexPath).size !== s.indexBytes) return fail(`usearch file ${s.indexFile} has ${statSync(indexPath).size} bytes, expected ${s.indexBytes}`);
+  if (statSync(indexPath).size !== s.indexBytes)
+    return fail(`usearch file ${s.indexFile} has ${statSync(indexPath).size} bytes, expected ${s.indexBytes}`);
   // usearch's load() corrupts the heap (and aborts the process) on a truncated or garbled file: never hand it one
-  if (typeof s.indexSha256 !== 'string' || sha256File(indexPath) !== s.indexSha256) return fail(`usearch file ${s.indexFile} does not match its checksum`);
+  if (typeof s.indexSha256 !== 'string' || sha256File(indexPath) !== s.indexSha256)
+    return fail(`usearch file ${s.indexFile} does not match its checksum`);
   return { sidecar: s, indexPath };
 }
 

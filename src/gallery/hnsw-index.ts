@@ -32,7 +32,16 @@ import { randomBytes } from 'node:crypto';
 import { Index, BatchMatches, type Matches } from 'usearch';
 import { FaceError } from '../errors.js';
 import { readSidecar, writeIndexFiles } from './hnsw-file.js';
-import { ERROR_BOUND, HNSW_DEFAULTS, METRIC, positiveInt, QUANTS, type HnswMeta, type HnswOptions, type HnswQuantization } from './hnsw-options.js';
+import {
+  ERROR_BOUND,
+  HNSW_DEFAULTS,
+  METRIC,
+  positiveInt,
+  QUANTS,
+  type HnswMeta,
+  type HnswOptions,
+  type HnswQuantization,
+} from './hnsw-options.js';
 import { distanceFromDot, type SearchHit, type SearchOptions, type VectorIndex } from './search-index.js';
 
 export { HNSW_DEFAULTS, type HnswMeta, type HnswOptions, type HnswQuantization } from './hnsw-options.js';
@@ -58,9 +67,11 @@ export class HnswIndex implements VectorIndex {
     readonly dim: number,
     opts: HnswOptions = {},
   ) {
-    if (!Number.isInteger(dim) || dim <= 0) throw new FaceError('INVALID_INPUT', `index dimension must be a positive integer, got ${dim}`);
+    if (!Number.isInteger(dim) || dim <= 0)
+      throw new FaceError('INVALID_INPUT', `index dimension must be a positive integer, got ${dim}`);
     this.quantization = opts.quantization ?? HNSW_DEFAULTS.quantization;
-    if (!(this.quantization in QUANTS)) throw new FaceError('INVALID_INPUT', `unknown quantization ${this.quantization}`);
+    if (!(this.quantization in QUANTS))
+      throw new FaceError('INVALID_INPUT', `unknown quantization ${this.quantization}`);
     this.connectivity = positiveInt('connectivity', opts.connectivity ?? HNSW_DEFAULTS.connectivity);
     this.expansionAdd = positiveInt('expansionAdd', opts.expansionAdd ?? HNSW_DEFAULTS.expansionAdd);
     this.ef = positiveInt('expansionSearch', opts.expansionSearch ?? HNSW_DEFAULTS.expansionSearch);
@@ -106,11 +117,13 @@ export class HnswIndex implements VectorIndex {
   }
 
   private checkVector(vector: Float32Array, what = 'vectors'): void {
-    if (vector.length !== this.dim) throw new FaceError('INVALID_INPUT', `index holds ${this.dim}-D ${what}, got ${vector.length}-D`);
+    if (vector.length !== this.dim)
+      throw new FaceError('INVALID_INPUT', `index holds ${this.dim}-D ${what}, got ${vector.length}-D`);
   }
 
   private checkLabel(label: number): void {
-    if (!Number.isInteger(label) || label < -(2 ** 31) || label >= 2 ** 31) throw new FaceError('INVALID_INPUT', `label must be a 32-bit integer, got ${label}`);
+    if (!Number.isInteger(label) || label < -(2 ** 31) || label >= 2 ** 31)
+      throw new FaceError('INVALID_INPUT', `label must be a 32-bit integer, got ${label}`);
   }
 
   private ensureIds(n: number): void {
@@ -151,7 +164,10 @@ export class HnswIndex implements VectorIndex {
   addMany(keys: ArrayLike<number>, labels: ArrayLike<number>, vectors: Float32Array): void {
     const n = keys.length;
     if (labels.length !== n || vectors.length !== n * this.dim)
-      throw new FaceError('INVALID_INPUT', `addMany needs ${n} labels and ${n}×${this.dim} vector values, got ${labels.length} and ${vectors.length}`);
+      throw new FaceError(
+        'INVALID_INPUT',
+        `addMany needs ${n} labels and ${n}×${this.dim} vector values, got ${labels.length} and ${vectors.length}`,
+      );
     if (n === 0) return;
     const seen = new Set<number>();
     for (let i = 0; i < n; i++) {
@@ -280,7 +296,8 @@ export class HnswIndex implements VectorIndex {
    * Queries that need a wider search than the first pass are redone one by one.
    */
   searchBatch(queries: Float32Array, k: number, opts: SearchOptions = {}): SearchHit[][] {
-    if (queries.length % this.dim !== 0) throw new FaceError('INVALID_INPUT', `queries must be n × ${this.dim} values, got ${queries.length}`);
+    if (queries.length % this.dim !== 0)
+      throw new FaceError('INVALID_INPUT', `queries must be n × ${this.dim} values, got ${queries.length}`);
     const n = queries.length / this.dim;
     if (k <= 0 || this.size === 0 || n === 0) return Array.from({ length: n }, () => []);
     const fetch = this.firstFetch(k, opts);
@@ -292,7 +309,10 @@ export class HnswIndex implements VectorIndex {
       const m = all instanceof BatchMatches ? all.get(q) : all;
       const count = m.keys.length;
       const exhausted = count < fetch || fetch >= this.nextId;
-      out.push(this.collect(query, m.keys, m.distances, count, k, opts, exhausted) ?? this.searchOne(query, k, opts, fetch * 4));
+      out.push(
+        this.collect(query, m.keys, m.distances, count, k, opts, exhausted) ??
+          this.searchOne(query, k, opts, fetch * 4),
+      );
     }
     return out;
   }
@@ -321,8 +341,21 @@ export class HnswIndex implements VectorIndex {
       keys.push(key);
       labels.push(this.labelOfId[id]);
     }
-    const settings = { dim: this.dim, quantization: this.quantization, connectivity: this.connectivity, expansionAdd: this.expansionAdd, expansionSearch: this.ef };
-    writeIndexFiles(file, (indexPath) => this.native.save(indexPath), { ...settings, nextId: this.nextId, ids, keys, labels, meta });
+    const settings = {
+      dim: this.dim,
+      quantization: this.quantization,
+      connectivity: this.connectivity,
+      expansionAdd: this.expansionAdd,
+      expansionSearch: this.ef,
+    };
+    writeIndexFiles(file, (indexPath) => this.native.save(indexPath), {
+      ...settings,
+      nextId: this.nextId,
+      ids,
+      keys,
+      labels,
+      meta,
+    });
   }
 
   /**
@@ -330,10 +363,18 @@ export class HnswIndex implements VectorIndex {
    * file is unreadable, inconsistent or corrupt. `opts` supplies what is not saved (threads, rescore) and may
    * override expansionSearch.
    */
-  static load(file: string, opts: Pick<HnswOptions, 'threads' | 'rescore' | 'expansionSearch'> = {}): { index: HnswIndex; meta: HnswMeta } | undefined {
+  static load(
+    file: string,
+    opts: Pick<HnswOptions, 'threads' | 'rescore' | 'expansionSearch'> = {},
+  ): { index: HnswIndex; meta: HnswMeta } | undefined {
     if (!existsSync(file)) return undefined;
     const fail = (why: string, cause?: unknown): never => {
-      throw new FaceError('GALLERY_ERROR', `HNSW index ${file} is unusable: ${why}`, { file }, cause === undefined ? undefined : { cause });
+      throw new FaceError(
+        'GALLERY_ERROR',
+        `HNSW index ${file} is unusable: ${why}`,
+        { file },
+        cause === undefined ? undefined : { cause },
+      );
     };
     const { sidecar: s, indexPath } = readSidecar(file, fail);
     const index = new HnswIndex(s.dim, {
@@ -349,15 +390,24 @@ export class HnswIndex implements VectorIndex {
     } catch (e) {
       return fail(`usearch could not load ${s.indexFile} (${(e as Error).message})`, e);
     }
-    if (index.native.dimensions() !== s.dim) return fail(`usearch file holds ${index.native.dimensions()}-D vectors, sidecar says ${s.dim}`);
-    if (index.native.size() !== s.ids.length) return fail(`usearch file holds ${index.native.size()} entries, sidecar lists ${s.ids.length}`);
+    if (index.native.dimensions() !== s.dim)
+      return fail(`usearch file holds ${index.native.dimensions()}-D vectors, sidecar says ${s.dim}`);
+    if (index.native.size() !== s.ids.length)
+      return fail(`usearch file holds ${index.native.size()} entries, sidecar lists ${s.ids.length}`);
     index.nextId = s.nextId;
     index.ensureIds(s.nextId);
     for (let i = 0; i < s.ids.length; i++) {
       const id = s.ids[i];
       const key = s.keys[i];
       const label = s.labels[i];
-      if (!Number.isInteger(id) || id < 0 || id >= s.nextId || typeof key !== 'number' || !Number.isInteger(label) || index.idOfKey.has(key))
+      if (
+        !Number.isInteger(id) ||
+        id < 0 ||
+        id >= s.nextId ||
+        typeof key !== 'number' ||
+        !Number.isInteger(label) ||
+        index.idOfKey.has(key)
+      )
         return fail(`entry ${i} is invalid`);
       index.track(key, label, id);
     }

@@ -61,7 +61,12 @@ export const QUANTS: Record<HnswQuantization, ScalarKind> = {
  * usearch's i8 inner product is in raw integer units (|error| ~1e4 against 1 − dot), its i8 cosine is a proper
  * 1 − cos: i8 uses cosine, which on unit vectors is the same ranking and value as the dot product.
  */
-export const METRIC: Record<HnswQuantization, MetricKind> = { f32: MetricKind.IP, f16: MetricKind.IP, bf16: MetricKind.IP, i8: MetricKind.Cos };
+export const METRIC: Record<HnswQuantization, MetricKind> = {
+  f32: MetricKind.IP,
+  f16: MetricKind.IP,
+  bf16: MetricKind.IP,
+  i8: MetricKind.Cos,
+};
 
 /**
  * Bound on |usearch distance − (1 − exact dot)| per storage type, with margin: the largest errors measured on unit
@@ -72,6 +77,7 @@ export const ERROR_BOUND: Record<HnswQuantization, number> = { f32: 1e-5, f16: 1
 
 /** `v` when it is a positive integer, else INVALID_INPUT naming the setting. */
 export function positiveInt(name: string, v: number): number {
-  if (!Number.isInteger(v) || v <= 0) throw new FaceError('INVALID_INPUT', `${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new FaceError('INVALID_INPUT', `${name} must be a positive integer, got ${v}`);
   return v;
 }

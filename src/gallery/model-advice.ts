@@ -8,7 +8,11 @@ import { ttaVariantOf, variantFlags } from './tta-variants.js';
  * only: see tta-variants.ts), or re-enrolling into a new gallery; another network → re-enroll into a new gallery.
  * `use`: 'query' (identify, verify) or 'enroll' (templates of two variants never share a gallery).
  */
-export function modelMismatchAdvice(requested: string, stored: readonly string[], use: 'query' | 'enroll' = 'query'): string {
+export function modelMismatchAdvice(
+  requested: string,
+  stored: readonly string[],
+  use: 'query' | 'enroll' = 'query',
+): string {
   const want = ttaVariantOf(requested);
   const same = stored.map(ttaVariantOf).filter((p) => p.net === want.net);
   if (same.length === stored.length && same.length) {

@@ -28,7 +28,8 @@ export function nameProblem(name: string): string | undefined {
   const length = [...name].length;
   if (length > MAX_NAME_LENGTH) return `a name has at most ${MAX_NAME_LENGTH} characters (this one has ${length})`;
   const bad = FORBIDDEN.exec(name);
-  if (bad) return `a name cannot contain control, zero-width or bidi characters (found U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+  if (bad)
+    return `a name cannot contain control, zero-width or bidi characters (found U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
   if (name === '.' || name === '..') return `"${name}" cannot be a name: URL paths normalise it away`;
   if (name.toLowerCase() === 'unknown') return '"unknown" is reserved for unrecognised faces; choose another name';
   return undefined;

@@ -30,9 +30,24 @@ import { canonicalName } from './names.js';
 import { ChangeListener, logChanges, NOTIFY_CHANNEL } from './postgres/changes.js';
 import { planEnrollment, writeEnrollment, type EnrollTarget } from './postgres/enroll.js';
 import { lockKey, parsePgLocation, pgError, TYPES, type PgLocation, type Queryable } from './postgres/location.js';
-import { encodeVector, rowToPerson, rowToTemplate, TEMPLATE_COLUMNS, type PersonRow, type TemplateRow } from './postgres/rows.js';
+import {
+  encodeVector,
+  rowToPerson,
+  rowToTemplate,
+  TEMPLATE_COLUMNS,
+  type PersonRow,
+  type TemplateRow,
+} from './postgres/rows.js';
 import { migrate } from './postgres/schema.js';
-import { createIndex, ensureIndex, readIndexState, searchIndex, setIndexKind, type IndexParams, type PgIndexKind } from './postgres/vector-index.js';
+import {
+  createIndex,
+  ensureIndex,
+  readIndexState,
+  searchIndex,
+  setIndexKind,
+  type IndexParams,
+  type PgIndexKind,
+} from './postgres/vector-index.js';
 import { modelMismatchError } from './store-rules.js';
 import type {
   EnrollReceipt,
@@ -142,9 +157,17 @@ export class PostgresGalleryStore implements GalleryStore {
 
   async forget(name: string): Promise<ForgetReceipt> {
     return this.write(async (c) => {
-      const row = (await c.query<PersonRow>(`SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1`, [name.trim(), canonicalName(name)])).rows[0];
+      const row = (
+        await c.query<PersonRow>(
+          `SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1`,
+          [name.trim(), canonicalName(name)],
+        )
+      ).rows[0];
       if (!row) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
-      await c.query(`DELETE FROM ${this.s}.thumbnails WHERE template_id IN (SELECT id FROM ${this.s}.templates WHERE person_id = $1)`, [row.id]);
+      await c.query(
+        `DELETE FROM ${this.s}.thumbnails WHERE template_id IN (SELECT id FROM ${this.s}.templates WHERE person_id = $1)`,
+        [row.id],
+      );
       const removed = (await c.query(`DELETE FROM ${this.s}.templates WHERE person_id = $1`, [row.id])).rowCount ?? 0;
       await c.query(`DELETE FROM ${this.s}.people WHERE id = $1`, [row.id]);
       await logChanges(c, this, 'forget', [{ personId: row.id, name: row.name }]);
@@ -158,7 +181,10 @@ export class PostgresGalleryStore implements GalleryStore {
     let broken: Error | undefined;
     try {
       await c.query('BEGIN');
-      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [lockKey('facenet-ts gallery writes'), lockKey(this.schema)]);
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [
+        lockKey('facenet-ts gallery writes'),
+        lockKey(this.schema),
+      ]);
       const result = await fn(c);
       await c.query('COMMIT');
       return result;
@@ -179,7 +205,8 @@ export class PostgresGalleryStore implements GalleryStore {
     await this.write(async (c) => {
       const { dim } = await readIndexState(c, this.s);
       if (params.maintenanceWorkMem) {
-        if (!/^\d+\s*(kB|MB|GB)$/.test(params.maintenanceWorkMem)) throw new FaceError('INVALID_INPUT', `bad maintenance_work_mem ${params.maintenanceWorkMem}`);
+        if (!/^\d+\s*(kB|MB|GB)$/.test(params.maintenanceWorkMem))
+          throw new FaceError('INVALID_INPUT', `bad maintenance_work_mem ${params.maintenanceWorkMem}`);
         await c.query(`SET LOCAL maintenance_work_mem = '${params.maintenanceWorkMem}'`);
       }
       if (dim === 0) {
@@ -207,7 +234,10 @@ export class PostgresGalleryStore implements GalleryStore {
 
   async findPerson(name: string): Promise<Person | undefined> {
     const row = (
-      await this.query<PersonRow>(`SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1`, [name.trim(), canonicalName(name)])
+      await this.query<PersonRow>(
+        `SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1`,
+        [name.trim(), canonicalName(name)],
+      )
     ).rows[0];
     return row && rowToPerson(row);
   }
@@ -225,7 +255,10 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   async generation(): Promise<number> {
-    return (await this.query<{ value: number }>(`SELECT value FROM ${this.s}.store_state WHERE key = 'generation'`)).rows[0]?.value ?? 0;
+    return (
+      (await this.query<{ value: number }>(`SELECT value FROM ${this.s}.store_state WHERE key = 'generation'`)).rows[0]
+        ?.value ?? 0
+    );
   }
 
   /** MODEL_MISMATCH unless every template is of `modelId`: two index probes, then (only on a mismatch) the counts. */
@@ -247,12 +280,20 @@ export class PostgresGalleryStore implements GalleryStore {
 
   async templates(modelId: string): Promise<StoredTemplate[]> {
     await this.guard(() => this.assertOnlyModel(this.pool, modelId, 'search'));
-    return (await this.query<TemplateRow>(`SELECT ${TEMPLATE_COLUMNS} FROM ${this.s}.templates WHERE model_id = $1 ORDER BY id`, [modelId])).rows.map(rowToTemplate);
+    return (
+      await this.query<TemplateRow>(
+        `SELECT ${TEMPLATE_COLUMNS} FROM ${this.s}.templates WHERE model_id = $1 ORDER BY id`,
+        [modelId],
+      )
+    ).rows.map(rowToTemplate);
   }
 
   async personTemplates(personId: number, modelId: string): Promise<StoredTemplate[]> {
     return (
-      await this.query<TemplateRow>(`SELECT ${TEMPLATE_COLUMNS} FROM ${this.s}.templates WHERE person_id = $1 AND model_id = $2 ORDER BY id`, [personId, modelId])
+      await this.query<TemplateRow>(
+        `SELECT ${TEMPLATE_COLUMNS} FROM ${this.s}.templates WHERE person_id = $1 AND model_id = $2 ORDER BY id`,
+        [personId, modelId],
+      )
     ).rows.map(rowToTemplate);
   }
 
@@ -267,11 +308,17 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   async modelIds(): Promise<string[]> {
-    return (await this.query<{ model_id: string }>(`SELECT DISTINCT model_id COLLATE "C" AS model_id FROM ${this.s}.templates ORDER BY 1`)).rows.map((r) => r.model_id);
+    return (
+      await this.query<{ model_id: string }>(
+        `SELECT DISTINCT model_id COLLATE "C" AS model_id FROM ${this.s}.templates ORDER BY 1`,
+      )
+    ).rows.map((r) => r.model_id);
   }
 
   async thumbnail(templateId: number): Promise<Uint8Array | undefined> {
-    const row = (await this.query<{ jpeg: Buffer }>(`SELECT jpeg FROM ${this.s}.thumbnails WHERE template_id = $1`, [templateId])).rows[0];
+    const row = (
+      await this.query<{ jpeg: Buffer }>(`SELECT jpeg FROM ${this.s}.thumbnails WHERE template_id = $1`, [templateId])
+    ).rows[0];
     return row ? new Uint8Array(row.jpeg) : undefined;
   }
 
@@ -285,7 +332,11 @@ export class PostgresGalleryStore implements GalleryStore {
 
   async calibration(modelId: string, probeModelId = modelId): Promise<CalibrationTable | undefined> {
     const key = calibrationKey(modelId, probeModelId);
-    const row = (await this.query<{ table_json: unknown }>(`SELECT table_json FROM ${this.s}.calibrations WHERE model_id = $1`, [key])).rows[0];
+    const row = (
+      await this.query<{ table_json: unknown }>(`SELECT table_json FROM ${this.s}.calibrations WHERE model_id = $1`, [
+        key,
+      ])
+    ).rows[0];
     return row ? parseCalibrationTable(row.table_json, `gallery ${this.location} calibration for ${key}`) : undefined;
   }
 
@@ -303,13 +354,19 @@ export class PostgresGalleryStore implements GalleryStore {
       state = this.indexState = { ...(await this.guard(() => readIndexState(this.pool, this.s))), read: Date.now() };
     if (state.dim === 0) return [];
     if (state.dim !== query.length)
-      throw new FaceError('INVALID_INPUT', `query has ${query.length} dimensions; gallery ${this.location} holds ${state.dim}-dimensional embeddings`, {
-        gallery: this.location,
-      });
+      throw new FaceError(
+        'INVALID_INPUT',
+        `query has ${query.length} dimensions; gallery ${this.location} holds ${state.dim}-dimensional embeddings`,
+        {
+          gallery: this.location,
+        },
+      );
     const c = await this.connect();
     let broken: Error | undefined;
     try {
-      return await searchIndex(c, this.s, state, { modelId, query, vec, k, opts }, () => this.assertOnlyModel(c, modelId, 'search'));
+      return await searchIndex(c, this.s, state, { modelId, query, vec, k, opts }, () =>
+        this.assertOnlyModel(c, modelId, 'search'),
+      );
     } catch (e) {
       await c.query('ROLLBACK').catch((err: Error) => (broken = err));
       throw this.error(e);
@@ -328,7 +385,8 @@ export class PostgresGalleryStore implements GalleryStore {
    */
   async watch(onChange: (change: StoreChange) => void, onError?: (e: FaceError) => void): Promise<() => Promise<void>> {
     if (this.closed) throw new FaceError('GALLERY_ERROR', `gallery ${this.location} is closed`);
-    const report = onError ?? this.opts.onError ?? ((e: FaceError) => process.emitWarning(e.message, 'FacenetGalleryWarning'));
+    const report =
+      onError ?? this.opts.onError ?? ((e: FaceError) => process.emitWarning(e.message, 'FacenetGalleryWarning'));
     const listener = new ChangeListener(this, this.where, this.clientConfig, onChange, report);
     try {
       await listener.start();

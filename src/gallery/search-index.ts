@@ -140,7 +140,8 @@ export class ExactIndex implements VectorIndex {
     opts: ExactIndexOptions = {},
   ) {
     this.scan = opts.scan;
-    if (!Number.isInteger(dim) || dim <= 0) throw new FaceError('INVALID_INPUT', `index dimension must be a positive integer, got ${dim}`);
+    if (!Number.isInteger(dim) || dim <= 0)
+      throw new FaceError('INVALID_INPUT', `index dimension must be a positive integer, got ${dim}`);
     const cap = Math.max(1, initialCapacity);
     this.vectors = new Float32Array(cap * dim);
     this.keys = new Float64Array(cap);
@@ -169,8 +170,10 @@ export class ExactIndex implements VectorIndex {
   }
 
   add(key: number, label: number, vector: Float32Array): void {
-    if (vector.length !== this.dim) throw new FaceError('INVALID_INPUT', `index holds ${this.dim}-D vectors, got ${vector.length}-D`);
-    if (!Number.isInteger(label) || label < -(2 ** 31) || label >= 2 ** 31) throw new FaceError('INVALID_INPUT', `label must be a 32-bit integer, got ${label}`);
+    if (vector.length !== this.dim)
+      throw new FaceError('INVALID_INPUT', `index holds ${this.dim}-D vectors, got ${vector.length}-D`);
+    if (!Number.isInteger(label) || label < -(2 ** 31) || label >= 2 ** 31)
+      throw new FaceError('INVALID_INPUT', `label must be a 32-bit integer, got ${label}`);
     this.remove(key);
     if (this.count === this.keys.length) this.grow();
     const slot = this.count++;
@@ -242,7 +245,8 @@ export class ExactIndex implements VectorIndex {
   }
 
   private checkQuery(query: Float32Array): void {
-    if (query.length !== this.dim) throw new FaceError('INVALID_INPUT', `index holds ${this.dim}-D vectors, got a ${query.length}-D query`);
+    if (query.length !== this.dim)
+      throw new FaceError('INVALID_INPUT', `index holds ${this.dim}-D vectors, got a ${query.length}-D query`);
   }
 
   /** Dot products of `query` with every row, into `out` (length ≥ size). */
@@ -280,7 +284,11 @@ export class ExactIndex implements VectorIndex {
       }
       top[pos] = slot;
     }
-    return top.map((slot) => ({ key: this.keys[slot], label: this.labelOf[slot], distance: distanceFromDot(dots[slot]) }));
+    return top.map((slot) => ({
+      key: this.keys[slot],
+      label: this.labelOf[slot],
+      distance: distanceFromDot(dots[slot]),
+    }));
   }
 
   private scratch = new Float32Array(0);
@@ -297,13 +305,21 @@ export class ExactIndex implements VectorIndex {
    * once n would pass a quarter of the rows (small indexes, k near the number of labels): the JS pass then does.
    * The first row of each label in best-first order is that label's nearest entry, so this is exact.
    */
-  private searchWithScan(scan: TopDotScan, query: Float32Array, k: number, opts: SearchOptions): SearchHit[] | undefined {
+  private searchWithScan(
+    scan: TopDotScan,
+    query: Float32Array,
+    k: number,
+    opts: SearchOptions,
+  ): SearchHit[] | undefined {
     const exclude = opts.excludeLabel;
     const reachable = this.labelCounts.size - (exclude !== undefined && this.labelCounts.has(exclude) ? 1 : 0);
     const want = Math.min(k, reachable);
     if (want <= 0) return [];
     const perLabel = this.count / this.labelCounts.size;
-    let n = Math.max(64, Math.ceil(want * perLabel * 2) + (exclude === undefined ? 0 : (this.labelCounts.get(exclude) ?? 0)));
+    let n = Math.max(
+      64,
+      Math.ceil(want * perLabel * 2) + (exclude === undefined ? 0 : (this.labelCounts.get(exclude) ?? 0)),
+    );
     for (;;) {
       if (n > this.count / 4) return undefined;
       const { slots, dots } = scan(this.vectors, this.count, this.dim, query, n);

@@ -23,7 +23,17 @@ import { FaceError } from '../errors.js';
 import { canonicalName, nameProblem } from './names.js';
 import { migrate } from './sqlite/schema.js';
 import { changeLogPruneTo, metadataObject, modelMismatchError, singleModelId } from './store-rules.js';
-import type { EnrollReceipt, EnrollRecord, ForgetReceipt, GalleryStore, Metadata, Person, PersonSummary, StoreChange, StoredTemplate } from './store.js';
+import type {
+  EnrollReceipt,
+  EnrollRecord,
+  ForgetReceipt,
+  GalleryStore,
+  Metadata,
+  Person,
+  PersonSummary,
+  StoreChange,
+  StoredTemplate,
+} from './store.js';
 
 type Db = Database.Database;
 
@@ -50,8 +60,19 @@ export function galleryError(file: string, e: unknown): FaceError {
   const code = (e as { code?: string }).code ?? '';
   const message = String((e as Error)?.message ?? e).split('\n')[0];
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT_'))
-    return new FaceError('GALLERY_CORRUPT', `gallery ${file} is damaged (${message}); restore it from a backup`, { gallery: file, sqlite: code }, { cause: e });
-  if (code === 'SQLITE_FULL') return new FaceError('GALLERY_ERROR', `gallery ${file}: the disk is full (${message}); nothing was changed`, { gallery: file, sqlite: code }, { cause: e });
+    return new FaceError(
+      'GALLERY_CORRUPT',
+      `gallery ${file} is damaged (${message}); restore it from a backup`,
+      { gallery: file, sqlite: code },
+      { cause: e },
+    );
+  if (code === 'SQLITE_FULL')
+    return new FaceError(
+      'GALLERY_ERROR',
+      `gallery ${file}: the disk is full (${message}); nothing was changed`,
+      { gallery: file, sqlite: code },
+      { cause: e },
+    );
   return new FaceError('GALLERY_ERROR', `gallery ${file}: ${message}`, { gallery: file, sqlite: code }, { cause: e });
 }
 
@@ -60,7 +81,8 @@ function toBlob(v: Float32Array): Buffer {
 }
 
 function fromBlob(b: Buffer): Float32Array {
-  if (b.byteLength % 4 !== 0) throw new FaceError('GALLERY_ERROR', `stored embedding has ${b.byteLength} bytes, not a float32 vector`);
+  if (b.byteLength % 4 !== 0)
+    throw new FaceError('GALLERY_ERROR', `stored embedding has ${b.byteLength} bytes, not a float32 vector`);
   // copy: the Buffer may be unaligned and is owned by the driver
   const out = new Float32Array(b.byteLength / 4);
   new Uint8Array(out.buffer).set(b);
@@ -82,7 +104,12 @@ interface PersonRow {
   created: string;
 }
 
-const rowToPerson = (r: PersonRow): Person => ({ id: r.id, name: r.name, metadata: parseMetadata(r.metadata), created: r.created });
+const rowToPerson = (r: PersonRow): Person => ({
+  id: r.id,
+  name: r.name,
+  metadata: parseMetadata(r.metadata),
+  created: r.created,
+});
 
 export class SqliteGalleryStore implements GalleryStore {
   readonly schemaVersion: number;
@@ -116,7 +143,9 @@ export class SqliteGalleryStore implements GalleryStore {
     let db: Db | undefined;
     const mustExist = !!opts.readonly || !!opts.mustExist;
     if (mustExist && file !== ':memory:' && !existsSync(file))
-      throw new FaceError('GALLERY_NOT_FOUND', `no gallery at ${file}: enroll someone first, or check --gallery`, { gallery: file });
+      throw new FaceError('GALLERY_NOT_FOUND', `no gallery at ${file}: enroll someone first, or check --gallery`, {
+        gallery: file,
+      });
     try {
       if (file !== ':memory:' && !mustExist) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       db = new Database(file, { readonly: !!opts.readonly, fileMustExist: mustExist });
@@ -139,25 +168,31 @@ export class SqliteGalleryStore implements GalleryStore {
   private personRow(name: string): PersonRow | undefined {
     const find = this.db.prepare('SELECT id, name, metadata, created FROM people WHERE name = ?');
     const trimmed = String(name).trim();
-    return (find.get(trimmed) ?? (canonicalName(name) !== trimmed ? find.get(canonicalName(name)) : undefined)) as PersonRow | undefined;
+    return (find.get(trimmed) ?? (canonicalName(name) !== trimmed ? find.get(canonicalName(name)) : undefined)) as
+      PersonRow | undefined;
   }
 
   async enroll(record: EnrollRecord): Promise<EnrollReceipt> {
     const mode = record.mode ?? 'upsert';
-    if (record.templates.length === 0) throw new FaceError('INVALID_INPUT', `enrolling ${record.name} needs at least one template`);
+    if (record.templates.length === 0)
+      throw new FaceError('INVALID_INPUT', `enrolling ${record.name} needs at least one template`);
     const modelId = singleModelId(record.templates);
     const now = new Date().toISOString();
     const run = this.db.transaction((): EnrollReceipt => {
       this.assertOnlyModel(modelId, 'enroll into');
       let created = false;
       let row = this.personRow(record.name);
-      if (row && mode === 'create') throw new FaceError('PERSON_EXISTS', `${row.name} is already enrolled`, { name: row.name });
-      if (!row && mode === 'add') throw new FaceError('PERSON_NOT_FOUND', `nobody called "${record.name}" is enrolled`, { name: record.name });
+      if (row && mode === 'create')
+        throw new FaceError('PERSON_EXISTS', `${row.name} is already enrolled`, { name: row.name });
+      if (!row && mode === 'add')
+        throw new FaceError('PERSON_NOT_FOUND', `nobody called "${record.name}" is enrolled`, { name: record.name });
       if (!row) {
         const name = canonicalName(record.name);
         const problem = nameProblem(name);
         if (problem) throw new FaceError('INVALID_INPUT', problem, { rule: 'name' });
-        const info = this.db.prepare('INSERT INTO people (name, metadata, created) VALUES (?, ?, ?)').run(name, JSON.stringify(record.metadata ?? {}), now);
+        const info = this.db
+          .prepare('INSERT INTO people (name, metadata, created) VALUES (?, ?, ?)')
+          .run(name, JSON.stringify(record.metadata ?? {}), now);
         row = { id: Number(info.lastInsertRowid), name, metadata: JSON.stringify(record.metadata ?? {}), created: now };
         created = true;
       } else if (record.metadata && Object.keys(record.metadata).length) {
@@ -170,7 +205,13 @@ export class SqliteGalleryStore implements GalleryStore {
       );
       const insertThumb = this.db.prepare('INSERT INTO thumbnails (template_id, jpeg) VALUES (?, ?)');
       // a photo the person already has (same bytes, same model) is not stored twice, even by concurrent enrollments
-      const stored = new Map((this.db.prepare('SELECT id, source_sha256 FROM templates WHERE person_id = ? AND model_id = ?').all(row.id, modelId) as { id: number; source_sha256: string }[]).map((r) => [r.source_sha256, r.id]));
+      const stored = new Map(
+        (
+          this.db
+            .prepare('SELECT id, source_sha256 FROM templates WHERE person_id = ? AND model_id = ?')
+            .all(row.id, modelId) as { id: number; source_sha256: string }[]
+        ).map((r) => [r.source_sha256, r.id]),
+      );
       const ids: number[] = [];
       const skipped: number[] = [];
       for (const [i, t] of record.templates.entries()) {
@@ -180,9 +221,18 @@ export class SqliteGalleryStore implements GalleryStore {
           skipped.push(i);
           continue;
         }
-        const info = insertTemplate.run(row.id, t.modelId, toBlob(t.embedding), t.sourceSha256, t.detectionScore, t.faceSize, now);
+        const info = insertTemplate.run(
+          row.id,
+          t.modelId,
+          toBlob(t.embedding),
+          t.sourceSha256,
+          t.detectionScore,
+          t.faceSize,
+          now,
+        );
         const id = Number(info.lastInsertRowid);
-        if (t.thumbnail) insertThumb.run(id, Buffer.from(t.thumbnail.buffer, t.thumbnail.byteOffset, t.thumbnail.byteLength));
+        if (t.thumbnail)
+          insertThumb.run(id, Buffer.from(t.thumbnail.buffer, t.thumbnail.byteOffset, t.thumbnail.byteLength));
         ids.push(id);
         stored.set(t.sourceSha256, id);
       }
@@ -200,13 +250,19 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async people(): Promise<PersonSummary[]> {
-    const rows = this.guard(() => this.db
-      .prepare(
-        `SELECT p.id, p.name, p.metadata, p.created, COUNT(t.id) AS n, json_group_array(DISTINCT t.model_id) FILTER (WHERE t.model_id IS NOT NULL) AS models
+    const rows = this.guard(() =>
+      this.db
+        .prepare(
+          `SELECT p.id, p.name, p.metadata, p.created, COUNT(t.id) AS n, json_group_array(DISTINCT t.model_id) FILTER (WHERE t.model_id IS NOT NULL) AS models
          FROM people p LEFT JOIN templates t ON t.person_id = p.id GROUP BY p.id ORDER BY p.name`,
-      )
-      .all()) as (PersonRow & { n: number; models: string | null })[];
-    return rows.map((r) => ({ ...rowToPerson(r), templates: r.n, modelIds: r.models ? (JSON.parse(r.models) as string[]) : [] }));
+        )
+        .all(),
+    ) as (PersonRow & { n: number; models: string | null })[];
+    return rows.map((r) => ({
+      ...rowToPerson(r),
+      templates: r.n,
+      modelIds: r.models ? (JSON.parse(r.models) as string[]) : [],
+    }));
   }
 
   async forget(name: string): Promise<ForgetReceipt> {
@@ -214,7 +270,9 @@ export class SqliteGalleryStore implements GalleryStore {
       const row = this.personRow(name);
       if (!row) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
       // explicit deletes (not only ON DELETE CASCADE) so nothing depends on foreign_keys being on
-      this.db.prepare('DELETE FROM thumbnails WHERE template_id IN (SELECT id FROM templates WHERE person_id = ?)').run(row.id);
+      this.db
+        .prepare('DELETE FROM thumbnails WHERE template_id IN (SELECT id FROM templates WHERE person_id = ?)')
+        .run(row.id);
       const removed = this.db.prepare('DELETE FROM templates WHERE person_id = ?').run(row.id).changes;
       this.db.prepare('DELETE FROM people WHERE id = ?').run(row.id);
       this.logChange('forget', row.id, row.name);
@@ -239,31 +297,48 @@ export class SqliteGalleryStore implements GalleryStore {
       this.checkpointDue = false;
       return true;
     } catch (e) {
-      process.emitWarning(`facenet: gallery ${this.file}: the delete is committed, but scrubbing its pages failed (${(e as Error).message}); retrying at the next write`);
+      process.emitWarning(
+        `facenet: gallery ${this.file}: the delete is committed, but scrubbing its pages failed (${(e as Error).message}); retrying at the next write`,
+      );
       return false;
     }
   }
 
   /** Bump the generation and record what changed, in the caller's transaction. */
   private logChange(kind: StoreChange['kind'], personId: number, name: string): void {
-    const g = (this.db.prepare("UPDATE store_state SET value = value + 1 WHERE key = 'generation' RETURNING value").get() as { value: number }).value;
-    this.db.prepare('INSERT INTO changes (generation, person_id, kind, name) VALUES (?, ?, ?, ?)').run(g, personId, kind, name);
+    const g = (
+      this.db.prepare("UPDATE store_state SET value = value + 1 WHERE key = 'generation' RETURNING value").get() as {
+        value: number;
+      }
+    ).value;
+    this.db
+      .prepare('INSERT INTO changes (generation, person_id, kind, name) VALUES (?, ?, ?, ?)')
+      .run(g, personId, kind, name);
     const pruneTo = changeLogPruneTo(g);
     if (pruneTo !== undefined) this.db.prepare('DELETE FROM changes WHERE generation <= ?').run(pruneTo);
   }
 
   async generation(): Promise<number> {
-    const row = this.guard(() => this.db.prepare("SELECT value FROM store_state WHERE key = 'generation'").get()) as { value: number } | undefined;
+    const row = this.guard(() => this.db.prepare("SELECT value FROM store_state WHERE key = 'generation'").get()) as
+      { value: number } | undefined;
     return row?.value ?? 0;
   }
 
   async changesSince(since: number): Promise<{ generation: number; changes: StoreChange[] } | undefined> {
     return this.guard(() =>
       this.db.transaction(() => {
-        const generation = (this.db.prepare("SELECT value FROM store_state WHERE key = 'generation'").get() as { value: number } | undefined)?.value ?? 0;
+        const generation =
+          (
+            this.db.prepare("SELECT value FROM store_state WHERE key = 'generation'").get() as
+              { value: number } | undefined
+          )?.value ?? 0;
         if (generation === since) return { generation, changes: [] };
         if (generation < since) return undefined; // the file was replaced: reload
-        const rows = this.db.prepare('SELECT generation, person_id, kind, name FROM changes WHERE generation > ? ORDER BY generation, person_id').all(since) as {
+        const rows = this.db
+          .prepare(
+            'SELECT generation, person_id, kind, name FROM changes WHERE generation > ? ORDER BY generation, person_id',
+          )
+          .all(since) as {
           generation: number;
           person_id: number;
           kind: StoreChange['kind'];
@@ -276,7 +351,9 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   private assertOnlyModel(modelId: string, verb: string): void {
-    const others = this.db.prepare('SELECT model_id, COUNT(*) AS n FROM templates WHERE model_id <> ? GROUP BY model_id').all(modelId) as { model_id: string; n: number }[];
+    const others = this.db
+      .prepare('SELECT model_id, COUNT(*) AS n FROM templates WHERE model_id <> ? GROUP BY model_id')
+      .all(modelId) as { model_id: string; n: number }[];
     if (others.length) throw modelMismatchError(this.file, verb, modelId, others);
   }
 
@@ -298,7 +375,11 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async counts(modelId: string): Promise<{ people: number; templates: number }> {
-    return this.guard(() => this.db.prepare('SELECT COUNT(DISTINCT person_id) AS people, COUNT(*) AS templates FROM templates WHERE model_id = ?').get(modelId)) as {
+    return this.guard(() =>
+      this.db
+        .prepare('SELECT COUNT(DISTINCT person_id) AS people, COUNT(*) AS templates FROM templates WHERE model_id = ?')
+        .get(modelId),
+    ) as {
       people: number;
       templates: number;
     };
@@ -306,26 +387,43 @@ export class SqliteGalleryStore implements GalleryStore {
 
   private templateRows(where: string, ...params: (string | number)[]): StoredTemplate[] {
     const rows = this.db
-      .prepare(`SELECT id, person_id, model_id, embedding, source_sha256, detection_score, face_size, created FROM templates ${where} ORDER BY id`)
-      .all(...params) as { id: number; person_id: number; model_id: string; embedding: Buffer; source_sha256: string; detection_score: number; face_size: number; created: string }[];
+      .prepare(
+        `SELECT id, person_id, model_id, embedding, source_sha256, detection_score, face_size, created FROM templates ${where} ORDER BY id`,
+      )
+      .all(...params) as {
+      id: number;
+      person_id: number;
+      model_id: string;
+      embedding: Buffer;
+      source_sha256: string;
+      detection_score: number;
+      face_size: number;
+      created: string;
+    }[];
     return rows.map((r) => ({
-        id: r.id,
-        personId: r.person_id,
-        modelId: r.model_id,
-        embedding: fromBlob(r.embedding),
-        sourceSha256: r.source_sha256,
-        detectionScore: r.detection_score,
-        faceSize: r.face_size,
-        created: r.created,
-      }));
+      id: r.id,
+      personId: r.person_id,
+      modelId: r.model_id,
+      embedding: fromBlob(r.embedding),
+      sourceSha256: r.source_sha256,
+      detectionScore: r.detection_score,
+      faceSize: r.face_size,
+      created: r.created,
+    }));
   }
 
   async modelIds(): Promise<string[]> {
-    return (this.guard(() => this.db.prepare('SELECT DISTINCT model_id FROM templates ORDER BY model_id').all()) as { model_id: string }[]).map((r) => r.model_id);
+    return (
+      this.guard(() => this.db.prepare('SELECT DISTINCT model_id FROM templates ORDER BY model_id').all()) as {
+        model_id: string;
+      }[]
+    ).map((r) => r.model_id);
   }
 
   async thumbnail(templateId: number): Promise<Uint8Array | undefined> {
-    const row = this.guard(() => this.db.prepare('SELECT jpeg FROM thumbnails WHERE template_id = ?').get(templateId)) as { jpeg: Buffer } | undefined;
+    const row = this.guard(() =>
+      this.db.prepare('SELECT jpeg FROM thumbnails WHERE template_id = ?').get(templateId),
+    ) as { jpeg: Buffer } | undefined;
     return row ? new Uint8Array(row.jpeg) : undefined;
   }
 
@@ -343,13 +441,19 @@ export class SqliteGalleryStore implements GalleryStore {
 
   async calibration(modelId: string, probeModelId = modelId): Promise<CalibrationTable | undefined> {
     const key = calibrationKey(modelId, probeModelId);
-    const row = this.guard(() => this.db.prepare('SELECT table_json FROM calibrations WHERE model_id = ?').get(key)) as { table_json: string } | undefined;
+    const row = this.guard(() => this.db.prepare('SELECT table_json FROM calibrations WHERE model_id = ?').get(key)) as
+      { table_json: string } | undefined;
     if (!row) return undefined;
     let json: unknown;
     try {
       json = JSON.parse(row.table_json);
     } catch (e) {
-      throw new FaceError('CALIBRATION_ERROR', `gallery ${this.file}: stored calibration for ${key} is not JSON`, undefined, { cause: e });
+      throw new FaceError(
+        'CALIBRATION_ERROR',
+        `gallery ${this.file}: stored calibration for ${key} is not JSON`,
+        undefined,
+        { cause: e },
+      );
     }
     return parseCalibrationTable(json, `gallery ${this.file} calibration for ${key}`);
   }

@@ -17,16 +17,28 @@ export function changeLogPruneTo(g: number): number | undefined {
 /** The one model id of an enrollment's templates; MODEL_MISMATCH when they mix models. */
 export function singleModelId(templates: readonly { readonly modelId: string }[]): string {
   const modelIds = [...new Set(templates.map((t) => t.modelId))];
-  if (modelIds.length !== 1) throw new FaceError('MODEL_MISMATCH', `one enrollment mixes templates of models ${modelIds.join(', ')}`, { modelIds });
+  if (modelIds.length !== 1)
+    throw new FaceError('MODEL_MISMATCH', `one enrollment mixes templates of models ${modelIds.join(', ')}`, {
+      modelIds,
+    });
   return modelIds[0];
 }
 
 /** A gallery holding templates of other models (`others`: model id and template count) cannot serve `modelId`. */
-export function modelMismatchError(location: string, verb: string, modelId: string, others: readonly { model_id: string; n: number }[]): FaceError {
+export function modelMismatchError(
+  location: string,
+  verb: string,
+  modelId: string,
+  others: readonly { model_id: string; n: number }[],
+): FaceError {
   return new FaceError(
     'MODEL_MISMATCH',
     `cannot ${verb} gallery ${location} with model ${modelId}: it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
-      modelMismatchAdvice(modelId, others.map((o) => o.model_id), verb === 'enroll into' ? 'enroll' : 'query'),
+      modelMismatchAdvice(
+        modelId,
+        others.map((o) => o.model_id),
+        verb === 'enroll into' ? 'enroll' : 'query',
+      ),
     { gallery: location, requested: modelId, stored: others.map((o) => o.model_id) },
   );
 }

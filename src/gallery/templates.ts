@@ -17,7 +17,10 @@ export const TEMPLATE_COMBINATIONS: readonly TemplateCombination[] = ['nearest',
 
 export function parseCombination(s: string): TemplateCombination {
   if ((TEMPLATE_COMBINATIONS as readonly string[]).includes(s)) return s as TemplateCombination;
-  throw new FaceError('INVALID_INPUT', `template combination must be one of ${TEMPLATE_COMBINATIONS.join(', ')}, got "${s}"`);
+  throw new FaceError(
+    'INVALID_INPUT',
+    `template combination must be one of ${TEMPLATE_COMBINATIONS.join(', ')}, got "${s}"`,
+  );
 }
 
 /** L2-normalised mean. */
@@ -36,7 +39,12 @@ export function normalisedMean(vectors: readonly Float32Array[]): Float32Array {
  * Put one person's templates into the index under the chosen combination, replacing what was there.
  * Keys: template ids for `nearest`, the person id for `centroid`.
  */
-export function indexPerson(index: VectorIndex, combination: TemplateCombination, personId: number, templates: readonly Pick<StoredTemplate, 'id' | 'embedding'>[]): void {
+export function indexPerson(
+  index: VectorIndex,
+  combination: TemplateCombination,
+  personId: number,
+  templates: readonly Pick<StoredTemplate, 'id' | 'embedding'>[],
+): void {
   index.removeLabel(personId);
   if (!templates.length) return;
   if (combination === 'nearest') for (const t of templates) index.add(t.id, personId, t.embedding);

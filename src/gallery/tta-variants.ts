@@ -55,12 +55,18 @@ export interface CalibrationSources {
  * The table for templates of `templateModel` and queries of `queryModel`: the override, else the gallery's own
  * (`facenet calibrate`), else the model's own (same variant only), else the shipped one; undefined when none fits.
  */
-export async function findCalibration(src: CalibrationSources, templateModel: string, queryModel: string): Promise<ChosenCalibration | undefined> {
-  if (src.override) return tableFits(src.override, templateModel, queryModel) ? { table: src.override, origin: 'override' } : undefined;
+export async function findCalibration(
+  src: CalibrationSources,
+  templateModel: string,
+  queryModel: string,
+): Promise<ChosenCalibration | undefined> {
+  if (src.override)
+    return tableFits(src.override, templateModel, queryModel) ? { table: src.override, origin: 'override' } : undefined;
   const own = await src.store.calibration(templateModel, queryModel);
   if (own) return { table: own, origin: 'gallery' };
   const fromModel = src.recognizer?.calibration;
-  if (fromModel && templateModel === queryModel && fromModel.modelId === queryModel) return { table: fromModel, origin: 'model' };
+  if (fromModel && templateModel === queryModel && fromModel.modelId === queryModel)
+    return { table: fromModel, origin: 'model' };
   const shipped = defaultCalibration(templateModel, queryModel);
   return shipped ? { table: shipped, origin: 'default' } : undefined;
 }
@@ -70,7 +76,11 @@ export async function findCalibration(src: CalibrationSources, templateModel: st
  * variant of the same network and a cross-variant table is calibrated for the pair, that variant's. Otherwise the
  * query's own (the store answers MODEL_MISMATCH with advice when the gallery holds something else).
  */
-export async function templateModelFor(store: Pick<GalleryStore, 'modelIds'>, queryModel: string, src: CalibrationSources): Promise<string> {
+export async function templateModelFor(
+  store: Pick<GalleryStore, 'modelIds'>,
+  queryModel: string,
+  src: CalibrationSources,
+): Promise<string> {
   const stored = await store.modelIds();
   if (stored.length !== 1 || !otherVariantOfSameNetwork(stored[0], queryModel)) return queryModel;
   return (await findCalibration(src, stored[0], queryModel)) ? stored[0] : queryModel;

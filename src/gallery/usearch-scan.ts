@@ -39,7 +39,14 @@ export function usearchDotScan(threads = 1): TopDotScan {
  * before selecting, so it runs over blocks of 16 queries: on 13,233 × 128-D, 16 per call took 3.4 s, 64 5.4 s,
  * 256 24 s, and one query per call (ExactIndex's path) 7.1 s (scripts/bench-knn.ts, docs/clustering.md).
  */
-export function usearchTopDotsBatch(data: Float32Array, count: number, dim: number, queries: Float32Array, n: number, threads = 1): { slots: Int32Array; dots: Float32Array } {
+export function usearchTopDotsBatch(
+  data: Float32Array,
+  count: number,
+  dim: number,
+  queries: Float32Array,
+  n: number,
+  threads = 1,
+): { slots: Int32Array; dots: Float32Array } {
   const rows = atOffsetZero(data.subarray(0, count * dim));
   const total = Math.floor(queries.length / dim);
   const want = Math.min(n, count);

@@ -29,17 +29,28 @@ export const MAX_PIXELS_PER_BYTE = 250;
 /** sharp's format names we decode (heif: AVIF only, as the prebuilt libvips has no HEVC decoder). */
 const RASTER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif']);
 
-const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0].trim();
+const firstLine = (e: unknown) =>
+  String((e as Error)?.message ?? e)
+    .split('\n')[0]
+    .trim();
 
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
 
 function describe(input: ImageInput): string {
-  return typeof input === 'string' ? input : Buffer.isBuffer(input) || input instanceof Uint8Array ? `<buffer ${input.length} bytes>` : '<raw image>';
+  return typeof input === 'string'
+    ? input
+    : Buffer.isBuffer(input) || input instanceof Uint8Array
+      ? `<buffer ${input.length} bytes>`
+      : '<raw image>';
 }
 
-export async function readImageBytes(input: string | Buffer | Uint8Array, maxBytes = DEFAULT_MAX_BYTES): Promise<Buffer> {
-  if (typeof input !== 'string') return Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+export async function readImageBytes(
+  input: string | Buffer | Uint8Array,
+  maxBytes = DEFAULT_MAX_BYTES,
+): Promise<Buffer> {
+  if (typeof input !== 'string')
+    return Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   let size: number;
   try {
     const st = await stat(input);
@@ -47,9 +58,18 @@ export async function readImageBytes(input: string | Buffer | Uint8Array, maxByt
     size = st.size;
   } catch (e) {
     if (e instanceof FaceError) throw e;
-    throw new ImageError('IMAGE_NOT_FOUND', `cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { source: input });
+    throw new ImageError(
+      'IMAGE_NOT_FOUND',
+      `cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { source: input },
+    );
   }
-  if (size > maxBytes) throw new ImageError('IMAGE_TOO_LARGE', `${input} is ${size} bytes, over the ${maxBytes}-byte limit`, { source: input, bytes: size, maxBytes });
+  if (size > maxBytes)
+    throw new ImageError('IMAGE_TOO_LARGE', `${input} is ${size} bytes, over the ${maxBytes}-byte limit`, {
+      source: input,
+      bytes: size,
+      maxBytes,
+    });
   return readFile(input);
 }
 
@@ -57,9 +77,17 @@ export function validateRgbImage(img: RgbImage, maxPixels = DEFAULT_MAX_PIXELS):
   const { width, height, data } = img;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0)
     throw new FaceError('INVALID_INPUT', `raw image needs positive integer width and height, got ${width}×${height}`);
-  if (width * height > maxPixels) throw new ImageError('IMAGE_TOO_LARGE', `${width}×${height} exceeds the ${maxPixels}-pixel limit`, { width, height, maxPixels });
+  if (width * height > maxPixels)
+    throw new ImageError('IMAGE_TOO_LARGE', `${width}×${height} exceeds the ${maxPixels}-pixel limit`, {
+      width,
+      height,
+      maxPixels,
+    });
   if (!(data instanceof Uint8Array) || data.length !== width * height * 3)
-    throw new FaceError('INVALID_INPUT', `raw image data must be a Uint8Array of width*height*3 = ${width * height * 3} bytes, got ${data?.length}`);
+    throw new FaceError(
+      'INVALID_INPUT',
+      `raw image data must be a Uint8Array of width*height*3 = ${width * height * 3} bytes, got ${data?.length}`,
+    );
   return img;
 }
 
@@ -68,25 +96,51 @@ export function validateRgbImage(img: RgbImage, maxPixels = DEFAULT_MAX_PIXELS):
  * limit and the bomb check. Cheap enough to run before an image waits for an inference slot (the server does).
  * Resolves to the density at which to rasterise an SVG (undefined for raster formats).
  */
-export async function checkImageHeader(bytes: Buffer, opts: DecodeOptions = {}, source = `<buffer ${bytes.length} bytes>`): Promise<{ density?: number }> {
+export async function checkImageHeader(
+  bytes: Buffer,
+  opts: DecodeOptions = {},
+  source = `<buffer ${bytes.length} bytes>`,
+): Promise<{ density?: number }> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
     // limitInputPixels: false here, we check the header ourselves to give our own error.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
-    throw new ImageError('IMAGE_UNSUPPORTED', `${source} is not an image sharp can read (${firstLine(e)})`, { source }, { cause: e });
+    throw new ImageError(
+      'IMAGE_UNSUPPORTED',
+      `${source} is not an image sharp can read (${firstLine(e)})`,
+      { source },
+      { cause: e },
+    );
   }
   const format = meta.format ?? 'unknown';
-  if (format === 'svg' && !opts.allowSvg) throw new ImageError('IMAGE_UNSUPPORTED', `${source} is SVG, which is off (enable it with allowSvg / --allow-svg)`, { source, format });
+  if (format === 'svg' && !opts.allowSvg)
+    throw new ImageError(
+      'IMAGE_UNSUPPORTED',
+      `${source} is SVG, which is off (enable it with allowSvg / --allow-svg)`,
+      { source, format },
+    );
   if (format === 'heif' && meta.compression !== 'av1')
-    throw new ImageError('IMAGE_UNSUPPORTED', `${source} is HEIC (${meta.compression ?? 'unknown'} compression), which this build cannot decode; convert it to JPEG`, { source, format: 'heic' });
-  if (format !== 'svg' && !RASTER_FORMATS.has(format)) throw new ImageError('IMAGE_UNSUPPORTED', `${source} is ${format}, not JPEG, PNG, WebP, GIF, TIFF or AVIF`, { source, format });
+    throw new ImageError(
+      'IMAGE_UNSUPPORTED',
+      `${source} is HEIC (${meta.compression ?? 'unknown'} compression), which this build cannot decode; convert it to JPEG`,
+      { source, format: 'heic' },
+    );
+  if (format !== 'svg' && !RASTER_FORMATS.has(format))
+    throw new ImageError('IMAGE_UNSUPPORTED', `${source} is ${format}, not JPEG, PNG, WebP, GIF, TIFF or AVIF`, {
+      source,
+      format,
+    });
   const w = meta.width ?? 0;
   const h = meta.height ?? 0;
   if (!w || !h) throw new ImageError('IMAGE_CORRUPT', `${source} has no image dimensions`, { source });
   if (w * h > maxPixels)
-    throw new ImageError('IMAGE_TOO_LARGE', `${source} is ${w}×${h} = ${w * h} pixels, over the ${maxPixels}-pixel limit`, { source, width: w, height: h, maxPixels });
+    throw new ImageError(
+      'IMAGE_TOO_LARGE',
+      `${source} is ${w}×${h} = ${w * h} pixels, over the ${maxPixels}-pixel limit`,
+      { source, width: w, height: h, maxPixels },
+    );
   // SVG: rasterise no larger than the floor, whatever it declares
   const svgScale = format === 'svg' ? Math.min(1, Math.sqrt(BOMB_FLOOR_PIXELS / (w * h))) : 1;
   if (format !== 'svg' && w * h > BOMB_FLOOR_PIXELS && w * h > bytes.length * MAX_PIXELS_PER_BYTE)
@@ -104,7 +158,10 @@ export async function decodeImage(input: ImageInput, opts: DecodeOptions = {}): 
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (isRgbImage(input)) return validateRgbImage(input, maxPixels);
   if (typeof input !== 'string' && !(input instanceof Uint8Array))
-    throw new FaceError('INVALID_INPUT', `expected a file path, a Buffer or {width, height, data}, got ${input === null ? 'null' : typeof input}`);
+    throw new FaceError(
+      'INVALID_INPUT',
+      `expected a file path, a Buffer or {width, height, data}, got ${input === null ? 'null' : typeof input}`,
+    );
   const bytes = await readImageBytes(input, opts.maxBytes);
   const source = describe(input);
   if (bytes.length === 0) throw new ImageError('IMAGE_EMPTY', `${source} is empty`, { source });
@@ -112,14 +169,23 @@ export async function decodeImage(input: ImageInput, opts: DecodeOptions = {}): 
   const { density } = await checkImageHeader(bytes, opts, source);
 
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, ...(density ? { density } : {}) })
+    const { data, info } = await sharp(bytes, {
+      limitInputPixels: maxPixels,
+      failOn: 'error',
+      pages: 1,
+      ...(density ? { density } : {}),
+    })
       .rotate() // EXIF orientation
       .toColourspace('srgb')
       .removeAlpha()
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after conversion`);
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    return {
+      width: info.width,
+      height: info.height,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    };
   } catch (e) {
     throw new ImageError('IMAGE_CORRUPT', `${source} could not be decoded: ${firstLine(e)}`, { source }, { cause: e });
   }

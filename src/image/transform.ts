@@ -80,15 +80,25 @@ export interface PaddedSquare {
  * halfPixelCenters = false) does, into `out` at `offset` as NCHW floats 0..255. The face-api networks were run on
  * this sampling, so the detector and landmark inputs use it bit for bit.
  */
-export function fillPaddedSquareTfjs(img: RgbImage, sq: PaddedSquare, size: number, out: Float32Array, offset = 0): void {
+export function fillPaddedSquareTfjs(
+  img: RgbImage,
+  sq: PaddedSquare,
+  size: number,
+  out: Float32Array,
+  offset = 0,
+): void {
   const { side, padX, padY } = sq;
   const plane = size * size;
   const ratio = side / size;
   const src = img.data;
   const iw = img.width;
   // Per output column/row: the two padded-square neighbours as source offsets (−1 = zero padding) and the weight.
-  const colA = new Int32Array(size), colB = new Int32Array(size), colW = new Float64Array(size);
-  const rowA = new Int32Array(size), rowB = new Int32Array(size), rowW = new Float64Array(size);
+  const colA = new Int32Array(size),
+    colB = new Int32Array(size),
+    colW = new Float64Array(size);
+  const rowA = new Int32Array(size),
+    rowB = new Int32Array(size),
+    rowW = new Float64Array(size);
   const colOffset = (sx: number) => {
     const cx = sx - padX;
     return cx < 0 || cx >= sq.width ? -1 : (sq.x + cx) * 3;
@@ -129,9 +139,13 @@ export function fillPaddedSquareTfjs(img: RgbImage, sq: PaddedSquare, size: numb
     return;
   }
   for (let r = 0; r < size; r++) {
-    const ta = rowA[r], tb = rowB[r], dy = rowW[r];
+    const ta = rowA[r],
+      tb = rowB[r],
+      dy = rowW[r];
     for (let c = 0; c < size; c++) {
-      const la = colA[c], lb = colB[c], dx = colW[c];
+      const la = colA[c],
+        lb = colB[c],
+        dx = colW[c];
       const o = offset + r * size + c;
       for (let k = 0; k < 3; k++) {
         const tl = px(ta, la, k);
@@ -148,7 +162,11 @@ export function fillPaddedSquareTfjs(img: RgbImage, sq: PaddedSquare, size: numb
 }
 
 /** Contributions of source indices to each output index for an area (box-filter) shrink of `side` → `size`. */
-export function areaWeights(side: number, size: number, limit: number): { start: Int32Array; count: Int32Array; weight: Float64Array; stride: number } {
+export function areaWeights(
+  side: number,
+  size: number,
+  limit: number,
+): { start: Int32Array; count: Int32Array; weight: Float64Array; stride: number } {
   const scale = side / size;
   const stride = Math.ceil(scale) + 2;
   const start = new Int32Array(size);
@@ -160,7 +178,8 @@ export function areaWeights(side: number, size: number, limit: number): { start:
     const first = Math.floor(a);
     start[o] = first;
     let k = 0;
-    for (let i = first; i < b && i < limit; i++, k++) weight[o * stride + k] = (Math.min(b, i + 1) - Math.max(a, i)) / scale;
+    for (let i = first; i < b && i < limit; i++, k++)
+      weight[o * stride + k] = (Math.min(b, i + 1) - Math.max(a, i)) / scale;
     count[o] = k;
   }
   return { start, count, weight, stride };
@@ -168,7 +187,8 @@ export function areaWeights(side: number, size: number, limit: number): { start:
 
 /** Shrinks an RGB image to `width`×`height` by area averaging (both sides must not grow). */
 export function shrinkArea(img: RgbImage, width: number, height: number): RgbImage {
-  if (width > img.width || height > img.height || width < 1 || height < 1) throw new Error(`shrinkArea: ${img.width}×${img.height} → ${width}×${height}`);
+  if (width > img.width || height > img.height || width < 1 || height < 1)
+    throw new Error(`shrinkArea: ${img.width}×${img.height} → ${width}×${height}`);
   const wx = areaWeights(img.width, width, img.width);
   const wy = areaWeights(img.height, height, img.height);
   const rowLen = width * 3;
@@ -232,7 +252,9 @@ export function shrinkBox(img: RgbImage, k: number): RgbImage {
     for (let ox = 0, t = oy * rowLen; ox < width; ox++, t += 3) {
       const x0 = ox * k;
       const cols = ox < fullCols ? k : w - x0;
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let dy = 0; dy < rows; dy++) {
         for (let dx = 0, p = ((y0 + dy) * w + x0) * 3; dx < cols; dx++, p += 3) {
           r += src[p];

@@ -15,5 +15,13 @@ export interface Point {
 export type ImageInput = string | Buffer | Uint8Array | RgbImage;
 
 export function isRgbImage(x: unknown): x is RgbImage {
-  return typeof x === 'object' && x !== null && !Buffer.isBuffer(x) && !(x instanceof Uint8Array) && 'width' in x && 'height' in x && 'data' in x;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !Buffer.isBuffer(x) &&
+    !(x instanceof Uint8Array) &&
+    'width' in x &&
+    'height' in x &&
+    'data' in x
+  );
 }

@@ -58,15 +58,23 @@ export async function readVerified(dir: string, file: PackFile): Promise<Uint8Ar
   try {
     bytes = new Uint8Array(await readFile(p));
   } catch (e) {
-    throw new ModelError('MODEL_NOT_INSTALLED', `model file ${file.path} is not in ${dir}: ${installHint(dir)}`, { file: file.path, modelsDir: dir, reason: (e as NodeJS.ErrnoException).code });
+    throw new ModelError('MODEL_NOT_INSTALLED', `model file ${file.path} is not in ${dir}: ${installHint(dir)}`, {
+      file: file.path,
+      modelsDir: dir,
+      reason: (e as NodeJS.ErrnoException).code,
+    });
   }
   const got = sha256Hex(bytes);
   if (got !== file.sha256)
-    throw new ModelError('MODEL_CHECKSUM', `${p} is not the expected ${file.path} (sha256 ${got}, expected ${file.sha256}): refusing to use it; replace it with \`facenet packs add\``, {
-      file: file.path,
-      expected: file.sha256,
-      actual: got,
-    });
+    throw new ModelError(
+      'MODEL_CHECKSUM',
+      `${p} is not the expected ${file.path} (sha256 ${got}, expected ${file.sha256}): refusing to use it; replace it with \`facenet packs add\``,
+      {
+        file: file.path,
+        expected: file.sha256,
+        actual: got,
+      },
+    );
   return bytes;
 }
 
@@ -84,7 +92,9 @@ export async function fileState(dir: string, file: PackFile): Promise<FileState>
   } catch {
     return 'missing';
   }
-  return sha256Hex(new Uint8Array(await readFile(filePath(dir, file)))) === file.sha256 ? 'verified' : 'checksum-mismatch';
+  return sha256Hex(new Uint8Array(await readFile(filePath(dir, file)))) === file.sha256
+    ? 'verified'
+    : 'checksum-mismatch';
 }
 
 /** Whether each of a pack's files is present and matches its SHA-256. */

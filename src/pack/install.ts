@@ -55,14 +55,18 @@ async function fromUrl(base: string, file: PackFile): Promise<Uint8Array | undef
     throw new FaceError('INVALID_INPUT', `cannot reach ${url.href}: ${(e as Error).message}`, { url: url.href });
   }
   if (res.status === 404) return undefined;
-  if (!res.ok || !res.body) throw new FaceError('INVALID_INPUT', `${url.href} answered ${res.status}`, { url: url.href, status: res.status });
+  if (!res.ok || !res.body)
+    throw new FaceError('INVALID_INPUT', `${url.href} answered ${res.status}`, { url: url.href, status: res.status });
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
     size += chunk.length;
     if (size > file.bytes) {
       await res.body.cancel().catch(() => undefined);
-      throw new ModelError('MODEL_CHECKSUM', `${url.href} is larger than ${file.path} (${file.bytes} bytes): refused`, { url: url.href, file: file.path });
+      throw new ModelError('MODEL_CHECKSUM', `${url.href} is larger than ${file.path} (${file.bytes} bytes): refused`, {
+        url: url.href,
+        file: file.path,
+      });
     }
     chunks.push(chunk);
   }
@@ -100,18 +104,31 @@ export async function installPackFiles(source: string, opts: InstallOptions = {}
     else fetched.push({ file, bytes });
   }
   if (mismatched.length)
-    throw new ModelError('MODEL_CHECKSUM', `${source}: ${mismatched.map((m) => `${m.path} has sha256 ${m.actual}, expected ${wanted.get(m.path)!.sha256}`).join('; ')}. Nothing was installed`, {
-      source,
-      mismatched,
-    });
+    throw new ModelError(
+      'MODEL_CHECKSUM',
+      `${source}: ${mismatched.map((m) => `${m.path} has sha256 ${m.actual}, expected ${wanted.get(m.path)!.sha256}`).join('; ')}. Nothing was installed`,
+      {
+        source,
+        mismatched,
+      },
+    );
   if (fetched.length === 0 && present.length === 0)
-    throw new FaceError('INVALID_INPUT', `${source} holds none of the files of ${packs.map((p) => p.name).join(', ')} (looked for ${[...wanted.keys()].join(', ')})`, { source });
+    throw new FaceError(
+      'INVALID_INPUT',
+      `${source} holds none of the files of ${packs.map((p) => p.name).join(', ')} (looked for ${[...wanted.keys()].join(', ')})`,
+      { source },
+    );
   for (const { file, bytes } of fetched) {
     // always into the models folder (never the repository's models/ of a bundled file)
     const p = path.join(dest, ...file.path.split('/'));
     await mkdir(path.dirname(p), { recursive: true });
     await writeFileAtomic(p, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
-  const complete = await Promise.all(packs.map(async (p) => ({ name: p.name, complete: (await packStatus(p, dest)).every((s) => s.state === 'verified') })));
+  const complete = await Promise.all(
+    packs.map(async (p) => ({
+      name: p.name,
+      complete: (await packStatus(p, dest)).every((s) => s.state === 'verified'),
+    })),
+  );
   return { modelsDir: dest, installed: fetched.map((f) => f.file.path), present, notFound, packs: complete };
 }

@@ -8,10 +8,26 @@ import { LFW_THRESHOLD } from '../embed/calibrated-threshold.js';
 import type { PackDefinition, PackFile } from './types.js';
 
 export const MODEL_FILES = {
-  yunet: { path: 'yunet/face_detection_yunet_2026may.onnx', sha256: 'ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0', bytes: 229738 },
-  scrfd25g: { path: 'scrfd/scrfd_2.5g.onnx', sha256: '041f73f47371333d1d17a6fee6c8ab4e6aecabefe398ff32cca4e2d5eaee0af9', bytes: 3292009 },
-  edgefaceXs: { path: 'edgeface/edgeface_xs_q_fp32.onnx', sha256: '14e8fda2676a0a0c837856fbaedce92ea5047f1742a70a0946026268cec93d23', bytes: 9209206 },
-  edgefaceXxs: { path: 'edgeface/edgeface_xxs_q_fp32.onnx', sha256: 'c443ab107964dded439eb6cdb9ff0a302a849e9c0bdf02c3e4f29bfa2c21547e', bytes: 5179255 },
+  yunet: {
+    path: 'yunet/face_detection_yunet_2026may.onnx',
+    sha256: 'ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0',
+    bytes: 229738,
+  },
+  scrfd25g: {
+    path: 'scrfd/scrfd_2.5g.onnx',
+    sha256: '041f73f47371333d1d17a6fee6c8ab4e6aecabefe398ff32cca4e2d5eaee0af9',
+    bytes: 3292009,
+  },
+  edgefaceXs: {
+    path: 'edgeface/edgeface_xs_q_fp32.onnx',
+    sha256: '14e8fda2676a0a0c837856fbaedce92ea5047f1742a70a0946026268cec93d23',
+    bytes: 9209206,
+  },
+  edgefaceXxs: {
+    path: 'edgeface/edgeface_xxs_q_fp32.onnx',
+    sha256: 'c443ab107964dded439eb6cdb9ff0a302a849e9c0bdf02c3e4f29bfa2c21547e',
+    bytes: 5179255,
+  },
 } as const satisfies Record<string, PackFile>;
 
 /**
@@ -21,7 +37,12 @@ export const MODEL_FILES = {
  * --epochs 40 --seed 1 --workers 0 --out models/edgeface-xs-head128` (docs/packs.md, "512 → 128 head").
  */
 export const BUNDLED_FILES = {
-  edgefaceXsHead128: { path: 'edgeface-xs-head128/model.onnx', sha256: 'c4cf03c4504b98220a278d23b43996bc98b2f813fe19ed65ea423ea4a26fe5ad', bytes: 270774, bundled: true },
+  edgefaceXsHead128: {
+    path: 'edgeface-xs-head128/model.onnx',
+    sha256: 'c4cf03c4504b98220a278d23b43996bc98b2f813fe19ed65ea423ea4a26fe5ad',
+    bytes: 270774,
+    bundled: true,
+  },
 } as const satisfies Record<string, PackFile>;
 
 /** EdgeFace: RGB, (x − 127.5) / 127.5, NCHW 112×112, `input` → `embedding` [N, 512]. */
@@ -44,7 +65,8 @@ const YUNET_LICENCE = 'YuNet: MIT (OpenCV Zoo)';
 const SCRFD_LICENCE = 'SCRFD: InsightFace pretrained models, non-commercial research use only';
 const EDGEFACE_LICENCE =
   'EdgeFace: unsettled (code BSD-3-Clause, Idiap model card CC BY-NC-SA 4.0, trained on WebFace), treated as research use only';
-const HEAD128_LICENCE = "head128: facenet-ts's 512 → 128 projection trained on EdgeFace-XS embeddings of LFW, a derivative of EdgeFace under its terms";
+const HEAD128_LICENCE =
+  "head128: facenet-ts's 512 → 128 projection trained on EdgeFace-XS embeddings of LFW, a derivative of EdgeFace under its terms";
 
 const SCRFD_25G = { kind: 'scrfd', file: MODEL_FILES.scrfd25g, landmarks: 'five', maxSide: 640 } as const;
 /*
@@ -55,14 +77,21 @@ const SCRFD_25G = { kind: 'scrfd', file: MODEL_FILES.scrfd25g, landmarks: 'five'
 const YUNET = { kind: 'yunet', file: MODEL_FILES.yunet, landmarks: 'five', threads: 1 } as const;
 
 const edgeface = (variant: 'xs' | 'xxs') =>
-  ({ kind: 'onnx', name: `edgeface-${variant}`, file: variant === 'xs' ? MODEL_FILES.edgefaceXs : MODEL_FILES.edgefaceXxs, input: EDGEFACE_INPUT, threads: 1 }) as const;
+  ({
+    kind: 'onnx',
+    name: `edgeface-${variant}`,
+    file: variant === 'xs' ? MODEL_FILES.edgefaceXs : MODEL_FILES.edgefaceXxs,
+    input: EDGEFACE_INPUT,
+    threads: 1,
+  }) as const;
 /** EdgeFace packs: one chip, no flip ("flip TTA changed nothing measurable", ../shared/models/README.md). */
 const ONE_VIEW = { flip: false, crops: [] } as const;
 
 export const PACKS: readonly PackDefinition[] = [
   {
     name: 'dlib128',
-    description: "face-api's SSD + 68 points → dlib 150×150 chip → dlib ResNet 128-D, crop + flip TTA (6 net runs per face)",
+    description:
+      "face-api's SSD + 68 points → dlib 150×150 chip → dlib ResNet 128-D, crop + flip TTA (6 net runs per face)",
     detector: { kind: 'ssd', landmarks: 'none' },
     align: DLIB_ALIGN,
     embedder: { kind: 'face-api-128' },
@@ -105,12 +134,19 @@ export const PACKS: readonly PackDefinition[] = [
   },
   {
     name: 'edgeface-xs-128',
-    description: 'SCRFD-2.5G boxes + 5 points → ArcFace 112×112 chip → EdgeFace-XS 512-D → 512 → 128 projection head (a quarter of the template memory and search time)',
+    description:
+      'SCRFD-2.5G boxes + 5 points → ArcFace 112×112 chip → EdgeFace-XS 512-D → 512 → 128 projection head (a quarter of the template memory and search time)',
     detector: SCRFD_25G,
     align: ARCFACE_ALIGN,
     embedder: {
       ...edgeface('xs'),
-      projection: { name: 'head128', file: BUNDLED_FILES.edgefaceXsHead128, inputName: PROJECTION_INPUT, outputName: PROJECTION_OUTPUT, dim: 128 },
+      projection: {
+        name: 'head128',
+        file: BUNDLED_FILES.edgefaceXsHead128,
+        inputName: PROJECTION_INPUT,
+        outputName: PROJECTION_OUTPUT,
+        dim: 128,
+      },
     },
     tta: ONE_VIEW,
     licence: { line: `${SCRFD_LICENCE}; ${EDGEFACE_LICENCE}; ${HEAD128_LICENCE}`, permissive: false },

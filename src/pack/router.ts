@@ -19,7 +19,6 @@ import { filePath, modelsDir, readVerified, sha256Hex } from './files.js';
 import { DEFAULT_PACK, PACKS } from './packs.js';
 import type { DetectorKind, PackDefinition, PackDetector, PackProjection, PackThreads } from './types.js';
 
-
 export interface StageLoadOptions {
   cacheDir?: string;
   threads?: number;
@@ -51,7 +50,12 @@ export function resolvePack(pack?: string | PackDefinition): PackDefinition {
   if (pack && typeof pack === 'object') return pack;
   const name = pack ?? DEFAULT_PACK;
   const found = PACKS.find((p) => p.name === name);
-  if (!found) throw new FaceError('INVALID_INPUT', `unknown pack "${name}"; packs: ${packNames().join(', ')} (see \`facenet packs\`)`, { pack: name, packs: packNames() });
+  if (!found)
+    throw new FaceError(
+      'INVALID_INPUT',
+      `unknown pack "${name}"; packs: ${packNames().join(', ')} (see \`facenet packs\`)`,
+      { pack: name, packs: packNames() },
+    );
   return found;
 }
 
@@ -72,7 +76,12 @@ export function assertLicence(pack: PackDefinition, accept?: boolean): void {
 /** What a model file is, read from its graph's inputs and outputs. */
 export type ModelRole = DetectorKind | 'embedder' | 'projection';
 
-type ValueInfo = { name?: string | null; type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null };
+type ValueInfo = {
+  name?: string | null;
+  type?: {
+    tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null;
+  } | null;
+};
 
 function dims(v: ValueInfo): (number | string)[] {
   return (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
@@ -103,18 +112,39 @@ export function routeModel(bytes: Uint8Array): { role: ModelRole; inputSize?: nu
     if (c === 3 && typeof h === 'number' && h === w && out.length === 2 && typeof out[1] === 'number')
       return { role: 'embedder', inputSize: h, outputDim: out[1] };
     const inDims = dims(inputs[0]);
-    if (inDims.length === 2 && typeof inDims[1] === 'number' && out.length === 2 && typeof out[1] === 'number') return { role: 'projection', outputDim: out[1] };
+    if (inDims.length === 2 && typeof inDims[1] === 'number' && out.length === 2 && typeof out[1] === 'number')
+      return { role: 'projection', outputDim: out[1] };
   }
-  throw new ModelError('MODEL_LOAD_FAILED', `unrecognised model: inputs ${inputs.map((i) => i.name).join(', ')}, outputs ${outNames.join(', ')}`);
+  throw new ModelError(
+    'MODEL_LOAD_FAILED',
+    `unrecognised model: inputs ${inputs.map((i) => i.name).join(', ')}, outputs ${outNames.join(', ')}`,
+  );
 }
 
 type DetectorLoader = (spec: PackDetector, opts: StageLoadOptions, dir: string) => Promise<FaceDetectorLike>;
 
 /** One loader per detector kind; the 5-point detectors take the verified file from the models folder. */
 const DETECTOR_LOADERS: Record<DetectorKind, DetectorLoader> = {
-  ssd: (_spec, o) => FaceDetector.load({ cacheDir: o.cacheDir, threads: stageThreads(o.threads, undefined, o.threadShare), engine: o.engine }),
-  yunet: (spec, o, dir) => YuNetDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: stageThreads(o.threads, spec.threads, o.threadShare), maxSide: spec.maxSide }),
-  scrfd: (spec, o, dir) => ScrfdDetector.load({ modelPath: filePath(dir, spec.file!), engine: o.engine, threads: stageThreads(o.threads, spec.threads, o.threadShare), maxSide: spec.maxSide }),
+  ssd: (_spec, o) =>
+    FaceDetector.load({
+      cacheDir: o.cacheDir,
+      threads: stageThreads(o.threads, undefined, o.threadShare),
+      engine: o.engine,
+    }),
+  yunet: (spec, o, dir) =>
+    YuNetDetector.load({
+      modelPath: filePath(dir, spec.file!),
+      engine: o.engine,
+      threads: stageThreads(o.threads, spec.threads, o.threadShare),
+      maxSide: spec.maxSide,
+    }),
+  scrfd: (spec, o, dir) =>
+    ScrfdDetector.load({
+      modelPath: filePath(dir, spec.file!),
+      engine: o.engine,
+      threads: stageThreads(o.threads, spec.threads, o.threadShare),
+      maxSide: spec.maxSide,
+    }),
 };
 
 async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<FaceDetectorLike> {
@@ -128,7 +158,11 @@ async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: s
  * cores this recognizer may use (`share`, a worker pool's part of the cores; default defaultThreads()); else `share`
  * (undefined: the engine's default).
  */
-export function stageThreads(asked: number | undefined, hint: PackThreads | undefined, share?: number): number | undefined {
+export function stageThreads(
+  asked: number | undefined,
+  hint: PackThreads | undefined,
+  share?: number,
+): number | undefined {
   if (asked !== undefined) return asked;
   return hint === undefined ? share : Math.min(hint, share ?? defaultThreads());
 }
@@ -137,25 +171,50 @@ export function stageThreads(asked: number | undefined, hint: PackThreads | unde
 async function checkRole(dir: string, file: NonNullable<PackDetector['file']>, role: ModelRole): Promise<Uint8Array> {
   const bytes = await readVerified(dir, file);
   const got = routeModel(bytes).role;
-  if (got !== role) throw new ModelError('MODEL_MISMATCH', `${filePath(dir, file)} is a ${got} model, the pack needs a ${role}`);
+  if (got !== role)
+    throw new ModelError('MODEL_MISMATCH', `${filePath(dir, file)} is a ${got} model, the pack needs a ${role}`);
   return bytes;
 }
 
 async function loadEmbedder(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<Embedder> {
-  const common = { cacheDir: opts.cacheDir, threads: stageThreads(opts.threads, undefined, opts.threadShare), engine: opts.engine };
+  const common = {
+    cacheDir: opts.cacheDir,
+    threads: stageThreads(opts.threads, undefined, opts.threadShare),
+    engine: opts.engine,
+  };
   if (opts.modelPath) {
-    if (pack.align.kind !== 'dlib68') throw new FaceError('INVALID_INPUT', `a model from \`facenet train\` takes dlib chips; pack ${pack.name} aligns ${pack.align.kind} chips`);
+    if (pack.align.kind !== 'dlib68')
+      throw new FaceError(
+        'INVALID_INPUT',
+        `a model from \`facenet train\` takes dlib chips; pack ${pack.name} aligns ${pack.align.kind} chips`,
+      );
     return Embedder.load({ ...common, modelPath: opts.modelPath });
   }
   const e = pack.embedder;
-  if (opts.projectionPath && e.kind !== 'onnx') throw new FaceError('INVALID_INPUT', `a projection head applies to an ONNX embedder; pack ${pack.name} has the built-in net`);
+  if (opts.projectionPath && e.kind !== 'onnx')
+    throw new FaceError(
+      'INVALID_INPUT',
+      `a projection head applies to an ONNX embedder; pack ${pack.name} has the built-in net`,
+    );
   if (e.kind === 'face-api-128') return Embedder.load({ ...common, graph: opts.graph });
   const bytes = await checkRole(dir, e.file, 'embedder');
-  const projection = opts.projectionPath ? await projectionFromFile(opts.projectionPath) : e.projection ? await packProjection(dir, e.projection) : undefined;
-  const embedder = await Embedder.load({ ...common, threads: stageThreads(opts.threads, e.threads, opts.threadShare), network: { name: e.name, bytes, sha256: e.file.sha256, input: e.input }, ...(projection ? { projection } : {}) });
+  const projection = opts.projectionPath
+    ? await projectionFromFile(opts.projectionPath)
+    : e.projection
+      ? await packProjection(dir, e.projection)
+      : undefined;
+  const embedder = await Embedder.load({
+    ...common,
+    threads: stageThreads(opts.threads, e.threads, opts.threadShare),
+    network: { name: e.name, bytes, sha256: e.file.sha256, input: e.input },
+    ...(projection ? { projection } : {}),
+  });
   if (!opts.projectionPath && e.projection && embedder.dim !== e.projection.dim) {
     await embedder.release();
-    throw new ModelError('MODEL_MISMATCH', `pack ${pack.name}: projection ${e.projection.name} gives ${embedder.dim}-D embeddings, the pack says ${e.projection.dim}`);
+    throw new ModelError(
+      'MODEL_MISMATCH',
+      `pack ${pack.name}: projection ${e.projection.name} gives ${embedder.dim}-D embeddings, the pack says ${e.projection.dim}`,
+    );
   }
   return embedder;
 }
@@ -171,17 +230,28 @@ async function projectionFromFile(file: string): Promise<EmbedderProjection> {
   try {
     bytes = new Uint8Array(await readFile(file));
   } catch (e) {
-    throw new ModelError('MODEL_LOAD_FAILED', `cannot read projection ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ModelError(
+      'MODEL_LOAD_FAILED',
+      `cannot read projection ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const role = routeModel(bytes).role;
-  if (role !== 'projection') throw new ModelError('MODEL_MISMATCH', `${file} is a ${role} model, not a projection head (from \`facenet train --arch head --pack\`)`);
+  if (role !== 'projection')
+    throw new ModelError(
+      'MODEL_MISMATCH',
+      `${file} is a ${role} model, not a projection head (from \`facenet train --arch head --pack\`)`,
+    );
   return { name: 'head', bytes, sha256: sha256Hex(bytes), inputName: PROJECTION_INPUT, outputName: PROJECTION_OUTPUT };
 }
 
 /** Builds a pack's stages: its files are verified (SHA-256) before any of them is loaded. */
 export async function loadPackStages(pack: PackDefinition, opts: StageLoadOptions = {}): Promise<PackStages> {
   const dir = modelsDir(opts.models);
-  const common = { cacheDir: opts.cacheDir, threads: stageThreads(opts.threads, undefined, opts.threadShare), engine: opts.engine };
+  const common = {
+    cacheDir: opts.cacheDir,
+    threads: stageThreads(opts.threads, undefined, opts.threadShare),
+    engine: opts.engine,
+  };
   const settled = await Promise.allSettled([
     loadDetector(pack, opts, dir),
     pack.align.kind === 'dlib68' ? Landmarker.load(common) : Promise.resolve(undefined),
@@ -193,6 +263,10 @@ export async function loadPackStages(pack: PackDefinition, opts: StageLoadOption
     await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' && s.value ? s.value.release() : undefined)));
     throw (failed as PromiseRejectedResult).reason;
   }
-  const [detector, landmarker, embedder] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [FaceDetectorLike, Landmarker | undefined, Embedder];
+  const [detector, landmarker, embedder] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [
+    FaceDetectorLike,
+    Landmarker | undefined,
+    Embedder,
+  ];
   return { detector, landmarker, embedder };
 }

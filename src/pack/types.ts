@@ -72,7 +72,14 @@ export type PackAlign =
 export type PackEmbedder =
   /** face-api's dlib ResNet, built into an ONNX graph from the npm package's weights (src/embed/recognition-graph.ts). */
   | { readonly kind: 'face-api-128' }
-  | { readonly kind: 'onnx'; readonly name: string; readonly file: PackFile; readonly input: EmbedderInputSpec; readonly projection?: PackProjection; readonly threads?: PackThreads };
+  | {
+      readonly kind: 'onnx';
+      readonly name: string;
+      readonly file: PackFile;
+      readonly input: EmbedderInputSpec;
+      readonly projection?: PackProjection;
+      readonly threads?: PackThreads;
+    };
 
 export interface PackLicence {
   /** One line naming the weights' licences, shown by the CLI, the server and the web page. */
@@ -102,5 +109,9 @@ export interface PackDefinition {
    * of LFW View 2 with the pack's TTA crops, without and with flip; `singleCrop` for `--crops none` where measured.
    * Absent until measured: compare then needs --threshold. Decisions at a false-accept rate use the calibration tables.
    */
-  readonly compareThreshold?: { readonly plain: number; readonly flip: number; readonly singleCrop?: { readonly plain: number; readonly flip: number } };
+  readonly compareThreshold?: {
+    readonly plain: number;
+    readonly flip: number;
+    readonly singleCrop?: { readonly plain: number; readonly flip: number };
+  };
 }

@@ -24,7 +24,13 @@ import { peopleRoutes } from './routes/people.js';
 import { calibrationRoutes } from './routes/calibration.js';
 import { clusterRoutes } from './routes/clusters.js';
 
-export { DEFAULT_LIMITS, type ServerLimits, type ServerRecognizer, type ServerContext, type ServerOptions } from './context.js';
+export {
+  DEFAULT_LIMITS,
+  type ServerLimits,
+  type ServerRecognizer,
+  type ServerContext,
+  type ServerOptions,
+} from './context.js';
 export { httpStatus } from './errors.js';
 export { webDir } from './web.js';
 
@@ -39,7 +45,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     bodyLimit: Math.ceil(limits.maxImageBytes * 1.4) + 64 * 1024,
     requestTimeout: limits.requestTimeoutMs,
     // Node checks request timeouts every 30 s by default: a slow client would hold its socket up to 30 s past the limit
-    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(limits.requestTimeoutMs / 4))), headersTimeout: Math.min(60_000, limits.requestTimeoutMs) },
+    http: {
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(limits.requestTimeoutMs / 4))),
+      headersTimeout: Math.min(60_000, limits.requestTimeoutMs),
+    },
     // every name the library allows fits in a route parameter, percent-encoded
     routerOptions: { maxParamLength: MAX_ENCODED_NAME_LENGTH },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, strict: false } },
@@ -59,7 +68,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await registerOpenApi(app);
   registerWebPage(app);
 
-  for (const routes of [systemRoutes, recognitionRoutes, peopleRoutes, calibrationRoutes]) await app.register(routes(ctx), { prefix: '/v1' });
+  for (const routes of [systemRoutes, recognitionRoutes, peopleRoutes, calibrationRoutes])
+    await app.register(routes(ctx), { prefix: '/v1' });
   if (opts.clusters) await app.register(clusterRoutes(ctx, opts.clusters), { prefix: '/v1' });
 
   return app;

@@ -23,10 +23,15 @@ export function installAuth(app: FastifyInstance, ctx: ServerContext): void {
       if (key) req.apiKey = ctx.db.authenticate(key);
       return;
     }
-    if (!key) throw new FaceError('UNAUTHORIZED', 'this route needs an API key: Authorization: Bearer KEY (create one with `facenet keys add`)');
+    if (!key)
+      throw new FaceError(
+        'UNAUTHORIZED',
+        'this route needs an API key: Authorization: Bearer KEY (create one with `facenet keys add`)',
+      );
     const who = ctx.db.authenticate(key);
     if (!who) throw new FaceError('UNAUTHORIZED', 'invalid or revoked API key');
-    if (need === 'admin' && who.role !== 'admin') throw new FaceError('FORBIDDEN', `this route needs an admin key; key ${who.id} has role ${who.role}`);
+    if (need === 'admin' && who.role !== 'admin')
+      throw new FaceError('FORBIDDEN', `this route needs an admin key; key ${who.id} has role ${who.role}`);
     req.apiKey = who;
   });
 }

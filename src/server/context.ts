@@ -19,7 +19,10 @@ export interface ServerRecognizer {
   /** The pack it runs: name and licence line (shown in the authenticated health answer and on the page). */
   readonly packInfo?: PackInfo;
   detect(img: Buffer): Promise<readonly { box: Box; score: number; landmarks?: readonly { x: number; y: number }[] }[]>;
-  embed(img: Buffer, opts?: { aligned?: boolean; flip?: boolean }): Promise<readonly { box: Box; score: number; embedding: Float32Array }[]>;
+  embed(
+    img: Buffer,
+    opts?: { aligned?: boolean; flip?: boolean },
+  ): Promise<readonly { box: Box; score: number; embedding: Float32Array }[]>;
 }
 
 export interface ServerLimits {
@@ -36,7 +39,6 @@ export interface ServerLimits {
   /** Inference jobs allowed to wait; more are refused with 429. Default 32. */
   maxQueued?: number;
 }
-
 
 export const DEFAULT_LIMITS: Required<ServerLimits> = {
   maxImageBytes: 10 * 1024 * 1024,
@@ -94,7 +96,8 @@ export function createContext(opts: ServerOptions & { registry: Registry }): Ser
   const { gallery, db } = opts;
   const queue = new InferenceQueue({ concurrency: limits.concurrency, maxQueued: limits.maxQueued });
   // the decode budget from the header, before the image waits for an inference slot: a refusal costs no queue time
-  const checkHeader = (img: Buffer) => checkImageHeader(img, { maxPixels: limits.maxPixels, allowSvg: opts.allowSvg }, `the image (${img.length} bytes)`);
+  const checkHeader = (img: Buffer) =>
+    checkImageHeader(img, { maxPixels: limits.maxPixels, allowSvg: opts.allowSvg }, `the image (${img.length} bytes)`);
   return {
     gallery,
     recognizer: opts.recognizer,
@@ -109,7 +112,10 @@ export function createContext(opts: ServerOptions & { registry: Registry }): Ser
       await checkHeader(img);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new FaceError('TIMEOUT', `inference took longer than ${limits.inferenceTimeoutMs} ms`)), limits.inferenceTimeoutMs);
+        timer = setTimeout(
+          () => reject(new FaceError('TIMEOUT', `inference took longer than ${limits.inferenceTimeoutMs} ms`)),
+          limits.inferenceTimeoutMs,
+        );
       });
       try {
         return await Promise.race([queue.run(job), timeout]);

@@ -43,18 +43,32 @@ export function frameworkError(err: FastifyError | Error, limits: { maxImageByte
   const fe = err as FastifyError;
   const code = fe.code ?? '';
   const msg = String(fe.message ?? '').split('\n')[0];
-  if (fe.validation) return new FaceError('INVALID_INPUT', `request ${msg}`, { validation: fe.validation as unknown as Record<string, unknown> });
+  if (fe.validation)
+    return new FaceError('INVALID_INPUT', `request ${msg}`, {
+      validation: fe.validation as unknown as Record<string, unknown>,
+    });
   if (code === 'FST_FILES_LIMIT') return new FaceError('INVALID_INPUT', 'send exactly one file, in the field "image"');
-  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') return new FaceError('INVALID_INPUT', 'too many form fields');
-  if (code === 'FST_ERR_BAD_URL') return new FaceError('INVALID_INPUT', 'the URL is not valid (a stray % must be written %25)');
+  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
+    return new FaceError('INVALID_INPUT', 'too many form fields');
+  if (code === 'FST_ERR_BAD_URL')
+    return new FaceError('INVALID_INPUT', 'the URL is not valid (a stray % must be written %25)');
   if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
     return new FaceError('UNSUPPORTED_MEDIA_TYPE', `send application/json or multipart/form-data (${msg})`);
   // busboy: no boundary, a truncated body, a malformed part
-  if (/boundary|unexpected end of (form|multipart)|malformed|multipart/i.test(msg) && (fe.statusCode === undefined || fe.statusCode >= 500))
+  if (
+    /boundary|unexpected end of (form|multipart)|malformed|multipart/i.test(msg) &&
+    (fe.statusCode === undefined || fe.statusCode >= 500)
+  )
     return new FaceError('INVALID_INPUT', `malformed multipart body: ${msg}`);
   const status = fe.statusCode ?? 500;
-  if (status === 413) return new FaceError('BODY_TOO_LARGE', `request body or image is larger than the limit (${limits.maxImageBytes} bytes per image)`, { maxImageBytes: limits.maxImageBytes });
-  if (status === 415) return new FaceError('UNSUPPORTED_MEDIA_TYPE', `send application/json or multipart/form-data (${msg})`);
+  if (status === 413)
+    return new FaceError(
+      'BODY_TOO_LARGE',
+      `request body or image is larger than the limit (${limits.maxImageBytes} bytes per image)`,
+      { maxImageBytes: limits.maxImageBytes },
+    );
+  if (status === 415)
+    return new FaceError('UNSUPPORTED_MEDIA_TYPE', `send application/json or multipart/form-data (${msg})`);
   if (status === 414) return new FaceError('INVALID_INPUT', 'the URL is too long', { status: 414 });
   if (status === 408) return new FaceError('TIMEOUT', 'the request took too long to arrive', { status: 408 });
   if (status >= 400 && status < 500) return new FaceError('INVALID_INPUT', msg);
@@ -69,14 +83,17 @@ function statusOf(e: FaceError): number {
 
 export function errorBody(e: FaceError): string {
   const { status: _status, ...details } = e.details ?? {};
-  return JSON.stringify({ error: { code: e.code, message: e.message, ...(Object.keys(details).length ? { details } : {}) } });
+  return JSON.stringify({
+    error: { code: e.code, message: e.message, ...(Object.keys(details).length ? { details } : {}) },
+  });
 }
 
 /** Install the error and not-found handlers on the root instance (child plugins inherit them). */
 export function installErrorMapper(app: FastifyInstance, ctx: ServerContext): void {
   const { limits, queue } = ctx;
   const sendError = (reply: FastifyReply, e: FaceError) => {
-    if (e.code === 'QUEUE_FULL') reply.header('retry-after', String(e.details?.retryAfter ?? queue.retryAfterSeconds()));
+    if (e.code === 'QUEUE_FULL')
+      reply.header('retry-after', String(e.details?.retryAfter ?? queue.retryAfterSeconds()));
     if (e.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer');
     return reply.code(statusOf(e)).type('application/json; charset=utf-8').send(errorBody(e));
   };
@@ -85,9 +102,14 @@ export function installErrorMapper(app: FastifyInstance, ctx: ServerContext): vo
     const mapped = frameworkError(err, limits);
     if (mapped) return sendError(reply, mapped);
     req.log.error(err);
-    return reply.code(500).type('application/json; charset=utf-8').send(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error' } }));
+    return reply
+      .code(500)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error' } }));
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, new FaceError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, new FaceError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
+  );
 }
 
 /** fastify's `frameworkErrors` option: router-level errors (a bad URL) in the same shape. */
@@ -111,6 +133,9 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: impor
         ? [431, new FaceError('INVALID_INPUT', 'request headers (or the URL) are too large')]
         : [400, new FaceError('INVALID_INPUT', 'malformed HTTP request')];
   const body = errorBody(e);
-  const reason = status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const reason =
+    status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

@@ -9,14 +9,23 @@ import { FaceError } from '../errors.js';
 import { isAdmin } from './auth.js';
 import type { ServerContext } from './context.js';
 
-export function requestFar(req: FastifyRequest, ctx: ServerContext, requested: unknown, kind: 'verifyFar' | 'identifyFar'): number {
+export function requestFar(
+  req: FastifyRequest,
+  ctx: ServerContext,
+  requested: unknown,
+  kind: 'verifyFar' | 'identifyFar',
+): number {
   const server = ctx.settings()[kind];
   if (requested === undefined || requested === null) return server;
   const far = Number(requested);
   if (far > server && !isAdmin(req, ctx))
-    throw new FaceError('FORBIDDEN', `far ${far} is looser than the server's ${kind} ${server}: a recognize key may only tighten it (ask an admin to change the default)`, {
-      requested: far,
-      [kind]: server,
-    });
+    throw new FaceError(
+      'FORBIDDEN',
+      `far ${far} is looser than the server's ${kind} ${server}: a recognize key may only tighten it (ask an admin to change the default)`,
+      {
+        requested: far,
+        [kind]: server,
+      },
+    );
   return far;
 }

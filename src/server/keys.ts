@@ -47,7 +47,8 @@ function sha256(s: string): Buffer {
 }
 
 export function parseRole(s: string): Role {
-  if (!ROLES.includes(s as Role)) throw new FaceError('INVALID_INPUT', `role must be one of ${ROLES.join(', ')}, got "${s}"`);
+  if (!ROLES.includes(s as Role))
+    throw new FaceError('INVALID_INPUT', `role must be one of ${ROLES.join(', ')}, got "${s}"`);
   return s as Role;
 }
 
@@ -60,7 +61,9 @@ export class ServerDb {
   /** Open the gallery file (creating it if needed, unless `mustExist`: GALLERY_NOT_FOUND) and the server's own tables. */
   static open(file: string, opts: { mustExist?: boolean } = {}): ServerDb {
     if (opts.mustExist && file !== ':memory:' && !existsSync(file))
-      throw new FaceError('GALLERY_NOT_FOUND', `no keys file or gallery at ${file}: check --gallery / --keys`, { gallery: file });
+      throw new FaceError('GALLERY_NOT_FOUND', `no keys file or gallery at ${file}: check --gallery / --keys`, {
+        gallery: file,
+      });
     try {
       if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       const db = new Database(file);
@@ -92,18 +95,24 @@ export class ServerDb {
     const id = randomBytes(8).toString('hex');
     const key = `fnk_${id}_${randomBytes(32).toString('base64url')}`;
     const created = new Date().toISOString();
-    this.db.prepare('INSERT INTO api_keys (id, hash, role, name, created) VALUES (?, ?, ?, ?, ?)').run(id, sha256(key), role, name, created);
+    this.db
+      .prepare('INSERT INTO api_keys (id, hash, role, name, created) VALUES (?, ?, ?, ?, ?)')
+      .run(id, sha256(key), role, name, created);
     return { key, info: { id, role, name, created, revoked: null } };
   }
 
   listKeys(): ApiKeyInfo[] {
-    return this.db.prepare('SELECT id, role, name, created, revoked FROM api_keys ORDER BY created, id').all() as ApiKeyInfo[];
+    return this.db
+      .prepare('SELECT id, role, name, created, revoked FROM api_keys ORDER BY created, id')
+      .all() as ApiKeyInfo[];
   }
 
   /** Revoke by id (or by the full key). NOT_FOUND when there is no such key. */
   revokeKey(idOrKey: string): ApiKeyInfo {
     const id = KEY_RE.exec(idOrKey)?.[1] ?? idOrKey;
-    const info = this.db.prepare("UPDATE api_keys SET revoked = COALESCE(revoked, ?) WHERE id = ?").run(new Date().toISOString(), id);
+    const info = this.db
+      .prepare('UPDATE api_keys SET revoked = COALESCE(revoked, ?) WHERE id = ?')
+      .run(new Date().toISOString(), id);
     if (!info.changes) throw new FaceError('NOT_FOUND', `no API key with id ${id}`, { id });
     return this.listKeys().find((k) => k.id === id)!;
   }
@@ -115,8 +124,7 @@ export class ServerDb {
     const presented = sha256(key);
     if (!m) return undefined;
     const row = this.db.prepare('SELECT id, hash, role, revoked FROM api_keys WHERE id = ?').get(m[1]) as
-      | { id: string; hash: Buffer; role: Role; revoked: string | null }
-      | undefined;
+      { id: string; hash: Buffer; role: Role; revoked: string | null } | undefined;
     if (!row || row.hash.length !== presented.length) return undefined;
     const ok = timingSafeEqual(row.hash, presented);
     if (!ok || row.revoked) return undefined;
@@ -136,7 +144,9 @@ export class ServerDb {
   }
 
   saveSettings(s: ServerSettings): void {
-    const put = this.db.prepare('INSERT INTO server_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    const put = this.db.prepare(
+      'INSERT INTO server_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    );
     this.db.transaction(() => {
       if (s.verifyFar !== undefined) put.run('verifyFar', String(s.verifyFar));
       if (s.identifyFar !== undefined) put.run('identifyFar', String(s.identifyFar));

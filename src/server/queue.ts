@@ -41,9 +41,13 @@ export class InferenceQueue {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.maxQueued) {
         this.rejected++;
-        throw new FaceError('QUEUE_FULL', `inference queue is full (${this.running} running, ${this.waiting.length} waiting); retry later`, {
-          retryAfter: this.retryAfterSeconds(),
-        });
+        throw new FaceError(
+          'QUEUE_FULL',
+          `inference queue is full (${this.running} running, ${this.waiting.length} waiting); retry later`,
+          {
+            retryAfter: this.retryAfterSeconds(),
+          },
+        );
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
@@ -55,7 +59,8 @@ export class InferenceQueue {
     } finally {
       this.meanMs = 0.8 * this.meanMs + 0.2 * (performance.now() - t0);
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes to the next job: `running` stays
+      if (next)
+        next(); // the slot passes to the next job: `running` stays
       else this.running--;
     }
   }

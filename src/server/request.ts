@@ -5,18 +5,37 @@ import type { Box } from '../detect/types.js';
 export type Body = Record<string, unknown>;
 
 export const r4 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : v);
-export const boxJson = (b: Box) => ({ x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) });
+export const boxJson = (b: Box) => ({
+  x: Math.round(b.x),
+  y: Math.round(b.y),
+  width: Math.round(b.width),
+  height: Math.round(b.height),
+});
 
 const imageProp = {
   description: 'The photo: a file field in multipart/form-data, or base64 (a data: URL is fine) in application/json.',
 };
-export const farProp = (what: string) => ({ type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: what });
+export const farProp = (what: string) => ({
+  type: 'number',
+  exclusiveMinimum: 0,
+  exclusiveMaximum: 1,
+  description: what,
+});
 export const consumes = ['application/json', 'multipart/form-data'];
 /** A person's name in the path, percent-encoded; the library's rule (src/gallery/names.ts) judges it. */
 export const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } };
 export const errorResponse = {
   type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } } } },
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+  },
 };
 export const secured: { [label: string]: string[] }[] = [{ bearerAuth: [] }, { apiKey: [] }];
 
@@ -39,7 +58,11 @@ export function imageOf(body: Body | undefined, maxBytes: number): Buffer {
     if (!b64) throw new FaceError('IMAGE_EMPTY', 'the image field is empty');
     if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(b64)) throw new FaceError('INVALID_INPUT', 'the image field is not base64');
     const img = Buffer.from(b64, 'base64');
-    if (img.length > maxBytes) throw new FaceError('BODY_TOO_LARGE', `the image is ${img.length} bytes, over the ${maxBytes}-byte limit`, { bytes: img.length, maxImageBytes: maxBytes });
+    if (img.length > maxBytes)
+      throw new FaceError('BODY_TOO_LARGE', `the image is ${img.length} bytes, over the ${maxBytes}-byte limit`, {
+        bytes: img.length,
+        maxImageBytes: maxBytes,
+      });
     return img;
   }
   throw new FaceError('INVALID_INPUT', 'no image: send a multipart file field "image" or a base64 "image" in JSON');
@@ -62,8 +85,15 @@ export function faceBoxOf(v: unknown): { x: number; y: number; width: number; he
     }
   }
   const box = b as Record<string, unknown>;
-  const ok = box && typeof box === 'object' && ['x', 'y', 'width', 'height'].every((k) => typeof box[k] === 'number' && Number.isFinite(box[k]));
-  if (!ok || !((box.width as number) > 0 && (box.height as number) > 0)) throw new FaceError('INVALID_INPUT', 'face must be a box {"x","y","width","height"} in pixels, width and height > 0');
+  const ok =
+    box &&
+    typeof box === 'object' &&
+    ['x', 'y', 'width', 'height'].every((k) => typeof box[k] === 'number' && Number.isFinite(box[k]));
+  if (!ok || !((box.width as number) > 0 && (box.height as number) > 0))
+    throw new FaceError(
+      'INVALID_INPUT',
+      'face must be a box {"x","y","width","height"} in pixels, width and height > 0',
+    );
   return { x: box.x as number, y: box.y as number, width: box.width as number, height: box.height as number };
 }
 
@@ -77,6 +107,7 @@ export function metadataOf(v: unknown): Record<string, unknown> | undefined {
       throw new FaceError('INVALID_INPUT', 'metadata must be a JSON object');
     }
   }
-  if (!m || typeof m !== 'object' || Array.isArray(m)) throw new FaceError('INVALID_INPUT', 'metadata must be a JSON object');
+  if (!m || typeof m !== 'object' || Array.isArray(m))
+    throw new FaceError('INVALID_INPUT', 'metadata must be a JSON object');
   return m as Record<string, unknown>;
 }

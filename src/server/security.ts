@@ -16,7 +16,12 @@ const BASE_CSP = [
   "frame-ancestors 'none'",
 ];
 const PAGE_CSP = [...BASE_CSP, "script-src 'self'", "style-src 'self'", "connect-src 'self'"].join('; ');
-const DOCS_CSP = [...BASE_CSP, "script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'", "connect-src 'self'"].join('; ');
+const DOCS_CSP = [
+  ...BASE_CSP,
+  "script-src 'self' 'unsafe-inline'",
+  "style-src 'self' 'unsafe-inline'",
+  "connect-src 'self'",
+].join('; ');
 
 const HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
@@ -30,7 +35,8 @@ const HEADERS: Record<string, string> = {
 export function installSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (req, reply, payload) => {
     for (const [k, v] of Object.entries(HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', req.url.startsWith('/docs') ? DOCS_CSP : PAGE_CSP);
+    if (!reply.hasHeader('content-security-policy'))
+      reply.header('content-security-policy', req.url.startsWith('/docs') ? DOCS_CSP : PAGE_CSP);
     return payload;
   });
 }

@@ -38,7 +38,8 @@ export interface RunningServer {
 
 /** Listen, with the usual failures (port taken, out of range, not allowed, no such address) as INVALID_INPUT. */
 async function listen(app: FastifyInstance, port: number, host: string): Promise<string> {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FaceError('INVALID_INPUT', `port must be an integer from 0 to 65535, got ${port}`, { port });
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new FaceError('INVALID_INPUT', `port must be an integer from 0 to 65535, got ${port}`, { port });
   try {
     return await app.listen({ port, host });
   } catch (e) {
@@ -62,7 +63,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const workers = opts.workers ?? limits.concurrency;
   // the workers are the parallelism: each gets its share of the cores (workers × threads ≤ cores; onnxruntime's own
   // default would give every model in every worker a thread per core), within which the packs' thread hints hold
-  const pool = workers > 0 ? await PooledRecognizer.start(workers, { ...recOpts, threadShare: defaultThreads(workers) }) : undefined;
+  const pool =
+    workers > 0
+      ? await PooledRecognizer.start(workers, { ...recOpts, threadShare: defaultThreads(workers) })
+      : undefined;
   const fr = pool ?? (await FaceRecognizer.load(recOpts));
   const flip = opts.recognizer?.flip ?? fr.flip; // the pack's default unless set
   let db: ServerDb;
@@ -77,7 +81,17 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   try {
     clusters = opts.clusters ? ClusterState.open(opts.clusters, { mustExist: true }) : undefined;
     gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr, flip) });
-    const app = await buildServer({ gallery, recognizer: fr, db, auth: opts.auth ?? true, flip, limits, logger: opts.logger, allowSvg: opts.recognizer?.allowSvg, clusters });
+    const app = await buildServer({
+      gallery,
+      recognizer: fr,
+      db,
+      auth: opts.auth ?? true,
+      flip,
+      limits,
+      logger: opts.logger,
+      allowSvg: opts.recognizer?.allowSvg,
+      clusters,
+    });
     const g = gallery;
     const c = clusters;
     app.addHook('onClose', async () => {

@@ -10,7 +10,8 @@ import path from 'node:path';
 /** Where the page's files are: src/web next to src/server, or (from dist/server) the package's src/web. */
 export function webDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const c of [path.join(here, '../web'), path.join(here, '../../src/web')]) if (existsSync(path.join(c, 'index.html'))) return c;
+  for (const c of [path.join(here, '../web'), path.join(here, '../../src/web')])
+    if (existsSync(path.join(c, 'index.html'))) return c;
   return path.join(here, '../web');
 }
 
@@ -18,7 +19,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'facenet-ts', version: '0.1.0', description: 'Face detection, embeddings, enrollment, verification and open-set identification.' },
+      info: {
+        title: 'facenet-ts',
+        version: '0.1.0',
+        description: 'Face detection, embeddings, enrollment, verification and open-set identification.',
+      },
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API key from `facenet keys add`' },
@@ -35,8 +40,21 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
 export function registerWebPage(app: FastifyInstance): void {
   const web = webDir();
   // browsers ask for /favicon.ico whatever the page links: both get the SVG icon
-  const files: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/api.js': 'api.js', '/clusters.js': 'clusters.js', '/style.css': 'style.css', '/favicon.svg': 'favicon.svg', '/favicon.ico': 'favicon.svg' };
-  const types: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
+  const files: Record<string, string> = {
+    '/': 'index.html',
+    '/app.js': 'app.js',
+    '/api.js': 'api.js',
+    '/clusters.js': 'clusters.js',
+    '/style.css': 'style.css',
+    '/favicon.svg': 'favicon.svg',
+    '/favicon.ico': 'favicon.svg',
+  };
+  const types: Record<string, string> = {
+    html: 'text/html; charset=utf-8',
+    js: 'text/javascript; charset=utf-8',
+    css: 'text/css; charset=utf-8',
+    svg: 'image/svg+xml',
+  };
   for (const [url, file] of Object.entries(files))
     app.get(url, { schema: { hide: true } }, async (_req, reply) => {
       const body = await readFile(path.join(web, file));

@@ -43,7 +43,12 @@ export async function writeCheckpoint<H>(file: string, ckpt: Checkpoint<H>): Pro
   pre.writeUInt32LE(header.length, 4);
   // float blocks start 4-byte aligned
   const padLen = (4 - ((8 + header.length) % 4)) % 4;
-  const body = Buffer.concat([pre, header, Buffer.alloc(padLen), ...blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength))]);
+  const body = Buffer.concat([
+    pre,
+    header,
+    Buffer.alloc(padLen),
+    ...blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
+  ]);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, body);
 }
@@ -53,18 +58,27 @@ export async function readCheckpoint<H>(file: string): Promise<Checkpoint<H>> {
   try {
     buf = await readFile(file);
   } catch (e) {
-    throw new FaceError('INVALID_INPUT', `cannot read checkpoint ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+    throw new FaceError(
+      'INVALID_INPUT',
+      `cannot read checkpoint ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { file },
+    );
   }
-  if (buf.length < 8 || buf.toString('ascii', 0, 4) !== MAGIC) throw new FaceError('INVALID_INPUT', `${file} is not a facenet training checkpoint`, { file });
+  if (buf.length < 8 || buf.toString('ascii', 0, 4) !== MAGIC)
+    throw new FaceError('INVALID_INPUT', `${file} is not a facenet training checkpoint`, { file });
   const hlen = buf.readUInt32LE(4);
-  const { header, refs } = JSON.parse(buf.toString('utf8', 8, 8 + hlen)) as { header: H; refs: Record<string, Record<string, Ref>> };
+  const { header, refs } = JSON.parse(buf.toString('utf8', 8, 8 + hlen)) as {
+    header: H;
+    refs: Record<string, Record<string, Ref>>;
+  };
   const start = 8 + hlen + ((4 - ((8 + hlen) % 4)) % 4);
   const floats = new Float32Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + buf.length));
   const arrays = { params: {}, state: {}, adamM: {}, adamV: {} } as CheckpointArrays;
   for (const [group, entries] of Object.entries(refs)) {
     const target = (arrays as unknown as Record<string, Record<string, NamedArray>>)[group];
     if (!target) continue;
-    for (const [name, r] of Object.entries(entries)) target[name] = { shape: r.shape, data: floats.slice(r.offset, r.offset + r.length) };
+    for (const [name, r] of Object.entries(entries))
+      target[name] = { shape: r.shape, data: floats.slice(r.offset, r.offset + r.length) };
   }
   return { header, arrays };
 }

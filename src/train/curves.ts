@@ -28,11 +28,21 @@ interface Series {
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
+const fmt = (v: number) =>
+  Number.isInteger(v)
+    ? String(v)
+    : Math.abs(v) >= 100
+      ? v.toFixed(0)
+      : Math.abs(v) >= 1
+        ? v.toFixed(2)
+        : v.toPrecision(2);
 
 function panel(x0: number, y0: number, w: number, h: number, title: string, series: Series[]): string {
   const all = series.flatMap((s) => s.points);
-  const parts = [`<g transform="translate(${x0},${y0})">`, `<rect x="0" y="0" width="${w}" height="${h}" fill="#fff" stroke="#ccc"/>`];
+  const parts = [
+    `<g transform="translate(${x0},${y0})">`,
+    `<rect x="0" y="0" width="${w}" height="${h}" fill="#fff" stroke="#ccc"/>`,
+  ];
   parts.push(`<text x="${w / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`);
   if (all.length) {
     let [xmin, xmax] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
@@ -48,7 +58,9 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, seri
     const B = 28;
     const sx = (v: number) => L + ((v - xmin) / (xmax - xmin)) * (w - L - R);
     const sy = (v: number) => h - B - ((v - ymin) / (ymax - ymin)) * (h - T - B);
-    parts.push(`<line x1="${L}" y1="${h - B}" x2="${w - R}" y2="${h - B}" stroke="#888"/><line x1="${L}" y1="${T}" x2="${L}" y2="${h - B}" stroke="#888"/>`);
+    parts.push(
+      `<line x1="${L}" y1="${h - B}" x2="${w - R}" y2="${h - B}" stroke="#888"/><line x1="${L}" y1="${T}" x2="${L}" y2="${h - B}" stroke="#888"/>`,
+    );
     parts.push(`<text x="${L - 4}" y="${T + 4}" text-anchor="end" font-size="10">${fmt(ymax)}</text>`);
     parts.push(`<text x="${L - 4}" y="${h - B}" text-anchor="end" font-size="10">${fmt(ymin)}</text>`);
     parts.push(`<text x="${L}" y="${h - B + 14}" font-size="10">${fmt(xmin)}</text>`);
@@ -58,8 +70,12 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, seri
       if (!s.points.length) return;
       const d = s.points.map((p, i) => `${i ? 'L' : 'M'}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(' ');
       parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.8"/>`);
-      for (const p of s.points) parts.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="2" fill="${s.color}"/>`);
-      if (series.length > 1) parts.push(`<text x="${w - R - 4}" y="${T + 12 + 12 * k}" text-anchor="end" font-size="10" fill="${s.color}">${esc(s.name)}</text>`);
+      for (const p of s.points)
+        parts.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="2" fill="${s.color}"/>`);
+      if (series.length > 1)
+        parts.push(
+          `<text x="${w - R - 4}" y="${T + 12 + 12 * k}" text-anchor="end" font-size="10" fill="${s.color}">${esc(s.name)}</text>`,
+        );
     });
   } else {
     parts.push(`<text x="${w / 2}" y="${h / 2}" text-anchor="middle" font-size="11" fill="#999">no data</text>`);
@@ -75,7 +91,9 @@ export function curvesSvg(records: readonly EpochRecord[], title = 'training'): 
   const H = 240;
   const body = [
     panel(0, 30, W, H, 'triplet loss', [{ name: 'loss', color: '#c0392b', points: pts((r) => r.loss) }]),
-    panel(W + 10, 30, W, H, 'active triplets (fraction)', [{ name: 'active', color: '#8e44ad', points: pts((r) => r.activeFraction) }]),
+    panel(W + 10, 30, W, H, 'active triplets (fraction)', [
+      { name: 'active', color: '#8e44ad', points: pts((r) => r.activeFraction) },
+    ]),
     panel(0, 40 + H, W, H, 'validation', [
       { name: 'accuracy', color: '#27ae60', points: pts((r) => r.valAccuracy) },
       { name: 'TAR@FAR=1e-2', color: '#2980b9', points: pts((r) => r.valTarAtFar1e2) },

@@ -34,7 +34,11 @@ export async function listIdentities(dir: string): Promise<Identity[]> {
   try {
     entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
   } catch (e) {
-    throw new FaceError('DATASET_MISSING', `cannot read training data folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { dir });
+    throw new FaceError(
+      'DATASET_MISSING',
+      `cannot read training data folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { dir },
+    );
   }
   const out: Identity[] = [];
   for (const name of entries.sort()) {
@@ -44,7 +48,12 @@ export async function listIdentities(dir: string): Promise<Identity[]> {
       .map((f) => path.resolve(dir, name, f));
     if (files.length) out.push({ name, files });
   }
-  if (out.length < 2) throw new FaceError('DATASET_MISSING', `${dir} must hold at least two identity folders of images (DIR/<person>/*.jpg); found ${out.length}`, { dir });
+  if (out.length < 2)
+    throw new FaceError(
+      'DATASET_MISSING',
+      `${dir} must hold at least two identity folders of images (DIR/<person>/*.jpg); found ${out.length}`,
+      { dir },
+    );
   return out;
 }
 
@@ -98,7 +107,9 @@ export interface PipelineExtractorOptions {
 }
 
 /** Default pipeline extractor: central face of the photo, dlib chip. */
-export async function pipelineExtractor(opts: PipelineExtractorOptions = {}): Promise<{ extract: ChipExtractor; release: () => Promise<void> }> {
+export async function pipelineExtractor(
+  opts: PipelineExtractorOptions = {},
+): Promise<{ extract: ChipExtractor; release: () => Promise<void> }> {
   const { FaceRecognizer, centralFace } = await import('../recognizer.js');
   const fr = await FaceRecognizer.load({ cacheDir: opts.cacheDir, threads: opts.threads });
   return {
@@ -108,7 +119,9 @@ export async function pipelineExtractor(opts: PipelineExtractorOptions = {}): Pr
       if (face) return face.chip;
       if (!opts.centreFallback) return null;
       const side = 0.45 * Math.min(img.width, img.height);
-      const [landmarks] = await fr.landmarksFor(img, [{ x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side }]);
+      const [landmarks] = await fr.landmarksFor(img, [
+        { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side },
+      ]);
       return fr.chipFor(img, landmarks);
     },
     release: () => fr.release(),
@@ -126,7 +139,13 @@ async function isAlignedDataset(ids: readonly Identity[]): Promise<boolean> {
 }
 
 /** The 150×150 chip for one photo, through the PNG chip cache. */
-async function cachedChip(file: string, dataDir: string, cacheDir: string, extract: () => Promise<ChipExtractor>, retryNone = false): Promise<RgbImage | null> {
+async function cachedChip(
+  file: string,
+  dataDir: string,
+  cacheDir: string,
+  extract: () => Promise<ChipExtractor>,
+  retryNone = false,
+): Promise<RgbImage | null> {
   const rel = path.relative(dataDir, file);
   const png = path.join(cacheDir, `${rel}.png`);
   const none = path.join(cacheDir, `${rel}.none`);
@@ -138,7 +157,9 @@ async function cachedChip(file: string, dataDir: string, cacheDir: string, extra
     await writeFile(none, '');
     return null;
   }
-  const bytes = await sharp(Buffer.from(chip.data.buffer, chip.data.byteOffset, chip.data.byteLength), { raw: { width: chip.width, height: chip.height, channels: 3 } })
+  const bytes = await sharp(Buffer.from(chip.data.buffer, chip.data.byteOffset, chip.data.byteLength), {
+    raw: { width: chip.width, height: chip.height, channels: 3 },
+  })
     .png({ compressionLevel: 6 })
     .toBuffer();
   await writeFileAtomic(png, bytes, { fsync: false }); // a cache: atomic is enough
@@ -152,7 +173,12 @@ async function cachedChip(file: string, dataDir: string, cacheDir: string, extra
 export async function warmChipCache(
   dataDir: string,
   files: readonly string[],
-  opts: { chipCacheDir?: string; extractor?: ChipExtractor; centreFallback?: boolean; onProgress?: (done: number, total: number) => void } = {},
+  opts: {
+    chipCacheDir?: string;
+    extractor?: ChipExtractor;
+    centreFallback?: boolean;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): Promise<number> {
   const cacheDir = opts.chipCacheDir ?? defaultChipCacheDir(dataDir);
   let release: (() => Promise<void>) | undefined;
@@ -169,8 +195,12 @@ export async function warmChipCache(
   try {
     for (const [i, f] of files.entries()) {
       const rel = path.relative(dataDir, f);
-      if (!existsSync(path.join(cacheDir, `${rel}.png`)) && (opts.centreFallback || !existsSync(path.join(cacheDir, `${rel}.none`)))) {
-        if (!(await cachedChip(path.resolve(f), path.resolve(dataDir), cacheDir, get, !!opts.centreFallback))) missing++;
+      if (
+        !existsSync(path.join(cacheDir, `${rel}.png`)) &&
+        (opts.centreFallback || !existsSync(path.join(cacheDir, `${rel}.none`)))
+      ) {
+        if (!(await cachedChip(path.resolve(f), path.resolve(dataDir), cacheDir, get, !!opts.centreFallback)))
+          missing++;
       }
       opts.onProgress?.(i + 1, files.length);
     }
@@ -212,7 +242,9 @@ export async function loadChips(dataDir: string, opts: LoadChipsOptions): Promis
       const label = names.length;
       let kept = 0;
       for (const file of id.files) {
-        const chip = aligned ? await decodeImage(file) : await cachedChip(file, dataDir, cacheDir, getExtractor, !!opts.centreFallback);
+        const chip = aligned
+          ? await decodeImage(file)
+          : await cachedChip(file, dataDir, cacheDir, getExtractor, !!opts.centreFallback);
         done++;
         opts.onProgress?.(done, total);
         if (!chip) {
@@ -230,7 +262,14 @@ export async function loadChips(dataDir: string, opts: LoadChipsOptions): Promis
   } finally {
     await release?.();
   }
-  return { size: S, identities: names, files, labels: Int32Array.from(labels), pixels: pixels.slice(0, files.length * S * S * 3), missing };
+  return {
+    size: S,
+    identities: names,
+    files,
+    labels: Int32Array.from(labels),
+    pixels: pixels.slice(0, files.length * S * S * 3),
+    missing,
+  };
 }
 
 /** Indices of the chips of each identity. */
@@ -250,7 +289,13 @@ export interface Split {
  * Split identities into train and validation. Validation identities are drawn (seeded) among those with at
  * least two images, so validation has genuine pairs; `valIdentities` overrides the fraction.
  */
-export function splitIdentities(labels: ArrayLike<number>, nIdentities: number, rng: Rng, valFraction: number, valIdentities?: number): Split {
+export function splitIdentities(
+  labels: ArrayLike<number>,
+  nIdentities: number,
+  rng: Rng,
+  valFraction: number,
+  valIdentities?: number,
+): Split {
   const groups = byIdentity(labels, nIdentities);
   const multi = groups.map((g, i) => (g.length >= 2 ? i : -1)).filter((i) => i >= 0);
   let nVal = valIdentities ?? Math.round(valFraction * multi.length);
@@ -284,7 +329,11 @@ export class PKSampler {
   ) {
     this.multi = identities.filter((i) => groups[i].length >= 2);
     this.singles = identities.filter((i) => groups[i].length === 1);
-    if (this.multi.length < 2) throw new FaceError('DATASET_MISSING', `training needs at least two identities with two or more images; found ${this.multi.length}`);
+    if (this.multi.length < 2)
+      throw new FaceError(
+        'DATASET_MISSING',
+        `training needs at least two identities with two or more images; found ${this.multi.length}`,
+      );
     this.reshuffle();
   }
 
@@ -349,7 +398,13 @@ export interface AugmentOptions {
 export const NO_AUGMENT: AugmentOptions = { flip: false, shift: 0, jitter: 0 };
 
 /** Write chips `indices` as NHWC float32 0..255 into `out`, augmented (seeded). */
-export function fillBatch(chips: ChipSet, indices: readonly number[], out: Float32Array, rng: Rng, aug: AugmentOptions = NO_AUGMENT): void {
+export function fillBatch(
+  chips: ChipSet,
+  indices: readonly number[],
+  out: Float32Array,
+  rng: Rng,
+  aug: AugmentOptions = NO_AUGMENT,
+): void {
   const S = chips.size;
   const per = S * S * 3;
   if (out.length < indices.length * per) throw new Error('fillBatch: output buffer too small');

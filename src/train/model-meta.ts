@@ -63,7 +63,14 @@ export function calibrationProp(c: StoredCalibration): Record<string, string> {
 
 function parseStoredCalibration(v: unknown): StoredCalibration {
   const c = v as Partial<StoredCalibration> | null;
-  if (!c || typeof c.flip !== 'boolean' || !Array.isArray(c.crops) || !c.crops.every((x) => typeof x === 'number') || typeof c.chips !== 'string' || typeof c.pack !== 'string')
+  if (
+    !c ||
+    typeof c.flip !== 'boolean' ||
+    !Array.isArray(c.crops) ||
+    !c.crops.every((x) => typeof x === 'number') ||
+    typeof c.chips !== 'string' ||
+    typeof c.pack !== 'string'
+  )
     throw new ModelError('MODEL_LOAD_FAILED', `model metadata ${META_KEYS.calibration} is not a stored calibration`);
   let table: CalibrationTable;
   try {
@@ -80,7 +87,10 @@ export async function readModelMeta(model: Uint8Array | string): Promise<ModelMe
     try {
       bytes = new Uint8Array(await readFile(model));
     } catch (e) {
-      throw new ModelError('MODEL_LOAD_FAILED', `cannot read model ${model}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new ModelError(
+        'MODEL_LOAD_FAILED',
+        `cannot read model ${model}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   } else bytes = model;
   let proto: InstanceType<typeof onnxProto.onnx.ModelProto>;
@@ -109,7 +119,8 @@ export async function readModelMeta(model: Uint8Array | string): Promise<ModelMe
     const v = dims[3]?.dimValue;
     inputSize = v === undefined || v === null ? NaN : Number(v);
   }
-  if (!Number.isInteger(inputSize) || inputSize <= 0) throw new ModelError('MODEL_LOAD_FAILED', `model declares no valid input size (${props[META_KEYS.inputSize]})`);
+  if (!Number.isInteger(inputSize) || inputSize <= 0)
+    throw new ModelError('MODEL_LOAD_FAILED', `model declares no valid input size (${props[META_KEYS.inputSize]})`);
   const dim = props[META_KEYS.embeddingDim];
   const calibration = json<unknown>(META_KEYS.calibration);
   return {

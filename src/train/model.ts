@@ -65,8 +65,6 @@ export const SMALL_MEAN = [127.5, 127.5, 127.5] as const;
 export const SMALL_STD = [128, 128, 128] as const;
 const BN_EPS = 1e-3;
 
-
-
 /** A pack's embedder as seen by a head: its chip size and embedding dimension. */
 export interface HeadSource {
   readonly pack: string;
@@ -74,9 +72,21 @@ export interface HeadSource {
   readonly dim: number;
 }
 
-export function defaultArch(arch: Arch, inputSize?: number, source?: HeadSource, opts: { hidden?: number; embeddingDim?: number } = {}): ArchSettings {
+export function defaultArch(
+  arch: Arch,
+  inputSize?: number,
+  source?: HeadSource,
+  opts: { hidden?: number; embeddingDim?: number } = {},
+): ArchSettings {
   if (arch === 'head' && source)
-    return { arch: 'head', inputSize: source.chipSize, hidden: opts.hidden ?? 0, embeddingDim: opts.embeddingDim ?? 128, pack: source.pack, inputDim: source.dim };
+    return {
+      arch: 'head',
+      inputSize: source.chipSize,
+      hidden: opts.hidden ?? 0,
+      embeddingDim: opts.embeddingDim ?? 128,
+      pack: source.pack,
+      inputDim: source.dim,
+    };
   if (arch === 'head') return { arch: 'head', inputSize: CHIP_SIZE, hidden: opts.hidden ?? 256, embeddingDim: 128 };
   const layers = [
     [32, 2],
@@ -110,7 +120,10 @@ export class EmbeddingModel {
   readonly state = new Map<string, Float32Array>();
   private readonly uid = modelCounter++;
 
-  constructor(readonly settings: ArchSettings, seed: number) {
+  constructor(
+    readonly settings: ArchSettings,
+    seed: number,
+  ) {
     const rng = new Rng(seed);
     const he = (shape: number[], fanIn: number) => {
       const n = shape.reduce((a, b) => a * b, 1);
@@ -237,7 +250,8 @@ export class EmbeddingModel {
       const m = Math.min(batch, n - i);
       const slice = input.subarray(i * per, (i + m) * per);
       const e = tf.tidy(() => {
-        const x = s.arch === 'small' ? tf.tensor4d(slice, [m, s.inputSize, s.inputSize, 3]) : tf.tensor2d(slice, [m, per]);
+        const x =
+          s.arch === 'small' ? tf.tensor4d(slice, [m, s.inputSize, s.inputSize, 3]) : tf.tensor2d(slice, [m, per]);
         return this.forward(x, { training: false });
       });
       out.set(e.dataSync(), i * dim);
@@ -260,7 +274,8 @@ export class EmbeddingModel {
     for (const [k, v] of this.params) {
       const a = snap.params[k];
       if (!a) throw new Error(`checkpoint lacks parameter ${k}`);
-      if (a.shape.join('x') !== v.shape.join('x')) throw new Error(`parameter ${k}: checkpoint shape ${a.shape} ≠ model ${v.shape}`);
+      if (a.shape.join('x') !== v.shape.join('x'))
+        throw new Error(`parameter ${k}: checkpoint shape ${a.shape} ≠ model ${v.shape}`);
       const t = tf.tensor(a.data, a.shape);
       v.assign(t);
       t.dispose();
@@ -292,7 +307,13 @@ export class EmbeddingModel {
       const e =
         s.hidden === 0
           ? g.dense(f, arr('proj/w'), s.inputDim, s.embeddingDim, arr('proj/b'))
-          : g.dense(g.relu(g.dense(f, arr('proj/w1'), s.inputDim, s.hidden, arr('proj/b1'))), arr('proj/w2'), s.hidden, s.embeddingDim, arr('proj/b2'));
+          : g.dense(
+              g.relu(g.dense(f, arr('proj/w1'), s.inputDim, s.hidden, arr('proj/b1'))),
+              arr('proj/w2'),
+              s.hidden,
+              s.embeddingDim,
+              arr('proj/b2'),
+            );
       g.output(g.l2Normalize(e), PROJECTION_OUTPUT);
       return g;
     }

@@ -25,7 +25,15 @@ export function conv2dFilterGrad(
     const [kh, kw, cin, cout] = filterShape;
     const ph = tfPadding(x.shape[1], kh, stride, pad);
     const pw = tfPadding(x.shape[2], kw, stride, pad);
-    const xp = ph.begin || ph.end || pw.begin || pw.end ? tf.pad(x, [[0, 0], [ph.begin, ph.end], [pw.begin, pw.end], [0, 0]]) : x;
+    const xp =
+      ph.begin || ph.end || pw.begin || pw.end
+        ? tf.pad(x, [
+            [0, 0],
+            [ph.begin, ph.end],
+            [pw.begin, pw.end],
+            [0, 0],
+          ])
+        : x;
     const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [Cin, Hp, Wp, N]
     const dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, N, Cout]
     let r = tf.conv2d(xt, dyt, 1, 'valid', 'NHWC', stride); // [Cin, ≥kh, ≥kw, Cout]
@@ -50,8 +58,19 @@ export function conv2dInputGrad(
     if (stride > 1) {
       // insert stride−1 zeros between rows and columns
       const r = tf.reshape(dy, [n, ho, 1, wo, 1, cout]);
-      const z = tf.pad(r, [[0, 0], [0, 0], [0, stride - 1], [0, 0], [0, stride - 1], [0, 0]]);
-      d = tf.slice(tf.reshape(z, [n, ho * stride, wo * stride, cout]), [0, 0, 0, 0], [n, (ho - 1) * stride + 1, (wo - 1) * stride + 1, cout]) as tf.Tensor4D;
+      const z = tf.pad(r, [
+        [0, 0],
+        [0, 0],
+        [0, stride - 1],
+        [0, 0],
+        [0, stride - 1],
+        [0, 0],
+      ]);
+      d = tf.slice(
+        tf.reshape(z, [n, ho * stride, wo * stride, cout]),
+        [0, 0, 0, 0],
+        [n, (ho - 1) * stride + 1, (wo - 1) * stride + 1, cout],
+      ) as tf.Tensor4D;
     }
     const ph = tfPadding(h, kh, stride, pad);
     const pw = tfPadding(wd, kw, stride, pad);
@@ -61,10 +80,16 @@ export function conv2dInputGrad(
     const left = kw - 1 - pw.begin;
     const bottom = h - hd + ph.begin;
     const right = wd - wdd + pw.begin;
-    d = tf.pad(d, [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]]);
+    d = tf.pad(d, [
+      [0, 0],
+      [top, Math.max(bottom, 0)],
+      [left, Math.max(right, 0)],
+      [0, 0],
+    ]);
     const wf = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [kh, kw, Cout, Cin]
     let dx = tf.conv2d(d, wf, 1, 'valid');
-    if (dx.shape[1] !== h || dx.shape[2] !== wd) dx = tf.slice(dx, [0, 0, 0, 0], [n, h, wd, dx.shape[3]]) as tf.Tensor4D;
+    if (dx.shape[1] !== h || dx.shape[2] !== wd)
+      dx = tf.slice(dx, [0, 0, 0, 0], [n, h, wd, dx.shape[3]]) as tf.Tensor4D;
     return dx;
   });
 }
@@ -73,7 +98,13 @@ export function conv2dInputGrad(
  * 2-D convolution (NHWC, filter HWIO, TensorFlow 'same'/'valid' padding) differentiable on wasm.
  * With `inputGrad: false` the gradient w.r.t. x is zero (for the first layer, whose input is data).
  */
-export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1, pad: Padding = 'same', inputGrad = true): tf.Tensor4D {
+export function conv2d(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  stride = 1,
+  pad: Padding = 'same',
+  inputGrad = true,
+): tf.Tensor4D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x4, w4, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     save([x4, w4]);

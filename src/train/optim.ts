@@ -23,7 +23,12 @@ export class AdamW {
   constructor(readonly settings: AdamSettings) {}
 
   /** One update. `lr` overrides the base rate (schedules); `decay(name)` says whether weight decay applies. */
-  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr = this.settings.lr, decay: (name: string) => boolean = () => true): void {
+  apply(
+    params: Map<string, tf.Variable>,
+    grads: Map<string, tf.Tensor>,
+    lr = this.settings.lr,
+    decay: (name: string) => boolean = () => true,
+  ): void {
     const { beta1, beta2, eps, weightDecay } = this.settings;
     this.step++;
     const c1 = 1 - beta1 ** this.step;

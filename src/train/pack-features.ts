@@ -21,13 +21,18 @@ import { FaceError } from '../errors.js';
 /** What a head on this pack reads: the pack's chip size and embedding dimension. */
 export function headSource(pack: PackDefinition): HeadSource {
   const e = pack.embedder;
-  return { pack: pack.name, chipSize: pack.align.size, dim: e.kind === 'onnx' ? (e.projection?.dim ?? e.input.dim) : 128 };
+  return {
+    pack: pack.name,
+    chipSize: pack.align.size,
+    dim: e.kind === 'onnx' ? (e.projection?.dim ?? e.input.dim) : 128,
+  };
 }
 
 /** The people named in LFW-format pairs files (both sides of every pair), e.g. to keep them out of training. */
 export function peopleOfPairs(files: readonly string[]): Set<string> {
   const people = new Set<string>();
-  for (const f of files) for (const p of readPairs(f, '').flat()) for (const img of [p.a, p.b]) people.add(path.basename(path.dirname(img)));
+  for (const f of files)
+    for (const p of readPairs(f, '').flat()) for (const img of [p.a, p.b]) people.add(path.basename(path.dirname(img)));
   return people;
 }
 
@@ -69,12 +74,16 @@ export async function packFeatures(dataDir: string, o: PackFeatureOptions): Prom
   let ids = await listIdentities(lfwImageRoot(dataDir));
   if (o.exclude) ids = ids.filter((i) => !o.exclude!.has(i.name));
   if (o.maxPerIdentity) ids = ids.map((i) => ({ name: i.name, files: i.files.slice(0, o.maxPerIdentity) }));
-  if (ids.length < 2) throw new FaceError('DATASET_MISSING', `${dataDir}: fewer than two identities left to train on`, { dir: dataDir });
+  if (ids.length < 2)
+    throw new FaceError('DATASET_MISSING', `${dataDir}: fewer than two identities left to train on`, { dir: dataDir });
   const files = ids.flatMap((i) => i.files);
   const fr = await loadRecognizer(o);
   let res;
   try {
-    const cache = o.cacheFile === false ? undefined : new EmbeddingCache(o.cacheFile ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
+    const cache =
+      o.cacheFile === false
+        ? undefined
+        : new EmbeddingCache(o.cacheFile ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
     try {
       res = await embedImages(fr, files, { cache, onProgress: o.onProgress });
     } finally {
@@ -99,7 +108,11 @@ export async function packFeatures(dataDir: string, o: PackFeatureOptions): Prom
         missing.push(f);
         continue;
       }
-      if (e.embedding.length !== d) throw new FaceError('MODEL_MISMATCH', `pack ${pack.name} gave a ${e.embedding.length}-D embedding for ${f}, expected ${d}`);
+      if (e.embedding.length !== d)
+        throw new FaceError(
+          'MODEL_MISMATCH',
+          `pack ${pack.name} gave a ${e.embedding.length}-D embedding for ${f}, expected ${d}`,
+        );
       orig.set(e.embedding, kept.length * d);
       flipped.set(e.flipped, kept.length * d);
       kept.push(f);
@@ -109,7 +122,14 @@ export async function packFeatures(dataDir: string, o: PackFeatureOptions): Prom
     if (n > 0) names.push(id.name);
   }
   return {
-    chips: { size: source.chipSize, identities: names, files: kept, labels: Int32Array.from(labels), pixels: new Uint8Array(0), missing },
+    chips: {
+      size: source.chipSize,
+      identities: names,
+      files: kept,
+      labels: Int32Array.from(labels),
+      pixels: new Uint8Array(0),
+      missing,
+    },
     features: { orig: orig.slice(0, kept.length * d), flipped: flipped.slice(0, kept.length * d) },
     source,
     computed: res.computed,

@@ -12,7 +12,14 @@ import { useBackend, type TrainBackend } from './backend.js';
 import { defaultArch, isProjectionHead, type Arch, type ArchSettings } from './model.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { curvesSvg, type EpochRecord } from './curves.js';
-import { defaultChipCacheDir, loadChips, type AugmentOptions, type ChipExtractor, type ChipSet, type ChipSource } from './data.js';
+import {
+  defaultChipCacheDir,
+  loadChips,
+  type AugmentOptions,
+  type ChipExtractor,
+  type ChipSet,
+  type ChipSource,
+} from './data.js';
 import { Trainer, type Budget, type CheckpointHeader, type StepStats, type TrainConfig } from './trainer.js';
 import type { Mining } from './triplet.js';
 import { FaceError } from '../errors.js';
@@ -122,7 +129,11 @@ export interface TrainRunResult {
  * `facenet calibrate`: plain chips (no crop TTA, no flip) aligned by the default pack (as loadChips makes them),
  * as validation embeds them. Undefined without validation.
  */
-export function validationCalibration(trainer: Trainer, chips: string, pack = DEFAULT_PACK): StoredCalibration | undefined {
+export function validationCalibration(
+  trainer: Trainer,
+  chips: string,
+  pack = DEFAULT_PACK,
+): StoredCalibration | undefined {
   const scored = trainer.validationDistances();
   if (!scored.some((p) => p.same) || !scored.some((p) => !p.same)) return undefined;
   const source = `facenet train validation split: ${trainer.valIdentities.length} identities, ${scored.length} pairs`;
@@ -146,7 +157,10 @@ const DEFAULTS = {
 
 export function buildConfig(o: TrainRunOptions, arch?: ArchSettings): TrainConfig {
   const source = o.pack !== undefined && (o.arch ?? 'small') === 'head' ? headSource(resolvePack(o.pack)) : undefined;
-  const a = arch ?? o.archSettings ?? defaultArch(o.arch ?? 'small', o.inputSize, source, { hidden: o.hidden, embeddingDim: o.embeddingDim });
+  const a =
+    arch ??
+    o.archSettings ??
+    defaultArch(o.arch ?? 'small', o.inputSize, source, { hidden: o.hidden, embeddingDim: o.embeddingDim });
   const headish = a.arch === 'head';
   // a projection of a strong pack's embeddings starts with few active triplets at margin 0.2 and lr 3e-4: measured
   // on EdgeFace-XS (docs/packs.md, "512 → 128 head"), margin 1.0 and lr 1e-2 lose nothing on LFW View 1
@@ -181,7 +195,12 @@ export function recognitionWeights(): Promise<WeightMap> {
  */
 export async function pretrainedFeatures(
   chips: ChipSet,
-  opts: { cacheFile?: string; cacheDir?: string; threads?: number; onProgress?: (done: number, total: number) => void } = {},
+  opts: {
+    cacheFile?: string;
+    cacheDir?: string;
+    threads?: number;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): Promise<{ orig: Float32Array; flipped: Float32Array }> {
   if (chips.size !== CHIP_SIZE) throw new Error(`pretrained features need ${CHIP_SIZE}px chips`);
   const { Embedder } = await import('../embed/embedder.js');
@@ -203,7 +222,8 @@ export async function pretrainedFeatures(
     const B = 32;
     for (let i = 0; i < n; i += B) {
       const batch: RgbImage[] = [];
-      for (let k = i; k < Math.min(n, i + B); k++) batch.push({ width: CHIP_SIZE, height: CHIP_SIZE, data: chips.pixels.subarray(k * per, (k + 1) * per) });
+      for (let k = i; k < Math.min(n, i + B); k++)
+        batch.push({ width: CHIP_SIZE, height: CHIP_SIZE, data: chips.pixels.subarray(k * per, (k + 1) * per) });
       const e = await embedder.embedChips(batch);
       const f = await embedder.embedChips(batch.map(flipHorizontal));
       e.forEach((v, k) => orig.set(v, (i + k) * 128));
@@ -237,7 +257,11 @@ export async function resolveCheckpoint(p: string): Promise<string> {
     return p;
   } catch (e) {
     if (e instanceof FaceError) throw e;
-    throw new FaceError('INVALID_INPUT', `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path: p });
+    throw new FaceError(
+      'INVALID_INPUT',
+      `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { path: p },
+    );
   }
 }
 
@@ -277,7 +301,12 @@ export async function loadTrainInputs(
   });
   if (config.arch.arch !== 'head') return { chips };
   const cacheBase = path.join(o.chipCacheDir ?? defaultChipCacheDir(o.data), 'features');
-  const features = await pretrainedFeatures(chips, { cacheFile: cacheBase, cacheDir: o.cacheDir, threads: o.threads, onProgress: (d, t) => o.onLoad?.(d, t, 'features') });
+  const features = await pretrainedFeatures(chips, {
+    cacheFile: cacheBase,
+    cacheDir: o.cacheDir,
+    threads: o.threads,
+    onProgress: (d, t) => o.onLoad?.(d, t, 'features'),
+  });
   return { chips, features };
 }
 
@@ -289,7 +318,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   let resumeFrom: Checkpoint<CheckpointHeader> | undefined;
   let initFrom: Checkpoint<CheckpointHeader> | undefined;
   if (o.resume) {
-    if (!existsSync(lastCkpt)) throw new FaceError('INVALID_INPUT', `--resume: no checkpoint at ${lastCkpt}`, { path: lastCkpt });
+    if (!existsSync(lastCkpt))
+      throw new FaceError('INVALID_INPUT', `--resume: no checkpoint at ${lastCkpt}`, { path: lastCkpt });
     resumeFrom = await readCheckpoint<CheckpointHeader>(lastCkpt);
   } else if (o.init) {
     initFrom = await readCheckpoint<CheckpointHeader>(await resolveCheckpoint(o.init));
@@ -325,12 +355,22 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const saveAll = async (final: boolean) => {
     await writeCheckpoint(lastCkpt, trainer.checkpoint());
     await writeJson(files.curvesJson, trainer.records);
-    await writeFile(files.curvesSvg, curvesSvg(trainer.records, `facenet train: ${config.arch.arch}, ${config.mining}, seed ${config.seed}`));
+    await writeFile(
+      files.curvesSvg,
+      curvesSvg(trainer.records, `facenet train: ${config.arch.arch}, ${config.mining}, seed ${config.seed}`),
+    );
     if (final) {
       const a = config.arch;
       calibration = isProjectionHead(a)
-        ? validationCalibration(trainer, `pack ${a.pack} embeddings of ${a.inputSize}px chips (labelled face of each photo, as evaluations embed it)`, a.pack)
-        : validationCalibration(trainer, `${a.arch === 'head' ? CHIP_SIZE : a.inputSize}px chips (source ${o.source ?? 'auto'})`);
+        ? validationCalibration(
+            trainer,
+            `pack ${a.pack} embeddings of ${a.inputSize}px chips (labelled face of each photo, as evaluations embed it)`,
+            a.pack,
+          )
+        : validationCalibration(
+            trainer,
+            `${a.arch === 'head' ? CHIP_SIZE : a.inputSize}px chips (source ${o.source ?? 'auto'})`,
+          );
       const bytes = trainer.exportOnnx(recWeights, { data: dataInfo }, calibration ? calibrationProp(calibration) : {});
       await writeFileAtomic(files.model, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
@@ -343,7 +383,14 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       trainSeconds: trainer.trainSeconds,
       final: trainer.records[trainer.records.length - 1] ?? null,
       model: final ? 'model.onnx' : null,
-      calibration: final && calibration ? { source: calibration.table.source, impostorPairs: calibration.table.impostorPairs, auc: calibration.table.auc } : null,
+      calibration:
+        final && calibration
+          ? {
+              source: calibration.table.source,
+              impostorPairs: calibration.table.impostorPairs,
+              auc: calibration.table.auc,
+            }
+          : null,
     });
   };
   o.onStart?.(trainer);

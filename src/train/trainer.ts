@@ -4,7 +4,15 @@
  * (given an epoch/step budget; a time budget stops wherever the clock says), and a checkpoint resumes it exactly.
  */
 import { tf } from './backend.js';
-import { EmbeddingModel, inputLength, isProjectionHead, SMALL_MEAN, SMALL_STD, type ArchSettings, type NamedArray } from './model.js';
+import {
+  EmbeddingModel,
+  inputLength,
+  isProjectionHead,
+  SMALL_MEAN,
+  SMALL_STD,
+  type ArchSettings,
+  type NamedArray,
+} from './model.js';
 import { AdamW } from './optim.js';
 import { pairwiseSquaredDistances } from './ops.js';
 import { Rng, type RngState } from './rng.js';
@@ -130,7 +138,13 @@ export class Trainer {
     const groups = byIdentity(chips.labels, chips.identities.length);
     // a separate stream for the split and validation pairs, so they do not depend on training settings
     const splitRng = new Rng(config.seed ^ 0x5eed);
-    const split = splitIdentities(chips.labels, chips.identities.length, splitRng, config.valFraction, config.valIdentities);
+    const split = splitIdentities(
+      chips.labels,
+      chips.identities.length,
+      splitRng,
+      config.valFraction,
+      config.valIdentities,
+    );
     this.trainIdentities = split.train;
     this.valIdentities = split.val;
     const valIdx = split.val.flatMap((i) => groups[i]);
@@ -237,7 +251,17 @@ export class Trainer {
     a.images += n;
     a.triplets += s.count;
     a.seconds += seconds;
-    return { step: this.step, loss, triplets: s.count, activeFraction: s.activeFraction, meanPos: pairs.pos, meanNeg: pairs.neg, images: n, seconds, lr };
+    return {
+      step: this.step,
+      loss,
+      triplets: s.count,
+      activeFraction: s.activeFraction,
+      meanPos: pairs.pos,
+      meanNeg: pairs.neg,
+      images: n,
+      seconds,
+      lr,
+    };
   }
 
   /** Inference embeddings [indices.length × dim] of chips of `inputs` (default: the training inputs). */
@@ -259,7 +283,10 @@ export class Trainer {
   private validationEmbeddings(): { emb: Float32Array; pairs: Pair[] } {
     const ids = [...new Set(this.valPairs.flatMap((p) => [p.i, p.j]))].sort((a, b) => a - b);
     const pos = new Map(ids.map((v, k) => [v, k]));
-    return { emb: this.embed(ids), pairs: this.valPairs.map((p) => ({ i: pos.get(p.i)!, j: pos.get(p.j)!, same: p.same })) };
+    return {
+      emb: this.embed(ids),
+      pairs: this.valPairs.map((p) => ({ i: pos.get(p.i)!, j: pos.get(p.j)!, same: p.same })),
+    };
   }
 
   /** Verification stats on the validation pairs (undefined without validation identities). */
@@ -292,7 +319,9 @@ export class Trainer {
       meanNeg: a.neg / k,
       imagesPerSec: a.seconds ? a.images / a.seconds : 0,
       tripletsPerSec: a.seconds ? a.triplets / a.seconds : 0,
-      ...(v ? { valAccuracy: v.accuracy, valAuc: v.auc, valTarAtFar1e3: v.tarAtFar1e3, valTarAtFar1e2: v.tarAtFar1e2 } : {}),
+      ...(v
+        ? { valAccuracy: v.accuracy, valAuc: v.auc, valTarAtFar1e3: v.tarAtFar1e3, valTarAtFar1e2: v.tarAtFar1e2 }
+        : {}),
     };
     this.records.push(rec);
     this.acc = emptyAcc();
@@ -337,7 +366,8 @@ export class Trainer {
   resume(ckpt: Checkpoint<CheckpointHeader>): void {
     const h = ckpt.header;
     const names = this.trainIdentities.map((i) => this.inputs.chips.identities[i]);
-    if (names.join('\n') !== h.trainIdentities.join('\n')) throw new Error('checkpoint was trained on other identities (different data or seed)');
+    if (names.join('\n') !== h.trainIdentities.join('\n'))
+      throw new Error('checkpoint was trained on other identities (different data or seed)');
     this.model.restore({ params: ckpt.arrays.params, state: ckpt.arrays.state });
     this.optimizer.restore({ step: h.adamStep, m: ckpt.arrays.adamM, v: ckpt.arrays.adamV });
     this.rng.setState(h.rng);
@@ -357,7 +387,14 @@ export class Trainer {
   metadata(extra: Record<string, unknown> = {}): Record<string, string> {
     const a = this.config.arch;
     const last = this.records[this.records.length - 1];
-    const settings = { ...this.config, steps: this.step, trainSeconds: Math.round(this.trainSeconds), budget: this.budget, lastEpoch: last, ...extra };
+    const settings = {
+      ...this.config,
+      steps: this.step,
+      trainSeconds: Math.round(this.trainSeconds),
+      budget: this.budget,
+      lastEpoch: last,
+      ...extra,
+    };
     if (isProjectionHead(a))
       return {
         [META_KEYS.inputSize]: String(a.inputSize),
@@ -379,7 +416,11 @@ export class Trainer {
   }
 
   /** The trained model as ONNX bytes (`recognitionWeights` needed for the head arch). */
-  exportOnnx(recognitionWeights?: WeightMap, extra: Record<string, unknown> = {}, props: Record<string, string> = {}): Uint8Array {
+  exportOnnx(
+    recognitionWeights?: WeightMap,
+    extra: Record<string, unknown> = {},
+    props: Record<string, string> = {},
+  ): Uint8Array {
     return this.model.toGraph({ ...this.metadata(extra), ...props }, recognitionWeights).toBytes();
   }
 

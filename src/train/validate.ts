@@ -56,7 +56,12 @@ export function scorePairs(emb: Float32Array, dim: number, pairs: readonly Pair[
   return pairs.map((p) => ({ distance: rowDistance(emb, dim, p.i, p.j), same: p.same }));
 }
 
-export function verificationStats(emb: Float32Array, dim: number, pairs: readonly Pair[], folds = 10): VerificationStats {
+export function verificationStats(
+  emb: Float32Array,
+  dim: number,
+  pairs: readonly Pair[],
+  folds = 10,
+): VerificationStats {
   const scored = scorePairs(emb, dim, pairs);
   const roc = rocCurve(scored);
   const cv = crossValidatedAccuracy(scored, folds);
@@ -78,7 +83,8 @@ export function verificationStats(emb: Float32Array, dim: number, pairs: readonl
 export function makePairs(indices: readonly number[], labels: ArrayLike<number>, rng: Rng, maxPerKind = 1000): Pair[] {
   const same: Pair[] = [];
   for (let a = 0; a < indices.length; a++)
-    for (let b = a + 1; b < indices.length; b++) if (labels[indices[a]] === labels[indices[b]]) same.push({ i: indices[a], j: indices[b], same: true });
+    for (let b = a + 1; b < indices.length; b++)
+      if (labels[indices[a]] === labels[indices[b]]) same.push({ i: indices[a], j: indices[b], same: true });
   const genuine = rng.sample(same, maxPerKind);
   const diff: Pair[] = [];
   const want = genuine.length;

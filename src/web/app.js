@@ -20,22 +20,37 @@ const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 function errText(e) {
   const d = e.details || {};
   switch (e.code) {
-    case 'NO_FACE': return 'No face was found in this photo. Try a sharper photo, facing the camera, with the face at least 40 pixels wide.';
-    case 'MULTIPLE_FACES': return `This photo shows ${plural(d.faces || 2, 'face', 'faces')}. Click the face to use (or "Use the largest face"), or crop the photo.`;
-    case 'IMAGE_EMPTY': return 'The file is empty.';
-    case 'IMAGE_CORRUPT': return 'This file could not be read as a photo: it may be damaged or cut short.';
-    case 'IMAGE_UNSUPPORTED': return 'This kind of file is not supported: use a JPEG, PNG, WebP, GIF, TIFF or AVIF photo.';
+    case 'NO_FACE':
+      return 'No face was found in this photo. Try a sharper photo, facing the camera, with the face at least 40 pixels wide.';
+    case 'MULTIPLE_FACES':
+      return `This photo shows ${plural(d.faces || 2, 'face', 'faces')}. Click the face to use (or "Use the largest face"), or crop the photo.`;
+    case 'IMAGE_EMPTY':
+      return 'The file is empty.';
+    case 'IMAGE_CORRUPT':
+      return 'This file could not be read as a photo: it may be damaged or cut short.';
+    case 'IMAGE_UNSUPPORTED':
+      return 'This kind of file is not supported: use a JPEG, PNG, WebP, GIF, TIFF or AVIF photo.';
     case 'BODY_TOO_LARGE':
-    case 'IMAGE_TOO_LARGE': return 'This photo is too large for the server. Use a smaller one (the limits are shown at /v1/health).';
-    case 'PERSON_NOT_FOUND': return `Nobody called "${d.name ?? ''}" is enrolled.`;
-    case 'PERSON_EXISTS': return `Someone called "${d.name ?? ''}" is already enrolled.`;
-    case 'UNAUTHORIZED': return 'This needs an API key: paste one in the "API key" box above (create it with `facenet keys add --role admin`).';
-    case 'FORBIDDEN': return 'Your API key may not do this: enrolling, deleting and changing thresholds need an admin key.';
-    case 'QUEUE_FULL': return 'The server is busy. Try again in a few seconds.';
-    case 'TIMEOUT': return 'The server took too long to answer. Try again, or a smaller photo.';
-    case 'MODEL_MISMATCH': return 'This gallery was made with another recognition model than the server is running. Restart the server with the model the gallery was built with.';
-    case 'BROWSER_IMAGE': return 'The server read this photo, but this browser cannot show it (HEIC or TIFF?): try a JPEG or PNG.';
-    case 'INVALID_INPUT': return `That input was not accepted: ${e.message}`;
+    case 'IMAGE_TOO_LARGE':
+      return 'This photo is too large for the server. Use a smaller one (the limits are shown at /v1/health).';
+    case 'PERSON_NOT_FOUND':
+      return `Nobody called "${d.name ?? ''}" is enrolled.`;
+    case 'PERSON_EXISTS':
+      return `Someone called "${d.name ?? ''}" is already enrolled.`;
+    case 'UNAUTHORIZED':
+      return 'This needs an API key: paste one in the "API key" box above (create it with `facenet keys add --role admin`).';
+    case 'FORBIDDEN':
+      return 'Your API key may not do this: enrolling, deleting and changing thresholds need an admin key.';
+    case 'QUEUE_FULL':
+      return 'The server is busy. Try again in a few seconds.';
+    case 'TIMEOUT':
+      return 'The server took too long to answer. Try again, or a smaller photo.';
+    case 'MODEL_MISMATCH':
+      return 'This gallery was made with another recognition model than the server is running. Restart the server with the model the gallery was built with.';
+    case 'BROWSER_IMAGE':
+      return 'The server read this photo, but this browser cannot show it (HEIC or TIFF?): try a JPEG or PNG.';
+    case 'INVALID_INPUT':
+      return `That input was not accepted: ${e.message}`;
     default:
       if (e.status === 429) return 'The server is busy. Try again in a few seconds.';
       if (e.status === 401) return 'This needs an API key: paste one in the "API key" box above.';
@@ -84,7 +99,10 @@ $('key-form').addEventListener('submit', (ev) => {
 // ---- camera
 $('camera-start').addEventListener('click', async () => {
   try {
-    cameraStream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 1280 } }, audio: false });
+    cameraStream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: 'user', width: { ideal: 1280 } },
+      audio: false,
+    });
     const v = $('camera');
     v.srcObject = cameraStream;
     v.hidden = false;
@@ -92,7 +110,11 @@ $('camera-start').addEventListener('click', async () => {
     $('camera-snap').hidden = false;
     $('camera-stop').hidden = false;
   } catch (e) {
-    show($('enroll-result'), `The camera cannot be used here (${e.name === 'NotAllowedError' ? 'permission refused' : 'no camera, or the page is not on https/localhost'}). Choose a photo file instead.`, 'bad');
+    show(
+      $('enroll-result'),
+      `The camera cannot be used here (${e.name === 'NotAllowedError' ? 'permission refused' : 'no camera, or the page is not on https/localhost'}). Choose a photo file instead.`,
+      'bad',
+    );
   }
 });
 function stopCamera() {
@@ -110,10 +132,14 @@ $('camera-snap').addEventListener('click', () => {
   c.height = v.videoHeight;
   c.getContext('2d').drawImage(v, 0, 0);
   c.hidden = false;
-  c.toBlob((b) => {
-    snapshotBlob = b;
-    show($('enroll-result'), 'photo taken: press Enroll', '');
-  }, 'image/jpeg', 0.92);
+  c.toBlob(
+    (b) => {
+      snapshotBlob = b;
+      show($('enroll-result'), 'photo taken: press Enroll', '');
+    },
+    'image/jpeg',
+    0.92,
+  );
   stopCamera();
 });
 // ---- a photo with numbered face boxes and the numbered list beside it
@@ -121,7 +147,8 @@ function loadImage(blob) {
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.onload = () => resolve(img);
-    img.onerror = () => reject(Object.assign(new Error('the browser cannot show this image'), { code: 'BROWSER_IMAGE' }));
+    img.onerror = () =>
+      reject(Object.assign(new Error('the browser cannot show this image'), { code: 'BROWSER_IMAGE' }));
     img.src = URL.createObjectURL(blob);
   });
 }
@@ -146,14 +173,39 @@ function placeBadges(boxes, badge, W, H) {
   const placed = [];
   for (const b of boxes) {
     const cands = [
-      [b.x, b.y], [b.x, b.y - badge.h], [b.x + b.w - badge.w, b.y], [b.x, b.y + b.h - badge.h],
-      [b.x + b.w - badge.w, b.y + b.h - badge.h], [b.x, b.y + b.h], [b.x - badge.w, b.y], [b.x + b.w, b.y],
+      [b.x, b.y],
+      [b.x, b.y - badge.h],
+      [b.x + b.w - badge.w, b.y],
+      [b.x, b.y + b.h - badge.h],
+      [b.x + b.w - badge.w, b.y + b.h - badge.h],
+      [b.x, b.y + b.h],
+      [b.x - badge.w, b.y],
+      [b.x + b.w, b.y],
     ];
-    for (let r = 1; r <= 40; r++) for (const [dx, dy] of [[r, 0], [-r, 0], [0, r], [0, -r], [r, r], [-r, -r], [r, -r], [-r, r]]) cands.push([b.x + dx * 4, b.y + dy * 4]);
+    for (let r = 1; r <= 40; r++)
+      for (const [dx, dy] of [
+        [r, 0],
+        [-r, 0],
+        [0, r],
+        [0, -r],
+        [r, r],
+        [-r, -r],
+        [r, -r],
+        [-r, r],
+      ])
+        cands.push([b.x + dx * 4, b.y + dy * 4]);
     let spot;
     for (const [x0, y0] of cands) {
-      const c = { x: Math.min(Math.max(0, x0), W - badge.w), y: Math.min(Math.max(0, y0), H - badge.h), w: badge.w, h: badge.h };
-      if (!placed.some((p) => overlaps(p, c))) { spot = c; break; }
+      const c = {
+        x: Math.min(Math.max(0, x0), W - badge.w),
+        y: Math.min(Math.max(0, y0), H - badge.h),
+        w: badge.w,
+        h: badge.h,
+      };
+      if (!placed.some((p) => overlaps(p, c))) {
+        spot = c;
+        break;
+      }
     }
     placed.push(spot ?? { x: b.x, y: b.y, w: badge.w, h: badge.h });
   }
@@ -189,7 +241,12 @@ function showFaces(host, img, faces, onPick) {
     box.dataset.face = String(i + 1);
     box.title = `${i + 1}: ${f.label}`;
     const { x, y, width, height } = f.box;
-    Object.assign(box.style, { left: `${(100 * x) / img.naturalWidth}%`, top: `${(100 * y) / img.naturalHeight}%`, width: `${(100 * width) / img.naturalWidth}%`, height: `${(100 * height) / img.naturalHeight}%` });
+    Object.assign(box.style, {
+      left: `${(100 * x) / img.naturalWidth}%`,
+      top: `${(100 * y) / img.naturalHeight}%`,
+      width: `${(100 * width) / img.naturalWidth}%`,
+      height: `${(100 * height) / img.naturalHeight}%`,
+    });
     box.addEventListener('click', () => select(i));
     const badge = document.createElement('span');
     badge.className = `badge ${f.cls || ''}`;
@@ -230,7 +287,10 @@ function showFaces(host, img, faces, onPick) {
       b.style.left = `${(100 * p.x) / W}%`;
       b.style.top = `${(100 * p.y) / H}%`;
       b.style.width = `${p.w}px`;
-      b.style.setProperty('--c', faces[i].cls === 'known' ? '#137333' : faces[i].cls === 'unknown' ? '#b3261e' : '#0b63ce');
+      b.style.setProperty(
+        '--c',
+        faces[i].cls === 'known' ? '#137333' : faces[i].cls === 'unknown' ? '#b3261e' : '#0b63ce',
+      );
       badgeLayer.append(b);
     });
   };
@@ -254,14 +314,22 @@ async function prepareEnrollPhoto(photo) {
     enrollChoice = { faces: r.faces, box: null };
     if (r.faces.length < 2) return;
     // largest first, as the server's "largest" picks
-    const order = r.faces.map((face, i) => ({ face, i })).sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);
-    $('enroll-pick-hint').textContent = `This photo shows ${plural(r.faces.length, 'face', 'faces')}: click the one to enroll (or use the largest).`;
+    const order = r.faces
+      .map((face, i) => ({ face, i }))
+      .sort((a, b) => b.face.box.width * b.face.box.height - a.face.box.width * a.face.box.height);
+    $('enroll-pick-hint').textContent =
+      `This photo shows ${plural(r.faces.length, 'face', 'faces')}: click the one to enroll (or use the largest).`;
     $('enroll-picker').hidden = false;
-    const view = showFaces($('enroll-faces'), img, order.map(({ face }, k) => ({ box: face.box, label: k === 0 ? 'largest' : '' })), (k) => {
-      enrollChoice.box = order[k].face.box;
-      $('enroll-pick-hint').textContent = `Face ${k + 1}${k === 0 ? ' (the largest)' : ''} chosen: press Enroll.`;
-      show($('enroll-result'), '');
-    });
+    const view = showFaces(
+      $('enroll-faces'),
+      img,
+      order.map(({ face }, k) => ({ box: face.box, label: k === 0 ? 'largest' : '' })),
+      (k) => {
+        enrollChoice.box = order[k].face.box;
+        $('enroll-pick-hint').textContent = `Face ${k + 1}${k === 0 ? ' (the largest)' : ''} chosen: press Enroll.`;
+        show($('enroll-result'), '');
+      },
+    );
     $('enroll-largest').onclick = () => view.select(0);
   } catch (e) {
     showError($('enroll-result'), e);
@@ -283,7 +351,12 @@ $('enroll-form').addEventListener('submit', async (ev) => {
   if (!name) return show(out, 'Type the name of the person first.', 'bad');
   if (!photo) return show(out, 'Choose a photo (or take one with the camera) first.', 'bad');
   const several = !snapshotBlob && enrollChoice && enrollChoice.faces.length > 1;
-  if (several && !enrollChoice.box) return show(out, `This photo shows ${plural(enrollChoice.faces.length, 'face', 'faces')}: click the one to enroll, or "Use the largest face".`, 'bad');
+  if (several && !enrollChoice.box)
+    return show(
+      out,
+      `This photo shows ${plural(enrollChoice.faces.length, 'face', 'faces')}: click the one to enroll, or "Use the largest face".`,
+      'bad',
+    );
   const form = () => {
     const f = new FormData();
     f.append('name', name);
@@ -302,7 +375,11 @@ $('enroll-form').addEventListener('submit', async (ev) => {
       r = await api('POST', `/people/${encodeURIComponent(name)}/faces`, form());
     }
     const warn = r.warnings.length ? ` — ${r.warnings.map((w) => w.message).join('; ')}` : '';
-    show(out, `${r.created ? 'enrolled' : 'added a photo to'} ${r.person.name} (${plural(r.templates, 'photo', 'photos')})${warn}`, r.warnings.length ? '' : 'ok');
+    show(
+      out,
+      `${r.created ? 'enrolled' : 'added a photo to'} ${r.person.name} (${plural(r.templates, 'photo', 'photos')})${warn}`,
+      r.warnings.length ? '' : 'ok',
+    );
     $('enroll-form').reset();
     snapshotBlob = null;
     enrollChoice = null;
@@ -338,10 +415,19 @@ $('identify-form').addEventListener('submit', async (ev) => {
         person: face.person,
         distance: face.distance,
         cls: face.person === 'unknown' ? 'unknown' : 'known',
-        label: face.person === 'unknown' ? `unknown (nearest: distance ${fmt(face.distance)})` : `${face.person} (distance ${fmt(face.distance)}, threshold ${fmt(r.threshold)})`,
+        label:
+          face.person === 'unknown'
+            ? `unknown (nearest: distance ${fmt(face.distance)})`
+            : `${face.person} (distance ${fmt(face.distance)}, threshold ${fmt(r.threshold)})`,
       })),
     );
-    show(out, r.faces.length ? `${plural(r.faces.length, 'face', 'faces')}: ${known} recognised, ${r.faces.length - known} unknown.${r.warning ? ` ${r.warning}` : ''}` : 'No face was found in this photo.', r.faces.length ? '' : 'bad');
+    show(
+      out,
+      r.faces.length
+        ? `${plural(r.faces.length, 'face', 'faces')}: ${known} recognised, ${r.faces.length - known} unknown.${r.warning ? ` ${r.warning}` : ''}`
+        : 'No face was found in this photo.',
+      r.faces.length ? '' : 'bad',
+    );
   } catch (e) {
     showError(out, e);
   } finally {
@@ -361,7 +447,11 @@ $('verify-form').addEventListener('submit', async (ev) => {
     f.append('name', $('verify-name').value.trim());
     f.append('image', photo, 'photo.jpg');
     const r = await api('POST', '/verify', f);
-    show(out, `${r.match ? 'MATCH' : 'NO MATCH'}: ${r.person} — distance ${fmt(r.distance)} vs threshold ${fmt(r.threshold)} (target FAR ${fmtFar(r.targetFar)})`, r.match ? 'ok' : 'bad');
+    show(
+      out,
+      `${r.match ? 'MATCH' : 'NO MATCH'}: ${r.person} — distance ${fmt(r.distance)} vs threshold ${fmt(r.threshold)} (target FAR ${fmtFar(r.targetFar)})`,
+      r.match ? 'ok' : 'bad',
+    );
   } catch (e) {
     show(out, errText(e), 'bad');
   }
@@ -431,7 +521,8 @@ async function loadCalibration() {
     box.textContent =
       `1:1 verify: target FAR ${fmtFar(c.verify.targetFar)} → threshold ${fmt(c.verify.threshold)} (TAR ${(100 * c.verify.tar).toFixed(1)} %). ` +
       `1:N identify: open-set FAR ${fmtFar(c.identify.targetFar)} over ${c.identify.people} people → threshold ${fmt(c.identify.threshold)}. ` +
-      `Calibration: ${c.origin}, ${c.source}.` + (c.identify.warning ? ` ${c.identify.warning}` : '');
+      `Calibration: ${c.origin}, ${c.source}.` +
+      (c.identify.warning ? ` ${c.identify.warning}` : '');
     $('verify-far').value = c.verify.targetFar;
     $('identify-far').value = c.identify.targetFar;
   } catch (e) {

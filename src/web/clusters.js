@@ -58,7 +58,8 @@ async function groupItem(g) {
     }
   });
   del.addEventListener('click', async () => {
-    if (!confirm(`Delete group ${g.id} and its ${g.faces} faces from the cluster state? (The gallery is not touched.)`)) return;
+    if (!confirm(`Delete group ${g.id} and its ${g.faces} faces from the cluster state? (The gallery is not touched.)`))
+      return;
     try {
       await api('DELETE', `/clusters/${g.id}`);
       li.remove();

@@ -55,7 +55,17 @@ try {
     await job;
     running.delete(job);
   });
-  port.postMessage({ ready: { modelId: fr.modelId, pipelineKey: fr.pipelineKey, detectorId: fr.detector.modelId, ttaPaddings: fr.ttaPaddings, flip: fr.flip, pack: fr.packInfo, modelCalibration: fr.modelCalibration } satisfies WorkerReady });
+  port.postMessage({
+    ready: {
+      modelId: fr.modelId,
+      pipelineKey: fr.pipelineKey,
+      detectorId: fr.detector.modelId,
+      ttaPaddings: fr.ttaPaddings,
+      flip: fr.flip,
+      pack: fr.packInfo,
+      modelCalibration: fr.modelCalibration,
+    } satisfies WorkerReady,
+  });
 
   async function handle(m: Exclude<WorkerRequest, { op: 'close' }>): Promise<void> {
     try {
@@ -70,12 +80,19 @@ try {
         transfer.push(embedding.buffer as ArrayBuffer, flipped.buffer as ArrayBuffer);
         result = { ...r, embedding, flipped };
       } else if (m.op === 'detect') {
-        result = (await fr.detect(image, m.opts ?? {})).map((f) => ({ box: f.box, score: f.score, landmarks: f.landmarks, points: f.points }));
+        result = (await fr.detect(image, m.opts ?? {})).map((f) => ({
+          box: f.box,
+          score: f.score,
+          landmarks: f.landmarks,
+          points: f.points,
+        }));
       } else {
         const faces = await fr.embed(image, m.opts ?? {});
         result = faces.map((f) => {
           const embedding = new Float32Array(f.embedding);
-          const chip = f.chip ? { width: f.chip.width, height: f.chip.height, data: new Uint8Array(f.chip.data) } : undefined;
+          const chip = f.chip
+            ? { width: f.chip.width, height: f.chip.height, data: new Uint8Array(f.chip.data) }
+            : undefined;
           transfer.push(embedding.buffer as ArrayBuffer);
           if (chip) transfer.push(chip.data.buffer as ArrayBuffer);
           return { box: f.box, score: f.score, embedding, chip };
@@ -83,10 +100,16 @@ try {
       }
       port.postMessage({ id: m.id, ok: true, result } satisfies WorkerResponse, transfer);
     } catch (e) {
-      const error = e instanceof FaceError ? { code: e.code, message: e.message, details: e.details } : { message: (e as Error)?.message ?? String(e) };
+      const error =
+        e instanceof FaceError
+          ? { code: e.code, message: e.message, details: e.details }
+          : { message: (e as Error)?.message ?? String(e) };
       port.postMessage({ id: m.id, ok: false, error } satisfies WorkerResponse);
     }
   }
 } catch (e) {
-  port.postMessage({ failed: e instanceof FaceError ? { code: e.code, message: e.message } : { message: (e as Error)?.message ?? String(e) } });
+  port.postMessage({
+    failed:
+      e instanceof FaceError ? { code: e.code, message: e.message } : { message: (e as Error)?.message ?? String(e) },
+  });
 }

@@ -36,7 +36,8 @@ interface Slot {
 
 function workerUrl(): URL {
   const ts = new URL('./pipeline-worker.ts', import.meta.url);
-  if (!(import.meta.url.endsWith('.ts') && existsSync(fileURLToPath(ts)))) return new URL('./pipeline-worker.js', import.meta.url);
+  if (!(import.meta.url.endsWith('.ts') && existsSync(fileURLToPath(ts))))
+    return new URL('./pipeline-worker.js', import.meta.url);
   // under tsx (tests, npm start) the sources are .ts and a worker does not inherit tsx's loader: register it first
   const api = import.meta.resolve('tsx/esm/api');
   const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(ts.href)});`;
@@ -48,7 +49,10 @@ export class PooledRecognizer {
   private closing?: Promise<number>;
   private ended = false;
   private readonly calls = new Set<Promise<unknown>>();
-  private readonly pending = new Map<number, { slot: Slot; resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<
+    number,
+    { slot: Slot; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+  >();
 
   private constructor(
     private readonly slots: Slot[],
@@ -62,7 +66,12 @@ export class PooledRecognizer {
         this.pending.delete(m.id);
         s.inFlight--;
         if (m.ok) p.resolve(m.result);
-        else p.reject(m.error.code ? new FaceError(m.error.code as FaceErrorCode, m.error.message, m.error.details) : new Error(m.error.message));
+        else
+          p.reject(
+            m.error.code
+              ? new FaceError(m.error.code as FaceErrorCode, m.error.message, m.error.details)
+              : new Error(m.error.message),
+          );
       });
       s.alive = true;
       // a worker that dies (an uncaught error) fails its own jobs and takes no new ones, instead of leaving them hanging
@@ -73,7 +82,11 @@ export class PooledRecognizer {
         for (const [id, p] of this.pending) {
           if (p.slot !== s) continue;
           this.pending.delete(id);
-          p.reject(this.closing ? new FaceError('CLOSED', 'the inference workers were closed') : (cause ?? new Error(`inference worker exited (${code})`)));
+          p.reject(
+            this.closing
+              ? new FaceError('CLOSED', 'the inference workers were closed')
+              : (cause ?? new Error(`inference worker exited (${code})`)),
+          );
         }
       });
     }
@@ -83,14 +96,21 @@ export class PooledRecognizer {
   static async start(size: number, opts: RecognizerOptions = {}): Promise<PooledRecognizer> {
     const { engine: _engine, ...plain } = opts; // an engine object cannot cross threads
     assertLicence(resolvePack(opts.pack), opts.acceptLicense); // refuse before starting any thread
-    const slots: Slot[] = Array.from({ length: Math.max(1, size) }, () => ({ worker: new Worker(workerUrl(), { workerData: plain }), inFlight: 0 }));
+    const slots: Slot[] = Array.from({ length: Math.max(1, size) }, () => ({
+      worker: new Worker(workerUrl(), { workerData: plain }),
+      inFlight: 0,
+    }));
     // Every worker's outcome is awaited before any is ended: stopping a worker that is still loading (inside
     // onnxruntime) aborts the whole process, so when one fails the others finish loading and are then closed.
     const outcomes = await Promise.allSettled(slots.map((s) => workerReady(s.worker)));
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     const ready = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
     // same options, same models: a worker that differs would mix pipelines in one result (and one cache key)
-    const error = failed?.reason ?? (ready.some((r) => r.pipelineKey !== ready[0].pipelineKey) ? new FaceError('MODEL_MISMATCH', 'inference workers loaded different pipelines') : undefined);
+    const error =
+      failed?.reason ??
+      (ready.some((r) => r.pipelineKey !== ready[0].pipelineKey)
+        ? new FaceError('MODEL_MISMATCH', 'inference workers loaded different pipelines')
+        : undefined);
     if (error) {
       await Promise.all(slots.map((s) => endWorker(s.worker, 10_000)));
       throw error;
@@ -134,9 +154,15 @@ export class PooledRecognizer {
 
   private send<T>(op: 'detect' | 'embed', img: ImageInput, opts?: Record<string, unknown>): Promise<T> {
     return this.call(async () => {
-      if (isRgbImage(img)) throw new FaceError('INVALID_INPUT', 'the worker pool takes encoded images (Buffer or path), not raw pixels');
+      if (isRgbImage(img))
+        throw new FaceError('INVALID_INPUT', 'the worker pool takes encoded images (Buffer or path), not raw pixels');
       const bytes = await readImageBytes(img);
-      return this.post<T>((id) => ({ id, op, image: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), opts }));
+      return this.post<T>((id) => ({
+        id,
+        op,
+        image: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        opts,
+      }));
     });
   }
 
@@ -154,7 +180,13 @@ export class PooledRecognizer {
 
   private post<T>(request: (id: number) => WorkerRequest): Promise<T> {
     const alive = this.slots.filter((s) => s.alive);
-    if (this.ended || !alive.length) return Promise.reject(new FaceError('CLOSED', this.closing ? 'the inference workers were closed' : 'every inference worker has exited'));
+    if (this.ended || !alive.length)
+      return Promise.reject(
+        new FaceError(
+          'CLOSED',
+          this.closing ? 'the inference workers were closed' : 'every inference worker has exited',
+        ),
+      );
     const slot = alive.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     const id = this.next++;
     slot.inFlight++;
@@ -172,7 +204,12 @@ export class PooledRecognizer {
     return this.call(() => this.post((id) => ({ id, op: 'labelledFace', image, detect, detections })));
   }
 
-  detect(img: ImageInput, opts: object = {}): Promise<{ box: Box; score: number; landmarks?: { x: number; y: number }[]; points?: { x: number; y: number }[] }[]> {
+  detect(
+    img: ImageInput,
+    opts: object = {},
+  ): Promise<
+    { box: Box; score: number; landmarks?: { x: number; y: number }[]; points?: { x: number; y: number }[] }[]
+  > {
     return this.send('detect', img, opts as Record<string, unknown>);
   }
 
@@ -212,11 +249,19 @@ function workerReady(worker: Worker): Promise<WorkerReady> {
       if (m.ready) {
         worker.off('message', on);
         resolve(m.ready);
-      } else if (m.failed) reject(new FaceError((m.failed.code as FaceErrorCode | undefined) ?? 'MODEL_LOAD_FAILED', `inference worker: ${m.failed.message}`));
+      } else if (m.failed)
+        reject(
+          new FaceError(
+            (m.failed.code as FaceErrorCode | undefined) ?? 'MODEL_LOAD_FAILED',
+            `inference worker: ${m.failed.message}`,
+          ),
+        );
     };
     worker.on('message', on);
     worker.once('error', reject);
-    worker.once('exit', (code) => reject(new FaceError('MODEL_LOAD_FAILED', `inference worker exited (${code}) while loading`)));
+    worker.once('exit', (code) =>
+      reject(new FaceError('MODEL_LOAD_FAILED', `inference worker exited (${code}) while loading`)),
+    );
   });
 }
 

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { alignToChip, chipTemplatePoints, chipTransform, mapToChip, DLIB_MEAN_FACE_X, type ChipOptions } from '../../src/align/chip.js';
+import {
+  alignToChip,
+  chipTemplatePoints,
+  chipTransform,
+  mapToChip,
+  DLIB_MEAN_FACE_X,
+  type ChipOptions,
+} from '../../src/align/chip.js';
 import { applyAffine } from '../../src/align/resample.js';
 import { applySimilarity, type Similarity } from '../../src/align/similarity.js';
 import { Landmarker } from '../../src/align/landmarker.js';
@@ -16,7 +23,12 @@ const CACHE = process.env.FACENET_CACHE; // undefined: the default cache (built 
 const SIZE = 150;
 const BLOBS = [36, 45, 33, 48, 54, 27];
 
-const make = (scale: number, angle: number, tx: number, ty: number): Similarity => ({ a: scale * Math.cos(angle), b: scale * Math.sin(angle), tx, ty });
+const make = (scale: number, angle: number, tx: number, ty: number): Similarity => ({
+  a: scale * Math.cos(angle),
+  b: scale * Math.sin(angle),
+  tx,
+  ty,
+});
 
 /** 68 points in chip coordinates: jaw on an arc, then the mean face; the 5-point template's own points for dlib5. */
 function chipPoints68(opts: ChipOptions = {}): Point[] {
@@ -57,7 +69,9 @@ function blobImage(width: number, height: number, landmarks: Point[], scale: num
 
 /** Intensity centroid of the red channel within `radius` of (x, y). */
 function centroid(img: RgbImage, x: number, y: number, radius = 5): Point {
-  let sx = 0, sy = 0, sw = 0;
+  let sx = 0,
+    sy = 0,
+    sw = 0;
   for (let r = Math.round(y) - radius; r <= Math.round(y) + radius; r++)
     for (let c = Math.round(x) - radius; c <= Math.round(x) + radius; c++) {
       if (r < 0 || c < 0 || r >= img.height || c >= img.width) continue;
@@ -162,46 +176,65 @@ test('missing or degenerate landmarks give a typed error', () => {
   assert.throws(() => alignToChip(img, syntheticLandmarks(make(1, 0, 0, 0)), { size: 0 }), invalid);
 });
 
-test('johns chips: landmarks on the whole chip, realigned, give nearly the identity', { skip: needDataset(JOHNS_DIR) }, async (t) => {
-  const files = readdirSync(JOHNS_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .flatMap((d) => readdirSync(path.join(JOHNS_DIR, d.name)).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(JOHNS_DIR, d.name, f)));
-  assert.ok(files.length >= 10, `only ${files.length} johns chips`);
-  const lm = await Landmarker.load({ cacheDir: CACHE, threads: 1 });
-  let sumScale = 0, sumAngle = 0, sumDx = 0, sumDy = 0, sumCorner = 0, maxCorner = 0;
-  for (const file of files) {
-    const img = await decodeImage(file);
-    assert.equal(img.width, SIZE);
-    const [landmarks] = await lm.landmarks(img, [{ x: 0, y: 0, width: img.width, height: img.height }]);
-    const tf = chipTransform(landmarks);
-    sumScale += tf.scale;
-    sumAngle += tf.angle;
-    const [cx, cy] = applyAffine(tf.chipToImage, (SIZE - 1) / 2, (SIZE - 1) / 2);
-    sumDx += cx - (SIZE - 1) / 2;
-    sumDy += cy - (SIZE - 1) / 2;
-    // residual: how far the realigned chip's corners land from where they were
-    let corner = 0;
-    for (const [x, y] of [[0, 0], [SIZE - 1, 0], [0, SIZE - 1], [SIZE - 1, SIZE - 1]]) {
-      const [u, v] = applyAffine(tf.chipToImage, x, y);
-      corner = Math.max(corner, Math.hypot(u - x, v - y));
+test(
+  'johns chips: landmarks on the whole chip, realigned, give nearly the identity',
+  { skip: needDataset(JOHNS_DIR) },
+  async (t) => {
+    const files = readdirSync(JOHNS_DIR, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) =>
+        readdirSync(path.join(JOHNS_DIR, d.name))
+          .filter((f) => f.endsWith('.jpg'))
+          .sort()
+          .map((f) => path.join(JOHNS_DIR, d.name, f)),
+      );
+    assert.ok(files.length >= 10, `only ${files.length} johns chips`);
+    const lm = await Landmarker.load({ cacheDir: CACHE, threads: 1 });
+    let sumScale = 0,
+      sumAngle = 0,
+      sumDx = 0,
+      sumDy = 0,
+      sumCorner = 0,
+      maxCorner = 0;
+    for (const file of files) {
+      const img = await decodeImage(file);
+      assert.equal(img.width, SIZE);
+      const [landmarks] = await lm.landmarks(img, [{ x: 0, y: 0, width: img.width, height: img.height }]);
+      const tf = chipTransform(landmarks);
+      sumScale += tf.scale;
+      sumAngle += tf.angle;
+      const [cx, cy] = applyAffine(tf.chipToImage, (SIZE - 1) / 2, (SIZE - 1) / 2);
+      sumDx += cx - (SIZE - 1) / 2;
+      sumDy += cy - (SIZE - 1) / 2;
+      // residual: how far the realigned chip's corners land from where they were
+      let corner = 0;
+      for (const [x, y] of [
+        [0, 0],
+        [SIZE - 1, 0],
+        [0, SIZE - 1],
+        [SIZE - 1, SIZE - 1],
+      ]) {
+        const [u, v] = applyAffine(tf.chipToImage, x, y);
+        corner = Math.max(corner, Math.hypot(u - x, v - y));
+      }
+      sumCorner += corner;
+      maxCorner = Math.max(maxCorner, corner);
     }
-    sumCorner += corner;
-    maxCorner = Math.max(maxCorner, corner);
-  }
-  await lm.release();
-  const n = files.length;
-  const summary = {
-    chips: n,
-    meanScale: +(sumScale / n).toFixed(4),
-    meanAngleDeg: +((sumAngle / n) * (180 / Math.PI)).toFixed(3),
-    meanCentreShiftPx: [+(sumDx / n).toFixed(2), +(sumDy / n).toFixed(2)],
-    meanMaxCornerPx: +(sumCorner / n).toFixed(2),
-    worstCornerPx: +maxCorner.toFixed(2),
-  };
-  t.diagnostic(`johns identity residual: ${JSON.stringify(summary)}`);
-  assert.ok(Math.abs(summary.meanScale - 1) < 0.02, JSON.stringify(summary));
-  assert.ok(Math.abs(summary.meanAngleDeg) < 1, JSON.stringify(summary));
-  assert.ok(Math.hypot(sumDx / n, sumDy / n) < 1.5, JSON.stringify(summary));
-  assert.ok(summary.meanMaxCornerPx < 4.5, JSON.stringify(summary));
-  assert.ok(summary.worstCornerPx < 12, JSON.stringify(summary));
-});
+    await lm.release();
+    const n = files.length;
+    const summary = {
+      chips: n,
+      meanScale: +(sumScale / n).toFixed(4),
+      meanAngleDeg: +((sumAngle / n) * (180 / Math.PI)).toFixed(3),
+      meanCentreShiftPx: [+(sumDx / n).toFixed(2), +(sumDy / n).toFixed(2)],
+      meanMaxCornerPx: +(sumCorner / n).toFixed(2),
+      worstCornerPx: +maxCorner.toFixed(2),
+    };
+    t.diagnostic(`johns identity residual: ${JSON.stringify(summary)}`);
+    assert.ok(Math.abs(summary.meanScale - 1) < 0.02, JSON.stringify(summary));
+    assert.ok(Math.abs(summary.meanAngleDeg) < 1, JSON.stringify(summary));
+    assert.ok(Math.hypot(sumDx / n, sumDy / n) < 1.5, JSON.stringify(summary));
+    assert.ok(summary.meanMaxCornerPx < 4.5, JSON.stringify(summary));
+    assert.ok(summary.worstCornerPx < 12, JSON.stringify(summary));
+  },
+);

@@ -9,7 +9,10 @@ const SPEC = { size: 112, template: ARCFACE_112_TEMPLATE };
 
 /** The template moved by a known similarity: scale s, angle a (radians), then translated. */
 function placed(s: number, a: number, tx: number, ty: number) {
-  return ARCFACE_112_TEMPLATE.map((p) => ({ x: s * (Math.cos(a) * p.x - Math.sin(a) * p.y) + tx, y: s * (Math.sin(a) * p.x + Math.cos(a) * p.y) + ty }));
+  return ARCFACE_112_TEMPLATE.map((p) => ({
+    x: s * (Math.cos(a) * p.x - Math.sin(a) * p.y) + tx,
+    y: s * (Math.sin(a) * p.x + Math.cos(a) * p.y) + ty,
+  }));
 }
 
 test('five known points land on the ArcFace template to 0.01 px', () => {
@@ -22,17 +25,24 @@ test('five known points land on the ArcFace template to 0.01 px', () => {
     const t = fivePointTransform(placed(s, a, tx, ty), SPEC);
     const back = mapToChip(t, placed(s, a, tx, ty));
     back.forEach((p, i) => {
-      assert.ok(Math.abs(p.x - ARCFACE_112_TEMPLATE[i].x) < 0.01 && Math.abs(p.y - ARCFACE_112_TEMPLATE[i].y) < 0.01, `point ${i}: ${p.x},${p.y}`);
+      assert.ok(
+        Math.abs(p.x - ARCFACE_112_TEMPLATE[i].x) < 0.01 && Math.abs(p.y - ARCFACE_112_TEMPLATE[i].y) < 0.01,
+        `point ${i}: ${p.x},${p.y}`,
+      );
     });
     assert.ok(Math.abs(t.scale - s) < 1e-9, `scale ${t.scale}`); // image pixels per chip pixel
   }
 });
 
 test('the chip samples the image at the template: marked points appear at the template pixels', () => {
-  const w = 400, h = 300;
+  const w = 400,
+    h = 300;
   const img: RgbImage = { width: w, height: h, data: new Uint8Array(w * h * 3) };
   const pts = placed(1.5, 0.2, 120, 40).map((p) => ({ x: Math.round(p.x), y: Math.round(p.y) }));
-  for (const p of pts) for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) img.data.fill(255, ((p.y + dy) * w + p.x + dx) * 3, ((p.y + dy) * w + p.x + dx) * 3 + 3);
+  for (const p of pts)
+    for (let dy = -1; dy <= 1; dy++)
+      for (let dx = -1; dx <= 1; dx++)
+        img.data.fill(255, ((p.y + dy) * w + p.x + dx) * 3, ((p.y + dy) * w + p.x + dx) * 3 + 3);
   const chip = alignFivePoint(img, pts, SPEC);
   assert.equal(chip.width, 112);
   const t = fivePointTransform(pts, SPEC);
@@ -47,7 +57,10 @@ test('the chip samples the image at the template: marked points appear at the te
 
 test('five-point alignment refuses the wrong number of points; faces without points use the template in their box', () => {
   const img: RgbImage = { width: 10, height: 10, data: new Uint8Array(300) };
-  assert.throws(() => alignFivePoint(img, ARCFACE_112_TEMPLATE.slice(0, 4), SPEC), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT');
+  assert.throws(
+    () => alignFivePoint(img, ARCFACE_112_TEMPLATE.slice(0, 4), SPEC),
+    (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT',
+  );
   const inBox = templateInBox({ x: 10, y: 20, width: 224, height: 224 }, SPEC);
   assert.ok(Math.abs(inBox[0].x - (10 + 2 * 38.2946)) < 1e-9 && Math.abs(inBox[0].y - (20 + 2 * 51.6963)) < 1e-9);
 });

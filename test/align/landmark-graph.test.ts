@@ -42,14 +42,17 @@ function syntheticImage(width: number, height: number): RgbImage {
       const o = (y * width + x) * 3;
       const e = ((x - width * 0.5) / (width * 0.3)) ** 2 + ((y - height * 0.45) / (height * 0.4)) ** 2 < 1 ? 90 : 0;
       data[o] = Math.min(255, (x * 255) / width + e);
-      data[o + 1] = Math.min(255, (y * 255) / height * 0.7 + e);
+      data[o + 1] = Math.min(255, ((y * 255) / height) * 0.7 + e);
       data[o + 2] = (x * 7 + y * 13) % 256;
     }
   return { width, height, data };
 }
 
 /** face-api's path on a tensor input: extractFaceTensors → toNetInput → runNet (raw [1, 136]). */
-async function faceApiRaw(img: RgbImage, box: { x: number; y: number; width: number; height: number }): Promise<Float32Array> {
+async function faceApiRaw(
+  img: RgbImage,
+  box: { x: number; y: number; width: number; height: number },
+): Promise<Float32Array> {
   const { tf, faceapi, net } = await loadFaceApiLandmarkNet();
   const t = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
   const [face] = await faceapi.extractFaceTensors(t, [new faceapi.Rect(box.x, box.y, box.width, box.height)]);
@@ -79,7 +82,8 @@ test('landmark graph equals face-api FaceLandmark68Net on the same 112×112 inpu
 
   const nchw = new Float32Array(nhwc.length);
   for (let n = 0; n < 2; n++)
-    for (let p = 0; p < S * S; p++) for (let k = 0; k < 3; k++) nchw[(n * 3 + k) * S * S + p] = nhwc[(n * S * S + p) * 3 + k];
+    for (let p = 0; p < S * S; p++)
+      for (let k = 0; k < 3; k++) nchw[(n * 3 + k) * S * S + p] = nhwc[(n * S * S + p) * 3 + k];
   const raw = await lm.runRaw(nchw, 2);
   assert.equal(raw.length, 2 * 136);
   const diff = maxAbsDiff(raw, ref);
@@ -89,26 +93,30 @@ test('landmark graph equals face-api FaceLandmark68Net on the same 112×112 inpu
   assert.ok(maxAbsDiff(raw.subarray(0, 136), raw.subarray(136)) > 1e-3);
 });
 
-test('crop + resize + graph equal face-api on a real face chip (odd and even square padding)', { skip: needDataset(JOHNS_DIR) }, async (t) => {
-  const dir = path.join(JOHNS_DIR, 'John_Salley');
-  const img = await decodeImage(path.join(dir, readdirSync(dir).sort()[0]));
-  const lm = await getLandmarker();
-  // box 1: floors to 111×120 (pad 9: 4 before, 5 after); box 2 reaches past the left border and is clipped
-  const boxes = [
-    { x: 20.6, y: 15.3, width: 111.2, height: 120.7 },
-    { x: -20, y: 30, width: 200, height: 160 },
-  ];
-  const input = new Float32Array(boxes.length * 3 * S * S);
-  const crops = boxes.map((b) => landmarkCrop(img, b));
-  crops.forEach((c, i) => fillLandmarkInput(img, c, input, i * 3 * S * S));
-  const raw = await lm.runRaw(input, boxes.length);
-  for (let i = 0; i < boxes.length; i++) {
-    const ref = await faceApiRaw(img, boxes[i]);
-    const diff = maxAbsDiff(raw.subarray(i * 136, (i + 1) * 136), ref);
-    t.diagnostic(`box ${i}: max |onnx − tfjs| = ${diff.toExponential(2)}`);
-    assert.ok(diff <= TOL, `box ${i}: max |onnx − tfjs| = ${diff}`);
-  }
-});
+test(
+  'crop + resize + graph equal face-api on a real face chip (odd and even square padding)',
+  { skip: needDataset(JOHNS_DIR) },
+  async (t) => {
+    const dir = path.join(JOHNS_DIR, 'John_Salley');
+    const img = await decodeImage(path.join(dir, readdirSync(dir).sort()[0]));
+    const lm = await getLandmarker();
+    // box 1: floors to 111×120 (pad 9: 4 before, 5 after); box 2 reaches past the left border and is clipped
+    const boxes = [
+      { x: 20.6, y: 15.3, width: 111.2, height: 120.7 },
+      { x: -20, y: 30, width: 200, height: 160 },
+    ];
+    const input = new Float32Array(boxes.length * 3 * S * S);
+    const crops = boxes.map((b) => landmarkCrop(img, b));
+    crops.forEach((c, i) => fillLandmarkInput(img, c, input, i * 3 * S * S));
+    const raw = await lm.runRaw(input, boxes.length);
+    for (let i = 0; i < boxes.length; i++) {
+      const ref = await faceApiRaw(img, boxes[i]);
+      const diff = maxAbsDiff(raw.subarray(i * 136, (i + 1) * 136), ref);
+      t.diagnostic(`box ${i}: max |onnx − tfjs| = ${diff.toExponential(2)}`);
+      assert.ok(diff <= TOL, `box ${i}: max |onnx − tfjs| = ${diff}`);
+    }
+  },
+);
 
 test('landmarks() maps points back to source pixels as face-api does', { skip: needDataset(JOHNS_DIR) }, async () => {
   const dir = path.join(JOHNS_DIR, 'John_Savage');
@@ -154,7 +162,10 @@ test('landmarks() rejects boxes outside the image or malformed, with a typed err
     { x: 0, y: 0, width: 0, height: 10 },
     { x: Number.NaN, y: 0, width: 10, height: 10 },
   ]) {
-    await assert.rejects(lm.landmarks(img, [box]), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT');
+    await assert.rejects(
+      lm.landmarks(img, [box]),
+      (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT',
+    );
   }
   assert.deepEqual(await lm.landmarks(img, []), []);
 });
@@ -171,7 +182,10 @@ test('batched landmarks equal one-at-a-time landmarks', async () => {
   for (let i = 0; i < boxes.length; i++) {
     const [alone] = await lm.landmarks(img, [boxes[i]]);
     for (let k = 0; k < 68; k++) {
-      assert.ok(Math.abs(alone[k].x - together[i][k].x) < 1e-3 && Math.abs(alone[k].y - together[i][k].y) < 1e-3, `box ${i} point ${k}`);
+      assert.ok(
+        Math.abs(alone[k].x - together[i][k].x) < 1e-3 && Math.abs(alone[k].y - together[i][k].y) < 1e-3,
+        `box ${i} point ${k}`,
+      );
     }
   }
   assert.notDeepEqual(together[0], together[1]);

@@ -24,7 +24,12 @@ function gaussian(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 }
 
-const make = (scale: number, angle: number, tx: number, ty: number): Similarity => ({ a: scale * Math.cos(angle), b: scale * Math.sin(angle), tx, ty });
+const make = (scale: number, angle: number, tx: number, ty: number): Similarity => ({
+  a: scale * Math.cos(angle),
+  b: scale * Math.sin(angle),
+  tx,
+  ty,
+});
 
 function randomPoints(n: number, r: () => number): Point[] {
   return Array.from({ length: n }, () => ({ x: r() * 200 - 50, y: r() * 160 + 10 }));
@@ -42,7 +47,8 @@ test('recovers an exact similarity from transformed points', () => {
     const src = randomPoints(20, r);
     const dst = src.map((p) => applySimilarity(truth, p));
     const est = estimateSimilarity(src, dst);
-    for (const k of ['a', 'b', 'tx', 'ty'] as const) assert.ok(Math.abs(est[k] - truth[k]) < 1e-9, `${k}: ${est[k]} vs ${truth[k]}`);
+    for (const k of ['a', 'b', 'tx', 'ty'] as const)
+      assert.ok(Math.abs(est[k] - truth[k]) < 1e-9, `${k}: ${est[k]} vs ${truth[k]}`);
     assert.ok(Math.abs(similarityScale(est) - s) < 1e-9);
     const dAng = Math.atan2(Math.sin(similarityAngle(est) - ang), Math.cos(similarityAngle(est) - ang));
     assert.ok(Math.abs(dAng) < 1e-9);
@@ -96,12 +102,19 @@ test('never returns a reflection: a mirrored set gets the best proper rotation',
   let best = Infinity;
   for (let i = 0; i < 3600; i++) {
     const th = (i / 3600) * 2 * Math.PI;
-    const c = Math.cos(th), s = Math.sin(th);
-    const mx = src.reduce((a, p) => a + p.x, 0) / src.length, my = src.reduce((a, p) => a + p.y, 0) / src.length;
-    const nx = dst.reduce((a, p) => a + p.x, 0) / dst.length, ny = dst.reduce((a, p) => a + p.y, 0) / dst.length;
-    let num = 0, den = 0;
+    const c = Math.cos(th),
+      s = Math.sin(th);
+    const mx = src.reduce((a, p) => a + p.x, 0) / src.length,
+      my = src.reduce((a, p) => a + p.y, 0) / src.length;
+    const nx = dst.reduce((a, p) => a + p.x, 0) / dst.length,
+      ny = dst.reduce((a, p) => a + p.y, 0) / dst.length;
+    let num = 0,
+      den = 0;
     for (let k = 0; k < src.length; k++) {
-      const px = src[k].x - mx, py = src[k].y - my, qx = dst[k].x - nx, qy = dst[k].y - ny;
+      const px = src[k].x - mx,
+        py = src[k].y - my,
+        qx = dst[k].x - nx,
+        qy = dst[k].y - ny;
       num += (c * px - s * py) * qx + (s * px + c * py) * qy;
       den += px * px + py * py;
     }
@@ -118,25 +131,75 @@ test('never returns a reflection: a mirrored set gets the best proper rotation',
 test('inverse round-trips', () => {
   const t = make(1.9, 1.1, -4, 17);
   const inv = invertSimilarity(t);
-  for (const p of [{ x: 0, y: 0 }, { x: 12.5, y: -3 }, { x: 100, y: 250 }]) {
+  for (const p of [
+    { x: 0, y: 0 },
+    { x: 12.5, y: -3 },
+    { x: 100, y: 250 },
+  ]) {
     const q = applySimilarity(inv, applySimilarity(t, p));
     assert.ok(Math.abs(q.x - p.x) < 1e-9 && Math.abs(q.y - p.y) < 1e-9);
   }
 });
 
 test('degenerate input gives a typed error', () => {
-  const isDegenerate = (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT' && (e.details as { reason?: string })?.reason === 'degenerate-points';
+  const isDegenerate = (e: unknown) =>
+    e instanceof FaceError &&
+    e.code === 'INVALID_INPUT' &&
+    (e.details as { reason?: string })?.reason === 'degenerate-points';
   const p = { x: 3, y: 4 };
-  assert.throws(() => estimateSimilarity([p, p, p], [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 0, y: 1 }]), isDegenerate);
-  assert.throws(() => estimateSimilarity([{ x: 0, y: 0 }, { x: 1, y: 0 }], [p, p]), isDegenerate);
+  assert.throws(
+    () =>
+      estimateSimilarity(
+        [p, p, p],
+        [
+          { x: 0, y: 0 },
+          { x: 1, y: 0 },
+          { x: 0, y: 1 },
+        ],
+      ),
+    isDegenerate,
+  );
+  assert.throws(
+    () =>
+      estimateSimilarity(
+        [
+          { x: 0, y: 0 },
+          { x: 1, y: 0 },
+        ],
+        [p, p],
+      ),
+    isDegenerate,
+  );
   assert.throws(() => estimateSimilarity([p], [p]), isDegenerate);
   assert.throws(() => estimateSimilarity([], []), isDegenerate);
   assert.throws(() => estimateSimilarity([p, { x: 1, y: 1 }], [p]), isDegenerate);
   assert.throws(() => estimateSimilarity([p, { x: Number.NaN, y: 1 }], [p, { x: 2, y: 2 }]), isDegenerate);
   assert.throws(() => estimateSimilarity([p, { x: 1, y: 1 }], [p, { x: Infinity, y: 2 }]), isDegenerate);
   // near-coincident at large coordinates (float noise only) is degenerate too
-  assert.throws(() => estimateSimilarity([{ x: 1e6, y: 1e6 }, { x: 1e6 + 1e-9, y: 1e6 }], [{ x: 0, y: 0 }, { x: 1, y: 0 }]), isDegenerate);
+  assert.throws(
+    () =>
+      estimateSimilarity(
+        [
+          { x: 1e6, y: 1e6 },
+          { x: 1e6 + 1e-9, y: 1e6 },
+        ],
+        [
+          { x: 0, y: 0 },
+          { x: 1, y: 0 },
+        ],
+      ),
+    isDegenerate,
+  );
   // two distinct points are enough
-  const t = estimateSimilarity([{ x: 0, y: 0 }, { x: 1, y: 0 }], [{ x: 5, y: 5 }, { x: 5, y: 7 }]);
+  const t = estimateSimilarity(
+    [
+      { x: 0, y: 0 },
+      { x: 1, y: 0 },
+    ],
+    [
+      { x: 5, y: 5 },
+      { x: 5, y: 7 },
+    ],
+  );
   assert.ok(Math.abs(similarityScale(t) - 2) < 1e-12 && Math.abs(similarityAngle(t) - Math.PI / 2) < 1e-12);
 });

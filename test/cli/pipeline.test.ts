@@ -9,7 +9,10 @@ import { DETECTION_DIR, JOHNS_DIR, LFW_DIR, needDataset } from '../helpers/datas
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'facenet-cli-'));
 
 function facenet(...args: string[]): { code: number | null; json: Record<string, unknown>; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   let json: Record<string, unknown> = {};
   try {
     json = JSON.parse(r.stdout);
@@ -61,15 +64,19 @@ test('bad input → exit 2 with a stable error code, for every kind', { skip: ne
   assert.notEqual(native.code, 2, native.stderr);
 });
 
-test('face-less photo: detect → exit 1 with no faces; compare → NO_FACE, exit 1 (the README: 1 = no match / no face)', { skip: needDataset(DETECTION_DIR) || needDataset(JOHNS_DIR) }, () => {
-  const dog = path.join(DETECTION_DIR, 'no_faces/horses.jpg');
-  const d = facenet('detect', dog, '--json');
-  assert.equal(d.code, 1, d.stderr);
-  assert.deepEqual(d.json.faces, []);
-  const c = facenet('compare', dog, johns('John_Simm', 0), '--json');
-  assert.equal(c.code, 1);
-  assert.equal((c.json.error as { code: string }).code, 'NO_FACE');
-});
+test(
+  'face-less photo: detect → exit 1 with no faces; compare → NO_FACE, exit 1 (the README: 1 = no match / no face)',
+  { skip: needDataset(DETECTION_DIR) || needDataset(JOHNS_DIR) },
+  () => {
+    const dog = path.join(DETECTION_DIR, 'no_faces/horses.jpg');
+    const d = facenet('detect', dog, '--json');
+    assert.equal(d.code, 1, d.stderr);
+    assert.deepEqual(d.json.faces, []);
+    const c = facenet('compare', dog, johns('John_Simm', 0), '--json');
+    assert.equal(c.code, 1);
+    assert.equal((c.json.error as { code: string }).code, 'NO_FACE');
+  },
+);
 
 test('embed --json prints 128 numbers per face and the model id', { skip: needDataset(JOHNS_DIR) }, () => {
   const r = facenet('embed', johns('John_Savage', 0), '--aligned', '--json');
@@ -80,20 +87,28 @@ test('embed --json prints 128 numbers per face and the model id', { skip: needDa
   assert.match(String(r.json.model), /^face-recognition-128@/);
 });
 
-test('eval lfw on a fixed 2-fold subset: JSON keys, then a rerun served from the cache', { skip: needDataset(LFW_DIR) }, () => {
-  // 2 folds × (5 same + 5 different) taken from the first two View 2 folds
-  const lines = readFileSync(path.join(LFW_DIR, 'pairs.txt'), 'utf8').split('\n');
-  const fold = (k: number) => [...lines.slice(1 + 600 * k, 6 + 600 * k), ...lines.slice(301 + 600 * k, 306 + 600 * k)];
-  const pairs = path.join(tmp, 'pairs-small.txt');
-  writeFileSync(pairs, ['2\t5', ...fold(0), ...fold(1)].join('\n'));
-  const cache = path.join(tmp, 'emb.db');
-  const first = facenet('eval', 'lfw', '--data', LFW_DIR, '--pairs', pairs, '--cache', cache, '--json');
-  assert.equal(first.code, 0, first.stderr);
-  for (const k of ['accuracy', 'std', 'auc', 'tarAtFar1e3', 'threshold', 'seconds']) assert.equal(typeof first.json[k], 'number', k);
-  assert.ok((first.json.accuracy as number) >= 0.85, `accuracy ${first.json.accuracy}`);
-  assert.equal(first.json.pairs, 20);
-  const second = facenet('eval', 'lfw', '--data', LFW_DIR, '--pairs', pairs, '--cache', cache, '--json');
-  assert.equal(second.json.embeddingsComputed, 0);
-  assert.equal(second.json.embeddingsFromCache, first.json.images);
-  assert.equal(second.json.accuracy, first.json.accuracy);
-});
+test(
+  'eval lfw on a fixed 2-fold subset: JSON keys, then a rerun served from the cache',
+  { skip: needDataset(LFW_DIR) },
+  () => {
+    // 2 folds × (5 same + 5 different) taken from the first two View 2 folds
+    const lines = readFileSync(path.join(LFW_DIR, 'pairs.txt'), 'utf8').split('\n');
+    const fold = (k: number) => [
+      ...lines.slice(1 + 600 * k, 6 + 600 * k),
+      ...lines.slice(301 + 600 * k, 306 + 600 * k),
+    ];
+    const pairs = path.join(tmp, 'pairs-small.txt');
+    writeFileSync(pairs, ['2\t5', ...fold(0), ...fold(1)].join('\n'));
+    const cache = path.join(tmp, 'emb.db');
+    const first = facenet('eval', 'lfw', '--data', LFW_DIR, '--pairs', pairs, '--cache', cache, '--json');
+    assert.equal(first.code, 0, first.stderr);
+    for (const k of ['accuracy', 'std', 'auc', 'tarAtFar1e3', 'threshold', 'seconds'])
+      assert.equal(typeof first.json[k], 'number', k);
+    assert.ok((first.json.accuracy as number) >= 0.85, `accuracy ${first.json.accuracy}`);
+    assert.equal(first.json.pairs, 20);
+    const second = facenet('eval', 'lfw', '--data', LFW_DIR, '--pairs', pairs, '--cache', cache, '--json');
+    assert.equal(second.json.embeddingsComputed, 0);
+    assert.equal(second.json.embeddingsFromCache, first.json.images);
+    assert.equal(second.json.accuracy, first.json.accuracy);
+  },
+);

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { syntheticGallery, row } from '../../scripts/search-data.js';
-import { cluster, extendClusters, pairwiseMergeRate, DEFAULT_ALGORITHM, DEFAULT_MERGE_RATE } from '../../src/cluster/cluster.js';
+import {
+  cluster,
+  extendClusters,
+  pairwiseMergeRate,
+  DEFAULT_ALGORITHM,
+  DEFAULT_MERGE_RATE,
+} from '../../src/cluster/cluster.js';
 import { CLUSTER_ALGORITHMS } from '../../src/cluster/algorithms.js';
 import { buildKnnGraph, compareGraphs, type KnnGraph } from '../../src/cluster/knn-graph.js';
 import { bcubedScores, labelsFromGroups, pairwiseScores } from '../../src/cluster/metrics.js';
@@ -16,7 +22,12 @@ const faces = Array.from({ length: gal.count }, (_, i) => ({ embedding: row(gal,
 /** A calibration of this synthetic "model" from its own labelled pairs (every pair of the first 400 faces). */
 function syntheticCalibration() {
   const pairs = [];
-  for (let i = 0; i < 400; i++) for (let j = i + 1; j < 400; j++) pairs.push({ distance: distance(faces[i].embedding, faces[j].embedding), same: faces[i].person === faces[j].person });
+  for (let i = 0; i < 400; i++)
+    for (let j = i + 1; j < 400; j++)
+      pairs.push({
+        distance: distance(faces[i].embedding, faces[j].embedding),
+        same: faces[i].person === faces[j].person,
+      });
   return calibrate(pairs, { modelId: 'synthetic', source: 'synthetic test pairs' });
 }
 const calibration = syntheticCalibration();
@@ -26,7 +37,10 @@ for (const algorithm of CLUSTER_ALGORITHMS)
     // genuine distances here reach 0.86, impostor ones start at 1.11: τ = 1 separates them (a calibrated τ sits at
     // the impostor tail: 1e-4 of 320,000 pairs is 32 false edges, which single linkage would follow)
     const r = await cluster(faces, { algorithm, threshold: 1 });
-    const predicted = labelsFromGroups(faces.length, r.groups.map((g) => g.indices));
+    const predicted = labelsFromGroups(
+      faces.length,
+      r.groups.map((g) => g.indices),
+    );
     const pw = pairwiseScores(predicted, gal.labels);
     const b3 = bcubedScores(predicted, gal.labels);
     assert.equal(pw.precision, 1, 'no false merge');
@@ -70,7 +84,10 @@ test('a stricter target false-merge rate gives a smaller τ; the per-face rate t
 });
 
 test('the k-NN graph holds each face’s nearest other faces, nearest first, never itself', async () => {
-  const g = await buildKnnGraph(faces.slice(0, 100).map((f) => f.embedding), { k: 5 });
+  const g = await buildKnnGraph(
+    faces.slice(0, 100).map((f) => f.embedding),
+    { k: 5 },
+  );
   for (let i = 0; i < g.n; i++) {
     const exact = faces
       .slice(0, 100)
@@ -78,14 +95,21 @@ test('the k-NN graph holds each face’s nearest other faces, nearest first, nev
       .filter((x) => x.j !== i)
       .sort((x, y) => x.d - y.d)
       .slice(0, 5);
-    assert.deepEqual(Array.from(g.neighbors.subarray(i * 5, i * 5 + 5)), exact.map((x) => x.j));
+    assert.deepEqual(
+      Array.from(g.neighbors.subarray(i * 5, i * 5 + 5)),
+      exact.map((x) => x.j),
+    );
   }
 });
 
 /** The same graph up to ties at equal distances (compareGraphs), and every row free of itself and of gaps. */
 function assertSameGraph(a: KnnGraph, b: KnnGraph, eps: number, what: string): void {
   const c = compareGraphs(a, b, eps);
-  assert.equal(c.sameRows, a.n, `${what}: ${a.n - c.sameRows} rows differ beyond ties (max distance difference ${c.maxDistanceDiff})`);
+  assert.equal(
+    c.sameRows,
+    a.n,
+    `${what}: ${a.n - c.sameRows} rows differ beyond ties (max distance difference ${c.maxDistanceDiff})`,
+  );
   for (let i = 0; i < a.n; i++) {
     const row = Array.from(a.neighbors.subarray(i * a.k, (i + 1) * a.k));
     assert.ok(!row.includes(i) && !row.includes(-1), `${what}: row ${i} holds itself or a gap`);
@@ -125,8 +149,14 @@ test('exact k-NN graph: equal dot products go to the smaller index, whatever the
   for (const tile of [undefined, { rows: 1, cols: 1 }, { rows: 5, cols: 3 }]) {
     const g = await buildKnnGraph(basis, { k: 4, index: 'exact', exact: { tile } });
     for (let i = 0; i < 12; i++) {
-      const want = Array.from({ length: 12 }, (_, j) => j).filter((j) => j !== i).slice(0, 4);
-      assert.deepEqual(Array.from(g.neighbors.subarray(i * 4, i * 4 + 4)), want, `row ${i}, tile ${JSON.stringify(tile)}`);
+      const want = Array.from({ length: 12 }, (_, j) => j)
+        .filter((j) => j !== i)
+        .slice(0, 4);
+      assert.deepEqual(
+        Array.from(g.neighbors.subarray(i * 4, i * 4 + 4)),
+        want,
+        `row ${i}, tile ${JSON.stringify(tile)}`,
+      );
       for (const d of g.distances.subarray(i * 4, i * 4 + 4)) assert.ok(Math.abs(d - Math.SQRT2) < 1e-6);
     }
   }
@@ -139,10 +169,22 @@ test('exact k-NN graph: equal dot products go to the smaller index, whatever the
 });
 
 test('bad input: no calibration and no threshold, mixed dimensions, NaN', async () => {
-  await assert.rejects(() => cluster(faces), (e: unknown) => isFaceError(e) && e.code === 'CALIBRATION_ERROR');
-  await assert.rejects(() => cluster([{ embedding: new Float32Array(4) }, { embedding: new Float32Array(8) }], { threshold: 0.5 }), (e: unknown) => isFaceError(e) && e.code === 'INVALID_INPUT');
-  await assert.rejects(() => cluster([{ embedding: Float32Array.of(NaN, 1) }], { threshold: 0.5 }), (e: unknown) => isFaceError(e) && e.code === 'INVALID_INPUT');
-  await assert.rejects(() => cluster(faces, { threshold: 3 }), (e: unknown) => isFaceError(e) && e.code === 'INVALID_INPUT');
+  await assert.rejects(
+    () => cluster(faces),
+    (e: unknown) => isFaceError(e) && e.code === 'CALIBRATION_ERROR',
+  );
+  await assert.rejects(
+    () => cluster([{ embedding: new Float32Array(4) }, { embedding: new Float32Array(8) }], { threshold: 0.5 }),
+    (e: unknown) => isFaceError(e) && e.code === 'INVALID_INPUT',
+  );
+  await assert.rejects(
+    () => cluster([{ embedding: Float32Array.of(NaN, 1) }], { threshold: 0.5 }),
+    (e: unknown) => isFaceError(e) && e.code === 'INVALID_INPUT',
+  );
+  await assert.rejects(
+    () => cluster(faces, { threshold: 3 }),
+    (e: unknown) => isFaceError(e) && e.code === 'INVALID_INPUT',
+  );
   assert.deepEqual((await cluster([], { threshold: 0.5 })).groups, []);
 });
 
@@ -159,13 +201,19 @@ test('extendClusters: new samples join their identity’s group; a new identity 
   // persons first seen in `fresh` (identities are contiguous, so the boundary one is split) form new groups
   const newPeople = new Set(fresh.filter((f) => !groupOfPerson.has(f.person)).map((f) => f.person));
   assert.ok(newPeople.size > 0);
-  assert.equal(ext.newGroups.length, [...newPeople].filter((p) => fresh.filter((f) => f.person === p).length >= 2).length);
+  assert.equal(
+    ext.newGroups.length,
+    [...newPeople].filter((p) => fresh.filter((f) => f.person === p).length >= 2).length,
+  );
   assert.equal(DEFAULT_ALGORITHM, r.algorithm);
 });
 
 test('two faces of one photo never end up in one group (Chinese Whispers, average linkage), nor join one incrementally', async () => {
   // person A: 4 photos; a fifth photo holds A and a near look-alike of A (both within τ of A's faces)
-  const a = faces.filter((f) => f.person === faces[0].person).slice(0, 4).map((f, i) => ({ embedding: f.embedding, image: `a${i}` }));
+  const a = faces
+    .filter((f) => f.person === faces[0].person)
+    .slice(0, 4)
+    .map((f, i) => ({ embedding: f.embedding, image: `a${i}` }));
   const both = [
     { embedding: a[0].embedding.map((x, j) => x + (j === 0 ? 0.02 : 0)), image: 'shared' },
     { embedding: a[1].embedding.map((x, j) => x + (j === 1 ? 0.02 : 0)), image: 'shared' },
@@ -177,6 +225,11 @@ test('two faces of one photo never end up in one group (Chinese Whispers, averag
     const groupOf = (i: number) => r.groups.findIndex((g) => g.indices.includes(i));
     assert.notEqual(groupOf(4), groupOf(5), algorithm);
   }
-  const ext = await extendClusters(a.map((f) => ({ ...f, group: 7 })), both, [], { threshold: 1 });
+  const ext = await extendClusters(
+    a.map((f) => ({ ...f, group: 7 })),
+    both,
+    [],
+    { threshold: 1 },
+  );
   assert.equal(ext.joined.length, 1, 'only one face of the shared photo joins group 7');
 });

@@ -6,7 +6,10 @@ const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a}
 
 test('pairwise: perfect, all-in-one and all-alone partitions', () => {
   const truth = [0, 0, 0, 1, 1, 2];
-  assert.deepEqual({ ...pairwiseScores(truth, truth) }, { precision: 1, recall: 1, f: 1, truePairs: 4, predictedPairs: 4, correctPairs: 4 });
+  assert.deepEqual(
+    { ...pairwiseScores(truth, truth) },
+    { precision: 1, recall: 1, f: 1, truePairs: 4, predictedPairs: 4, correctPairs: 4 },
+  );
   const one = pairwiseScores([0, 0, 0, 0, 0, 0], truth);
   close(one.precision, 4 / 15);
   close(one.recall, 1);

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrate, farAtDistance, openSetThreshold, parseCalibrationTable, perComparisonFar, tauForFar } from '../../src/decide/calibration.js';
+import {
+  calibrate,
+  farAtDistance,
+  openSetThreshold,
+  parseCalibrationTable,
+  perComparisonFar,
+  tauForFar,
+} from '../../src/decide/calibration.js';
 import { identifyDecision, verifyDecision } from '../../src/decide/decisions.js';
 import { rocCurve, thresholdAtFar } from '../../src/eval/roc.js';
 import { FaceError } from '../../src/errors.js';
@@ -41,7 +48,10 @@ test('tauForFar: largest threshold whose measured FAR does not exceed the target
     assert.ok(t.far <= far + 1e-12, `measured far ${t.far} above target ${far}`);
     prev = t.threshold;
   }
-  assert.throws(() => tauForFar(table, 2), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT');
+  assert.throws(
+    () => tauForFar(table, 2),
+    (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT',
+  );
 });
 
 test('the thinned table agrees with the full ROC within its grid step', () => {
@@ -92,7 +102,10 @@ test('open-set threshold shrinks with K and warns loudly when the calibration ca
   assert.ok(mid.threshold <= small.threshold);
   const big = openSetThreshold(table, 0.01, 1680); // f ≈ 6e-6 < 1e-3
   assert.equal(big.resolvable, false);
-  assert.match(big.warning ?? '', /^WARNING: .*1680 entries.*below the 1\.00e-3 this calibration can resolve \(1000 impostor pairs/);
+  assert.match(
+    big.warning ?? '',
+    /^WARNING: .*1680 entries.*below the 1\.00e-3 this calibration can resolve \(1000 impostor pairs/,
+  );
 });
 
 test('farAtDistance is the measured FAR of accepting at that distance, monotone', () => {
@@ -121,13 +134,26 @@ test('verify and identify decisions read τ from the table', () => {
 });
 
 test('calibration rejects one-sided or non-finite pairs and bad tables', () => {
-  assert.throws(() => calibrate([{ distance: 1, same: true }], { modelId: 'm', source: 's' }), (e: unknown) => e instanceof FaceError && e.code === 'CALIBRATION_ERROR');
   assert.throws(
-    () => calibrate([{ distance: NaN, same: true }, { distance: 1, same: false }], { modelId: 'm', source: 's' }),
+    () => calibrate([{ distance: 1, same: true }], { modelId: 'm', source: 's' }),
+    (e: unknown) => e instanceof FaceError && e.code === 'CALIBRATION_ERROR',
+  );
+  assert.throws(
+    () =>
+      calibrate(
+        [
+          { distance: NaN, same: true },
+          { distance: 1, same: false },
+        ],
+        { modelId: 'm', source: 's' },
+      ),
     (e: unknown) => e instanceof FaceError && e.code === 'CALIBRATION_ERROR',
   );
   const table = calibrate(handPairs(), { modelId: 'm', source: 'hand' });
   assert.deepEqual(parseCalibrationTable(JSON.parse(JSON.stringify(table)), 'x'), table);
-  assert.throws(() => parseCalibrationTable({ ...table, points: [...table.points].reverse() }, 'x'), (e: unknown) => e instanceof FaceError && e.code === 'CALIBRATION_ERROR');
+  assert.throws(
+    () => parseCalibrationTable({ ...table, points: [...table.points].reverse() }, 'x'),
+    (e: unknown) => e instanceof FaceError && e.code === 'CALIBRATION_ERROR',
+  );
   assert.throws(() => parseCalibrationTable({ format: 99 }, 'x'), FaceError);
 });

@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeYunet, yunetLevels, YUNET_STRIDES, type YunetLevel } from '../../src/detect/yunet-decode.js';
 import { decodeScrfd, scrfdLevels, SCRFD_STRIDES, type ScrfdLevel } from '../../src/detect/scrfd-decode.js';
-import { concatCandidates, finishDetections, keepLarge, toSourcePixels, type Candidates } from '../../src/detect/candidates.js';
+import {
+  concatCandidates,
+  finishDetections,
+  keepLarge,
+  toSourcePixels,
+  type Candidates,
+} from '../../src/detect/candidates.js';
 import { fittedSize, letterbox } from '../../src/detect/letterbox.js';
 import { checkInputCaps, coarseFactor } from '../../src/detect/five-point-detector.js';
 import { shrinkBox } from '../../src/image/transform.js';
@@ -16,7 +22,13 @@ const close = (a: number, b: number, eps = 1e-4) => assert.ok(Math.abs(a - b) < 
 function yunetZeros(width: number, height: number): YunetLevel[] {
   return YUNET_STRIDES.map((stride) => {
     const cells = (width / stride) * (height / stride);
-    return { stride, cls: new Float32Array(cells), obj: new Float32Array(cells), bbox: new Float32Array(4 * cells), kps: new Float32Array(10 * cells) };
+    return {
+      stride,
+      cls: new Float32Array(cells),
+      obj: new Float32Array(cells),
+      bbox: new Float32Array(4 * cells),
+      kps: new Float32Array(10 * cells),
+    };
   });
 }
 
@@ -38,7 +50,10 @@ test('decodeYunet: score √(cls·obj), box from the cell, exp sizes, points fro
   assert.equal(c.count, 1);
   close(c.scores[0], 0.9);
   // centre ((4 + 0.5)·16, (2 + 0.25)·16) = (72, 36), size (2·16, 3·16) = (32, 48)
-  assert.deepEqual([...c.boxes].map((v) => Math.round(v * 1e4) / 1e4), [56, 12, 88, 60]);
+  assert.deepEqual(
+    [...c.boxes].map((v) => Math.round(v * 1e4) / 1e4),
+    [56, 12, 88, 60],
+  );
   const want = [0.1, 0.2, 0.9, 0.2, 0.5, 0.5, 0.2, 0.8, 0.8, 0.8].map((v, k) => ((k % 2 ? 2 : 4) + v) * 16);
   for (let k = 0; k < 10; k++) close(c.points[k], want[k]);
   // the weak cell appears at a lower threshold, at stride 8: cell 3 = (col 3, row 0)
@@ -61,9 +76,17 @@ test('decodeYunet clamps cls and obj to [0, 1] and refuses outputs of the wrong 
 
 test('yunetLevels takes cls_8 … kps_32 by name and names a missing output', () => {
   const out: Record<string, { data: Float32Array }> = {};
-  for (const s of YUNET_STRIDES) for (const k of ['cls', 'obj', 'bbox', 'kps']) out[`${k}_${s}`] = { data: Float32Array.of(s, k.length) };
+  for (const s of YUNET_STRIDES)
+    for (const k of ['cls', 'obj', 'bbox', 'kps']) out[`${k}_${s}`] = { data: Float32Array.of(s, k.length) };
   const levels = yunetLevels(out);
-  assert.deepEqual(levels.map((l) => [l.stride, l.cls[0], l.bbox[1]]), [[8, 8, 4], [16, 16, 4], [32, 32, 4]]);
+  assert.deepEqual(
+    levels.map((l) => [l.stride, l.cls[0], l.bbox[1]]),
+    [
+      [8, 8, 4],
+      [16, 16, 4],
+      [32, 32, 4],
+    ],
+  );
   delete out.kps_16;
   assert.throws(() => yunetLevels(out), /kps_16/);
 });
@@ -111,11 +134,14 @@ test('scrfdLevels tells the nine outputs apart by shape, whatever their order, a
   ]);
   const { levels: got, anchorsPerCell } = scrfdLevels(tensors.reverse(), 64, 32);
   assert.equal(anchorsPerCell, 2);
-  assert.deepEqual(got.map((l) => [l.stride, l.scores[0], l.boxes.length, l.kps.length]), [
-    [8, 1, 4 * 64, 10 * 64],
-    [16, 2, 4 * 16, 10 * 16],
-    [32, 3, 4 * 4, 10 * 4],
-  ]);
+  assert.deepEqual(
+    got.map((l) => [l.stride, l.scores[0], l.boxes.length, l.kps.length]),
+    [
+      [8, 1, 4 * 64, 10 * 64],
+      [16, 2, 4 * 16, 10 * 16],
+      [32, 3, 4 * 4, 10 * 4],
+    ],
+  );
   assert.throws(() => scrfdLevels(tensors.slice(1), 64, 32), RangeError);
 });
 
@@ -175,7 +201,10 @@ test('finishDetections: NMS, best first, clipped boxes, unclipped points, size a
   ]);
   const opts = { minScore: 0.5, iouThreshold: 0.4, minFaceSize: 20, maxFaces: 10 };
   const d = finishDetections(c, 100, 90, opts);
-  assert.deepEqual(d.map((x) => x.score.toFixed(2)), ['0.90', '0.80']);
+  assert.deepEqual(
+    d.map((x) => x.score.toFixed(2)),
+    ['0.90', '0.80'],
+  );
   assert.deepEqual(d[0].box, { x: 12, y: 12, width: 40, height: 40 });
   assert.deepEqual(d[1].box, { x: 0, y: 60, width: 30, height: 30 });
   assert.equal(d[1].points![0].x, -10);
@@ -183,7 +212,10 @@ test('finishDetections: NMS, best first, clipped boxes, unclipped points, size a
   assert.equal(finishDetections(c, 100, 90, { ...opts, maxFaces: 1 }).length, 1);
   assert.equal(finishDetections(c, 100, 90, { ...opts, iouThreshold: 0.95 }).length, 3);
   assert.equal(finishDetections(c, 100, 90, { ...opts, minFaceSize: 0 }).length, 3);
-  assert.deepEqual(finishDetections(c, 100, 90, { ...opts, minScore: 0.92, minFaceSize: 0 }).map((x) => x.score.toFixed(2)), ['0.95']);
+  assert.deepEqual(
+    finishDetections(c, 100, 90, { ...opts, minScore: 0.92, minFaceSize: 0 }).map((x) => x.score.toFixed(2)),
+    ['0.95'],
+  );
 });
 
 test('toSourcePixels, keepLarge and concatCandidates map and merge the passes', () => {
@@ -191,7 +223,10 @@ test('toSourcePixels, keepLarge and concatCandidates map and merge the passes', 
   const s = toSourcePixels(a, 0.5, 0.25);
   assert.deepEqual([...s.boxes], [20, 80, 60, 160]);
   assert.deepEqual([s.points[0], s.points[1]], [a.points[0] / 0.5, a.points[1] / 0.25]);
-  const b = candidates([{ score: 0.8, box: [0, 0, 100, 100] }, { score: 0.7, box: [0, 0, 10, 100] }]);
+  const b = candidates([
+    { score: 0.8, box: [0, 0, 100, 100] },
+    { score: 0.7, box: [0, 0, 10, 100] },
+  ]);
   const large = keepLarge(b, 50);
   assert.deepEqual([large.count, large.scores[0]], [1, b.scores[0]]);
   const all = concatCandidates([s, large]);
@@ -217,13 +252,20 @@ test('coarseFactor: a coarse pass only for photos larger than its side, by the s
   assert.deepEqual(checkInputCaps(1024, 160, 320), { maxSide: 1024, coarseSide: 160, coarseAbove: 320 });
   assert.throws(() => checkInputCaps(1024, 160, -1), FaceError);
   assert.doesNotThrow(() => checkInputCaps(640, 320));
-  for (const [m, c] of [[10, 0], [640, 700], [640.5, 320], [640, 8]]) assert.throws(() => checkInputCaps(m, c), FaceError);
+  for (const [m, c] of [
+    [10, 0],
+    [640, 700],
+    [640.5, 320],
+    [640, 8],
+  ])
+    assert.throws(() => checkInputCaps(m, c), FaceError);
 });
 
 test('shrinkBox averages k×k blocks, partial blocks at the edges', () => {
   // 5×3, one channel pattern: value = 10·x + y in every channel
   const img: RgbImage = { width: 5, height: 3, data: new Uint8Array(5 * 3 * 3) };
-  for (let y = 0; y < 3; y++) for (let x = 0; x < 5; x++) img.data.fill(10 * x + y, 3 * (y * 5 + x), 3 * (y * 5 + x) + 3);
+  for (let y = 0; y < 3; y++)
+    for (let x = 0; x < 5; x++) img.data.fill(10 * x + y, 3 * (y * 5 + x), 3 * (y * 5 + x) + 3);
   const s = shrinkBox(img, 2);
   assert.deepEqual([s.width, s.height], [3, 2]);
   const at = (x: number, y: number) => s.data[3 * (y * 3 + x)];

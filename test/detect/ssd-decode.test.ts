@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { anchorsForSize, decodeBoxes, faceScores, iou, nonMaxSuppression, postprocess, toPixelBox, toSsdInput } from '../../src/detect/ssd-decode.js';
+import {
+  anchorsForSize,
+  decodeBoxes,
+  faceScores,
+  iou,
+  nonMaxSuppression,
+  postprocess,
+  toPixelBox,
+  toSsdInput,
+} from '../../src/detect/ssd-decode.js';
 import { ssdFeatureMapSizes, ssdNumAnchors } from '../../src/detect/ssd-graph.js';
 import { padCanvas } from '../../src/detect/detector.js';
 import type { RgbImage } from '../../src/image/types.js';
@@ -15,7 +24,13 @@ test('toSsdInput: a 512×512 image passes through unchanged, NCHW', () => {
   const img: RgbImage = { width: 512, height: 512, data: new Uint8Array(512 * 512 * 3).map((_, i) => (i * 7) % 256) };
   const { data, side } = toSsdInput(img);
   assert.equal(side, 512);
-  for (const [y, x, c] of [[0, 0, 0], [10, 300, 1], [511, 511, 2], [200, 17, 0]]) assert.equal(data[c * 512 * 512 + y * 512 + x], img.data[(y * 512 + x) * 3 + c]);
+  for (const [y, x, c] of [
+    [0, 0, 0],
+    [10, 300, 1],
+    [511, 511, 2],
+    [200, 17, 0],
+  ])
+    assert.equal(data[c * 512 * 512 + y * 512 + x], img.data[(y * 512 + x) * 3 + c]);
 });
 
 test('toSsdInput pads to a square with zeros at the bottom/right, for both resamplers', () => {
@@ -35,7 +50,11 @@ test('toSsdInput pads to a square with zeros at the bottom/right, for both resam
 
 test('area resampling averages, bilinear point-samples', () => {
   // 1024×1024 vertical stripes, 1 px black / 1 px white: area gives grey, tfjs bilinear (no half-pixel) hits the black columns.
-  const img: RgbImage = { width: 1024, height: 1024, data: new Uint8Array(1024 * 1024 * 3).map((_, i) => (Math.floor(i / 3) % 2 ? 255 : 0)) };
+  const img: RgbImage = {
+    width: 1024,
+    height: 1024,
+    data: new Uint8Array(1024 * 1024 * 3).map((_, i) => (Math.floor(i / 3) % 2 ? 255 : 0)),
+  };
   const area = toSsdInput(img, 512, 'area');
   const bil = toSsdInput(img, 512, 'bilinear');
   assert.ok(Math.abs(area.data[256 * 512 + 256] - 127.5) < 1e-3);
@@ -62,11 +81,26 @@ test('faceScores is the sigmoid of the class-1 logit', () => {
 test('nonMaxSuppression: best first, overlaps above the IoU threshold dropped, score threshold strict', () => {
   // boxes (ymin, xmin, ymax, xmax)
   const boxes = Float32Array.of(
-    0, 0, 1, 1, // 0
-    0, 0.05, 1, 1.05, // 1: IoU with 0 ≈ 0.9
-    0, 2, 1, 3, // 2: disjoint
-    0, 0.6, 1, 1.6, // 3: IoU with 0 = 0.25
-    5, 5, 6, 6, // 4: score exactly at threshold
+    0,
+    0,
+    1,
+    1, // 0
+    0,
+    0.05,
+    1,
+    1.05, // 1: IoU with 0 ≈ 0.9
+    0,
+    2,
+    1,
+    3, // 2: disjoint
+    0,
+    0.6,
+    1,
+    1.6, // 3: IoU with 0 = 0.25
+    5,
+    5,
+    6,
+    6, // 4: score exactly at threshold
   );
   const scores = [0.9, 0.95, 0.6, 0.7, 0.5];
   assert.deepEqual(nonMaxSuppression(boxes, scores, 100, 0.5, 0.5), [1, 3, 2]);
@@ -94,12 +128,30 @@ test('postprocess honours minFaceSize and maxFaces', () => {
   set(2, 0.9, 0.9, 0.01, 6);
   const enc = new Float32Array(n * 4);
   const img = { width: 1000, height: 1000, side: 1000 };
-  const all = postprocess(enc, logits, anchors, img, { minScore: 0.5, iouThreshold: 0.5, minFaceSize: 0, maxFaces: 100 });
+  const all = postprocess(enc, logits, anchors, img, {
+    minScore: 0.5,
+    iouThreshold: 0.5,
+    minFaceSize: 0,
+    maxFaces: 100,
+  });
   assert.equal(all.length, 3);
   assert.ok(all[0].score > all[1].score && all[1].score > all[2].score);
-  const big = postprocess(enc, logits, anchors, img, { minScore: 0.5, iouThreshold: 0.5, minFaceSize: 20, maxFaces: 100 });
-  assert.deepEqual(big.map((d) => Math.round(d.box.width)), [300, 200]);
-  const one = postprocess(enc, logits, anchors, img, { minScore: 0.5, iouThreshold: 0.5, minFaceSize: 20, maxFaces: 1 });
+  const big = postprocess(enc, logits, anchors, img, {
+    minScore: 0.5,
+    iouThreshold: 0.5,
+    minFaceSize: 20,
+    maxFaces: 100,
+  });
+  assert.deepEqual(
+    big.map((d) => Math.round(d.box.width)),
+    [300, 200],
+  );
+  const one = postprocess(enc, logits, anchors, img, {
+    minScore: 0.5,
+    iouThreshold: 0.5,
+    minFaceSize: 20,
+    maxFaces: 1,
+  });
   assert.equal(one.length, 1);
   assert.equal(Math.round(one[0].box.width), 300);
 });
@@ -107,7 +159,9 @@ test('postprocess honours minFaceSize and maxFaces', () => {
 test('iou of pixel boxes', () => {
   assert.equal(iou({ x: 0, y: 0, width: 10, height: 10 }, { x: 0, y: 0, width: 10, height: 10 }), 1);
   assert.equal(iou({ x: 0, y: 0, width: 10, height: 10 }, { x: 20, y: 0, width: 10, height: 10 }), 0);
-  assert.ok(Math.abs(iou({ x: 0, y: 0, width: 10, height: 10 }, { x: 5, y: 0, width: 10, height: 10 }) - 1 / 3) < 1e-12);
+  assert.ok(
+    Math.abs(iou({ x: 0, y: 0, width: 10, height: 10 }, { x: 5, y: 0, width: 10, height: 10 }) - 1 / 3) < 1e-12,
+  );
 });
 
 test('padCanvas centres the image on a grey canvas', () => {
@@ -128,7 +182,9 @@ test('loadSsdAnchors reads Output/extra_dim exactly as the full weight loader do
   const { loadTfjsWeights } = await import('../../src/engine/tfjs-weights.js');
   const { faceApiModelDir } = await import('../../src/engine/model-store.js');
   const anchors = await loadSsdAnchors();
-  const full = (await loadTfjsWeights(`${faceApiModelDir()}/ssd_mobilenetv1_model-weights_manifest.json`)).get('Output/extra_dim');
+  const full = (await loadTfjsWeights(`${faceApiModelDir()}/ssd_mobilenetv1_model-weights_manifest.json`)).get(
+    'Output/extra_dim',
+  );
   assert.deepEqual(full.shape, [1, 5118, 4]);
   assert.deepEqual(anchors, full.data);
   // first anchor: centre (0.5/32, 0.5/32), side 0.1
@@ -141,7 +197,11 @@ test('shrinkArea averages blocks and keeps flat colours', async () => {
   assert.equal(flat.data.length, 97 * 61 * 3);
   assert.ok(flat.data.every((v, i) => v === [10, 200, 77][i % 3]));
   // 2×2 checker of 0/255 halves to grey
-  const img: RgbImage = { width: 4, height: 4, data: new Uint8Array(48).map((_, i) => ((Math.floor(i / 3) % 4) + Math.floor(i / 12)) % 2 ? 255 : 0) };
+  const img: RgbImage = {
+    width: 4,
+    height: 4,
+    data: new Uint8Array(48).map((_, i) => (((Math.floor(i / 3) % 4) + Math.floor(i / 12)) % 2 ? 255 : 0)),
+  };
   const half = shrinkArea(img, 2, 2);
   assert.deepEqual([...half.data], new Array(12).fill(128));
   assert.throws(() => shrinkArea(img, 5, 2));
@@ -157,7 +217,7 @@ test('toSsdInput without enlarging: a small image sits unscaled at the top-left 
   assert.deepEqual([data[199 * 256 + 249], data[199 * 256 + 250], data[200 * 256 + 10]], [10, 0, 0]);
 });
 
-test('anchorsForSize keeps each feature map\'s first cells with their pixel geometry', async () => {
+test("anchorsForSize keeps each feature map's first cells with their pixel geometry", async () => {
   const { loadSsdAnchors } = await import('../../src/detect/detector.js');
   const a512 = await loadSsdAnchors();
   assert.deepEqual(ssdFeatureMapSizes(512), [32, 16, 8, 4, 2, 1]);

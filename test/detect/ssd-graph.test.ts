@@ -80,7 +80,9 @@ async function compareRaw(t: { diagnostic(msg: string): void }, img: RgbImage, l
   const scores = faceScores(raw.classLogits);
   const db = maxAbsDiff(boxes, ref.boxes);
   const ds = maxAbsDiff(scores, ref.scores);
-  t.diagnostic(`${label} (tfjs-${backend}): max |Δbox| = ${db.toExponential(2)}, max |Δscore| = ${ds.toExponential(2)}`);
+  t.diagnostic(
+    `${label} (tfjs-${backend}): max |Δbox| = ${db.toExponential(2)}, max |Δscore| = ${ds.toExponential(2)}`,
+  );
   assert.ok(db <= 1e-4, `boxes differ by ${db}`);
   assert.ok(ds <= 1e-4, `scores differ by ${ds}`);
 }
@@ -98,36 +100,51 @@ test('raw outputs equal face-api on tfjs for a synthetic image', async (t) => {
   await compareRaw(t, { width: w, height: w, data }, 'synthetic 512×512');
 });
 
-test('raw outputs and final boxes equal face-api on tfjs for a photo', { skip: needDataset(DETECTION_DIR) }, async (t) => {
-  const img = await decodeImage(PHOTO);
-  await compareRaw(t, img, path.basename(PHOTO));
+test(
+  'raw outputs and final boxes equal face-api on tfjs for a photo',
+  { skip: needDataset(DETECTION_DIR) },
+  async (t) => {
+    const img = await decodeImage(PHOTO);
+    await compareRaw(t, img, path.basename(PHOTO));
 
-  // Preprocessing: our pad + resize equals face-api's padToSquare + tf.image.resizeBilinear.
-  const ours = toSsdInput(img, 512, 'bilinear');
-  const theirs: Float32Array = tf.tidy(() => {
+    // Preprocessing: our pad + resize equals face-api's padToSquare + tf.image.resizeBilinear.
+    const ours = toSsdInput(img, 512, 'bilinear');
+    const theirs: Float32Array = tf.tidy(() => {
+      const t3 = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
+      const sq = faceapi.padToSquare(tf.expandDims(t3), false);
+      return tf.image.resizeBilinear(sq, [512, 512], false, false).dataSync();
+    });
+    let dr = 0;
+    for (let p = 0; p < 512 * 512; p++)
+      for (let c = 0; c < 3; c++) dr = Math.max(dr, Math.abs(theirs[p * 3 + c] - ours.data[c * 512 * 512 + p]));
+    t.diagnostic(`resize: max |Δpixel| = ${dr}`);
+    assert.ok(dr <= 1e-3, `resized input differs by ${dr}`);
+
+    // Final boxes: face-api's locateFaces vs ours with face-api's settings.
     const t3 = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
-    const sq = faceapi.padToSquare(tf.expandDims(t3), false);
-    return tf.image.resizeBilinear(sq, [512, 512], false, false).dataSync();
-  });
-  let dr = 0;
-  for (let p = 0; p < 512 * 512; p++) for (let c = 0; c < 3; c++) dr = Math.max(dr, Math.abs(theirs[p * 3 + c] - ours.data[c * 512 * 512 + p]));
-  t.diagnostic(`resize: max |Δpixel| = ${dr}`);
-  assert.ok(dr <= 1e-3, `resized input differs by ${dr}`);
-
-  // Final boxes: face-api's locateFaces vs ours with face-api's settings.
-  const t3 = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
-  const ref: any[] = await net.locateFaces(t3, { minConfidence: 0.5, maxResults: 100 });
-  t3.dispose();
-  const mine = await detector.detect(img, { minScore: 0.5, minFaceSize: 0, resample: 'bilinear', padFallback: false });
-  t.diagnostic(`faces: face-api ${ref.length}, ours ${mine.length}`);
-  assert.ok(ref.length >= 3, 'face-api should find the three faces');
-  assert.equal(mine.length, ref.length);
-  for (let i = 0; i < ref.length; i++) {
-    const r = ref[i].box;
-    const m = mine[i].box;
-    // 500×375 → 512×384 exactly, so face-api's rounding of the reshaped size does not enter.
-    const d = Math.max(Math.abs(r.x - m.x), Math.abs(r.y - m.y), Math.abs(r.width - m.width), Math.abs(r.height - m.height));
-    assert.ok(d < 0.01, `face ${i}: box differs by ${d}px`);
-    assert.ok(Math.abs(ref[i].score - mine[i].score) <= 1e-4, `face ${i}: score ${mine[i].score} vs ${ref[i].score}`);
-  }
-});
+    const ref: any[] = await net.locateFaces(t3, { minConfidence: 0.5, maxResults: 100 });
+    t3.dispose();
+    const mine = await detector.detect(img, {
+      minScore: 0.5,
+      minFaceSize: 0,
+      resample: 'bilinear',
+      padFallback: false,
+    });
+    t.diagnostic(`faces: face-api ${ref.length}, ours ${mine.length}`);
+    assert.ok(ref.length >= 3, 'face-api should find the three faces');
+    assert.equal(mine.length, ref.length);
+    for (let i = 0; i < ref.length; i++) {
+      const r = ref[i].box;
+      const m = mine[i].box;
+      // 500×375 → 512×384 exactly, so face-api's rounding of the reshaped size does not enter.
+      const d = Math.max(
+        Math.abs(r.x - m.x),
+        Math.abs(r.y - m.y),
+        Math.abs(r.width - m.width),
+        Math.abs(r.height - m.height),
+      );
+      assert.ok(d < 0.01, `face ${i}: box differs by ${d}px`);
+      assert.ok(Math.abs(ref[i].score - mine[i].score) <= 1e-4, `face ${i}: score ${mine[i].score} vs ${ref[i].score}`);
+    }
+  },
+);

@@ -26,23 +26,27 @@ test('defaultThreads: the usable cores, shared out among parallel workers, at le
 
 const threadCount = () => readdirSync('/proc/self/task').length;
 
-test('a session loaded without a thread count starts defaultThreads() − 1 intra-op threads (the caller is the last)', { skip: !existsSync('/proc/self/task') ? 'needs /proc/self/task (Linux)' : needModel(YUNET_MODEL) }, async () => {
-  // onnxruntime starts its own process-wide threads with the first session: load one before counting
-  const first = await ortEngine.load(YUNET_MODEL, { threads: 1 });
-  const sessions = [first];
-  try {
-    const count = async (threads?: number) => {
-      const before = threadCount();
-      sessions.push(await ortEngine.load(YUNET_MODEL, threads === undefined ? {} : { threads }));
-      return threadCount() - before;
-    };
-    assert.equal(await count(1), 0);
-    assert.equal(await count(2), 1);
-    assert.equal(await count(), defaultThreads() - 1);
-  } finally {
-    for (const s of sessions) await s.release();
-  }
-});
+test(
+  'a session loaded without a thread count starts defaultThreads() − 1 intra-op threads (the caller is the last)',
+  { skip: !existsSync('/proc/self/task') ? 'needs /proc/self/task (Linux)' : needModel(YUNET_MODEL) },
+  async () => {
+    // onnxruntime starts its own process-wide threads with the first session: load one before counting
+    const first = await ortEngine.load(YUNET_MODEL, { threads: 1 });
+    const sessions = [first];
+    try {
+      const count = async (threads?: number) => {
+        const before = threadCount();
+        sessions.push(await ortEngine.load(YUNET_MODEL, threads === undefined ? {} : { threads }));
+        return threadCount() - before;
+      };
+      assert.equal(await count(1), 0);
+      assert.equal(await count(2), 1);
+      assert.equal(await count(), defaultThreads() - 1);
+    } finally {
+      for (const s of sessions) await s.release();
+    }
+  },
+);
 
 test("stageThreads: the caller's count, else the pack's hint capped at the share (default defaultThreads()), else the share", () => {
   assert.equal(stageThreads(3, 1), 3);
@@ -57,19 +61,32 @@ test("stageThreads: the caller's count, else the pack's hint capped at the share
   assert.equal(stageThreads(undefined, 8, 4), 4);
 });
 
-test('edgeface-xs-yunet loads YuNet and EdgeFace on one thread each (their measured hint) unless threads are asked for', { skip: !existsSync('/proc/self/task') ? 'needs /proc/self/task (Linux)' : needModel(YUNET_MODEL) || needModel(path.join(MODELS_DIR, 'edgeface/edgeface_xs_q_fp32.onnx')) }, async () => {
-  const warm = await ortEngine.load(YUNET_MODEL, { threads: 1 }); // onnxruntime's process-wide threads, before counting
-  try {
-    const extraThreads = async (threads?: number) => {
-      const before = threadCount();
-      const fr = await FaceRecognizer.load({ pack: 'edgeface-xs-yunet', models: MODELS_DIR, acceptLicense: true, ...(threads === undefined ? {} : { threads }) });
-      const added = threadCount() - before;
-      await fr.release();
-      return added;
-    };
-    assert.equal(await extraThreads(), 0, 'one intra-op thread per model: no extra threads');
-    assert.equal(await extraThreads(2), 2, 'asked for 2: one extra thread for each of the two models');
-  } finally {
-    await warm.release();
-  }
-});
+test(
+  'edgeface-xs-yunet loads YuNet and EdgeFace on one thread each (their measured hint) unless threads are asked for',
+  {
+    skip: !existsSync('/proc/self/task')
+      ? 'needs /proc/self/task (Linux)'
+      : needModel(YUNET_MODEL) || needModel(path.join(MODELS_DIR, 'edgeface/edgeface_xs_q_fp32.onnx')),
+  },
+  async () => {
+    const warm = await ortEngine.load(YUNET_MODEL, { threads: 1 }); // onnxruntime's process-wide threads, before counting
+    try {
+      const extraThreads = async (threads?: number) => {
+        const before = threadCount();
+        const fr = await FaceRecognizer.load({
+          pack: 'edgeface-xs-yunet',
+          models: MODELS_DIR,
+          acceptLicense: true,
+          ...(threads === undefined ? {} : { threads }),
+        });
+        const added = threadCount() - before;
+        await fr.release();
+        return added;
+      };
+      assert.equal(await extraThreads(), 0, 'one intra-op thread per model: no extra threads');
+      assert.equal(await extraThreads(2), 2, 'asked for 2: one extra thread for each of the two models');
+    } finally {
+      await warm.release();
+    }
+  },
+);

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calibrate, openSetThreshold } from '../../src/decide/calibration.js';
-import { evaluateOpenSet, evaluateTemplates, lfwOpenSetSplit, oracleThreshold, sampleIndices, seededRandom } from '../../src/eval/identify.js';
+import {
+  evaluateOpenSet,
+  evaluateTemplates,
+  lfwOpenSetSplit,
+  oracleThreshold,
+  sampleIndices,
+  seededRandom,
+} from '../../src/eval/identify.js';
 import { lineChartSvg } from '../../src/eval/identify-plot.js';
 import { identifyPlot } from '../../src/cli/commands/identify-eval.js';
 import { fakeEmbedding, randomUnit } from '../gallery/fake-recognizer.js';
@@ -47,7 +54,8 @@ test('oracle threshold accepts at most ⌊F·n⌋ unknown probes', () => {
 function synthetic(G: number, perPerson: number, U: number, noise: number) {
   const gallery = Array.from({ length: G }, (_, i) => fakeEmbedding(i, 0, noise));
   const known = [];
-  for (let i = 0; i < G; i++) for (let v = 1; v <= perPerson; v++) known.push({ person: i, embedding: fakeEmbedding(i, v, noise) });
+  for (let i = 0; i < G; i++)
+    for (let v = 1; v <= perPerson; v++) known.push({ person: i, embedding: fakeEmbedding(i, v, noise) });
   const unknown = Array.from({ length: U }, (_, i) => randomUnit(50_000 + i));
   return { gallery, known, unknown };
 }
@@ -103,11 +111,17 @@ test('small galleries are averaged over several seeded draws; rank-1 does not fa
     ],
   );
   assert.ok(res[0].rank1 >= res[2].rank1, `rank-1 K=5 ${res[0].rank1} < K=60 ${res[2].rank1}`);
-  assert.deepEqual(res, evaluateOpenSet(data, { sizes: [5, 20, 60, 1000], fars: [0.01], seed: 7 }), 'same seed, same numbers');
+  assert.deepEqual(
+    res,
+    evaluateOpenSet(data, { sizes: [5, 20, 60, 1000], fars: [0.01], seed: 7 }),
+    'same seed, same numbers',
+  );
 });
 
 test('template combinations: identical with one photo, and several photos help on noisy data', () => {
-  const people = Array.from({ length: 25 }, (_, i) => Array.from({ length: 9 }, (_, v) => fakeEmbedding(i, v + 1, 1.5)));
+  const people = Array.from({ length: 25 }, (_, i) =>
+    Array.from({ length: 9 }, (_, v) => fakeEmbedding(i, v + 1, 1.5)),
+  );
   const unknown = Array.from({ length: 300 }, (_, i) => randomUnit(80_000 + i));
   const rows = evaluateTemplates({ people, unknown }, { counts: [1, 5], fars: [0.01] });
   assert.equal(rows.length, 6);
@@ -129,8 +143,25 @@ test('the SVG chart holds every series, its points and escaped labels', () => {
     xLabel: 'K',
     yLabel: 'DIR',
     series: [
-      { name: 'F=1%', points: [[10, 0.99], [100, 0.95], [1680, 0.9]], colour: '#00f' },
-      { name: 'F=0.1% & more', points: [[10, 0.97], [100, 0.9], [1680, 0.8]], colour: '#f00', dashed: true },
+      {
+        name: 'F=1%',
+        points: [
+          [10, 0.99],
+          [100, 0.95],
+          [1680, 0.9],
+        ],
+        colour: '#00f',
+      },
+      {
+        name: 'F=0.1% & more',
+        points: [
+          [10, 0.97],
+          [100, 0.9],
+          [1680, 0.8],
+        ],
+        colour: '#f00',
+        dashed: true,
+      },
     ],
   });
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);

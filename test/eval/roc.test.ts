@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { equalErrorRate, rocAuc, rocCurve, tarAtFar } from '../../src/eval/roc.js';
 
-const pairs = (same: number[], diff: number[]) => [...same.map((distance) => ({ distance, same: true })), ...diff.map((distance) => ({ distance, same: false }))];
+const pairs = (same: number[], diff: number[]) => [
+  ...same.map((distance) => ({ distance, same: true })),
+  ...diff.map((distance) => ({ distance, same: false })),
+];
 
 test('equal error rate: where FAR meets the false-reject rate', () => {
   // one genuine pair (0.6) is farther than one impostor (0.5): at τ between them FAR = FRR = 1/4
@@ -19,5 +22,9 @@ test('AUC and TAR@FAR on a known ROC', () => {
   assert.equal(rocAuc(roc), 15 / 16);
   assert.equal(tarAtFar(roc, 0), 0.75);
   assert.equal(tarAtFar(roc, 0.25), 1);
-  assert.equal(tarAtFar(roc, 0.125), 0.75, 'the impostor at 0.5 comes before the genuine pair at 0.6: TAR stays 0.75 up to FAR 0.25');
+  assert.equal(
+    tarAtFar(roc, 0.125),
+    0.75,
+    'the impostor at 0.5 comes before the genuine pair at 0.6: TAR stays 0.75 up to FAR 0.25',
+  );
 });

@@ -160,6 +160,9 @@ test('excludeLabel and k larger than the number of labels, in both modes', () =>
     assert.equal(all.length, ref.labels);
   }
   assert.ok(ADAPTIVE_DEFAULT_THRESHOLD > 1000);
-  assert.throws(() => new AdaptiveIndex(8, { threshold: 0 }), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT');
+  assert.throws(
+    () => new AdaptiveIndex(8, { threshold: 0 }),
+    (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT',
+  );
   assert.throws(() => new AdaptiveIndex(8).search(new Float32Array(3), 1), FaceError);
 });

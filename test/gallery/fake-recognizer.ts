@@ -54,7 +54,9 @@ export function codedImage(id: number, faces = 1, variant = 0, size = 32): RgbIm
 /** The same as a PNG file's bytes (lossless, so the code survives). */
 export async function codedPng(id: number, faces = 1, variant = 0): Promise<Buffer> {
   const img = codedImage(id, faces, variant);
-  return sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  return sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 export class FakeRecognizer implements GalleryRecognizer {
@@ -83,7 +85,9 @@ export class FakeRecognizer implements GalleryRecognizer {
 export function fakeCalibration(modelId = FAKE_MODEL, probeModelId?: string, stretch = 1): CalibrationTable {
   const pairs: { distance: number; same: boolean }[] = [];
   const d = (a: Float32Array, b: Float32Array) => Math.hypot(...a.map((x, i) => x - b[i]));
-  const embs = Array.from({ length: 60 }, (_, id) => Array.from({ length: 4 }, (_, v) => fakeEmbedding(200 + id, v + 1)));
+  const embs = Array.from({ length: 60 }, (_, id) =>
+    Array.from({ length: 4 }, (_, v) => fakeEmbedding(200 + id, v + 1)),
+  );
   for (let i = 0; i < embs.length; i++)
     for (let j = i; j < embs.length; j++)
       for (let a = 0; a < 4; a++)

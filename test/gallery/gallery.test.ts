@@ -29,10 +29,14 @@ const isCode = (code: string) => (e: unknown) => e instanceof FaceError && e.cod
 function dump(file: string): string {
   const db = new Database(file, { readonly: true });
   const out: Record<string, unknown[]> = {};
-  for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[])
+  for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+    name: string;
+  }[])
     out[name] = db.prepare(`SELECT * FROM "${name}"`).all();
   db.close();
-  return JSON.stringify(out, (_k, v) => (v instanceof Buffer || v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
+  return JSON.stringify(out, (_k, v) =>
+    v instanceof Buffer || v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
+  );
 }
 
 test('one-shot enrollment, verification and open-set identification', async (t) => {
@@ -88,14 +92,14 @@ test('one-shot enrollment, verification and open-set identification', async (t) 
 test('the open-set threshold tightens as the gallery grows and warns when the calibration cannot resolve f', async (t) => {
   const g = await open(path.join(tmpDir(t), 'g.db'));
   await g.enroll('a', codedImage(1));
-  const one = (await g.openSet(0.01));
+  const one = await g.openSet(0.01);
   for (let id = 2; id <= 40; id++) await g.enroll(`p${id}`, codedImage(id));
-  const many = (await g.openSet(0.01));
+  const many = await g.openSet(0.01);
   assert.ok(many.threshold <= one.threshold);
   assert.ok(many.perComparisonFar < one.perComparisonFar);
   assert.equal(many.comparisons, 40);
   // fake calibration: ~28k impostor pairs → f below ~3.5e-5 is unresolvable
-  const strict = (await g.openSet(1e-4));
+  const strict = await g.openSet(1e-4);
   assert.equal(strict.resolvable, false);
   assert.match(strict.warning ?? '', /^WARNING/);
   await g.close();
@@ -134,7 +138,10 @@ test('enrollment warns about a likely duplicate and an inconsistent photo, and r
   assert.ok(w, JSON.stringify(dup.warnings));
   assert.equal(w.person, 'ada');
   const odd = await g.enroll('ada', codedImage(7, 1, 0));
-  assert.ok(odd.warnings.some((x) => x.code === 'INCONSISTENT'), JSON.stringify(odd.warnings));
+  assert.ok(
+    odd.warnings.some((x) => x.code === 'INCONSISTENT'),
+    JSON.stringify(odd.warnings),
+  );
   const ok = await g.enroll('bob', codedImage(2, 1, 0));
   assert.deepEqual(ok.warnings, []);
   await g.close();
@@ -197,7 +204,10 @@ test('a recognizer of another model is refused with MODEL_MISMATCH before any wo
   await g.enroll('ada', codedImage(1));
   await g.close();
   const other = new FakeRecognizer('another-model@2');
-  await assert.rejects(Gallery.open({ location: file, recognizer: other, calibration }), (e: unknown) => isCode('MODEL_MISMATCH')(e) && /another-model@2/.test((e as Error).message));
+  await assert.rejects(
+    Gallery.open({ location: file, recognizer: other, calibration }),
+    (e: unknown) => isCode('MODEL_MISMATCH')(e) && /another-model@2/.test((e as Error).message),
+  );
   assert.equal(other.calls, 0);
   // without a recognizer people/forget still work
   const plain = await Gallery.open({ location: file });
@@ -208,19 +218,30 @@ test('a recognizer of another model is refused with MODEL_MISMATCH before any wo
   await plain.forget('ada');
   await plain.close();
   // and an empty gallery accepts any model
-  const g2 = await Gallery.open({ location: file, recognizer: other, calibration: { ...calibration, modelId: 'another-model@2' } });
+  const g2 = await Gallery.open({
+    location: file,
+    recognizer: other,
+    calibration: { ...calibration, modelId: 'another-model@2' },
+  });
   await g2.enroll('bob', codedImage(2));
   await g2.close();
 });
 
 test('no calibration for the model: decisions say how to get one; enrollment still works', async (t) => {
-  const g = await Gallery.open({ location: path.join(tmpDir(t), 'g.db'), recognizer: new FakeRecognizer('uncalibrated@0') });
+  const g = await Gallery.open({
+    location: path.join(tmpDir(t), 'g.db'),
+    recognizer: new FakeRecognizer('uncalibrated@0'),
+  });
   const r = await g.enroll('ada', codedImage(1));
   assert.equal(r.warnings[0].code, 'NO_CALIBRATION');
-  await assert.rejects(g.identify(codedImage(1)), (e: unknown) => isCode('CALIBRATION_ERROR')(e) && /facenet calibrate/.test((e as Error).message));
+  await assert.rejects(
+    g.identify(codedImage(1)),
+    (e: unknown) => isCode('CALIBRATION_ERROR')(e) && /facenet calibrate/.test((e as Error).message),
+  );
   // a calibration stored with the gallery is picked up
   const pairs = [];
-  for (let i = 0; i < 50; i++) pairs.push({ distance: 0.3 + i / 500, same: true }, { distance: 1 + i / 100, same: false });
+  for (let i = 0; i < 50; i++)
+    pairs.push({ distance: 0.3 + i / 500, same: true }, { distance: 1 + i / 100, same: false });
   const table = await g.saveCalibration(pairs, 'test pairs');
   assert.equal(table.modelId, 'uncalibrated@0');
   assert.equal((await g.calibration()).origin, 'gallery');
@@ -248,10 +269,19 @@ test('a custom index implementation is used through the VectorIndex interface', 
 
 test('a gallery past the index threshold searches HNSW and decides exactly as the exact index does', async (t) => {
   const dir = tmpDir(t);
-  const hnsw = await Gallery.open({ location: path.join(dir, 'h.db'), recognizer: new FakeRecognizer(), calibration, createIndex: (d) => new AdaptiveIndex(d, { threshold: 20 }) });
-  const exact = await Gallery.open({ location: path.join(dir, 'e.db'), recognizer: new FakeRecognizer(), calibration, createIndex: (d) => new ExactIndex(d) });
-  for (let id = 1; id <= 60; id++)
-    for (const g of [hnsw, exact]) await g.enroll(`p${id}`, codedImage(id, 1, 0));
+  const hnsw = await Gallery.open({
+    location: path.join(dir, 'h.db'),
+    recognizer: new FakeRecognizer(),
+    calibration,
+    createIndex: (d) => new AdaptiveIndex(d, { threshold: 20 }),
+  });
+  const exact = await Gallery.open({
+    location: path.join(dir, 'e.db'),
+    recognizer: new FakeRecognizer(),
+    calibration,
+    createIndex: (d) => new ExactIndex(d),
+  });
+  for (let id = 1; id <= 60; id++) for (const g of [hnsw, exact]) await g.enroll(`p${id}`, codedImage(id, 1, 0));
   for (const id of [3, 17, 42, 60, 200]) {
     const [a, b] = [await hnsw.identify(codedImage(id, 1, 5)), await exact.identify(codedImage(id, 1, 5))];
     assert.equal(a.threshold, b.threshold);
@@ -260,7 +290,12 @@ test('a gallery past the index threshold searches HNSW and decides exactly as th
       b.faces[0].candidates.map((c) => c.person),
       `probe ${id}: HNSW and exact candidates differ`,
     );
-    a.faces[0].candidates.forEach((c, i) => assert.ok(Math.abs(c.distance - b.faces[0].candidates[i].distance) < 1e-6, 'distances are exact (re-scored), up to float summation order'));
+    a.faces[0].candidates.forEach((c, i) =>
+      assert.ok(
+        Math.abs(c.distance - b.faces[0].candidates[i].distance) < 1e-6,
+        'distances are exact (re-scored), up to float summation order',
+      ),
+    );
     assert.equal(a.faces[0].person, id <= 60 ? `p${id}` : 'unknown');
   }
   // forget follows in HNSW mode too
@@ -272,7 +307,13 @@ test('a gallery past the index threshold searches HNSW and decides exactly as th
 
 test('the HNSW graph is saved beside the gallery file and reused only while it is current', async (t) => {
   const file = path.join(tmpDir(t), 'g.db');
-  const openAdaptive = () => Gallery.open({ location: file, recognizer: new FakeRecognizer(), calibration, createIndex: (d) => new AdaptiveIndex(d, { threshold: 20 }) });
+  const openAdaptive = () =>
+    Gallery.open({
+      location: file,
+      recognizer: new FakeRecognizer(),
+      calibration,
+      createIndex: (d) => new AdaptiveIndex(d, { threshold: 20 }),
+    });
   const g = await openAdaptive();
   for (let id = 1; id <= 40; id++) await g.enroll(`p${id}`, codedImage(id, 1, 0));
   assert.equal(g.indexInfo().mode, 'hnsw');
@@ -291,7 +332,12 @@ test('the HNSW graph is saved beside the gallery file and reused only while it i
   await third.close();
 
   // another writer changes the file: the saved graph is stale and is rebuilt, not trusted
-  const other = await Gallery.open({ location: file, recognizer: new FakeRecognizer(), calibration, createIndex: (d) => new ExactIndex(d) });
+  const other = await Gallery.open({
+    location: file,
+    recognizer: new FakeRecognizer(),
+    calibration,
+    createIndex: (d) => new ExactIndex(d),
+  });
   await other.forget('p7');
   await other.close();
   const fourth = await openAdaptive();

@@ -166,7 +166,10 @@ test('save → load round trip: same results, meta and settings; missing → und
     index.save(file, { generation: 1, modelId: 'm@1' });
     index.save(file, { generation: 2, modelId: 'm@1', note: 'x' }); // second save replaces the first
     assert.equal(readdirSync(dir).filter((f) => f.endsWith('.usearch')).length, 1, 'old usearch file removed');
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
     const loaded = HnswIndex.load(file)!;
     assert.deepEqual(loaded.meta, { generation: 2, modelId: 'm@1', note: 'x' });
     const back = loaded.index;
@@ -189,7 +192,10 @@ test('save → load round trip: same results, meta and settings; missing → und
     writeFileSync(file, JSON.stringify({ ...JSON.parse(sidecar), labels: [1, 2] }));
     assert.throws(() => HnswIndex.load(file), isGalleryError, 'arrays of different lengths');
     const s = JSON.parse(sidecar);
-    writeFileSync(file, JSON.stringify({ ...s, ids: s.ids.slice(1), keys: s.keys.slice(1), labels: s.labels.slice(1) }));
+    writeFileSync(
+      file,
+      JSON.stringify({ ...s, ids: s.ids.slice(1), keys: s.keys.slice(1), labels: s.labels.slice(1) }),
+    );
     assert.throws(() => HnswIndex.load(file), isGalleryError, 'entry count mismatch');
     writeFileSync(file, JSON.stringify({ ...s, meta: { generation: 'x' } }));
     assert.throws(() => HnswIndex.load(file), isGalleryError, 'bad meta');
@@ -222,7 +228,10 @@ test('quantised storage (f16, i8) with exact re-scoring: exact distances, recall
       const got = index.search(row(qs, q), 1)[0];
       if (got.key === want.key) {
         same++;
-        assert.ok(Math.abs(got.distance - want.distance) < 1e-6, `${quantization}: ${got.distance} vs ${want.distance}`);
+        assert.ok(
+          Math.abs(got.distance - want.distance) < 1e-6,
+          `${quantization}: ${got.distance} vs ${want.distance}`,
+        );
       }
     }
     assert.ok(same / qs.count >= 0.99, `${quantization} recall@1 ${same / qs.count}`);

@@ -10,7 +10,7 @@ import { template } from './store-conformance.js';
 
 const NET = 'face-recognition-128@c5fab9f794a1';
 
-test('same network, other TTA: the advice gives the gallery\'s options and the re-enroll command', () => {
+test("same network, other TTA: the advice gives the gallery's options and the re-enroll command", () => {
   // flip is named either way: its default depends on the pack
   const a = modelMismatchAdvice(`${NET}+flip`, [`${NET}+crops0.15,0.35+flip`]);
   assert.match(a, /`--crops 0\.15,0\.35 --flip`/);
@@ -23,7 +23,10 @@ test('same network, other TTA: the advice gives the gallery\'s options and the r
 });
 
 test('another network: re-enroll, or the --model the gallery was built with', () => {
-  assert.match(modelMismatchAdvice('my-net@1+flip', [`${NET}+flip`]), /--model the gallery was built with.*facenet enroll NAME PHOTO --gallery NEW\.db/);
+  assert.match(
+    modelMismatchAdvice('my-net@1+flip', [`${NET}+flip`]),
+    /--model the gallery was built with.*facenet enroll NAME PHOTO --gallery NEW\.db/,
+  );
 });
 
 test('the SQLite store puts the advice in its MODEL_MISMATCH error', async (t) => {
@@ -32,5 +35,9 @@ test('the SQLite store puts the advice in its MODEL_MISMATCH error', async (t) =
   const store = SqliteGalleryStore.open(path.join(dir, 'g.db'));
   t.after(() => store.close());
   await store.enroll({ name: 'Ada', templates: [template(1, `${NET}+crops0.15,0.35+flip`)] });
-  await assert.rejects(store.templates(`${NET}+flip`), (e: Error & { code?: string }) => e.code === 'MODEL_MISMATCH' && /run the command with `--crops 0\.15,0\.35 --flip`/.test(e.message));
+  await assert.rejects(
+    store.templates(`${NET}+flip`),
+    (e: Error & { code?: string }) =>
+      e.code === 'MODEL_MISMATCH' && /run the command with `--crops 0\.15,0\.35 --flip`/.test(e.message),
+  );
 });

@@ -14,7 +14,13 @@ import type { StoredCalibration } from '../../src/train/model-meta.js';
 const pairs = (shift: number): ScoredPair[] =>
   Array.from({ length: 40 }, (_, i) => ({ distance: (i % 2 ? 0.9 : 0.3) + shift + (i % 7) * 0.01, same: i % 2 === 0 }));
 
-const stored: StoredCalibration = { flip: false, crops: [], chips: '32px chips (source auto)', pack: 'dlib128', table: calibrate(pairs(0), { modelId: '', source: 'validation' }) };
+const stored: StoredCalibration = {
+  flip: false,
+  crops: [],
+  chips: '32px chips (source auto)',
+  pack: 'dlib128',
+  table: calibrate(pairs(0), { modelId: '', source: 'validation' }),
+};
 
 function customRecognizer(opts: { calibration?: StoredCalibration; ttaPaddings?: number[] } = {}): FlippableRecognizer {
   return {
@@ -30,13 +36,24 @@ test('ownCalibrationFor: only for the TTA the table was measured with, under the
   assert.equal(t?.modelId, 'custom@0123456789ab');
   assert.deepEqual(t?.points, stored.table.points);
   assert.equal(ownCalibrationFor(stored, 'custom@0123456789ab', true, []), undefined, 'flip TTA: not measured');
-  assert.equal(ownCalibrationFor(stored, 'custom@0123456789ab', false, [0.15, 0.35]), undefined, 'crop TTA: not measured');
-  assert.equal(ownCalibrationFor(stored, 'dlib128-yunet:custom@0123456789ab', false, []), undefined, 'another pack aligns otherwise: not measured');
+  assert.equal(
+    ownCalibrationFor(stored, 'custom@0123456789ab', false, [0.15, 0.35]),
+    undefined,
+    'crop TTA: not measured',
+  );
+  assert.equal(
+    ownCalibrationFor(stored, 'dlib128-yunet:custom@0123456789ab', false, []),
+    undefined,
+    'another pack aligns otherwise: not measured',
+  );
   assert.equal(ownCalibrationFor(undefined, 'custom@0123456789ab', false, []), undefined);
 });
 
 test('gallery calibration > model calibration > error', async () => {
-  const gallery = await Gallery.open({ location: ':memory:', recognizer: galleryRecognizer(customRecognizer({ calibration: stored }), false) });
+  const gallery = await Gallery.open({
+    location: ':memory:',
+    recognizer: galleryRecognizer(customRecognizer({ calibration: stored }), false),
+  });
   try {
     const fromModel = await gallery.calibration();
     assert.equal(fromModel.origin, 'model');
@@ -52,7 +69,10 @@ test('gallery calibration > model calibration > error', async () => {
 });
 
 test('no gallery calibration and a model calibration for other TTA: a typed error naming the command and the options', async () => {
-  const gallery = await Gallery.open({ location: ':memory:', recognizer: galleryRecognizer(customRecognizer({ calibration: stored }), true) });
+  const gallery = await Gallery.open({
+    location: ':memory:',
+    recognizer: galleryRecognizer(customRecognizer({ calibration: stored }), true),
+  });
   try {
     await assert.rejects(gallery.calibration(), (e: unknown) => {
       assert.ok(e instanceof FaceError);
@@ -67,9 +87,15 @@ test('no gallery calibration and a model calibration for other TTA: a typed erro
 });
 
 test('a model without a calibration: the error names facenet calibrate', async () => {
-  const gallery = await Gallery.open({ location: ':memory:', recognizer: galleryRecognizer(customRecognizer(), false) });
+  const gallery = await Gallery.open({
+    location: ':memory:',
+    recognizer: galleryRecognizer(customRecognizer(), false),
+  });
   try {
-    await assert.rejects(gallery.calibration(), (e: unknown) => e instanceof FaceError && e.code === 'CALIBRATION_ERROR' && /facenet calibrate/.test(e.message));
+    await assert.rejects(
+      gallery.calibration(),
+      (e: unknown) => e instanceof FaceError && e.code === 'CALIBRATION_ERROR' && /facenet calibrate/.test(e.message),
+    );
   } finally {
     await gallery.close();
   }

@@ -8,7 +8,12 @@ import { mulberry32, randomUnit } from './fake-recognizer.js';
 const dist = (a: Float32Array, b: Float32Array) => Math.hypot(...a.map((x, i) => x - b[i]));
 
 /** Brute force: nearest entry per label, k nearest labels. */
-function bruteForce(entries: Map<number, { label: number; v: Float32Array }>, q: Float32Array, k: number, exclude?: number) {
+function bruteForce(
+  entries: Map<number, { label: number; v: Float32Array }>,
+  q: Float32Array,
+  k: number,
+  exclude?: number,
+) {
   const best = new Map<number, { key: number; distance: number }>();
   for (const [key, e] of entries) {
     if (e.label === exclude) continue;
@@ -57,7 +62,10 @@ test('exact top-k equals brute force through adds, removes and label removals', 
       const want = bruteForce(truth, q, k, exclude);
       assert.equal(got.length, want.length);
       for (let i = 0; i < got.length; i++) {
-        assert.ok(Math.abs(got[i].distance - want[i].distance) < 1e-5, `rank ${i}: ${got[i].distance} vs ${want[i].distance}`);
+        assert.ok(
+          Math.abs(got[i].distance - want[i].distance) < 1e-5,
+          `rank ${i}: ${got[i].distance} vs ${want[i].distance}`,
+        );
         // with ties the label may differ; without a tie it must match
         if (i + 1 >= want.length || want[i + 1].distance - want[i].distance > 1e-5) {
           assert.equal(got[i].label, want[i].label);
@@ -86,7 +94,10 @@ test('one hit per label, nearest first; replace by key; dimension checks', () =>
   index.add(1, 20, e(0, 0, 1)); // same key: replaced, now label 20
   assert.equal(index.size, 3);
   assert.equal(index.search(e(1, 0, 0), 1)[0].key, 2);
-  assert.throws(() => index.add(9, 1, new Float32Array(4)), (err: unknown) => err instanceof FaceError && err.code === 'INVALID_INPUT');
+  assert.throws(
+    () => index.add(9, 1, new Float32Array(4)),
+    (err: unknown) => err instanceof FaceError && err.code === 'INVALID_INPUT',
+  );
   assert.throws(() => index.search(new Float32Array(2), 1), FaceError);
   assert.deepEqual(new ExactIndex(3).search(e(1, 0, 0), 3), []);
   assert.equal(distanceFromDot(1.0000001), 0, 'rounding above 1 clamps to 0');

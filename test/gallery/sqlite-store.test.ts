@@ -45,10 +45,11 @@ test('migrations: a version-1 file is upgraded in place with its data; a newer f
   const raw = new Database(file);
   raw.prepare("INSERT INTO people (id, name, created) VALUES (1, 'Old', '2020-01-01T00:00:00Z')").run();
   const emb = randomUnit(9);
-  raw.prepare("INSERT INTO templates (person_id, model_id, embedding, source_sha256, detection_score, created) VALUES (1, ?, ?, 'abc', 0.8, '2020')").run(
-    FAKE_MODEL,
-    Buffer.from(emb.buffer),
-  );
+  raw
+    .prepare(
+      "INSERT INTO templates (person_id, model_id, embedding, source_sha256, detection_score, created) VALUES (1, ?, ?, 'abc', 0.8, '2020')",
+    )
+    .run(FAKE_MODEL, Buffer.from(emb.buffer));
   assert.throws(() => raw.prepare('SELECT face_size FROM templates').all(), /no such column/);
   raw.close();
 
@@ -64,7 +65,10 @@ test('migrations: a version-1 file is upgraded in place with its data; a newer f
   const bump = new Database(file);
   bump.pragma(`user_version = ${MIGRATIONS.length + 1}`);
   bump.close();
-  assert.throws(() => SqliteGalleryStore.open(file), (e: unknown) => isCode('GALLERY_ERROR')(e) && /newer than this facenet-ts/.test((e as Error).message));
+  assert.throws(
+    () => SqliteGalleryStore.open(file),
+    (e: unknown) => isCode('GALLERY_ERROR')(e) && /newer than this facenet-ts/.test((e as Error).message),
+  );
 });
 
 test('a file that is not a database is a GALLERY_CORRUPT error, not a crash', (t) => {
@@ -85,18 +89,37 @@ test('forget leaves no row and no bytes of the person in the file', async (t) =>
 
   const raw = new Database(file, { readonly: true });
   assert.equal((raw.prepare('SELECT COUNT(*) AS n FROM people WHERE name = ?').get('Ada') as { n: number }).n, 0);
-  assert.equal((raw.prepare('SELECT COUNT(*) AS n FROM templates WHERE person_id = ?').get(person.id) as { n: number }).n, 0);
-  const thumbs = raw.prepare('SELECT t.template_id, p.id AS person FROM thumbnails t LEFT JOIN templates x ON x.id = t.template_id LEFT JOIN people p ON p.id = x.person_id').all() as {
+  assert.equal(
+    (raw.prepare('SELECT COUNT(*) AS n FROM templates WHERE person_id = ?').get(person.id) as { n: number }).n,
+    0,
+  );
+  const thumbs = raw
+    .prepare(
+      'SELECT t.template_id, p.id AS person FROM thumbnails t LEFT JOIN templates x ON x.id = t.template_id LEFT JOIN people p ON p.id = x.person_id',
+    )
+    .all() as {
     template_id: number;
     person: number | null;
   }[];
   assert.equal(thumbs.length, 1, 'only Bob’s thumbnail is left');
-  assert.ok(thumbs.every((r) => r.person !== null), 'no orphan thumbnail');
+  assert.ok(
+    thumbs.every((r) => r.person !== null),
+    'no orphan thumbnail',
+  );
   assert.equal((raw.prepare('SELECT COUNT(*) AS n FROM templates').get() as { n: number }).n, 1);
   raw.close();
 
   // secure_delete + checkpoint: neither the embeddings nor the thumbnails survive anywhere in the files
-  const bytes = Buffer.concat([readFileSync(file), ...['-wal'].map((s) => { try { return readFileSync(file + s); } catch { return Buffer.alloc(0); } })]);
+  const bytes = Buffer.concat([
+    readFileSync(file),
+    ...['-wal'].map((s) => {
+      try {
+        return readFileSync(file + s);
+      } catch {
+        return Buffer.alloc(0);
+      }
+    }),
+  ]);
   for (const tpl of ada) {
     assert.equal(bytes.indexOf(Buffer.from(tpl.embedding.buffer)), -1, 'embedding bytes remain in the file');
     assert.equal(bytes.indexOf(Buffer.from(tpl.thumbnail!)), -1, 'thumbnail bytes remain in the file');
@@ -142,7 +165,13 @@ test('the change log: another connection reads what changed since its generation
 test('a forget whose checkpoint fails still commits, and says the scrub is pending', async (t) => {
   const file = tmp(t);
   let full = true;
-  const store = SqliteGalleryStore.open(file, { faults: { beforeCheckpoint: () => { if (full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }); } } });
+  const store = SqliteGalleryStore.open(file, {
+    faults: {
+      beforeCheckpoint: () => {
+        if (full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      },
+    },
+  });
   t.after(() => store.close());
   await store.enroll({ name: 'Ada', templates: [template(1)] });
   const warnings: string[] = [];

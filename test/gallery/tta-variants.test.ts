@@ -17,7 +17,12 @@ import {
   tauForFar,
   type CalibrationTable,
 } from '../../src/decide/calibration.js';
-import { calibrationFromFile, defaultCalibration, shippedCalibrations, withTable } from '../../src/decide/default-calibration.js';
+import {
+  calibrationFromFile,
+  defaultCalibration,
+  shippedCalibrations,
+  withTable,
+} from '../../src/decide/default-calibration.js';
 import { FaceError } from '../../src/errors.js';
 import { Gallery } from '../../src/gallery/gallery.js';
 import { SqliteGalleryStore } from '../../src/gallery/sqlite-store.js';
@@ -35,7 +40,8 @@ function tmpFile(t: { after: (fn: () => void) => void }, name = 'g.db'): string 
   return path.join(dir, name);
 }
 
-const isMismatch = (pattern: RegExp) => (e: unknown) => e instanceof FaceError && e.code === 'MODEL_MISMATCH' && pattern.test(e.message);
+const isMismatch = (pattern: RegExp) => (e: unknown) =>
+  e instanceof FaceError && e.code === 'MODEL_MISMATCH' && pattern.test(e.message);
 
 /** A gallery of `people` persons enrolled with variant `modelId` (photo variant 0), closed. */
 async function enrolled(file: string, modelId: string, people = 5): Promise<void> {
@@ -56,9 +62,15 @@ test('the shipped tables include each pack default against its cheaper variants,
   assert.equal(defaultCalibration(DEFAULT)?.probeModelId, undefined);
   for (const pack of ['edgeface-xs', 'edgeface-xs-yunet']) {
     const net = `${pack}:edgeface-xs@14e8fda2676a`;
-    assert.ok(defaultCalibration(`${net}+flip`, net), `${pack}: flip templates (a gallery enrolled with --flip), plain queries`);
+    assert.ok(
+      defaultCalibration(`${net}+flip`, net),
+      `${pack}: flip templates (a gallery enrolled with --flip), plain queries`,
+    );
   }
-  assert.equal(defaultCalibration(`dlib128-yunet:${DEFAULT}`, `dlib128-yunet:${PLAIN}`)?.probeModelId, `dlib128-yunet:${PLAIN}`);
+  assert.equal(
+    defaultCalibration(`dlib128-yunet:${DEFAULT}`, `dlib128-yunet:${PLAIN}`)?.probeModelId,
+    `dlib128-yunet:${PLAIN}`,
+  );
 });
 
 test('a gallery enrolled with the default variant answers a --no-flip query with the shipped cross τ and the right person', async (t) => {
@@ -72,9 +84,20 @@ test('a gallery enrolled with the default variant answers a --no-flip query with
   const r = await g.identify(codedImage(3, 1, 5));
   assert.equal(r.faces[0].person, 'person3');
   assert.equal(g.templateModelId, DEFAULT, 'the stored templates are searched');
-  assert.equal(r.threshold, tauForFar(cross, perComparisonFar(0.01, 5)).threshold, 'τ of the cross table, adjusted to the gallery size');
-  assert.match(r.calibration, /^default: .*templates face-recognition-128@c5fab9f794a1\+crops0\.15,0\.35\+flip, queries face-recognition-128@c5fab9f794a1\+crops0\.15,0\.35\)$/);
-  assert.notEqual(tauForFar(cross, 1e-3).threshold, tauForFar(same, 1e-3).threshold, 'the cross table is not the query variant’s own');
+  assert.equal(
+    r.threshold,
+    tauForFar(cross, perComparisonFar(0.01, 5)).threshold,
+    'τ of the cross table, adjusted to the gallery size',
+  );
+  assert.match(
+    r.calibration,
+    /^default: .*templates face-recognition-128@c5fab9f794a1\+crops0\.15,0\.35\+flip, queries face-recognition-128@c5fab9f794a1\+crops0\.15,0\.35\)$/,
+  );
+  assert.notEqual(
+    tauForFar(cross, 1e-3).threshold,
+    tauForFar(same, 1e-3).threshold,
+    'the cross table is not the query variant’s own',
+  );
   const stranger = await g.identify(codedImage(99, 1, 1));
   assert.equal(stranger.faces[0].person, 'unknown');
 
@@ -112,14 +135,18 @@ test('an uncalibrated combination is MODEL_MISMATCH naming the matching options,
   // crops 0.2 is another variant of the same network, but no table covers it
   await assert.rejects(
     Gallery.open({ location: file, recognizer: new FakeRecognizer(`${NET}+crops0.2`) }),
-    isMismatch(/`--crops 0\.15,0\.35 --flip` \(as the gallery\), or enroll .*facenet enroll NAME PHOTO --gallery NEW\.db --crops 0\.2 --no-flip/),
+    isMismatch(
+      /`--crops 0\.15,0\.35 --flip` \(as the gallery\), or enroll .*facenet enroll NAME PHOTO --gallery NEW\.db --crops 0\.2 --no-flip/,
+    ),
   );
   // crops 0.15,0.35 without flip: `calibrate --cross` covers it, so the advice names it (here for a gallery without a shipped table)
   const file3 = tmpFile(t);
   await enrolled(file3, `${NET}+crops0.15,0.3+flip`);
   await assert.rejects(
     Gallery.open({ location: file3, recognizer: new FakeRecognizer(`${NET}+crops0.15,0.3`) }),
-    isMismatch(/calibrate the combination for this gallery \(`facenet calibrate --lfw DIR --exhaustive --crops 0\.15,0\.3 --cross flip --gallery GALLERY`\)/),
+    isMismatch(
+      /calibrate the combination for this gallery \(`facenet calibrate --lfw DIR --exhaustive --crops 0\.15,0\.3 --cross flip --gallery GALLERY`\)/,
+    ),
   );
 
   // a fake network with templates of its flip variant and no cross table anywhere
@@ -134,7 +161,11 @@ test('an uncalibrated combination is MODEL_MISMATCH naming the matching options,
   );
   // an override that does not fit the pair is not used to accept the combination either
   await assert.rejects(
-    Gallery.open({ location: file2, recognizer: new FakeRecognizer('fake-model@1'), calibration: fakeCalibration('fake-model@1') }),
+    Gallery.open({
+      location: file2,
+      recognizer: new FakeRecognizer('fake-model@1'),
+      calibration: fakeCalibration('fake-model@1'),
+    }),
     isMismatch(/no cross-variant calibration/),
   );
   // with a cross table stored in the gallery the same query is accepted
@@ -151,7 +182,12 @@ test('enrolling with another variant stays refused, even where queries of it are
   await enrolled(file, DEFAULT, 2);
   const g = await Gallery.open({ location: file, recognizer: new FakeRecognizer(NO_FLIP) });
   t.after(() => g.close());
-  await assert.rejects(g.enroll('person9', codedImage(9, 1, 0)), isMismatch(/would mix two variants.*To add people, run the command with `--crops 0\.15,0\.35 --flip` \(as the gallery\)/));
+  await assert.rejects(
+    g.enroll('person9', codedImage(9, 1, 0)),
+    isMismatch(
+      /would mix two variants.*To add people, run the command with `--crops 0\.15,0\.35 --flip` \(as the gallery\)/,
+    ),
+  );
   await assert.rejects(g.enroll('person1', codedImage(1, 1, 3)), isMismatch(/would mix/));
   const people = await g.people();
   assert.deepEqual(
@@ -179,7 +215,8 @@ test('old tables, files and galleries load; cross tables are keyed by both varia
   assert.equal(calibrationKey('m@1+flip', 'm@1'), 'm@1+flip|probe=m@1');
   assert.equal(calibrationKey('m@1'), 'm@1');
   // malformed: format 2 without a probe model, format 1 with one, a probe equal to the gallery side
-  const bad = (x: Partial<CalibrationTable> & Record<string, unknown>) => assert.throws(() => parseCalibrationTable({ ...old, ...x }, 'bad'), /not a valid calibration table/);
+  const bad = (x: Partial<CalibrationTable> & Record<string, unknown>) =>
+    assert.throws(() => parseCalibrationTable({ ...old, ...x }, 'bad'), /not a valid calibration table/);
   bad({ format: CROSS_CALIBRATION_FORMAT });
   bad({ probeModelId: 'm@1+flip' });
   bad({ format: CROSS_CALIBRATION_FORMAT, probeModelId: 'm@1' });

@@ -9,7 +9,9 @@ export const DETECTION_DIR = path.join(DATASETS, 'detection');
 
 /** Returns a skip message (for node:test's `skip` option) when the folder is absent, else false. */
 export function needDataset(dir: string): string | false {
-  return existsSync(dir) ? false : `dataset missing: ${dir} (see ../shared/datasets/README.md; set FACENET_DATASETS to relocate)`;
+  return existsSync(dir)
+    ? false
+    : `dataset missing: ${dir} (see ../shared/datasets/README.md; set FACENET_DATASETS to relocate)`;
 }
 
 /** The models folder (YuNet, SCRFD, EdgeFace): FACENET_MODELS, else ../shared/models. */
@@ -20,5 +22,7 @@ export const SCRFD_500M_MODEL = path.join(MODELS_DIR, 'scrfd/scrfd_500m.onnx');
 
 /** Returns a skip message when the model file is absent, else false. */
 export function needModel(file: string): string | false {
-  return existsSync(file) ? false : `model missing: ${file} (see ../shared/models/README.md; set FACENET_MODELS to relocate)`;
+  return existsSync(file)
+    ? false
+    : `model missing: ${file} (see ../shared/models/README.md; set FACENET_MODELS to relocate)`;
 }

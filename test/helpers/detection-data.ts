@@ -28,14 +28,26 @@ export function readImglab(xmlPath: string): LabelledPhoto[] {
     const item: LabelledPhoto = { file: m[1], faces: [], ignored: [] };
     for (const b of m[2].matchAll(/<box\s([^>]*?)(\/>|>([\s\S]*?)<\/box>)/g)) {
       const attr = (name: string) => new RegExp(`\\b${name}='([^']*)'`).exec(b[1])?.[1];
-      const box = { x: Number(attr('left')), y: Number(attr('top')), width: Number(attr('width')), height: Number(attr('height')) };
-      if (![box.x, box.y, box.width, box.height].every(Number.isFinite)) throw new Error(`bad box in ${xmlPath}: ${b[0]}`);
+      const box = {
+        x: Number(attr('left')),
+        y: Number(attr('top')),
+        width: Number(attr('width')),
+        height: Number(attr('height')),
+      };
+      if (![box.x, box.y, box.width, box.height].every(Number.isFinite))
+        throw new Error(`bad box in ${xmlPath}: ${b[0]}`);
       if (attr('ignore') === '1') {
         item.ignored.push(box);
         continue;
       }
-      const parts = [...(b[3] ?? '').matchAll(/<part\s+name='(\d+)'\s+x='(-?\d+)'\s+y='(-?\d+)'/g)].map((p) => ({ i: Number(p[1]), x: Number(p[2]), y: Number(p[3]) }));
-      item.faces.push(parts.length === 68 ? { box, parts: parts.sort((a, c) => a.i - c.i).map(({ x, y }) => ({ x, y })) } : { box });
+      const parts = [...(b[3] ?? '').matchAll(/<part\s+name='(\d+)'\s+x='(-?\d+)'\s+y='(-?\d+)'/g)].map((p) => ({
+        i: Number(p[1]),
+        x: Number(p[2]),
+        y: Number(p[3]),
+      }));
+      item.faces.push(
+        parts.length === 68 ? { box, parts: parts.sort((a, c) => a.i - c.i).map(({ x, y }) => ({ x, y })) } : { box },
+      );
     }
     out.push(item);
   }
@@ -45,7 +57,10 @@ export function readImglab(xmlPath: string): LabelledPhoto[] {
 /** The 43 labelled boxes of dlib_faces (training.xml + testing.xml), with dlib's 68 points where known. */
 export function dlibFacesLabelled(withLandmarks = false): LabelledPhoto[] {
   const suffix = withLandmarks ? '_with_face_landmarks.xml' : '.xml';
-  return [...readImglab(path.join(DLIB_FACES, `training${suffix}`)), ...readImglab(path.join(DLIB_FACES, `testing${suffix}`))];
+  return [
+    ...readImglab(path.join(DLIB_FACES, `training${suffix}`)),
+    ...readImglab(path.join(DLIB_FACES, `testing${suffix}`)),
+  ];
 }
 
 export function noFacePhotos(): string[] {

@@ -11,7 +11,9 @@ export type FaceApi = any;
 
 let loaded: Promise<FaceApi> | undefined;
 
-export function loadFaceApi(nets: readonly ('faceRecognitionNet' | 'ssdMobilenetv1' | 'faceLandmark68Net')[] = ['faceRecognitionNet']): Promise<FaceApi> {
+export function loadFaceApi(
+  nets: readonly ('faceRecognitionNet' | 'ssdMobilenetv1' | 'faceLandmark68Net')[] = ['faceRecognitionNet'],
+): Promise<FaceApi> {
   loaded ??= (async () => {
     const require = createRequire(import.meta.url);
     const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');

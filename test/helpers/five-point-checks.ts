@@ -15,14 +15,26 @@ export interface RecallResult {
   matched: { file: string; det: Detection; parts?: Point[] }[];
 }
 
-export async function recallOnDlibFaces(detector: FaceDetectorLike, opts: DetectOptions = {}, minIou = 0.5): Promise<RecallResult> {
+export async function recallOnDlibFaces(
+  detector: FaceDetectorLike,
+  opts: DetectOptions = {},
+  minIou = 0.5,
+): Promise<RecallResult> {
   const r: RecallResult = { hit: 0, total: 0, extra: 0, weakest: 1, matched: [] };
   for (const photo of dlibFacesLabelled(true)) {
     const img = await decodeImage(path.join(DLIB_FACES, photo.file));
     const dets = await detector.detect(img, opts);
-    const pairs = matchBoxes(photo.faces.map((f) => f.box), dets, minIou);
+    const pairs = matchBoxes(
+      photo.faces.map((f) => f.box),
+      dets,
+      minIou,
+    );
     // detections on boxes marked ignore are neither hits nor false faces
-    const onIgnored = matchBoxes(photo.ignored, dets.filter((_, j) => !pairs.some((p) => p[1] === j)), minIou).length;
+    const onIgnored = matchBoxes(
+      photo.ignored,
+      dets.filter((_, j) => !pairs.some((p) => p[1] === j)),
+      minIou,
+    ).length;
     r.total += photo.faces.length;
     r.hit += pairs.length;
     r.extra += dets.length - pairs.length - onIgnored;
@@ -35,9 +47,13 @@ export async function recallOnDlibFaces(detector: FaceDetectorLike, opts: Detect
 }
 
 /** Faces reported on each no_faces/ photo. */
-export async function falseFaces(detector: FaceDetectorLike, opts: DetectOptions = {}): Promise<{ file: string; dets: Detection[] }[]> {
+export async function falseFaces(
+  detector: FaceDetectorLike,
+  opts: DetectOptions = {},
+): Promise<{ file: string; dets: Detection[] }[]> {
   const out = [];
-  for (const file of noFacePhotos()) out.push({ file: path.basename(file), dets: await detector.detect(await decodeImage(file), opts) });
+  for (const file of noFacePhotos())
+    out.push({ file: path.basename(file), dets: await detector.detect(await decodeImage(file), opts) });
   return out;
 }
 
@@ -63,7 +79,9 @@ export function implausiblePoints(det: Detection): string | undefined {
   const p = det.points;
   if (!p || p.length !== 5) return `expected five points, got ${p?.length}`;
   const { x, y, width: w, height: h } = det.box;
-  for (const q of p) if (q.x < x - 0.1 * w || q.x > x + 1.1 * w || q.y < y - 0.1 * h || q.y > y + 1.1 * h) return `point ${JSON.stringify(q)} outside the box`;
+  for (const q of p)
+    if (q.x < x - 0.1 * w || q.x > x + 1.1 * w || q.y < y - 0.1 * h || q.y > y + 1.1 * h)
+      return `point ${JSON.stringify(q)} outside the box`;
   const [le, re, nose, lm, rm] = p;
   if (!(le.x < re.x && lm.x < rm.x)) return 'left/right order';
   if (!(Math.max(le.y, re.y) < nose.y && nose.y < Math.min(lm.y, rm.y))) return 'eyes, nose, mouth not top to bottom';

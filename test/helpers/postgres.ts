@@ -3,7 +3,9 @@ import pg from 'pg';
 
 export const PG_URL = process.env.FACENET_TEST_PG_URL;
 /** A skip message (node:test's `skip`) when no server is configured, else undefined. */
-export const PG_UNAVAILABLE = PG_URL ? undefined : 'FACENET_TEST_PG_URL not set: run scripts/postgres/start.sh and export the URL it prints';
+export const PG_UNAVAILABLE = PG_URL
+  ? undefined
+  : 'FACENET_TEST_PG_URL not set: run scripts/postgres/start.sh and export the URL it prints';
 
 export type After = { after: (fn: () => void | Promise<void>) => void };
 

@@ -19,10 +19,16 @@ async function sampleJpeg(): Promise<Buffer> {
     raw[3 * i + 1] = (i >> 3) % 256;
     raw[3 * i + 2] = (i * 13) % 256;
   }
-  return sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
-async function expectCode(input: Parameters<typeof decodeImage>[0], code: string, opts?: Parameters<typeof decodeImage>[1]) {
+async function expectCode(
+  input: Parameters<typeof decodeImage>[0],
+  code: string,
+  opts?: Parameters<typeof decodeImage>[1],
+) {
   await assert.rejects(decodeImage(input, opts), (e: unknown) => {
     assert.ok(e instanceof FaceError, `expected a FaceError, got ${e}`);
     assert.equal(e.code, code, e.message);
@@ -51,7 +57,9 @@ test('text file named .jpg → IMAGE_UNSUPPORTED', async () => {
 });
 
 test('PNG whose header claims 30000×30000 → IMAGE_TOO_LARGE before decoding', async () => {
-  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } })
+    .png()
+    .toBuffer();
   png.writeUInt32BE(30000, 16); // IHDR width
   png.writeUInt32BE(30000, 20); // IHDR height
   const f = path.join(dir, 'huge.png');

@@ -13,12 +13,17 @@ import { FaceError } from '../../src/errors.js';
 import { MODELS_DIR, needModel } from '../helpers/datasets.js';
 
 /** A static file server on 127.0.0.1 over `root`, with `override` bytes for some paths; records the paths asked for. */
-async function serve(root: string, override: Record<string, Uint8Array> = {}): Promise<{ url: string; server: Server; asked: string[] }> {
+async function serve(
+  root: string,
+  override: Record<string, Uint8Array> = {},
+): Promise<{ url: string; server: Server; asked: string[] }> {
   const asked: string[] = [];
   const server = createServer((req, res) => {
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/models\//, '');
     asked.push(rel);
-    const body = override[rel] ?? (existsSync(path.join(root, rel)) && !rel.includes('..') ? readFileSync(path.join(root, rel)) : undefined);
+    const body =
+      override[rel] ??
+      (existsSync(path.join(root, rel)) && !rel.includes('..') ? readFileSync(path.join(root, rel)) : undefined);
     if (!body) {
       res.writeHead(404).end();
       return;
@@ -65,9 +70,14 @@ test('packs add URL: a file whose sha256 differs is refused and nothing is writt
     assert.ok(!existsSync(path.join(dest, MODEL_FILES.edgefaceXs.path)));
     assert.ok(!existsSync(path.join(dest, MODEL_FILES.yunet.path)), 'the good file is not written either');
     // a file larger than its pin is cut off while downloading
-    const { url: url2, server: big } = await serve(MODELS_DIR, { [MODEL_FILES.yunet.path]: new Uint8Array(MODEL_FILES.yunet.bytes + 10) });
+    const { url: url2, server: big } = await serve(MODELS_DIR, {
+      [MODEL_FILES.yunet.path]: new Uint8Array(MODEL_FILES.yunet.bytes + 10),
+    });
     try {
-      await assert.rejects(installPackFiles(url2, { models: dest, packs: ['dlib128-yunet'] }), (e: unknown) => e instanceof FaceError && e.code === 'MODEL_CHECKSUM');
+      await assert.rejects(
+        installPackFiles(url2, { models: dest, packs: ['dlib128-yunet'] }),
+        (e: unknown) => e instanceof FaceError && e.code === 'MODEL_CHECKSUM',
+      );
     } finally {
       big.close();
     }
@@ -76,15 +86,28 @@ test('packs add URL: a file whose sha256 differs is refused and nothing is writt
   }
 });
 
-test('packs add DIR: copies from a folder of bare file names; a source without the files is an error', { skip }, async () => {
-  const src = mkdtempSync(path.join(os.tmpdir(), 'facenet-src-'));
-  writeFileSync(path.join(src, 'face_detection_yunet_2026may.onnx'), readFileSync(path.join(MODELS_DIR, MODEL_FILES.yunet.path)));
-  const dest = path.join(mkdtempSync(path.join(os.tmpdir(), 'facenet-install-')), 'models');
-  const r = await installPackFiles(src, { models: dest, packs: ['dlib128-yunet'] });
-  assert.deepEqual(r.installed, [MODEL_FILES.yunet.path]);
-  assert.deepEqual(r.packs, [{ name: 'dlib128-yunet', complete: true }]);
-  const empty = mkdtempSync(path.join(os.tmpdir(), 'facenet-empty-'));
-  mkdirSync(path.join(empty, 'x'));
-  await assert.rejects(installPackFiles(empty, { models: dest, packs: ['edgeface-xs'] }), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT');
-  await assert.rejects(installPackFiles(src, { models: dest, packs: ['no-such-pack'] }), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT');
-});
+test(
+  'packs add DIR: copies from a folder of bare file names; a source without the files is an error',
+  { skip },
+  async () => {
+    const src = mkdtempSync(path.join(os.tmpdir(), 'facenet-src-'));
+    writeFileSync(
+      path.join(src, 'face_detection_yunet_2026may.onnx'),
+      readFileSync(path.join(MODELS_DIR, MODEL_FILES.yunet.path)),
+    );
+    const dest = path.join(mkdtempSync(path.join(os.tmpdir(), 'facenet-install-')), 'models');
+    const r = await installPackFiles(src, { models: dest, packs: ['dlib128-yunet'] });
+    assert.deepEqual(r.installed, [MODEL_FILES.yunet.path]);
+    assert.deepEqual(r.packs, [{ name: 'dlib128-yunet', complete: true }]);
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'facenet-empty-'));
+    mkdirSync(path.join(empty, 'x'));
+    await assert.rejects(
+      installPackFiles(empty, { models: dest, packs: ['edgeface-xs'] }),
+      (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT',
+    );
+    await assert.rejects(
+      installPackFiles(src, { models: dest, packs: ['no-such-pack'] }),
+      (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT',
+    );
+  },
+);

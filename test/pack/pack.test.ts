@@ -43,29 +43,43 @@ test('pack definitions: unique names, the default is permissive, every file pinn
   assert.equal(resolvePack().name, DEFAULT_PACK);
   assert.equal(resolvePack().licence.permissive, true);
   for (const p of PACKS) for (const f of packFiles(p)) assert.match(f.sha256, /^[0-9a-f]{64}$/);
-  assert.throws(() => resolvePack('nope'), (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT' && /edgeface-xs/.test(e.message));
-});
-
-test('the pinned sha256s are those of ../shared/models/SHA256SUMS', { skip: needModel(path.join(MODELS_DIR, 'SHA256SUMS')) }, () => {
-  const sums = new Map(
-    readFileSync(path.join(MODELS_DIR, 'SHA256SUMS'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => l.split(/\s+/))
-      .map(([h, f]) => [f.replace(/^\.\//, ''), h]),
+  assert.throws(
+    () => resolvePack('nope'),
+    (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT' && /edgeface-xs/.test(e.message),
   );
-  for (const f of Object.values(MODEL_FILES)) assert.equal(sums.get(f.path), f.sha256, f.path);
 });
 
-test('routing: model files are told apart by their inputs and outputs', { skip: needModel(path.join(MODELS_DIR, 'edgeface')) }, () => {
-  const role = (f: { path: string }) => routeModel(new Uint8Array(readFileSync(path.join(MODELS_DIR, f.path))));
-  assert.equal(role(MODEL_FILES.yunet).role, 'yunet');
-  assert.equal(role(MODEL_FILES.scrfd25g).role, 'scrfd');
-  assert.equal(role({ path: 'scrfd/scrfd_500m.onnx' }).role, 'scrfd');
-  assert.deepEqual(role(MODEL_FILES.edgefaceXs), { role: 'embedder', inputSize: 112, outputDim: 512 });
-  assert.deepEqual(role(MODEL_FILES.edgefaceXxs), { role: 'embedder', inputSize: 112, outputDim: 512 });
-  assert.throws(() => routeModel(new Uint8Array([1, 2, 3, 4, 5])), (e: unknown) => e instanceof FaceError && e.code === 'MODEL_LOAD_FAILED');
-});
+test(
+  'the pinned sha256s are those of ../shared/models/SHA256SUMS',
+  { skip: needModel(path.join(MODELS_DIR, 'SHA256SUMS')) },
+  () => {
+    const sums = new Map(
+      readFileSync(path.join(MODELS_DIR, 'SHA256SUMS'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/))
+        .map(([h, f]) => [f.replace(/^\.\//, ''), h]),
+    );
+    for (const f of Object.values(MODEL_FILES)) assert.equal(sums.get(f.path), f.sha256, f.path);
+  },
+);
+
+test(
+  'routing: model files are told apart by their inputs and outputs',
+  { skip: needModel(path.join(MODELS_DIR, 'edgeface')) },
+  () => {
+    const role = (f: { path: string }) => routeModel(new Uint8Array(readFileSync(path.join(MODELS_DIR, f.path))));
+    assert.equal(role(MODEL_FILES.yunet).role, 'yunet');
+    assert.equal(role(MODEL_FILES.scrfd25g).role, 'scrfd');
+    assert.equal(role({ path: 'scrfd/scrfd_500m.onnx' }).role, 'scrfd');
+    assert.deepEqual(role(MODEL_FILES.edgefaceXs), { role: 'embedder', inputSize: 112, outputDim: 512 });
+    assert.deepEqual(role(MODEL_FILES.edgefaceXxs), { role: 'embedder', inputSize: 112, outputDim: 512 });
+    assert.throws(
+      () => routeModel(new Uint8Array([1, 2, 3, 4, 5])),
+      (e: unknown) => e instanceof FaceError && e.code === 'MODEL_LOAD_FAILED',
+    );
+  },
+);
 
 test('licences: a non-permissive pack is refused without an opt-in, and says how to opt in', async () => {
   const saved = process.env.FACENET_ACCEPT_LICENSE;
@@ -85,32 +99,48 @@ test('licences: a non-permissive pack is refused without an opt-in, and says how
     assert.doesNotThrow(() => assertLicence(resolvePack('edgeface-xs'), true));
     process.env.FACENET_ACCEPT_LICENSE = '1';
     assert.doesNotThrow(() => assertLicence(resolvePack('edgeface-xs')));
-    assert.throws(() => assertLicence(resolvePack('edgeface-xs'), false), (e: unknown) => e instanceof FaceError && e.code === 'LICENSE_NOT_ACCEPTED');
+    assert.throws(
+      () => assertLicence(resolvePack('edgeface-xs'), false),
+      (e: unknown) => e instanceof FaceError && e.code === 'LICENSE_NOT_ACCEPTED',
+    );
   } finally {
     if (saved === undefined) delete process.env.FACENET_ACCEPT_LICENSE;
     else process.env.FACENET_ACCEPT_LICENSE = saved;
   }
 });
 
-test('sha256: a model file that differs from its pin is refused before use; a missing one says how to install', { skip: needModel(path.join(MODELS_DIR, 'yunet')) }, async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'facenet-models-'));
-  const yunet = MODEL_FILES.yunet;
-  await assert.rejects(FaceRecognizer.load({ pack: 'edgeface-xs-yunet', acceptLicense: true, models: dir }), (e: unknown) => {
-    assert.ok(e instanceof FaceError);
-    assert.equal(e.code, 'MODEL_NOT_INSTALLED');
-    assert.match(e.message, /facenet packs add/);
-    return true;
-  });
-  mkdirSync(path.join(dir, 'yunet'));
-  const bytes = readFileSync(path.join(MODELS_DIR, yunet.path));
-  bytes[bytes.length - 1] ^= 1; // one bit flipped
-  writeFileSync(path.join(dir, yunet.path), bytes);
-  await assert.rejects(readVerified(dir, yunet), (e: unknown) => e instanceof FaceError && e.code === 'MODEL_CHECKSUM');
-  await assert.rejects(FaceRecognizer.load({ pack: 'edgeface-xs-yunet', acceptLicense: true, models: dir }), (e: unknown) => e instanceof FaceError && e.code === 'MODEL_CHECKSUM');
-  assert.deepEqual(await packStatus(resolvePack('edgeface-xs-yunet'), dir), [
-    { path: yunet.path, state: 'checksum-mismatch' },
-    { path: MODEL_FILES.edgefaceXs.path, state: 'missing' },
-  ]);
-  copyFileSync(path.join(MODELS_DIR, yunet.path), path.join(dir, yunet.path));
-  assert.equal((await packStatus(resolvePack('edgeface-xs-yunet'), dir))[0].state, 'verified');
-});
+test(
+  'sha256: a model file that differs from its pin is refused before use; a missing one says how to install',
+  { skip: needModel(path.join(MODELS_DIR, 'yunet')) },
+  async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'facenet-models-'));
+    const yunet = MODEL_FILES.yunet;
+    await assert.rejects(
+      FaceRecognizer.load({ pack: 'edgeface-xs-yunet', acceptLicense: true, models: dir }),
+      (e: unknown) => {
+        assert.ok(e instanceof FaceError);
+        assert.equal(e.code, 'MODEL_NOT_INSTALLED');
+        assert.match(e.message, /facenet packs add/);
+        return true;
+      },
+    );
+    mkdirSync(path.join(dir, 'yunet'));
+    const bytes = readFileSync(path.join(MODELS_DIR, yunet.path));
+    bytes[bytes.length - 1] ^= 1; // one bit flipped
+    writeFileSync(path.join(dir, yunet.path), bytes);
+    await assert.rejects(
+      readVerified(dir, yunet),
+      (e: unknown) => e instanceof FaceError && e.code === 'MODEL_CHECKSUM',
+    );
+    await assert.rejects(
+      FaceRecognizer.load({ pack: 'edgeface-xs-yunet', acceptLicense: true, models: dir }),
+      (e: unknown) => e instanceof FaceError && e.code === 'MODEL_CHECKSUM',
+    );
+    assert.deepEqual(await packStatus(resolvePack('edgeface-xs-yunet'), dir), [
+      { path: yunet.path, state: 'checksum-mismatch' },
+      { path: MODEL_FILES.edgefaceXs.path, state: 'missing' },
+    ]);
+    copyFileSync(path.join(MODELS_DIR, yunet.path), path.join(dir, yunet.path));
+    assert.equal((await packStatus(resolvePack('edgeface-xs-yunet'), dir))[0].state, 'verified');
+  },
+);

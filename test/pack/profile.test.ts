@@ -14,31 +14,42 @@ const lfw = (name: string, n: number) => path.join(LFW_DIR, 'lfw', name, `${name
  * distances off the eyes' midpoint by SCRFD's points, the most turned in a scan of the first two photos of every 12th LFW person).
  */
 const PROFILE = lfw('Tung_Chee-hwa', 1);
-const OTHERS = [lfw('Aaron_Peirsol', 1), lfw('Colin_Powell', 1), lfw('George_W_Bush', 1), lfw('Jennifer_Aniston', 1), lfw('Tony_Blair', 1), lfw('Gerhard_Schroeder', 1)];
+const OTHERS = [
+  lfw('Aaron_Peirsol', 1),
+  lfw('Colin_Powell', 1),
+  lfw('George_W_Bush', 1),
+  lfw('Jennifer_Aniston', 1),
+  lfw('Tony_Blair', 1),
+  lfw('Gerhard_Schroeder', 1),
+];
 
 const skip = needDataset(LFW_DIR) || needModel(path.join(MODELS_DIR, MODEL_FILES.scrfd25g.path));
 
-test('a face in profile (LFW) is aligned from the detector’s five points in a five-point pack, and still recognised', { skip }, async () => {
-  const fr = await FaceRecognizer.load({ pack: 'edgeface-xs', acceptLicense: true, models: MODELS_DIR, threads: 1 });
-  try {
-    const img = await decodeImage(PROFILE);
-    const face = centralFace(await fr.embed(PROFILE), img.width, img.height)!;
-    assert.ok(face.points, 'the face carries the detector’s five points');
-    assert.equal(face.landmarks, undefined, 'no 68-point net runs in a five-point pack');
-    // strongly turned: the nose tip lies far to one side of the eyes' midpoint
-    const [le, re, nose] = face.points!;
-    const turn = Math.abs(nose.x - (le.x + re.x) / 2) / Math.hypot(re.x - le.x, re.y - le.y);
-    assert.ok(turn > 0.5, `turn ${turn.toFixed(2)}`);
-    // the chip is exactly the five-point warp of those points onto the ArcFace template
-    const expected = alignFivePoint(img, face.points!, { size: 112, template: ARCFACE_112_TEMPLATE });
-    assert.deepEqual(Buffer.from(face.chip.data), Buffer.from(expected.data));
-    // and the profile view is still nearer to another photo of him than to any of six other people
-    const [same] = await fr.embed(lfw('Tung_Chee-hwa', 2));
-    const others = await Promise.all(OTHERS.map(async (f) => centralFace(await fr.embed(f), 250, 250)!));
-    const dSame = distance(face.embedding, same.embedding);
-    const dOther = Math.min(...others.map((o) => distance(face.embedding, o.embedding)));
-    assert.ok(dSame < dOther, `same person ${dSame.toFixed(3)}, nearest other ${dOther.toFixed(3)}`);
-  } finally {
-    await fr.release();
-  }
-});
+test(
+  'a face in profile (LFW) is aligned from the detector’s five points in a five-point pack, and still recognised',
+  { skip },
+  async () => {
+    const fr = await FaceRecognizer.load({ pack: 'edgeface-xs', acceptLicense: true, models: MODELS_DIR, threads: 1 });
+    try {
+      const img = await decodeImage(PROFILE);
+      const face = centralFace(await fr.embed(PROFILE), img.width, img.height)!;
+      assert.ok(face.points, 'the face carries the detector’s five points');
+      assert.equal(face.landmarks, undefined, 'no 68-point net runs in a five-point pack');
+      // strongly turned: the nose tip lies far to one side of the eyes' midpoint
+      const [le, re, nose] = face.points!;
+      const turn = Math.abs(nose.x - (le.x + re.x) / 2) / Math.hypot(re.x - le.x, re.y - le.y);
+      assert.ok(turn > 0.5, `turn ${turn.toFixed(2)}`);
+      // the chip is exactly the five-point warp of those points onto the ArcFace template
+      const expected = alignFivePoint(img, face.points!, { size: 112, template: ARCFACE_112_TEMPLATE });
+      assert.deepEqual(Buffer.from(face.chip.data), Buffer.from(expected.data));
+      // and the profile view is still nearer to another photo of him than to any of six other people
+      const [same] = await fr.embed(lfw('Tung_Chee-hwa', 2));
+      const others = await Promise.all(OTHERS.map(async (f) => centralFace(await fr.embed(f), 250, 250)!));
+      const dSame = distance(face.embedding, same.embedding);
+      const dOther = Math.min(...others.map((o) => distance(face.embedding, o.embedding)));
+      assert.ok(dSame < dOther, `same person ${dSame.toFixed(3)}, nearest other ${dOther.toFixed(3)}`);
+    } finally {
+      await fr.release();
+    }
+  },
+);

@@ -42,14 +42,27 @@ test('usage errors exit 2 (never 1, which means "no match"); --help exits 0', ()
 
 test('--threads, --max-pixels, --port out of range: INVALID_INPUT, exit 2, before any model loads', () => {
   const img = path.join(dir, 'none.jpg');
-  for (const bad of [['--threads', '100000'], ['--threads', '-1'], ['--threads', '1.5'], ['--max-pixels', '0']]) refused(facenet(['detect', img, ...bad, '--json']), 2, 'INVALID_INPUT');
+  for (const bad of [
+    ['--threads', '100000'],
+    ['--threads', '-1'],
+    ['--threads', '1.5'],
+    ['--max-pixels', '0'],
+  ])
+    refused(facenet(['detect', img, ...bad, '--json']), 2, 'INVALID_INPUT');
   refused(facenet(['serve', '--port', '70000', '--gallery', path.join(dir, 's.db'), '--no-auth']), 2);
   refused(facenet(['serve', '--concurrency', '100000', '--gallery', path.join(dir, 's.db'), '--no-auth']), 2);
 });
 
 test('read-only commands never create a gallery or its folders', () => {
   const missing = path.join(dir, 'typo', 'sub', 'g.db');
-  for (const args of [['people'], ['forget', 'Ada'], ['identify', 'x.jpg'], ['verify', 'x.jpg', '--as', 'Ada'], ['index'], ['keys', 'list']])
+  for (const args of [
+    ['people'],
+    ['forget', 'Ada'],
+    ['identify', 'x.jpg'],
+    ['verify', 'x.jpg', '--as', 'Ada'],
+    ['index'],
+    ['keys', 'list'],
+  ])
     refused(facenet([...args, '--gallery', missing, '--json']), 2, 'GALLERY_NOT_FOUND');
   assert.equal(existsSync(path.join(dir, 'typo')), false, 'no folder was created');
 });
@@ -58,7 +71,18 @@ test('a damaged gallery file: GALLERY_CORRUPT, exit 2, no stack trace (people an
   const file = path.join(dir, 'corrupt.db');
   const store = SqliteGalleryStore.open(file);
   for (let i = 0; i < 300; i++)
-    await store.enroll({ name: `person ${i} ${'x'.repeat(60)}`, templates: [{ modelId: 'm', embedding: new Float32Array(128).fill(i / 300), sourceSha256: `${i}`, detectionScore: 1, faceSize: 100 }] });
+    await store.enroll({
+      name: `person ${i} ${'x'.repeat(60)}`,
+      templates: [
+        {
+          modelId: 'm',
+          embedding: new Float32Array(128).fill(i / 300),
+          sourceSha256: `${i}`,
+          detectionScore: 1,
+          faceSize: 100,
+        },
+      ],
+    });
   await store.close();
   const size = statSync(file).size;
   const fd = openSync(file, 'r+');
@@ -72,7 +96,12 @@ test('a damaged gallery file: GALLERY_CORRUPT, exit 2, no stack trace (people an
 test('people never writes control characters raw (names stored before the name rule)', async () => {
   const file = path.join(dir, 'legacy.db');
   const store = SqliteGalleryStore.open(file);
-  await store.enroll({ name: 'Plain', templates: [{ modelId: 'm', embedding: new Float32Array(128).fill(0.1), sourceSha256: 'a', detectionScore: 1, faceSize: 100 }] });
+  await store.enroll({
+    name: 'Plain',
+    templates: [
+      { modelId: 'm', embedding: new Float32Array(128).fill(0.1), sourceSha256: 'a', detectionScore: 1, faceSize: 100 },
+    ],
+  });
   await store.close();
   const db = new Database(file);
   db.prepare('UPDATE people SET name = ?').run('evil\u001b[2J\u0007\u0000name');
@@ -88,7 +117,16 @@ test('a port in use: INVALID_INPUT, exit 2, no stack trace', async () => {
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
   const port = (blocker.address() as net.AddressInfo).port;
   try {
-    const r = facenet(['serve', '--port', String(port), '--gallery', path.join(dir, 'p.db'), '--no-auth', '--workers', '0']);
+    const r = facenet([
+      'serve',
+      '--port',
+      String(port),
+      '--gallery',
+      path.join(dir, 'p.db'),
+      '--no-auth',
+      '--workers',
+      '0',
+    ]);
     refused(r, 2);
     assert.match(r.stderr, /in use/);
   } finally {
@@ -96,38 +134,79 @@ test('a port in use: INVALID_INPUT, exit 2, no stack trace', async () => {
   }
 });
 
-test('two processes: the CLI forgets (and enrolls), the running server follows within 1 s', { skip, timeout: 180_000 }, async () => {
-  const fr = await FaceRecognizer.load({ threads: 1 });
-  let s: Served | undefined;
-  try {
-    s = await serve(fr);
-    const simm = chips('John_Simm');
-    const enrolled = await call(s.base, 'POST', '/v1/people', { key: s.admin, body: form({ name: 'John Simm', aligned: 'true' }, readFileSync(simm[0])) });
-    assert.equal(enrolled.status, 201, enrolled.text);
-    const identify = async (photo: string) =>
-      (await call(s!.base, 'POST', '/v1/identify', { key: s!.recognize, body: form({ aligned: 'true' }, readFileSync(photo)) })).json.faces[0].person;
-    assert.equal(await identify(simm[1]), 'John Simm');
+test(
+  'two processes: the CLI forgets (and enrolls), the running server follows within 1 s',
+  { skip, timeout: 180_000 },
+  async () => {
+    const fr = await FaceRecognizer.load({ threads: 1 });
+    let s: Served | undefined;
+    try {
+      s = await serve(fr);
+      const simm = chips('John_Simm');
+      const enrolled = await call(s.base, 'POST', '/v1/people', {
+        key: s.admin,
+        body: form({ name: 'John Simm', aligned: 'true' }, readFileSync(simm[0])),
+      });
+      assert.equal(enrolled.status, 201, enrolled.text);
+      const identify = async (photo: string) =>
+        (
+          await call(s!.base, 'POST', '/v1/identify', {
+            key: s!.recognize,
+            body: form({ aligned: 'true' }, readFileSync(photo)),
+          })
+        ).json.faces[0].person;
+      assert.equal(await identify(simm[1]), 'John Simm');
 
-    const forgot = facenet(['forget', 'John Simm', '--gallery', s.file, '--json']);
-    assert.equal(forgot.code, 0, forgot.stderr);
-    const t0 = performance.now();
-    assert.equal(await identify(simm[1]), 'unknown');
-    assert.ok(performance.now() - t0 < 1000);
-    const v = await call(s.base, 'POST', '/v1/verify', { key: s.recognize, body: form({ name: 'John Simm', aligned: 'true' }, readFileSync(simm[1])) });
-    assert.equal(v.json.error.code, 'PERSON_NOT_FOUND', 'verify and identify agree');
+      const forgot = facenet(['forget', 'John Simm', '--gallery', s.file, '--json']);
+      assert.equal(forgot.code, 0, forgot.stderr);
+      const t0 = performance.now();
+      assert.equal(await identify(simm[1]), 'unknown');
+      assert.ok(performance.now() - t0 < 1000);
+      const v = await call(s.base, 'POST', '/v1/verify', {
+        key: s.recognize,
+        body: form({ name: 'John Simm', aligned: 'true' }, readFileSync(simm[1])),
+      });
+      assert.equal(v.json.error.code, 'PERSON_NOT_FOUND', 'verify and identify agree');
 
-    // the harness server embeds without flip TTA: the CLI must use the same model id (else MODEL_MISMATCH)
-    const cli = facenet(['enroll', 'John Savage', chips('John_Savage')[0], '--aligned', '--no-flip', '--gallery', s.file, '--json']);
-    assert.equal(cli.code, 0, cli.stderr);
-    assert.equal(await identify(chips('John_Savage')[1]), 'John Savage');
-  } finally {
-    await s?.close();
-    await fr.release();
-  }
-});
+      // the harness server embeds without flip TTA: the CLI must use the same model id (else MODEL_MISMATCH)
+      const cli = facenet([
+        'enroll',
+        'John Savage',
+        chips('John_Savage')[0],
+        '--aligned',
+        '--no-flip',
+        '--gallery',
+        s.file,
+        '--json',
+      ]);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.equal(await identify(chips('John_Savage')[1]), 'John Savage');
+    } finally {
+      await s?.close();
+      await fr.release();
+    }
+  },
+);
 
 test('--log never writes query strings or keys', { skip, timeout: 120_000 }, async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--log', '--port', '0', '--no-auth', '--workers', '0', '--gallery', path.join(dir, 'log.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      CLI,
+      'serve',
+      '--log',
+      '--port',
+      '0',
+      '--no-auth',
+      '--workers',
+      '0',
+      '--gallery',
+      path.join(dir, 'log.db'),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -143,7 +222,9 @@ test('--log never writes query strings or keys', { skip, timeout: 120_000 }, asy
         }
       }, 100);
     });
-    await fetch(`${url}/v1/health?key=fnk_SECRET_in_query`, { headers: { 'x-api-key': 'fnk_SECRET_in_header', authorization: 'Bearer fnk_SECRET_bearer' } });
+    await fetch(`${url}/v1/health?key=fnk_SECRET_in_query`, {
+      headers: { 'x-api-key': 'fnk_SECRET_in_header', authorization: 'Bearer fnk_SECRET_bearer' },
+    });
     await fetch(`${url}/v1/nothing?api_key=fnk_SECRET_404`);
     await new Promise((r) => setTimeout(r, 300));
     assert.match(out, /\/v1\/health/);

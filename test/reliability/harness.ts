@@ -30,13 +30,19 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function serve(fr: FaceRecognizer, opts: { limits?: ServerLimits; store?: SqliteStoreOptions; logger?: boolean } = {}): Promise<Served> {
+export async function serve(
+  fr: FaceRecognizer,
+  opts: { limits?: ServerLimits; store?: SqliteStoreOptions; logger?: boolean } = {},
+): Promise<Served> {
   const dir = mkdtempSync(path.join(tmpdir(), 'facenet-rel-'));
   const file = path.join(dir, 'gallery.db');
   const db = ServerDb.open(file);
   const admin = db.addKey('admin').key;
   const recognize = db.addKey('recognize').key;
-  const gallery = await Gallery.open({ store: SqliteGalleryStore.open(file, opts.store), recognizer: galleryRecognizer(fr) });
+  const gallery = await Gallery.open({
+    store: SqliteGalleryStore.open(file, opts.store),
+    recognizer: galleryRecognizer(fr),
+  });
   const app = await buildServer({ gallery, recognizer: fr, db, auth: true, limits: opts.limits, logger: opts.logger });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
@@ -65,7 +71,17 @@ export interface Answer {
   headers: Headers;
 }
 
-export async function call(base: string, method: string, url: string, opts: { key?: string; body?: FormData | object | string | Uint8Array; type?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+export async function call(
+  base: string,
+  method: string,
+  url: string,
+  opts: {
+    key?: string;
+    body?: FormData | object | string | Uint8Array;
+    type?: string;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
   let body: BodyInit | undefined;

@@ -26,7 +26,10 @@ test('keys add prints the key once, stores only its hash; list and revoke', { ti
   r = facenet(['keys', 'list', '--gallery', db, '--json']);
   assert.equal(r.code, 0);
   assert.equal(r.json.keys.length, 2);
-  assert.ok(!r.stdout.includes(key.slice('fnk_'.length + 17) /* the secret; base64url may itself contain '_' */), 'list never shows a key');
+  assert.ok(
+    !r.stdout.includes(key.slice('fnk_'.length + 17) /* the secret; base64url may itself contain '_' */),
+    'list never shows a key',
+  );
   r = facenet(['keys', 'revoke', id, '--gallery', db, '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.json.revoked);
@@ -40,7 +43,11 @@ test('keys add prints the key once, stores only its hash; list and revoke', { ti
     } catch {
       continue;
     }
-    assert.equal(raw.includes(Buffer.from(key.slice('fnk_'.length + 17) /* the secret; base64url may itself contain '_' */)), false, `${f} holds no clear key`);
+    assert.equal(
+      raw.includes(Buffer.from(key.slice('fnk_'.length + 17) /* the secret; base64url may itself contain '_' */)),
+      false,
+      `${f} holds no clear key`,
+    );
   }
 });
 
@@ -48,9 +55,27 @@ test('serve --no-auth warns, serves, and stops on SIGTERM', { timeout: 120_000 }
   const dir = mkdtempSync(path.join(tmpdir(), 'facenet-serve-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--no-auth', '--port', String(port), '--gallery', path.join(dir, 'g.db'), '--workers', '1', '--threads', '1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      CLI,
+      'serve',
+      '--no-auth',
+      '--port',
+      String(port),
+      '--gallery',
+      path.join(dir, 'g.db'),
+      '--workers',
+      '1',
+      '--threads',
+      '1',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   t.after(() => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));

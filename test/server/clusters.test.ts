@@ -27,13 +27,32 @@ async function setup(auth = false) {
   const faces: NewFace[] = [];
   for (let id = 1; id <= 3; id++)
     for (let v = 1; v <= 4; v++)
-      faces.push({ file: `p${id}/${v}.jpg`, sha256: `${id}-${v}`.padEnd(64, '0'), box: { x: 0, y: 0, width: 100, height: 100 }, score: 0.99, embedding: fakeEmbedding(id, v), thumbnail: thumb });
-  faces.push({ file: 'stranger.jpg', sha256: 'f'.repeat(64), box: { x: 0, y: 0, width: 90, height: 90 }, score: 0.9, embedding: fakeEmbedding(99, 1) });
+      faces.push({
+        file: `p${id}/${v}.jpg`,
+        sha256: `${id}-${v}`.padEnd(64, '0'),
+        box: { x: 0, y: 0, width: 100, height: 100 },
+        score: 0.99,
+        embedding: fakeEmbedding(id, v),
+        thumbnail: thumb,
+      });
+  faces.push({
+    file: 'stranger.jpg',
+    sha256: 'f'.repeat(64),
+    box: { x: 0, y: 0, width: 90, height: 90 },
+    score: 0.9,
+    embedding: fakeEmbedding(99, 1),
+  });
   await clusterIntoState(state, FAKE_MODEL, faces, { calibration, targetFar: 1e-4 });
   const file = path.join(dir, `g-${n}.db`);
   const db = ServerDb.open(file);
   const gallery = await Gallery.open({ location: file, recognizer: new FakeRecognizer(), calibration });
-  const app = await buildServer({ gallery, recognizer: new FakeRecognizer() as unknown as ServerRecognizer, db, auth, clusters: state });
+  const app = await buildServer({
+    gallery,
+    recognizer: new FakeRecognizer() as unknown as ServerRecognizer,
+    db,
+    auth,
+    clusters: state,
+  });
   after(async () => {
     await app.close();
     await gallery.close();
@@ -63,7 +82,10 @@ test('list, show, thumbnail; rename and clear; name = enroll; move, delete face,
   assert.equal(r.statusCode, 200);
   assert.equal(r.headers['content-type'], 'image/jpeg');
   const stranger = state.faces(null)[0];
-  assert.equal((await app.inject({ method: 'GET', url: `/v1/clusters/faces/${stranger.id}/thumbnail` })).statusCode, 404);
+  assert.equal(
+    (await app.inject({ method: 'GET', url: `/v1/clusters/faces/${stranger.id}/thumbnail` })).statusCode,
+    404,
+  );
 
   r = await app.inject({ method: 'PATCH', url: `/v1/clusters/${g2}`, payload: { name: 'maybe Bob' } });
   assert.equal(r.statusCode, 200, r.body);

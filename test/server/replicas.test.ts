@@ -22,7 +22,11 @@ function photos(person: string): string[] {
 }
 
 async function post(base: string, url: string, body: object) {
-  const res = await fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}${url}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -43,36 +47,67 @@ async function within(ms: number, what: string, fn: () => Promise<boolean>): Pro
   }
 }
 
-test('two server replicas on one PostgreSQL gallery: enroll through one, identify through the other', { skip, timeout: 180_000 }, async (t) => {
-  const gallery = await freshPgGallery(t);
-  const dir = mkdtempSync(path.join(tmpdir(), 'facenet-replicas-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const replicas: RunningServer[] = [];
-  t.after(async () => {
-    for (const r of replicas) await r.close();
-  });
-  for (const name of ['a', 'b'])
-    replicas.push(
-      await startServer({ port: 0, gallery, keys: path.join(dir, `${name}-keys.db`), auth: false, workers: 0, recognizer: { threads: 1 } }),
+test(
+  'two server replicas on one PostgreSQL gallery: enroll through one, identify through the other',
+  { skip, timeout: 180_000 },
+  async (t) => {
+    const gallery = await freshPgGallery(t);
+    const dir = mkdtempSync(path.join(tmpdir(), 'facenet-replicas-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const replicas: RunningServer[] = [];
+    t.after(async () => {
+      for (const r of replicas) await r.close();
+    });
+    for (const name of ['a', 'b'])
+      replicas.push(
+        await startServer({
+          port: 0,
+          gallery,
+          keys: path.join(dir, `${name}-keys.db`),
+          auth: false,
+          workers: 0,
+          recognizer: { threads: 1 },
+        }),
+      );
+    const [a, b] = replicas.map((r) => r.url);
+
+    const simm = photos('John_Simm');
+    const savage = photos('John_Savage');
+    assert.equal(await identify(b, simm[3]), 'unknown', 'nobody is enrolled yet');
+
+    let r = await post(a, '/v1/people', {
+      name: 'John Simm',
+      image: readFileSync(simm[0]).toString('base64'),
+      aligned: true,
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    const seenAfter = await within(
+      1000,
+      'replica B sees the enrollment made on A',
+      async () => (await identify(b, simm[3])) === 'John Simm',
     );
-  const [a, b] = replicas.map((r) => r.url);
+    t.diagnostic(`B identified the person enrolled through A ${seenAfter} ms after the enrollment returned`);
 
-  const simm = photos('John_Simm');
-  const savage = photos('John_Savage');
-  assert.equal(await identify(b, simm[3]), 'unknown', 'nobody is enrolled yet');
-
-  let r = await post(a, '/v1/people', { name: 'John Simm', image: readFileSync(simm[0]).toString('base64'), aligned: true });
-  assert.equal(r.status, 201, JSON.stringify(r.json));
-  const seenAfter = await within(1000, 'replica B sees the enrollment made on A', async () => (await identify(b, simm[3])) === 'John Simm');
-  t.diagnostic(`B identified the person enrolled through A ${seenAfter} ms after the enrollment returned`);
-
-  // and the other way round, with a forget
-  r = await post(b, '/v1/people', { name: 'John Savage', image: readFileSync(savage[0]).toString('base64'), aligned: true });
-  assert.equal(r.status, 201, JSON.stringify(r.json));
-  await within(1000, 'replica A sees the enrollment made on B', async () => (await identify(a, savage[4])) === 'John Savage');
-  const del = await fetch(`${b}/v1/people/${encodeURIComponent('John Simm')}`, { method: 'DELETE' });
-  assert.equal(del.status, 200);
-  await within(1000, 'replica A forgets the person forgotten on B', async () => (await identify(a, simm[3])) === 'unknown');
-  const health = (await (await fetch(`${a}/v1/health`)).json()) as { people: number };
-  assert.equal(health.people, 1, 'A counts one person left');
-});
+    // and the other way round, with a forget
+    r = await post(b, '/v1/people', {
+      name: 'John Savage',
+      image: readFileSync(savage[0]).toString('base64'),
+      aligned: true,
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    await within(
+      1000,
+      'replica A sees the enrollment made on B',
+      async () => (await identify(a, savage[4])) === 'John Savage',
+    );
+    const del = await fetch(`${b}/v1/people/${encodeURIComponent('John Simm')}`, { method: 'DELETE' });
+    assert.equal(del.status, 200);
+    await within(
+      1000,
+      'replica A forgets the person forgotten on B',
+      async () => (await identify(a, simm[3])) === 'unknown',
+    );
+    const health = (await (await fetch(`${a}/v1/health`)).json()) as { people: number };
+    assert.equal(health.people, 1, 'A counts one person left');
+  },
+);

@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { byIdentity, fillBatch, listIdentities, loadChips, PKSampler, splitIdentities, type ChipSet } from '../../src/train/data.js';
+import {
+  byIdentity,
+  fillBatch,
+  listIdentities,
+  loadChips,
+  PKSampler,
+  splitIdentities,
+  type ChipSet,
+} from '../../src/train/data.js';
 import { makePairs, crossValidatedAccuracy, verificationStats } from '../../src/train/validate.js';
 import { Rng } from '../../src/train/rng.js';
 import { DETECTION_DIR, JOHNS_DIR, LFW_DIR, needDataset } from '../helpers/datasets.js';
@@ -54,7 +62,11 @@ test('splitIdentities: validation identities have ≥ 2 images, disjoint from tr
   for (const v of a.val) assert.ok(sizes[v] >= 2);
   assert.equal(a.val.filter((v) => a.train.includes(v)).length, 0);
   assert.equal(a.train.length + a.val.length, sizes.length);
-  assert.equal(splitIdentities(labels, sizes.length, new Rng(3), 0.3, 1).val.length, 2, 'one identity cannot make impostor pairs');
+  assert.equal(
+    splitIdentities(labels, sizes.length, new Rng(3), 0.3, 1).val.length,
+    2,
+    'one identity cannot make impostor pairs',
+  );
   assert.equal(splitIdentities(labels, sizes.length, new Rng(3), 0.3, 0).val.length, 0);
 });
 
@@ -69,7 +81,10 @@ test('fillBatch copies chips exactly without augmentation, mirrors them with fli
   const chips = fakeChips(3, S);
   const out = new Float32Array(2 * S * S * 3);
   fillBatch(chips, [2, 0], out, new Rng(1));
-  assert.deepEqual(Array.from(out.subarray(0, S * S * 3)), Array.from(chips.pixels.subarray(2 * S * S * 3, 3 * S * S * 3)));
+  assert.deepEqual(
+    Array.from(out.subarray(0, S * S * 3)),
+    Array.from(chips.pixels.subarray(2 * S * S * 3, 3 * S * S * 3)),
+  );
   // always flip: p = ½ per image, so draw until both kinds appear and check the mirror exactly
   const rng = new Rng(2);
   let flipped = 0;
@@ -125,34 +140,49 @@ test('verification stats: perfect separation gives accuracy 1, AUC 1; cross-vali
   assert.ok(crossValidatedAccuracy(scored, 4).mean < 1);
 });
 
-test('listIdentities / loadChips: identity folders, sorted; typed error for a missing or flat folder', { skip: needDataset(JOHNS_DIR) }, async () => {
-  const ids = await listIdentities(JOHNS_DIR);
-  assert.equal(ids.length, 5);
-  assert.ok(ids.every((i) => i.files.length === 11));
-  const chips = await loadChips(JOHNS_DIR, { size: 24, include: new Set([ids[0].name, ids[1].name]) });
-  assert.equal(chips.files.length, 22);
-  assert.deepEqual(chips.identities, [ids[0].name, ids[1].name]);
-  assert.equal(chips.pixels.length, 22 * 24 * 24 * 3);
-  await assert.rejects(listIdentities('/nonexistent/dir'), (e: Error & { code?: string }) => e.code === 'DATASET_MISSING');
-  const flat = mkdtempSync(path.join(os.tmpdir(), 'facenet-flat-'));
-  try {
-    writeFileSync(path.join(flat, 'a.jpg'), '');
-    mkdirSync(path.join(flat, 'only'));
-    writeFileSync(path.join(flat, 'only', 'b.jpg'), '');
-    await assert.rejects(listIdentities(flat), (e: Error & { code?: string }) => e.code === 'DATASET_MISSING');
-  } finally {
-    rmSync(flat, { recursive: true, force: true });
-  }
-});
+test(
+  'listIdentities / loadChips: identity folders, sorted; typed error for a missing or flat folder',
+  { skip: needDataset(JOHNS_DIR) },
+  async () => {
+    const ids = await listIdentities(JOHNS_DIR);
+    assert.equal(ids.length, 5);
+    assert.ok(ids.every((i) => i.files.length === 11));
+    const chips = await loadChips(JOHNS_DIR, { size: 24, include: new Set([ids[0].name, ids[1].name]) });
+    assert.equal(chips.files.length, 22);
+    assert.deepEqual(chips.identities, [ids[0].name, ids[1].name]);
+    assert.equal(chips.pixels.length, 22 * 24 * 24 * 3);
+    await assert.rejects(
+      listIdentities('/nonexistent/dir'),
+      (e: Error & { code?: string }) => e.code === 'DATASET_MISSING',
+    );
+    const flat = mkdtempSync(path.join(os.tmpdir(), 'facenet-flat-'));
+    try {
+      writeFileSync(path.join(flat, 'a.jpg'), '');
+      mkdirSync(path.join(flat, 'only'));
+      writeFileSync(path.join(flat, 'only', 'b.jpg'), '');
+      await assert.rejects(listIdentities(flat), (e: Error & { code?: string }) => e.code === 'DATASET_MISSING');
+    } finally {
+      rmSync(flat, { recursive: true, force: true });
+    }
+  },
+);
 
 test('loadChips with a pipeline extractor caches chips as PNG and skips photos without a face', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'facenet-photos-'));
   const cache = mkdtempSync(path.join(os.tmpdir(), 'facenet-chipcache-'));
   try {
     const sharp = (await import('sharp')).default;
-    for (const [p, files] of [['ann', ['1.png', '2.png']], ['bob', ['1.png', 'noface.png']]] as const) {
+    for (const [p, files] of [
+      ['ann', ['1.png', '2.png']],
+      ['bob', ['1.png', 'noface.png']],
+    ] as const) {
       mkdirSync(path.join(dir, p));
-      for (const f of files) await sharp({ create: { width: 200, height: 180, channels: 3, background: { r: f === '1.png' ? 10 : 200, g: 50, b: 90 } } }).png().toFile(path.join(dir, p, f));
+      for (const f of files)
+        await sharp({
+          create: { width: 200, height: 180, channels: 3, background: { r: f === '1.png' ? 10 : 200, g: 50, b: 90 } },
+        })
+          .png()
+          .toFile(path.join(dir, p, f));
     }
     let calls = 0;
     const extractor = async (file: string) => {
@@ -175,21 +205,25 @@ test('loadChips with a pipeline extractor caches chips as PNG and skips photos w
   }
 });
 
-test('pipeline extractor: a photo without a face gives null, or a centre-box chip with the fallback', { skip: needDataset(DETECTION_DIR) || needDataset(LFW_DIR) }, async () => {
-  const { pipelineExtractor } = await import('../../src/train/data.js');
-  const dog = path.join(DETECTION_DIR, 'no_faces', 'dog.jpg');
-  const face = path.join(LFW_DIR, 'lfw', 'Aaron_Peirsol', 'Aaron_Peirsol_0001.jpg');
-  const plain = await pipelineExtractor({ threads: 1 });
-  const fb = await pipelineExtractor({ threads: 1, centreFallback: true });
-  try {
-    assert.equal(await plain.extract(dog), null);
-    const chip = await fb.extract(dog);
-    assert.equal(chip?.width, 150);
-    const c = await plain.extract(face);
-    assert.equal(c?.width, 150);
-    assert.equal(c?.height, 150);
-  } finally {
-    await plain.release();
-    await fb.release();
-  }
-});
+test(
+  'pipeline extractor: a photo without a face gives null, or a centre-box chip with the fallback',
+  { skip: needDataset(DETECTION_DIR) || needDataset(LFW_DIR) },
+  async () => {
+    const { pipelineExtractor } = await import('../../src/train/data.js');
+    const dog = path.join(DETECTION_DIR, 'no_faces', 'dog.jpg');
+    const face = path.join(LFW_DIR, 'lfw', 'Aaron_Peirsol', 'Aaron_Peirsol_0001.jpg');
+    const plain = await pipelineExtractor({ threads: 1 });
+    const fb = await pipelineExtractor({ threads: 1, centreFallback: true });
+    try {
+      assert.equal(await plain.extract(dog), null);
+      const chip = await fb.extract(dog);
+      assert.equal(chip?.width, 150);
+      const c = await plain.extract(face);
+      assert.equal(c?.width, 150);
+      assert.equal(c?.height, 150);
+    } finally {
+      await plain.release();
+      await fb.release();
+    }
+  },
+);

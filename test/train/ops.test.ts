@@ -4,12 +4,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, useBackend } from '../../src/train/backend.js';
-import { batchNormRelu, channelSum, conv2d, conv2dFilterGrad, conv2dInputGrad, l2Normalize, pairwiseSquaredDistances, relu } from '../../src/train/ops.js';
+import {
+  batchNormRelu,
+  channelSum,
+  conv2d,
+  conv2dFilterGrad,
+  conv2dInputGrad,
+  l2Normalize,
+  pairwiseSquaredDistances,
+  relu,
+} from '../../src/train/ops.js';
 import { Rng } from '../../src/train/rng.js';
 
 function randn(rng: Rng, shape: number[], scale = 1): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.normal() * scale),
+    shape,
+  );
 }
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): { abs: number; ref: number } {
@@ -42,7 +54,11 @@ const CASES: Case[] = [
 ];
 
 /** Gradients of Σ r ⊙ relu(conv(x, w)) w.r.t. x and w. */
-async function convGrads(backend: 'cpu' | 'wasm', c: Case, seed: number): Promise<{ y: Float32Array; dx: Float32Array; dw: Float32Array }> {
+async function convGrads(
+  backend: 'cpu' | 'wasm',
+  c: Case,
+  seed: number,
+): Promise<{ y: Float32Array; dx: Float32Array; dw: Float32Array }> {
   await useBackend(backend);
   return tf.tidy(() => {
     const rng = new Rng(seed);
@@ -52,7 +68,9 @@ async function convGrads(backend: 'cpu' | 'wasm', c: Case, seed: number): Promis
     const r = randn(rng, yShape);
     const f = (a: tf.Tensor, b: tf.Tensor) => {
       const y =
-        backend === 'wasm' ? relu(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad)) : tf.relu(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad));
+        backend === 'wasm'
+          ? relu(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad))
+          : tf.relu(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad));
       return tf.sum(tf.mul(y, r)) as tf.Scalar;
     };
     const [dx, dw] = tf.grads(f)([x, w]);
@@ -82,8 +100,16 @@ test('filter and input gradients match tfjs-cpu kernels directly, tolerance 1e-5
       const w = randn(rng, [...c.k, c.cin, c.cout]) as tf.Tensor4D;
       const dy = randn(rng, [4, 8, 8, c.cout]) as tf.Tensor4D;
       if (backend === 'cpu')
-        return [tf.conv2dTranspose(dy, w, x.shape, 2, 'same').dataSync(), tf.grad((ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, ww as tf.Tensor4D, 2, 'same'), dy)))(w).dataSync()];
-      return [conv2dInputGrad(dy, w, x.shape, 2, 'same').dataSync(), conv2dFilterGrad(x, dy, w.shape, 2, 'same').dataSync()];
+        return [
+          tf.conv2dTranspose(dy, w, x.shape, 2, 'same').dataSync(),
+          tf
+            .grad((ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, ww as tf.Tensor4D, 2, 'same'), dy)))(w)
+            .dataSync(),
+        ];
+      return [
+        conv2dInputGrad(dy, w, x.shape, 2, 'same').dataSync(),
+        conv2dFilterGrad(x, dy, w.shape, 2, 'same').dataSync(),
+      ];
     });
   };
   const [rx, rw] = await compute('cpu');
@@ -97,9 +123,13 @@ test('first-layer conv without input gradient gives zeros for x and the right fi
   const rng = new Rng(3);
   const x = randn(rng, [2, 6, 6, 3]) as tf.Tensor4D;
   const w = randn(rng, [3, 3, 3, 2]) as tf.Tensor4D;
-  const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', false)))([x, w]);
+  const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', false)),
+  )([x, w]);
   assert.ok(dx.dataSync().every((v) => v === 0));
-  const [, dw2] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', true)))([x, w]);
+  const [, dw2] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', true)),
+  )([x, w]);
   close(dw.dataSync(), dw2.dataSync(), 'dw');
 });
 
@@ -125,7 +155,9 @@ test('batch norm + relu custom gradient on wasm equals autodiff of the plain for
         }
         return tf.sum(tf.mul(y, r)) as tf.Scalar;
       };
-      return tf.grads(f)([x, g, b]).map((t) => t.dataSync());
+      return tf
+        .grads(f)([x, g, b])
+        .map((t) => t.dataSync());
     });
   };
   const ref = await compute('cpu');
@@ -141,7 +173,10 @@ test('relu as max(x, 0), l2 normalisation and pairwise distances differentiate o
       const x = randn(rng, [6, 5]);
       const w = randn(rng, [5, 5]);
       const f = (xi: tf.Tensor) => {
-        const h = backend === 'wasm' ? relu(tf.matMul(xi as tf.Tensor2D, w as tf.Tensor2D)) : tf.relu(tf.matMul(xi as tf.Tensor2D, w as tf.Tensor2D));
+        const h =
+          backend === 'wasm'
+            ? relu(tf.matMul(xi as tf.Tensor2D, w as tf.Tensor2D))
+            : tf.relu(tf.matMul(xi as tf.Tensor2D, w as tf.Tensor2D));
         const D = pairwiseSquaredDistances(l2Normalize(tf.add(h, 0.1) as tf.Tensor2D));
         return tf.sum(tf.mul(D, tf.range(0, 36).reshape([6, 6]))) as tf.Scalar;
       };

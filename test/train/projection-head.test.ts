@@ -27,7 +27,11 @@ const D = 512;
  * noise in all 512, stronger than the identity signal: a random projection keeps that noise, a trained one learns to
  * drop it, also for identities it never saw. The flipped view is another noisy draw.
  */
-function syntheticSet(ids: number, per: number, seed: number): { chips: ChipSet; features: { orig: Float32Array; flipped: Float32Array } } {
+function syntheticSet(
+  ids: number,
+  per: number,
+  seed: number,
+): { chips: ChipSet; features: { orig: Float32Array; flipped: Float32Array } } {
   const rng = new Rng(seed);
   const n = ids * per;
   const orig = new Float32Array(n * D);
@@ -46,7 +50,17 @@ function syntheticSet(ids: number, per: number, seed: number): { chips: ChipSet;
     }
   }
   const files = Array.from({ length: n }, (_, j) => `p${labels[j]}/${j}.jpg`);
-  return { chips: { size: 112, identities: Array.from({ length: ids }, (_, i) => `p${i}`), files, labels, pixels: new Uint8Array(0), missing: [] }, features: { orig, flipped } };
+  return {
+    chips: {
+      size: 112,
+      identities: Array.from({ length: ids }, (_, i) => `p${i}`),
+      files,
+      labels,
+      pixels: new Uint8Array(0),
+      missing: [],
+    },
+    features: { orig, flipped },
+  };
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -61,7 +75,14 @@ test('a pack head reads the pack: EdgeFace-XS gives 112 px chips and 512-D featu
   assert.deepEqual(headSource(resolvePack('edgeface-xs')), source);
   const a = defaultArch('head', undefined, source);
   assert.ok(isProjectionHead(a));
-  assert.deepEqual(a, { arch: 'head', inputSize: 112, hidden: 0, embeddingDim: 128, pack: 'edgeface-xs', inputDim: 512 });
+  assert.deepEqual(a, {
+    arch: 'head',
+    inputSize: 112,
+    hidden: 0,
+    embeddingDim: 128,
+    pack: 'edgeface-xs',
+    inputDim: 512,
+  });
   // without a pack, --arch head stays the residual head on the built-in 128-D net
   assert.equal(isProjectionHead(defaultArch('head')), false);
 });
@@ -70,7 +91,19 @@ for (const hidden of [0, 64]) {
   test(`projection head (hidden ${hidden}): 128-D unit embeddings, loss falls, ONNX export equals tfjs (≤ 1e-4)`, async () => {
     await useBackend('wasm');
     const data = syntheticSet(40, 4, 3);
-    const config = buildConfig({ data: '', out: '', arch: 'head', archSettings: defaultArch('head', undefined, source, { hidden }), lr: 1e-2, margin: 1, P: 8, K: 4, negatives: 0, seed: 4, valIdentities: 8 });
+    const config = buildConfig({
+      data: '',
+      out: '',
+      arch: 'head',
+      archSettings: defaultArch('head', undefined, source, { hidden }),
+      lr: 1e-2,
+      margin: 1,
+      P: 8,
+      K: 4,
+      negatives: 0,
+      seed: 4,
+      valIdentities: 8,
+    });
     const trainer = new Trainer(config, data);
     try {
       const before = trainer.validate()!.accuracy;
@@ -83,12 +116,16 @@ for (const hidden of [0, 64]) {
       assert.ok(first > 0, 'the random projection starts with active triplets');
       assert.ok(last < 0.5 * first, `loss ${first.toFixed(4)} → ${last.toFixed(4)}`);
       const v = trainer.validate();
-      assert.ok(v && v.accuracy > 0.85 && v.accuracy >= before, `validation accuracy (unseen identities) ${before} → ${v?.accuracy}`);
+      assert.ok(
+        v && v.accuracy > 0.85 && v.accuracy >= before,
+        `validation accuracy (unseen identities) ${before} → ${v?.accuracy}`,
+      );
 
       const idx = [0, 1, 5, 9, 17];
       const want = trainer.embed(idx);
       assert.equal(want.length, idx.length * 128);
-      for (let i = 0; i < idx.length; i++) assert.ok(Math.abs(Math.hypot(...want.subarray(i * 128, (i + 1) * 128)) - 1) < 1e-5);
+      for (let i = 0; i < idx.length; i++)
+        assert.ok(Math.abs(Math.hypot(...want.subarray(i * 128, (i + 1) * 128)) - 1) < 1e-5);
 
       const bytes = trainer.exportOnnx(undefined, {}, {});
       assert.equal(routeModel(bytes).role, 'projection');
@@ -98,7 +135,12 @@ for (const hidden of [0, 64]) {
       assert.equal(meta.embeddingDim, 128);
       // the graph normalises its input: feed unnormalised (scaled) raw embeddings, as the pack's network gives them
       const raw = new Float32Array(idx.length * D);
-      idx.forEach((j, k) => raw.set(data.features.orig.subarray(j * D, (j + 1) * D).map((x) => x * (3 + k)), k * D));
+      idx.forEach((j, k) =>
+        raw.set(
+          data.features.orig.subarray(j * D, (j + 1) * D).map((x) => x * (3 + k)),
+          k * D,
+        ),
+      );
       const session = await ortEngine.load(bytes, { threads: 1 });
       const out = await session.run({ features: { data: raw, dims: [idx.length, D] } });
       await session.release();
@@ -115,5 +157,8 @@ test('--exclude-pairs: every person on either side of a pairs file', { skip: nee
   const people = peopleOfPairs([path.join(LFW_DIR, 'pairsDevTest.txt')]);
   // 500 genuine pairs name one person each, 500 impostor pairs two: at most 1,500, and pairs repeat people
   assert.ok(people.size > 500 && people.size <= 1500, `${people.size} people`);
-  assert.ok(people.has('AJ_Lamas') && people.has('Zach_Safrin') && people.has('Abdullah_Gul'), 'both sides of the first impostor pair, and the first genuine pair');
+  assert.ok(
+    people.has('AJ_Lamas') && people.has('Zach_Safrin') && people.has('Abdullah_Gul'),
+    'both sides of the first impostor pair, and the first genuine pair',
+  );
 });

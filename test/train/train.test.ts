@@ -39,7 +39,20 @@ async function johns(): Promise<ChipSet> {
 }
 
 function config(over: Partial<TrainConfig> = {}): TrainConfig {
-  return { ...buildConfig({ data: JOHNS_DIR, out: '', archSettings: TINY, P: 5, K: 4, negatives: 0, valIdentities: 0, seed: 7, lr: 2e-3 }), ...over };
+  return {
+    ...buildConfig({
+      data: JOHNS_DIR,
+      out: '',
+      archSettings: TINY,
+      P: 5,
+      K: 4,
+      negatives: 0,
+      valIdentities: 0,
+      seed: 7,
+      lr: 2e-3,
+    }),
+    ...over,
+  };
 }
 
 function weights(t: Trainer): Float32Array {
@@ -53,23 +66,30 @@ function weights(t: Trainer): Float32Array {
   return out;
 }
 
-test('a short run on johns: the triplet loss goes down and positives move closer than negatives', { skip }, async () => {
-  await useBackend('wasm');
-  const t = new Trainer(config({ epochSteps: 6, mining: 'semi-hard' }), { chips: await johns() });
-  t.budget = { epochs: 5 };
-  while (!t.done()) {
-    t.trainStep();
-    if (t.atEpochEnd()) t.endEpoch();
-  }
-  const first = t.records[0];
-  const last = t.records[t.records.length - 1];
-  assert.equal(t.records.length, 5);
-  assert.ok(last.loss < 0.7 * first.loss, `loss ${first.loss} → ${last.loss}`);
-  assert.ok(last.meanNeg - last.meanPos > first.meanNeg - first.meanPos, `gap ${first.meanNeg - first.meanPos} → ${last.meanNeg - last.meanPos}`);
-  assert.ok(last.activeFraction < first.activeFraction);
-  assert.ok(first.imagesPerSec > 0 && first.tripletsPerSec > 0);
-  t.dispose();
-});
+test(
+  'a short run on johns: the triplet loss goes down and positives move closer than negatives',
+  { skip },
+  async () => {
+    await useBackend('wasm');
+    const t = new Trainer(config({ epochSteps: 6, mining: 'semi-hard' }), { chips: await johns() });
+    t.budget = { epochs: 5 };
+    while (!t.done()) {
+      t.trainStep();
+      if (t.atEpochEnd()) t.endEpoch();
+    }
+    const first = t.records[0];
+    const last = t.records[t.records.length - 1];
+    assert.equal(t.records.length, 5);
+    assert.ok(last.loss < 0.7 * first.loss, `loss ${first.loss} → ${last.loss}`);
+    assert.ok(
+      last.meanNeg - last.meanPos > first.meanNeg - first.meanPos,
+      `gap ${first.meanNeg - first.meanPos} → ${last.meanNeg - last.meanPos}`,
+    );
+    assert.ok(last.activeFraction < first.activeFraction);
+    assert.ok(first.imagesPerSec > 0 && first.tripletsPerSec > 0);
+    t.dispose();
+  },
+);
 
 test('the same seed gives the same run; another seed another one', { skip }, async () => {
   await useBackend('wasm');
@@ -118,48 +138,70 @@ test('a checkpoint resumes exactly where the run was (weights, optimizer, RNG, s
   }
 });
 
-test('runTraining: stop request saves a checkpoint and a loadable model; --resume continues to the budget', { skip }, async () => {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'facenet-train-'));
-  try {
-    const signal = { stop: false };
-    const opts = { data: JOHNS_DIR, out, archSettings: TINY, P: 3, K: 3, negatives: 0, valIdentities: 2, epochSteps: 2, seed: 2, budget: { steps: 6 } };
-    const first = await runTraining({ ...opts, signal, onStep: (t) => (signal.stop = t.step >= 3) });
-    assert.equal(first.stopped, true);
-    assert.equal(first.steps, 3);
-    for (const f of ['model.onnx', 'settings.json', 'curves.json', 'curves.svg', 'checkpoints/last.ckpt']) assert.ok(existsSync(path.join(out, f)), f);
-    const meta = await readModelMeta(path.join(out, 'model.onnx'));
-    assert.equal(meta.inputSize, 32);
-    assert.equal(meta.arch, 'small');
-    assert.equal((meta.settings as { mining: string }).mining, 'semi-hard');
-    const session = await ortEngine.load(path.join(out, 'model.onnx'), { threads: 1 });
-    const res = await session.run({ chips: { data: new Float32Array(2 * 3 * 32 * 32).fill(100), dims: [2, 3, 32, 32] } });
-    assert.deepEqual([...res.embedding.dims], [2, 64]);
-    await session.release();
-    const second = await runTraining({ ...opts, resume: true });
-    assert.equal(second.stopped, false);
-    assert.equal(second.steps, 6);
-    assert.ok(second.final?.valAccuracy !== undefined);
-    assert.equal(second.valIdentities, 2);
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-});
+test(
+  'runTraining: stop request saves a checkpoint and a loadable model; --resume continues to the budget',
+  { skip },
+  async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'facenet-train-'));
+    try {
+      const signal = { stop: false };
+      const opts = {
+        data: JOHNS_DIR,
+        out,
+        archSettings: TINY,
+        P: 3,
+        K: 3,
+        negatives: 0,
+        valIdentities: 2,
+        epochSteps: 2,
+        seed: 2,
+        budget: { steps: 6 },
+      };
+      const first = await runTraining({ ...opts, signal, onStep: (t) => (signal.stop = t.step >= 3) });
+      assert.equal(first.stopped, true);
+      assert.equal(first.steps, 3);
+      for (const f of ['model.onnx', 'settings.json', 'curves.json', 'curves.svg', 'checkpoints/last.ckpt'])
+        assert.ok(existsSync(path.join(out, f)), f);
+      const meta = await readModelMeta(path.join(out, 'model.onnx'));
+      assert.equal(meta.inputSize, 32);
+      assert.equal(meta.arch, 'small');
+      assert.equal((meta.settings as { mining: string }).mining, 'semi-hard');
+      const session = await ortEngine.load(path.join(out, 'model.onnx'), { threads: 1 });
+      const res = await session.run({
+        chips: { data: new Float32Array(2 * 3 * 32 * 32).fill(100), dims: [2, 3, 32, 32] },
+      });
+      assert.deepEqual([...res.embedding.dims], [2, 64]);
+      await session.release();
+      const second = await runTraining({ ...opts, resume: true });
+      assert.equal(second.stopped, false);
+      assert.equal(second.steps, 6);
+      assert.ok(second.final?.valAccuracy !== undefined);
+      assert.equal(second.valIdentities, 2);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  },
+);
 
-test('a warm-up mines semi-hard first: its steps equal a semi-hard run, then batch-hard takes over', { skip }, async () => {
-  await useBackend('wasm');
-  const chips = await johns();
-  const run = (over: Partial<TrainConfig>) => {
-    const t = new Trainer(config({ seed: 5, ...over }), { chips });
-    t.budget = { steps: 3 };
-    const modes = [0, 1, 2].map((s) => t.miningAt(s));
-    const losses = [0, 1, 2].map(() => t.trainStep().loss);
-    t.dispose();
-    return { modes, losses };
-  };
-  const warm = run({ mining: 'batch-hard', warmupSteps: 2 });
-  const semi = run({ mining: 'semi-hard' });
-  const hard = run({ mining: 'batch-hard' });
-  assert.deepEqual(warm.modes, ['semi-hard', 'semi-hard', 'batch-hard']);
-  assert.deepEqual(warm.losses.slice(0, 2), semi.losses.slice(0, 2), 'warm-up steps are semi-hard steps');
-  assert.notDeepEqual(warm.losses[0], hard.losses[0], 'and differ from batch-hard ones');
-});
+test(
+  'a warm-up mines semi-hard first: its steps equal a semi-hard run, then batch-hard takes over',
+  { skip },
+  async () => {
+    await useBackend('wasm');
+    const chips = await johns();
+    const run = (over: Partial<TrainConfig>) => {
+      const t = new Trainer(config({ seed: 5, ...over }), { chips });
+      t.budget = { steps: 3 };
+      const modes = [0, 1, 2].map((s) => t.miningAt(s));
+      const losses = [0, 1, 2].map(() => t.trainStep().loss);
+      t.dispose();
+      return { modes, losses };
+    };
+    const warm = run({ mining: 'batch-hard', warmupSteps: 2 });
+    const semi = run({ mining: 'semi-hard' });
+    const hard = run({ mining: 'batch-hard' });
+    assert.deepEqual(warm.modes, ['semi-hard', 'semi-hard', 'batch-hard']);
+    assert.deepEqual(warm.losses.slice(0, 2), semi.losses.slice(0, 2), 'warm-up steps are semi-hard steps');
+    assert.notDeepEqual(warm.losses[0], hard.losses[0], 'and differ from batch-hard ones');
+  },
+);

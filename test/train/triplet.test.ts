@@ -29,7 +29,8 @@ function randomBatch(seed: number, n = 10, dim = 4) {
     emb.push(v.map((x) => x / norm));
   }
   const D = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) D[i * n + j] = emb[i].reduce((s, x, k) => s + (x - emb[j][k]) ** 2, 0);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) D[i * n + j] = emb[i].reduce((s, x, k) => s + (x - emb[j][k]) ** 2, 0);
   return { labels, emb, D, n };
 }
 
@@ -38,7 +39,8 @@ function allTriplets(labels: number[]): Triplet[] {
   const out: Triplet[] = [];
   for (let a = 0; a < labels.length; a++)
     for (let p = 0; p < labels.length; p++)
-      for (let q = 0; q < labels.length; q++) if (a !== p && labels[a] === labels[p] && labels[q] !== labels[a]) out.push({ a, p, n: q });
+      for (let q = 0; q < labels.length; q++)
+        if (a !== p && labels[a] === labels[p] && labels[q] !== labels[a]) out.push({ a, p, n: q });
   return out;
 }
 
@@ -70,7 +72,11 @@ test('batch-hard: per anchor the triplet with the largest D(a,p) − D(a,n) amon
     for (let a = 0; a < n; a++) {
       const mine = all.filter((t) => t.a === a);
       if (!mine.length) continue;
-      expected.push(mine.reduce((best, t) => (D[t.a * n + t.p] - D[t.a * n + t.n] > D[best.a * n + best.p] - D[best.a * n + best.n] ? t : best)));
+      expected.push(
+        mine.reduce((best, t) =>
+          D[t.a * n + t.p] - D[t.a * n + t.n] > D[best.a * n + best.p] - D[best.a * n + best.n] ? t : best,
+        ),
+      );
     }
     const sel = selectTriplets(D, labels, 'batch-hard');
     assert.deepEqual(sorted(sel.triplets), sorted(expected), `seed ${seed}`);
@@ -151,7 +157,10 @@ test('masked loss over the distance matrix equals the triplet loss, value and gr
   await useBackend('cpu');
   for (const mining of ['batch-all', 'batch-hard', 'semi-hard', 'random'] as const) {
     const { labels, emb, n } = randomBatch(21, 12, 6);
-    const x = tf.tensor2d(emb.flat().map((v, i) => v * (1 + (i % 3) * 0.1)), [n, 6]); // not normalised on purpose
+    const x = tf.tensor2d(
+      emb.flat().map((v, i) => v * (1 + (i % 3) * 0.1)),
+      [n, 6],
+    ); // not normalised on purpose
     const rng = new Rng(1);
     let sel: ReturnType<typeof selectTriplets> | undefined;
     let masks: ReturnType<typeof tripletMasks> | undefined;
@@ -166,9 +175,18 @@ test('masked loss over the distance matrix equals the triplet loss, value and gr
     const explicitLoss = (xi: tf.Tensor) => {
       const e = l2Normalize(xi as tf.Tensor2D);
       const ts = sel!.triplets;
-      const a = tf.gather(e, ts.map((t) => t.a));
-      const p = tf.gather(e, ts.map((t) => t.p));
-      const q = tf.gather(e, ts.map((t) => t.n));
+      const a = tf.gather(
+        e,
+        ts.map((t) => t.a),
+      );
+      const p = tf.gather(
+        e,
+        ts.map((t) => t.p),
+      );
+      const q = tf.gather(
+        e,
+        ts.map((t) => t.n),
+      );
       const dap = tf.sum(tf.square(tf.sub(a, p)), 1);
       const dan = tf.sum(tf.square(tf.sub(a, q)), 1);
       const l = tf.relu(tf.add(tf.sub(dap, dan), MARGIN));

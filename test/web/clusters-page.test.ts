@@ -17,7 +17,9 @@ import { ServerDb } from '../../src/server/keys.js';
 import { FAKE_MODEL, FakeRecognizer, fakeCalibration, fakeEmbedding } from '../gallery/fake-recognizer.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH) to run the page test`;
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH) to run the page test`;
 
 test('unnamed people: list with thumbnails, name one (enrolled), delete one', { skip, timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'facenet-clusters-page-'));
@@ -26,17 +28,41 @@ test('unnamed people: list with thumbnails, name one (enrolled), delete one', { 
   const calibration = fakeCalibration();
   const faces: NewFace[] = [];
   for (let id = 1; id <= 3; id++) {
-    const thumbnail = await chipThumbnail({ width: 150, height: 150, data: new Uint8Array(150 * 150 * 3).fill(60 * id) });
+    const thumbnail = await chipThumbnail({
+      width: 150,
+      height: 150,
+      data: new Uint8Array(150 * 150 * 3).fill(60 * id),
+    });
     for (let v = 1; v <= 3; v++)
-      faces.push({ file: `p${id}/${v}.jpg`, sha256: `${id}-${v}`.padEnd(64, '0'), box: { x: 0, y: 0, width: 100, height: 100 }, score: 0.99, embedding: fakeEmbedding(id, v), thumbnail });
+      faces.push({
+        file: `p${id}/${v}.jpg`,
+        sha256: `${id}-${v}`.padEnd(64, '0'),
+        box: { x: 0, y: 0, width: 100, height: 100 },
+        score: 0.99,
+        embedding: fakeEmbedding(id, v),
+        thumbnail,
+      });
   }
   await clusterIntoState(state, FAKE_MODEL, faces, { calibration, targetFar: 1e-4 });
   const db = ServerDb.open(path.join(dir, 'g.db'));
-  const gallery = await Gallery.open({ location: path.join(dir, 'g.db'), recognizer: new FakeRecognizer(), calibration });
-  const app = await buildServer({ gallery, recognizer: new FakeRecognizer() as unknown as ServerRecognizer, db, auth: false, clusters: state });
+  const gallery = await Gallery.open({
+    location: path.join(dir, 'g.db'),
+    recognizer: new FakeRecognizer(),
+    calibration,
+  });
+  const app = await buildServer({
+    gallery,
+    recognizer: new FakeRecognizer() as unknown as ServerRecognizer,
+    db,
+    auth: false,
+    clusters: state,
+  });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
   try {
     const page = await browser.newPage();
     await page.goto(`${url}/`);

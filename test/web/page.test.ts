@@ -24,7 +24,10 @@ const ARTIFACTS = path.resolve('test-artifacts');
 const GROUP = path.join(DETECTION_DIR, 'dlib_faces', 'bald_guys.jpg');
 const skip =
   needDataset(JOHNS_DIR) ||
-  needDataset(GROUP) || (existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH) to run the page test`);
+  needDataset(GROUP) ||
+  (existsSync(CHROMIUM)
+    ? false
+    : `no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH) to run the page test`);
 
 let dir = '';
 
@@ -45,7 +48,10 @@ async function y4m(photo: string, file: string, size = 300): Promise<void> {
         V[j] = Math.max(0, Math.min(255, Math.round(128 + 0.5 * r - 0.418688 * g - 0.081312 * b)));
       }
     }
-  writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${size} H${size} F25:1 Ip A1:1 C420jpeg\nFRAME\n`), Y, U, V]));
+  writeFileSync(
+    file,
+    Buffer.concat([Buffer.from(`YUV4MPEG2 W${size} H${size} F25:1 Ip A1:1 C420jpeg\nFRAME\n`), Y, U, V]),
+  );
 }
 let app: FastifyInstance | undefined;
 let gallery: Gallery | undefined;
@@ -121,7 +127,11 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
     await page.fill('#enroll-name', 'John Savage');
     await page.setInputFiles('#enroll-file', photos[0]);
     await page.click('#enroll-submit');
-    await page.waitForFunction(() => /enrolled John Savage \(1 photo\)/.test(document.querySelector('#enroll-result')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => /enrolled John Savage \(1 photo\)/.test(document.querySelector('#enroll-result')?.textContent ?? ''),
+      undefined,
+      { timeout: 60_000 },
+    );
     await page.waitForSelector('#people-list li[data-person="John Savage"] img[src^="blob:"]', { timeout: 30_000 });
     await page.waitForFunction(() => document.querySelector('#status')?.textContent === '1 person enrolled');
 
@@ -137,22 +147,45 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
     await page.fill('#verify-name', 'John Savage');
     await page.setInputFiles('#verify-file', photos[3]);
     await page.click('#verify-submit');
-    await page.waitForFunction(() => /MATCH/.test(document.querySelector('#verify-result')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => /MATCH/.test(document.querySelector('#verify-result')?.textContent ?? ''),
+      undefined,
+      { timeout: 60_000 },
+    );
     assert.match((await page.textContent('#verify-result')) ?? '', /^MATCH: John Savage/);
 
     // errors in plain words: a file that is no photo
-    await page.setInputFiles('#identify-file', { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a photo') });
+    await page.setInputFiles('#identify-file', {
+      name: 'notes.jpg',
+      mimeType: 'image/jpeg',
+      buffer: Buffer.from('this is not a photo'),
+    });
     await page.click('#identify-submit');
-    await page.waitForFunction(() => /could not be read as a photo|not supported/.test(document.querySelector('#identify-result')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        /could not be read as a photo|not supported/.test(
+          document.querySelector('#identify-result')?.textContent ?? '',
+        ),
+      undefined,
+      { timeout: 30_000 },
+    );
 
     // enroll from the webcam (getUserMedia → snapshot → upload), then identify another photo of him
     await page.fill('#enroll-name', 'John Simm');
     await page.click('#camera-start');
-    await page.waitForFunction(() => (document.querySelector('#camera') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => (document.querySelector('#camera') as HTMLVideoElement).videoWidth > 0,
+      undefined,
+      { timeout: 30_000 },
+    );
     await page.click('#camera-snap');
     await page.waitForFunction(() => /photo taken/.test(document.querySelector('#enroll-result')?.textContent ?? ''));
     await page.click('#enroll-submit');
-    await page.waitForFunction(() => /enrolled John Simm/.test(document.querySelector('#enroll-result')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => /enrolled John Simm/.test(document.querySelector('#enroll-result')?.textContent ?? ''),
+      undefined,
+      { timeout: 60_000 },
+    );
     await page.setInputFiles('#identify-file', simm[6]);
     await page.click('#identify-submit');
     await page.waitForSelector('#identify-faces li[data-person="John Simm"]', { timeout: 60_000 });
@@ -162,13 +195,19 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
     await page.setInputFiles('#enroll-file', GROUP);
     await page.waitForSelector('#enroll-picker:not([hidden]) #enroll-faces .box[data-face="3"]', { timeout: 120_000 });
     await page.click('#enroll-submit');
-    await page.waitForFunction(() => /click the one to enroll/.test(document.querySelector('#enroll-result')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /click the one to enroll/.test(document.querySelector('#enroll-result')?.textContent ?? ''),
+    );
     const picked = JSON.parse((await page.getAttribute('#enroll-faces li[data-face="3"]', 'data-box'))!);
     await page.click('#enroll-faces li[data-face="3"]');
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.locator('#enroll-section').screenshot({ path: path.join(ARTIFACTS, 'web-375-enroll-pick.png') });
     await page.click('#enroll-submit');
-    await page.waitForFunction(() => /enrolled Group Guest/.test(document.querySelector('#enroll-result')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    await page.waitForFunction(
+      () => /enrolled Group Guest/.test(document.querySelector('#enroll-result')?.textContent ?? ''),
+      undefined,
+      { timeout: 120_000 },
+    );
 
     // the group photo identified: the picked face is Group Guest, nearest of all (bald men in one photo look alike to
     // the 128-D net: others may pass the open-set threshold too); 21 numbered labels, none overlapping
@@ -176,7 +215,12 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
     await page.click('#identify-submit');
     await page.waitForSelector('#identify-faces li[data-person="Group Guest"]', { timeout: 120_000 });
     const guests = await page.$$eval('#identify-faces li[data-person="Group Guest"]', (els) =>
-      els.map((e) => ({ ...JSON.parse((e as HTMLElement).dataset.box!), distance: Number((e as HTMLElement).dataset.distance) })).sort((a, b) => a.distance - b.distance),
+      els
+        .map((e) => ({
+          ...JSON.parse((e as HTMLElement).dataset.box!),
+          distance: Number((e as HTMLElement).dataset.distance),
+        }))
+        .sort((a, b) => a.distance - b.distance),
     );
     assert.ok(guests[0].distance < 0.05, `the picked face itself is at distance ≈ 0 (${guests[0].distance})`);
     const iou = (a: typeof picked, b: typeof picked) => {
@@ -184,15 +228,22 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
       const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
       return (w * h) / (a.width * a.height + b.width * b.height - w * h);
     };
-    assert.ok(iou(guests[0], picked) > 0.5, `the enrolled face is the picked one (${JSON.stringify(guests[0])} vs ${JSON.stringify(picked)})`);
+    assert.ok(
+      iou(guests[0], picked) > 0.5,
+      `the enrolled face is the picked one (${JSON.stringify(guests[0])} vs ${JSON.stringify(picked)})`,
+    );
 
     const checkLayout = async (width: number) => {
       await page.setViewportSize({ width, height: width < 700 ? 812 : 900 });
       await page.waitForTimeout(300); // the ResizeObserver re-places the badges
       // no named helpers inside evaluate: tsx would wrap them in a __name() the page does not have
       const r = await page.evaluate(() => ({
-        badges: [...document.querySelectorAll('#identify-faces .badge')].map((e) => e.getBoundingClientRect()).map((b) => ({ x: b.x, y: b.y, w: b.width, h: b.height })),
-        items: [...document.querySelectorAll('#identify-faces .legend li')].map((e) => e.getBoundingClientRect()).map((b) => ({ x: b.x, y: b.y, w: b.width, h: b.height })),
+        badges: [...document.querySelectorAll('#identify-faces .badge')]
+          .map((e) => e.getBoundingClientRect())
+          .map((b) => ({ x: b.x, y: b.y, w: b.width, h: b.height })),
+        items: [...document.querySelectorAll('#identify-faces .legend li')]
+          .map((e) => e.getBoundingClientRect())
+          .map((b) => ({ x: b.x, y: b.y, w: b.width, h: b.height })),
         scrollWidth: document.documentElement.scrollWidth,
         clientWidth: document.documentElement.clientWidth,
       }));
@@ -202,14 +253,21 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
         for (let i = 0; i < list.length; i++)
           for (let j = i + 1; j < list.length; j++) {
             const [a, b] = [list[i], list[j]];
-            const overlap = a.x < b.x + b.w - 0.5 && b.x < a.x + a.w - 0.5 && a.y < b.y + b.h - 0.5 && b.y < a.y + a.h - 0.5;
-            assert.ok(!overlap, `labels ${i + 1} and ${j + 1} overlap at ${width} px: ${JSON.stringify(a)} ${JSON.stringify(b)}`);
+            const overlap =
+              a.x < b.x + b.w - 0.5 && b.x < a.x + a.w - 0.5 && a.y < b.y + b.h - 0.5 && b.y < a.y + a.h - 0.5;
+            assert.ok(
+              !overlap,
+              `labels ${i + 1} and ${j + 1} overlap at ${width} px: ${JSON.stringify(a)} ${JSON.stringify(b)}`,
+            );
           }
       return r;
     };
     mkdirSync(ARTIFACTS, { recursive: true });
     const phone = await checkLayout(375);
-    assert.ok(phone.scrollWidth <= phone.clientWidth, `no sideways scrolling at 375 px (${phone.scrollWidth} > ${phone.clientWidth})`);
+    assert.ok(
+      phone.scrollWidth <= phone.clientWidth,
+      `no sideways scrolling at 375 px (${phone.scrollWidth} > ${phone.clientWidth})`,
+    );
     await page.screenshot({ path: path.join(ARTIFACTS, 'web-375.png'), fullPage: true });
     for (const w of [320, 414]) {
       await page.setViewportSize({ width: w, height: 812 });

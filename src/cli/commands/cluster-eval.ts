@@ -29,21 +29,36 @@ interface ClusterEvalFlags extends PipelineFlags {
 }
 
 export function registerEvalClusterCommand(program: Command): void {
-  withFlipOptions(withEvalImageOptions(evalCommand(program).command('cluster')), "without flip test-time augmentation (default: the pack's setting, as in the product)")
-    .description('clustering on every LFW image: pairwise and BCubed precision / recall / F, groups against people, time after embedding')
+  withFlipOptions(
+    withEvalImageOptions(evalCommand(program).command('cluster')),
+    "without flip test-time augmentation (default: the pack's setting, as in the product)",
+  )
+    .description(
+      'clustering on every LFW image: pairwise and BCubed precision / recall / F, groups against people, time after embedding',
+    )
     .requiredOption('--data <dir>', 'LFW folder')
     .option('--algorithms <list>', 'algorithms to compare', CLUSTER_ALGORITHMS.join(','))
-    .option('--fars <list>', 'target pairwise false-merge rates (τ from the calibration at each)', '1e-6,3e-6,1e-5,3e-5,1e-4,3e-4,1e-3')
+    .option(
+      '--fars <list>',
+      'target pairwise false-merge rates (τ from the calibration at each)',
+      '1e-6,3e-6,1e-5,3e-5,1e-4,3e-4,1e-3',
+    )
     .option('--neighbors <k>', 'neighbours per face in the k-NN graph', '30')
-    .option('--knn <method>', 'k-NN graph: auto (exact by matrix product up to 100,000 faces, HNSW above), exact, scan (usearch, single-threaded: the former path), index', 'auto')
+    .option(
+      '--knn <method>',
+      'k-NN graph: auto (exact by matrix product up to 100,000 faces, HNSW above), exact, scan (usearch, single-threaded: the former path), index',
+      'auto',
+    )
     .option('--calibration <file>', 'calibration JSON (default: the shipped one for the model)')
     .action(
       action(async (flags: ClusterEvalFlags) => {
         const algorithms = flags.algorithms.split(',').map((a) => parseAlgorithm(a.trim()));
         const fars = flags.fars.split(',').map((s) => Number(s.trim()));
-        if (fars.some((f) => !(f > 0 && f < 1))) throw new FaceError('INVALID_INPUT', `--fars: rates in (0, 1) expected, got "${flags.fars}"`);
+        if (fars.some((f) => !(f > 0 && f < 1)))
+          throw new FaceError('INVALID_INPUT', `--fars: rates in (0, 1) expected, got "${flags.fars}"`);
         const k = Number(flags.neighbors);
-        if (!Number.isInteger(k) || k < 1) throw new FaceError('INVALID_INPUT', `--neighbors expects a positive integer, got "${flags.neighbors}"`);
+        if (!Number.isInteger(k) || k < 1)
+          throw new FaceError('INVALID_INPUT', `--neighbors expects a positive integer, got "${flags.neighbors}"`);
         const knn = KNN_METHODS.find((m) => m === flags.knn);
         if (!knn) throw new FaceError('INVALID_INPUT', `--knn: one of ${KNN_METHODS.join(', ')}, got "${flags.knn}"`);
         const t0 = performance.now();
@@ -54,10 +69,21 @@ export function registerEvalClusterCommand(program: Command): void {
         const flip = flipOf(flags);
         const variant = flip ? 'flip' : 'plain';
         const modelId = galleryModelId(fr.modelId, flip, fr.ttaPaddings);
-        const calibration: CalibrationTable | undefined = flags.calibration ? calibrationFromFile(flags.calibration, modelId) : defaultCalibration(modelId);
-        if (!calibration) throw new FaceError('CALIBRATION_ERROR', `no calibration for model ${modelId}: pass --calibration FILE (facenet calibrate --lfw DIR --out FILE)`);
+        const calibration: CalibrationTable | undefined = flags.calibration
+          ? calibrationFromFile(flags.calibration, modelId)
+          : defaultCalibration(modelId);
+        if (!calibration)
+          throw new FaceError(
+            'CALIBRATION_ERROR',
+            `no calibration for model ${modelId}: pass --calibration FILE (facenet calibrate --lfw DIR --out FILE)`,
+          );
         const embeddings = files.map((f) => pickEmbedding(res.embeddings.get(f)!, variant));
-        const result = await evaluateClustering(embeddings, truth, { algorithms, fars, calibration, knn: { k, index: knn } });
+        const result = await evaluateClustering(embeddings, truth, {
+          algorithms,
+          fars,
+          calibration,
+          knn: { k, index: knn },
+        });
         printResult(
           flags,
           {

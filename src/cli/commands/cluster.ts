@@ -47,7 +47,10 @@ function withState(cmd: Command): Command {
 }
 
 /** Image files under the inputs (recursive, sorted); other files are reported, not read; hidden ones ignored. */
-export function listPhotos(inputs: readonly string[]): { images: string[]; rejected: { file: string; error: FaceError }[] } {
+export function listPhotos(inputs: readonly string[]): {
+  images: string[];
+  rejected: { file: string; error: FaceError }[];
+} {
   const images: string[] = [];
   const rejected: { file: string; error: FaceError }[] = [];
   const walk = (dir: string) => {
@@ -56,7 +59,13 @@ export function listPhotos(inputs: readonly string[]): { images: string[]; rejec
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.isFile() && IMAGE_EXT.test(e.name)) images.push(p);
-      else if (e.isFile()) rejected.push({ file: p, error: new ImageError('IMAGE_UNSUPPORTED', `${p} is not an image file (by its extension); skipped`, { source: p }) });
+      else if (e.isFile())
+        rejected.push({
+          file: p,
+          error: new ImageError('IMAGE_UNSUPPORTED', `${p} is not an image file (by its extension); skipped`, {
+            source: p,
+          }),
+        });
     }
   };
   for (const a of inputs) {
@@ -91,7 +100,12 @@ function clusterOptions(flags: ClusterFlags, calibration: CalibrationTable | und
   };
 }
 
-const boxJson = (b: { x: number; y: number; width: number; height: number }) => ({ x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) });
+const boxJson = (b: { x: number; y: number; width: number; height: number }) => ({
+  x: Math.round(b.x),
+  y: Math.round(b.y),
+  width: Math.round(b.width),
+  height: Math.round(b.height),
+});
 const faceJson = (f: StoredFace) => ({ id: f.id, file: f.file, box: boxJson(f.box) });
 
 /** The state as the issue's JSON: groups with their faces, then the unclustered faces. */
@@ -115,25 +129,45 @@ function csvCell(v: unknown): string {
 
 export function stateCsv(json: ReturnType<typeof stateJson>): string {
   const lines = [['group', 'name', 'person', 'match', 'face', 'file', 'x', 'y', 'width', 'height'].join(',')];
-  const row = (g: string | number, name: string | null, person: string | null, match: string, f: ReturnType<typeof faceJson>) =>
-    lines.push([g, name, person, match, f.id, f.file, f.box.x, f.box.y, f.box.width, f.box.height].map(csvCell).join(','));
-  for (const g of json.groups) for (const f of g.faces) row(g.id, g.name, g.person, 'match' in g && g.match ? g.match.person : '', f);
+  const row = (
+    g: string | number,
+    name: string | null,
+    person: string | null,
+    match: string,
+    f: ReturnType<typeof faceJson>,
+  ) =>
+    lines.push(
+      [g, name, person, match, f.id, f.file, f.box.x, f.box.y, f.box.width, f.box.height].map(csvCell).join(','),
+    );
+  for (const g of json.groups)
+    for (const f of g.faces) row(g.id, g.name, g.person, 'match' in g && g.match ? g.match.person : '', f);
   for (const f of json.unclustered) row('', null, null, '', f);
   return lines.join('\n');
 }
 
 function stateTable(json: ReturnType<typeof stateJson>, maxFiles = 6): string {
-  const files = (fs: { file: string }[]) => fs.slice(0, maxFiles).map((f) => path.basename(f.file)).join(', ') + (fs.length > maxFiles ? `, … (+${fs.length - maxFiles})` : '');
+  const files = (fs: { file: string }[]) =>
+    fs
+      .slice(0, maxFiles)
+      .map((f) => path.basename(f.file))
+      .join(', ') + (fs.length > maxFiles ? `, … (+${fs.length - maxFiles})` : '');
   const lines = json.groups.map((g) => {
     const name = g.person ? `${g.person} (enrolled)` : (g.name ?? 'unnamed');
     const match = 'match' in g && g.match ? `  ≈ ${g.match.person} (${g.match.faces}/${g.match.of} faces)` : '';
     return `group ${String(g.id).padStart(4)}  ${name.padEnd(20)} ${String(g.faces.length).padStart(4)} faces${match}: ${files(g.faces)}`;
   });
-  if (json.unclustered.length) lines.push(`unclustered       ${''.padEnd(20)} ${String(json.unclustered.length).padStart(4)} faces: ${files(json.unclustered)}`);
+  if (json.unclustered.length)
+    lines.push(
+      `unclustered       ${''.padEnd(20)} ${String(json.unclustered.length).padStart(4)} faces: ${files(json.unclustered)}`,
+    );
   return lines.join('\n');
 }
 
-async function openGalleryFor(flags: { gallery: string }, fr: Awaited<ReturnType<typeof loadRecognizer>>, flip: boolean): Promise<Gallery> {
+async function openGalleryFor(
+  flags: { gallery: string },
+  fr: Awaited<ReturnType<typeof loadRecognizer>>,
+  flip: boolean,
+): Promise<Gallery> {
   return Gallery.open({ location: flags.gallery, recognizer: galleryRecognizer(fr, flip) });
 }
 
@@ -146,30 +180,51 @@ function withStateOpen<R>(file: string, fn: (s: ClusterState) => R | Promise<R>)
 
 const parseId = (what: string, v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new FaceError('INVALID_INPUT', `${what} must be a positive integer id, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new FaceError('INVALID_INPUT', `${what} must be a positive integer id, got "${v}"`);
   return n;
 };
 
 export function registerClusterCommands(program: Command): void {
   registerEvalClusterCommand(program);
-  withPipelineOptions(program.command('cluster <inputs...>').description('group every face in the photos (files or folders, recursive) into people'))
+  withPipelineOptions(
+    program
+      .command('cluster <inputs...>')
+      .description('group every face in the photos (files or folders, recursive) into people'),
+  )
     .option('--state <file>', STATE_HELP, defaultState())
-    .option('--algorithm <name>', 'average-linkage (default) | chinese-whispers (dlib\'s, faster) | chinese-whispers-weighted | connected-components | dbscan | complete-linkage')
-    .option('--merge-rate <F>', 'per-face false-merge rate: chance a face has a stranger within τ among all the others; τ from the calibration (default per algorithm: 0.12 for average-linkage, 0.013 for chinese-whispers; see docs/clustering.md)')
+    .option(
+      '--algorithm <name>',
+      "average-linkage (default) | chinese-whispers (dlib's, faster) | chinese-whispers-weighted | connected-components | dbscan | complete-linkage",
+    )
+    .option(
+      '--merge-rate <F>',
+      'per-face false-merge rate: chance a face has a stranger within τ among all the others; τ from the calibration (default per algorithm: 0.12 for average-linkage, 0.013 for chinese-whispers; see docs/clustering.md)',
+    )
     .option('--far <rate>', 'pairwise false-merge rate of one comparison instead of --merge-rate')
     .option('--threshold <distance>', 'explicit L2 distance threshold instead of the calibration')
     .option('--min-size <n>', 'smallest group; faces in smaller ones are unclustered', '2')
-    .option('--gallery <file|url>', 'also show which groups match people enrolled in this gallery (and use its calibration)')
-    .option('--calibration <file>', 'calibration JSON (`facenet calibrate --out FILE`) with a table for this model; default: the gallery\'s, else the shipped one')
+    .option(
+      '--gallery <file|url>',
+      'also show which groups match people enrolled in this gallery (and use its calibration)',
+    )
+    .option(
+      '--calibration <file>',
+      "calibration JSON (`facenet calibrate --out FILE`) with a table for this model; default: the gallery's, else the shipped one",
+    )
     .option('--csv', 'CSV output, one row per face')
     .option('--html <file>', 'write an HTML contact sheet: one row of face thumbnails per group')
     .action(
       action(async (inputs: string[], flags: ClusterFlags) => {
         const { images, rejected } = listPhotos(inputs);
         if (!images.length)
-          throw new FaceError('INVALID_INPUT', `no images found in ${inputs.join(', ')}${rejected.length ? ` (${rejected.length} other files skipped)` : ''}; nothing was changed`, {
-            errors: rejected.map((r) => ({ file: r.file, error: r.error.toJSON() })),
-          });
+          throw new FaceError(
+            'INVALID_INPUT',
+            `no images found in ${inputs.join(', ')}${rejected.length ? ` (${rejected.length} other files skipped)` : ''}; nothing was changed`,
+            {
+              errors: rejected.map((r) => ({ file: r.file, error: r.error.toJSON() })),
+            },
+          );
         clusterOptions(flags, undefined); // bad flags fail before any work
         const fr = await loadRecognizer(flags);
         const recognizer = galleryRecognizer(fr, flipOf(flags));
@@ -180,7 +235,9 @@ export function registerClusterCommands(program: Command): void {
             : gallery && gallery.templateModelId === recognizer.modelId
               ? (await gallery.calibration()).table
               : // faces are compared with each other: a gallery of another TTA variant lends its own table for them only
-                ((await gallery?.store.calibration(recognizer.modelId)) ?? recognizer.calibration ?? defaultCalibration(recognizer.modelId));
+                ((await gallery?.store.calibration(recognizer.modelId)) ??
+                recognizer.calibration ??
+                defaultCalibration(recognizer.modelId));
           const opts = clusterOptions(flags, calibration);
           const errors = [...rejected];
           const noFace: string[] = [];
@@ -204,7 +261,11 @@ export function registerClusterCommands(program: Command): void {
             const run = faces.length ? await clusterIntoState(state, recognizer.modelId, faces, opts) : undefined;
             const matches = gallery ? await matchGroups(state, gallery) : undefined;
             const json = stateJson(state, matches);
-            if (flags.html) writeFileSync(flags.html, contactSheetHtml(state, { matches, title: `facenet cluster: ${inputs.join(', ')}` }));
+            if (flags.html)
+              writeFileSync(
+                flags.html,
+                contactSheetHtml(state, { matches, title: `facenet cluster: ${inputs.join(', ')}` }),
+              );
             const summary = {
               images: images.length,
               faces: faces.length,
@@ -214,13 +275,21 @@ export function registerClusterCommands(program: Command): void {
               newGroups: run?.newGroups ?? [],
               imagesWithoutFace: noFace,
               errors: errors.map((r) => ({ file: r.file, error: r.error.toJSON() })),
-              threshold: run ? { value: run.threshold.threshold, source: run.threshold.source, targetFar: run.threshold.calibrated?.targetFar, resolvable: run.threshold.calibrated?.resolvable } : null,
+              threshold: run
+                ? {
+                    value: run.threshold.threshold,
+                    source: run.threshold.source,
+                    targetFar: run.threshold.calibrated?.targetFar,
+                    resolvable: run.threshold.calibrated?.resolvable,
+                  }
+                : null,
               algorithm: opts.algorithm ?? DEFAULT_ALGORITHM,
               model: recognizer.modelId,
               state: flags.state,
               ...(flags.html ? { html: flags.html } : {}),
             };
-            if (!flags.json) for (const r of errors) process.stderr.write(`error [${r.error.code}] ${r.file}: ${r.error.message}\n`);
+            if (!flags.json)
+              for (const r of errors) process.stderr.write(`error [${r.error.code}] ${r.file}: ${r.error.message}\n`);
             if (flags.csv) process.stdout.write(`${stateCsv(json)}\n`);
             else
               printResult(flags, { ...json, ...summary }, () =>
@@ -229,7 +298,9 @@ export function registerClusterCommands(program: Command): void {
                   '',
                   `${images.length} photos, ${faces.length} faces (${summary.added} new, ${summary.alreadyKnown} already in ${flags.state}); ` +
                     `${json.groups.length} groups (${summary.newGroups.length} new, ${summary.joinedExisting} faces joined existing ones), ${json.unclustered.length} unclustered` +
-                    (run ? `; τ ${run.threshold.threshold.toFixed(4)} (${summary.algorithm}${run.threshold.calibrated ? ` at pairwise false-merge rate ${run.threshold.calibrated.targetFar.toExponential(1)}` : ''})` : '') +
+                    (run
+                      ? `; τ ${run.threshold.threshold.toFixed(4)} (${summary.algorithm}${run.threshold.calibrated ? ` at pairwise false-merge rate ${run.threshold.calibrated.targetFar.toExponential(1)}` : ''})`
+                      : '') +
                     (noFace.length ? `; ${noFace.length} photos without a face` : '') +
                     (errors.length ? `; ${errors.length} files with errors` : '') +
                     (flags.html ? `; contact sheet → ${flags.html}` : ''),
@@ -246,9 +317,17 @@ export function registerClusterCommands(program: Command): void {
       }),
     );
 
-  withPipelineOptions(program.command('name <group> <person>').description('enroll a cluster group in the gallery as PERSON (created, or templates added)'))
+  withPipelineOptions(
+    program
+      .command('name <group> <person>')
+      .description('enroll a cluster group in the gallery as PERSON (created, or templates added)'),
+  )
     .option('--state <file>', STATE_HELP, defaultState())
-    .option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH)
+    .option(
+      '--gallery <file|url>',
+      'gallery: SQLite file or postgres:// URL',
+      process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH,
+    )
     .action(
       action(async (groupArg: string, person: string, flags: PipelineFlags & StateFlags & { gallery: string }) => {
         const id = parseId('GROUP', groupArg);
@@ -258,8 +337,18 @@ export function registerClusterCommands(program: Command): void {
           const gallery = await openGalleryFor(flags, fr, flipOf(flags));
           try {
             const r = await nameGroup(state, gallery, id, person);
-            printResult(flags, { group: r.group, person: r.person, created: r.created, templatesAdded: r.templatesAdded, skipped: r.skipped, gallery: flags.gallery }, () =>
-              `group ${id} → ${r.person}: ${r.templatesAdded} face(s) enrolled${r.skipped ? ` (${r.skipped} already enrolled)` : ''}${r.created ? ' (new person)' : ''} in ${flags.gallery}`,
+            printResult(
+              flags,
+              {
+                group: r.group,
+                person: r.person,
+                created: r.created,
+                templatesAdded: r.templatesAdded,
+                skipped: r.skipped,
+                gallery: flags.gallery,
+              },
+              () =>
+                `group ${id} → ${r.person}: ${r.templatesAdded} face(s) enrolled${r.skipped ? ` (${r.skipped} already enrolled)` : ''}${r.created ? ' (new person)' : ''} in ${flags.gallery}`,
             );
           } finally {
             await gallery.close();
@@ -268,15 +357,24 @@ export function registerClusterCommands(program: Command): void {
       }),
     );
 
-  const groups = program.command('groups').description('the cluster state: list, show, rename, move or delete groups and faces');
-  withState(groups.command('list', { isDefault: true }).description('every group with its size and name, and the unclustered count')).action(
+  const groups = program
+    .command('groups')
+    .description('the cluster state: list, show, rename, move or delete groups and faces');
+  withState(
+    groups
+      .command('list', { isDefault: true })
+      .description('every group with its size and name, and the unclustered count'),
+  ).action(
     action(async (flags: StateFlags) =>
       withStateOpen(flags.state, (s) => {
         const list = s.groups();
         const unclustered = s.faces(null).length;
         printResult(flags, { groups: list, unclustered, model: s.modelId() ?? null, settings: s.settings() }, () =>
           [
-            ...list.map((g) => `group ${String(g.id).padStart(4)}  ${(g.person ? `${g.person} (enrolled)` : (g.name ?? 'unnamed')).padEnd(24)} ${g.faces} faces`),
+            ...list.map(
+              (g) =>
+                `group ${String(g.id).padStart(4)}  ${(g.person ? `${g.person} (enrolled)` : (g.name ?? 'unnamed')).padEnd(24)} ${g.faces} faces`,
+            ),
             `${list.length} groups, ${unclustered} unclustered faces in ${flags.state}`,
           ].join('\n'),
         );
@@ -289,34 +387,62 @@ export function registerClusterCommands(program: Command): void {
         const id = g === 'unclustered' ? null : parseId('GROUP', g);
         const group = id === null ? null : s.group(id);
         const faces = s.faces(id).map(faceJson);
-        printResult(flags, { group, faces }, () => faces.map((f) => `face ${f.id}: ${f.file} (${f.box.x}, ${f.box.y}, ${f.box.width}×${f.box.height})`).join('\n') || 'no faces');
+        printResult(
+          flags,
+          { group, faces },
+          () =>
+            faces
+              .map((f) => `face ${f.id}: ${f.file} (${f.box.x}, ${f.box.y}, ${f.box.width}×${f.box.height})`)
+              .join('\n') || 'no faces',
+        );
       }),
     ),
   );
-  withState(groups.command('rename <group> [name]').description('give a group a name (a label; `facenet name` enrolls it)'))
+  withState(
+    groups.command('rename <group> [name]').description('give a group a name (a label; `facenet name` enrolls it)'),
+  )
     .option('--clear', 'remove the name')
     .action(
       action(async (g: string, name: string | undefined, flags: StateFlags & { clear?: boolean }) =>
         withStateOpen(flags.state, (s) => {
-          if (!flags.clear && name === undefined) throw new FaceError('INVALID_INPUT', 'give a NAME, or --clear to remove the name');
+          if (!flags.clear && name === undefined)
+            throw new FaceError('INVALID_INPUT', 'give a NAME, or --clear to remove the name');
           const r = s.rename(parseId('GROUP', g), flags.clear ? null : name!);
-          printResult(flags, { group: r }, () => `group ${r.id} ${r.name === null ? 'is unnamed' : `is now "${r.name}"`}`);
+          printResult(
+            flags,
+            { group: r },
+            () => `group ${r.id} ${r.name === null ? 'is unnamed' : `is now "${r.name}"`}`,
+          );
         }),
       ),
     );
-  withState(groups.command('delete <group>').description('delete a group and its faces from the state (the gallery is not touched)')).action(
+  withState(
+    groups
+      .command('delete <group>')
+      .description('delete a group and its faces from the state (the gallery is not touched)'),
+  ).action(
     action(async (g: string, flags: StateFlags) =>
       withStateOpen(flags.state, (s) => {
         const r = s.deleteGroup(parseId('GROUP', g));
-        printResult(flags, { deleted: r.group, facesRemoved: r.facesRemoved }, () => `deleted group ${r.group.id} and its ${r.facesRemoved} faces`);
+        printResult(
+          flags,
+          { deleted: r.group, facesRemoved: r.facesRemoved },
+          () => `deleted group ${r.group.id} and its ${r.facesRemoved} faces`,
+        );
       }),
     ),
   );
-  withState(groups.command('move <face> <group>').description('move a face to another group, or to "none" (unclustered)')).action(
+  withState(
+    groups.command('move <face> <group>').description('move a face to another group, or to "none" (unclustered)'),
+  ).action(
     action(async (f: string, g: string, flags: StateFlags) =>
       withStateOpen(flags.state, (s) => {
         const r = s.moveFace(parseId('FACE', f), g === 'none' ? null : parseId('GROUP', g));
-        printResult(flags, { face: faceJson(r), group: r.groupId }, () => `face ${r.id} → ${r.groupId === null ? 'unclustered' : `group ${r.groupId}`}`);
+        printResult(
+          flags,
+          { face: faceJson(r), group: r.groupId },
+          () => `face ${r.id} → ${r.groupId === null ? 'unclustered' : `group ${r.groupId}`}`,
+        );
       }),
     ),
   );

@@ -35,14 +35,28 @@ export const DETECT_SIZE_HELP =
 /** --pack, --models, --accept-license. */
 export function withPackOptions(cmd: Command): Command {
   return cmd
-    .option('--pack <name>', `recognition pipeline: ${packNames().join(', ')} (default ${DEFAULT_PACK}; \`facenet packs\` lists them)`)
-    .option('--models <dir>', "folder holding the packs' model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)")
-    .option('--accept-license', 'use a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1); read its licence line first');
+    .option(
+      '--pack <name>',
+      `recognition pipeline: ${packNames().join(', ')} (default ${DEFAULT_PACK}; \`facenet packs\` lists them)`,
+    )
+    .option(
+      '--models <dir>',
+      "folder holding the packs' model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)",
+    )
+    .option(
+      '--accept-license',
+      'use a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1); read its licence line first',
+    );
 }
 
 /** --flip / --no-flip: absent leaves the pack's default (dlib128: on; EdgeFace packs: off). */
-export function withFlipOptions(cmd: Command, noFlipHelp = 'turn off flip test-time augmentation (mean of the chip and its mirror)'): Command {
-  return cmd.option('--flip', "flip test-time augmentation on (default: the pack's setting)").option('--no-flip', noFlipHelp);
+export function withFlipOptions(
+  cmd: Command,
+  noFlipHelp = 'turn off flip test-time augmentation (mean of the chip and its mirror)',
+): Command {
+  return cmd
+    .option('--flip', "flip test-time augmentation on (default: the pack's setting)")
+    .option('--no-flip', noFlipHelp);
 }
 
 /** Whether flip TTA is on: the flag when given, else the pack's default. */
@@ -64,12 +78,17 @@ export function withDetectionOptions(cmd: Command): Command {
 /** Options that choose the embedding (network and test-time augmentation): they make the model id of a gallery. */
 export function withEmbeddingOptions(cmd: Command): Command {
   cmd.option('--model <path>', "embedding model exported by `facenet train` (default: the pack's embedder)");
-  return withFlipOptions(cmd).option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off');
+  return withFlipOptions(cmd).option(
+    '--crops <paddings>',
+    'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off',
+  );
 }
 
 /** The whole pipeline: photos in, embeddings out. */
 export function withPipelineOptions(cmd: Command): Command {
-  return withEmbeddingOptions(withDetectionOptions(withPackOptions(cmd.option('--json', 'machine-readable output')))).option(
+  return withEmbeddingOptions(
+    withDetectionOptions(withPackOptions(cmd.option('--json', 'machine-readable output'))),
+  ).option(
     '--aligned',
     "inputs are already aligned face chips (the pack's: 150×150 dlib, 112×112 ArcFace): skip detection",
   );
@@ -86,11 +105,19 @@ function num(name: string, v: string | undefined): number | undefined {
 export const MAX_THREADS = 256;
 
 /** An integer option within [min, max]; INVALID_INPUT (exit 2) otherwise, before anything loads. */
-export function intOption(name: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function intOption(
+  name: string,
+  v: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max)
-    throw new FaceError('INVALID_INPUT', `--${name} expects an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any' : max}, got "${v}"`);
+    throw new FaceError(
+      'INVALID_INPUT',
+      `--${name} expects an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any' : max}, got "${v}"`,
+    );
   return n;
 }
 
@@ -106,7 +133,8 @@ export function parseCrops(v: string | undefined): number[] | undefined {
   if (v === undefined) return undefined;
   if (v.trim() === 'none' || v.trim() === '') return [];
   const list = v.split(',').map((x) => Number(x.trim()));
-  if (list.some((x) => !(x >= 0 && x <= 1))) throw new FaceError('INVALID_INPUT', `--crops expects paddings in [0, 1] separated by commas, or none; got "${v}"`);
+  if (list.some((x) => !(x >= 0 && x <= 1)))
+    throw new FaceError('INVALID_INPUT', `--crops expects paddings in [0, 1] separated by commas, or none; got "${v}"`);
   return list;
 }
 
@@ -122,7 +150,11 @@ export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
     ttaPaddings: parseCrops(flags.crops),
     maxPixels: intOption('max-pixels', flags.maxPixels, 1),
     allowSvg: flags.allowSvg,
-    detect: { minScore: num('min-score', flags.minScore), minFaceSize: num('min-face-size', flags.minFaceSize), enlarge: parseDetectSize(flags.detectSize) },
+    detect: {
+      minScore: num('min-score', flags.minScore),
+      minFaceSize: num('min-face-size', flags.minFaceSize),
+      enlarge: parseDetectSize(flags.detectSize),
+    },
   };
 }
 

@@ -6,7 +6,9 @@ import { action, printResult } from '../output.js';
 import { boxJson, openGallery, r4, withGalleryOptions, type GalleryFlags } from './gallery-common.js';
 
 export function registerEnrollCommand(program: Command): void {
-  withGalleryOptions(program.command('enroll <name> <images...>').description('enroll a person from one or more photos (one face each)'))
+  withGalleryOptions(
+    program.command('enroll <name> <images...>').description('enroll a person from one or more photos (one face each)'),
+  )
     .option('--largest', 'take the largest face of a photo with several instead of refusing it')
     .option('--metadata <json>', 'JSON object stored with the person')
     .action(
@@ -18,7 +20,8 @@ export function registerEnrollCommand(program: Command): void {
           } catch {
             throw new FaceError('INVALID_INPUT', `--metadata must be a JSON object, got ${flags.metadata}`);
           }
-          if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) throw new FaceError('INVALID_INPUT', '--metadata must be a JSON object');
+          if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata))
+            throw new FaceError('INVALID_INPUT', '--metadata must be a JSON object');
         }
         const { gallery } = await openGallery(flags, true);
         try {
@@ -27,7 +30,14 @@ export function registerEnrollCommand(program: Command): void {
             person: r.person.name,
             created: r.created,
             templates: r.templates,
-            added: r.added.map((a) => ({ source: a.source, sha256: a.sha256, detectionScore: r4(a.detectionScore), faceSize: Math.round(a.faceSize), facesInImage: a.facesInImage, box: boxJson(a.box) })),
+            added: r.added.map((a) => ({
+              source: a.source,
+              sha256: a.sha256,
+              detectionScore: r4(a.detectionScore),
+              faceSize: Math.round(a.faceSize),
+              facesInImage: a.facesInImage,
+              box: boxJson(a.box),
+            })),
             warnings: r.warnings,
             gallery: flags.gallery,
           };
@@ -35,7 +45,10 @@ export function registerEnrollCommand(program: Command): void {
           printResult(flags, json, () =>
             [
               `${r.created ? 'enrolled' : 'updated'} ${printableName(r.person.name)}: ${r.added.length} photo(s) added, ${r.templates} template(s) in ${flags.gallery}`,
-              ...r.added.map((a) => `  ${a.source}: face ${Math.round(a.faceSize)} px, detector score ${a.detectionScore.toFixed(3)}${a.facesInImage > 1 ? ` (largest of ${a.facesInImage})` : ''}`),
+              ...r.added.map(
+                (a) =>
+                  `  ${a.source}: face ${Math.round(a.faceSize)} px, detector score ${a.detectionScore.toFixed(3)}${a.facesInImage > 1 ? ` (largest of ${a.facesInImage})` : ''}`,
+              ),
             ].join('\n'),
           );
         } finally {

@@ -5,7 +5,15 @@ import os from 'node:os';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { action, printResult } from '../output.js';
-import { announceLicence, DETECT_SIZE_HELP, flipOf, recognizerOptions, withFlipOptions, withPackOptions, type PipelineFlags } from './common.js';
+import {
+  announceLicence,
+  DETECT_SIZE_HELP,
+  flipOf,
+  recognizerOptions,
+  withFlipOptions,
+  withPackOptions,
+  type PipelineFlags,
+} from './common.js';
 import { FaceRecognizer, type RecognizerOptions } from '../../recognizer.js';
 import { lfwImageRoot, readPairs } from '../../eval/lfw-pairs.js';
 import { embedImages, type EmbedImagesResult, type EvalRecognizer } from '../../eval/embed-images.js';
@@ -30,13 +38,22 @@ export interface EvalFlags extends PipelineFlags {
 }
 
 /** `--align '{"chip":{…},"landmarks":{…},"landmarkPasses":2}'`: alignment variants for experiments. */
-type AlignmentVariant = Pick<RecognizerOptions, 'chip' | 'landmarks' | 'landmarkPasses' | 'landmarkFlip' | 'ttaPaddings'>;
+type AlignmentVariant = Pick<
+  RecognizerOptions,
+  'chip' | 'landmarks' | 'landmarkPasses' | 'landmarkFlip' | 'ttaPaddings'
+>;
 
 function alignmentVariant(json: string | undefined): AlignmentVariant {
   if (!json) return {};
   try {
     const v = JSON.parse(json) as AlignmentVariant;
-    const picked = { chip: v.chip, landmarks: v.landmarks, landmarkPasses: v.landmarkPasses, landmarkFlip: v.landmarkFlip, ttaPaddings: v.ttaPaddings };
+    const picked = {
+      chip: v.chip,
+      landmarks: v.landmarks,
+      landmarkPasses: v.landmarkPasses,
+      landmarkFlip: v.landmarkFlip,
+      ttaPaddings: v.ttaPaddings,
+    };
     // only what the JSON names: an absent key must not override --crops or other flags
     return Object.fromEntries(Object.entries(picked).filter(([, x]) => x !== undefined)) as AlignmentVariant;
   } catch (e) {
@@ -46,13 +63,23 @@ function alignmentVariant(json: string | undefined): AlignmentVariant {
 
 /** `facenet eval …`; other stages add their own subcommands to it. */
 export function evalCommand(program: Command): Command {
-  return program.commands.find((c) => c.name() === 'eval') ?? program.command('eval').description('evaluations on labelled datasets');
+  return (
+    program.commands.find((c) => c.name() === 'eval') ??
+    program.command('eval').description('evaluations on labelled datasets')
+  );
 }
 
-export function progressBar(label: string, enabled: boolean): { update: (done: number, total: number) => void; stop: () => void } {
+export function progressBar(
+  label: string,
+  enabled: boolean,
+): { update: (done: number, total: number) => void; stop: () => void } {
   if (!enabled) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {value}/{total} | {rate} img/s | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true },
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total} | {rate} img/s | ETA {eta_formatted}`,
+      stream: process.stderr,
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -67,17 +94,24 @@ export function progressBar(label: string, enabled: boolean): { update: (done: n
   };
 }
 
-export const WORKERS_HELP = 'inference worker threads, each with its own models (default: one per CPU core); 0 = on the main thread';
+export const WORKERS_HELP =
+  'inference worker threads, each with its own models (default: one per CPU core); 0 = on the main thread';
 export const CONCURRENCY_HELP = 'images in flight (default: 4 per worker, 2 on the main thread)';
 
 /** Options every evaluation over an image set shares: throughput, the embedding cache, JSON. */
 export function withEvalImageOptions(cmd: Command): Command {
   return withPackOptions(cmd)
-    .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip (default 0.15,0.35); none = off')
+    .option(
+      '--crops <paddings>',
+      'crop test-time augmentation: chip paddings averaged with the 0.25 chip (default 0.15,0.35); none = off',
+    )
     .option('--workers <n>', WORKERS_HELP)
     .option('--concurrency <n>', CONCURRENCY_HELP)
     .option('--threads <n>', 'inference threads per model', '1')
-    .option('--cache <file>', 'embedding cache file (default: ~/.cache/facenet-ts/eval-embeddings.db, shared by every evaluation)')
+    .option(
+      '--cache <file>',
+      'embedding cache file (default: ~/.cache/facenet-ts/eval-embeddings.db, shared by every evaluation)',
+    )
     .option('--no-cache', 'recompute every embedding')
     .option('--json', 'machine-readable output');
 }
@@ -85,7 +119,8 @@ export function withEvalImageOptions(cmd: Command): Command {
 function count(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new FaceError('INVALID_INPUT', `--${name} expects an integer ≥ ${min}, got "${v}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new FaceError('INVALID_INPUT', `--${name} expects an integer ≥ ${min}, got "${v}"`);
   return n;
 }
 
@@ -123,10 +158,18 @@ export async function embedForEvaluation(
   announceLicence(fr.packInfo);
   const loadSeconds = (performance.now() - tLoad) / 1000;
   try {
-    const cache = flags.cache === false ? undefined : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
+    const cache =
+      flags.cache === false
+        ? undefined
+        : new EmbeddingCache(flags.cache ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
     const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
     try {
-      const res = await embedImages(fr, files, { cache, detect: recognizerOptions(flags).detect, concurrency, onProgress: bar.update });
+      const res = await embedImages(fr, files, {
+        cache,
+        detect: recognizerOptions(flags).detect,
+        concurrency,
+        onProgress: bar.update,
+      });
       return { res, fr, loadSeconds };
     } finally {
       bar.stop();
@@ -139,11 +182,14 @@ export async function embedForEvaluation(
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 
-const ALIGN_HELP = 'pipeline variant, e.g. \'{"chip":{"template":"dlib68-all"},"landmarkPasses":2,"ttaPaddings":[0.2,0.3]}\'';
+const ALIGN_HELP =
+  'pipeline variant, e.g. \'{"chip":{"template":"dlib68-all"},"landmarkPasses":2,"ttaPaddings":[0.2,0.3]}\'';
 
 export function registerEvalCommands(program: Command): void {
   withEvalImageOptions(evalCommand(program).command('view1'))
-    .description('choose pipeline variants without touching View 2: every pair of the LFW View 1 training images (pairsDevTrain), AUC and TAR at low FAR')
+    .description(
+      'choose pipeline variants without touching View 2: every pair of the LFW View 1 training images (pairsDevTrain), AUC and TAR at low FAR',
+    )
     .requiredOption('--data <dir>', 'LFW folder holding pairsDevTrain.txt and the image folders')
     .option('--pairs <file>', 'LFW-format pairs file whose images are used', 'pairsDevTrain.txt')
     .option('--align <json>', ALIGN_HELP)
@@ -151,7 +197,11 @@ export function registerEvalCommands(program: Command): void {
       action(async (flags: EvalFlags & { pairs: string }) => {
         const t0 = performance.now();
         const plan = lfwCalibrationPlan(flags.data, flags.pairs, true);
-        const { res, fr } = await embedForEvaluation(flags, { ...recognizerOptions({ ...flags, flip: false }), ...alignmentVariant(flags.align) }, plan.files);
+        const { res, fr } = await embedForEvaluation(
+          flags,
+          { ...recognizerOptions({ ...flags, flip: false }), ...alignmentVariant(flags.align) },
+          plan.files,
+        );
         const fars = [1e-3, 1e-4, 1e-5];
         const variants = (['plain', 'flip'] as const).map((variant) => {
           const embs = new Map([...res.embeddings].map(([f, e]) => [f, pickEmbedding(e, variant)]));
@@ -166,15 +216,24 @@ export function registerEvalCommands(program: Command): void {
             eer: equalErrorRate(roc),
           };
         });
-        printResult(flags, { source: plan.source, images: plan.files.length, align: flags.align ? JSON.parse(flags.align) : {}, variants, seconds: (performance.now() - t0) / 1000 }, () =>
-          [
-            plan.source,
-            ...variants.map(
-              (v) =>
-                `  ${v.variant === 'flip' ? 'flip TTA' : 'no flip '}  AUC ${v.auc.toFixed(5)}  ${fars.map((f) => `TAR@${f.toExponential(0)} ${pct(v.tarAtFar[String(f)])}`).join('  ')}  EER ${pct(v.eer)}`,
-            ),
-            `  ${res.computed} embedded, ${res.fromCache} from cache; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-          ].join('\n'),
+        printResult(
+          flags,
+          {
+            source: plan.source,
+            images: plan.files.length,
+            align: flags.align ? JSON.parse(flags.align) : {},
+            variants,
+            seconds: (performance.now() - t0) / 1000,
+          },
+          () =>
+            [
+              plan.source,
+              ...variants.map(
+                (v) =>
+                  `  ${v.variant === 'flip' ? 'flip TTA' : 'no flip '}  AUC ${v.auc.toFixed(5)}  ${fars.map((f) => `TAR@${f.toExponential(0)} ${pct(v.tarAtFar[String(f)])}`).join('  ')}  EER ${pct(v.eer)}`,
+              ),
+              `  ${res.computed} embedded, ${res.fromCache} from cache; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+            ].join('\n'),
         );
       }),
     );
@@ -188,7 +247,10 @@ export function registerEvalCommands(program: Command): void {
     "headline figure without flip test-time augmentation (both are always reported; default: the pack's setting)",
   )
     .option('--model <path>', 'embedding model exported by `facenet train`')
-    .option('--projection <file>', 'a projection head from `facenet train --arch head --pack P`, run after the pack embedder')
+    .option(
+      '--projection <file>',
+      'a projection head from `facenet train --arch head --pack P`, run after the pack embedder',
+    )
     .option('--min-score <s>', 'detector score threshold (default 0.5 here: LFW faces are often cut by the frame)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default native here: LFW photos are 250×250)`)
     .option('--align <json>', ALIGN_HELP)
@@ -200,17 +262,23 @@ export function registerEvalCommands(program: Command): void {
         let folds = readPairs(pairsFile, root);
         if (flags.folds !== undefined) {
           const k = Number(flags.folds);
-          if (!Number.isInteger(k) || k < 2 || k > folds.length) throw new FaceError('INVALID_INPUT', `--folds must be an integer in [2, ${folds.length}]`);
+          if (!Number.isInteger(k) || k < 2 || k > folds.length)
+            throw new FaceError('INVALID_INPUT', `--folds must be an integer in [2, ${folds.length}]`);
           folds = folds.slice(0, k);
         }
         const files = [...new Set(folds.flat().flatMap((p) => [p.a, p.b]))];
         const tLoad = performance.now();
         const variant = alignmentVariant(flags.align);
-        const { res, fr, loadSeconds } = await embedForEvaluation(flags, { ...recognizerOptions({ ...flags, flip: false }), ...variant }, files);
+        const { res, fr, loadSeconds } = await embedForEvaluation(
+          flags,
+          { ...recognizerOptions({ ...flags, flip: false }), ...variant },
+          files,
+        );
         const statuses = { ok: 0, central: 0, noface: 0 };
         for (const e of res.embeddings.values()) statuses[e.status]++;
         const byVariant = {} as Record<EmbeddingVariant, LfwResult>;
-        for (const v of ['plain', 'flip'] as const) byVariant[v] = tenFold(folds.map((f) => scorePairs(f, res.embeddings, v)));
+        for (const v of ['plain', 'flip'] as const)
+          byVariant[v] = tenFold(folds.map((f) => scorePairs(f, res.embeddings, v)));
         const headVariant = flipOf(flags) ? 'flip' : 'plain';
         const head = byVariant[headVariant];
         if (flags.errors) {
@@ -219,7 +287,8 @@ export function registerEvalCommands(program: Command): void {
           folds.forEach((fold, k) =>
             scorePairs(fold, res.embeddings, variant).forEach((s, i) => {
               const tau = head.foldThresholds[k];
-              if (s.distance < tau !== s.same) rows.push([k + 1, s.same, s.distance.toFixed(4), tau.toFixed(4), fold[i].a, fold[i].b].join(','));
+              if (s.distance < tau !== s.same)
+                rows.push([k + 1, s.same, s.distance.toFixed(4), tau.toFixed(4), fold[i].a, fold[i].b].join(','));
             }),
           );
           writeFileSync(flags.errors, `${rows.join('\n')}\n`);

@@ -20,9 +20,19 @@ export interface GalleryFlags extends PipelineFlags {
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|tiff?|gif|avif|heic|heif)$/i;
 export const r4 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : v);
-export const boxJson = (b: { x: number; y: number; width: number; height: number }) => ({ x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) });
+export const boxJson = (b: { x: number; y: number; width: number; height: number }) => ({
+  x: Math.round(b.x),
+  y: Math.round(b.y),
+  width: Math.round(b.width),
+  height: Math.round(b.height),
+});
 
-export function num(name: string, v: string | undefined, fallback: number, check: (n: number) => boolean = () => true): number {
+export function num(
+  name: string,
+  v: string | undefined,
+  fallback: number,
+  check: (n: number) => boolean = () => true,
+): number {
   if (v === undefined) return fallback;
   const n = Number(v);
   if (!Number.isFinite(n) || !check(n)) throw new FaceError('INVALID_INPUT', `--${name}: invalid value "${v}"`);
@@ -31,17 +41,28 @@ export function num(name: string, v: string | undefined, fallback: number, check
 
 export const farOk = (n: number) => n > 0 && n < 1;
 
-export const galleryOption = (cmd: Command) => cmd.option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL', process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH);
-export const combinationOption = (cmd: Command) => cmd.option('--combination <how>', 'how several photos of a person are matched: nearest | centroid');
+export const galleryOption = (cmd: Command) =>
+  cmd.option(
+    '--gallery <file|url>',
+    'gallery: SQLite file or postgres:// URL',
+    process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH,
+  );
+export const combinationOption = (cmd: Command) =>
+  cmd.option('--combination <how>', 'how several photos of a person are matched: nearest | centroid');
 export const withGalleryOptions = (cmd: Command): Command => galleryOption(withPipelineOptions(cmd));
 
 /** Read-only commands pass create=false: a mistyped --gallery is GALLERY_NOT_FOUND, and no file or folder appears. */
 function assertGalleryExists(location: string): void {
   if (!isPostgresUrl(location) && location !== ':memory:' && !existsSync(location))
-    throw new FaceError('GALLERY_NOT_FOUND', `no gallery at ${location}: enroll someone first, or check --gallery`, { gallery: location });
+    throw new FaceError('GALLERY_NOT_FOUND', `no gallery at ${location}: enroll someone first, or check --gallery`, {
+      gallery: location,
+    });
 }
 
-export async function openGallery(flags: GalleryFlags, create = false): Promise<{ gallery: Gallery; fr: FaceRecognizer }> {
+export async function openGallery(
+  flags: GalleryFlags,
+  create = false,
+): Promise<{ gallery: Gallery; fr: FaceRecognizer }> {
   if (!create) assertGalleryExists(flags.gallery); // before the model loads
   const fr = await loadRecognizer(flags);
   const gallery = await Gallery.open({

@@ -5,7 +5,15 @@ import os from 'node:os';
 import { calibrationFromFile, defaultCalibration } from '../../decide/default-calibration.js';
 import type { CalibrationTable } from '../../decide/calibration.js';
 import { FaceError } from '../../errors.js';
-import { evaluateOpenSet, evaluateTemplates, lfwOpenSetSplit, lfwPeople, templatesExperimentSize, type SizeResult, type TemplatesResult } from '../../eval/identify.js';
+import {
+  evaluateOpenSet,
+  evaluateTemplates,
+  lfwOpenSetSplit,
+  lfwPeople,
+  templatesExperimentSize,
+  type SizeResult,
+  type TemplatesResult,
+} from '../../eval/identify.js';
 import { lineChartSvg, type Series } from '../../eval/identify-plot.js';
 import { pickEmbedding } from '../../eval/lfw.js';
 import { galleryModelId } from '../../gallery/face-source.js';
@@ -29,7 +37,8 @@ interface IdentifyEvalFlags extends PipelineFlags {
 
 function list(name: string, v: string, check: (n: number) => boolean): number[] {
   const xs = v.split(',').map((s) => Number(s.trim()));
-  if (!xs.length || xs.some((x) => !Number.isFinite(x) || !check(x))) throw new FaceError('INVALID_INPUT', `--${name}: invalid list "${v}"`);
+  if (!xs.length || xs.some((x) => !Number.isFinite(x) || !check(x)))
+    throw new FaceError('INVALID_INPUT', `--${name}: invalid list "${v}"`);
   return xs;
 }
 
@@ -49,13 +58,20 @@ function sizeTable(sizes: readonly SizeResult[], fars: readonly number[]): strin
       ].join('  '),
     );
   if (sizes[0]?.calibrated) {
-    lines.push('', 'with the calibrated threshold a gallery would use (f = 1-(1-F)^(1/K), τ from the calibration table):');
+    lines.push(
+      '',
+      'with the calibrated threshold a gallery would use (f = 1-(1-F)^(1/K), τ from the calibration table):',
+    );
     lines.push(['     K', ...fars.map((f) => `F=${f}: τ, measured false alarms, DIR`.padEnd(44))].join('  '));
     for (const s of sizes)
       lines.push(
         [
           String(s.k).padStart(6),
-          ...s.calibrated!.map((c) => `τ ${c.threshold.toFixed(4)}  FA ${pct(c.measuredFalseAlarm).padStart(6)}  DIR ${pct(c.dir).padStart(6)}${c.resolvable ? ' ' : '!'}`.padEnd(44)),
+          ...s.calibrated!.map((c) =>
+            `τ ${c.threshold.toFixed(4)}  FA ${pct(c.measuredFalseAlarm).padStart(6)}  DIR ${pct(c.dir).padStart(6)}${c.resolvable ? ' ' : '!'}`.padEnd(
+              44,
+            ),
+          ),
         ].join('  '),
       );
     lines.push('  ! = f below the calibration’s resolution (strictest measured τ used; the gallery warns loudly)');
@@ -63,7 +79,11 @@ function sizeTable(sizes: readonly SizeResult[], fars: readonly number[]): strin
   return lines.join('\n');
 }
 
-function templatesTable(rows: readonly TemplatesResult[], fars: readonly number[], size: { people: number; probes: number }): string {
+function templatesTable(
+  rows: readonly TemplatesResult[],
+  fars: readonly number[],
+  size: { people: number; probes: number },
+): string {
   const cal = !!rows[0]?.calibrated;
   const lines = [
     `several photos per person (${size.people} people with enough images, the same ${size.probes} known probes for every row):`,
@@ -82,19 +102,39 @@ function templatesTable(rows: readonly TemplatesResult[], fars: readonly number[
         r.combination.padEnd(14),
         pct(r.rank1).padStart(7),
         ...r.dir.map((d) => pct(d.dir).padStart(9)),
-        ...(r.calibrated ?? []).map((c) => `FA ${pct(c.measuredFalseAlarm).padStart(6)}  DIR ${pct(c.dir).padStart(7)}${c.resolvable ? ' ' : '!'}`.padEnd(28)),
+        ...(r.calibrated ?? []).map((c) =>
+          `FA ${pct(c.measuredFalseAlarm).padStart(6)}  DIR ${pct(c.dir).padStart(7)}${c.resolvable ? ' ' : '!'}`.padEnd(
+            28,
+          ),
+        ),
       ].join('  '),
     );
   return lines.join('\n');
 }
 
-export function identifyPlot(sizes: readonly SizeResult[], fars: readonly number[], modelId: string, unknownProbes?: number): string {
+export function identifyPlot(
+  sizes: readonly SizeResult[],
+  fars: readonly number[],
+  modelId: string,
+  unknownProbes?: number,
+): string {
   const colours = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
-  const series: Series[] = [{ name: 'closed-set rank-1', points: sizes.map((s) => [s.k, s.rank1] as const), colour: '#7f7f7f', dashed: true }];
+  const series: Series[] = [
+    { name: 'closed-set rank-1', points: sizes.map((s) => [s.k, s.rank1] as const), colour: '#7f7f7f', dashed: true },
+  ];
   fars.forEach((far, i) => {
-    series.push({ name: `DIR @ F=${far} (oracle τ)`, points: sizes.map((s) => [s.k, s.dir[i].dir] as const), colour: colours[i % colours.length] });
+    series.push({
+      name: `DIR @ F=${far} (oracle τ)`,
+      points: sizes.map((s) => [s.k, s.dir[i].dir] as const),
+      colour: colours[i % colours.length],
+    });
     if (sizes[0]?.calibrated)
-      series.push({ name: `DIR @ F=${far} (calibrated τ)`, points: sizes.map((s) => [s.k, s.calibrated![i].dir] as const), colour: colours[i % colours.length], dashed: true });
+      series.push({
+        name: `DIR @ F=${far} (calibrated τ)`,
+        points: sizes.map((s) => [s.k, s.calibrated![i].dir] as const),
+        colour: colours[i % colours.length],
+        dashed: true,
+      });
   });
   return lineChartSvg({
     title: 'LFW open-set identification: DIR against gallery size K',
@@ -106,21 +146,33 @@ export function identifyPlot(sizes: readonly SizeResult[], fars: readonly number
 }
 
 export function registerEvalIdentifyCommand(program: Command): void {
-  withFlipOptions(withEvalImageOptions(evalCommand(program).command('identify')), "without flip test-time augmentation (default: the pack's setting, as in the product)")
+  withFlipOptions(
+    withEvalImageOptions(evalCommand(program).command('identify')),
+    "without flip test-time augmentation (default: the pack's setting, as in the product)",
+  )
     .description('open-set identification on LFW: rank-1 and DIR at fixed false-alarm rates for growing gallery sizes')
     .requiredOption('--data <dir>', 'LFW folder')
     .option('--sizes <list>', 'gallery sizes K', '10,100,1000,1680')
     .option('--fars <list>', 'open-set false-alarm rates F', '0.01,0.001')
     .option('--seed <n>', 'seed of the random gallery subsets', '1')
     .option('--plot <file.svg>', 'write the DIR-against-K chart')
-    .option('--templates [counts]', 'also measure several enrollment photos per person and the ways to combine them (default 1,2,3,5)')
+    .option(
+      '--templates [counts]',
+      'also measure several enrollment photos per person and the ways to combine them (default 1,2,3,5)',
+    )
     .option('--calibration <file>', 'calibration JSON for the calibrated-τ rows (default: the shipped one)')
     .action(
       action(async (flags: IdentifyEvalFlags) => {
         const sizes = list('sizes', flags.sizes, (n) => Number.isInteger(n) && n >= 1);
         const fars = list('fars', flags.fars, (n) => n > 0 && n < 1);
         const seed = Number(flags.seed);
-        const counts = flags.templates ? list('templates', flags.templates === true ? '1,2,3,5' : flags.templates, (n) => Number.isInteger(n) && n >= 1) : undefined;
+        const counts = flags.templates
+          ? list(
+              'templates',
+              flags.templates === true ? '1,2,3,5' : flags.templates,
+              (n) => Number.isInteger(n) && n >= 1,
+            )
+          : undefined;
         const t0 = performance.now();
         const people = lfwPeople(flags.data);
         const split = lfwOpenSetSplit(people);
@@ -130,7 +182,9 @@ export function registerEvalIdentifyCommand(program: Command): void {
         const variant = flip ? 'flip' : 'plain';
         const emb = (f: string) => pickEmbedding(res.embeddings.get(f)!, variant);
         const modelId = galleryModelId(fr.modelId, flip, fr.ttaPaddings);
-        const calibration: CalibrationTable | undefined = flags.calibration ? calibrationFromFile(flags.calibration, modelId) : defaultCalibration(modelId);
+        const calibration: CalibrationTable | undefined = flags.calibration
+          ? calibrationFromFile(flags.calibration, modelId)
+          : defaultCalibration(modelId);
         const tEval = performance.now();
         const results = evaluateOpenSet(
           {
@@ -143,7 +197,10 @@ export function registerEvalIdentifyCommand(program: Command): void {
         let templates: TemplatesResult[] | undefined;
         let templatesSize: { people: number; probes: number } | undefined;
         if (counts) {
-          const data = { people: people.filter((p) => p.files.length > 1).map((p) => p.files.map(emb)), unknown: split.unknown.map(emb) };
+          const data = {
+            people: people.filter((p) => p.files.length > 1).map((p) => p.files.map(emb)),
+            unknown: split.unknown.map(emb),
+          };
           templates = evaluateTemplates(data, { counts, fars, calibration });
           templatesSize = templatesExperimentSize(data, Math.max(...counts));
         }

@@ -6,7 +6,17 @@ import type { IdentifyResult } from '../../gallery/gallery.js';
 import { printableName } from '../../gallery/names.js';
 import { action, EXIT, printResult } from '../output.js';
 import { progressBar } from './eval.js';
-import { boxJson, combinationOption, expandImageArgs, farOk, num, openGallery, r4, withGalleryOptions, type GalleryFlags } from './gallery-common.js';
+import {
+  boxJson,
+  combinationOption,
+  expandImageArgs,
+  farOk,
+  num,
+  openGallery,
+  r4,
+  withGalleryOptions,
+  type GalleryFlags,
+} from './gallery-common.js';
 
 function csvCell(v: unknown): string {
   const s = v === undefined || v === null ? '' : String(v);
@@ -23,23 +33,72 @@ export function nearestOther(f: IdentifiedFace): IdentifiedFace['candidates'][nu
 
 /** Identify output as CSV: one row per face (or per image without faces / with an error). */
 export function identifyCsv(rows: readonly IdentifyRow[], threshold: number): string {
-  const lines = [['source', 'face', 'person', 'distance', 'threshold', 'second', 'second_distance', 'x', 'y', 'width', 'height', 'score', 'error'].join(',')];
+  const lines = [
+    [
+      'source',
+      'face',
+      'person',
+      'distance',
+      'threshold',
+      'second',
+      'second_distance',
+      'x',
+      'y',
+      'width',
+      'height',
+      'score',
+      'error',
+    ].join(','),
+  ];
   for (const r of rows) {
-    if (r.error) lines.push([r.source, '', '', '', '', '', '', '', '', '', '', '', `${r.error.code}: ${r.error.message}`].map(csvCell).join(','));
-    else if (!r.result!.faces.length) lines.push([r.source, 0, 'no face', '', r4(threshold), '', '', '', '', '', '', '', ''].map(csvCell).join(','));
+    if (r.error)
+      lines.push(
+        [r.source, '', '', '', '', '', '', '', '', '', '', '', `${r.error.code}: ${r.error.message}`]
+          .map(csvCell)
+          .join(','),
+      );
+    else if (!r.result!.faces.length)
+      lines.push([r.source, 0, 'no face', '', r4(threshold), '', '', '', '', '', '', '', ''].map(csvCell).join(','));
     else
       r.result!.faces.forEach((f, i) => {
         const b = boxJson(f.box);
         const second = nearestOther(f);
-        lines.push([r.source, i + 1, f.person, r4(f.distance), r4(threshold), second?.person, second ? r4(second.distance) : '', b.x, b.y, b.width, b.height, r4(f.score), ''].map(csvCell).join(','));
+        lines.push(
+          [
+            r.source,
+            i + 1,
+            f.person,
+            r4(f.distance),
+            r4(threshold),
+            second?.person,
+            second ? r4(second.distance) : '',
+            b.x,
+            b.y,
+            b.width,
+            b.height,
+            r4(f.score),
+            '',
+          ]
+            .map(csvCell)
+            .join(','),
+        );
       });
   }
   return lines.join('\n');
 }
 
 export function registerIdentifyCommand(program: Command): void {
-  combinationOption(withGalleryOptions(program.command('identify <inputs...>').description('1:N open-set: who is in each photo (files or folders, recursive)?')))
-    .option('--far <rate>', `open-set false-alarm rate: chance a stranger is matched to anyone (default ${DEFAULT_IDENTIFY_FAR})`)
+  combinationOption(
+    withGalleryOptions(
+      program
+        .command('identify <inputs...>')
+        .description('1:N open-set: who is in each photo (files or folders, recursive)?'),
+    ),
+  )
+    .option(
+      '--far <rate>',
+      `open-set false-alarm rate: chance a stranger is matched to anyone (default ${DEFAULT_IDENTIFY_FAR})`,
+    )
     .option('--top-k <k>', 'candidates per face', '5')
     .option('--csv', 'CSV output, one row per face')
     .action(
@@ -124,7 +183,8 @@ export function registerIdentifyCommand(program: Command): void {
                 return lines.join('\n');
               },
             );
-          if (!flags.json && !flags.csv) for (const r of rows) if (r.error) process.stderr.write(`error [${r.error.code}]: ${r.error.message}\n`);
+          if (!flags.json && !flags.csv)
+            for (const r of rows) if (r.error) process.stderr.write(`error [${r.error.code}]: ${r.error.message}\n`);
           return summary.errors ? EXIT.error : summary.recognised ? EXIT.ok : EXIT.noMatch;
         } finally {
           await gallery.close();

@@ -6,10 +6,16 @@ import { modelsDir, packStatus } from '../../pack/files.js';
 import { installPackFiles } from '../../pack/install.js';
 
 export function registerPacksCommands(program: Command): void {
-  const packs = program.command('packs').description('recognition pipelines (packs): files present and sha256-verified, licences; `packs add` installs files');
+  const packs = program
+    .command('packs')
+    .description(
+      'recognition pipelines (packs): files present and sha256-verified, licences; `packs add` installs files',
+    );
   packs
     .command('list', { isDefault: true })
-    .description('list the packs, whether their files are in the models folder and match their sha256, and their licences')
+    .description(
+      'list the packs, whether their files are in the models folder and match their sha256, and their licences',
+    )
     .option('--models <dir>', 'models folder (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)')
     .option('--json', 'machine-readable output')
     .action(
@@ -36,7 +42,9 @@ export function registerPacksCommands(program: Command): void {
               `${r.name}${r.default ? ' (default)' : ''}: ${r.ready ? 'ready' : 'not installed'}${r.permissive ? '' : ' — needs --accept-license'}`,
               `  ${r.description}`,
               `  licence: ${r.licence}`,
-              ...(r.files.length ? r.files.map((f) => `  ${f.state === 'verified' ? '✓' : '✗'} ${f.path} (${f.state})`) : ['  files: from the @vladmandic/face-api npm package']),
+              ...(r.files.length
+                ? r.files.map((f) => `  ${f.state === 'verified' ? '✓' : '✗'} ${f.path} (${f.state})`)
+                : ['  files: from the @vladmandic/face-api npm package']),
             ]),
           ].join('\n'),
         );
@@ -44,9 +52,14 @@ export function registerPacksCommands(program: Command): void {
     );
   packs
     .command('add <source>')
-    .description("install packs' model files from a folder or an http(s) address (same layout as the models folder, or the bare file names); every file is checked against its sha256 before anything is written")
+    .description(
+      "install packs' model files from a folder or an http(s) address (same layout as the models folder, or the bare file names); every file is checked against its sha256 before anything is written",
+    )
     .option('--pack <name...>', 'only these packs (default: every file the source has)')
-    .option('--models <dir>', 'destination models folder (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)')
+    .option(
+      '--models <dir>',
+      'destination models folder (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)',
+    )
     .option('--json', 'machine-readable output')
     .action(
       action(async (source: string, flags: { pack?: string[]; models?: string; json?: boolean }) => {

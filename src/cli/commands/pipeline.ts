@@ -1,7 +1,14 @@
 /** facenet detect | embed | compare: the face pipeline on single images. */
 import type { Command } from 'commander';
 import { action, EXIT, printResult } from '../output.js';
-import { flipOf, loadRecognizer, withDetectionOptions, withPackOptions, withPipelineOptions, type PipelineFlags } from './common.js';
+import {
+  flipOf,
+  loadRecognizer,
+  withDetectionOptions,
+  withPackOptions,
+  withPipelineOptions,
+  type PipelineFlags,
+} from './common.js';
 import { distance } from '../../embed/distance.js';
 import { FaceError } from '../../errors.js';
 import type { EmbeddedFace } from '../../recognizer.js';
@@ -32,7 +39,10 @@ function onlyFace(faces: EmbeddedFace[], source: string): EmbeddedFace {
 }
 
 /** τ for compare: a --model's own calibration (at the default verification FAR), else the pack's measured threshold. */
-function compareThreshold(fr: Awaited<ReturnType<typeof loadRecognizer>>, flags: PipelineFlags): { tau: number; calibration?: ThresholdChoice } {
+function compareThreshold(
+  fr: Awaited<ReturnType<typeof loadRecognizer>>,
+  flags: PipelineFlags,
+): { tau: number; calibration?: ThresholdChoice } {
   const flip = flipOf(flags);
   const crops = fr.ttaPaddings.join(',');
   if (flags.model) {
@@ -52,13 +62,27 @@ function compareThreshold(fr: Awaited<ReturnType<typeof loadRecognizer>>, flags:
   }
   const measured = fr.pack.compareThreshold;
   const table = crops === fr.pack.tta.crops.join(',') ? measured : crops === '' ? measured?.singleCrop : undefined;
-  if (!measured) throw new FaceError('INVALID_INPUT', `pack ${fr.pack.name} has no measured compare threshold: pass --threshold`);
-  if (!table) throw new FaceError('INVALID_INPUT', `--crops ${crops} has no calibrated threshold: pass --threshold (or use the default crops, or none)`);
+  if (!measured)
+    throw new FaceError('INVALID_INPUT', `pack ${fr.pack.name} has no measured compare threshold: pass --threshold`);
+  if (!table)
+    throw new FaceError(
+      'INVALID_INPUT',
+      `--crops ${crops} has no calibrated threshold: pass --threshold (or use the default crops, or none)`,
+    );
   return { tau: flip ? table.flip : table.plain };
 }
 
 export function registerPipelineCommands(program: Command): void {
-  withDetectionOptions(withPackOptions(program.command('detect <image>').description("find faces: boxes, scores, landmarks (68 points for dlib packs; the detector's five points when it gives them)").option('--json', 'machine-readable output')))
+  withDetectionOptions(
+    withPackOptions(
+      program
+        .command('detect <image>')
+        .description(
+          "find faces: boxes, scores, landmarks (68 points for dlib packs; the detector's five points when it gives them)",
+        )
+        .option('--json', 'machine-readable output'),
+    ),
+  )
     .option('--no-landmarks', 'omit landmarks from the output')
     .action(
       action(async (image: string, flags: PipelineFlags & { landmarks: boolean }) => {
@@ -68,50 +92,108 @@ export function registerPipelineCommands(program: Command): void {
           pack: fr.pack.name,
           faces: faces.map((f) => ({
             ...boxJson(f),
-            ...(flags.landmarks && f.landmarks ? { landmarks: f.landmarks.map((p) => [round(p.x, 1), round(p.y, 1)]) } : {}),
+            ...(flags.landmarks && f.landmarks
+              ? { landmarks: f.landmarks.map((p) => [round(p.x, 1), round(p.y, 1)]) }
+              : {}),
             ...(flags.landmarks && f.points ? { points: f.points.map((p) => [round(p.x, 1), round(p.y, 1)]) } : {}),
           })),
         };
         printResult(flags, json, () =>
-          faces.length ? faces.map((f, i) => `face ${i + 1}: x=${round(f.box.x, 0)} y=${round(f.box.y, 0)} ${round(f.box.width, 0)}×${round(f.box.height, 0)} score=${round(f.score, 3)}`).join('\n') : 'no face found',
+          faces.length
+            ? faces
+                .map(
+                  (f, i) =>
+                    `face ${i + 1}: x=${round(f.box.x, 0)} y=${round(f.box.y, 0)} ${round(f.box.width, 0)}×${round(f.box.height, 0)} score=${round(f.score, 3)}`,
+                )
+                .join('\n')
+            : 'no face found',
         );
         return faces.length ? EXIT.ok : EXIT.noMatch;
       }),
     );
 
-  withPipelineOptions(program.command('embed <image>').description("L2-normalised embedding of every face (the pack's: 128-D dlib, 512-D EdgeFace)"))
-    .action(
-      action(async (image: string, flags: PipelineFlags) => {
-        const fr = await loadRecognizer(flags);
-        const faces = await fr.embed(image, { aligned: flags.aligned });
-        const json = { model: fr.modelId, pack: fr.pack.name, faces: faces.map((f) => ({ ...boxJson(f), embedding: Array.from(f.embedding, (v) => round(v, 6)) })) };
-        printResult(flags, json, () =>
-          faces.length ? faces.map((f, i) => `face ${i + 1} [${Array.from(f.embedding.slice(0, 4), (v) => v.toFixed(4)).join(', ')}, …] (${f.embedding.length}-D)`).join('\n') : 'no face found',
-        );
-        return faces.length ? EXIT.ok : EXIT.noMatch;
-      }),
-    );
+  withPipelineOptions(
+    program
+      .command('embed <image>')
+      .description("L2-normalised embedding of every face (the pack's: 128-D dlib, 512-D EdgeFace)"),
+  ).action(
+    action(async (image: string, flags: PipelineFlags) => {
+      const fr = await loadRecognizer(flags);
+      const faces = await fr.embed(image, { aligned: flags.aligned });
+      const json = {
+        model: fr.modelId,
+        pack: fr.pack.name,
+        faces: faces.map((f) => ({ ...boxJson(f), embedding: Array.from(f.embedding, (v) => round(v, 6)) })),
+      };
+      printResult(flags, json, () =>
+        faces.length
+          ? faces
+              .map(
+                (f, i) =>
+                  `face ${i + 1} [${Array.from(f.embedding.slice(0, 4), (v) => v.toFixed(4)).join(', ')}, …] (${f.embedding.length}-D)`,
+              )
+              .join('\n')
+          : 'no face found',
+      );
+      return faces.length ? EXIT.ok : EXIT.noMatch;
+    }),
+  );
 
-  withPipelineOptions(program.command('compare <imageA> <imageB>').description('distance between the largest faces of two photos, and the same-person decision'))
-    .option('--threshold <t>', "decision threshold on L2 distance (default: the pack's LFW-measured one; a --model from facenet train: its own validation calibration)")
+  withPipelineOptions(
+    program
+      .command('compare <imageA> <imageB>')
+      .description('distance between the largest faces of two photos, and the same-person decision'),
+  )
+    .option(
+      '--threshold <t>',
+      "decision threshold on L2 distance (default: the pack's LFW-measured one; a --model from facenet train: its own validation calibration)",
+    )
     .action(
       action(async (a: string, b: string, flags: PipelineFlags & { threshold?: string }) => {
         const threshold = Number(flags.threshold);
-        if (flags.threshold !== undefined && !(threshold > 0)) throw new FaceError('INVALID_INPUT', `--threshold must be a positive number, got "${flags.threshold}"`);
+        if (flags.threshold !== undefined && !(threshold > 0))
+          throw new FaceError('INVALID_INPUT', `--threshold must be a positive number, got "${flags.threshold}"`);
         const tta = flags.threshold === undefined ? await withModelTta(flags) : flags;
         const fr = await loadRecognizer(tta);
-        const [fa, fb] = await Promise.all([fr.embed(a, { aligned: flags.aligned }), fr.embed(b, { aligned: flags.aligned })]);
+        const [fa, fb] = await Promise.all([
+          fr.embed(a, { aligned: flags.aligned }),
+          fr.embed(b, { aligned: flags.aligned }),
+        ]);
         const ea = onlyFace(fa, a);
         const eb = onlyFace(fb, b);
         const d = distance(ea.embedding, eb.embedding);
-        const { tau, calibration } = flags.threshold !== undefined ? { tau: threshold, calibration: undefined } : compareThreshold(fr, tta);
+        const { tau, calibration } =
+          flags.threshold !== undefined ? { tau: threshold, calibration: undefined } : compareThreshold(fr, tta);
         if (calibration && !calibration.resolvable)
-          process.stderr.write(`warning: the model's validation split cannot resolve FAR ${calibration.targetFar}; using its strictest measured threshold\n`);
+          process.stderr.write(
+            `warning: the model's validation split cannot resolve FAR ${calibration.targetFar}; using its strictest measured threshold\n`,
+          );
         const same = d < tau;
-        const calibrationJson = calibration ? { calibration: { origin: 'model', targetFar: calibration.targetFar, far: calibration.far, tar: round(calibration.tar, 4), resolvable: calibration.resolvable } } : {};
-        printResult(flags, { distance: round(d, 6), same, threshold: tau, ...calibrationJson, model: fr.modelId, pack: fr.pack.name, faces: { a: fa.length, b: fb.length } }, () =>
-          `distance ${d.toFixed(4)} ${same ? '<' : '≥'} τ ${tau.toFixed(4)}: ${same ? 'same person' : 'different people'}` +
-          (fa.length > 1 || fb.length > 1 ? ` (largest face used; ${fa.length} and ${fb.length} faces found)` : ''),
+        const calibrationJson = calibration
+          ? {
+              calibration: {
+                origin: 'model',
+                targetFar: calibration.targetFar,
+                far: calibration.far,
+                tar: round(calibration.tar, 4),
+                resolvable: calibration.resolvable,
+              },
+            }
+          : {};
+        printResult(
+          flags,
+          {
+            distance: round(d, 6),
+            same,
+            threshold: tau,
+            ...calibrationJson,
+            model: fr.modelId,
+            pack: fr.pack.name,
+            faces: { a: fa.length, b: fb.length },
+          },
+          () =>
+            `distance ${d.toFixed(4)} ${same ? '<' : '≥'} τ ${tau.toFixed(4)}: ${same ? 'same person' : 'different people'}` +
+            (fa.length > 1 || fb.length > 1 ? ` (largest face used; ${fa.length} and ${fb.length} faces found)` : ''),
         );
         return same ? EXIT.ok : EXIT.noMatch;
       }),

@@ -52,24 +52,47 @@ export function registerServeCommands(program: Command): void {
     .description('serve the REST API (/v1, docs at /docs) and the web page (/) on the gallery')
     .option('--port <n>', 'TCP port', process.env.PORT ?? '8080')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
-    .option('--gallery <file|url>', 'gallery: SQLite file or postgres:// URL (replicas may share one)', galleryDefault())
+    .option(
+      '--gallery <file|url>',
+      'gallery: SQLite file or postgres:// URL (replicas may share one)',
+      galleryDefault(),
+    )
     .option('--keys <file>', KEYS_HELP)
     .option('--no-auth', 'serve without API keys (local use only)')
-    .option('--clusters <file>', 'serve this `facenet cluster` state under /v1/clusters and on the page (unnamed people)')
+    .option(
+      '--clusters <file>',
+      'serve this `facenet cluster` state under /v1/clusters and on the page (unnamed people)',
+    )
     .option('--pack <name>', `recognition pipeline (default ${DEFAULT_PACK}; \`facenet packs\` lists them)`)
-    .option('--models <dir>', "folder holding the packs' model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)")
-    .option('--accept-license', 'serve a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1)')
-    .option('--threads <n>', 'inference threads per model (default: the cores shared among the inference workers; 0 = the onnxruntime choice)')
+    .option(
+      '--models <dir>',
+      "folder holding the packs' model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)",
+    )
+    .option(
+      '--accept-license',
+      'serve a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1)',
+    )
+    .option(
+      '--threads <n>',
+      'inference threads per model (default: the cores shared among the inference workers; 0 = the onnxruntime choice)',
+    )
     .option('--model <path>', 'embedding model exported by `facenet train`')
     .option('--flip', "flip test-time augmentation on (default: the pack's setting, as in the CLI)")
     .option('--no-flip', 'turn off flip test-time augmentation')
-    .option('--crops <paddings>', 'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off')
+    .option(
+      '--crops <paddings>',
+      'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off',
+    )
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default enlarge)`)
     .option('--max-image-mb <n>', 'largest image upload, MB', String(DEFAULT_LIMITS.maxImageBytes / 1024 / 1024))
     .option('--max-pixels <n>', 'largest image, width × height', String(DEFAULT_LIMITS.maxPixels))
-    .option('--timeout-ms <n>', 'inference time limit per request, queue wait included', String(DEFAULT_LIMITS.inferenceTimeoutMs))
+    .option(
+      '--timeout-ms <n>',
+      'inference time limit per request, queue wait included',
+      String(DEFAULT_LIMITS.inferenceTimeoutMs),
+    )
     .option('--concurrency <n>', 'inference jobs run at once', String(DEFAULT_LIMITS.concurrency))
     .option('--max-queued <n>', 'inference jobs allowed to wait before 429', String(DEFAULT_LIMITS.maxQueued))
     .option('--workers <n>', 'inference worker threads (default: --concurrency); 0 = on the main thread')
@@ -86,14 +109,33 @@ export function registerServeCommands(program: Command): void {
         };
         const port = int('port', flags.port, 8080, 0, 65535);
         const workers = flags.workers === undefined ? undefined : int('workers', flags.workers, 0, 0, MAX_CONCURRENCY);
-        const recognizer = recognizerOptions({ pack: flags.pack, models: flags.models, acceptLicense: flags.acceptLicense, threads: flags.threads, model: flags.model, flip: flags.flip, crops: flags.crops, minScore: flags.minScore, minFaceSize: flags.minFaceSize, detectSize: flags.detectSize, allowSvg: flags.allowSvg });
-        if (!(limits.maxImageBytes > 0)) throw new FaceError('INVALID_INPUT', `--max-image-mb: invalid value "${flags.maxImageMb}"`);
-        if (!flags.auth) process.stderr.write('WARNING: --no-auth: every route, enrollment and deletion included, is open to anyone who can reach this port. Local use only.\n');
+        const recognizer = recognizerOptions({
+          pack: flags.pack,
+          models: flags.models,
+          acceptLicense: flags.acceptLicense,
+          threads: flags.threads,
+          model: flags.model,
+          flip: flags.flip,
+          crops: flags.crops,
+          minScore: flags.minScore,
+          minFaceSize: flags.minFaceSize,
+          detectSize: flags.detectSize,
+          allowSvg: flags.allowSvg,
+        });
+        if (!(limits.maxImageBytes > 0))
+          throw new FaceError('INVALID_INPUT', `--max-image-mb: invalid value "${flags.maxImageMb}"`);
+        if (!flags.auth)
+          process.stderr.write(
+            'WARNING: --no-auth: every route, enrollment and deletion included, is open to anyone who can reach this port. Local use only.\n',
+          );
         else {
           const db = ServerDb.open(keysFile(flags));
           const active = db.listKeys().filter((k) => !k.revoked);
           db.close();
-          if (!active.length) process.stderr.write(`WARNING: no API keys yet: create one with \`facenet keys add --role admin --keys ${keysFile(flags)}\`\n`);
+          if (!active.length)
+            process.stderr.write(
+              `WARNING: no API keys yet: create one with \`facenet keys add --role admin --keys ${keysFile(flags)}\`\n`,
+            );
         }
         const server = await startServer({
           port,
@@ -107,7 +149,9 @@ export function registerServeCommands(program: Command): void {
           workers,
           clusters: flags.clusters,
         });
-        process.stderr.write(`facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`);
+        process.stderr.write(
+          `facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`,
+        );
         process.stderr.write(`pack ${server.pack.name}: ${server.pack.licence}\n`);
         const stop = () => {
           void server.close().then(() => process.exit(0));
@@ -133,7 +177,11 @@ export function registerServeCommands(program: Command): void {
         const db = ServerDb.open(keysFile(flags));
         try {
           const { key, info } = db.addKey(role, flags.name);
-          printResult(flags, { key, ...info }, () => `${key}\n(role ${info.role}, id ${info.id}; store it now: it is not shown again)`);
+          printResult(
+            flags,
+            { key, ...info },
+            () => `${key}\n(role ${info.role}, id ${info.id}; store it now: it is not shown again)`,
+          );
         } finally {
           db.close();
         }
@@ -152,7 +200,12 @@ export function registerServeCommands(program: Command): void {
           const list = db.listKeys();
           printResult(flags, { keys: list }, () =>
             list.length
-              ? list.map((k) => `${k.id}  ${k.role.padEnd(9)}  ${k.revoked ? `revoked ${k.revoked}` : 'active'}  created ${k.created}  ${k.name}`).join('\n')
+              ? list
+                  .map(
+                    (k) =>
+                      `${k.id}  ${k.role.padEnd(9)}  ${k.revoked ? `revoked ${k.revoked}` : 'active'}  created ${k.created}  ${k.name}`,
+                  )
+                  .join('\n')
               : 'no keys',
           );
         } finally {

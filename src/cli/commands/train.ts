@@ -50,11 +50,23 @@ interface TrainFlags {
   cache?: string | false;
 }
 
-function num(name: string, v: string | undefined, opts: { int?: boolean; min?: number; max?: number } = {}): number | undefined {
+function num(
+  name: string,
+  v: string | undefined,
+  opts: { int?: boolean; min?: number; max?: number } = {},
+): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max))
-    throw new FaceError('INVALID_INPUT', `--${name} expects ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}, got "${v}"`);
+  if (
+    !Number.isFinite(n) ||
+    (opts.int && !Number.isInteger(n)) ||
+    (opts.min !== undefined && n < opts.min) ||
+    (opts.max !== undefined && n > opts.max)
+  )
+    throw new FaceError(
+      'INVALID_INPUT',
+      `--${name} expects ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}, got "${v}"`,
+    );
   return n;
 }
 
@@ -71,25 +83,48 @@ export function epochLine(r: EpochRecord): string {
 export function registerTrainCommands(program: Command): void {
   program
     .command('train')
-    .description('train an embedding model with triplet loss and online mining; writes model.onnx, settings, curves, checkpoints')
-    .requiredOption('--data <dir>', 'identity folders: DIR/<person>/*.jpg (photos, or aligned 150×150 chips; an LFW folder holding lfw/ with --pack)')
+    .description(
+      'train an embedding model with triplet loss and online mining; writes model.onnx, settings, curves, checkpoints',
+    )
+    .requiredOption(
+      '--data <dir>',
+      'identity folders: DIR/<person>/*.jpg (photos, or aligned 150×150 chips; an LFW folder holding lfw/ with --pack)',
+    )
     .requiredOption('--out <dir>', 'output folder (model.onnx, settings.json, curves.json/.svg, checkpoints/)')
     .addOption(
-      new Option('--arch <arch>', "small: compact CNN from scratch; head: projection head on the frozen pretrained 128-D net, or with --pack on that pack's embedder (exported alone, as the pack's projection stage)")
+      new Option(
+        '--arch <arch>',
+        "small: compact CNN from scratch; head: projection head on the frozen pretrained 128-D net, or with --pack on that pack's embedder (exported alone, as the pack's projection stage)",
+      )
         .choices([...ARCHS])
         .default('small'),
     )
-    .option('--pack <name>', "--arch head: train on this pack's frozen embeddings (e.g. edgeface-xs: 512 → 128), read through the evaluations' embedding cache")
-    .option('--models <dir>', "folder holding the pack's model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)")
+    .option(
+      '--pack <name>',
+      "--arch head: train on this pack's frozen embeddings (e.g. edgeface-xs: 512 → 128), read through the evaluations' embedding cache",
+    )
+    .option(
+      '--models <dir>',
+      "folder holding the pack's model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)",
+    )
     .option('--accept-license', 'use a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1)')
-    .option('--exclude-pairs <files...>', 'leave out every person named in these LFW-format pairs files (e.g. the evaluation pairs)')
+    .option(
+      '--exclude-pairs <files...>',
+      'leave out every person named in these LFW-format pairs files (e.g. the evaluation pairs)',
+    )
     .option('--hidden <n>', 'head hidden width (0 = linear; default 0 with --pack, 256 without)')
     .option('--dim <n>', 'output dimension of a --pack head (default 128)')
-    .option('--workers <n>', 'with --pack: inference worker threads that embed images not in the cache (default one per core; 0 = main thread)')
+    .option(
+      '--workers <n>',
+      'with --pack: inference worker threads that embed images not in the cache (default one per core; 0 = main thread)',
+    )
     .option('--cache <file>', 'with --pack: embedding cache file (default ~/.cache/facenet-ts/eval-embeddings.db)')
     .option('--no-cache', 'with --pack: recompute every embedding')
     .addOption(new Option('--mining <method>', 'triplet selection').choices([...MINING_METHODS]).default('semi-hard'))
-    .option('--warmup-steps <n>', 'mine semi-hard for the first N steps before --mining takes over (batch-hard needs it from scratch)')
+    .option(
+      '--warmup-steps <n>',
+      'mine semi-hard for the first N steps before --mining takes over (batch-hard needs it from scratch)',
+    )
     .option('--epochs <n>', 'train this many epochs (default 20)')
     .option('--minutes <m>', 'train for this much time instead (validation time not counted)')
     .option('--steps <n>', 'train this many batches instead')
@@ -109,7 +144,10 @@ export function registerTrainCommands(program: Command): void {
     .option('--val-identities <n>', 'exact number of validation identities (0 = none)')
     .option('--epoch-steps <n>', 'batches per epoch (default: one pass over the training identities)')
     .option('--aligned', 'the images are aligned 150×150 chips already (default: detected from the first image)')
-    .option('--centre-fallback', 'photos without a detected face: align from a centre box (for LFW-style centred photos)')
+    .option(
+      '--centre-fallback',
+      'photos without a detected face: align from a centre box (for LFW-style centred photos)',
+    )
     .option('--chip-cache <dir>', 'where extracted chips are cached (default under the facenet cache)')
     .option('--threads <n>', 'onnxruntime threads for chip extraction / pretrained features')
     .addOption(new Option('--backend <b>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
@@ -126,9 +164,12 @@ export function registerTrainCommands(program: Command): void {
             : flags.steps
               ? { steps: num('steps', flags.steps, { int: true, min: 1 }) }
               : undefined;
-        if (flags.pack !== undefined && flags.arch !== 'head') throw new FaceError('INVALID_INPUT', '--pack trains a projection head: use it with --arch head');
+        if (flags.pack !== undefined && flags.arch !== 'head')
+          throw new FaceError('INVALID_INPUT', '--pack trains a projection head: use it with --arch head');
         const { runTraining } = await import('../../train/run.js');
-        const exclude = flags.excludePairs?.length ? (await import('../../train/pack-features.js')).peopleOfPairs(flags.excludePairs) : undefined;
+        const exclude = flags.excludePairs?.length
+          ? (await import('../../train/pack-features.js')).peopleOfPairs(flags.excludePairs)
+          : undefined;
         const signal = { stop: false };
         const onSigint = () => {
           if (signal.stop) process.exit(130);
@@ -139,7 +180,12 @@ export function registerTrainCommands(program: Command): void {
         const showBar = flags.progress && process.stderr.isTTY;
         const bar = showBar
           ? new cliProgress.SingleBar(
-              { format: 'train |{bar}| {percentage}% step {step} loss {loss} active {active} {ips} img/s', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+              {
+                format: 'train |{bar}| {percentage}% step {step} loss {loss} active {active} {ips} img/s',
+                stream: process.stderr,
+                hideCursor: true,
+                clearOnComplete: true,
+              },
               cliProgress.Presets.shades_classic,
             )
           : undefined;
@@ -191,7 +237,10 @@ export function registerTrainCommands(program: Command): void {
               if (!loadBar || what !== loadWhat) {
                 loadBar?.stop();
                 loadWhat = what;
-                loadBar = new cliProgress.SingleBar({ format: `${what} |{bar}| {value}/{total}`, stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+                loadBar = new cliProgress.SingleBar(
+                  { format: `${what} |{bar}| {value}/{total}`, stream: process.stderr, clearOnComplete: true },
+                  cliProgress.Presets.shades_classic,
+                );
                 loadBar.start(total, 0);
               }
               loadBar.update(done);
@@ -207,11 +256,21 @@ export function registerTrainCommands(program: Command): void {
               bar?.start(1000, Math.round(t.progress() * 1000), { step: t.step, loss: '-', active: '-', ips: '-' });
             },
             onStep: (t, s) => {
-              bar?.update(Math.round(t.progress() * 1000), { step: s.step, loss: s.loss.toFixed(4), active: pct(s.activeFraction).trim(), ips: (s.images / s.seconds).toFixed(1) });
+              bar?.update(Math.round(t.progress() * 1000), {
+                step: s.step,
+                loss: s.loss.toFixed(4),
+                active: pct(s.activeFraction).trim(),
+                ips: (s.images / s.seconds).toFixed(1),
+              });
             },
             onEpoch: (t, r) => {
               log(epochLine(r));
-              bar?.start(1000, Math.round(t.progress() * 1000), { step: t.step, loss: r.loss.toFixed(4), active: pct(r.activeFraction).trim(), ips: r.imagesPerSec.toFixed(1) });
+              bar?.start(1000, Math.round(t.progress() * 1000), {
+                step: t.step,
+                loss: r.loss.toFixed(4),
+                active: pct(r.activeFraction).trim(),
+                ips: r.imagesPerSec.toFixed(1),
+              });
             },
           });
           bar?.stop();
@@ -233,14 +292,22 @@ export function registerTrainCommands(program: Command): void {
             missingFaces: res.missingFaces,
             final: res.final ?? null,
             calibration: res.calibration
-              ? { source: res.calibration.table.source, genuinePairs: res.calibration.table.genuinePairs, impostorPairs: res.calibration.table.impostorPairs, crops: res.calibration.crops, flip: res.calibration.flip }
+              ? {
+                  source: res.calibration.table.source,
+                  genuinePairs: res.calibration.table.genuinePairs,
+                  impostorPairs: res.calibration.table.impostorPairs,
+                  crops: res.calibration.crops,
+                  flip: res.calibration.flip,
+                }
               : null,
           };
           printResult(flags, json, () =>
             [
               `${res.stopped ? 'stopped' : 'done'} after ${res.steps} steps (${res.epochs} epochs, ${res.trainSeconds.toFixed(0)} s of training)`,
               `throughput: ${res.imagesPerSec.toFixed(1)} images/s, ${res.tripletsPerSec.toFixed(0)} triplets/s`,
-              res.final?.valAccuracy !== undefined ? `validation accuracy ${(100 * res.final.valAccuracy).toFixed(1)} %, TAR@FAR=1e-3 ${(100 * (res.final.valTarAtFar1e3 ?? 0)).toFixed(1)} %` : 'no validation identities',
+              res.final?.valAccuracy !== undefined
+                ? `validation accuracy ${(100 * res.final.valAccuracy).toFixed(1)} %, TAR@FAR=1e-3 ${(100 * (res.final.valTarAtFar1e3 ?? 0)).toFixed(1)} %`
+                : 'no validation identities',
               `model: ${res.modelPath}`,
               res.calibration
                 ? `calibration: stored in the model (${res.calibration.table.impostorPairs} impostor pairs of the validation split; for ${ttaFlagsOf(res.calibration)}; \`facenet calibrate\` replaces it in a gallery)`

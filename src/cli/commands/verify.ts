@@ -3,10 +3,23 @@ import type { Command } from 'commander';
 import { DEFAULT_VERIFY_FAR } from '../../decide/decisions.js';
 import { printableName } from '../../gallery/names.js';
 import { action, EXIT, printResult } from '../output.js';
-import { boxJson, combinationOption, farOk, num, openGallery, r4, withGalleryOptions, type GalleryFlags } from './gallery-common.js';
+import {
+  boxJson,
+  combinationOption,
+  farOk,
+  num,
+  openGallery,
+  r4,
+  withGalleryOptions,
+  type GalleryFlags,
+} from './gallery-common.js';
 
 export function registerVerifyCommand(program: Command): void {
-  combinationOption(withGalleryOptions(program.command('verify <image>').description('1:1: is the face in IMAGE the enrolled person NAME?')))
+  combinationOption(
+    withGalleryOptions(
+      program.command('verify <image>').description('1:1: is the face in IMAGE the enrolled person NAME?'),
+    ),
+  )
     .requiredOption('--as <name>', 'the claimed identity')
     .option('--far <rate>', `target false-accept rate (default ${DEFAULT_VERIFY_FAR})`)
     .action(
@@ -29,10 +42,16 @@ export function registerVerifyCommand(program: Command): void {
             box: boxJson(r.box),
             calibration: r.calibration,
           };
-          if (!r.resolvable && !flags.json) process.stderr.write(`WARNING: target FAR ${far} is below what the calibration resolves; τ is the strictest measured one\n`);
-          printResult(flags, json, () =>
-            `${r.match ? 'MATCH' : 'NO MATCH'}: ${image} ${r.match ? 'is' : 'is not'} ${printableName(r.person)} — distance ${r.distance.toFixed(4)} ${r.match ? '<' : '≥'} τ ${r.threshold.toFixed(4)} ` +
-            `(FAR ${r.far.toExponential(1)} target ${far}${r.facesInImage > 1 ? `; largest of ${r.facesInImage} faces` : ''})`,
+          if (!r.resolvable && !flags.json)
+            process.stderr.write(
+              `WARNING: target FAR ${far} is below what the calibration resolves; τ is the strictest measured one\n`,
+            );
+          printResult(
+            flags,
+            json,
+            () =>
+              `${r.match ? 'MATCH' : 'NO MATCH'}: ${image} ${r.match ? 'is' : 'is not'} ${printableName(r.person)} — distance ${r.distance.toFixed(4)} ${r.match ? '<' : '≥'} τ ${r.threshold.toFixed(4)} ` +
+              `(FAR ${r.far.toExponential(1)} target ${far}${r.facesInImage > 1 ? `; largest of ${r.facesInImage} faces` : ''})`,
           );
           return r.match ? EXIT.ok : EXIT.noMatch;
         } finally {

@@ -29,7 +29,12 @@ export interface View1TestResult {
   readonly tarAtFar1e3: number;
 }
 
-export function view1Test(train: readonly LfwPair[], test: readonly LfwPair[], emb: Map<string, CachedEmbedding>, variant: EmbeddingVariant): View1TestResult {
+export function view1Test(
+  train: readonly LfwPair[],
+  test: readonly LfwPair[],
+  emb: Map<string, CachedEmbedding>,
+  variant: EmbeddingVariant,
+): View1TestResult {
   const trainScored = scorePairs(train, emb, variant);
   const testScored = scorePairs(test, emb, variant);
   const fit = bestThreshold(trainScored);
@@ -53,9 +58,14 @@ const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 export function registerView1TestCommand(program: Command): void {
   withFlipOptions(
     withEvalImageOptions(evalCommand(program).command('view1-test'))
-      .description('LFW View 1 protocol: τ from pairsDevTrain.txt, accuracy on the 1,000 pairsDevTest.txt pairs; best-τ accuracy, AUC, TAR@FAR 1e-2/1e-3')
+      .description(
+        'LFW View 1 protocol: τ from pairsDevTrain.txt, accuracy on the 1,000 pairsDevTest.txt pairs; best-τ accuracy, AUC, TAR@FAR 1e-2/1e-3',
+      )
       .requiredOption('--data <dir>', 'LFW folder holding pairsDevTrain.txt, pairsDevTest.txt and the image folders')
-      .option('--projection <file>', 'a projection head from `facenet train --arch head --pack P`, run after the pack embedder'),
+      .option(
+        '--projection <file>',
+        'a projection head from `facenet train --arch head --pack P`, run after the pack embedder',
+      ),
     "headline figure without flip test-time augmentation (both are always reported; default: the pack's setting)",
   ).action(
     action(async (flags: EvalFlags) => {
@@ -67,7 +77,18 @@ export function registerView1TestCommand(program: Command): void {
       const dim = res.embeddings.values().next().value?.embedding.length ?? 0;
       const variants = (['plain', 'flip'] as const).map((v) => view1Test(train, test, res.embeddings, v));
       const head = variants[flipOf(flags) ? 1 : 0];
-      const json = { ...head, variants, dim, trainPairs: train.length, testPairs: test.length, images: files.length, model: fr.modelId, pack: fr.packInfo.name, embeddingsComputed: res.computed, embeddingsFromCache: res.fromCache };
+      const json = {
+        ...head,
+        variants,
+        dim,
+        trainPairs: train.length,
+        testPairs: test.length,
+        images: files.length,
+        model: fr.modelId,
+        pack: fr.packInfo.name,
+        embeddingsComputed: res.computed,
+        embeddingsFromCache: res.fromCache,
+      };
       printResult(flags, json, () =>
         [
           `LFW View 1 (${fr.modelId}, ${dim}-D): τ from ${train.length} pairsDevTrain pairs, tested on ${test.length} pairsDevTest pairs`,

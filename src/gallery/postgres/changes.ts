@@ -23,16 +23,27 @@ export interface ChangeSource {
 }
 
 /** Bump the generation, append to the change log, notify listeners (delivered at commit), in the writer's transaction `c`. */
-export async function logChanges(c: PoolClient, source: ChangeSource, kind: StoreChange['kind'], changes: readonly { personId: number; name: string }[]): Promise<void> {
+export async function logChanges(
+  c: PoolClient,
+  source: ChangeSource,
+  kind: StoreChange['kind'],
+  changes: readonly { personId: number; name: string }[],
+): Promise<void> {
   const s = source.quotedSchema;
-  const g = (await c.query<{ value: number }>(`UPDATE ${s}.store_state SET value = value + 1 WHERE key = 'generation' RETURNING value`)).rows[0].value;
+  const g = (
+    await c.query<{ value: number }>(
+      `UPDATE ${s}.store_state SET value = value + 1 WHERE key = 'generation' RETURNING value`,
+    )
+  ).rows[0].value;
   await c.query(
     `INSERT INTO ${s}.changes (generation, person_id, kind, name, origin) SELECT $1, p, $2, n, $3 FROM unnest($4::bigint[], $5::text[]) AS u(p, n)`,
     [g, kind, source.origin, changes.map((x) => x.personId), changes.map((x) => x.name)],
   );
   // payload: what changed (the name only when short: a NOTIFY payload must stay under 8000 bytes; listeners read
   // the change log anyway, which always has it)
-  const payloads = changes.map((x) => JSON.stringify({ kind, personId: x.personId, ...(x.name.length <= 1000 ? { name: x.name } : {}), generation: g }));
+  const payloads = changes.map((x) =>
+    JSON.stringify({ kind, personId: x.personId, ...(x.name.length <= 1000 ? { name: x.name } : {}), generation: g }),
+  );
   await c.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [source.channel, payloads]);
   const pruneTo = changeLogPruneTo(g);
   if (pruneTo !== undefined) await c.query(`DELETE FROM ${s}.changes WHERE generation <= $1`, [pruneTo]);
@@ -65,11 +76,20 @@ export class ChangeListener {
   }
 
   private async currentGeneration(c: pg.Client): Promise<number> {
-    return (await c.query<{ value: number }>(`SELECT value FROM ${this.store.quotedSchema}.store_state WHERE key = 'generation'`)).rows[0]?.value ?? 0;
+    return (
+      (
+        await c.query<{ value: number }>(
+          `SELECT value FROM ${this.store.quotedSchema}.store_state WHERE key = 'generation'`,
+        )
+      ).rows[0]?.value ?? 0
+    );
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ ...this.config, application_name: `facenet-ts listen ${this.where.schema}`.slice(0, 63) });
+    const client = new pg.Client({
+      ...this.config,
+      application_name: `facenet-ts listen ${this.where.schema}`.slice(0, 63),
+    });
     client.on('error', (e) => this.lost(client, e));
     client.on('end', () => this.lost(client));
     client.on('notification', (n) => {
@@ -91,7 +111,14 @@ export class ChangeListener {
     const s = this.store.quotedSchema;
     // one statement, one snapshot: the log past `last` and the generation it must reach
     const rows = (
-      await c.query<{ current: number; generation: number | null; person_id: number; kind: string; name: string; origin: string }>(
+      await c.query<{
+        current: number;
+        generation: number | null;
+        person_id: number;
+        kind: string;
+        name: string;
+        origin: string;
+      }>(
         `SELECT g.value AS current, c.generation, c.person_id, c.kind, c.name, c.origin
          FROM ${s}.store_state g LEFT JOIN ${s}.changes c ON c.generation > $1
          WHERE g.key = 'generation' ORDER BY c.generation, c.person_id`,
@@ -101,7 +128,11 @@ export class ChangeListener {
     const current = rows[0]?.current ?? this.last;
     const first = rows[0]?.generation ?? current + 1;
     if (current > this.last && first !== this.last + 1)
-      this.report(new Error(`changes ${this.last + 1}–${Math.min(first - 1, current)} are no longer in the change log; reopen the gallery to see them`));
+      this.report(
+        new Error(
+          `changes ${this.last + 1}–${Math.min(first - 1, current)} are no longer in the change log; reopen the gallery to see them`,
+        ),
+      );
     for (const r of rows) {
       if (r.generation === null) continue;
       this.last = Math.max(this.last, r.generation);
@@ -145,7 +176,13 @@ export class ChangeListener {
       this.backoff = 100;
       if (this.failing) {
         this.failing = false;
-        this.onError(new FaceError('GALLERY_ERROR', `gallery ${this.where.display}: change notifications reconnected; replaying missed changes`, { gallery: this.where.display }));
+        this.onError(
+          new FaceError(
+            'GALLERY_ERROR',
+            `gallery ${this.where.display}: change notifications reconnected; replaying missed changes`,
+            { gallery: this.where.display },
+          ),
+        );
       }
       this.poke(); // replay what was committed while disconnected
     } catch (e) {

@@ -54,9 +54,14 @@ export function planEnrollment(records: readonly EnrollRecord[]): EnrollPlan {
   const dim = records[0].templates[0].embedding.length;
   for (const r of records)
     for (const t of r.templates)
-      if (t.embedding.length !== dim) throw new FaceError('INVALID_INPUT', `one enrollment mixes embeddings of ${dim} and ${t.embedding.length} dimensions`);
+      if (t.embedding.length !== dim)
+        throw new FaceError(
+          'INVALID_INPUT',
+          `one enrollment mixes embeddings of ${dim} and ${t.embedding.length} dimensions`,
+        );
   const byName = new Map<string, Metadata>();
-  for (const [i, r] of records.entries()) byName.set(names[i], { ...(byName.get(names[i]) ?? {}), ...(r.metadata ?? {}) });
+  for (const [i, r] of records.entries())
+    byName.set(names[i], { ...(byName.get(names[i]) ?? {}), ...(r.metadata ?? {}) });
   return { records, names, modelId, dim, encoded, byName, now: new Date() };
 }
 
@@ -90,11 +95,15 @@ export async function writeEnrollment(c: PoolClient, target: EnrollTarget, plan:
 async function checkModes(c: PoolClient, s: string, { records, names, byName }: EnrollPlan): Promise<void> {
   // writes are serialised (advisory lock): whether a name exists cannot change before this transaction commits
   const present = new Set(
-    (await c.query<{ name: string }>(`SELECT name FROM ${s}.people WHERE name = ANY($1::text[])`, [[...byName.keys()]])).rows.map((r) => r.name),
+    (
+      await c.query<{ name: string }>(`SELECT name FROM ${s}.people WHERE name = ANY($1::text[])`, [[...byName.keys()]])
+    ).rows.map((r) => r.name),
   );
   for (const [i, r] of records.entries()) {
-    if (r.mode === 'create' && present.has(names[i])) throw new FaceError('PERSON_EXISTS', `${names[i]} is already enrolled`, { name: names[i] });
-    if (r.mode === 'add' && !present.has(names[i])) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${names[i]}" is enrolled`, { name: names[i] });
+    if (r.mode === 'create' && present.has(names[i]))
+      throw new FaceError('PERSON_EXISTS', `${names[i]} is already enrolled`, { name: names[i] });
+    if (r.mode === 'add' && !present.has(names[i]))
+      throw new FaceError('PERSON_NOT_FOUND', `nobody called "${names[i]}" is enrolled`, { name: names[i] });
     const problem = present.has(names[i]) ? undefined : nameProblem(names[i]);
     if (problem) throw new FaceError('INVALID_INPUT', problem, { rule: 'name' });
   }
@@ -126,7 +135,12 @@ async function assignTemplateIds(
 ): Promise<{ rows: TemplateInsert[]; recordIds: number[][]; skipped: number[][] }> {
   // template ids drawn up front, so each record's ids are known and ascending in record order
   const total = records.reduce((n, r) => n + r.templates.length, 0);
-  const ids = (await c.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('${s}.templates', 'id')) AS id FROM generate_series(1, $1)`, [total])).rows
+  const ids = (
+    await c.query<{ id: number }>(
+      `SELECT nextval(pg_get_serial_sequence('${s}.templates', 'id')) AS id FROM generate_series(1, $1)`,
+      [total],
+    )
+  ).rows
     .map((r) => r.id)
     .sort((a, b) => a - b);
   // a photo the person already has (same bytes, same model) is not stored twice: the existing template stands
@@ -161,7 +175,12 @@ async function assignTemplateIds(
   return { rows, recordIds, skipped };
 }
 
-async function insertTemplates(c: PoolClient, s: string, { modelId, now }: EnrollPlan, rows: readonly TemplateInsert[]): Promise<void> {
+async function insertTemplates(
+  c: PoolClient,
+  s: string,
+  { modelId, now }: EnrollPlan,
+  rows: readonly TemplateInsert[],
+): Promise<void> {
   const perRow = 6;
   for (let i = 0; i < rows.length; i += TEMPLATE_ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + TEMPLATE_ROWS_PER_STATEMENT);
@@ -179,7 +198,10 @@ async function insertTemplates(c: PoolClient, s: string, { modelId, now }: Enrol
     if (thumbs.length)
       await c.query(
         `INSERT INTO ${s}.thumbnails (template_id, jpeg) VALUES ${thumbs.map((_, j) => `($${2 * j + 1}::bigint, $${2 * j + 2}::bytea)`).join(', ')}`,
-        thumbs.flatMap((r) => [r.id, Buffer.from(r.t.thumbnail!.buffer, r.t.thumbnail!.byteOffset, r.t.thumbnail!.byteLength)]),
+        thumbs.flatMap((r) => [
+          r.id,
+          Buffer.from(r.t.thumbnail!.buffer, r.t.thumbnail!.byteOffset, r.t.thumbnail!.byteLength),
+        ]),
       );
   }
 }

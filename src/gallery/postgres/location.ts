@@ -12,7 +12,9 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,38}$/; // channel = prefix + "." + schem
 /** int8 (ids, counts, the generation) as JS numbers, for this store's connections only. */
 export const TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === 20 && format !== 'binary'
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 /** A gallery URL taken apart: what pg gets, what messages show, the schema. */
@@ -34,16 +36,25 @@ export function parsePgLocation(raw: string): PgLocation {
   try {
     url = new URL(raw);
   } catch {
-    throw new FaceError('GALLERY_ERROR', `gallery ${maskPassword(raw)} is not a valid PostgreSQL URL (postgres://user:password@host:port/database?schema=name)`, {
-      gallery: maskPassword(raw),
-    });
+    throw new FaceError(
+      'GALLERY_ERROR',
+      `gallery ${maskPassword(raw)} is not a valid PostgreSQL URL (postgres://user:password@host:port/database?schema=name)`,
+      {
+        gallery: maskPassword(raw),
+      },
+    );
   }
-  if (!/^postgres(ql)?:$/i.test(url.protocol)) throw new FaceError('GALLERY_ERROR', `gallery ${maskPassword(raw)} is not a postgres:// URL`);
+  if (!/^postgres(ql)?:$/i.test(url.protocol))
+    throw new FaceError('GALLERY_ERROR', `gallery ${maskPassword(raw)} is not a postgres:// URL`);
   const schema = url.searchParams.get('schema') ?? 'public';
   if (!SCHEMA_NAME.test(schema))
-    throw new FaceError('GALLERY_ERROR', `gallery ${maskPassword(raw)}: schema "${schema}" must be 1–39 characters of a–z, 0–9 and _, not starting with a digit`, {
-      schema,
-    });
+    throw new FaceError(
+      'GALLERY_ERROR',
+      `gallery ${maskPassword(raw)}: schema "${schema}" must be 1–39 characters of a–z, 0–9 and _, not starting with a digit`,
+      {
+        schema,
+      },
+    );
   const secret = decodeURIComponent(url.password) || url.searchParams.get('password') || '';
   url.searchParams.delete('schema');
   const connectionString = url.toString();
@@ -73,5 +84,10 @@ export function pgError(where: PgLocation, e: unknown, what: string): FaceError 
   else if (err?.code === '3D000') msg = `${msg}; create the database first (createdb)`;
   else if (/timeout/i.test(msg) && /connect/i.test(msg)) msg = `could not connect in time: ${msg}`;
   if (where.secret) msg = msg.split(where.secret).join('***');
-  return new FaceError('GALLERY_ERROR', `${what} ${where.display}: ${msg}`, { gallery: where.display, pgCode: err?.code }, { cause: e });
+  return new FaceError(
+    'GALLERY_ERROR',
+    `${what} ${where.display}: ${msg}`,
+    { gallery: where.display, pgCode: err?.code },
+    { cause: e },
+  );
 }

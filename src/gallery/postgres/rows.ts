@@ -6,7 +6,8 @@ import type { Metadata, Person, StoredTemplate } from '../store.js';
 /** pgvector's binary wire format (vector_recv): int16 dim, int16 0, dim × float4 big-endian. */
 export function encodeVector(v: Float32Array): Buffer {
   if (!(v instanceof Float32Array)) throw new FaceError('INVALID_INPUT', 'an embedding must be a Float32Array');
-  if (v.length < 1 || v.length > 16_000) throw new FaceError('INVALID_INPUT', `an embedding of ${v.length} dimensions cannot be stored (1–16000)`);
+  if (v.length < 1 || v.length > 16_000)
+    throw new FaceError('INVALID_INPUT', `an embedding of ${v.length} dimensions cannot be stored (1–16000)`);
   const b = Buffer.allocUnsafe(4 + 4 * v.length);
   b.writeInt16BE(v.length, 0);
   b.writeInt16BE(0, 2);
@@ -20,7 +21,8 @@ export function encodeVector(v: Float32Array): Buffer {
 /** vector_send's bytes back into a Float32Array (bit-exact). */
 export function decodeVector(b: Buffer): Float32Array {
   const dim = b.length >= 4 ? b.readInt16BE(0) : -1;
-  if (dim < 0 || b.length !== 4 + 4 * dim) throw new FaceError('GALLERY_ERROR', `stored embedding has ${b.length} bytes, not a pgvector vector`);
+  if (dim < 0 || b.length !== 4 + 4 * dim)
+    throw new FaceError('GALLERY_ERROR', `stored embedding has ${b.length} bytes, not a pgvector vector`);
   const out = new Float32Array(dim);
   for (let i = 0; i < dim; i++) out[i] = b.readFloatBE(4 + 4 * i);
   return out;
@@ -28,7 +30,11 @@ export function decodeVector(b: Buffer): Float32Array {
 
 /** Inner product (double accumulation) of a vector_send payload and a query of the same dimension. */
 export function dotBinary(b: Buffer, q: Float32Array): number {
-  if (b.length !== 4 + 4 * q.length) throw new FaceError('GALLERY_ERROR', `stored embedding has ${(b.length - 4) / 4} dimensions, the query ${q.length}`);
+  if (b.length !== 4 + 4 * q.length)
+    throw new FaceError(
+      'GALLERY_ERROR',
+      `stored embedding has ${(b.length - 4) / 4} dimensions, the query ${q.length}`,
+    );
   let s = 0;
   for (let i = 0; i < q.length; i++) s += b.readFloatBE(4 + 4 * i) * q[i];
   return s;
@@ -56,7 +62,12 @@ function parseMetadata(m: unknown): Metadata {
   return m && typeof m === 'object' && !Array.isArray(m) ? (m as Metadata) : {};
 }
 
-export const rowToPerson = (r: PersonRow): Person => ({ id: r.id, name: r.name, metadata: parseMetadata(r.metadata), created: r.created.toISOString() });
+export const rowToPerson = (r: PersonRow): Person => ({
+  id: r.id,
+  name: r.name,
+  metadata: parseMetadata(r.metadata),
+  created: r.created.toISOString(),
+});
 
 export const rowToTemplate = (r: TemplateRow): StoredTemplate => ({
   id: r.id,
@@ -69,4 +80,5 @@ export const rowToTemplate = (r: TemplateRow): StoredTemplate => ({
   created: r.created.toISOString(),
 });
 
-export const TEMPLATE_COLUMNS = 'id, person_id, model_id, vector_send(embedding) AS embedding, source_sha256, detection_score, face_size, created';
+export const TEMPLATE_COLUMNS =
+  'id, person_id, model_id, vector_send(embedding) AS embedding, source_sha256, detection_score, face_size, created';

@@ -67,10 +67,14 @@ export async function migrate(pool: pg.Pool, where: PgLocation): Promise<number>
     return (await q.query<{ version: number }>(`SELECT version FROM ${s}.facenet_schema`)).rows[0]?.version ?? 0;
   };
   const tooNew = (v: number) =>
-    new FaceError('GALLERY_ERROR', `gallery ${where.display} has schema version ${v}, newer than this facenet-ts understands (${PG_SCHEMA_VERSION}); upgrade facenet-ts`, {
-      gallery: where.display,
-      schemaVersion: v,
-    });
+    new FaceError(
+      'GALLERY_ERROR',
+      `gallery ${where.display} has schema version ${v}, newer than this facenet-ts understands (${PG_SCHEMA_VERSION}); upgrade facenet-ts`,
+      {
+        gallery: where.display,
+        schemaVersion: v,
+      },
+    );
   // fast path, no lock: an up-to-date gallery (every open after the first)
   let version = await current(pool);
   if (version > PG_SCHEMA_VERSION) throw tooNew(version);
@@ -83,7 +87,8 @@ export async function migrate(pool: pg.Pool, where: PgLocation): Promise<number>
         // (only when missing: a role without CREATE on the database can use a schema and extension made for it)
         if (!(await c.query('SELECT to_regnamespace($1) AS n', [s])).rows[0].n) await c.query(`CREATE SCHEMA ${s}`);
         try {
-          if (!(await c.query(`SELECT 1 FROM pg_extension WHERE extname = 'vector'`)).rowCount) await c.query('CREATE EXTENSION vector');
+          if (!(await c.query(`SELECT 1 FROM pg_extension WHERE extname = 'vector'`)).rowCount)
+            await c.query('CREATE EXTENSION vector');
         } catch (e) {
           throw new FaceError(
             'GALLERY_ERROR',
@@ -93,7 +98,9 @@ export async function migrate(pool: pg.Pool, where: PgLocation): Promise<number>
           );
         }
         await c.query(`CREATE TABLE IF NOT EXISTS ${s}.facenet_schema (version integer NOT NULL)`);
-        await c.query(`INSERT INTO ${s}.facenet_schema (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM ${s}.facenet_schema)`);
+        await c.query(
+          `INSERT INTO ${s}.facenet_schema (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM ${s}.facenet_schema)`,
+        );
       }
       version = await current(c); // another replica may have migrated while this one waited for the lock
       if (version > PG_SCHEMA_VERSION) throw tooNew(version);

@@ -39,7 +39,11 @@ export interface IndexParams {
 }
 
 export async function readIndexState(q: Queryable, s: string): Promise<IndexState> {
-  const rows = (await q.query<{ key: string; value: number }>(`SELECT key, value FROM ${s}.store_state WHERE key IN ('dim', 'index_kind')`)).rows;
+  const rows = (
+    await q.query<{ key: string; value: number }>(
+      `SELECT key, value FROM ${s}.store_state WHERE key IN ('dim', 'index_kind')`,
+    )
+  ).rows;
   const get = (k: string) => rows.find((r) => r.key === k)?.value ?? 0;
   return { dim: get('dim'), kind: INDEX_KINDS[get('index_kind')] ?? 'none' };
 }
@@ -50,33 +54,51 @@ export async function setIndexKind(c: PoolClient, s: string, kind: PgIndexKind):
 }
 
 /** (Re)create the index for `dim` dimensions (none when pgvector's HNSW cannot take that many) and record the state. */
-export async function createIndex(c: PoolClient, s: string, dim: number, kind: PgIndexKind, params: IndexParams = {}): Promise<void> {
+export async function createIndex(
+  c: PoolClient,
+  s: string,
+  dim: number,
+  kind: PgIndexKind,
+  params: IndexParams = {},
+): Promise<void> {
   await c.query(`DROP INDEX IF EXISTS ${s}.templates_hnsw`);
   const usable = kind !== 'none' && dim <= HNSW_MAX_DIM[kind] ? kind : 'none';
   if (usable !== 'none') {
     const m = Math.trunc(params.m ?? 16);
     const ef = Math.trunc(params.efConstruction ?? 64);
-    await c.query(`CREATE INDEX templates_hnsw ON ${s}.templates USING hnsw ((embedding::${usable}(${dim})) ${usable}_ip_ops) WITH (m = ${m}, ef_construction = ${ef})`);
+    await c.query(
+      `CREATE INDEX templates_hnsw ON ${s}.templates USING hnsw ((embedding::${usable}(${dim})) ${usable}_ip_ops) WITH (m = ${m}, ef_construction = ${ef})`,
+    );
   }
-  await c.query(`UPDATE ${s}.store_state SET value = CASE key WHEN 'dim' THEN $1::bigint ELSE $2::bigint END WHERE key IN ('dim', 'index_kind')`, [
-    dim,
-    INDEX_KINDS.indexOf(usable),
-  ]);
+  await c.query(
+    `UPDATE ${s}.store_state SET value = CASE key WHEN 'dim' THEN $1::bigint ELSE $2::bigint END WHERE key IN ('dim', 'index_kind')`,
+    [dim, INDEX_KINDS.indexOf(usable)],
+  );
 }
 
 /**
  * The first enrollment fixes the gallery's dimension and creates its HNSW index (of `newKind`); a gallery emptied
  * by `forget` takes a new dimension (a new model) with a new index of its old kind. True when the index was made.
  */
-export async function ensureIndex(c: PoolClient, s: string, location: string, dim: number, newKind: PgIndexKind): Promise<boolean> {
+export async function ensureIndex(
+  c: PoolClient,
+  s: string,
+  location: string,
+  dim: number,
+  newKind: PgIndexKind,
+): Promise<boolean> {
   const state = await readIndexState(c, s);
   if (state.dim === dim) return false;
   if (state.dim !== 0 && (await c.query(`SELECT EXISTS (SELECT 1 FROM ${s}.templates) AS any`)).rows[0].any)
-    throw new FaceError('INVALID_INPUT', `gallery ${location} holds ${state.dim}-dimensional embeddings; cannot add ${dim}-dimensional ones`, {
-      gallery: location,
-      dim: state.dim,
-      requested: dim,
-    });
+    throw new FaceError(
+      'INVALID_INPUT',
+      `gallery ${location} holds ${state.dim}-dimensional embeddings; cannot add ${dim}-dimensional ones`,
+      {
+        gallery: location,
+        dim: state.dim,
+        requested: dim,
+      },
+    );
   // No live template is left, but deleted ones may still be visible to another session's older snapshot, and an
   // index build reads those too: casting one to the new dimension fails. TRUNCATE removes them (ids keep counting).
   if (state.dim !== 0) await c.query(`TRUNCATE ${s}.templates, ${s}.thumbnails`);
@@ -100,7 +122,10 @@ export async function searchIndex(
 ): Promise<StoreHit[]> {
   const { modelId, query, vec, k, opts } = search;
   const ef = Math.min(1000, Math.max(1, Math.trunc(opts.ef ?? DEFAULT_EF)));
-  const order = state.kind === 'none' ? `embedding <#> $1::vector` : `embedding::${state.kind}(${state.dim}) <#> ($1::vector)::${state.kind}(${state.dim})`;
+  const order =
+    state.kind === 'none'
+      ? `embedding <#> $1::vector`
+      : `embedding::${state.kind}(${state.dim}) <#> ($1::vector)::${state.kind}(${state.dim})`;
   const exclude = opts.excludeLabel !== undefined ? 'WHERE person_id <> $3' : '';
   // Candidates in index order; their exact float32 vectors come along for the re-rank (pgvector's own <#>
   // accumulates in single precision: off by up to ~3e-4 in distance next to a perfect match). No model_id
@@ -115,7 +140,9 @@ export async function searchIndex(
   for (;;) {
     const params: unknown[] = [vec, fetch];
     if (opts.excludeLabel !== undefined) params.push(opts.excludeLabel);
-    const found = (await c.query<{ id: number; person_id: number; model_id: string; v: Buffer; name: string }>(sql, params)).rows;
+    const found = (
+      await c.query<{ id: number; person_id: number; model_id: string; v: Buffer; name: string }>(sql, params)
+    ).rows;
     if (found.some((r) => r.model_id !== modelId)) await assertOnlyModel();
     const rows = found.map((r) => ({ ...r, dot: dotBinary(r.v, query) }));
     const best = new Map<number, (typeof rows)[number]>();

@@ -69,16 +69,28 @@ export const MIGRATIONS: readonly ((db: Db) => void)[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Bring `db` to `opts.targetVersion` (default SCHEMA_VERSION), one transaction per step; the version it is at. */
-export function migrate(db: Db, file: string, opts: { readonly readonly?: boolean; readonly targetVersion?: number }): number {
+export function migrate(
+  db: Db,
+  file: string,
+  opts: { readonly readonly?: boolean; readonly targetVersion?: number },
+): number {
   const target = opts.targetVersion ?? SCHEMA_VERSION;
   let version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION)
-    throw new FaceError('GALLERY_ERROR', `gallery ${file} has schema version ${version}, newer than this facenet-ts understands (${SCHEMA_VERSION}); upgrade facenet-ts`, {
-      gallery: file,
-      schemaVersion: version,
-    });
+    throw new FaceError(
+      'GALLERY_ERROR',
+      `gallery ${file} has schema version ${version}, newer than this facenet-ts understands (${SCHEMA_VERSION}); upgrade facenet-ts`,
+      {
+        gallery: file,
+        schemaVersion: version,
+      },
+    );
   if (version < target && opts.readonly)
-    throw new FaceError('GALLERY_ERROR', `gallery ${file} has schema version ${version} and needs migrating to ${target}; open it writable once`, { gallery: file });
+    throw new FaceError(
+      'GALLERY_ERROR',
+      `gallery ${file} has schema version ${version} and needs migrating to ${target}; open it writable once`,
+      { gallery: file },
+    );
   while (version < target) {
     const step = MIGRATIONS[version];
     const next = version + 1;

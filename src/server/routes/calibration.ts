@@ -20,7 +20,13 @@ export function calibrationRoutes(ctx: ServerContext) {
       impostorPairs: cal.table.impostorPairs,
       minResolvableFar: cal.table.minResolvableFar,
       auc: r4(cal.table.auc),
-      verify: { targetFar: s.verifyFar, threshold: r4(v.threshold), far: v.far, tar: r4(v.tar), resolvable: v.resolvable },
+      verify: {
+        targetFar: s.verifyFar,
+        threshold: r4(v.threshold),
+        far: v.far,
+        tar: r4(v.tar),
+        resolvable: v.resolvable,
+      },
       identify: {
         targetFar: s.identifyFar,
         threshold: r4(open.threshold),
@@ -33,8 +39,13 @@ export function calibrationRoutes(ctx: ServerContext) {
     };
   };
   return async (v1: FastifyInstance): Promise<void> => {
-    v1.get('/calibration', { config: { role: 'recognize' }, schema: { tags: ['service'], summary: 'thresholds in use and the target FARs', security: secured } }, async () =>
-      calibrationInfo(),
+    v1.get(
+      '/calibration',
+      {
+        config: { role: 'recognize' },
+        schema: { tags: ['service'], summary: 'thresholds in use and the target FARs', security: secured },
+      },
+      async () => calibrationInfo(),
     );
     v1.put(
       '/calibration',
@@ -48,7 +59,10 @@ export function calibrationRoutes(ctx: ServerContext) {
             type: 'object',
             minProperties: 1,
             additionalProperties: false,
-            properties: { verifyFar: farProp('1:1 target false-accept rate'), identifyFar: farProp('1:N target open-set false-alarm rate') },
+            properties: {
+              verifyFar: farProp('1:1 target false-accept rate'),
+              identifyFar: farProp('1:N target open-set false-alarm rate'),
+            },
           },
         },
       },

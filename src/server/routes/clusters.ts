@@ -11,8 +11,18 @@ import { FaceError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
 import { boxJson, r4, secured, type Body } from '../request.js';
 
-const idParam = (name: string) => ({ type: 'object', required: [name], properties: { [name]: { type: 'integer', minimum: 1 } } });
-const faceJson = (f: StoredFace) => ({ id: f.id, file: f.file, box: boxJson(f.box), score: r4(f.score), group: f.groupId });
+const idParam = (name: string) => ({
+  type: 'object',
+  required: [name],
+  properties: { [name]: { type: 'integer', minimum: 1 } },
+});
+const faceJson = (f: StoredFace) => ({
+  id: f.id,
+  file: f.file,
+  box: boxJson(f.box),
+  score: r4(f.score),
+  group: f.groupId,
+});
 
 export function clusterRoutes(ctx: ServerContext, state: ClusterState) {
   const groupJson = (id: number) => {
@@ -26,9 +36,17 @@ export function clusterRoutes(ctx: ServerContext, state: ClusterState) {
         config: { role: 'recognize' },
         schema: {
           tags: ['clusters'],
-          summary: 'groups of faces found by `facenet cluster`, largest first; ?unnamed=true for the unnamed ones, ?match=true to compare them with the gallery',
+          summary:
+            'groups of faces found by `facenet cluster`, largest first; ?unnamed=true for the unnamed ones, ?match=true to compare them with the gallery',
           security: secured,
-          querystring: { type: 'object', properties: { unnamed: { type: 'boolean' }, match: { type: 'boolean' }, sample: { type: 'integer', minimum: 0, maximum: 100 } } },
+          querystring: {
+            type: 'object',
+            properties: {
+              unnamed: { type: 'boolean' },
+              match: { type: 'boolean' },
+              sample: { type: 'integer', minimum: 0, maximum: 100 },
+            },
+          },
         },
       },
       async (req) => {
@@ -51,13 +69,26 @@ export function clusterRoutes(ctx: ServerContext, state: ClusterState) {
       },
     );
 
-    v1.get('/clusters/:id', { config: { role: 'recognize' }, schema: { tags: ['clusters'], summary: 'one group and its faces', security: secured, params: idParam('id') } }, async (req) =>
-      groupJson((req.params as { id: number }).id),
+    v1.get(
+      '/clusters/:id',
+      {
+        config: { role: 'recognize' },
+        schema: { tags: ['clusters'], summary: 'one group and its faces', security: secured, params: idParam('id') },
+      },
+      async (req) => groupJson((req.params as { id: number }).id),
     );
 
     v1.get(
       '/clusters/faces/:face/thumbnail',
-      { config: { role: 'recognize' }, schema: { tags: ['clusters'], summary: 'the aligned face, 64×64 JPEG', security: secured, params: idParam('face') } },
+      {
+        config: { role: 'recognize' },
+        schema: {
+          tags: ['clusters'],
+          summary: 'the aligned face, 64×64 JPEG',
+          security: secured,
+          params: idParam('face'),
+        },
+      },
       async (req, reply) => {
         const { face } = req.params as { face: number };
         state.face(face); // NOT_FOUND for an unknown face
@@ -95,13 +126,28 @@ export function clusterRoutes(ctx: ServerContext, state: ClusterState) {
         },
       },
       async (req, reply) => {
-        const r = await nameGroup(state, ctx.gallery, (req.params as { id: number }).id, String((req.body as Body).person));
+        const r = await nameGroup(
+          state,
+          ctx.gallery,
+          (req.params as { id: number }).id,
+          String((req.body as Body).person),
+        );
         return reply.code(r.created ? 201 : 200).send({ modelId: ctx.modelId(), ...r });
       },
     );
 
-    v1.delete('/clusters/:id', { config: { role: 'admin' }, schema: { tags: ['clusters'], summary: 'delete a group and its faces (admin)', security: secured, params: idParam('id') } }, async (req) =>
-      state.deleteGroup((req.params as { id: number }).id),
+    v1.delete(
+      '/clusters/:id',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['clusters'],
+          summary: 'delete a group and its faces (admin)',
+          security: secured,
+          params: idParam('id'),
+        },
+      },
+      async (req) => state.deleteGroup((req.params as { id: number }).id),
     );
 
     v1.patch(
@@ -113,14 +159,24 @@ export function clusterRoutes(ctx: ServerContext, state: ClusterState) {
           summary: 'move a face to another group, or out of every group (null) (admin)',
           security: secured,
           params: idParam('face'),
-          body: { type: 'object', required: ['group'], properties: { group: { type: ['integer', 'null'], minimum: 1 } } },
+          body: {
+            type: 'object',
+            required: ['group'],
+            properties: { group: { type: ['integer', 'null'], minimum: 1 } },
+          },
         },
       },
-      async (req) => faceJson(state.moveFace((req.params as { face: number }).face, (req.body as { group: number | null }).group)),
+      async (req) =>
+        faceJson(state.moveFace((req.params as { face: number }).face, (req.body as { group: number | null }).group)),
     );
 
-    v1.delete('/clusters/faces/:face', { config: { role: 'admin' }, schema: { tags: ['clusters'], summary: 'delete one face (admin)', security: secured, params: idParam('face') } }, async (req) =>
-      faceJson(state.deleteFace((req.params as { face: number }).face)),
+    v1.delete(
+      '/clusters/faces/:face',
+      {
+        config: { role: 'admin' },
+        schema: { tags: ['clusters'], summary: 'delete one face (admin)', security: secured, params: idParam('face') },
+      },
+      async (req) => faceJson(state.deleteFace((req.params as { face: number }).face)),
     );
   };
 }

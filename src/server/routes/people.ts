@@ -9,10 +9,25 @@ import type { FastifyInstance } from 'fastify';
 import { FaceError } from '../../errors.js';
 import { MAX_NAME_LENGTH, personName } from '../../gallery/names.js';
 import type { ServerContext } from '../context.js';
-import { boolOf, boxJson, consumes, faceBoxOf, imageBody, imageOf, metadataOf, nameParam, r4, secured, type Body } from '../request.js';
+import {
+  boolOf,
+  boxJson,
+  consumes,
+  faceBoxOf,
+  imageBody,
+  imageOf,
+  metadataOf,
+  nameParam,
+  r4,
+  secured,
+  type Body,
+} from '../request.js';
 
 /** One face of a group photo, as /v1/detect boxed it (pixels); the detected face overlapping it best is enrolled. */
-const FACE_BOX = { description: 'the face to enroll from a photo with several: {x, y, width, height} in pixels as /v1/detect returns it (or its JSON text in multipart)' };
+const FACE_BOX = {
+  description:
+    'the face to enroll from a photo with several: {x, y, width, height} in pixels as /v1/detect returns it (or its JSON text in multipart)',
+};
 
 export function peopleRoutes(ctx: ServerContext) {
   const { gallery, limits } = ctx;
@@ -21,12 +36,22 @@ export function peopleRoutes(ctx: ServerContext) {
     const person = await gallery.store.findPerson(name);
     if (!person) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
     // the stored templates' model: another TTA variant than the server's when a cross-variant table lets it query them
-    const templates = (await gallery.store.personTemplates(person.id, gallery.templateModelId ?? ctx.modelId())).map((t) => ({ id: t.id, detectionScore: r4(t.detectionScore), faceSize: Math.round(t.faceSize), created: t.created }));
-    return { modelId: ctx.modelId(), person: { name: person.name, created: person.created, metadata: person.metadata }, templates };
+    const templates = (await gallery.store.personTemplates(person.id, gallery.templateModelId ?? ctx.modelId())).map(
+      (t) => ({ id: t.id, detectionScore: r4(t.detectionScore), faceSize: Math.round(t.faceSize), created: t.created }),
+    );
+    return {
+      modelId: ctx.modelId(),
+      person: { name: person.name, created: person.created, metadata: person.metadata },
+      templates,
+    };
   };
   const enrollBody = imageBody(
     {
-      name: { type: 'string', minLength: 1, description: `1–${MAX_NAME_LENGTH} characters, no control, zero-width or bidi characters, not . or ..` },
+      name: {
+        type: 'string',
+        minLength: 1,
+        description: `1–${MAX_NAME_LENGTH} characters, no control, zero-width or bidi characters, not . or ..`,
+      },
       metadata: { description: 'JSON object (or its JSON text in multipart)' },
       largest: { type: 'boolean', description: 'take the largest face of a photo with several' },
       face: FACE_BOX,
@@ -38,55 +63,103 @@ export function peopleRoutes(ctx: ServerContext) {
     const img = imageOf(body, limits.maxImageBytes);
     const metadata = metadataOf(body.metadata);
     const face = faceBoxOf(body.face);
-    const r = await ctx.infer(img, () => gallery.enroll(name, img, { mode, largest: boolOf(body.largest), face, aligned: boolOf(body.aligned), metadata }));
+    const r = await ctx.infer(img, () =>
+      gallery.enroll(name, img, { mode, largest: boolOf(body.largest), face, aligned: boolOf(body.aligned), metadata }),
+    );
     return {
       modelId: ctx.modelId(),
       person: { name: r.person.name, created: r.person.created, metadata: r.person.metadata },
       created: r.created,
       templates: r.templates,
-      added: r.added.map((a) => ({ templateId: a.templateId, box: boxJson(a.box), detectionScore: r4(a.detectionScore), faceSize: Math.round(a.faceSize), facesInImage: a.facesInImage })),
+      added: r.added.map((a) => ({
+        templateId: a.templateId,
+        box: boxJson(a.box),
+        detectionScore: r4(a.detectionScore),
+        faceSize: Math.round(a.faceSize),
+        facesInImage: a.facesInImage,
+      })),
       warnings: r.warnings,
     };
   };
 
   return async (v1: FastifyInstance): Promise<void> => {
-    v1.get('/people', { config: { role: 'recognize' }, schema: { tags: ['people'], summary: 'everyone enrolled', security: secured } }, async () => ({
-      modelId: ctx.modelId(),
-      people: (await gallery.people()).map((p) => ({ name: p.name, templates: p.templates, created: p.created, metadata: p.metadata })),
-    }));
+    v1.get(
+      '/people',
+      { config: { role: 'recognize' }, schema: { tags: ['people'], summary: 'everyone enrolled', security: secured } },
+      async () => ({
+        modelId: ctx.modelId(),
+        people: (await gallery.people()).map((p) => ({
+          name: p.name,
+          templates: p.templates,
+          created: p.created,
+          metadata: p.metadata,
+        })),
+      }),
+    );
 
     v1.post(
       '/people',
-      { config: { role: 'admin' }, schema: { tags: ['people'], summary: 'enroll a new person from one photo (admin)', consumes, security: secured, body: enrollBody } },
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['people'],
+          summary: 'enroll a new person from one photo (admin)',
+          consumes,
+          security: secured,
+          body: enrollBody,
+        },
+      },
       async (req, reply) => {
         const body = req.body as Body;
         // the rule first (cheap), then the conflict (cheap), then the photo; the store decides again atomically
         const name = personName(String(body.name));
         const existing = await gallery.store.findPerson(name);
-        if (existing) throw new FaceError('PERSON_EXISTS', `${existing.name} is already enrolled: add photos with POST /v1/people/{name}/faces`, { name: existing.name });
+        if (existing)
+          throw new FaceError(
+            'PERSON_EXISTS',
+            `${existing.name} is already enrolled: add photos with POST /v1/people/{name}/faces`,
+            { name: existing.name },
+          );
         try {
           return reply.code(201).send(await enroll(name, body, 'create'));
         } catch (e) {
           if (e instanceof FaceError && e.code === 'PERSON_EXISTS')
-            throw new FaceError('PERSON_EXISTS', `${name} is already enrolled: add photos with POST /v1/people/{name}/faces`, { name });
+            throw new FaceError(
+              'PERSON_EXISTS',
+              `${name} is already enrolled: add photos with POST /v1/people/{name}/faces`,
+              { name },
+            );
           throw e;
         }
       },
     );
 
-    v1.get('/people/:name', { config: { role: 'recognize' }, schema: { tags: ['people'], summary: 'one person and their templates', security: secured, params: nameParam } }, async (req) =>
-      personDetail((req.params as { name: string }).name),
+    v1.get(
+      '/people/:name',
+      {
+        config: { role: 'recognize' },
+        schema: { tags: ['people'], summary: 'one person and their templates', security: secured, params: nameParam },
+      },
+      async (req) => personDetail((req.params as { name: string }).name),
     );
 
     v1.post(
       '/people/:name/faces',
       {
         config: { role: 'admin' },
-        schema: { tags: ['people'], summary: 'add a photo to an enrolled person (admin)', consumes, security: secured, params: nameParam, body: imageBody({ largest: { type: 'boolean' }, face: FACE_BOX, aligned: { type: 'boolean' } }) },
+        schema: {
+          tags: ['people'],
+          summary: 'add a photo to an enrolled person (admin)',
+          consumes,
+          security: secured,
+          params: nameParam,
+          body: imageBody({ largest: { type: 'boolean' }, face: FACE_BOX, aligned: { type: 'boolean' } }),
+        },
       },
       async (req, reply) => {
         const { name } = req.params as { name: string };
-        if (!(await gallery.store.findPerson(name))) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
+        if (!(await gallery.store.findPerson(name)))
+          throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
         return reply.code(201).send(await enroll(name, req.body as Body, 'add'));
       },
     );
@@ -99,7 +172,11 @@ export function peopleRoutes(ctx: ServerContext) {
           tags: ['people'],
           summary: 'the aligned face of one template, 64×64 JPEG',
           security: secured,
-          params: { type: 'object', required: ['name', 'id'], properties: { name: { type: 'string' }, id: { type: 'integer', minimum: 1 } } },
+          params: {
+            type: 'object',
+            required: ['name', 'id'],
+            properties: { name: { type: 'string' }, id: { type: 'integer', minimum: 1 } },
+          },
         },
       },
       async (req, reply) => {
@@ -111,9 +188,27 @@ export function peopleRoutes(ctx: ServerContext) {
       },
     );
 
-    v1.delete('/people/:name', { config: { role: 'admin' }, schema: { tags: ['people'], summary: 'forget a person: every template and thumbnail (admin)', security: secured, params: nameParam } }, async (req) => {
-      const r = await gallery.forget((req.params as { name: string }).name);
-      return { person: { name: r.person.name }, templatesRemoved: r.templatesRemoved, ...(r.scrubbed === false ? { warning: 'deleted; scrubbing its freed pages is pending (retried at the next write)' } : {}) };
-    });
+    v1.delete(
+      '/people/:name',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['people'],
+          summary: 'forget a person: every template and thumbnail (admin)',
+          security: secured,
+          params: nameParam,
+        },
+      },
+      async (req) => {
+        const r = await gallery.forget((req.params as { name: string }).name);
+        return {
+          person: { name: r.person.name },
+          templatesRemoved: r.templatesRemoved,
+          ...(r.scrubbed === false
+            ? { warning: 'deleted; scrubbing its freed pages is pending (retried at the next write)' }
+            : {}),
+        };
+      },
+    );
   };
 }

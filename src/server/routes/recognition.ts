@@ -2,7 +2,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { requestFar } from '../far-policy.js';
-import { boolOf, boxJson, consumes, errorResponse, farProp, imageBody, imageOf, r4, secured, type Body } from '../request.js';
+import {
+  boolOf,
+  boxJson,
+  consumes,
+  errorResponse,
+  farProp,
+  imageBody,
+  imageOf,
+  r4,
+  secured,
+  type Body,
+} from '../request.js';
 
 export function recognitionRoutes(ctx: ServerContext) {
   const { gallery, recognizer, limits } = ctx;
@@ -11,14 +22,25 @@ export function recognitionRoutes(ctx: ServerContext) {
       '/detect',
       {
         config: { role: 'recognize' },
-        schema: { tags: ['recognize'], summary: 'every face in the photo: box, score, 68 landmarks', consumes, security: secured, body: imageBody({}), response: { 400: errorResponse } },
+        schema: {
+          tags: ['recognize'],
+          summary: 'every face in the photo: box, score, 68 landmarks',
+          consumes,
+          security: secured,
+          body: imageBody({}),
+          response: { 400: errorResponse },
+        },
       },
       async (req) => {
         const img = imageOf(req.body as Body, limits.maxImageBytes);
         const faces = await ctx.infer(img, () => recognizer.detect(img));
         return {
           modelId: ctx.modelId(),
-          faces: faces.map((f) => ({ box: boxJson(f.box), score: r4(f.score), landmarks: f.landmarks?.map((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10]) })),
+          faces: faces.map((f) => ({
+            box: boxJson(f.box),
+            score: r4(f.score),
+            landmarks: f.landmarks?.map((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10]),
+          })),
         };
       },
     );
@@ -32,14 +54,25 @@ export function recognitionRoutes(ctx: ServerContext) {
           summary: 'embeddings (128-D, L2-normalised) of every face',
           consumes,
           security: secured,
-          body: imageBody({ aligned: { type: 'boolean', description: 'the photo is an aligned 150×150 chip: skip detection' } }),
+          body: imageBody({
+            aligned: { type: 'boolean', description: 'the photo is an aligned 150×150 chip: skip detection' },
+          }),
         },
       },
       async (req) => {
         const body = req.body as Body;
         const img = imageOf(body, limits.maxImageBytes);
-        const faces = await ctx.infer(img, () => recognizer.embed(img, { aligned: boolOf(body.aligned), flip: ctx.flip }));
-        return { modelId: ctx.modelId(), faces: faces.map((f) => ({ box: boxJson(f.box), score: r4(f.score), embedding: Array.from(f.embedding, (v) => Math.round(v * 1e6) / 1e6) })) };
+        const faces = await ctx.infer(img, () =>
+          recognizer.embed(img, { aligned: boolOf(body.aligned), flip: ctx.flip }),
+        );
+        return {
+          modelId: ctx.modelId(),
+          faces: faces.map((f) => ({
+            box: boxJson(f.box),
+            score: r4(f.score),
+            embedding: Array.from(f.embedding, (v) => Math.round(v * 1e6) / 1e6),
+          })),
+        };
       },
     );
 
@@ -52,14 +85,23 @@ export function recognitionRoutes(ctx: ServerContext) {
           summary: '1:1: is the (largest) face in the photo the enrolled person `name`?',
           consumes,
           security: secured,
-          body: imageBody({ name: { type: 'string', minLength: 1 }, far: farProp('target false-accept rate (default: the server setting; larger needs an admin key)'), aligned: { type: 'boolean' } }, ['name']),
+          body: imageBody(
+            {
+              name: { type: 'string', minLength: 1 },
+              far: farProp('target false-accept rate (default: the server setting; larger needs an admin key)'),
+              aligned: { type: 'boolean' },
+            },
+            ['name'],
+          ),
         },
       },
       async (req) => {
         const body = req.body as Body;
         const img = imageOf(body, limits.maxImageBytes);
         const far = requestFar(req, ctx, body.far, 'verifyFar');
-        const r = await ctx.infer(img, () => gallery.verify(img, String(body.name), { far, aligned: boolOf(body.aligned) }));
+        const r = await ctx.infer(img, () =>
+          gallery.verify(img, String(body.name), { far, aligned: boolOf(body.aligned) }),
+        );
         return {
           modelId: ctx.modelId(),
           person: r.person,
@@ -99,7 +141,9 @@ export function recognitionRoutes(ctx: ServerContext) {
         const body = req.body as Body;
         const img = imageOf(body, limits.maxImageBytes);
         const far = requestFar(req, ctx, body.far, 'identifyFar');
-        const r = await ctx.infer(img, () => gallery.identify(img, { far, topK: body.topK as number | undefined, aligned: boolOf(body.aligned) }));
+        const r = await ctx.infer(img, () =>
+          gallery.identify(img, { far, topK: body.topK as number | undefined, aligned: boolOf(body.aligned) }),
+        );
         return {
           modelId: ctx.modelId(),
           threshold: r4(r.threshold),

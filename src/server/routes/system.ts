@@ -10,20 +10,43 @@ import { isAuthenticated } from '../auth.js';
 export function systemRoutes(ctx: ServerContext) {
   const { gallery, queue, limits, registry } = ctx;
   return async (v1: FastifyInstance): Promise<void> => {
-    v1.get('/health', { config: { role: 'public' }, schema: { tags: ['service'], summary: 'liveness (details with a key: model, gallery size, queue, limits)' } }, async (req) =>
-      !isAuthenticated(req, ctx) ? { status: 'ok', auth: ctx.auth } : {
-      status: 'ok',
-      modelId: ctx.modelId(),
-      pack: ctx.recognizer.packInfo,
-      people: await gallery.size(),
-      auth: ctx.auth,
-      queue: { active: queue.active, queued: queue.queued, concurrency: queue.concurrency, maxQueued: queue.maxQueued },
-      limits: { maxImageBytes: limits.maxImageBytes, maxPixels: limits.maxPixels, inferenceTimeoutMs: limits.inferenceTimeoutMs },
-      uptimeSeconds: Math.round(process.uptime()),
-    });
+    v1.get(
+      '/health',
+      {
+        config: { role: 'public' },
+        schema: { tags: ['service'], summary: 'liveness (details with a key: model, gallery size, queue, limits)' },
+      },
+      async (req) =>
+        !isAuthenticated(req, ctx)
+          ? { status: 'ok', auth: ctx.auth }
+          : {
+              status: 'ok',
+              modelId: ctx.modelId(),
+              pack: ctx.recognizer.packInfo,
+              people: await gallery.size(),
+              auth: ctx.auth,
+              queue: {
+                active: queue.active,
+                queued: queue.queued,
+                concurrency: queue.concurrency,
+                maxQueued: queue.maxQueued,
+              },
+              limits: {
+                maxImageBytes: limits.maxImageBytes,
+                maxPixels: limits.maxPixels,
+                inferenceTimeoutMs: limits.inferenceTimeoutMs,
+              },
+              uptimeSeconds: Math.round(process.uptime()),
+            },
+    );
 
-    v1.get('/metrics', { config: { role: 'recognize' }, schema: { tags: ['service'], summary: 'Prometheus metrics', security: secured } }, async (_req, reply) =>
-      reply.type(registry.contentType).send(await registry.metrics()),
+    v1.get(
+      '/metrics',
+      {
+        config: { role: 'recognize' },
+        schema: { tags: ['service'], summary: 'Prometheus metrics', security: secured },
+      },
+      async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
     );
   };
 }
