@@ -27,6 +27,8 @@ export type FaceErrorCode =
   /** A read-only command named a gallery that does not exist (it is not created). */
   | 'GALLERY_NOT_FOUND'
   | 'CALIBRATION_ERROR'
+  /** Under a `require` liveness policy: a face looked like a printed photo or a screen, not a live person. */
+  | 'SPOOF_SUSPECTED'
   // the HTTP service (src/server)
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'

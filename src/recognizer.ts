@@ -18,6 +18,11 @@ import { FaceError } from './errors.js';
 import type { PackDefinition, PackInfo } from './pack/types.js';
 import { assertLicence, loadPackStages, resolvePack } from './pack/router.js';
 import { readModelMeta, type StoredCalibration } from './train/model-meta.js';
+import { LivenessCheck } from './liveness/check.js';
+import { enforceLiveness, livenessRuns } from './liveness/policy.js';
+import type { Liveness, LivenessPolicy } from './liveness/types.js';
+import { livenessBoxFor } from './pack/liveness.js';
+import { stageThreads } from './pack/router.js';
 
 export interface RecognizerOptions {
   /**
@@ -77,6 +82,8 @@ export interface RecognizerOptions {
    * packs, none for five-point packs, whose template fixes the crop); [] turns it off.
    */
   ttaPaddings?: readonly number[];
+  /** Threshold of the passive liveness check (default: the shipped one, LIVENESS_THRESHOLD; docs/liveness.md). */
+  livenessThreshold?: number;
 }
 
 export interface Face {
@@ -86,6 +93,17 @@ export interface Face {
   readonly landmarks?: Landmarks68;
   /** The detector's five points (left eye, right eye, nose tip, left and right mouth corners), when it gives them. */
   readonly points?: readonly Point[];
+  /** The passive liveness verdict, when a call asked for the check (`liveness: 'warn' | 'require'`). */
+  readonly liveness?: Liveness;
+}
+
+/** The liveness option of detect, align and embed. */
+export interface LivenessOptions {
+  /**
+   * 'warn' judges every face (`liveness` on each); 'require' also refuses the call with SPOOF_SUSPECTED when any face
+   * is judged not live; 'off' (default) runs nothing. Needs the photo: an `aligned` chip cannot be judged.
+   */
+  liveness?: LivenessPolicy;
 }
 
 export interface AlignedFace extends Face {
@@ -98,7 +116,7 @@ export interface EmbeddedFace extends AlignedFace {
   readonly embedding: Float32Array;
 }
 
-export interface FaceOptions {
+export interface FaceOptions extends LivenessOptions {
   /** The input is already an aligned face chip: skip detection and alignment. */
   aligned?: boolean;
   detect?: DetectOptions;
@@ -109,6 +127,8 @@ export interface EmbedFaceOptions extends FaceOptions {
 }
 
 const area = (b: Box) => b.width * b.height;
+/** How errors name an input (file path, or what it is). */
+const inputLabel = (input: ImageInput) => (typeof input === 'string' ? input : 'the image');
 const definedOnly = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
@@ -137,6 +157,9 @@ export class FaceRecognizer {
     /** The calibration a `--model` from `facenet train` carries (measured on its validation split). */
     readonly modelCalibration?: StoredCalibration,
   ) {}
+
+  /** The passive liveness check, loaded on first use (the models ship in the package). */
+  private livenessCheck?: Promise<LivenessCheck>;
 
   /**
    * Loads the pack's models (default `dlib128`). A non-permissive pack needs `acceptLicense` (or
@@ -218,23 +241,70 @@ export class FaceRecognizer {
     return decodeImage(input, d);
   }
 
-  /** Every face in the image, largest first, with its landmarks (68 points for dlib packs; the detector's five when given). */
-  async detect(input: ImageInput, opts: DetectOptions = {}): Promise<Face[]> {
+  /**
+   * Every face in the image, largest first, with its landmarks (68 points for dlib packs; the detector's five when
+   * given), and its liveness verdict when `liveness` asks for one.
+   */
+  async detect(input: ImageInput, opts: DetectOptions & LivenessOptions = {}): Promise<Face[]> {
     const img = await this.decode(input);
-    return this.detectDecoded(img, opts);
+    const { liveness, ...detect } = opts;
+    return this.detectDecoded(img, detect, liveness, inputLabel(input));
   }
 
-  private async detectDecoded(img: RgbImage, opts: DetectOptions = {}): Promise<Face[]> {
+  private async detectDecoded(
+    img: RgbImage,
+    opts: DetectOptions = {},
+    liveness?: LivenessPolicy,
+    source = 'the image',
+  ): Promise<Face[]> {
     const dets = await this.detector.detect(img, {
       ...this.packDetect,
       ...definedOnly(this.opts.detect ?? {}),
       ...definedOnly(opts),
     });
     if (dets.length === 0) return [];
-    return this.locate(
+    const sorted: (Detection & { liveness?: Liveness })[] = [...dets].sort((a, b) => area(b.box) - area(a.box));
+    // liveness before landmarks and embeddings: under 'require' a spoof costs no more work
+    const judged = await this.judgeLiveness(img, sorted, liveness, source);
+    const faces = await this.locate(img, judged);
+    return faces.map((f, i) => (judged[i].liveness ? { ...f, liveness: judged[i].liveness } : f));
+  }
+
+  /** The passive liveness check this recognizer runs (loaded on first use). */
+  livenessChecker(): Promise<LivenessCheck> {
+    this.livenessCheck ??= LivenessCheck.load({
+      boxMap: livenessBoxFor(this.pack.detector),
+      threshold: this.opts.livenessThreshold,
+      models: this.opts.models,
+      engine: this.opts.engine,
+      threads: stageThreads(this.opts.threads, undefined, this.opts.threadShare),
+    }).catch((e: unknown) => {
+      this.livenessCheck = undefined;
+      throw e;
+    });
+    return this.livenessCheck;
+  }
+
+  /**
+   * Faces of a decoded photo (or frame) with their liveness verdicts under `policy`: 'warn' adds `liveness` to each,
+   * 'require' also refuses with SPOOF_SUSPECTED when any is judged not live, 'off' returns them as they are.
+   */
+  async judgeLiveness<F extends { box: Box; liveness?: Liveness }>(
+    img: RgbImage,
+    faces: readonly F[],
+    policy: LivenessPolicy | undefined,
+    source = 'the image',
+  ): Promise<F[]> {
+    if (!livenessRuns(policy) || !faces.length) return [...faces];
+    const verdicts = await (
+      await this.livenessChecker()
+    ).judge(
       img,
-      [...dets].sort((a, b) => area(b.box) - area(a.box)),
+      faces.map((f) => f.box),
     );
+    const judged = faces.map((f, i) => ({ ...f, liveness: verdicts[i] }));
+    enforceLiveness(policy, judged, source);
+    return judged;
   }
 
   /** The pack's detection defaults (e.g. a score threshold), under the recognizer's and the call's. */
@@ -306,13 +376,20 @@ export class FaceRecognizer {
   /** Faces with their aligned chips. With `aligned`, the input itself is the one chip. */
   async align(input: ImageInput, opts: FaceOptions = {}): Promise<AlignedFace[]> {
     const img = await this.decode(input);
-    return this.alignDecoded(img, opts);
+    return this.alignDecoded(img, opts, inputLabel(input));
   }
 
-  async alignDecoded(img: RgbImage, opts: FaceOptions = {}): Promise<AlignedFace[]> {
-    if (opts.aligned)
-      return [{ box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, chip: assertUsableChip(img) }];
-    const faces = await this.detectDecoded(img, opts.detect);
+  async alignDecoded(img: RgbImage, opts: FaceOptions = {}, source = 'the image'): Promise<AlignedFace[]> {
+    if (opts.aligned) {
+      const chip: AlignedFace = {
+        box: { x: 0, y: 0, width: img.width, height: img.height },
+        score: 1,
+        chip: assertUsableChip(img),
+      };
+      enforceLiveness(opts.liveness, [chip], source); // 'require' refuses: a chip cannot be judged
+      return [chip];
+    }
+    const faces = await this.detectDecoded(img, opts.detect, opts.liveness, source);
     return faces.map((f) => ({ ...f, chip: this.faceChips(img, f)[0] }));
   }
 
@@ -320,8 +397,9 @@ export class FaceRecognizer {
   async embed(input: ImageInput, opts: EmbedFaceOptions = {}): Promise<EmbeddedFace[]> {
     const img = await this.decode(input);
     const flip = opts.flip ?? this.flip;
+    const source = inputLabel(input);
     if (opts.aligned || this.ttaPaddings.length === 0) {
-      const faces = await this.alignDecoded(img, opts);
+      const faces = await this.alignDecoded(img, opts, source);
       const embeddings = await this.embedder.embedChipSets(
         faces.map((f) => [f.chip]),
         { flip },
@@ -329,7 +407,7 @@ export class FaceRecognizer {
       return faces.map((f, i) => ({ ...f, embedding: embeddings[i] }));
     }
     // crop TTA: the first chip of each set is the face's chip (warped once, not again by alignDecoded)
-    const faces = await this.detectDecoded(img, opts.detect);
+    const faces = await this.detectDecoded(img, opts.detect, opts.liveness, source);
     const sets = faces.map((f) => this.faceChips(img, f));
     const embeddings = await this.embedder.embedChipSets(sets, { flip });
     return faces.map((f, i) => ({ ...f, chip: sets[i][0], embedding: embeddings[i] }));
@@ -342,7 +420,12 @@ export class FaceRecognizer {
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.detector.release(), this.landmarker?.release(), this.embedder.release()]);
+    const liveness = this.livenessCheck?.then(
+      (c) => c.release(),
+      () => undefined,
+    );
+    this.livenessCheck = undefined;
+    await Promise.all([this.detector.release(), this.landmarker?.release(), this.embedder.release(), liveness]);
   }
 }
 

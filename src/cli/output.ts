@@ -4,7 +4,8 @@ import { printableName } from '../gallery/names.js';
 
 /**
  * Exit codes scripts can rely on (the README's table): 0 match / ok; 1 no match / no face; 2 bad input — any other
- * typed error, usage errors (unknown option or command, missing argument) included; 3 internal error.
+ * typed error, usage errors (unknown option or command, missing argument) included; 3 internal error; 4 a face judged
+ * not live under `--liveness require` (SPOOF_SUSPECTED).
  */
 export const EXIT = {
   ok: 0,
@@ -14,7 +15,14 @@ export const EXIT = {
   error: 2,
   /** unexpected internal failure */
   internal: 3,
+  /** --liveness require: a face looked like a photo or a screen (SPOOF_SUSPECTED) */
+  spoof: 4,
 } as const;
+
+/** The exit code of a typed error. */
+export function exitCodeOf(code: string): number {
+  return code === 'NO_FACE' ? EXIT.noMatch : code === 'SPOOF_SUSPECTED' ? EXIT.spoof : EXIT.error;
+}
 
 export interface OutputOptions {
   json?: boolean;
@@ -29,7 +37,7 @@ export function reportError(e: unknown, json: boolean): number {
   if (e instanceof FaceError) {
     if (json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
     else process.stderr.write(`error [${e.code}]: ${printableName(e.message)}\n`);
-    return e.code === 'NO_FACE' ? EXIT.noMatch : EXIT.error;
+    return exitCodeOf(e.code);
   }
   const err = e as Error;
   if (json)

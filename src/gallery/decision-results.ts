@@ -2,6 +2,7 @@
 import type { Candidate, VerifyDecision } from '../decide/decisions.js';
 import type { Box } from '../detect/types.js';
 import type { FaceFindOptions } from './face-source.js';
+import type { Liveness } from '../liveness/types.js';
 
 export interface VerifyOptions extends FaceFindOptions {
   /** Target FAR (default 1e-3). */
@@ -17,6 +18,8 @@ export interface VerifyResult extends VerifyDecision {
   /** Comparisons made (the person's index entries); the per-comparison FAR is adjusted for them. */
   readonly comparisons: number;
   readonly calibration: string;
+  /** The passive liveness verdict on the verified face, when the check ran (`liveness: 'warn' | 'require'`). */
+  readonly liveness?: Liveness;
 }
 
 export interface IdentifyOptions extends FaceFindOptions {
@@ -32,6 +35,8 @@ export interface IdentifiedFace {
   readonly person: string | 'unknown';
   readonly distance: number;
   readonly candidates: readonly Candidate[];
+  /** The passive liveness verdict on this face, when the check ran. */
+  readonly liveness?: Liveness;
 }
 
 export interface OpenSetInfo {

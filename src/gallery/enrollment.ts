@@ -18,6 +18,8 @@ import {
 import type { GalleryView, ViewTemplate } from './gallery-view.js';
 import { distanceFromDot } from './search-index.js';
 import type { EnrollMode, Metadata, Person } from './store.js';
+import { enforceLiveness, judgeOnly } from '../liveness/policy.js';
+import type { Liveness } from '../liveness/types.js';
 
 /** Faces smaller than this (shorter box side, pixels) are enrolled with a warning: the chip is mostly upsampling. */
 export const SMALL_FACE_PX = 40;
@@ -37,7 +39,14 @@ export interface EnrollOptions extends FaceFindOptions {
 }
 
 export type EnrollWarningCode =
-  'DUPLICATE' | 'INCONSISTENT' | 'SMALL_FACE' | 'LOW_SCORE' | 'ALREADY_ENROLLED' | 'NO_CALIBRATION';
+  | 'DUPLICATE'
+  | 'INCONSISTENT'
+  | 'SMALL_FACE'
+  | 'LOW_SCORE'
+  | 'ALREADY_ENROLLED'
+  | 'NO_CALIBRATION'
+  /** liveness 'warn': the enrolled face looked like a photo or a screen. */
+  | 'NOT_LIVE';
 
 export interface EnrollWarning {
   readonly code: EnrollWarningCode;
@@ -56,6 +65,8 @@ export interface EnrolledFace {
   readonly detectionScore: number;
   readonly faceSize: number;
   readonly facesInImage: number;
+  /** The passive liveness verdict on the enrolled face, when the check ran. */
+  readonly liveness?: Liveness;
 }
 
 export interface EnrollResult {
@@ -119,7 +130,11 @@ export async function photosToEnroll(
   for (const img of list) {
     const source = describeInput(img);
     const sha256 = await inputSha256(img);
-    const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
+    const faces = await recognizer.embed(img, {
+      aligned: opts.aligned,
+      detect: opts.detect,
+      ...judgeOnly(opts.liveness),
+    });
     if (!faces.length) throw new FaceError('NO_FACE', `no face found in ${source}; nothing was enrolled`, { source });
     const picked = opts.face ? pickFace(faces, opts.face, source) : undefined;
     if (faces.length > 1 && !opts.largest && !picked)
@@ -140,7 +155,17 @@ export async function photosToEnroll(
       });
       continue;
     }
-    fresh.push({ source, sha256, face: picked ?? largestFirst(faces)[0], facesInImage: faces.length });
+    const face = picked ?? largestFirst(faces)[0];
+    enforceLiveness(opts.liveness, [face], source); // the face to be enrolled only: nothing is stored on a refusal
+    if (face.liveness && !face.liveness.live)
+      warnings.push({
+        code: 'NOT_LIVE',
+        message:
+          `the face in ${source} looks like a photo or a screen (liveness ${face.liveness.score.toFixed(3)} ` +
+          `< ${face.liveness.threshold}); enrolled anyway (liveness 'warn')`,
+        source,
+      });
+    fresh.push({ source, sha256, face, facesInImage: faces.length });
   }
   return { fresh, warnings };
 }

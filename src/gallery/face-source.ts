@@ -9,6 +9,7 @@ import type { CalibrationTable } from '../decide/calibration.js';
 import type { StoredCalibration } from '../train/model-meta.js';
 import { readImageBytes } from '../image/decode.js';
 import { isRgbImage, type ImageInput, type RgbImage } from '../image/types.js';
+import type { Liveness, LivenessPolicy } from '../liveness/types.js';
 
 export interface GalleryFace {
   readonly box: Box;
@@ -18,6 +19,8 @@ export interface GalleryFace {
   readonly chip?: RgbImage;
   /** L2-normalised embedding. */
   readonly embedding: Float32Array;
+  /** The passive liveness verdict, when the call asked for the check. */
+  readonly liveness?: Liveness;
 }
 
 /** The options of FaceRecognizer.embed the gallery passes through. */
@@ -26,6 +29,11 @@ export interface FaceFindOptions {
   aligned?: boolean;
   /** Detection settings (score threshold, minimum face size) for this call. */
   detect?: DetectOptions;
+  /**
+   * Passive liveness check of the faces the call decides on (default 'off'): 'warn' adds `liveness` to the result,
+   * 'require' refuses a face judged not live with SPOOF_SUSPECTED (nothing is enrolled).
+   */
+  liveness?: LivenessPolicy;
 }
 
 export interface GalleryRecognizer {

@@ -44,6 +44,7 @@ import type { HnswMeta } from './hnsw-index.js';
 import type { ForgetReceipt, GalleryStore, Metadata, NewTemplate, Person, PersonSummary } from './store.js';
 import { canonicalName, personName } from './names.js';
 import type { TemplateCombination } from './templates.js';
+import { enforceLiveness, judgeOnly } from '../liveness/policy.js';
 
 export const DEFAULT_GALLERY_PATH = './facenet.db';
 /**
@@ -449,6 +450,7 @@ export class Gallery {
         detectionScore: f.face.score,
         faceSize: faceSize(f.face.box),
         facesInImage: f.facesInImage,
+        ...(f.face.liveness ? { liveness: f.face.liveness } : {}),
       })),
       templates: own.length + stored.length,
       warnings,
@@ -540,9 +542,14 @@ export class Gallery {
     if (!person) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
     const cal = await this.calibration();
     const source = describeInput(img);
-    const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
+    const faces = await recognizer.embed(img, {
+      aligned: opts.aligned,
+      detect: opts.detect,
+      ...judgeOnly(opts.liveness),
+    });
     if (!faces.length) throw new FaceError('NO_FACE', `no face found in ${source}`, { source });
     const face = largestFirst(faces)[0];
+    enforceLiveness(opts.liveness, [face], source); // the verified face is judged, not the others in the photo
     const { distance, comparisons } = await this.personDistance(person.id, face.embedding);
     const targetFar = opts.far ?? DEFAULT_VERIFY_FAR;
     // several templates = several chances for a stranger: per-comparison FAR so the person-level FAR is the target
@@ -561,6 +568,7 @@ export class Gallery {
       facesInImage: faces.length,
       comparisons,
       calibration: this.calibrationLabel(cal),
+      ...(face.liveness ? { liveness: face.liveness } : {}),
     };
   }
 
@@ -594,17 +602,26 @@ export class Gallery {
     return { ...identifyDecision(candidates, threshold), candidates };
   }
 
-  /** 1:N open-set: every face in `img` → the person or 'unknown', with the top-k candidates. */
+  /**
+   * 1:N open-set: every face in `img` → the person or 'unknown', with the top-k candidates. Under liveness 'require'
+   * a photo in which any face is judged not live is refused whole (SPOOF_SUSPECTED).
+   */
   async identify(img: ImageInput, opts: IdentifyOptions = {}): Promise<IdentifyResult> {
     const recognizer = this.requireRecognizer('identify');
     const info = await this.openSet(opts.far ?? DEFAULT_IDENTIFY_FAR);
-    const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
+    const faces = await recognizer.embed(img, {
+      aligned: opts.aligned,
+      detect: opts.detect,
+      ...judgeOnly(opts.liveness),
+    });
+    enforceLiveness(opts.liveness, faces, describeInput(img));
     const identified: IdentifiedFace[] = [];
     for (const f of faces)
       identified.push({
         box: f.box,
         score: f.score,
         ...(await this.identifyEmbedding(f.embedding, info.threshold, opts.topK ?? 5)),
+        ...(f.liveness ? { liveness: f.liveness } : {}),
       });
     return { ...info, source: describeInput(img), faces: identified };
   }

@@ -5,6 +5,7 @@
  */
 import type { Point } from '../align/types.js';
 import type { EmbedderInputSpec } from '../embed/input-spec.js';
+import type { LivenessBoxMap } from '../liveness/types.js';
 
 /** A model file inside the models folder (`--models DIR` / FACENET_MODELS), pinned by its SHA-256. */
 export interface PackFile {
@@ -51,6 +52,8 @@ export interface PackDetector {
   readonly maxSide?: number;
   /** Intra-op threads when the caller asks for none (see PackThreads). */
   readonly threads?: PackThreads;
+  /** How its boxes map onto the anti-spoofing models' box (default: its kind's, src/pack/liveness.ts). */
+  readonly livenessBox?: LivenessBoxMap;
 }
 
 /**

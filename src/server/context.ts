@@ -12,17 +12,24 @@ import { InferenceQueue } from './queue.js';
 import { checkImageHeader } from '../image/decode.js';
 import type { PackInfo } from '../pack/types.js';
 import type { ClusterState } from '../cluster/state.js';
+import type { Liveness, LivenessPolicy } from '../liveness/types.js';
+import { DEFAULT_SERVER_LIVENESS, type ServerLiveness } from './liveness-policy.js';
 
 /** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
 export interface ServerRecognizer {
   readonly modelId: string;
   /** The pack it runs: name and licence line (shown in the authenticated health answer and on the page). */
   readonly packInfo?: PackInfo;
-  detect(img: Buffer): Promise<readonly { box: Box; score: number; landmarks?: readonly { x: number; y: number }[] }[]>;
+  detect(
+    img: Buffer,
+    opts?: { liveness?: LivenessPolicy },
+  ): Promise<
+    readonly { box: Box; score: number; landmarks?: readonly { x: number; y: number }[]; liveness?: Liveness }[]
+  >;
   embed(
     img: Buffer,
-    opts?: { aligned?: boolean; flip?: boolean },
-  ): Promise<readonly { box: Box; score: number; embedding: Float32Array }[]>;
+    opts?: { aligned?: boolean; flip?: boolean; liveness?: LivenessPolicy },
+  ): Promise<readonly { box: Box; score: number; embedding: Float32Array; liveness?: Liveness }[]>;
 }
 
 export interface ServerLimits {
@@ -68,6 +75,8 @@ export interface ServerContext {
   readonly limits: Required<ServerLimits>;
   readonly queue: InferenceQueue;
   readonly registry: Registry;
+  /** Default liveness policies (a request may tighten them; see liveness-policy.ts). */
+  readonly liveness: ServerLiveness;
   modelId(): string;
   /** Run one inference job under the pixel limit, the queue and the timeout. */
   infer<T>(img: Buffer, job: () => Promise<T>): Promise<T>;
@@ -89,6 +98,8 @@ export interface ServerOptions {
   allowSvg?: boolean;
   /** A cluster state (`facenet cluster`) to serve under /v1/clusters: the page's "unnamed people". */
   clusters?: ClusterState;
+  /** Default liveness policies (default DEFAULT_SERVER_LIVENESS: warn for verify and identify). */
+  liveness?: Partial<ServerLiveness>;
 }
 
 export function createContext(opts: ServerOptions & { registry: Registry }): ServerContext {
@@ -107,6 +118,7 @@ export function createContext(opts: ServerOptions & { registry: Registry }): Ser
     limits,
     queue,
     registry: opts.registry,
+    liveness: { ...DEFAULT_SERVER_LIVENESS, ...opts.liveness },
     modelId: () => gallery.modelId,
     async infer<T>(img: Buffer, job: () => Promise<T>): Promise<T> {
       await checkHeader(img);

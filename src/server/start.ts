@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { FaceError } from '../errors.js';
 import type { PackInfo } from '../pack/types.js';
 import { ClusterState } from '../cluster/state.js';
+import type { ServerLiveness } from './liveness-policy.js';
 
 export interface StartOptions {
   port?: number;
@@ -26,6 +27,8 @@ export interface StartOptions {
   workers?: number;
   /** Cluster state file of `facenet cluster` to serve under /v1/clusters (must exist). */
   clusters?: string;
+  /** Default liveness policies (warn for verify and identify unless set; see liveness-policy.ts). */
+  liveness?: Partial<ServerLiveness>;
 }
 
 export interface RunningServer {
@@ -91,6 +94,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       logger: opts.logger,
       allowSvg: opts.recognizer?.allowSvg,
       clusters,
+      liveness: opts.liveness,
     });
     const g = gallery;
     const c = clusters;

@@ -15,6 +15,9 @@ const showError = (el, e) => {
 const fmt = (v, d = 3) => (typeof v === 'number' ? v.toFixed(d) : String(v));
 const fmtFar = (v) => (typeof v === 'number' ? v.toExponential(1) : String(v));
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+/** A face's liveness flag (the server's `liveness: { live, score, threshold }`), or '' when live or not checked. */
+const notLiveText = (l) =>
+  l && !l.live ? `looks like a photo or a screen (liveness ${fmt(l.score)} < ${fmt(l.threshold)})` : '';
 
 /** What went wrong, in words for the person at the page (the server's code stays in the tooltip / console). */
 function errText(e) {
@@ -22,6 +25,11 @@ function errText(e) {
   switch (e.code) {
     case 'NO_FACE':
       return 'No face was found in this photo. Try a sharper photo, facing the camera, with the face at least 40 pixels wide.';
+    case 'SPOOF_SUSPECTED':
+      return (
+        'This looks like a printed photo or a screen, not a live person, so it was refused. ' +
+        'Use a live camera, facing it in good light.'
+      );
     case 'MULTIPLE_FACES':
       return `This photo shows ${plural(d.faces || 2, 'face', 'faces')}. Click the face to use (or "Use the largest face"), or crop the photo.`;
     case 'IMAGE_EMPTY':
@@ -414,19 +422,25 @@ $('identify-form').addEventListener('submit', async (ev) => {
         box: face.box,
         person: face.person,
         distance: face.distance,
-        cls: face.person === 'unknown' ? 'unknown' : 'known',
+        cls: `${face.person === 'unknown' ? 'unknown' : 'known'}${notLiveText(face.liveness) ? ' not-live' : ''}`,
         label:
-          face.person === 'unknown'
+          (face.person === 'unknown'
             ? `unknown (nearest: distance ${fmt(face.distance)})`
-            : `${face.person} (distance ${fmt(face.distance)}, threshold ${fmt(r.threshold)})`,
+            : `${face.person} (distance ${fmt(face.distance)}, threshold ${fmt(r.threshold)})`) +
+          (notLiveText(face.liveness) ? ` ⚠ ${notLiveText(face.liveness)}` : ''),
       })),
     );
+    const spoofs = r.faces.filter((x) => notLiveText(x.liveness)).length;
     show(
       out,
       r.faces.length
-        ? `${plural(r.faces.length, 'face', 'faces')}: ${known} recognised, ${r.faces.length - known} unknown.${r.warning ? ` ${r.warning}` : ''}`
+        ? `${plural(r.faces.length, 'face', 'faces')}: ${known} recognised, ${r.faces.length - known} unknown.` +
+            (spoofs
+              ? ` ⚠ ${plural(spoofs, 'face looks', 'faces look')} like a photo or a screen, not a live person.`
+              : '') +
+            (r.warning ? ` ${r.warning}` : '')
         : 'No face was found in this photo.',
-      r.faces.length ? '' : 'bad',
+      r.faces.length && !spoofs ? '' : 'bad',
     );
   } catch (e) {
     showError(out, e);
@@ -447,11 +461,15 @@ $('verify-form').addEventListener('submit', async (ev) => {
     f.append('name', $('verify-name').value.trim());
     f.append('image', photo, 'photo.jpg');
     const r = await api('POST', '/verify', f);
+    const spoof = notLiveText(r.liveness);
     show(
       out,
-      `${r.match ? 'MATCH' : 'NO MATCH'}: ${r.person} — distance ${fmt(r.distance)} vs threshold ${fmt(r.threshold)} (target FAR ${fmtFar(r.targetFar)})`,
-      r.match ? 'ok' : 'bad',
+      `${r.match ? 'MATCH' : 'NO MATCH'}: ${r.person} — distance ${fmt(r.distance)} vs threshold ${fmt(r.threshold)} ` +
+        `(target FAR ${fmtFar(r.targetFar)})` +
+        (spoof ? ` ⚠ but the face ${spoof}: not a live person?` : ''),
+      r.match && !spoof ? 'ok' : 'bad',
     );
+    out.dataset.live = r.liveness ? String(r.liveness.live) : '';
   } catch (e) {
     show(out, errText(e), 'bad');
   }

@@ -85,6 +85,7 @@ try {
           score: f.score,
           landmarks: f.landmarks,
           points: f.points,
+          liveness: f.liveness,
         }));
       } else {
         const faces = await fr.embed(image, m.opts ?? {});
@@ -95,7 +96,7 @@ try {
             : undefined;
           transfer.push(embedding.buffer as ArrayBuffer);
           if (chip) transfer.push(chip.data.buffer as ArrayBuffer);
-          return { box: f.box, score: f.score, embedding, chip };
+          return { box: f.box, score: f.score, embedding, chip, ...(f.liveness ? { liveness: f.liveness } : {}) };
         });
       }
       port.postMessage({ id: m.id, ok: true, result } satisfies WorkerResponse, transfer);

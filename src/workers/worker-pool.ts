@@ -19,12 +19,14 @@ import type { RecognizerOptions } from '../recognizer.js';
 import { assertLicence, resolvePack } from '../pack/router.js';
 import type { LabelledFace } from '../eval/labelled-face.js';
 import type { WorkerReady, WorkerRequest, WorkerResponse } from './pipeline-worker.js';
+import type { Liveness, LivenessPolicy } from '../liveness/types.js';
 
 export interface PooledFace {
   box: Box;
   score: number;
   embedding: Float32Array;
   chip?: RgbImage;
+  liveness?: Liveness;
 }
 
 interface Slot {
@@ -208,12 +210,21 @@ export class PooledRecognizer {
     img: ImageInput,
     opts: object = {},
   ): Promise<
-    { box: Box; score: number; landmarks?: { x: number; y: number }[]; points?: { x: number; y: number }[] }[]
+    {
+      box: Box;
+      score: number;
+      landmarks?: { x: number; y: number }[];
+      points?: { x: number; y: number }[];
+      liveness?: Liveness;
+    }[]
   > {
     return this.send('detect', img, opts as Record<string, unknown>);
   }
 
-  embed(img: ImageInput, opts: { aligned?: boolean; flip?: boolean; detect?: object } = {}): Promise<PooledFace[]> {
+  embed(
+    img: ImageInput,
+    opts: { aligned?: boolean; flip?: boolean; detect?: object; liveness?: LivenessPolicy } = {},
+  ): Promise<PooledFace[]> {
     return this.send('embed', img, opts as Record<string, unknown>);
   }
 

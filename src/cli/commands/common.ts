@@ -5,6 +5,9 @@ import { FaceError } from '../../errors.js';
 import { packNames, resolvePack } from '../../pack/router.js';
 import { DEFAULT_PACK } from '../../pack/packs.js';
 import type { PackInfo } from '../../pack/types.js';
+import { parseLivenessPolicy } from '../../liveness/policy.js';
+import type { LivenessPolicy } from '../../liveness/types.js';
+import { LIVENESS_THRESHOLD } from '../../pack/liveness.js';
 
 /** The options naming the recognition pipeline, shared by every command that runs it. */
 export interface PackFlags {
@@ -27,6 +30,9 @@ export interface PipelineFlags extends PackFlags {
   detectSize?: string;
   maxPixels?: string;
   allowSvg?: boolean;
+  /** --liveness off|warn|require (commands that judge faces). */
+  liveness?: string;
+  livenessThreshold?: string;
 }
 
 export const DETECT_SIZE_HELP =
@@ -94,6 +100,22 @@ export function withPipelineOptions(cmd: Command): Command {
   );
 }
 
+/** --liveness and --liveness-threshold (detect, verify, identify, enroll). */
+export function withLivenessOptions(cmd: Command, what: string): Command {
+  return cmd
+    .option(
+      '--liveness <policy>',
+      `passive liveness check of ${what}: off (default), warn (flag faces that look like a photo or a screen), ` +
+        'require (refuse them: SPOOF_SUSPECTED, exit 4)',
+    )
+    .option('--liveness-threshold <t>', `live iff the liveness score is at least this (default ${LIVENESS_THRESHOLD})`);
+}
+
+/** The --liveness policy; undefined when absent (the command's default applies). */
+export function livenessOf(flags: Pick<PipelineFlags, 'liveness'>): LivenessPolicy | undefined {
+  return parseLivenessPolicy(flags.liveness, '--liveness');
+}
+
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -118,6 +140,14 @@ export function intOption(
       'INVALID_INPUT',
       `--${name} expects an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any' : max}, got "${v}"`,
     );
+  return n;
+}
+
+/** A number in [0, 1]; INVALID_INPUT otherwise; undefined when absent. */
+function unitOption(name: string, v: string | undefined): number | undefined {
+  const n = num(name, v);
+  if (n !== undefined && !(n >= 0 && n <= 1))
+    throw new FaceError('INVALID_INPUT', `--${name} expects a number from 0 to 1, got "${v}"`);
   return n;
 }
 
@@ -150,6 +180,7 @@ export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
     ttaPaddings: parseCrops(flags.crops),
     maxPixels: intOption('max-pixels', flags.maxPixels, 1),
     allowSvg: flags.allowSvg,
+    livenessThreshold: unitOption('liveness-threshold', flags.livenessThreshold),
     detect: {
       minScore: num('min-score', flags.minScore),
       minFaceSize: num('min-face-size', flags.minFaceSize),

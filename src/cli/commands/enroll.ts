@@ -4,15 +4,23 @@ import { FaceError } from '../../errors.js';
 import { printableName } from '../../gallery/names.js';
 import { action, printResult } from '../output.js';
 import { boxJson, openGallery, r4, withGalleryOptions, type GalleryFlags } from './gallery-common.js';
+import { livenessOf, withLivenessOptions } from './common.js';
+import { livenessJson } from './pipeline.js';
 
 export function registerEnrollCommand(program: Command): void {
-  withGalleryOptions(
-    program.command('enroll <name> <images...>').description('enroll a person from one or more photos (one face each)'),
+  withLivenessOptions(
+    withGalleryOptions(
+      program
+        .command('enroll <name> <images...>')
+        .description('enroll a person from one or more photos (one face each)'),
+    ),
+    'the enrolled faces (require: nothing is enrolled when one looks like a photo or a screen)',
   )
     .option('--largest', 'take the largest face of a photo with several instead of refusing it')
     .option('--metadata <json>', 'JSON object stored with the person')
     .action(
       action(async (name: string, images: string[], flags: GalleryFlags & { largest?: boolean; metadata?: string }) => {
+        const liveness = livenessOf(flags);
         let metadata: Record<string, unknown> | undefined;
         if (flags.metadata !== undefined) {
           try {
@@ -25,7 +33,12 @@ export function registerEnrollCommand(program: Command): void {
         }
         const { gallery } = await openGallery(flags, true);
         try {
-          const r = await gallery.enroll(name, images, { largest: flags.largest, aligned: flags.aligned, metadata });
+          const r = await gallery.enroll(name, images, {
+            largest: flags.largest,
+            aligned: flags.aligned,
+            metadata,
+            liveness,
+          });
           const json = {
             person: r.person.name,
             created: r.created,
@@ -37,6 +50,7 @@ export function registerEnrollCommand(program: Command): void {
               faceSize: Math.round(a.faceSize),
               facesInImage: a.facesInImage,
               box: boxJson(a.box),
+              ...livenessJson(a.liveness),
             })),
             warnings: r.warnings,
             gallery: flags.gallery,

@@ -17,6 +17,8 @@ import {
   withGalleryOptions,
   type GalleryFlags,
 } from './gallery-common.js';
+import { livenessOf, withLivenessOptions } from './common.js';
+import { livenessJson } from './pipeline.js';
 
 function csvCell(v: unknown): string {
   const s = v === undefined || v === null ? '' : String(v);
@@ -48,17 +50,21 @@ export function identifyCsv(rows: readonly IdentifyRow[], threshold: number): st
       'height',
       'score',
       'error',
+      'live',
+      'liveness_score',
     ].join(','),
   ];
   for (const r of rows) {
     if (r.error)
       lines.push(
-        [r.source, '', '', '', '', '', '', '', '', '', '', '', `${r.error.code}: ${r.error.message}`]
+        [r.source, '', '', '', '', '', '', '', '', '', '', '', `${r.error.code}: ${r.error.message}`, '', '']
           .map(csvCell)
           .join(','),
       );
     else if (!r.result!.faces.length)
-      lines.push([r.source, 0, 'no face', '', r4(threshold), '', '', '', '', '', '', '', ''].map(csvCell).join(','));
+      lines.push(
+        [r.source, 0, 'no face', '', r4(threshold), '', '', '', '', '', '', '', '', '', ''].map(csvCell).join(','),
+      );
     else
       r.result!.faces.forEach((f, i) => {
         const b = boxJson(f.box);
@@ -78,6 +84,8 @@ export function identifyCsv(rows: readonly IdentifyRow[], threshold: number): st
             b.height,
             r4(f.score),
             '',
+            f.liveness ? f.liveness.live : '',
+            f.liveness ? r4(f.liveness.score) : '',
           ]
             .map(csvCell)
             .join(','),
@@ -88,12 +96,15 @@ export function identifyCsv(rows: readonly IdentifyRow[], threshold: number): st
 }
 
 export function registerIdentifyCommand(program: Command): void {
-  combinationOption(
-    withGalleryOptions(
-      program
-        .command('identify <inputs...>')
-        .description('1:N open-set: who is in each photo (files or folders, recursive)?'),
+  withLivenessOptions(
+    combinationOption(
+      withGalleryOptions(
+        program
+          .command('identify <inputs...>')
+          .description('1:N open-set: who is in each photo (files or folders, recursive)?'),
+      ),
     ),
+    'every face (require: a photo with a face judged not live is refused)',
   )
     .option(
       '--far <rate>',
@@ -105,6 +116,7 @@ export function registerIdentifyCommand(program: Command): void {
       action(async (inputs: string[], flags: GalleryFlags & { far?: string; topK: string; csv?: boolean }) => {
         const far = num('far', flags.far, DEFAULT_IDENTIFY_FAR, farOk);
         const topK = num('top-k', flags.topK, 5, (n) => Number.isInteger(n) && n >= 1);
+        const liveness = livenessOf(flags);
         const files = expandImageArgs(inputs);
         if (!files.length) throw new FaceError('INVALID_INPUT', `no images found in ${inputs.join(', ')}`);
         const { gallery } = await openGallery(flags);
@@ -115,7 +127,10 @@ export function registerIdentifyCommand(program: Command): void {
           const rows: IdentifyRow[] = [];
           for (const [i, file] of files.entries()) {
             try {
-              rows.push({ source: file, result: await gallery.identify(file, { far, topK, aligned: flags.aligned }) });
+              rows.push({
+                source: file,
+                result: await gallery.identify(file, { far, topK, aligned: flags.aligned, liveness }),
+              });
             } catch (e) {
               if (!(e instanceof FaceError)) throw e;
               rows.push({ source: file, error: e });
@@ -131,6 +146,9 @@ export function registerIdentifyCommand(program: Command): void {
             unknown: faces.filter((f) => f.person === 'unknown').length,
             imagesWithoutFace: rows.filter((r) => r.result && !r.result.faces.length).length,
             errors: rows.filter((r) => r.error).length,
+            ...(liveness && liveness !== 'off'
+              ? { notLive: faces.filter((f) => f.liveness && !f.liveness.live).length }
+              : {}),
           };
           if (flags.csv) process.stdout.write(`${identifyCsv(rows, info.threshold)}\n`);
           else
@@ -155,6 +173,7 @@ export function registerIdentifyCommand(program: Command): void {
                           distance: r4(f.distance),
                           box: boxJson(f.box),
                           score: r4(f.score),
+                          ...livenessJson(f.liveness),
                           candidates: f.candidates.map((c) => ({ person: c.person, distance: r4(c.distance) })),
                         })),
                       },
@@ -170,8 +189,13 @@ export function registerIdentifyCommand(program: Command): void {
                   else
                     r.result!.faces.forEach((f, i) => {
                       const next = nearestOther(f);
+                      const spoof =
+                        f.liveness && !f.liveness.live ? `  NOT LIVE (liveness ${f.liveness.score.toFixed(3)})` : '';
+                      const distance = Number.isFinite(f.distance) ? f.distance.toFixed(4) : '-'.padEnd(6);
+                      const other = next ? `${printableName(next.person)} ${next.distance.toFixed(4)}` : '';
                       lines.push(
-                        `${(i ? '' : r.source).padEnd(w)}  ${String(i + 1).padEnd(4)}  ${printableName(f.person).padEnd(20)}  ${Number.isFinite(f.distance) ? f.distance.toFixed(4) : '-'.padEnd(6)}    ${next ? `${printableName(next.person)} ${next.distance.toFixed(4)}` : ''}`,
+                        `${(i ? '' : r.source).padEnd(w)}  ${String(i + 1).padEnd(4)}  ` +
+                          `${printableName(f.person).padEnd(20)}  ${distance}    ${other}${spoof}`,
                       );
                     });
                 }
@@ -185,7 +209,9 @@ export function registerIdentifyCommand(program: Command): void {
             );
           if (!flags.json && !flags.csv)
             for (const r of rows) if (r.error) process.stderr.write(`error [${r.error.code}]: ${r.error.message}\n`);
-          return summary.errors ? EXIT.error : summary.recognised ? EXIT.ok : EXIT.noMatch;
+          const errors = rows.filter((r) => r.error);
+          if (errors.length) return errors.every((r) => r.error!.code === 'SPOOF_SUSPECTED') ? EXIT.spoof : EXIT.error;
+          return summary.recognised ? EXIT.ok : EXIT.noMatch;
         } finally {
           await gallery.close();
         }

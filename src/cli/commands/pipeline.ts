@@ -3,12 +3,18 @@ import type { Command } from 'commander';
 import { action, EXIT, printResult } from '../output.js';
 import {
   flipOf,
+  livenessOf,
   loadRecognizer,
   withDetectionOptions,
+  withLivenessOptions,
   withPackOptions,
   withPipelineOptions,
   type PipelineFlags,
 } from './common.js';
+import { expandImageArgs } from './gallery-common.js';
+import type { Face, FaceRecognizer } from '../../recognizer.js';
+import type { Liveness } from '../../liveness/types.js';
+import { statSync } from 'node:fs';
 import { distance } from '../../embed/distance.js';
 import { FaceError } from '../../errors.js';
 import type { EmbeddedFace } from '../../recognizer.js';
@@ -32,6 +38,61 @@ async function withModelTta(flags: PipelineFlags): Promise<PipelineFlags> {
   const stored = (await readModelMeta(flags.model)).calibration;
   return stored ? { ...flags, crops: stored.crops.length ? stored.crops.join(',') : 'none', flip: stored.flip } : flags;
 }
+
+/** A face's liveness verdict in JSON (scores to 4 decimals). */
+export const livenessJson = (l: Liveness | undefined) =>
+  l ? { liveness: { live: l.live, score: round(l.score, 4), threshold: l.threshold } } : {};
+
+type DetectRow = { source: string; faces?: Face[]; error?: FaceError };
+
+function faceJson(f: Face, landmarks: boolean) {
+  return {
+    ...boxJson(f),
+    ...livenessJson(f.liveness),
+    ...(landmarks && f.landmarks ? { landmarks: f.landmarks.map((p) => [round(p.x, 1), round(p.y, 1)]) } : {}),
+    ...(landmarks && f.points ? { points: f.points.map((p) => [round(p.x, 1), round(p.y, 1)]) } : {}),
+  };
+}
+
+function faceLine(f: Face, i: number): string {
+  const l = f.liveness;
+  const verdict = l ? ` liveness=${round(l.score, 3)} ${l.live ? 'live' : `NOT LIVE (< ${l.threshold})`}` : '';
+  const { x, y, width, height } = f.box;
+  return (
+    `face ${i + 1}: x=${round(x, 0)} y=${round(y, 0)} ${round(width, 0)}×${round(height, 0)} ` +
+    `score=${round(f.score, 3)}${verdict}`
+  );
+}
+
+/** Detect in every photo; a typed error (unreadable photo, SPOOF_SUSPECTED under require) is that photo's row. */
+async function detectAll(fr: FaceRecognizer, files: readonly string[], flags: PipelineFlags): Promise<DetectRow[]> {
+  const liveness = livenessOf(flags);
+  const rows: DetectRow[] = [];
+  for (const source of files) {
+    try {
+      rows.push({ source, faces: await fr.detect(source, { liveness }) });
+    } catch (e) {
+      if (!(e instanceof FaceError)) throw e;
+      rows.push({ source, error: e });
+    }
+  }
+  return rows;
+}
+
+/** Exit code of a run over several photos: errors first (4 when every error is SPOOF_SUSPECTED), then faces found. */
+function detectExit(rows: readonly DetectRow[]): number {
+  const errors = rows.filter((r) => r.error);
+  if (errors.length) return errors.every((r) => r.error!.code === 'SPOOF_SUSPECTED') ? EXIT.spoof : EXIT.error;
+  return rows.some((r) => r.faces?.length) ? EXIT.ok : EXIT.noMatch;
+}
+
+const isFile = (p: string) => {
+  try {
+    return !statSync(p).isDirectory();
+  } catch {
+    return true; // not there: the decoder reports IMAGE_NOT_FOUND
+  }
+};
 
 function onlyFace(faces: EmbeddedFace[], source: string): EmbeddedFace {
   if (faces.length === 0) throw new FaceError('NO_FACE', `no face found in ${source}`, { source });
@@ -73,42 +134,74 @@ function compareThreshold(
 }
 
 export function registerPipelineCommands(program: Command): void {
-  withDetectionOptions(
-    withPackOptions(
-      program
-        .command('detect <image>')
-        .description(
-          "find faces: boxes, scores, landmarks (68 points for dlib packs; the detector's five points when it gives them)",
-        )
-        .option('--json', 'machine-readable output'),
+  withLivenessOptions(
+    withDetectionOptions(
+      withPackOptions(
+        program
+          .command('detect <inputs...>')
+          .description(
+            'find faces in photos or folders (recursive): boxes, scores, landmarks ' +
+              "(68 points for dlib packs; the detector's five points when it gives them)",
+          )
+          .option('--json', 'machine-readable output'),
+      ),
     ),
+    'every face',
   )
     .option('--no-landmarks', 'omit landmarks from the output')
     .action(
-      action(async (image: string, flags: PipelineFlags & { landmarks: boolean }) => {
+      action(async (inputs: string[], flags: PipelineFlags & { landmarks: boolean }) => {
+        livenessOf(flags); // a bad policy is refused before the models load
+        const files = expandImageArgs(inputs);
+        if (!files.length) throw new FaceError('INVALID_INPUT', `no images found in ${inputs.join(', ')}`);
         const fr = await loadRecognizer(flags);
-        const faces = await fr.detect(image);
-        const json = {
-          pack: fr.pack.name,
-          faces: faces.map((f) => ({
-            ...boxJson(f),
-            ...(flags.landmarks && f.landmarks
-              ? { landmarks: f.landmarks.map((p) => [round(p.x, 1), round(p.y, 1)]) }
-              : {}),
-            ...(flags.landmarks && f.points ? { points: f.points.map((p) => [round(p.x, 1), round(p.y, 1)]) } : {}),
-          })),
-        };
-        printResult(flags, json, () =>
-          faces.length
-            ? faces
-                .map(
-                  (f, i) =>
-                    `face ${i + 1}: x=${round(f.box.x, 0)} y=${round(f.box.y, 0)} ${round(f.box.width, 0)}×${round(f.box.height, 0)} score=${round(f.score, 3)}`,
-                )
-                .join('\n')
-            : 'no face found',
-        );
-        return faces.length ? EXIT.ok : EXIT.noMatch;
+        try {
+          // one photo named: its faces at the top level, and its error as the command's (as before folders)
+          if (inputs.length === 1 && isFile(inputs[0])) {
+            const faces = await fr.detect(inputs[0], { liveness: livenessOf(flags) });
+            printResult(flags, { pack: fr.pack.name, faces: faces.map((f) => faceJson(f, flags.landmarks)) }, () =>
+              faces.length ? faces.map(faceLine).join('\n') : 'no face found',
+            );
+            return faces.length ? EXIT.ok : EXIT.noMatch;
+          }
+          const rows = await detectAll(fr, files, flags);
+          const faces = rows.flatMap((r) => r.faces ?? []);
+          const summary = {
+            images: rows.length,
+            faces: faces.length,
+            notLive: faces.filter((f) => f.liveness && !f.liveness.live).length,
+            imagesWithoutFace: rows.filter((r) => r.faces && !r.faces.length).length,
+            errors: rows.filter((r) => r.error).length,
+          };
+          printResult(
+            flags,
+            {
+              pack: fr.pack.name,
+              results: rows.map((r) =>
+                r.error
+                  ? { source: r.source, error: r.error.toJSON() }
+                  : { source: r.source, faces: r.faces!.map((f) => faceJson(f, flags.landmarks)) },
+              ),
+              summary,
+            },
+            () =>
+              [
+                ...rows.map((r) =>
+                  r.error
+                    ? `${r.source}: error [${r.error.code}] ${r.error.message}`
+                    : r.faces!.length
+                      ? [`${r.source}:`, ...r.faces!.map((f, i) => `  ${faceLine(f, i)}`)].join('\n')
+                      : `${r.source}: no face found`,
+                ),
+                `${summary.images} image(s), ${summary.faces} face(s)` +
+                  (flags.liveness && flags.liveness !== 'off' ? `, ${summary.notLive} not live` : '') +
+                  `, ${summary.imagesWithoutFace} without a face, ${summary.errors} error(s)`,
+              ].join('\n'),
+          );
+          return detectExit(rows);
+        } finally {
+          await fr.release();
+        }
       }),
     );
 

@@ -12,6 +12,9 @@ import { startServer } from '../../server/start.js';
 import { action, printResult } from '../output.js';
 import { DETECT_SIZE_HELP, intOption, recognizerOptions, type PipelineFlags } from './common.js';
 import { DEFAULT_PACK } from '../../pack/packs.js';
+import { parseLivenessPolicy } from '../../liveness/policy.js';
+import { LIVENESS_THRESHOLD } from '../../pack/liveness.js';
+import { DEFAULT_SERVER_LIVENESS } from '../../server/liveness-policy.js';
 
 function int(name: string, v: string | undefined, fallback: number, min = 0, max?: number): number {
   return intOption(name, v, min, max) ?? fallback;
@@ -44,6 +47,9 @@ interface ServeFlags extends Pick<PipelineFlags, 'minScore' | 'minFaceSize' | 'd
   workers?: string;
   log?: boolean;
   allowSvg?: boolean;
+  liveness?: string;
+  enrollLiveness?: string;
+  livenessThreshold?: string;
 }
 
 export function registerServeCommands(program: Command): void {
@@ -97,6 +103,18 @@ export function registerServeCommands(program: Command): void {
     .option('--max-queued <n>', 'inference jobs allowed to wait before 429', String(DEFAULT_LIMITS.maxQueued))
     .option('--workers <n>', 'inference worker threads (default: --concurrency); 0 = on the main thread')
     .option('--allow-svg', 'accept SVG uploads (off by default: a few bytes of SVG can declare any size)')
+    .option(
+      '--liveness <policy>',
+      'default passive liveness check of verify and identify: off, ' +
+        `warn (flag; default ${DEFAULT_SERVER_LIVENESS.verify}), ` +
+        'require (refuse: a camera deployment, a door); a recognize key may only tighten it per request',
+    )
+    .option(
+      '--enroll-liveness <policy>',
+      `default liveness check of enrollment (default ${DEFAULT_SERVER_LIVENESS.enroll}: an ID photo is a photo); ` +
+        'require where enrollment comes from a camera',
+    )
+    .option('--liveness-threshold <t>', `live iff the liveness score is at least this (default ${LIVENESS_THRESHOLD})`)
     .option('--log', 'log every request (JSON lines: method, path without query string, status, time)')
     .action(
       action(async (flags: ServeFlags) => {
@@ -108,6 +126,12 @@ export function registerServeCommands(program: Command): void {
           maxQueued: int('max-queued', flags.maxQueued, DEFAULT_LIMITS.maxQueued, 0, 100_000),
         };
         const port = int('port', flags.port, 8080, 0, 65535);
+        const checked = parseLivenessPolicy(flags.liveness, '--liveness');
+        const enrollLiveness = parseLivenessPolicy(flags.enrollLiveness, '--enroll-liveness');
+        const liveness = {
+          ...(checked ? { verify: checked, identify: checked } : {}),
+          ...(enrollLiveness ? { enroll: enrollLiveness } : {}),
+        };
         const workers = flags.workers === undefined ? undefined : int('workers', flags.workers, 0, 0, MAX_CONCURRENCY);
         const recognizer = recognizerOptions({
           pack: flags.pack,
@@ -121,6 +145,7 @@ export function registerServeCommands(program: Command): void {
           minFaceSize: flags.minFaceSize,
           detectSize: flags.detectSize,
           allowSvg: flags.allowSvg,
+          livenessThreshold: flags.livenessThreshold,
         });
         if (!(limits.maxImageBytes > 0))
           throw new FaceError('INVALID_INPUT', `--max-image-mb: invalid value "${flags.maxImageMb}"`);
@@ -148,6 +173,7 @@ export function registerServeCommands(program: Command): void {
           logger: !!flags.log,
           workers,
           clusters: flags.clusters,
+          liveness,
         });
         process.stderr.write(
           `facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`,

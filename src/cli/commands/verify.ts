@@ -13,21 +13,27 @@ import {
   withGalleryOptions,
   type GalleryFlags,
 } from './gallery-common.js';
+import { livenessOf, withLivenessOptions } from './common.js';
+import { livenessJson } from './pipeline.js';
 
 export function registerVerifyCommand(program: Command): void {
-  combinationOption(
-    withGalleryOptions(
-      program.command('verify <image>').description('1:1: is the face in IMAGE the enrolled person NAME?'),
+  withLivenessOptions(
+    combinationOption(
+      withGalleryOptions(
+        program.command('verify <image>').description('1:1: is the face in IMAGE the enrolled person NAME?'),
+      ),
     ),
+    'the verified face',
   )
     .requiredOption('--as <name>', 'the claimed identity')
     .option('--far <rate>', `target false-accept rate (default ${DEFAULT_VERIFY_FAR})`)
     .action(
       action(async (image: string, flags: GalleryFlags & { as: string; far?: string }) => {
         const far = num('far', flags.far, DEFAULT_VERIFY_FAR, farOk);
+        const liveness = livenessOf(flags);
         const { gallery } = await openGallery(flags);
         try {
-          const r = await gallery.verify(image, flags.as, { far, aligned: flags.aligned });
+          const r = await gallery.verify(image, flags.as, { far, aligned: flags.aligned, liveness });
           const json = {
             match: r.match,
             person: r.person,
@@ -41,6 +47,7 @@ export function registerVerifyCommand(program: Command): void {
             facesInImage: r.facesInImage,
             box: boxJson(r.box),
             calibration: r.calibration,
+            ...livenessJson(r.liveness),
           };
           if (!r.resolvable && !flags.json)
             process.stderr.write(
@@ -51,7 +58,12 @@ export function registerVerifyCommand(program: Command): void {
             json,
             () =>
               `${r.match ? 'MATCH' : 'NO MATCH'}: ${image} ${r.match ? 'is' : 'is not'} ${printableName(r.person)} — distance ${r.distance.toFixed(4)} ${r.match ? '<' : '≥'} τ ${r.threshold.toFixed(4)} ` +
-              `(FAR ${r.far.toExponential(1)} target ${far}${r.facesInImage > 1 ? `; largest of ${r.facesInImage} faces` : ''})`,
+              `(FAR ${r.far.toExponential(1)} target ${far}` +
+              `${r.facesInImage > 1 ? `; largest of ${r.facesInImage} faces` : ''})` +
+              (r.liveness && !r.liveness.live
+                ? '\nWARNING: the face looks like a photo or a screen ' +
+                  `(liveness ${r.liveness.score.toFixed(3)} < ${r.liveness.threshold})`
+                : ''),
           );
           return r.match ? EXIT.ok : EXIT.noMatch;
         } finally {

@@ -9,6 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { FaceError } from '../../errors.js';
 import { MAX_NAME_LENGTH, personName } from '../../gallery/names.js';
 import type { ServerContext } from '../context.js';
+import { livenessProp, requestLiveness } from '../liveness-policy.js';
+import type { FastifyRequest } from 'fastify';
 import {
   boolOf,
   boxJson,
@@ -16,6 +18,7 @@ import {
   faceBoxOf,
   imageBody,
   imageOf,
+  livenessJson,
   metadataOf,
   nameParam,
   r4,
@@ -28,6 +31,11 @@ const FACE_BOX = {
   description:
     'the face to enroll from a photo with several: {x, y, width, height} in pixels as /v1/detect returns it (or its JSON text in multipart)',
 };
+
+const ENROLL_LIVENESS = livenessProp(
+  'the enrolled face (require: nothing is enrolled when it looks like a photo or a screen; ' +
+    'default off: an ID photo is a photo)',
+);
 
 export function peopleRoutes(ctx: ServerContext) {
   const { gallery, limits } = ctx;
@@ -56,15 +64,24 @@ export function peopleRoutes(ctx: ServerContext) {
       largest: { type: 'boolean', description: 'take the largest face of a photo with several' },
       face: FACE_BOX,
       aligned: { type: 'boolean' },
+      liveness: ENROLL_LIVENESS,
     },
     ['name'],
   );
-  const enroll = async (name: string, body: Body, mode: 'create' | 'add') => {
+  const enroll = async (req: FastifyRequest, name: string, body: Body, mode: 'create' | 'add') => {
     const img = imageOf(body, limits.maxImageBytes);
     const metadata = metadataOf(body.metadata);
     const face = faceBoxOf(body.face);
+    const liveness = requestLiveness(req, ctx, body.liveness, 'enroll');
     const r = await ctx.infer(img, () =>
-      gallery.enroll(name, img, { mode, largest: boolOf(body.largest), face, aligned: boolOf(body.aligned), metadata }),
+      gallery.enroll(name, img, {
+        mode,
+        largest: boolOf(body.largest),
+        face,
+        aligned: boolOf(body.aligned),
+        metadata,
+        liveness,
+      }),
     );
     return {
       modelId: ctx.modelId(),
@@ -77,6 +94,7 @@ export function peopleRoutes(ctx: ServerContext) {
         detectionScore: r4(a.detectionScore),
         faceSize: Math.round(a.faceSize),
         facesInImage: a.facesInImage,
+        ...livenessJson(a.liveness),
       })),
       warnings: r.warnings,
     };
@@ -121,7 +139,7 @@ export function peopleRoutes(ctx: ServerContext) {
             { name: existing.name },
           );
         try {
-          return reply.code(201).send(await enroll(name, body, 'create'));
+          return reply.code(201).send(await enroll(req, name, body, 'create'));
         } catch (e) {
           if (e instanceof FaceError && e.code === 'PERSON_EXISTS')
             throw new FaceError(
@@ -153,14 +171,19 @@ export function peopleRoutes(ctx: ServerContext) {
           consumes,
           security: secured,
           params: nameParam,
-          body: imageBody({ largest: { type: 'boolean' }, face: FACE_BOX, aligned: { type: 'boolean' } }),
+          body: imageBody({
+            largest: { type: 'boolean' },
+            face: FACE_BOX,
+            aligned: { type: 'boolean' },
+            liveness: ENROLL_LIVENESS,
+          }),
         },
       },
       async (req, reply) => {
         const { name } = req.params as { name: string };
         if (!(await gallery.store.findPerson(name)))
           throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
-        return reply.code(201).send(await enroll(name, req.body as Body, 'add'));
+        return reply.code(201).send(await enroll(req, name, req.body as Body, 'add'));
       },
     );
 

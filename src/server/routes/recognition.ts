@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { requestFar } from '../far-policy.js';
+import { livenessProp, requestLiveness } from '../liveness-policy.js';
 import {
   boolOf,
   boxJson,
@@ -10,6 +11,7 @@ import {
   farProp,
   imageBody,
   imageOf,
+  livenessJson,
   r4,
   secured,
   type Body,
@@ -24,21 +26,24 @@ export function recognitionRoutes(ctx: ServerContext) {
         config: { role: 'recognize' },
         schema: {
           tags: ['recognize'],
-          summary: 'every face in the photo: box, score, 68 landmarks',
+          summary: 'every face in the photo: box, score, 68 landmarks (and its liveness, when asked)',
           consumes,
           security: secured,
-          body: imageBody({}),
+          body: imageBody({ liveness: livenessProp('every face') }),
           response: { 400: errorResponse },
         },
       },
       async (req) => {
-        const img = imageOf(req.body as Body, limits.maxImageBytes);
-        const faces = await ctx.infer(img, () => recognizer.detect(img));
+        const body = req.body as Body;
+        const img = imageOf(body, limits.maxImageBytes);
+        const liveness = requestLiveness(req, ctx, body.liveness, 'detect');
+        const faces = await ctx.infer(img, () => recognizer.detect(img, { liveness }));
         return {
           modelId: ctx.modelId(),
           faces: faces.map((f) => ({
             box: boxJson(f.box),
             score: r4(f.score),
+            ...livenessJson(f.liveness),
             landmarks: f.landmarks?.map((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10]),
           })),
         };
@@ -56,20 +61,23 @@ export function recognitionRoutes(ctx: ServerContext) {
           security: secured,
           body: imageBody({
             aligned: { type: 'boolean', description: 'the photo is an aligned 150×150 chip: skip detection' },
+            liveness: livenessProp('every face'),
           }),
         },
       },
       async (req) => {
         const body = req.body as Body;
         const img = imageOf(body, limits.maxImageBytes);
+        const liveness = requestLiveness(req, ctx, body.liveness, 'detect');
         const faces = await ctx.infer(img, () =>
-          recognizer.embed(img, { aligned: boolOf(body.aligned), flip: ctx.flip }),
+          recognizer.embed(img, { aligned: boolOf(body.aligned), flip: ctx.flip, liveness }),
         );
         return {
           modelId: ctx.modelId(),
           faces: faces.map((f) => ({
             box: boxJson(f.box),
             score: r4(f.score),
+            ...livenessJson(f.liveness),
             embedding: Array.from(f.embedding, (v) => Math.round(v * 1e6) / 1e6),
           })),
         };
@@ -90,6 +98,7 @@ export function recognitionRoutes(ctx: ServerContext) {
               name: { type: 'string', minLength: 1 },
               far: farProp('target false-accept rate (default: the server setting; larger needs an admin key)'),
               aligned: { type: 'boolean' },
+              liveness: livenessProp('the verified face'),
             },
             ['name'],
           ),
@@ -99,8 +108,9 @@ export function recognitionRoutes(ctx: ServerContext) {
         const body = req.body as Body;
         const img = imageOf(body, limits.maxImageBytes);
         const far = requestFar(req, ctx, body.far, 'verifyFar');
+        const liveness = requestLiveness(req, ctx, body.liveness, 'verify');
         const r = await ctx.infer(img, () =>
-          gallery.verify(img, String(body.name), { far, aligned: boolOf(body.aligned) }),
+          gallery.verify(img, String(body.name), { far, aligned: boolOf(body.aligned), liveness }),
         );
         return {
           modelId: ctx.modelId(),
@@ -117,6 +127,7 @@ export function recognitionRoutes(ctx: ServerContext) {
           score: r4(r.score),
           facesInImage: r.facesInImage,
           calibration: r.calibration,
+          ...livenessJson(r.liveness),
         };
       },
     );
@@ -134,6 +145,7 @@ export function recognitionRoutes(ctx: ServerContext) {
             far: farProp('target open-set false-alarm rate (default: the server setting; larger needs an admin key)'),
             topK: { type: 'integer', minimum: 1, maximum: 50 },
             aligned: { type: 'boolean' },
+            liveness: livenessProp('every face (require: a photo with a face judged not live is refused)'),
           }),
         },
       },
@@ -141,8 +153,14 @@ export function recognitionRoutes(ctx: ServerContext) {
         const body = req.body as Body;
         const img = imageOf(body, limits.maxImageBytes);
         const far = requestFar(req, ctx, body.far, 'identifyFar');
+        const liveness = requestLiveness(req, ctx, body.liveness, 'identify');
         const r = await ctx.infer(img, () =>
-          gallery.identify(img, { far, topK: body.topK as number | undefined, aligned: boolOf(body.aligned) }),
+          gallery.identify(img, {
+            far,
+            topK: body.topK as number | undefined,
+            aligned: boolOf(body.aligned),
+            liveness,
+          }),
         );
         return {
           modelId: ctx.modelId(),
@@ -160,6 +178,7 @@ export function recognitionRoutes(ctx: ServerContext) {
             score: r4(f.score),
             person: f.person,
             distance: r4(f.distance),
+            ...livenessJson(f.liveness),
             candidates: f.candidates.map((c) => ({ person: c.person, distance: r4(c.distance) })),
           })),
         };

@@ -23,6 +23,7 @@ export function systemRoutes(ctx: ServerContext) {
               status: 'ok',
               modelId: ctx.modelId(),
               pack: ctx.recognizer.packInfo,
+              liveness: ctx.liveness,
               people: await gallery.size(),
               auth: ctx.auth,
               queue: {
