@@ -20,8 +20,9 @@ export function modelsDir(explicit?: string): string {
 }
 
 /**
- * The repository's own `models/` folder, for `bundled` files. It is not in the npm package (the files there are
- * derivatives of non-permissive weights, e.g. EdgeFace's): an installed facenet-ts takes them from the models folder.
+ * The repository's own `models/` folder, for `bundled` files. Only `models/antispoof/` (Apache-2.0) is in the npm
+ * package; the others are derivatives of non-permissive weights (e.g. EdgeFace's): an installed facenet-ts takes them
+ * from the models folder.
  */
 export const BUNDLED_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { AntispoofPair } from '../../src/liveness/antispoof.js';
 import { cropRect, resizeCropBgr } from '../../src/liveness/crop.js';
 import { ANTISPOOF_MODELS } from '../../src/pack/liveness.js';
-import { BUNDLED_MODELS_DIR } from '../../src/pack/files.js';
+import { BUNDLED_MODELS_DIR, readVerified } from '../../src/pack/files.js';
 import { decodeImage } from '../../src/image/decode.js';
 import {
   ANTISPOOF_REFERENCES,
@@ -92,9 +93,27 @@ test(
         for (let k = 0; k < 3; k++)
           assert.ok(Math.abs(s.probs[k] - (y0[k] + y1[k])) < 1e-5, `class ${k}: ${s.probs[k]}`);
         assert.ok(Math.abs(s.score - (y0[1] + y1[1]) / 2) < 1e-6);
+        if (index === 1) assert.ok(s.score > 0.9, `live sample ${s.score}`);
+        else assert.notEqual(s.probs.indexOf(Math.max(...s.probs)), 1, 'the replay sample is an attack');
       }
     } finally {
       await pair.release();
     }
   },
 );
+
+test('both models ship in the npm package: under 5 MB each, pinned, listed in package.json files', async () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { files: string[] };
+  assert.ok(pkg.files.includes('models/antispoof'));
+  for (const m of ANTISPOOF_MODELS) {
+    assert.ok(m.file.bundled && m.file.path.startsWith('antispoof/'));
+    const file = path.join(BUNDLED_MODELS_DIR, m.file.path);
+    assert.equal(statSync(file).size, m.file.bytes);
+    assert.ok(m.file.bytes < 5 * 1024 * 1024);
+    await readVerified(BUNDLED_MODELS_DIR, m.file); // throws MODEL_CHECKSUM on other bytes
+  }
+  assert.ok(
+    statSync(path.join(BUNDLED_MODELS_DIR, 'antispoof/LICENSE')).size > 10_000,
+    'the Apache-2.0 text ships too',
+  );
+});
