@@ -93,7 +93,8 @@ test('resize: exactly half size averages each 2×2 block, rounding half up, as O
   const out = new Float32Array(3 * 80 * 80);
   resizeCropBgr(img, { left: 0, top: 0, right: 159, bottom: 159 }, 80, out);
   const plane = 80 * 80;
-  // red: (1 + 4 + 4 + 7) / 4 = 4; green: (0 + 255 + 0 + 255) / 4 = 127.5 → 128; blue: (11 + 11 + 10 + 10) / 4 = 10.5 → 11
+  // red: (1 + 4 + 4 + 7) / 4 = 4; green: (0 + 255 + 0 + 255) / 4 = 127.5 → 128;
+  // blue: (11 + 11 + 10 + 10) / 4 = 10.5 → 11
   assert.equal(out[2 * plane + 7], 4);
   assert.equal(out[plane + 7], 128);
   assert.equal(out[7], 11);

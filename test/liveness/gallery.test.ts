@@ -13,7 +13,7 @@ import { codedImage, fakeCalibration, FakeRecognizer } from '../gallery/fake-rec
 
 const SPOOF = 200;
 
-/** The fake recognizer, judging liveness when asked: the largest face takes the photo's verdict, the others are live. */
+/** The fake recognizer, judging liveness when asked: the largest face takes the photo's verdict, others are live. */
 class FakeLivenessRecognizer extends FakeRecognizer {
   asked: (string | undefined)[] = [];
   override async embed(img: ImageInput, opts?: FaceFindOptions): Promise<GalleryFace[]> {
@@ -35,7 +35,7 @@ async function open() {
 }
 const code = (c: string) => (e: unknown) => e instanceof FaceError && e.code === c;
 
-test('enroll under require: a photo judged not live enrolls nothing, even with other good photos in the call', async () => {
+test('enroll under require: a photo judged not live enrolls nothing, even with good photos in the call', async () => {
   const { gallery } = await open();
   await assert.rejects(
     gallery.enroll('Ada', [codedImage(1, 1, 1), codedImage(1, 1, SPOOF)], { liveness: 'require' }),
@@ -99,7 +99,7 @@ test('identify: each face carries its own verdict; require refuses a photo in wh
   await gallery.close();
 });
 
-test('require with a recognizer that cannot judge (an aligned chip) refuses rather than accepting unjudged', async () => {
+test('require with a recognizer that cannot judge (an aligned chip) refuses, never accepts unjudged', async () => {
   const recognizer = new FakeRecognizer(); // never sets liveness
   const gallery = await Gallery.open({ location: ':memory:', recognizer, calibration: fakeCalibration() });
   await assert.rejects(gallery.enroll('Gil', [codedImage(7, 1, 1)], { liveness: 'require' }), code('INVALID_INPUT'));
