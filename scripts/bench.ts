@@ -14,6 +14,8 @@
  * A "default threads (N)" row measures what FaceRecognizer.load() picks when no --threads is given (N intra-op threads
  * per model: defaultThreads()). For every row, a second table times the stages of end to end one by one (decode,
  * detect, landmarks, align, embed of all the photo's faces in one batch): where the time goes.
+ * Every row of ours also times the passive liveness check (both anti-spoofing models, src/liveness) on the photo's
+ * faces: ms per face with all faces in one batch, and one face alone (what a door camera's frame costs).
  * Options: --threads 1,2 (intra-op threads to try), --iterations N, --load N (N busy-looping worker threads compete
  * for the CPU during the whole bench, as on a busy server), --packs LIST, --models DIR, --no-face-api, --json
  */
@@ -100,6 +102,8 @@ interface Figures {
   faces: number;
   /** Where end to end goes, stage by stage on the same photo (ours only; they add up to about endToEnd). */
   stages?: { decode: number; detect: number; landmarks: number; align: number; embed: number };
+  /** The passive liveness check (ours only): ms per face, the photo's faces in one batch / one face alone. */
+  liveness?: { perFace: number; oneFace: number };
 }
 
 async function benchOurs(
@@ -118,8 +122,9 @@ async function benchOurs(
   const faces = (await fr.embed(photoPath)).length;
   const endToEnd = await time(() => fr.embed(photoPath), Math.ceil(N / 2));
   const stages = await stageTimes(fr, photoPath, photo);
+  const liveness = await livenessTimes(fr, photo);
   await fr.release();
-  return { embedB1, embedB16, detect, detectPerFace: detect / faces, endToEnd, faces, stages };
+  return { embedB1, embedB16, detect, detectPerFace: detect / faces, endToEnd, faces, stages, liveness };
 }
 
 /**
@@ -144,6 +149,16 @@ async function stageTimes(
     landmarks: await time(() => fr.locate(photo, dets), n),
     align: await time(async () => located.map((f) => fr.faceChips(photo, f)), n),
     embed: await time(() => fr.embedder.embedChipSets(sets, { flip: fr.flip }), n),
+  };
+}
+
+/** The passive liveness check on the photo's detected faces: both models, crops included. */
+async function livenessTimes(fr: FaceRecognizer, photo: RgbImage): Promise<NonNullable<Figures['liveness']>> {
+  const boxes = (await fr.detector.detect(photo)).map((d) => d.box);
+  const check = await fr.livenessChecker();
+  return {
+    perFace: (await time(() => check.judge(photo, boxes))) / boxes.length,
+    oneFace: await time(() => check.judge(photo, boxes.slice(0, 1))),
   };
 }
 
@@ -270,6 +285,11 @@ else {
       `${`facenet-ts ORT ${k}`.padEnd(w)}${''.padEnd(36)}${g(st.decode)}${g(st.detect)}${g(st.landmarks)}${g(st.align)}${g(st.embed)}${g(st.decode + st.detect + st.landmarks + st.align + st.embed)}${g(v.endToEnd)}`,
     );
   }
+  console.log(
+    "\npassive liveness check, both models (ms): per face with the photo's faces in one batch / one face alone",
+  );
+  for (const [k, v] of Object.entries(ours))
+    if (v.liveness) console.log(`${`facenet-ts ORT ${k}`.padEnd(w)}${f(v.liveness.perFace)}  ${f(v.liveness.oneFace)}`);
   for (const [k, r] of Object.entries(result.relativeToOneThread ?? {}))
     console.log(
       `time relative to threads=1, ${k}: embed b1 ${r.embedB1.toFixed(2)}, embed b16 ${r.embedB16.toFixed(2)}, detect ${r.detect.toFixed(2)}, end-to-end ${r.endToEnd.toFixed(2)}`,
