@@ -1,7 +1,7 @@
 /**
- * The liveness policy over real HTTP: server defaults (warn for verify and identify, off for enrollment), the per-request
- * field (a recognize key may only tighten it), SPOOF_SUSPECTED as 422, and nothing enrolled on a refusal. Real
- * networks (the default pack) on the anti-spoofing repository's own samples (scripts/antispoof-data.ts).
+ * The liveness policy over real HTTP: server defaults (warn for verify and identify, off for enrollment), the
+ * per-request field (a recognize key may only tighten it), SPOOF_SUSPECTED as 422, and nothing enrolled on a
+ * refusal. Real networks (the default pack) on the anti-spoofing repository's own samples (scripts/antispoof-data.ts).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,7 +42,8 @@ async function post(base: string, url: string, key: string, fields: Record<strin
   for (const [k, v] of Object.entries(fields)) f.append(k, v);
   f.append('image', new Blob([new Uint8Array(readFileSync(image))], { type: 'image/jpeg' }), 'photo.jpg');
   const res = await fetch(`${base}${url}`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: f });
-  return { status: res.status, json: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
 
 before(async () => {
