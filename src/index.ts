@@ -16,6 +16,7 @@ export {
   type EmbedFaceOptions,
 } from './recognizer.js';
 export { FaceError, ImageError, ModelError, isFaceError, type FaceErrorCode } from './errors.js';
+export type { Liveness, LivenessPolicy } from './liveness/types.js';
 export { decodeImage, type DecodeOptions } from './image/decode.js';
 export type { RgbImage, ImageInput } from './image/types.js';
 export type { Box, Detection, DetectOptions } from './detect/types.js';
