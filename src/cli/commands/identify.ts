@@ -202,7 +202,8 @@ export function registerIdentifyCommand(program: Command): void {
                 lines.push(
                   `τ ${info.threshold.toFixed(4)} for ${info.people} people (${info.comparisons} comparisons) at open-set false-alarm rate ${far} ` +
                     `(per comparison ${info.perComparisonFar.toExponential(2)}; ${info.calibration})`,
-                  `${summary.recognised} recognised, ${summary.unknown} unknown, ${summary.imagesWithoutFace} image(s) without a face, ${summary.errors} error(s)`,
+                  `${summary.recognised} recognised, ${summary.unknown} unknown, ${summary.imagesWithoutFace} image(s) without a face, ${summary.errors} error(s)` +
+                    (summary.notLive !== undefined ? `, ${summary.notLive} not live` : ''),
                 );
                 return lines.join('\n');
               },
