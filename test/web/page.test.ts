@@ -18,6 +18,7 @@ import { galleryRecognizer } from '../../src/gallery/face-source.js';
 import { buildServer } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
 import { DETECTION_DIR, JOHNS_DIR, needDataset } from '../helpers/datasets.js';
+import { SILENT_FACE_SAMPLES } from '../helpers/antispoof-data.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-artifacts');
@@ -153,6 +154,20 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
       { timeout: 60_000 },
     );
     assert.match((await page.textContent('#verify-result')) ?? '', /^MATCH: John Savage/);
+
+    // the server flags faces that look like a photo or a screen (liveness warn, its default for verify): the page
+    // shows the flag; the anti-spoofing repository's replay sample (scripts/antispoof-data.ts) is such a face
+    if (existsSync(SILENT_FACE_SAMPLES.replay)) {
+      await page.setInputFiles('#verify-file', SILENT_FACE_SAMPLES.replay);
+      await page.click('#verify-submit');
+      await page.waitForFunction(
+        () => /looks like a photo or a screen/.test(document.querySelector('#verify-result')?.textContent ?? ''),
+        undefined,
+        { timeout: 60_000 },
+      );
+      assert.equal(await page.getAttribute('#verify-result', 'data-live'), 'false');
+      assert.match((await page.getAttribute('#verify-result', 'class')) ?? '', /\bbad\b/);
+    }
 
     // errors in plain words: a file that is no photo
     await page.setInputFiles('#identify-file', {
