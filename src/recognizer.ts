@@ -16,13 +16,12 @@ import { CHIP_SIZE, type RecognitionGraphOptions } from './embed/recognition-gra
 import { flipHorizontal } from './image/transform.js';
 import { FaceError } from './errors.js';
 import type { PackDefinition, PackInfo } from './pack/types.js';
-import { assertLicence, loadPackStages, resolvePack } from './pack/router.js';
+import { assertLicence, loadPackStages, resolvePack, stageThreads } from './pack/router.js';
 import { readModelMeta, type StoredCalibration } from './train/model-meta.js';
 import { LivenessCheck } from './liveness/check.js';
 import { enforceLiveness, livenessRuns } from './liveness/policy.js';
 import type { Liveness, LivenessPolicy } from './liveness/types.js';
 import { livenessBoxFor } from './pack/liveness.js';
-import { stageThreads } from './pack/router.js';
 
 export interface RecognizerOptions {
   /**
