@@ -67,12 +67,19 @@ test(
       'dist/decide/calibrations/edgeface-xs.json',
       'src/web/index.html',
       'README.md',
+      // the liveness models (Apache-2.0) ship, with their licence: the check needs no --models
+      'models/antispoof/minifasnet_v2_2.7_80x80.onnx',
+      'models/antispoof/minifasnet_v1se_4.0_80x80.onnx',
+      'models/antispoof/LICENSE',
     ])
       assert.ok(files.includes(must), `the tarball carries ${must}`);
     const data = files.filter(
-      (f) => f.startsWith('test/') || /\.(jpe?g|png|db|onnx)$/i.test(f) || f.includes('datasets'),
+      (f) =>
+        f.startsWith('test/') ||
+        (/\.(jpe?g|png|db|onnx)$/i.test(f) && !f.startsWith('models/antispoof/')) ||
+        f.includes('datasets'),
     );
-    assert.deepEqual(data, [], 'no tests, test data or models in the tarball');
+    assert.deepEqual(data, [], 'no tests, test data or other models in the tarball');
 
     const proj = path.join(dir, 'app');
     cpSync(path.join(ROOT, 'test', 'package', 'fixture-app'), proj, { recursive: true });
@@ -95,6 +102,13 @@ test(
     const cmp = JSON.parse(cli.stdout);
     assert.equal(cmp.same, true);
     assert.ok(cmp.distance < cmp.threshold);
+    // the liveness check from the installed package's own models/antispoof, no models folder given
+    const live = run('npx', ['--no-install', 'facenet', 'detect', simm[0], '--liveness', 'warn', '--json'], {
+      cwd: proj,
+      env: { ...env, FACENET_MODELS: path.join(dir, 'no-models-here') },
+    });
+    assert.equal(live.status, 0, live.stderr);
+    assert.equal(typeof JSON.parse(live.stdout).faces[0].liveness.score, 'number');
 
     // better-sqlite3 is compiled by its install script, skipped here: borrow this repo's binary if it is the same version
     const ours = path.join(ROOT, 'node_modules', 'better-sqlite3');
