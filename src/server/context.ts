@@ -13,7 +13,7 @@ import { checkImageHeader } from '../image/decode.js';
 import type { PackInfo } from '../pack/types.js';
 import type { ClusterState } from '../cluster/state.js';
 import type { Liveness, LivenessPolicy } from '../liveness/types.js';
-import { DEFAULT_SERVER_LIVENESS, type ServerLiveness } from './liveness-policy.js';
+import { DEFAULT_SERVER_LIVENESS, type ServerLiveness } from './liveness-defaults.js';
 
 /** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
 export interface ServerRecognizer {

@@ -7,37 +7,12 @@
 import type { FastifyRequest } from 'fastify';
 import { FaceError } from '../errors.js';
 import { parseLivenessPolicy, strictness } from '../liveness/policy.js';
-import { LIVENESS_POLICIES, type LivenessPolicy } from '../liveness/types.js';
+import type { LivenessPolicy } from '../liveness/types.js';
 import { isAdmin } from './auth.js';
 import type { ServerContext } from './context.js';
+import type { ServerLiveness } from './liveness-defaults.js';
 
-/** The server's default policy per kind of request. */
-export interface ServerLiveness {
-  readonly detect: LivenessPolicy;
-  readonly verify: LivenessPolicy;
-  readonly identify: LivenessPolicy;
-  readonly enroll: LivenessPolicy;
-}
-
-/**
- * Verification and identification are flagged by default (the page shows the flag); detection is not judged unless
- * asked; enrollment from files is off (an ID photo is a photo). A camera deployment sets `require`.
- */
-export const DEFAULT_SERVER_LIVENESS: ServerLiveness = {
-  detect: 'off',
-  verify: 'warn',
-  identify: 'warn',
-  enroll: 'off',
-};
-
-/** The JSON-schema property routes accept. */
-export const livenessProp = (what: string) => ({
-  type: 'string',
-  enum: [...LIVENESS_POLICIES],
-  description:
-    `passive liveness check of ${what}: off, warn (flag), require (refuse with SPOOF_SUSPECTED); ` +
-    "default: the server's, which a recognize key may only tighten",
-});
+export { DEFAULT_SERVER_LIVENESS, livenessProp, type ServerLiveness } from './liveness-defaults.js';
 
 export function requestLiveness(
   req: FastifyRequest,

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { FaceError } from '../errors.js';
 import type { PackInfo } from '../pack/types.js';
 import { ClusterState } from '../cluster/state.js';
-import type { ServerLiveness } from './liveness-policy.js';
+import type { ServerLiveness } from './liveness-defaults.js';
 
 export interface StartOptions {
   port?: number;

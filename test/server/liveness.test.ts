@@ -14,7 +14,7 @@ import { Gallery } from '../../src/gallery/gallery.js';
 import { galleryRecognizer } from '../../src/gallery/face-source.js';
 import { buildServer } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
-import type { ServerLiveness } from '../../src/server/liveness-policy.js';
+import type { ServerLiveness } from '../../src/server/liveness-defaults.js';
 import { ASSEMBLE_HINT, needFile, SILENT_FACE_SAMPLES } from '../helpers/antispoof-data.js';
 
 const skip =

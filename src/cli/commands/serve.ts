@@ -14,7 +14,7 @@ import { DETECT_SIZE_HELP, intOption, recognizerOptions, type PipelineFlags } fr
 import { DEFAULT_PACK } from '../../pack/packs.js';
 import { parseLivenessPolicy } from '../../liveness/policy.js';
 import { LIVENESS_THRESHOLD } from '../../pack/liveness.js';
-import { DEFAULT_SERVER_LIVENESS } from '../../server/liveness-policy.js';
+import { DEFAULT_SERVER_LIVENESS } from '../../server/liveness-defaults.js';
 
 function int(name: string, v: string | undefined, fallback: number, min = 0, max?: number): number {
   return intOption(name, v, min, max) ?? fallback;
