@@ -21,8 +21,8 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { PostgresGalleryStore, type PgIndexKind } from '../src/gallery/postgres-store.js';
-import type { EnrollRecord } from '../src/gallery/store.js';
+import { PostgresGalleryStore, type PgIndexKind } from '../src/gallery/store/postgres/postgres-store.js';
+import type { EnrollRecord } from '../src/gallery/store/store.js';
 import {
   row,
   syntheticGallery,

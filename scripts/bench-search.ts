@@ -25,9 +25,9 @@ import os from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ExactIndex } from '../src/gallery/search-index.js';
-import { HNSW_DEFAULTS, HnswIndex, usearchDotScan, type HnswQuantization } from '../src/gallery/hnsw-index.js';
-import { AdaptiveIndex } from '../src/gallery/adaptive-index.js';
+import { ExactIndex } from '../src/search/search-index.js';
+import { HNSW_DEFAULTS, HnswIndex, usearchDotScan, type HnswQuantization } from '../src/search/hnsw-index.js';
+import { AdaptiveIndex } from '../src/search/adaptive-index.js';
 import {
   row,
   syntheticGallery,

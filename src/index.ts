@@ -21,7 +21,7 @@ export type { RgbImage, ImageInput } from './image/types.js';
 export type { Box, Detection, DetectOptions } from './detect/types.js';
 export type { Point, Landmarks68 } from './align/types.js';
 export { alignToChip, type ChipOptions } from './align/chip.js';
-export { distance, l2Normalize } from './embed/distance.js';
+export { distance, l2Normalize } from './embed/vector.js';
 export { LFW_THRESHOLD } from './embed/calibrated-threshold.js';
 export {
   Gallery,
@@ -31,9 +31,9 @@ export {
   type IdentifyResult,
   type IdentifiedFace,
 } from './gallery/gallery.js';
-export { SqliteGalleryStore } from './gallery/sqlite-store.js';
-export type { GalleryStore } from './gallery/store.js';
-export { ExactIndex, type VectorIndex } from './gallery/search-index.js';
+export { SqliteGalleryStore } from './gallery/store/sqlite/sqlite-store.js';
+export type { GalleryStore } from './gallery/store/store.js';
+export { ExactIndex, type VectorIndex } from './search/search-index.js';
 export { galleryRecognizer } from './gallery/face-source.js';
 export {
   calibrate,

@@ -15,6 +15,7 @@ import type { ImageInput, RgbImage } from './image/types.js';
 import { CHIP_SIZE, type RecognitionGraphOptions } from './embed/recognition-graph.js';
 import { flipHorizontal } from './image/transform.js';
 import { FaceError } from './errors.js';
+import { boxArea } from './detect/box.js';
 import type { PackDefinition, PackInfo } from './pack/types.js';
 import { assertLicence, loadPackStages, resolvePack } from './pack/router.js';
 import { readModelMeta, type StoredCalibration } from './train/model-meta.js';
@@ -108,7 +109,6 @@ export interface EmbedFaceOptions extends FaceOptions {
   flip?: boolean;
 }
 
-const area = (b: Box) => b.width * b.height;
 const definedOnly = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
@@ -233,7 +233,7 @@ export class FaceRecognizer {
     if (dets.length === 0) return [];
     return this.locate(
       img,
-      [...dets].sort((a, b) => area(b.box) - area(a.box)),
+      [...dets].sort((a, b) => boxArea(b.box) - boxArea(a.box)),
     );
   }
 

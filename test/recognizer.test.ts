@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { FaceRecognizer, centralFace, unmirrorLandmarks } from '../src/recognizer.js';
 import { decodeImage } from '../src/image/decode.js';
 import { flipHorizontal } from '../src/image/transform.js';
-import { distance } from '../src/embed/distance.js';
+import { distance } from '../src/embed/vector.js';
 import { readPairs, lfwImageRoot } from '../src/eval/lfw-pairs.js';
 import { bestThreshold } from '../src/eval/roc.js';
 import { LFW_THRESHOLD } from '../src/embed/calibrated-threshold.js';

@@ -9,7 +9,7 @@
  */
 import { perComparisonFar, tauForFar, type CalibrationTable, type ThresholdChoice } from '../decide/calibration.js';
 import { FaceError } from '../errors.js';
-import { AdaptiveIndex } from '../gallery/adaptive-index.js';
+import { AdaptiveIndex } from '../search/adaptive-index.js';
 import {
   agglomerative,
   chineseWhispers,

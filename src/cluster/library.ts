@@ -10,7 +10,7 @@ import type { Box } from '../detect/types.js';
 import { FaceError } from '../errors.js';
 import type { Gallery } from '../gallery/gallery.js';
 import { chipThumbnail, faceSize, type FaceFindOptions, type GalleryRecognizer } from '../gallery/face-source.js';
-import type { NewTemplate } from '../gallery/store.js';
+import type { NewTemplate } from '../gallery/store/store.js';
 import { readImageBytes } from '../image/decode.js';
 import {
   clusterThreshold,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { FaceError } from '../errors.js';
 import { lfwImageRoot, readPairs, type LfwPair } from '../eval/lfw-pairs.js';
 import type { ScoredPair } from '../eval/roc.js';
-import { distanceFromDot } from '../gallery/search-index.js';
+import { distanceFromDot, dot } from '../embed/vector.js';
 
 export interface CalibrationPlan {
   /** Images to embed. */
@@ -82,12 +82,6 @@ export function readPairsList(file: string): CalibrationPlan {
     pairs,
     source: `${path.basename(file)} (${pairs.length} listed pairs)`,
   };
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 /**

@@ -193,12 +193,3 @@ export function postprocess(
   }
   return out;
 }
-
-/** Intersection over union of two pixel boxes. */
-export function iou(a: Box, b: Box): number {
-  const iw = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const ih = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = iw * ih;
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
-}

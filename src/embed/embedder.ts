@@ -12,7 +12,7 @@ import { buildModel } from '../engine/model-store.js';
 import { ModelError, FaceError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { flipHorizontal, resizeBilinear } from '../image/transform.js';
-import { l2Normalize, meanNormalized } from './distance.js';
+import { l2Normalize, normalisedMean } from './vector.js';
 import { CHIP_SIZE, recognitionRecipeFor, type RecognitionGraphOptions } from './recognition-graph.js';
 import { chipsToTensor, FACE_API_128_INPUT, type EmbedderInputSpec } from './input-spec.js';
 
@@ -236,7 +236,7 @@ export class Embedder {
    */
   async embedChipSets(sets: readonly (readonly RgbImage[])[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
     const views = await this.embedChipSetViews(sets, !!opts.flip);
-    return views.map((v) => (v.flipped ? meanNormalized([v.plain, v.flipped]) : v.plain));
+    return views.map((v) => (v.flipped ? normalisedMean([v.plain, v.flipped]) : v.plain));
   }
 
   /** Per set: the mean embedding of its chips as given, and (with `flip`) of their mirror images, each renormalised. */
@@ -252,7 +252,7 @@ export class Embedder {
       const idx = set.map((_, k) => at + k);
       at += set.length;
       const mean = (offset: number) =>
-        idx.length === 1 ? raw[idx[0] + offset] : meanNormalized(idx.map((i) => raw[i + offset]));
+        idx.length === 1 ? raw[idx[0] + offset] : normalisedMean(idx.map((i) => raw[i + offset]));
       return flip ? { plain: mean(0), flipped: mean(chips.length) } : { plain: mean(0) };
     });
   }

@@ -1,7 +1,7 @@
 /**
  * LFW View 2 10-fold protocol: for each fold choose τ maximising accuracy on the other nine, test on the held-out one.
  */
-import { distance, meanNormalized } from '../embed/distance.js';
+import { distance, normalisedMean } from '../embed/vector.js';
 import { accuracyAt, bestThreshold, rocAuc, rocCurve, tarAtFar, type ScoredPair } from './roc.js';
 import type { LfwPair } from './lfw-pairs.js';
 import type { CachedEmbedding } from './embedding-cache.js';
@@ -25,7 +25,7 @@ export interface LfwResult {
 export type EmbeddingVariant = 'plain' | 'flip';
 
 export function pickEmbedding(e: CachedEmbedding, variant: EmbeddingVariant): Float32Array {
-  return variant === 'flip' ? meanNormalized([e.embedding, e.flipped]) : e.embedding;
+  return variant === 'flip' ? normalisedMean([e.embedding, e.flipped]) : e.embedding;
 }
 
 export function scorePairs(

@@ -3,11 +3,10 @@
  * and the quality and consistency warnings (never refusals) about them.
  */
 import type { Box } from '../detect/types.js';
-import { iou } from '../detect/ssd-decode.js';
+import { boxArea, iou } from '../detect/box.js';
 import { FaceError } from '../errors.js';
 import type { ImageInput } from '../image/types.js';
 import {
-  boxArea,
   describeInput,
   faceSize,
   inputSha256,
@@ -16,8 +15,8 @@ import {
   type GalleryRecognizer,
 } from './face-source.js';
 import type { GalleryView, ViewTemplate } from './gallery-view.js';
-import { distanceFromDot } from './search-index.js';
-import type { EnrollMode, Metadata, Person } from './store.js';
+import { distanceFromDot, dot } from '../embed/vector.js';
+import type { EnrollMode, Metadata, Person } from './store/store.js';
 
 /** Faces smaller than this (shorter box side, pixels) are enrolled with a warning: the chip is mostly upsampling. */
 export const SMALL_FACE_PX = 40;
@@ -95,12 +94,6 @@ function pickFace(faces: readonly GalleryFace[], box: Box, source: string): Gall
       boxes: faces.map((f) => f.box),
     });
   return best;
-}
-
-export function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 /**

@@ -71,10 +71,6 @@ export async function chipThumbnail(chip: RgbImage, size = THUMBNAIL_SIZE): Prom
   return new Uint8Array(jpeg);
 }
 
-export function boxArea(b: Box): number {
-  return b.width * b.height;
-}
-
 /** Shorter side of the face box. */
 export function faceSize(b: Box): number {
   return Math.min(b.width, b.height);

@@ -3,10 +3,10 @@
  * and kept in step) or through the store itself (a database-side ANN index, for galleries too large to copy
  * into every process). Both answer the same questions, so the decisions above do not care which is in use.
  */
-import { AdaptiveIndex } from './adaptive-index.js';
-import type { HnswMeta } from './hnsw-index.js';
-import type { SearchHit, VectorIndex } from './search-index.js';
-import type { GalleryStore, StoreSearchOptions } from './store.js';
+import { AdaptiveIndex } from '../search/adaptive-index.js';
+import type { HnswMeta } from '../search/hnsw-index.js';
+import type { SearchHit, VectorIndex } from '../search/search-index.js';
+import type { GalleryStore, StoreSearchOptions } from './store/store.js';
 import { indexPerson, type TemplateCombination } from './templates.js';
 
 export interface ViewTemplate {

@@ -28,20 +28,21 @@ import type {
   VerifyResult,
 } from './decision-results.js';
 import {
-  dot,
   enrollmentWarnings,
   largestFirst,
   photosToEnroll,
   type EnrollOptions,
   type EnrollResult,
 } from './enrollment.js';
-import { AdaptiveIndex } from './adaptive-index.js';
-import { distanceFromDot, type VectorIndex } from './search-index.js';
+import { AdaptiveIndex } from '../search/adaptive-index.js';
+import type { VectorIndex } from '../search/search-index.js';
+import { distanceFromDot, dot, normalisedMean } from '../embed/vector.js';
 import { MemoryView, StoreView, type GalleryView } from './gallery-view.js';
 import { ViewFollower, type LoadedView } from './view-follower.js';
-import { isPostgresUrl, openStore } from './open-store.js';
-import type { HnswMeta } from './hnsw-index.js';
-import type { ForgetReceipt, GalleryStore, Metadata, NewTemplate, Person, PersonSummary } from './store.js';
+import { isPostgresUrl } from './store/location.js';
+import { openStore } from './store/open-store.js';
+import type { HnswMeta } from '../search/hnsw-index.js';
+import type { ForgetReceipt, GalleryStore, Metadata, NewTemplate, Person, PersonSummary } from './store/store.js';
 import { canonicalName, personName } from './names.js';
 import type { TemplateCombination } from './templates.js';
 
@@ -522,10 +523,8 @@ export class Gallery {
     const list = await (await this.load()).personTemplates(personId);
     if (!list.length) return { distance: Number.POSITIVE_INFINITY, comparisons: 0 };
     if (this.combination === 'centroid') {
-      const c = new Float32Array(embedding.length);
-      for (const t of list) for (let i = 0; i < c.length; i++) c[i] += t.embedding[i];
-      const n = Math.sqrt(dot(c, c)) || 1;
-      return { distance: distanceFromDot(dot(c, embedding) / n), comparisons: 1 };
+      const centroid = normalisedMean(list.map((t) => t.embedding));
+      return { distance: distanceFromDot(dot(centroid, embedding)), comparisons: 1 };
     }
     let best = -Infinity;
     for (const t of list) best = Math.max(best, dot(t.embedding, embedding));

@@ -5,7 +5,7 @@
  * dropped and the next search loads the gallery whole.
  */
 import type { GalleryView } from './gallery-view.js';
-import type { GalleryStore, StoreChange } from './store.js';
+import type { GalleryStore, StoreChange } from './store/store.js';
 
 export interface LoadedView {
   /** The model id of the loaded templates. */

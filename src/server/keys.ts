@@ -11,8 +11,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FaceError } from '../errors.js';
-import { isPostgresUrl } from '../gallery/open-store.js';
-import { galleryError } from '../gallery/sqlite-store.js';
+import { isPostgresUrl } from '../gallery/store/location.js';
+import { galleryError } from '../gallery/store/sqlite/sqlite-store.js';
 
 export type Role = 'admin' | 'recognize';
 

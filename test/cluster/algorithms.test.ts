@@ -12,7 +12,7 @@ import { CLUSTER_ALGORITHMS } from '../../src/cluster/algorithms.js';
 import { buildKnnGraph, compareGraphs, type KnnGraph } from '../../src/cluster/knn-graph.js';
 import { bcubedScores, labelsFromGroups, pairwiseScores } from '../../src/cluster/metrics.js';
 import { calibrate } from '../../src/decide/calibration.js';
-import { distance } from '../../src/embed/distance.js';
+import { distance } from '../../src/embed/vector.js';
 import { isFaceError } from '../../src/errors.js';
 
 // ≈200 identities × 3–5 samples, same-person cosine 0.75 (distance ≈ 0.71), strangers ≈ orthogonal (≈ 1.41)

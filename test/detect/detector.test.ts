@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { FaceDetector, DEFAULT_MIN_SCORE } from '../../src/detect/detector.js';
-import { iou } from '../../src/detect/ssd-decode.js';
+import { iou } from '../../src/detect/box.js';
 import type { Box, Detection } from '../../src/detect/types.js';
 import { decodeImage } from '../../src/image/decode.js';
 import type { RgbImage } from '../../src/image/types.js';

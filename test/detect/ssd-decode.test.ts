@@ -4,12 +4,12 @@ import {
   anchorsForSize,
   decodeBoxes,
   faceScores,
-  iou,
   nonMaxSuppression,
   postprocess,
   toPixelBox,
   toSsdInput,
 } from '../../src/detect/ssd-decode.js';
+import { iou } from '../../src/detect/box.js';
 import { ssdFeatureMapSizes, ssdNumAnchors } from '../../src/detect/ssd-graph.js';
 import { padCanvas } from '../../src/detect/detector.js';
 import type { RgbImage } from '../../src/image/types.js';

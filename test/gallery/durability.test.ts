@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Gallery } from '../../src/gallery/gallery.js';
 import { FakeRecognizer, fakeCalibration } from './fake-recognizer.js';
-import { BATCH_TEMPLATES, enrollThenKill } from './store-conformance.js';
+import { BATCH_TEMPLATES, enrollThenKill } from './store/store-conformance.js';
 
 const TEMPLATES = BATCH_TEMPLATES;
 

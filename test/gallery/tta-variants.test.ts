@@ -25,7 +25,7 @@ import {
 } from '../../src/decide/default-calibration.js';
 import { FaceError } from '../../src/errors.js';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { SqliteGalleryStore } from '../../src/gallery/sqlite-store.js';
+import { SqliteGalleryStore } from '../../src/gallery/store/sqlite/sqlite-store.js';
 import { FakeRecognizer, codedImage, fakeCalibration } from './fake-recognizer.js';
 
 const NET = 'face-recognition-128@c5fab9f794a1';

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Detection, FaceDetectorLike } from '../../src/detect/types.js';
-import { iou } from '../../src/detect/ssd-decode.js';
+import { iou } from '../../src/detect/box.js';
 import { decodeImage } from '../../src/image/decode.js';
 import type { RgbImage } from '../../src/image/types.js';
 import { FaceError, ModelError } from '../../src/errors.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { FaceRecognizer, centralFace } from '../../src/recognizer.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { alignFivePoint, ARCFACE_112_TEMPLATE } from '../../src/align/five-point.js';
-import { distance } from '../../src/embed/distance.js';
+import { distance } from '../../src/embed/vector.js';
 import { MODEL_FILES } from '../../src/pack/packs.js';
 import { LFW_DIR, MODELS_DIR, needDataset, needModel } from '../helpers/datasets.js';
 

@@ -14,7 +14,7 @@ import { BUNDLED_MODELS_DIR, packStatus, sha256Hex } from '../../src/pack/files.
 import { ortEngine } from '../../src/engine/ort.js';
 import { Embedder } from '../../src/embed/embedder.js';
 import { decodeImage } from '../../src/image/decode.js';
-import { l2Normalize } from '../../src/embed/distance.js';
+import { l2Normalize } from '../../src/embed/vector.js';
 import { readModelMeta } from '../../src/train/model-meta.js';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { facenet } from '../helpers/cli.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { FaceRecognizer } from '../../src/recognizer.js';
-import { SqliteGalleryStore } from '../../src/gallery/sqlite-store.js';
+import { SqliteGalleryStore } from '../../src/gallery/store/sqlite/sqlite-store.js';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
 import { CLI, facenet, type CliRun } from '../helpers/cli.js';
 import { call, chips, form, serve, type Served } from './harness.js';

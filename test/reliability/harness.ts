@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FaceRecognizer } from '../../src/recognizer.js';
 import { Gallery } from '../../src/gallery/gallery.js';
 import { galleryRecognizer } from '../../src/gallery/face-source.js';
-import { SqliteGalleryStore, type SqliteStoreOptions } from '../../src/gallery/sqlite-store.js';
+import { SqliteGalleryStore, type SqliteStoreOptions } from '../../src/gallery/store/sqlite/sqlite-store.js';
 import { buildServer, type ServerLimits } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
 import { JOHNS_DIR } from '../helpers/datasets.js';

@@ -9,7 +9,7 @@ import { FaceError } from '../../errors.js';
 import { DEFAULT_GALLERY_PATH, Gallery } from '../../gallery/gallery.js';
 import { galleryRecognizer } from '../../gallery/face-source.js';
 import { parseCombination } from '../../gallery/templates.js';
-import { isPostgresUrl } from '../../gallery/open-store.js';
+import { isPostgresUrl } from '../../gallery/store/location.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { flipOf, loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
 

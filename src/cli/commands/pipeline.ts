@@ -9,7 +9,7 @@ import {
   withPipelineOptions,
   type PipelineFlags,
 } from './common.js';
-import { distance } from '../../embed/distance.js';
+import { distance } from '../../embed/vector.js';
 import { FaceError } from '../../errors.js';
 import type { EmbeddedFace } from '../../recognizer.js';
 import { tauForFar, type ThresholdChoice } from '../../decide/calibration.js';

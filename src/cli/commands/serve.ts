@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_GALLERY_PATH } from '../../gallery/gallery.js';
-import { maskPassword } from '../../gallery/open-store.js';
+import { maskPassword } from '../../gallery/store/location.js';
 import { FaceError } from '../../errors.js';
 import { DEFAULT_LIMITS } from '../../server/app.js';
 import { DEFAULT_KEYS_PATH, keysFile, parseRole, ServerDb } from '../../server/keys.js';

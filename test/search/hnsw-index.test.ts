@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ExactIndex, type SearchHit, type VectorIndex } from '../../src/gallery/search-index.js';
-import { HnswIndex, usearchDotScan } from '../../src/gallery/hnsw-index.js';
+import { ExactIndex, type SearchHit, type VectorIndex } from '../../src/search/search-index.js';
+import { HnswIndex, usearchDotScan } from '../../src/search/hnsw-index.js';
 import { FaceError } from '../../src/errors.js';
 import { row, syntheticGallery, syntheticQueries, type SyntheticGallery } from '../../scripts/search-data.js';
-import { mulberry32, randomUnit } from './fake-recognizer.js';
+import { mulberry32, randomUnit } from '../gallery/fake-recognizer.js';
 
 const isGalleryError = (e: unknown) => e instanceof FaceError && e.code === 'GALLERY_ERROR';
 

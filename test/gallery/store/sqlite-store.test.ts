@@ -4,8 +4,8 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MIGRATIONS, SCHEMA_VERSION, SqliteGalleryStore } from '../../src/gallery/sqlite-store.js';
-import { FAKE_MODEL, fakeCalibration, randomUnit } from './fake-recognizer.js';
+import { MIGRATIONS, SCHEMA_VERSION, SqliteGalleryStore } from '../../../src/gallery/store/sqlite/sqlite-store.js';
+import { FAKE_MODEL, fakeCalibration, randomUnit } from '../fake-recognizer.js';
 import { isCode, storeConformance, template } from './store-conformance.js';
 
 function tmp(t: { after: (fn: () => void) => void }): string {

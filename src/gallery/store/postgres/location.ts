@@ -4,8 +4,8 @@
  */
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import { FaceError } from '../../errors.js';
-import { maskPassword } from '../open-store.js';
+import { FaceError } from '../../../errors.js';
+import { maskPassword } from '../location.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,38}$/; // channel = prefix + "." + schema must fit in 63 bytes
 

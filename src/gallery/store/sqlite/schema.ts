@@ -3,7 +3,7 @@
  * each in an IMMEDIATE transaction.
  */
 import type Database from 'better-sqlite3';
-import { FaceError } from '../../errors.js';
+import { FaceError } from '../../../errors.js';
 
 type Db = Database.Database;
 

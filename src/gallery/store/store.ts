@@ -4,8 +4,8 @@
  * One gallery holds embeddings of one recognition model: every template carries its model id, and reading or
  * writing templates with another model id is a MODEL_MISMATCH error rather than a silent mix of incomparable vectors.
  */
-import type { CalibrationTable } from '../decide/calibration.js';
-import type { SearchHit } from './search-index.js';
+import type { CalibrationTable } from '../../decide/calibration.js';
+import type { SearchHit } from '../../search/search-index.js';
 
 export type Metadata = Record<string, unknown>;
 

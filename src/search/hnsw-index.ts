@@ -42,7 +42,8 @@ import {
   type HnswOptions,
   type HnswQuantization,
 } from './hnsw-options.js';
-import { distanceFromDot, type SearchHit, type SearchOptions, type VectorIndex } from './search-index.js';
+import { distanceFromDot } from '../embed/vector.js';
+import { type SearchHit, type SearchOptions, type VectorIndex } from './search-index.js';
 
 export { HNSW_DEFAULTS, type HnswMeta, type HnswOptions, type HnswQuantization } from './hnsw-options.js';
 export { usearchDotScan, usearchTopDotsBatch } from './usearch-scan.js';

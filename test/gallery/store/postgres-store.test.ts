@@ -9,13 +9,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import pg from 'pg';
-import { FaceError } from '../../src/errors.js';
-import { Gallery } from '../../src/gallery/gallery.js';
-import { openStore } from '../../src/gallery/open-store.js';
-import { maskPassword, PG_SCHEMA_VERSION, PostgresGalleryStore } from '../../src/gallery/postgres-store.js';
-import { distanceFromDot } from '../../src/gallery/search-index.js';
-import { SqliteGalleryStore } from '../../src/gallery/sqlite-store.js';
-import type { StoreChange } from '../../src/gallery/store.js';
+import { FaceError } from '../../../src/errors.js';
+import { Gallery } from '../../../src/gallery/gallery.js';
+import { openStore } from '../../../src/gallery/store/open-store.js';
+import {
+  maskPassword,
+  PG_SCHEMA_VERSION,
+  PostgresGalleryStore,
+} from '../../../src/gallery/store/postgres/postgres-store.js';
+import { distanceFromDot } from '../../../src/embed/vector.js';
+import { SqliteGalleryStore } from '../../../src/gallery/store/sqlite/sqlite-store.js';
+import type { StoreChange } from '../../../src/gallery/store/store.js';
 import {
   codedImage,
   DIM,
@@ -25,9 +29,9 @@ import {
   fakeEmbedding,
   mulberry32,
   randomUnit,
-} from './fake-recognizer.js';
+} from '../fake-recognizer.js';
 import { isCode, storeConformance, template } from './store-conformance.js';
-import { freshPgGallery, PG_UNAVAILABLE, PG_URL, schemaName, withSchema, type After } from '../helpers/postgres.js';
+import { freshPgGallery, PG_UNAVAILABLE, PG_URL, schemaName, withSchema, type After } from '../../helpers/postgres.js';
 
 const UNAVAILABLE = PG_UNAVAILABLE;
 const opts = UNAVAILABLE ? { skip: UNAVAILABLE } : {};

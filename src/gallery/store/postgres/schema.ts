@@ -4,7 +4,7 @@
  * (CREATE EXTENSION included).
  */
 import type pg from 'pg';
-import { FaceError } from '../../errors.js';
+import { FaceError } from '../../../errors.js';
 import { lockKey, type PgLocation, type Queryable } from './location.js';
 
 /** Migration i upgrades a schema from version i to i + 1 (`s` is the quoted schema name). Append only. */

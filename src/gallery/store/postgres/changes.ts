@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import type { ClientConfig, PoolClient } from 'pg';
-import { FaceError } from '../../errors.js';
+import { FaceError } from '../../../errors.js';
 import { changeLogPruneTo } from '../store-rules.js';
 import type { StoreChange } from '../store.js';
 import { pgError, type PgLocation } from './location.js';

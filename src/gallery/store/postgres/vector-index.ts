@@ -9,8 +9,8 @@
  * halfvec, 2000 as vector; a larger dimension is searched exactly, without an index.)
  */
 import type { PoolClient } from 'pg';
-import { FaceError } from '../../errors.js';
-import { distanceFromDot } from '../search-index.js';
+import { FaceError } from '../../../errors.js';
+import { distanceFromDot } from '../../../embed/vector.js';
 import type { StoreHit, StoreSearchOptions } from '../store.js';
 import type { Queryable } from './location.js';
 import { dotBinary } from './rows.js';

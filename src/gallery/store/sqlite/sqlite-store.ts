@@ -18,11 +18,16 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { calibrationKey, parseCalibrationTable, probeModelOf, type CalibrationTable } from '../decide/calibration.js';
-import { FaceError } from '../errors.js';
-import { canonicalName, nameProblem } from './names.js';
-import { migrate } from './sqlite/schema.js';
-import { changeLogPruneTo, metadataObject, modelMismatchError, singleModelId } from './store-rules.js';
+import {
+  calibrationKey,
+  parseCalibrationTable,
+  probeModelOf,
+  type CalibrationTable,
+} from '../../../decide/calibration.js';
+import { FaceError } from '../../../errors.js';
+import { canonicalName, nameProblem } from '../../names.js';
+import { migrate } from './schema.js';
+import { changeLogPruneTo, metadataObject, modelMismatchError, singleModelId } from '../store-rules.js';
 import type {
   EnrollReceipt,
   EnrollRecord,
@@ -33,12 +38,12 @@ import type {
   PersonSummary,
   StoreChange,
   StoredTemplate,
-} from './store.js';
+} from '../store.js';
 
 type Db = Database.Database;
 
-export { CHANGE_LOG_KEEP } from './store-rules.js';
-export { MIGRATIONS, SCHEMA_VERSION } from './sqlite/schema.js';
+export { CHANGE_LOG_KEEP } from '../store-rules.js';
+export { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export interface SqliteStoreOptions {
   /** Open read-only (no migrations; fails on a file that needs one). */

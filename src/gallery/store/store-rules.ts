@@ -2,8 +2,8 @@
  * What every GalleryStore backend (SQLite, PostgreSQL) checks and records the same way, so the two cannot drift:
  * one model per enrollment and per gallery, metadata as a JSON object, how long the change log reaches back.
  */
-import { FaceError } from '../errors.js';
-import { modelMismatchAdvice } from './model-advice.js';
+import { FaceError } from '../../errors.js';
+import { modelMismatchAdvice } from '../model-advice.js';
 import type { Metadata } from './store.js';
 
 /** Change-log generations kept; a reader further behind reloads the whole gallery. */

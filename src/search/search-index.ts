@@ -12,6 +12,7 @@
  * one hit per label — its nearest entry — so several templates of one person never crowd out other people.
  */
 import { FaceError } from '../errors.js';
+import { distanceFromDot } from '../embed/vector.js';
 
 export interface SearchHit {
   readonly key: number;
@@ -118,11 +119,6 @@ export function topN(values: Float32Array, count: number, n: number): { slots: U
   const dots = new Float32Array(size);
   for (let i = 0; i < size; i++) dots[i] = values[slots[i]];
   return { slots, dots };
-}
-
-/** Distance between unit vectors from their dot product, clamped against rounding. */
-export function distanceFromDot(dot: number): number {
-  return Math.sqrt(Math.max(0, 2 - 2 * dot));
 }
 
 export class ExactIndex implements VectorIndex {

@@ -1,6 +1,6 @@
 /** Embeddings in pgvector's binary wire format, and the rows of people and templates as the store's types. */
 import type { QueryResultRow } from 'pg';
-import { FaceError } from '../../errors.js';
+import { FaceError } from '../../../errors.js';
 import type { Metadata, Person, StoredTemplate } from '../store.js';
 
 /** pgvector's binary wire format (vector_recv): int16 dim, int16 0, dim × float4 big-endian. */

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FaceError } from '../../src/errors.js';
-import type { GalleryStore, NewTemplate } from '../../src/gallery/store.js';
-import { FAKE_MODEL, fakeCalibration, randomUnit } from './fake-recognizer.js';
+import { FaceError } from '../../../src/errors.js';
+import type { GalleryStore, NewTemplate } from '../../../src/gallery/store/store.js';
+import { FAKE_MODEL, fakeCalibration, randomUnit } from '../fake-recognizer.js';
 
 export interface StoreBackend {
   readonly name: string;

@@ -3,8 +3,8 @@
  * then, inside the writer's transaction, people upserted and templates inserted with multi-row statements.
  */
 import type { PoolClient } from 'pg';
-import { FaceError } from '../../errors.js';
-import { canonicalName, nameProblem } from '../names.js';
+import { FaceError } from '../../../errors.js';
+import { canonicalName, nameProblem } from '../../names.js';
 import { singleModelId } from '../store-rules.js';
 import type { EnrollReceipt, EnrollRecord, Metadata } from '../store.js';
 import { encodeVector, rowToPerson, type PersonRow } from './rows.js';

@@ -24,12 +24,17 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ClientConfig, PoolClient, QueryResultRow } from 'pg';
-import { calibrationKey, parseCalibrationTable, probeModelOf, type CalibrationTable } from '../decide/calibration.js';
-import { FaceError } from '../errors.js';
-import { canonicalName } from './names.js';
-import { ChangeListener, logChanges, NOTIFY_CHANNEL } from './postgres/changes.js';
-import { planEnrollment, writeEnrollment, type EnrollTarget } from './postgres/enroll.js';
-import { lockKey, parsePgLocation, pgError, TYPES, type PgLocation, type Queryable } from './postgres/location.js';
+import {
+  calibrationKey,
+  parseCalibrationTable,
+  probeModelOf,
+  type CalibrationTable,
+} from '../../../decide/calibration.js';
+import { FaceError } from '../../../errors.js';
+import { canonicalName } from '../../names.js';
+import { ChangeListener, logChanges, NOTIFY_CHANNEL } from './changes.js';
+import { planEnrollment, writeEnrollment, type EnrollTarget } from './enroll.js';
+import { lockKey, parsePgLocation, pgError, TYPES, type PgLocation, type Queryable } from './location.js';
 import {
   encodeVector,
   rowToPerson,
@@ -37,8 +42,8 @@ import {
   TEMPLATE_COLUMNS,
   type PersonRow,
   type TemplateRow,
-} from './postgres/rows.js';
-import { migrate } from './postgres/schema.js';
+} from './rows.js';
+import { migrate } from './schema.js';
 import {
   createIndex,
   ensureIndex,
@@ -47,8 +52,8 @@ import {
   setIndexKind,
   type IndexParams,
   type PgIndexKind,
-} from './postgres/vector-index.js';
-import { modelMismatchError } from './store-rules.js';
+} from './vector-index.js';
+import { modelMismatchError } from '../store-rules.js';
 import type {
   EnrollReceipt,
   EnrollRecord,
@@ -60,13 +65,13 @@ import type {
   StoredTemplate,
   StoreHit,
   StoreSearchOptions,
-} from './store.js';
+} from '../store.js';
 
-export { NOTIFY_CHANNEL } from './postgres/changes.js';
-export { maskPassword, parsePgLocation, type PgLocation } from './postgres/location.js';
-export { decodeVector, encodeVector } from './postgres/rows.js';
-export { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './postgres/schema.js';
-export { DEFAULT_EF, type PgIndexKind } from './postgres/vector-index.js';
+export { NOTIFY_CHANNEL } from './changes.js';
+export { maskPassword, parsePgLocation, type PgLocation } from './location.js';
+export { decodeVector, encodeVector } from './rows.js';
+export { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './schema.js';
+export { DEFAULT_EF, type PgIndexKind } from './vector-index.js';
 
 /** How long a search trusts its cached dimension and index kind (another replica may rebuild the index). */
 const INDEX_STATE_TTL_MS = 30_000;

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExactIndex, distanceFromDot } from '../../src/gallery/search-index.js';
-import { indexPerson, normalisedMean } from '../../src/gallery/templates.js';
+import { ExactIndex } from '../../src/search/search-index.js';
+import { distanceFromDot, normalisedMean } from '../../src/embed/vector.js';
+import { indexPerson } from '../../src/gallery/templates.js';
 import { FaceError } from '../../src/errors.js';
-import { mulberry32, randomUnit } from './fake-recognizer.js';
+import { mulberry32, randomUnit } from '../gallery/fake-recognizer.js';
 
 const dist = (a: Float32Array, b: Float32Array) => Math.hypot(...a.map((x, i) => x - b[i]));
 

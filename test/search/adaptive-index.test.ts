@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AdaptiveIndex, ADAPTIVE_DEFAULT_THRESHOLD } from '../../src/gallery/adaptive-index.js';
-import { ExactIndex, type SearchHit } from '../../src/gallery/search-index.js';
+import { AdaptiveIndex, ADAPTIVE_DEFAULT_THRESHOLD } from '../../src/search/adaptive-index.js';
+import { ExactIndex, type SearchHit } from '../../src/search/search-index.js';
 import { FaceError } from '../../src/errors.js';
 import { row, syntheticGallery, syntheticQueries } from '../../scripts/search-data.js';
-import { mulberry32, randomUnit } from './fake-recognizer.js';
+import { mulberry32, randomUnit } from '../gallery/fake-recognizer.js';
 
 const g = syntheticGallery(2400, { seed: 21 });
 // one insertion thread: usearch's parallel inserts build a different graph, so a different recall, on every run
