@@ -69,7 +69,8 @@ test(
       : needModel(YUNET_MODEL) || needModel(path.join(MODELS_DIR, 'edgeface/edgeface_xs_q_fp32.onnx')),
   },
   async () => {
-    const warm = await ortEngine.load(YUNET_MODEL, { threads: 1 }); // onnxruntime's process-wide threads, before counting
+    // onnxruntime's process-wide threads, before counting
+    const warm = await ortEngine.load(YUNET_MODEL, { threads: 1 });
     try {
       const extraThreads = async (threads?: number) => {
         const before = threadCount();

@@ -103,7 +103,8 @@ test(
 );
 
 test(
-  'facenet train --arch head --pack edgeface-xs on the johns: a 512 → 128 projection that --projection runs after EdgeFace',
+  'facenet train --arch head --pack edgeface-xs on the johns: ' +
+    'a 512 → 128 projection that --projection runs after EdgeFace',
   { skip: needModel(path.join(MODELS_DIR, MODEL_FILES.edgefaceXs.path)) || needDataset(JOHNS_DIR), timeout: 180_000 },
   async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'head-train-'));
