@@ -140,7 +140,7 @@ test('a failing enrollment leaves no row in any table (one transaction)', async 
   await store.close();
 });
 
-test('the change log: another connection reads what changed since its generation, or undefined past the log', async (t) => {
+test('change log: another connection reads what changed since its generation, or undefined past the log', async (t) => {
   const file = tmp(t);
   const writer = SqliteGalleryStore.open(file);
   const reader = SqliteGalleryStore.open(file);
