@@ -174,19 +174,22 @@ const out = {
 if (opts.json) console.log(JSON.stringify(out, null, 2));
 else {
   console.log(
-    `${out.machine}, ${out.node}; ${ROUNDS} interleaved rounds per phase; default = ${out.defaultThreads} intra-op thread(s) per model`,
+    `${out.machine}, ${out.node}; ${ROUNDS} interleaved rounds per phase; ` +
+      `default = ${out.defaultThreads} intra-op thread(s) per model`,
   );
   console.log(
     'time relative to threads=1 in the same round: median over rounds (95 % bootstrap interval); < 1 is faster',
   );
   const cell = (f: Figure, digits: number) =>
-    `${f.ms.toFixed(digits).padStart(8)} ${f.ratio.toFixed(2)} (${f.interval[0].toFixed(2)}–${f.interval[1].toFixed(2)})`;
+    `${f.ms.toFixed(digits).padStart(8)} ${f.ratio.toFixed(2)} ` +
+    `(${f.interval[0].toFixed(2)}–${f.interval[1].toFixed(2)})`;
   for (const r of results) {
     console.log(
       `\npack ${r.pack}, ${r.phase} (load average at start ${r.loadAverage.map((v) => v.toFixed(2)).join(' ')})`,
     );
     console.log(
-      `${'setting'.padEnd(26)}${'embed b1 ms, vs 1 thread'.padEnd(30)}${'detect ms, vs 1 thread'.padEnd(30)}e2e ms, vs 1 thread`,
+      `${'setting'.padEnd(26)}${'embed b1 ms, vs 1 thread'.padEnd(30)}` +
+        `${'detect ms, vs 1 thread'.padEnd(30)}e2e ms, vs 1 thread`,
     );
     for (const [k, f] of Object.entries(r.figures))
       console.log(

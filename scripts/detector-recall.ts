@@ -247,7 +247,8 @@ async function drawBoxes(img: RgbImage, dets: readonly Detection[], out: string)
   const rects = dets
     .map(
       (d) =>
-        `<rect x="${d.box.x}" y="${d.box.y}" width="${d.box.width}" height="${d.box.height}" fill="none" stroke="red" stroke-width="${Math.max(2, img.width / 300)}"/>`,
+        `<rect x="${d.box.x}" y="${d.box.y}" width="${d.box.width}" height="${d.box.height}" ` +
+        `fill="none" stroke="red" stroke-width="${Math.max(2, img.width / 300)}"/>`,
     )
     .join('');
   const svg = Buffer.from(
@@ -342,14 +343,18 @@ else if (opts.johns) {
   for (const r of unlabelled) console.log(`| ${r.detector} | ${caps(r)} | ${r.file} | ${r.score} | ${r.faces} |`);
 } else {
   console.log(
-    '| detector | max / coarse side | upscale | score > | recall (IoU ≥ 0.5) | weakest face | unmatched detections | faces on no_faces/ (best score) | point error median / max |',
+    '| detector | max / coarse side | upscale | score > | recall (IoU ≥ 0.5) ' +
+      '| weakest face | unmatched detections | faces on no_faces/ (best score) | point error median / max |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const pe =
       r.worstPointError === undefined ? '–' : `${r.medianPointError!.toFixed(3)} / ${r.worstPointError.toFixed(3)}`;
+    const best = r.strongestNonFace ? ` (${r.strongestNonFace.toFixed(3)})` : '';
+    const noFaces = r.upscale !== undefined && r.upscale !== 1 ? '–' : `${r.noFaceDetections}${best}`;
     console.log(
-      `| ${r.detector} | ${caps(r)} | ${r.upscale ?? 1} | ${r.score} | ${r.hit}/${r.total} | ${r.weakestFace?.toFixed(3) ?? '–'} | ${r.extra} | ${r.upscale !== undefined && r.upscale !== 1 ? '–' : `${r.noFaceDetections}${r.strongestNonFace ? ` (${r.strongestNonFace.toFixed(3)})` : ''}`} | ${pe} |`,
+      `| ${r.detector} | ${caps(r)} | ${r.upscale ?? 1} | ${r.score} ` +
+        `| ${r.hit}/${r.total} | ${r.weakestFace?.toFixed(3) ?? '–'} | ${r.extra} | ${noFaces} | ${pe} |`,
     );
   }
 }

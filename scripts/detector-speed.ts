@@ -95,7 +95,8 @@ for (const threads of opts.threads.split(',').map(Number)) {
   for (const [, d] of dets) await d.release();
 }
 
-// input preparation alone, as the detectors do it: the fine pass's letterbox, the coarse pass's 2× box shrink and letterbox
+// input preparation alone, as the detectors do it: the fine pass's letterbox, the coarse pass's 2× box shrink and
+// letterbox
 const prep = (spec: (s: number) => ReturnType<typeof yunetInputSpec>, maxSide: number) => {
   const ms: number[] = [];
   const scratch = [new Float32Array(3 * 1024 * 1024), new Float32Array(3 * 1024 * 1024)];
@@ -117,12 +118,12 @@ else {
   console.log('|---|---|---|---|---|---|');
   for (const r of rows)
     console.log(
-      `| ${r.threads} | ${r.detector} | ${r.faces} | ${r.ms.toFixed(1)} | ${r.msPerFace.toFixed(2)} | ${r.relativeToSsd.toFixed(2)} |`,
+      `| ${r.threads} | ${r.detector} | ${r.faces} | ${r.ms.toFixed(1)} ` +
+        `| ${r.msPerFace.toFixed(2)} | ${r.relativeToSsd.toFixed(2)} |`,
     );
+  const loadAverage = os.loadavg().map((l) => l.toFixed(2));
   console.log(
-    `input preparation (both passes): YuNet ${prepYunet.toFixed(2)} ms, SCRFD ${prepScrfd.toFixed(2)} ms; load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
+    `input preparation (both passes): YuNet ${prepYunet.toFixed(2)} ms, SCRFD ${prepScrfd.toFixed(2)} ms; ` +
+      `load average ${loadAverage.join(' ')}`,
   );
 }

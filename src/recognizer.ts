@@ -37,7 +37,9 @@ export interface RecognizerOptions {
   cacheDir?: string;
   /** Intra-op threads per model (default: one per core, defaultThreads(); 0 = onnxruntime's own choice). */
   threads?: number;
-  /** The cores this recognizer may use when `threads` is not given: a worker pool's share (default defaultThreads()). */
+  /**
+   * The cores this recognizer may use when `threads` is not given: a worker pool's share (default defaultThreads()).
+   */
   threadShare?: number;
   engine?: InferenceEngine;
   /** A model exported by `facenet train` instead of the built-in 128-D net. */
@@ -47,7 +49,10 @@ export interface RecognizerOptions {
    * its stored calibration used like a trained model's.
    */
   projectionPath?: string;
-  /** Flip test-time augmentation for every embedding (default: the pack's; dlib128: on, +0.3 pp on LFW for 2.5 ms per face). */
+  /**
+   * Flip test-time augmentation for every embedding (default: the pack's; dlib128: on, +0.3 pp on LFW for 2.5 ms per
+   * face).
+   */
   flip?: boolean;
   /** Largest accepted image, pixels (default 40 MP). */
   maxPixels?: number;
@@ -218,7 +223,10 @@ export class FaceRecognizer {
     return decodeImage(input, d);
   }
 
-  /** Every face in the image, largest first, with its landmarks (68 points for dlib packs; the detector's five when given). */
+  /**
+   * Every face in the image, largest first, with its landmarks (68 points for dlib packs; the detector's five when
+   * given).
+   */
   async detect(input: ImageInput, opts: DetectOptions = {}): Promise<Face[]> {
     const img = await this.decode(input);
     return this.detectDecoded(img, opts);

@@ -4,8 +4,8 @@
  *
  * τ comes from a calibration table: the pairwise false-merge rate f of a single comparison (the FAR of accepting
  * two faces as one person) gives τ = tauForFar(table, f). f is `targetFar` when given, else it follows from a
- * per-face rate F and the number of faces N: f = 1 − (1 − F)^(1/(N−1)). An explicit `threshold` overrides both. The default algorithm and its target FAR were chosen by `facenet eval cluster` on LFW
- * (docs/clustering.md).
+ * per-face rate F and the number of faces N: f = 1 − (1 − F)^(1/(N−1)). An explicit `threshold` overrides both. The
+ * default algorithm and its target FAR were chosen by `facenet eval cluster` on LFW (docs/clustering.md).
  */
 import { perComparisonFar, tauForFar, type CalibrationTable, type ThresholdChoice } from '../decide/calibration.js';
 import { FaceError } from '../errors.js';
@@ -134,7 +134,8 @@ export function clusterThreshold(
   if (!opts.calibration)
     throw new FaceError(
       'CALIBRATION_ERROR',
-      'clustering needs a calibration of the embedding model (to turn a target false-merge rate into τ) or an explicit threshold',
+      'clustering needs a calibration of the embedding model (to turn ' +
+        'a target false-merge rate into τ) or an explicit threshold',
     );
   const far = pairwiseMergeRate(opts, faces);
   if (!(far > 0 && far < 1))

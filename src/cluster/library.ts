@@ -76,7 +76,8 @@ export async function clusterIntoState(
     );
   const seen = new Set<string>();
   const fresh = faces.filter((f) => {
-    const key = `${f.sha256}:${Math.round(f.box.x)},${Math.round(f.box.y)},${Math.round(f.box.width)},${Math.round(f.box.height)}`;
+    const { x, y, width, height } = f.box;
+    const key = `${f.sha256}:${[x, y, width, height].map(Math.round).join(',')}`;
     if (seen.has(key) || state.has(f.sha256, f.box)) return false;
     seen.add(key);
     return true;
@@ -186,7 +187,8 @@ export async function nameGroup(
   if (modelId !== gallery.modelId)
     throw new FaceError(
       'MODEL_MISMATCH',
-      `group ${groupId} holds faces of model ${modelId}, the gallery works with ${gallery.modelId}: pass the same pipeline options (--pack, --crops, --no-flip) as to \`facenet cluster\``,
+      `group ${groupId} holds faces of model ${modelId}, the gallery works with ${gallery.modelId}: ` +
+        `pass the same pipeline options (--pack, --crops, --no-flip) as to \`facenet cluster\``,
     );
   const faces = state.faces(groupId);
   const templates: NewTemplate[] = faces.map((f: StoredFace) => ({

@@ -214,7 +214,8 @@ export class ClusterState {
       if (model !== undefined && model !== changes.modelId)
         throw new FaceError(
           'MODEL_MISMATCH',
-          `cluster state ${this.location} holds faces of model ${model}, not ${changes.modelId}; use another --state file`,
+          `cluster state ${this.location} holds faces of model ${model}, ` +
+            `not ${changes.modelId}; use another --state file`,
           {
             state: this.location,
             stored: model,
@@ -226,7 +227,8 @@ export class ClusterState {
       setMeta.run('settings', JSON.stringify(changes.settings));
       const now = new Date().toISOString();
       const insertFace = this.db.prepare(
-        `INSERT INTO cluster_faces (group_id, file, image_sha256, face_key, x, y, w, h, score, embedding, thumbnail, created)
+        `INSERT INTO cluster_faces
+           (group_id, file, image_sha256, face_key, x, y, w, h, score, embedding, thumbnail, created)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (face_key) DO UPDATE SET file = excluded.file`,
       );
       const add = (f: NewFace, group: number | null) =>

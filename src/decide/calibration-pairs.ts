@@ -39,11 +39,12 @@ export function lfwCalibrationPlan(
   const base = `LFW ${path.basename(pairsFile)}`;
   if (!exhaustive) return { files, pairs, source: `${base} (${pairs.length} listed pairs)` };
   const n = files.length;
+  const count = ((n * (n - 1)) / 2).toLocaleString('en-US');
   return {
     files,
     pairs: [],
     identities: new Map(files.map((f) => [f, lfwIdentity(f)])),
-    source: `${base}: all ${((n * (n - 1)) / 2).toLocaleString('en-US')} pairs of its ${n} images, labelled by identity`,
+    source: `${base}: all ${count} pairs of its ${n} images, labelled by identity`,
   };
 }
 

@@ -3,13 +3,13 @@
  * the network, decode, map back to source pixels, merge passes, NMS.
  *
  * Two passes over a photo larger than `coarseAbove` (and the coarse side): one with its longer side capped at `maxSide`
- * (small faces), one shrunk by a whole factor (≥ 2) to at most `coarseSide` (large faces). Both networks lose faces that are large on their
- * canvas — SCRFD-2.5G finds none of the 55 johns chips enlarged to 600 px (faces ≈ 500 px) and YuNet scores some below
- * its default — while a coarse pass sees the same faces at about half that size, where both find them all
- * (docs/detectors.md). The coarse network run costs about a quarter of the fine one at 640 and 320. It reports only
- * faces of at least COARSE_MIN_FACE_FRACTION of the photo's longer side: smaller ones are the fine pass's, whose
- * landmarks are better placed (at 0.4 the coarse pass adds no face on no_faces/; without the bound YuNet reports a dog
- * there at 0.88).
+ * (small faces), one shrunk by a whole factor (≥ 2) to at most `coarseSide` (large faces). Both networks lose faces
+ * that are large on their canvas — SCRFD-2.5G finds none of the 55 johns chips enlarged to 600 px (faces ≈ 500 px) and
+ * YuNet scores some below its default — while a coarse pass sees the same faces at about half that size, where both
+ * find them all (docs/detectors.md). The coarse network run costs about a quarter of the fine one at 640 and 320. It
+ * reports only faces of at least COARSE_MIN_FACE_FRACTION of the photo's longer side: smaller ones are the fine pass's,
+ * whose landmarks are better placed (at 0.4 the coarse pass adds no face on no_faces/; without the bound YuNet reports
+ * a dog there at 0.88).
  */
 import type { InferenceSession, TensorData } from '../engine/engine.js';
 import { FaceError } from '../errors.js';

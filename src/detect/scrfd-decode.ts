@@ -36,7 +36,8 @@ export function decodeScrfd(
     const n = cols * rows * anchorsPerCell;
     if (scores.length !== n || boxes.length !== 4 * n || kps.length !== 10 * n)
       throw new RangeError(
-        `SCRFD stride ${stride}: expected ${n} anchors for ${width}×${height}, got scores ${scores.length}, boxes ${boxes.length / 4}, kps ${kps.length / 10}`,
+        `SCRFD stride ${stride}: expected ${n} anchors for ${width}×${height}, ` +
+          `got scores ${scores.length}, boxes ${boxes.length / 4}, kps ${kps.length / 10}`,
       );
     for (let i = 0; i < n; i++) {
       const score = scores[i];
@@ -84,7 +85,8 @@ export function scrfdLevels(
   const kps = kind(10);
   if (outputs.length !== 9 || scores.length !== 3 || boxes.length !== 3 || kps.length !== 3)
     throw new RangeError(
-      `SCRFD: expected 3 score, 3 box and 3 point outputs, got shapes ${outputs.map((t) => `[${t.dims.join(',')}]`).join(' ')}`,
+      'SCRFD: expected 3 score, 3 box and 3 point outputs, ' +
+        `got shapes ${outputs.map((t) => `[${t.dims.join(',')}]`).join(' ')}`,
     );
   const cells8 = Math.ceil(width / 8) * Math.ceil(height / 8);
   const anchorsPerCell = scores[0].length / cells8;

@@ -56,10 +56,10 @@ export interface DetectOptions {
    */
   resample?: 'bilinear' | 'area';
   /**
-   * SSD only: enlarge photos smaller than 512 px to the network's 512×512 input, as face-api does (default true). Off, a
-   * photo whose longer side is m ≤ 512 runs at its own resolution on the smallest input of 128…512 (steps of
-   * 64) that holds it: up to 16× less detector work (4× for a 250×250 LFW photo); faces smaller than ≈ 40 px
-   * then lose the enlargement that helps the network find them.
+   * SSD only: enlarge photos smaller than 512 px to the network's 512×512 input, as face-api does (default true). Off,
+   * a photo whose longer side is m ≤ 512 runs at its own resolution on the smallest input of 128…512 (steps of 64) that
+   * holds it: up to 16× less detector work (4× for a 250×250 LFW photo); faces smaller than ≈ 40 px then lose the
+   * enlargement that helps the network find them.
    */
   enlarge?: boolean;
 }

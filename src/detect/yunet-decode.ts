@@ -40,7 +40,8 @@ export function decodeYunet(
     const cells = cols * rows;
     if (cls.length !== cells || obj.length !== cells || bbox.length !== 4 * cells || kps.length !== 10 * cells)
       throw new RangeError(
-        `YuNet stride ${stride}: expected ${cells} cells for ${width}×${height}, got cls ${cls.length}, obj ${obj.length}, bbox ${bbox.length / 4}, kps ${kps.length / 10}`,
+        `YuNet stride ${stride}: expected ${cells} cells for ${width}×${height}, ` +
+          `got cls ${cls.length}, obj ${obj.length}, bbox ${bbox.length / 4}, kps ${kps.length / 10}`,
       );
     for (let i = 0; i < cells; i++) {
       const score = Math.sqrt(clamp01(cls[i]) * clamp01(obj[i]));

@@ -160,7 +160,8 @@ export class Embedder {
         await session.release();
         throw new ModelError(
           'MODEL_LOAD_FAILED',
-          `${name} must have input '${input.inputName}' and output '${input.outputName}' (has ${session.inputNames.join(', ')} → ${session.outputNames.join(', ')})`,
+          `${name} must have input '${input.inputName}' and output '${input.outputName}' ` +
+            `(has ${session.inputNames.join(', ')} → ${session.outputNames.join(', ')})`,
         );
       }
       return new Embedder(session, `${name}@${sha256.slice(0, 12)}`, input, batchSize);

@@ -47,7 +47,8 @@ export function lineChartSvg(chart: LineChart): string {
   );
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(
-    `<text x="${m.left + pw / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(chart.title)}</text>`,
+    `<text x="${m.left + pw / 2}" y="24" text-anchor="middle" ` +
+      `font-size="15" font-weight="bold">${esc(chart.title)}</text>`,
   );
   // grid + ticks: y every 0.05 or 0.1, x at decades and the data's x values
   const yStep = y1 - y0 > 0.5 ? 0.1 : 0.05;
@@ -72,16 +73,19 @@ export function lineChartSvg(chart: LineChart): string {
   chart.series.forEach((s, i) => {
     const path = s.points.map((p, j) => `${j ? 'L' : 'M'}${sx(p[0]).toFixed(1)} ${sy(p[1]).toFixed(1)}`).join(' ');
     out.push(
-      `<path d="${path}" fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<path d="${path}" fill="none" stroke="${s.colour}" ` +
+        `stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );
     for (const p of s.points)
       out.push(
-        `<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="3.5" fill="${s.colour}"><title>${esc(`${s.name}: K=${fmt(p[0])}, ${(p[1] * 100).toFixed(2)}%`)}</title></circle>`,
+        `<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="3.5" fill="${s.colour}">` +
+          `<title>${esc(`${s.name}: K=${fmt(p[0])}, ${(p[1] * 100).toFixed(2)}%`)}</title></circle>`,
       );
     const ly = m.top + 10 + i * 22;
     const lx = m.left + pw + 16;
     out.push(
-      `<line x1="${lx}" x2="${lx + 26}" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<line x1="${lx}" x2="${lx + 26}" y1="${ly}" y2="${ly}" stroke="${s.colour}" ` +
+        `stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );
     out.push(`<text x="${lx + 32}" y="${ly + 4}">${esc(s.name)}</text>`);
   });

@@ -277,7 +277,10 @@ export interface TemplatesResult {
   readonly combination: CombinationMeasured;
   readonly rank1: number;
   readonly dir: readonly DirAtFar[];
-  /** With a calibration: what a deployed gallery would do (K = comparisons per probe: templates for nearest, people otherwise). */
+  /**
+   * With a calibration: what a deployed gallery would do (K = comparisons per probe: templates for nearest, people
+   * otherwise).
+   */
   readonly calibrated?: readonly CalibratedAtFar[];
 }
 

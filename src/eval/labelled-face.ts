@@ -42,7 +42,8 @@ function coversCentre(box: Box, width: number, height: number): boolean {
 
 /**
  * Embeds the labelled face of one encoded image: decode, detect (skipped when `detections` come from the cache),
- * landmarks (or the detector's five points), chips, plain and flipped embeddings. `detect` is used as given: pass evalDetect(…).
+ * landmarks (or the detector's five points), chips, plain and flipped embeddings. `detect` is used as given: pass
+ * evalDetect(…).
  */
 export async function embedLabelledFace(
   fr: FaceRecognizer,

@@ -26,7 +26,9 @@ export const LOW_SCORE = 0.7;
 export interface EnrollOptions extends FaceFindOptions {
   /** Take the largest face of a photo with several instead of rejecting it. */
   largest?: boolean;
-  /** Take the detected face that overlaps this box best (IoU ≥ 0.3), e.g. one picked on the web page from a group photo. */
+  /**
+   * Take the detected face that overlaps this box best (IoU ≥ 0.3), e.g. one picked on the web page from a group photo.
+   */
   face?: Box;
   metadata?: Metadata;
   /** FAR of the threshold used to flag likely duplicates (default 1e-3). */
@@ -118,7 +120,8 @@ export async function photosToEnroll(
     if (faces.length > 1 && !opts.largest && !picked)
       throw new FaceError(
         'MULTIPLE_FACES',
-        `${faces.length} faces in ${source}; choose one (--largest, or a face box through the API) or crop the photo. Nothing was enrolled`,
+        `${faces.length} faces in ${source}; choose one (--largest, ` +
+          'or a face box through the API) or crop the photo. Nothing was enrolled',
         {
           source,
           faces: faces.length,
@@ -165,7 +168,8 @@ export async function enrollmentWarnings(
     if (f.face.score < LOW_SCORE)
       warnings.push({
         code: 'LOW_SCORE',
-        message: `detector score ${f.face.score.toFixed(2)} in ${f.source}; the face may be blurred, occluded or turned`,
+        message:
+          `detector score ${f.face.score.toFixed(2)} in ${f.source}; ` + 'the face may be blurred, occluded or turned',
         source: f.source,
       });
     if (tau === undefined) continue;
@@ -173,7 +177,9 @@ export async function enrollmentWarnings(
     if (other && other.distance < tau) {
       warnings.push({
         code: 'DUPLICATE',
-        message: `${f.source} matches already enrolled ${other.name} (distance ${other.distance.toFixed(3)} < τ ${tau.toFixed(3)}): likely the same person`,
+        message:
+          `${f.source} matches already enrolled ${other.name} ` +
+          `(distance ${other.distance.toFixed(3)} < τ ${tau.toFixed(3)}): likely the same person`,
         source: f.source,
         person: other.name,
         distance: other.distance,
@@ -186,7 +192,9 @@ export async function enrollmentWarnings(
     if (nearestOwn !== undefined && nearestOwn >= tau)
       warnings.push({
         code: 'INCONSISTENT',
-        message: `${f.source} does not match ${name}'s other photos (nearest distance ${nearestOwn.toFixed(3)} ≥ τ ${tau.toFixed(3)}): check it is the same person`,
+        message:
+          `${f.source} does not match ${name}'s other photos ` +
+          `(nearest distance ${nearestOwn.toFixed(3)} ≥ τ ${tau.toFixed(3)}): check it is the same person`,
         source: f.source,
         person: name,
         distance: nearestOwn,

@@ -115,13 +115,17 @@ export function ownCalibrationFor(
   ttaPaddings: readonly number[] = [],
 ): CalibrationTable | undefined {
   if (!stored || stored.flip !== flip || stored.crops.join(',') !== ttaPaddings.join(',')) return undefined;
-  if ((packOfModelId(modelId) ?? 'dlib128') !== stored.pack) return undefined; // a custom model under dlib128 has no prefix
+  // a custom model under dlib128 has no prefix
+  if ((packOfModelId(modelId) ?? 'dlib128') !== stored.pack) return undefined;
   return { ...stored.table, modelId: galleryModelId(modelId, flip, ttaPaddings) };
 }
 
 /** The options that select the TTA a stored calibration was measured with, for messages. */
 export function ttaFlagsOf(stored: StoredCalibration): string {
-  return `--pack ${stored.pack} --crops ${stored.crops.length ? stored.crops.join(',') : 'none'} ${stored.flip ? '--flip' : '--no-flip'}`;
+  return (
+    `--pack ${stored.pack} ` +
+    `--crops ${stored.crops.length ? stored.crops.join(',') : 'none'} ${stored.flip ? '--flip' : '--no-flip'}`
+  );
 }
 
 /** A FaceRecognizer seen by the gallery, with flip TTA fixed on or off and the model id saying which TTA it uses. */
@@ -132,7 +136,9 @@ export function galleryRecognizer(fr: FlippableRecognizer, flip = false): Galler
     ...(calibration ? { calibration } : {}),
     ...(fr.modelCalibration && !calibration
       ? {
-          calibrationNote: `the model's own calibration (from facenet train) was measured with ${ttaFlagsOf(fr.modelCalibration)}`,
+          calibrationNote:
+            "the model's own calibration (from facenet train) " +
+            `was measured with ${ttaFlagsOf(fr.modelCalibration)}`,
         }
       : {}),
     embed: (img, opts) => fr.embed(img, { ...opts, flip }),

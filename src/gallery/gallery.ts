@@ -10,15 +10,13 @@ import {
   openSetThreshold,
   verifyDecision,
   type Candidate,
-  type VerifyDecision,
 } from '../decide/decisions.js';
 import type { ScoredPair } from '../eval/roc.js';
 import { FaceError } from '../errors.js';
-import type { Box } from '../detect/types.js';
 import type { ImageInput } from '../image/types.js';
 import { modelMismatchAdvice } from './model-advice.js';
 import { findCalibration, templateModelFor, type CalibrationSources, type ChosenCalibration } from './tta-variants.js';
-import { chipThumbnail, describeInput, faceSize, type FaceFindOptions, type GalleryRecognizer } from './face-source.js';
+import { chipThumbnail, describeInput, faceSize, type GalleryRecognizer } from './face-source.js';
 import type {
   IdentifiedFace,
   IdentifyOptions,
@@ -48,10 +46,11 @@ import type { TemplateCombination } from './templates.js';
 
 export const DEFAULT_GALLERY_PATH = './facenet.db';
 /**
- * Chosen by measurement on LFW (`facenet eval identify --templates`): with the calibrated threshold, `nearest` keeps the
- * open-set false-alarm rate at or below the target (0.66–0.93 % for F = 1 % with 2–5 photos), because every template is
- * a counted comparison; `centroid` ranks better at an equal measured false-alarm rate but, judged with thresholds
- * calibrated on single photos, raises false alarms to 1.9–3.3 % for F = 1 %. Use `centroid` with its own calibration.
+ * Chosen by measurement on LFW (`facenet eval identify --templates`): with the calibrated threshold, `nearest` keeps
+ * the open-set false-alarm rate at or below the target (0.66–0.93 % for F = 1 % with 2–5 photos), because every
+ * template is a counted comparison; `centroid` ranks better at an equal measured false-alarm rate but, judged with
+ * thresholds calibrated on single photos, raises false alarms to 1.9–3.3 % for F = 1 %. Use `centroid` with its own
+ * calibration.
  */
 export const DEFAULT_COMBINATION: TemplateCombination = 'nearest';
 export type {
@@ -93,7 +92,9 @@ export interface GalleryOptions {
   inMemoryLimit?: number;
   /** Candidate list size for store-side ANN search (pgvector hnsw.ef_search); default: the store's. */
   storeEf?: number;
-  /** Create the gallery if it does not exist (default true). Read-only callers pass false: GALLERY_NOT_FOUND instead. */
+  /**
+   * Create the gallery if it does not exist (default true). Read-only callers pass false: GALLERY_NOT_FOUND instead.
+   */
   create?: boolean;
 }
 
@@ -203,7 +204,10 @@ export class Gallery {
     };
   }
 
-  /** Wait until changes announced by other writers so far are applied (tests, and callers who need read-your-writes across replicas). */
+  /**
+   * Wait until changes announced by other writers so far are applied (tests, and callers who need read-your-writes
+   * across replicas).
+   */
   settled(): Promise<void> {
     return this.follower.settled();
   }
@@ -260,7 +264,8 @@ export class Gallery {
       if (others.length)
         throw new FaceError(
           'MODEL_MISMATCH',
-          `gallery ${store.location} holds templates of model(s) ${others.join(', ')}, not ${modelId}. ${modelMismatchAdvice(modelId, others)}`,
+          `gallery ${store.location} holds templates of model(s) ${others.join(', ')}, ` +
+            `not ${modelId}. ${modelMismatchAdvice(modelId, others)}`,
           {
             gallery: store.location,
             requested: modelId,
@@ -302,12 +307,15 @@ export class Gallery {
     if (override)
       throw new FaceError(
         'MODEL_MISMATCH',
-        `calibration was computed for model ${override.modelId}${override.probeModelId ? ` with queries of ${override.probeModelId}` : ''}, the recognizer is ${modelId}`,
+        `calibration was computed for model ${override.modelId}` +
+          (override.probeModelId ? ` with queries of ${override.probeModelId}` : '') +
+          `, the recognizer is ${modelId}`,
       );
     const note = this.recognizer?.calibrationNote;
     throw new FaceError(
       'CALIBRATION_ERROR',
-      `no calibration for model ${modelId}: run \`facenet calibrate --lfw DIR\` (or --pairs FILE) with the same options to compute thresholds for it` +
+      `no calibration for model ${modelId}: run \`facenet calibrate --lfw DIR\` (or --pairs FILE) ` +
+        'with the same options to compute thresholds for it' +
         (note ? ` (${note}; use those options to decide with it)` : ''),
       { modelId },
     );
@@ -332,7 +340,9 @@ export class Gallery {
     if (loaded.modelId !== loaded.queryModelId)
       throw new FaceError(
         'MODEL_MISMATCH',
-        `gallery ${this.store.location} holds templates of ${loaded.modelId}: queries of ${loaded.queryModelId} are decided against them with a cross-variant calibration, but enrolling them would mix two variants in one gallery. ${modelMismatchAdvice(loaded.queryModelId, [loaded.modelId], 'enroll')}`,
+        `gallery ${this.store.location} holds templates of ${loaded.modelId}: queries of ${loaded.queryModelId} ` +
+          'are decided against them with a cross-variant calibration, but enrolling them would mix two variants ' +
+          `in one gallery. ${modelMismatchAdvice(loaded.queryModelId, [loaded.modelId], 'enroll')}`,
         { gallery: this.store.location, requested: loaded.queryModelId, stored: [loaded.modelId] },
       );
     return view;

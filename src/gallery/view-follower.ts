@@ -10,7 +10,9 @@ import type { GalleryStore, StoreChange } from './store/store.js';
 export interface LoadedView {
   /** The model id of the loaded templates. */
   readonly modelId: string;
-  /** The model id of the queries searched against them (another TTA variant only where a cross-variant table exists). */
+  /**
+   * The model id of the queries searched against them (another TTA variant only where a cross-variant table exists).
+   */
   readonly queryModelId: string;
   readonly view: GalleryView;
   /** The store generation the view reflects. */

@@ -106,7 +106,9 @@ export async function installPackFiles(source: string, opts: InstallOptions = {}
   if (mismatched.length)
     throw new ModelError(
       'MODEL_CHECKSUM',
-      `${source}: ${mismatched.map((m) => `${m.path} has sha256 ${m.actual}, expected ${wanted.get(m.path)!.sha256}`).join('; ')}. Nothing was installed`,
+      `${source}: ` +
+        mismatched.map((m) => `${m.path} has sha256 ${m.actual}, expected ${wanted.get(m.path)!.sha256}`).join('; ') +
+        '. Nothing was installed',
       {
         source,
         mismatched,
@@ -115,7 +117,8 @@ export async function installPackFiles(source: string, opts: InstallOptions = {}
   if (fetched.length === 0 && present.length === 0)
     throw new FaceError(
       'INVALID_INPUT',
-      `${source} holds none of the files of ${packs.map((p) => p.name).join(', ')} (looked for ${[...wanted.keys()].join(', ')})`,
+      `${source} holds none of the files of ${packs.map((p) => p.name).join(', ')} ` +
+        `(looked for ${[...wanted.keys()].join(', ')})`,
       { source },
     );
   for (const { file, bytes } of fetched) {

@@ -64,9 +64,11 @@ const FACE_API_LICENCE = 'MIT: face-api SSD, 68-point and dlib ResNet weights (@
 const YUNET_LICENCE = 'YuNet: MIT (OpenCV Zoo)';
 const SCRFD_LICENCE = 'SCRFD: InsightFace pretrained models, non-commercial research use only';
 const EDGEFACE_LICENCE =
-  'EdgeFace: unsettled (code BSD-3-Clause, Idiap model card CC BY-NC-SA 4.0, trained on WebFace), treated as research use only';
+  'EdgeFace: unsettled (code BSD-3-Clause, Idiap model card CC BY-NC-SA 4.0, ' +
+  'trained on WebFace), treated as research use only';
 const HEAD128_LICENCE =
-  "head128: facenet-ts's 512 → 128 projection trained on EdgeFace-XS embeddings of LFW, a derivative of EdgeFace under its terms";
+  "head128: facenet-ts's 512 → 128 projection trained on EdgeFace-XS embeddings of LFW, " +
+  'a derivative of EdgeFace under its terms';
 
 const SCRFD_25G = { kind: 'scrfd', file: MODEL_FILES.scrfd25g, landmarks: 'five', maxSide: 640 } as const;
 /*
@@ -135,7 +137,8 @@ export const PACKS: readonly PackDefinition[] = [
   {
     name: 'edgeface-xs-128',
     description:
-      'SCRFD-2.5G boxes + 5 points → ArcFace 112×112 chip → EdgeFace-XS 512-D → 512 → 128 projection head (a quarter of the template memory and search time)',
+      'SCRFD-2.5G boxes + 5 points → ArcFace 112×112 chip → EdgeFace-XS 512-D → ' +
+      '512 → 128 projection head (a quarter of the template memory and search time)',
     detector: SCRFD_25G,
     align: ARCFACE_ALIGN,
     embedder: {

@@ -29,7 +29,10 @@ export interface StageLoadOptions {
   models?: string;
   /** A model exported by `facenet train` instead of the pack's embedder (dlib-chip packs only). */
   modelPath?: string;
-  /** A projection head exported by `facenet train --arch head --pack P`, run after pack P's embedder (instead of the pack's own projection). */
+  /**
+   * A projection head exported by `facenet train --arch head --pack P`, run after pack P's embedder (instead of the
+   * pack's own projection).
+   */
   projectionPath?: string;
   graph?: RecognitionGraphOptions;
 }
@@ -68,7 +71,9 @@ export function licenceAccepted(explicit?: boolean): boolean {
 export function assertLicence(pack: PackDefinition, accept?: boolean): void {
   if (pack.licence.permissive || licenceAccepted(accept)) return;
   throw new LicenseError(
-    `pack ${pack.name} is not permissively licensed (${pack.licence.line}). Use it only if its terms allow your use, and opt in with --accept-license, FACENET_ACCEPT_LICENSE=1, or { acceptLicense: true } in FaceRecognizer.load; the default pack ${DEFAULT_PACK} is MIT`,
+    `pack ${pack.name} is not permissively licensed (${pack.licence.line}). Use it only if ` +
+      'its terms allow your use, and opt in with --accept-license, FACENET_ACCEPT_LICENSE=1, ' +
+      `or { acceptLicense: true } in FaceRecognizer.load; the default pack ${DEFAULT_PACK} is MIT`,
     { pack: pack.name, licence: pack.licence.line },
   );
 }
@@ -213,7 +218,8 @@ async function loadEmbedder(pack: PackDefinition, opts: StageLoadOptions, dir: s
     await embedder.release();
     throw new ModelError(
       'MODEL_MISMATCH',
-      `pack ${pack.name}: projection ${e.projection.name} gives ${embedder.dim}-D embeddings, the pack says ${e.projection.dim}`,
+      `pack ${pack.name}: ` +
+        `projection ${e.projection.name} gives ${embedder.dim}-D embeddings, the pack says ${e.projection.dim}`,
     );
   }
   return embedder;

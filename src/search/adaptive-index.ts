@@ -195,7 +195,9 @@ export class AdaptiveIndex implements VectorIndex {
     if (!on && !this.hnsw && this.exact.size > this.threshold) this.startHnsw();
   }
 
-  /** Write the HNSW graph (all entries flushed in) beside a gallery; false when the index is exact (nothing to save). */
+  /**
+   * Write the HNSW graph (all entries flushed in) beside a gallery; false when the index is exact (nothing to save).
+   */
   saveGraph(file: string, meta: HnswMeta): boolean {
     if (!this.hnsw) return false;
     this.build();

@@ -1,4 +1,8 @@
-/** The one error mapper: every error becomes JSON `{ error: { code, message, details? } }` with an HTTP status keyed off the code. */
+/**
+ * The one error mapper: every error becomes JSON `{ error: { code, message, details? } }` with an HTTP status keyed off
+ * the code.
+ */
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { FaceError, type FaceErrorCode } from '../errors.js';
 import type { ServerContext } from './context.js';
@@ -121,7 +125,7 @@ export function frameworkErrors(limits: { maxImageBytes: number }) {
 }
 
 /** Node's clientError (before fastify sees a request: header timeout, 408, oversize headers, garbage): same shape. */
-export function clientErrorHandler(err: Error & { code?: string }, socket: import('node:net').Socket): void {
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -136,6 +140,7 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: impor
   const reason =
     status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

@@ -58,7 +58,9 @@ export class ServerDb {
     readonly file: string,
   ) {}
 
-  /** Open the gallery file (creating it if needed, unless `mustExist`: GALLERY_NOT_FOUND) and the server's own tables. */
+  /**
+   * Open the gallery file (creating it if needed, unless `mustExist`: GALLERY_NOT_FOUND) and the server's own tables.
+   */
   static open(file: string, opts: { mustExist?: boolean } = {}): ServerDb {
     if (opts.mustExist && file !== ':memory:' && !existsSync(file))
       throw new FaceError('GALLERY_NOT_FOUND', `no keys file or gallery at ${file}: check --gallery / --keys`, {

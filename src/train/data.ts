@@ -79,7 +79,9 @@ export type ChipExtractor = (file: string) => Promise<RgbImage | null>;
 export interface LoadChipsOptions {
   /** Model input size S. */
   size: number;
-  /** 'aligned': images are chips already; 'detect': run the pipeline; 'auto': aligned when the first image is 150×150. */
+  /**
+   * 'aligned': images are chips already; 'detect': run the pipeline; 'auto': aligned when the first image is 150×150.
+   */
   source?: ChipSource;
   /** Where extracted chips are cached (default <cache>/train-chips/<hash of the data folder>). */
   chipCacheDir?: string;

@@ -364,7 +364,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       calibration = isProjectionHead(a)
         ? validationCalibration(
             trainer,
-            `pack ${a.pack} embeddings of ${a.inputSize}px chips (labelled face of each photo, as evaluations embed it)`,
+            `pack ${a.pack} embeddings of ${a.inputSize}px chips ` +
+              '(labelled face of each photo, as evaluations embed it)',
             a.pack,
           )
         : validationCalibration(

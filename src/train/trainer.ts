@@ -65,7 +65,10 @@ export interface Budget {
 export interface TrainInputs {
   /** Chips at the model input size (small arch), or the chip list whose `features` are given (head arch). */
   readonly chips: ChipSet;
-  /** Head arch: pretrained normalised embeddings of each chip and of its mirror image, [N × D] each (D = 128, or the pack's). */
+  /**
+   * Head arch: pretrained normalised embeddings of each chip and of its mirror image, [N × D] each (D = 128, or the
+   * pack's).
+   */
   readonly features?: { readonly orig: Float32Array; readonly flipped: Float32Array };
 }
 
@@ -296,7 +299,10 @@ export class Trainer {
     return verificationStats(emb, this.config.arch.embeddingDim, pairs);
   }
 
-  /** Labelled distances of the validation pairs under the current weights (plain chips, no flip); empty without validation. */
+  /**
+   * Labelled distances of the validation pairs under the current weights (plain chips, no flip); empty without
+   * validation.
+   */
   validationDistances(): ScoredPair[] {
     if (!this.valPairs.length) return [];
     const { emb, pairs } = this.validationEmbeddings();

@@ -21,9 +21,15 @@ function errText(e) {
   const d = e.details || {};
   switch (e.code) {
     case 'NO_FACE':
-      return 'No face was found in this photo. Try a sharper photo, facing the camera, with the face at least 40 pixels wide.';
+      return (
+        'No face was found in this photo. Try a sharper photo, ' +
+        'facing the camera, with the face at least 40 pixels wide.'
+      );
     case 'MULTIPLE_FACES':
-      return `This photo shows ${plural(d.faces || 2, 'face', 'faces')}. Click the face to use (or "Use the largest face"), or crop the photo.`;
+      return (
+        `This photo shows ${plural(d.faces || 2, 'face', 'faces')}. ` +
+        'Click the face to use (or "Use the largest face"), or crop the photo.'
+      );
     case 'IMAGE_EMPTY':
       return 'The file is empty.';
     case 'IMAGE_CORRUPT':
@@ -38,7 +44,10 @@ function errText(e) {
     case 'PERSON_EXISTS':
       return `Someone called "${d.name ?? ''}" is already enrolled.`;
     case 'UNAUTHORIZED':
-      return 'This needs an API key: paste one in the "API key" box above (create it with `facenet keys add --role admin`).';
+      return (
+        'This needs an API key: paste one in the "API key" box above ' +
+        '(create it with `facenet keys add --role admin`).'
+      );
     case 'FORBIDDEN':
       return 'Your API key may not do this: enrolling, deleting and changing thresholds need an admin key.';
     case 'QUEUE_FULL':
@@ -46,7 +55,10 @@ function errText(e) {
     case 'TIMEOUT':
       return 'The server took too long to answer. Try again, or a smaller photo.';
     case 'MODEL_MISMATCH':
-      return 'This gallery was made with another recognition model than the server is running. Restart the server with the model the gallery was built with.';
+      return (
+        'This gallery was made with another recognition model than the server is running. ' +
+        'Restart the server with the model the gallery was built with.'
+      );
     case 'BROWSER_IMAGE':
       return 'The server read this photo, but this browser cannot show it (HEIC or TIFF?): try a JPEG or PNG.';
     case 'INVALID_INPUT':
@@ -112,7 +124,9 @@ $('camera-start').addEventListener('click', async () => {
   } catch (e) {
     show(
       $('enroll-result'),
-      `The camera cannot be used here (${e.name === 'NotAllowedError' ? 'permission refused' : 'no camera, or the page is not on https/localhost'}). Choose a photo file instead.`,
+      'The camera cannot be used here (' +
+        (e.name === 'NotAllowedError' ? 'permission refused' : 'no camera, or the page is not on https/localhost') +
+        '). Choose a photo file instead.',
       'bad',
     );
   }
@@ -354,7 +368,8 @@ $('enroll-form').addEventListener('submit', async (ev) => {
   if (several && !enrollChoice.box)
     return show(
       out,
-      `This photo shows ${plural(enrollChoice.faces.length, 'face', 'faces')}: click the one to enroll, or "Use the largest face".`,
+      `This photo shows ${plural(enrollChoice.faces.length, 'face', 'faces')}: ` +
+        'click the one to enroll, or "Use the largest face".',
       'bad',
     );
   const form = () => {
@@ -377,7 +392,8 @@ $('enroll-form').addEventListener('submit', async (ev) => {
     const warn = r.warnings.length ? ` — ${r.warnings.map((w) => w.message).join('; ')}` : '';
     show(
       out,
-      `${r.created ? 'enrolled' : 'added a photo to'} ${r.person.name} (${plural(r.templates, 'photo', 'photos')})${warn}`,
+      `${r.created ? 'enrolled' : 'added a photo to'} ${r.person.name} ` +
+        `(${plural(r.templates, 'photo', 'photos')})${warn}`,
       r.warnings.length ? '' : 'ok',
     );
     $('enroll-form').reset();
@@ -424,7 +440,8 @@ $('identify-form').addEventListener('submit', async (ev) => {
     show(
       out,
       r.faces.length
-        ? `${plural(r.faces.length, 'face', 'faces')}: ${known} recognised, ${r.faces.length - known} unknown.${r.warning ? ` ${r.warning}` : ''}`
+        ? `${plural(r.faces.length, 'face', 'faces')}: ${known} recognised, ${r.faces.length - known} unknown.` +
+            (r.warning ? ` ${r.warning}` : '')
         : 'No face was found in this photo.',
       r.faces.length ? '' : 'bad',
     );
@@ -449,7 +466,8 @@ $('verify-form').addEventListener('submit', async (ev) => {
     const r = await api('POST', '/verify', f);
     show(
       out,
-      `${r.match ? 'MATCH' : 'NO MATCH'}: ${r.person} — distance ${fmt(r.distance)} vs threshold ${fmt(r.threshold)} (target FAR ${fmtFar(r.targetFar)})`,
+      `${r.match ? 'MATCH' : 'NO MATCH'}: ${r.person} — ` +
+        `distance ${fmt(r.distance)} vs threshold ${fmt(r.threshold)} (target FAR ${fmtFar(r.targetFar)})`,
       r.match ? 'ok' : 'bad',
     );
   } catch (e) {
@@ -519,8 +537,10 @@ async function loadCalibration() {
   try {
     const c = await api('GET', '/calibration');
     box.textContent =
-      `1:1 verify: target FAR ${fmtFar(c.verify.targetFar)} → threshold ${fmt(c.verify.threshold)} (TAR ${(100 * c.verify.tar).toFixed(1)} %). ` +
-      `1:N identify: open-set FAR ${fmtFar(c.identify.targetFar)} over ${c.identify.people} people → threshold ${fmt(c.identify.threshold)}. ` +
+      `1:1 verify: target FAR ${fmtFar(c.verify.targetFar)} → ` +
+      `threshold ${fmt(c.verify.threshold)} (TAR ${(100 * c.verify.tar).toFixed(1)} %). ` +
+      `1:N identify: open-set FAR ${fmtFar(c.identify.targetFar)} over ${c.identify.people} people → ` +
+      `threshold ${fmt(c.identify.threshold)}. ` +
       `Calibration: ${c.origin}, ${c.source}.` +
       (c.identify.warning ? ` ${c.identify.warning}` : '');
     $('verify-far').value = c.verify.targetFar;

@@ -23,7 +23,9 @@ async function groupItem(g) {
   for (const id of g.sampleFaces) faces.append(await thumb(id));
   const info = document.createElement('div');
   info.className = 'small muted';
-  info.textContent = `group ${g.id} · ${g.faces} faces${g.match ? ` · looks like ${g.match.person} (${g.match.faces}/${g.match.of})` : ''}`;
+  info.textContent =
+    `group ${g.id} · ${g.faces} faces` +
+    (g.match ? ` · looks like ${g.match.person} (${g.match.faces}/${g.match.of})` : '');
   const form = document.createElement('form');
   form.className = 'row';
   const name = document.createElement('input');
@@ -77,7 +79,7 @@ export async function loadClusters() {
   let data;
   try {
     data = await api('GET', '/clusters?unnamed=true&match=true&sample=8');
-  } catch (e) {
+  } catch {
     // 404: this server has no cluster state; 401: no key yet (app.js asks for one)
     section.hidden = true;
     return;

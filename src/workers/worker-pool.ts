@@ -1,7 +1,7 @@
 /**
  * FaceRecognizer work on worker threads. Measured with `npm run bench:server`: running the pipeline on the main
- * thread (onnxruntime-node's session.run blocks the calling thread, and decoding glue, SSD decoding, landmark fitting and alignment are JS) let
- * the event loop stall for a p99 of ~110 ms under load; on workers the loop stays responsive.
+ * thread (onnxruntime-node's session.run blocks the calling thread, and decoding glue, SSD decoding, landmark fitting
+ * and alignment are JS) let the event loop stall for a p99 of ~110 ms under load; on workers the loop stays responsive.
  *
  * `PooledRecognizer` has the shape of FaceRecognizer that the server (detect, embed) and the gallery (through
  * galleryRecognizer) use, and embeds evaluation images (labelledFace, for src/eval/embed-images.ts). Each worker
@@ -74,7 +74,8 @@ export class PooledRecognizer {
           );
       });
       s.alive = true;
-      // a worker that dies (an uncaught error) fails its own jobs and takes no new ones, instead of leaving them hanging
+      // a worker that dies (an uncaught error) fails its own jobs and takes no new ones, instead of leaving them
+      // hanging
       let cause: unknown;
       s.worker.on('error', (e) => (cause = e));
       s.worker.on('exit', (code) => {

@@ -49,7 +49,7 @@ for (const algorithm of CLUSTER_ALGORITHMS)
     assert.equal(r.threshold.source, 'explicit');
   });
 
-test('connected components chain through one bridging face; similarity-weighted Chinese Whispers and average linkage do not', async () => {
+test('a bridging face chains connected components, not weighted Chinese Whispers or average linkage', async () => {
   // two tight groups of 8 on orthogonal axes and one face halfway between them
   const unit = (v: number[]) => {
     const n = Math.hypot(...v);
@@ -68,7 +68,7 @@ test('connected components chain through one bridging face; similarity-weighted 
   assert.equal(avg.groups.length, 2);
 });
 
-test('a stricter target false-merge rate gives a smaller τ; the per-face rate tightens with the number of faces', async () => {
+test('a stricter target false-merge rate gives a smaller τ; the per-face rate tightens with more faces', async () => {
   const loose = await cluster(faces, { calibration, targetFar: 1e-2 });
   const strict = await cluster(faces, { calibration, targetFar: 1e-5 });
   assert.ok(strict.threshold.threshold < loose.threshold.threshold);
@@ -116,7 +116,7 @@ function assertSameGraph(a: KnnGraph, b: KnnGraph, eps: number, what: string): v
   }
 }
 
-test('the exact k-NN graph (matrix product in tiles, each pair once) equals usearch’s scan and one index search per face', async () => {
+test('exact k-NN graph (tiled matrix product, pairs once) equals usearch’s scan and index searches', async () => {
   for (const n of [2, 17, 37, 100, 301]) {
     const embeddings = faces.slice(0, n).map((f) => f.embedding);
     const product = await buildKnnGraph(embeddings, { k: 5, index: 'exact' });
@@ -208,7 +208,7 @@ test('extendClusters: new samples join their identity’s group; a new identity 
   assert.equal(DEFAULT_ALGORITHM, r.algorithm);
 });
 
-test('two faces of one photo never end up in one group (Chinese Whispers, average linkage), nor join one incrementally', async () => {
+test('two faces of one photo never share a group (Chinese Whispers, average linkage), nor join one later', async () => {
   // person A: 4 photos; a fifth photo holds A and a near look-alike of A (both within τ of A's faces)
   const a = faces
     .filter((f) => f.person === faces[0].person)

@@ -61,7 +61,8 @@ test(
     }
     const recall = hit / total;
     t.diagnostic(
-      `recall ${hit}/${total} = ${recall.toFixed(3)} at IoU ≥ 0.5, minScore ${DEFAULT_MIN_SCORE}; ${extra} unmatched detections`,
+      `recall ${hit}/${total} = ${recall.toFixed(3)} at IoU ≥ 0.5, ` +
+        `minScore ${DEFAULT_MIN_SCORE}; ${extra} unmatched detections`,
     );
     assert.equal(total, 43, 'the dlib_faces XML files should hold 43 boxes');
     assert.ok(recall >= 0.9, `recall ${recall}`);
@@ -111,7 +112,8 @@ test('tight face crops (johns chips) are found via the padded canvas', { skip: n
   }
   const withoutFallback = found - padded; // the padded pass runs only when the first pass finds nothing
   t.diagnostic(
-    `johns: face found in ${found}/${files.length} chips (${padded} via the padded pass); ${withoutFallback}/${files.length} without the fallback`,
+    `johns: face found in ${found}/${files.length} chips (${padded} via the padded pass); ` +
+      `${withoutFallback}/${files.length} without the fallback`,
   );
   assert.ok(found / files.length >= 0.95, `only ${found}/${files.length} chips have a face`);
   assert.ok(found > withoutFallback, 'the padded pass should add faces');

@@ -235,7 +235,7 @@ test('toSourcePixels, keepLarge and concatCandidates map and merge the passes', 
   assert.equal(all.points.length, 20);
 });
 
-test('coarseFactor: a coarse pass only for photos larger than its side, by the smallest whole factor; caps are checked', () => {
+test('coarseFactor: a coarse pass only above its side, by the smallest whole factor; caps are checked', () => {
   assert.equal(coarseFactor(250, 250, 320), 1);
   assert.equal(coarseFactor(320, 200, 320), 1);
   assert.equal(coarseFactor(640, 480, 320), 2);

@@ -68,7 +68,7 @@ test(
     r = facenet(['identify', simm[2], simm[3], ...G, '--json']);
     assert.equal(r.code, 1, r.stderr);
     assert.deepEqual(
-      r.json.results.map((x: any) => x.faces[0].person),
+      r.json.results.map((x: { faces: { person: string }[] }) => x.faces[0].person),
       ['unknown', 'unknown'],
     );
     assert.equal(r.json.comparisons, 3, 'one comparison per template (nearest-template matching)');
@@ -91,7 +91,7 @@ test(
     r = facenet(['people', '--gallery', db, '--json']);
     assert.equal(r.code, 0);
     assert.deepEqual(
-      r.json.people.map((p: any) => [p.name, p.templates]),
+      r.json.people.map((p: { name: string; templates: number }) => [p.name, p.templates]),
       [
         ['John Salley', 1],
         ['John Savage', 2],

@@ -89,7 +89,7 @@ test('one-shot enrollment, verification and open-set identification', async (t) 
   again.close();
 });
 
-test('the open-set threshold tightens as the gallery grows and warns when the calibration cannot resolve f', async (t) => {
+test('the open-set threshold tightens as the gallery grows, warns when the calibration cannot resolve f', async (t) => {
   const g = await open(path.join(tmpDir(t), 'g.db'));
   await g.enroll('a', codedImage(1));
   const one = await g.openSet(0.01);
@@ -105,7 +105,7 @@ test('the open-set threshold tightens as the gallery grows and warns when the ca
   await g.close();
 });
 
-test('several photos per person: nearest counts every template, centroid one entry; forget keeps the index in step', async (t) => {
+test('several photos each: nearest counts every template, centroid one entry; forget updates the index', async (t) => {
   const dir = tmpDir(t);
   for (const combination of ['nearest', 'centroid'] as const) {
     const g = await open(path.join(dir, `${combination}.db`), new FakeRecognizer(), combination);

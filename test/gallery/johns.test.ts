@@ -68,7 +68,8 @@ test(
           if (r.faces[0].person === p.name) knownRight++;
           else
             t.diagnostic(
-              `${path.basename(f)} of ${p.name} → ${r.faces[0].person} (${r.faces[0].distance.toFixed(3)}, τ ${r.threshold.toFixed(3)})`,
+              `${path.basename(f)} of ${p.name} → ${r.faces[0].person} (${r.faces[0].distance.toFixed(3)}, ` +
+                `τ ${r.threshold.toFixed(3)})`,
             );
           // closed-set: the right person is always the nearest candidate
           assert.equal(
@@ -83,7 +84,8 @@ test(
         if (r.faces[0].person === 'unknown') strangersRejected++;
         else
           t.diagnostic(
-            `stranger ${stranger.name} ${path.basename(f)} → ${r.faces[0].person} at ${r.faces[0].distance.toFixed(3)} < τ ${r.threshold.toFixed(3)}`,
+            `stranger ${stranger.name} ${path.basename(f)} → ${r.faces[0].person} ` +
+              `at ${r.faces[0].distance.toFixed(3)} < τ ${r.threshold.toFixed(3)}`,
           );
       }
       // 1:1 on a held-out photo: the right claim matches, a wrong claim does not
@@ -94,7 +96,8 @@ test(
       await g.close();
     }
     t.diagnostic(
-      `known held-out photos identified: ${knownRight}/${knownTotal}; stranger photos rejected: ${strangersRejected}/${strangersTotal}`,
+      `known held-out photos identified: ${knownRight}/${knownTotal}; ` +
+        `stranger photos rejected: ${strangersRejected}/${strangersTotal}`,
     );
     assert.equal(knownTotal, 200);
     assert.equal(strangersTotal, 55);

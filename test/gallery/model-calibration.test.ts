@@ -68,7 +68,7 @@ test('gallery calibration > model calibration > error', async () => {
   }
 });
 
-test('no gallery calibration and a model calibration for other TTA: a typed error naming the command and the options', async () => {
+test('no gallery calibration, a model one for other TTA: a typed error naming the command and options', async () => {
   const gallery = await Gallery.open({
     location: ':memory:',
     recognizer: galleryRecognizer(customRecognizer({ calibration: stored }), true),

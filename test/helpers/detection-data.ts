@@ -20,7 +20,10 @@ export interface LabelledPhoto {
   ignored: Box[];
 }
 
-/** dlib imglab XML: <image file='…'> <box top= left= width= height= [ignore='1']> [<part name= x= y=/>…] </box> … </image>. */
+/**
+ * dlib imglab XML: <image file='…'> <box top= left= width= height= [ignore='1']> [<part name= x= y=/>…] </box> …
+ * </image>.
+ */
 export function readImglab(xmlPath: string): LabelledPhoto[] {
   const xml = readFileSync(xmlPath, 'latin1');
   const out: LabelledPhoto[] = [];

@@ -82,7 +82,9 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
       const r = await recallOnDlibFaces(detector);
       const errors = r.matched.filter((m) => m.parts).map((m) => pointError(m.det, m.parts!));
       t.diagnostic(
-        `recall ${r.hit}/${r.total} at score > ${spec.defaultMinScore}; weakest matched score ${r.weakest.toFixed(3)}; ${r.extra} unmatched detections; landmark error vs dlib 68 points: max ${Math.max(...errors).toFixed(3)} of the box side`,
+        `recall ${r.hit}/${r.total} at score > ${spec.defaultMinScore}; ` +
+          `weakest matched score ${r.weakest.toFixed(3)}; ${r.extra} unmatched detections; ` +
+          `landmark error vs dlib 68 points: max ${Math.max(...errors).toFixed(3)} of the box side`,
       );
       assert.equal(r.total, 43, 'the dlib_faces XML files should hold 43 boxes');
       assert.ok(r.hit >= 42, `recall ${r.hit}/${r.total}`);
@@ -103,7 +105,8 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
       assert.ok(found.length > 0, 'no images in no_faces/');
       for (const { file, dets } of found) {
         t.diagnostic(
-          `${file}: ${dets.length} faces${dets.length ? ` (scores ${dets.map((d) => d.score.toFixed(3)).join(', ')})` : ''}`,
+          `${file}: ${dets.length} faces` +
+            (dets.length ? ` (scores ${dets.map((d) => d.score.toFixed(3)).join(', ')})` : ''),
         );
         assert.equal(dets.length, 0, `${file}: ${JSON.stringify(dets)}`);
       }

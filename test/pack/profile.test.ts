@@ -11,7 +11,8 @@ import { LFW_DIR, MODELS_DIR, needDataset, needModel } from '../helpers/datasets
 const lfw = (name: string, n: number) => path.join(LFW_DIR, 'lfw', name, `${name}_${String(n).padStart(4, '0')}.jpg`);
 /**
  * Chosen by looking: Tung Chee-hwa turned far to his left, laughing, at the right of the frame (nose 0.67 eye
- * distances off the eyes' midpoint by SCRFD's points, the most turned in a scan of the first two photos of every 12th LFW person).
+ * distances off the eyes' midpoint by SCRFD's points, the most turned in a scan of the first two photos of every 12th
+ * LFW person).
  */
 const PROFILE = lfw('Tung_Chee-hwa', 1);
 const OTHERS = [

@@ -22,7 +22,7 @@ import { JOHNS_DIR, MODELS_DIR, needDataset, needModel } from '../helpers/datase
 
 const HEAD = path.join(BUNDLED_MODELS_DIR, BUNDLED_FILES.edgefaceXsHead128.path);
 
-test('edgeface-xs-128: the head ships with facenet-ts, pinned by sha256, a 512 → 128 projection made by facenet train', async () => {
+test('edgeface-xs-128: the shipped head, pinned by sha256, is a 512 → 128 projection from facenet train', async () => {
   const bytes = new Uint8Array(readFileSync(HEAD));
   assert.equal(sha256Hex(bytes), BUNDLED_FILES.edgefaceXsHead128.sha256);
   assert.equal(bytes.length, BUNDLED_FILES.edgefaceXsHead128.bytes);
@@ -103,7 +103,8 @@ test(
 );
 
 test(
-  'facenet train --arch head --pack edgeface-xs on the johns: a 512 → 128 projection that --projection runs after EdgeFace',
+  'facenet train --arch head --pack edgeface-xs on the johns: ' +
+    'a 512 → 128 projection that --projection runs after EdgeFace',
   { skip: needModel(path.join(MODELS_DIR, MODEL_FILES.edgefaceXs.path)) || needDataset(JOHNS_DIR), timeout: 180_000 },
   async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'head-train-'));

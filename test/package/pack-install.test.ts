@@ -96,7 +96,8 @@ test(
     assert.equal(cmp.same, true);
     assert.ok(cmp.distance < cmp.threshold);
 
-    // better-sqlite3 is compiled by its install script, skipped here: borrow this repo's binary if it is the same version
+    // better-sqlite3 is compiled by its install script, skipped here: borrow this repo's binary if it is the same
+    // version
     const ours = path.join(ROOT, 'node_modules', 'better-sqlite3');
     const theirs = path.join(proj, 'node_modules', 'better-sqlite3');
     const version = (d: string) =>

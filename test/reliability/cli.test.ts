@@ -108,6 +108,7 @@ test('people never writes control characters raw (names stored before the name r
   db.close();
   const r = facenet(['people', '--gallery', file]);
   assert.equal(r.code, 0, r.stderr);
+  // eslint-disable-next-line no-control-regex -- the output must hold no raw control characters
   assert.doesNotMatch(r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f]/);
   assert.match(r.stdout, /evil\\u\{1b\}\[2J\\u\{7\}\\u\{0\}name/);
 });

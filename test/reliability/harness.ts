@@ -13,6 +13,7 @@ import { SqliteGalleryStore, type SqliteStoreOptions } from '../../src/gallery/s
 import { buildServer, type ServerLimits } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
 import { JOHNS_DIR } from '../helpers/datasets.js';
+import type { LooseJson } from '../helpers/loose-json.js';
 
 export const chips = (name: string) =>
   readdirSync(path.join(JOHNS_DIR, name))
@@ -66,7 +67,7 @@ export async function serve(
 
 export interface Answer {
   status: number;
-  json: any;
+  json: LooseJson;
   text: string;
   headers: Headers;
 }
@@ -95,7 +96,7 @@ export async function call(
   }
   const res = await fetch(`${base}${url}`, { method, headers, body });
   const text = await res.text();
-  let json: any;
+  let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {

@@ -19,6 +19,7 @@ import { ServerDb } from '../../src/server/keys.js';
 import sharp from 'sharp';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
+import type { LooseJson } from '../helpers/loose-json.js';
 import { alive, call, chips, form, serve, stored, type Answer, type Served } from './harness.js';
 
 const skip = needDataset(JOHNS_DIR);
@@ -62,7 +63,7 @@ async function refused(send: () => Promise<Answer>, status: number, code: string
 }
 
 /** Raw bytes on a socket, for requests fetch will not send (a % alone, a truncated body, a stalled one). */
-function raw(base: string, request: string, waitMs = 3000): Promise<{ status: number; json: any; text: string }> {
+function raw(base: string, request: string, waitMs = 3000): Promise<{ status: number; json: LooseJson; text: string }> {
   const { port } = new URL(base);
   return new Promise((resolve, reject) => {
     const sock = net.connect(Number(port), '127.0.0.1');
@@ -72,7 +73,7 @@ function raw(base: string, request: string, waitMs = 3000): Promise<{ status: nu
     const done = () => {
       const [head, ...rest] = data.split('\r\n\r\n');
       const text = rest.join('\r\n\r\n');
-      let json: any;
+      let json: unknown;
       try {
         json = JSON.parse(
           text
@@ -221,10 +222,15 @@ test(
       'INVALID_INPUT',
     );
     const boundary = 'XyZ';
-    const truncated = `--${boundary}\r\ncontent-disposition: form-data; name="name"\r\n\r\nTrunc\r\n--${boundary}\r\ncontent-disposition: form-data; name="image"; filename="a.jpg"\r\ncontent-type: image/jpeg\r\n\r\n\u00ff\u00d8\u00ff`;
+    const truncated =
+      `--${boundary}\r\ncontent-disposition: form-data; name="name"\r\n\r\nTrunc\r\n` +
+      `--${boundary}\r\ncontent-disposition: form-data; name="image"; filename="a.jpg"\r\n` +
+      `content-type: image/jpeg\r\n\r\n\u00ff\u00d8\u00ff`;
     let r = await raw(
       s.base,
-      `POST /v1/people HTTP/1.1\r\nhost: ${host}\r\n${auth}content-type: multipart/form-data; boundary=${boundary}\r\ncontent-length: ${truncated.length + 500}\r\nconnection: close\r\n\r\n${truncated}`,
+      `POST /v1/people HTTP/1.1\r\nhost: ${host}\r\n` +
+        `${auth}content-type: multipart/form-data; boundary=${boundary}\r\n` +
+        `content-length: ${truncated.length + 500}\r\nconnection: close\r\n\r\n${truncated}`,
     );
     assert.ok([400, 408].includes(r.status), `truncated: ${r.status} ${r.text}`);
     assert.ok(['INVALID_INPUT', 'TIMEOUT'].includes(r.json?.error?.code), r.text);
@@ -250,7 +256,8 @@ test(
     // a request that stalls past the request timeout (400 ms here): 408 in the same shape
     r = await raw(
       s.base,
-      `POST /v1/identify HTTP/1.1\r\nhost: ${host}\r\n${auth}content-type: application/json\r\ncontent-length: 100\r\n\r\n{"ima`,
+      `POST /v1/identify HTTP/1.1\r\nhost: ${host}\r\n` +
+        `${auth}content-type: application/json\r\ncontent-length: 100\r\n\r\n{"ima`,
       5000,
     );
     assert.equal(r.status, 408, r.text);
@@ -429,7 +436,8 @@ test(
         .status,
       201,
     );
-    // a WAL with room in it but a main file that must grow at the checkpoint: the delete's commit fits, its checkpoint does not
+    // a WAL with room in it but a main file that must grow at the checkpoint: the delete's commit fits, its checkpoint
+    // does not
     const filler = async (from: number, to: number) => {
       for (let i = from; i < to; i++)
         await gallery.store.enroll({

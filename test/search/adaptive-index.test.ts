@@ -82,7 +82,7 @@ test('searches while HNSW is catching up are exact, each drains a chunk; build()
   compare((q) => big.search(q, 3), ref, 0.99, 'after build');
 });
 
-test('mutations in HNSW mode: fresh adds visible at once, removed keys never returned, back to exact below threshold/2', () => {
+test('HNSW mode: fresh adds visible at once, removed keys never returned, back to exact below threshold/2', () => {
   const threshold = 800;
   const index = new AdaptiveIndex(g.dim, { threshold, chunk: 64, hnsw });
   const ref = new ExactIndex(g.dim);

@@ -238,7 +238,7 @@ test('quantised storage (f16, i8) with exact re-scoring: exact distances, recall
   }
 });
 
-test('ExactIndex: JS top-n scan and usearch scan both give the brute-force answers (ties aside), query views included', () => {
+test('ExactIndex: JS top-n scan and usearch scan give brute-force answers (ties aside), query views included', () => {
   const dim = 16;
   const js = new ExactIndex(dim, 2);
   const native = new ExactIndex(dim, 2, { scan: usearchDotScan() });
@@ -282,7 +282,7 @@ test('ExactIndex: JS top-n scan and usearch scan both give the brute-force answe
   }
 });
 
-test('an index filled one add() at a time answers multi-threaded batches (usearch reserves a context per thread)', () => {
+test('an index filled one add() at a time answers multi-threaded batches (usearch keeps a context per thread)', () => {
   const g = syntheticGallery(600, { seed: 2 });
   const index = new HnswIndex(g.dim);
   for (let i = 0; i < g.count; i++) index.add(g.keys[i], g.labels[i], row(g, i));

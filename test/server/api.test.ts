@@ -16,6 +16,7 @@ import { buildServer, type ServerLimits, type ServerRecognizer } from '../../src
 import { ServerDb } from '../../src/server/keys.js';
 import { PooledRecognizer } from '../../src/workers/worker-pool.js';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
+import type { LooseJson } from '../helpers/loose-json.js';
 
 const skip = needDataset(JOHNS_DIR);
 const chips = (name: string) =>
@@ -73,7 +74,7 @@ async function call(
   }
   const res = await fetch(`${base}${url}`, { method, headers, body });
   const type = res.headers.get('content-type') ?? '';
-  const json = type.includes('json') ? ((await res.json()) as any) : undefined;
+  const json = type.includes('json') ? ((await res.json()) as LooseJson) : undefined;
   const buf = json === undefined ? Buffer.from(await res.arrayBuffer()) : undefined;
   return { status: res.status, json, buf, headers: res.headers };
 }
@@ -183,7 +184,7 @@ test('every route with admin and recognize keys', { skip, timeout: 300_000 }, as
   r = await call(base, 'GET', '/v1/people', { key: reader });
   assert.equal(r.status, 200);
   assert.deepEqual(
-    r.json.people.map((p: any) => [p.name, p.templates]),
+    r.json.people.map((p: { name: string; templates: number }) => [p.name, p.templates]),
     [
       ['John Savage', 1],
       ['John Simm', 2],

@@ -31,7 +31,9 @@ const skip =
 
 let dir = '';
 
-/** A one-frame YUV4MPEG2 (4:2:0) video of a photo: Chromium's fake camera plays it (--use-file-for-fake-video-capture). */
+/**
+ * A one-frame YUV4MPEG2 (4:2:0) video of a photo: Chromium's fake camera plays it (--use-file-for-fake-video-capture).
+ */
 async function y4m(photo: string, file: string, size = 300): Promise<void> {
   const { data } = await sharp(photo).resize(size, size).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const Y = Buffer.alloc(size * size);

@@ -31,10 +31,16 @@ function readCalibrationFile(file: string): CalibrationFile {
 function describeTable(t: CalibrationTable): string {
   const rows = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6].map((far) => {
     const c = tauForFar(t, far);
-    return `    FAR ${far.toExponential(0).padEnd(6)} τ ${c.threshold.toFixed(4)}  TAR ${(100 * c.tar).toFixed(2)}%${c.resolvable ? '' : '  (below resolution: strictest measured τ)'}`;
+    return (
+      `    FAR ${far.toExponential(0).padEnd(6)} τ ${c.threshold.toFixed(4)}  ` +
+      `TAR ${(100 * c.tar).toFixed(2)}%${c.resolvable ? '' : '  (below resolution: strictest measured τ)'}`
+    );
   });
   return [
-    `  ${t.modelId}${t.probeModelId ? ` (templates) with queries of ${t.probeModelId}` : ''}: ${t.genuinePairs.toLocaleString('en-US')} genuine / ${t.impostorPairs.toLocaleString('en-US')} impostor pairs, AUC ${t.auc.toFixed(5)}, resolves FAR ≥ ${t.minResolvableFar.toExponential(2)}`,
+    `  ${t.modelId}${t.probeModelId ? ` (templates) with queries of ${t.probeModelId}` : ''}: ` +
+      `${t.genuinePairs.toLocaleString('en-US')} genuine / ` +
+      `${t.impostorPairs.toLocaleString('en-US')} impostor pairs, ` +
+      `AUC ${t.auc.toFixed(5)}, resolves FAR ≥ ${t.minResolvableFar.toExponential(2)}`,
     ...rows,
   ].join('\n');
 }
@@ -52,7 +58,8 @@ export function registerCalibrateCommand(program: Command): void {
       program
         .command('calibrate')
         .description(
-          'compute the FAR → τ table from labelled pairs and store it with the gallery (or --out FILE); both flip variants are calibrated',
+          'compute the FAR → τ table from labelled pairs and store it with ' +
+            'the gallery (or --out FILE); both flip variants are calibrated',
         )
         .option('--json', 'machine-readable output'),
     ),
@@ -60,11 +67,13 @@ export function registerCalibrateCommand(program: Command): void {
     .option('--model <path>', "embedding model exported by `facenet train` (default: the pack's embedder)")
     .option(
       '--crops <paddings>',
-      'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off',
+      'crop test-time augmentation: chip paddings averaged with the 0.25 chip, ' +
+        'e.g. 0.15,0.35 (the default); none = off',
     )
     .option(
       '--cross [flip]',
-      "also calibrate queries of the other TTA variants (flip on/off, these crops or none) against templates of these crops with flip (`--cross flip`) or without (`--cross no-flip`); default: the pack's flip",
+      'also calibrate queries of the other TTA variants (flip on/off, these crops or none) against templates ' +
+        "of these crops with flip (`--cross flip`) or without (`--cross no-flip`); default: the pack's flip",
     )
     .option('--lfw <dir>', 'LFW folder (pairsDevTrain.txt by default)')
     .option('--lfw-pairs <file>', 'LFW-format pairs file name or path', 'pairsDevTrain.txt')
@@ -80,7 +89,8 @@ export function registerCalibrateCommand(program: Command): void {
     )
     .option(
       '--out <file>',
-      'write/merge the tables into a calibration JSON file instead (the shipped ones: src/decide/calibrations/PACK.json)',
+      'write/merge the tables into a calibration JSON file instead (the shipped ones: ' +
+        'src/decide/calibrations/PACK.json)',
     )
     .option('--workers <n>', WORKERS_HELP)
     .option('--concurrency <n>', CONCURRENCY_HELP)
@@ -185,7 +195,8 @@ export function registerCalibrateCommand(program: Command): void {
             },
             () =>
               [
-                `calibration from ${plan.source}, ${plan.files.length} images (${computed} embedded, ${fromCache} cached), ${seconds.toFixed(1)} s → ${where}`,
+                `calibration from ${plan.source}, ${plan.files.length} images ` +
+                  `(${computed} embedded, ${fromCache} cached), ${seconds.toFixed(1)} s → ${where}`,
                 ...tables.map(describeTable),
               ].join('\n'),
           );

@@ -34,7 +34,8 @@ export function registerEvalClusterCommand(program: Command): void {
     "without flip test-time augmentation (default: the pack's setting, as in the product)",
   )
     .description(
-      'clustering on every LFW image: pairwise and BCubed precision / recall / F, groups against people, time after embedding',
+      'clustering on every LFW image: ' +
+        'pairwise and BCubed precision / recall / F, groups against people, time after embedding',
     )
     .requiredOption('--data <dir>', 'LFW folder')
     .option('--algorithms <list>', 'algorithms to compare', CLUSTER_ALGORITHMS.join(','))
@@ -46,7 +47,8 @@ export function registerEvalClusterCommand(program: Command): void {
     .option('--neighbors <k>', 'neighbours per face in the k-NN graph', '30')
     .option(
       '--knn <method>',
-      'k-NN graph: auto (exact by matrix product up to 100,000 faces, HNSW above), exact, scan (usearch, single-threaded: the former path), index',
+      'k-NN graph: auto (exact by matrix product up to 100,000 faces, ' +
+        'HNSW above), exact, scan (usearch, single-threaded: the former path), index',
       'auto',
     )
     .option('--calibration <file>', 'calibration JSON (default: the shipped one for the model)')
@@ -99,11 +101,14 @@ export function registerEvalClusterCommand(program: Command): void {
           },
           () =>
             [
-              `LFW clustering, model ${modelId}: ${files.length} faces of ${people.length} people; calibration ${calibration.source}`,
-              `k-NN graph (k = ${result.neighbors}) in ${result.graphSeconds.toFixed(2)} s; time after embedding = graph + the row's seconds`,
+              `LFW clustering, model ${modelId}: ${files.length} faces of ${people.length} people; ` +
+                `calibration ${calibration.source}`,
+              `k-NN graph (k = ${result.neighbors}) ` +
+                `in ${result.graphSeconds.toFixed(2)} s; time after embedding = graph + the row's seconds`,
               clusterEvalTable(result),
               `  ! = FAR below the calibration's resolution (strictest measured τ)`,
-              `${res.computed} embedded, ${res.fromCache} from cache; total ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${os.loadavg()[0].toFixed(1)}`,
+              `${res.computed} embedded, ${res.fromCache} from cache; ` +
+                `total ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${os.loadavg()[0].toFixed(1)}`,
             ].join('\n'),
         );
       }),

@@ -154,11 +154,15 @@ function stateTable(json: ReturnType<typeof stateJson>, maxFiles = 6): string {
   const lines = json.groups.map((g) => {
     const name = g.person ? `${g.person} (enrolled)` : (g.name ?? 'unnamed');
     const match = 'match' in g && g.match ? `  ≈ ${g.match.person} (${g.match.faces}/${g.match.of} faces)` : '';
-    return `group ${String(g.id).padStart(4)}  ${name.padEnd(20)} ${String(g.faces.length).padStart(4)} faces${match}: ${files(g.faces)}`;
+    return (
+      `group ${String(g.id).padStart(4)}  ${name.padEnd(20)} ${String(g.faces.length).padStart(4)} ` +
+      `faces${match}: ${files(g.faces)}`
+    );
   });
   if (json.unclustered.length)
     lines.push(
-      `unclustered       ${''.padEnd(20)} ${String(json.unclustered.length).padStart(4)} faces: ${files(json.unclustered)}`,
+      `unclustered       ${''.padEnd(20)} ${String(json.unclustered.length).padStart(4)} ` +
+        `faces: ${files(json.unclustered)}`,
     );
   return lines.join('\n');
 }
@@ -195,11 +199,14 @@ export function registerClusterCommands(program: Command): void {
     .option('--state <file>', STATE_HELP, defaultState())
     .option(
       '--algorithm <name>',
-      "average-linkage (default) | chinese-whispers (dlib's, faster) | chinese-whispers-weighted | connected-components | dbscan | complete-linkage",
+      "average-linkage (default) | chinese-whispers (dlib's, faster) " +
+        '| chinese-whispers-weighted | connected-components | dbscan | complete-linkage',
     )
     .option(
       '--merge-rate <F>',
-      'per-face false-merge rate: chance a face has a stranger within τ among all the others; τ from the calibration (default per algorithm: 0.12 for average-linkage, 0.013 for chinese-whispers; see docs/clustering.md)',
+      'per-face false-merge rate: chance a face has a stranger within τ among all the others; ' +
+        'τ from the calibration (default per algorithm: 0.12 for average-linkage, ' +
+        '0.013 for chinese-whispers; see docs/clustering.md)',
     )
     .option('--far <rate>', 'pairwise false-merge rate of one comparison instead of --merge-rate')
     .option('--threshold <distance>', 'explicit L2 distance threshold instead of the calibration')
@@ -210,7 +217,8 @@ export function registerClusterCommands(program: Command): void {
     )
     .option(
       '--calibration <file>',
-      "calibration JSON (`facenet calibrate --out FILE`) with a table for this model; default: the gallery's, else the shipped one",
+      'calibration JSON (`facenet calibrate --out FILE`) ' +
+        "with a table for this model; default: the gallery's, else the shipped one",
     )
     .option('--csv', 'CSV output, one row per face')
     .option('--html <file>', 'write an HTML contact sheet: one row of face thumbnails per group')
@@ -220,7 +228,9 @@ export function registerClusterCommands(program: Command): void {
         if (!images.length)
           throw new FaceError(
             'INVALID_INPUT',
-            `no images found in ${inputs.join(', ')}${rejected.length ? ` (${rejected.length} other files skipped)` : ''}; nothing was changed`,
+            `no images found in ${inputs.join(', ')}` +
+              (rejected.length ? ` (${rejected.length} other files skipped)` : '') +
+              '; nothing was changed',
             {
               errors: rejected.map((r) => ({ file: r.file, error: r.error.toJSON() })),
             },
@@ -234,7 +244,8 @@ export function registerClusterCommands(program: Command): void {
             ? calibrationFromFile(flags.calibration, recognizer.modelId)
             : gallery && gallery.templateModelId === recognizer.modelId
               ? (await gallery.calibration()).table
-              : // faces are compared with each other: a gallery of another TTA variant lends its own table for them only
+              : // faces are compared with each other: a gallery of another TTA variant lends its own table for
+                // them only
                 ((await gallery?.store.calibration(recognizer.modelId)) ??
                 recognizer.calibration ??
                 defaultCalibration(recognizer.modelId));
@@ -296,10 +307,16 @@ export function registerClusterCommands(program: Command): void {
                 [
                   stateTable(json),
                   '',
-                  `${images.length} photos, ${faces.length} faces (${summary.added} new, ${summary.alreadyKnown} already in ${flags.state}); ` +
-                    `${json.groups.length} groups (${summary.newGroups.length} new, ${summary.joinedExisting} faces joined existing ones), ${json.unclustered.length} unclustered` +
+                  `${images.length} photos, ${faces.length} faces ` +
+                    `(${summary.added} new, ${summary.alreadyKnown} already in ${flags.state}); ` +
+                    `${json.groups.length} groups (${summary.newGroups.length} new, ` +
+                    `${summary.joinedExisting} faces joined existing ones), ${json.unclustered.length} unclustered` +
                     (run
-                      ? `; τ ${run.threshold.threshold.toFixed(4)} (${summary.algorithm}${run.threshold.calibrated ? ` at pairwise false-merge rate ${run.threshold.calibrated.targetFar.toExponential(1)}` : ''})`
+                      ? `; τ ${run.threshold.threshold.toFixed(4)} (${summary.algorithm}` +
+                        (run.threshold.calibrated
+                          ? ` at pairwise false-merge rate ${run.threshold.calibrated.targetFar.toExponential(1)}`
+                          : '') +
+                        ')'
                       : '') +
                     (noFace.length ? `; ${noFace.length} photos without a face` : '') +
                     (errors.length ? `; ${errors.length} files with errors` : '') +
@@ -348,7 +365,10 @@ export function registerClusterCommands(program: Command): void {
                 gallery: flags.gallery,
               },
               () =>
-                `group ${id} → ${r.person}: ${r.templatesAdded} face(s) enrolled${r.skipped ? ` (${r.skipped} already enrolled)` : ''}${r.created ? ' (new person)' : ''} in ${flags.gallery}`,
+                `group ${id} → ${r.person}: ${r.templatesAdded} face(s) enrolled` +
+                (r.skipped ? ` (${r.skipped} already enrolled)` : '') +
+                (r.created ? ' (new person)' : '') +
+                ` in ${flags.gallery}`,
             );
           } finally {
             await gallery.close();
@@ -373,7 +393,8 @@ export function registerClusterCommands(program: Command): void {
           [
             ...list.map(
               (g) =>
-                `group ${String(g.id).padStart(4)}  ${(g.person ? `${g.person} (enrolled)` : (g.name ?? 'unnamed')).padEnd(24)} ${g.faces} faces`,
+                `group ${String(g.id).padStart(4)}  ` +
+                `${(g.person ? `${g.person} (enrolled)` : (g.name ?? 'unnamed')).padEnd(24)} ${g.faces} faces`,
             ),
             `${list.length} groups, ${unclustered} unclustered faces in ${flags.state}`,
           ].join('\n'),

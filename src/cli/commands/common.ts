@@ -1,5 +1,5 @@
 /** Options shared by every command that runs the face pipeline. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FaceRecognizer, type RecognizerOptions } from '../../recognizer.js';
 import { FaceError } from '../../errors.js';
 import { packNames, resolvePack } from '../../pack/router.js';
@@ -30,7 +30,8 @@ export interface PipelineFlags extends PackFlags {
 }
 
 export const DETECT_SIZE_HELP =
-  "detector input for photos under 512 px: 'enlarge' to 512×512 (face-api's way, finds smaller faces) or 'native' (their own resolution, up to 16× less work)";
+  "detector input for photos under 512 px: 'enlarge' to 512×512 (face-api's way, " +
+  "finds smaller faces) or 'native' (their own resolution, up to 16× less work)";
 
 /** --pack, --models, --accept-license. */
 export function withPackOptions(cmd: Command): Command {
@@ -45,7 +46,8 @@ export function withPackOptions(cmd: Command): Command {
     )
     .option(
       '--accept-license',
-      'use a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1); read its licence line first',
+      'use a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1); ' +
+        'read its licence line first',
     );
 }
 

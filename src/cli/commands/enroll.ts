@@ -44,10 +44,12 @@ export function registerEnrollCommand(program: Command): void {
           if (!flags.json) for (const w of r.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
           printResult(flags, json, () =>
             [
-              `${r.created ? 'enrolled' : 'updated'} ${printableName(r.person.name)}: ${r.added.length} photo(s) added, ${r.templates} template(s) in ${flags.gallery}`,
+              `${r.created ? 'enrolled' : 'updated'} ${printableName(r.person.name)}: ${r.added.length} ` +
+                `photo(s) added, ${r.templates} template(s) in ${flags.gallery}`,
               ...r.added.map(
                 (a) =>
-                  `  ${a.source}: face ${Math.round(a.faceSize)} px, detector score ${a.detectionScore.toFixed(3)}${a.facesInImage > 1 ? ` (largest of ${a.facesInImage})` : ''}`,
+                  `  ${a.source}: face ${Math.round(a.faceSize)} px, detector score ${a.detectionScore.toFixed(3)}` +
+                  (a.facesInImage > 1 ? ` (largest of ${a.facesInImage})` : ''),
               ),
             ].join('\n'),
           );

@@ -188,7 +188,8 @@ const ALIGN_HELP =
 export function registerEvalCommands(program: Command): void {
   withEvalImageOptions(evalCommand(program).command('view1'))
     .description(
-      'choose pipeline variants without touching View 2: every pair of the LFW View 1 training images (pairsDevTrain), AUC and TAR at low FAR',
+      'choose pipeline variants without touching View 2: ' +
+        'every pair of the LFW View 1 training images (pairsDevTrain), AUC and TAR at low FAR',
     )
     .requiredOption('--data <dir>', 'LFW folder holding pairsDevTrain.txt and the image folders')
     .option('--pairs <file>', 'LFW-format pairs file whose images are used', 'pairsDevTrain.txt')
@@ -197,7 +198,7 @@ export function registerEvalCommands(program: Command): void {
       action(async (flags: EvalFlags & { pairs: string }) => {
         const t0 = performance.now();
         const plan = lfwCalibrationPlan(flags.data, flags.pairs, true);
-        const { res, fr } = await embedForEvaluation(
+        const { res } = await embedForEvaluation(
           flags,
           { ...recognizerOptions({ ...flags, flip: false }), ...alignmentVariant(flags.align) },
           plan.files,
@@ -230,9 +231,13 @@ export function registerEvalCommands(program: Command): void {
               plan.source,
               ...variants.map(
                 (v) =>
-                  `  ${v.variant === 'flip' ? 'flip TTA' : 'no flip '}  AUC ${v.auc.toFixed(5)}  ${fars.map((f) => `TAR@${f.toExponential(0)} ${pct(v.tarAtFar[String(f)])}`).join('  ')}  EER ${pct(v.eer)}`,
+                  `  ${v.variant === 'flip' ? 'flip TTA' : 'no flip '}  ` +
+                  `AUC ${v.auc.toFixed(5)}  ` +
+                  `${fars.map((f) => `TAR@${f.toExponential(0)} ${pct(v.tarAtFar[String(f)])}`).join('  ')}  ` +
+                  `EER ${pct(v.eer)}`,
               ),
-              `  ${res.computed} embedded, ${res.fromCache} from cache; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+              `  ${res.computed} embedded, ${res.fromCache} from cache; ` +
+                `${((performance.now() - t0) / 1000).toFixed(1)} s`,
             ].join('\n'),
         );
       }),
@@ -321,11 +326,17 @@ export function registerEvalCommands(program: Command): void {
             `LFW ${path.basename(pairsFile)}: ${folds.length} folds, ${head.pairs} pairs, ${files.length} images`,
             ...(['plain', 'flip'] as const).map(
               (v) =>
-                `  ${v === 'flip' ? 'flip TTA ' : 'no flip  '}${headVariant === v ? '*' : ' '} accuracy ${pct(byVariant[v].accuracy)} ± ${pct(byVariant[v].std)}  AUC ${byVariant[v].auc.toFixed(5)}  TAR@FAR=1e-3 ${pct(byVariant[v].tarAtFar1e3)}  τ ${byVariant[v].threshold.toFixed(4)}`,
+                `  ${v === 'flip' ? 'flip TTA ' : 'no flip  '}${headVariant === v ? '*' : ' '} ` +
+                `accuracy ${pct(byVariant[v].accuracy)} ± ${pct(byVariant[v].std)}  ` +
+                `AUC ${byVariant[v].auc.toFixed(5)}  TAR@FAR=1e-3 ${pct(byVariant[v].tarAtFar1e3)}  ` +
+                `τ ${byVariant[v].threshold.toFixed(4)}`,
             ),
-            `  TAR@FAR linearly interpolated between ROC points over all ${head.pairs} pairs; τ = mean of the per-fold thresholds`,
-            `  faces: ${statuses.ok} single, ${statuses.central} central face of several, ${statuses.noface} no face (centre-box fallback)`,
-            `  ${res.computed} embedded (${res.computed ? (res.computed / res.seconds).toFixed(1) : '-'} img/s), ${res.fromCache} from cache; total ${seconds.toFixed(1)} s`,
+            `  TAR@FAR linearly interpolated between ROC points over all ${head.pairs} pairs; ` +
+              'τ = mean of the per-fold thresholds',
+            `  faces: ${statuses.ok} single, ${statuses.central} central face of several, ` +
+              `${statuses.noface} no face (centre-box fallback)`,
+            `  ${res.computed} embedded (${res.computed ? (res.computed / res.seconds).toFixed(1) : '-'} img/s), ` +
+              `${res.fromCache} from cache; total ${seconds.toFixed(1)} s`,
           ].join('\n'),
         );
       }),

@@ -20,7 +20,6 @@ import { galleryModelId } from '../../gallery/face-source.js';
 import { action, printResult } from '../output.js';
 import { flipOf, recognizerOptions, withFlipOptions, type PipelineFlags } from './common.js';
 import { embedForEvaluation, evalCommand, withEvalImageOptions } from './eval.js';
-import type { FaceRecognizer } from '../../recognizer.js';
 
 interface IdentifyEvalFlags extends PipelineFlags {
   data: string;
@@ -68,9 +67,10 @@ function sizeTable(sizes: readonly SizeResult[], fars: readonly number[]): strin
         [
           String(s.k).padStart(6),
           ...s.calibrated!.map((c) =>
-            `τ ${c.threshold.toFixed(4)}  FA ${pct(c.measuredFalseAlarm).padStart(6)}  DIR ${pct(c.dir).padStart(6)}${c.resolvable ? ' ' : '!'}`.padEnd(
-              44,
-            ),
+            (
+              `τ ${c.threshold.toFixed(4)}  FA ${pct(c.measuredFalseAlarm).padStart(6)}  ` +
+              `DIR ${pct(c.dir).padStart(6)}${c.resolvable ? ' ' : '!'}`
+            ).padEnd(44),
           ),
         ].join('  '),
       );
@@ -86,7 +86,8 @@ function templatesTable(
 ): string {
   const cal = !!rows[0]?.calibrated;
   const lines = [
-    `several photos per person (${size.people} people with enough images, the same ${size.probes} known probes for every row):`,
+    `several photos per person (${size.people} people with enough images, ` +
+      `the same ${size.probes} known probes for every row):`,
     [
       '  photos',
       'combination   ',
@@ -103,9 +104,9 @@ function templatesTable(
         pct(r.rank1).padStart(7),
         ...r.dir.map((d) => pct(d.dir).padStart(9)),
         ...(r.calibrated ?? []).map((c) =>
-          `FA ${pct(c.measuredFalseAlarm).padStart(6)}  DIR ${pct(c.dir).padStart(7)}${c.resolvable ? ' ' : '!'}`.padEnd(
-            28,
-          ),
+          (
+            `FA ${pct(c.measuredFalseAlarm).padStart(6)}  ` + `DIR ${pct(c.dir).padStart(7)}${c.resolvable ? ' ' : '!'}`
+          ).padEnd(28),
         ),
       ].join('  '),
     );
@@ -141,7 +142,9 @@ export function identifyPlot(
     xLabel: 'gallery size K (people, log scale)',
     yLabel: 'detection & identification rate',
     series,
-    note: `model ${modelId}; ${unknownProbes ?? 'the'} unknown probes (single-image people); small K averaged over random draws`,
+    note:
+      `model ${modelId}; ${unknownProbes ?? 'the'} unknown probes (single-image people); ` +
+      'small K averaged over random draws',
   });
 }
 
@@ -235,13 +238,16 @@ export function registerEvalIdentifyCommand(program: Command): void {
           },
           () =>
             [
-              `LFW open-set identification, model ${modelId}: gallery = first image of ${split.gallery.length} people with ≥ 2 images, ` +
+              `LFW open-set identification, model ${modelId}: ` +
+                `gallery = first image of ${split.gallery.length} people with ≥ 2 images, ` +
                 `${split.known.length} known probes, ${split.unknown.length} unknown probes (single-image people)`,
               sizeTable(results, fars),
               ...(templates ? ['', templatesTable(templates, fars, templatesSize!)] : []),
               '',
-              `faces: ${statuses.ok} single, ${statuses.central} central of several, ${statuses.noface} no face (centre-box fallback); ` +
-                `${res.computed} embedded, ${res.fromCache} from cache; evaluation ${evalSeconds.toFixed(1)} s, total ${seconds.toFixed(1)} s` +
+              `faces: ${statuses.ok} single, ${statuses.central} central of several, ` +
+                `${statuses.noface} no face (centre-box fallback); ` +
+                `${res.computed} embedded, ${res.fromCache} from cache; ` +
+                `evaluation ${evalSeconds.toFixed(1)} s, total ${seconds.toFixed(1)} s` +
                 (flags.plot ? `; plot → ${flags.plot}` : ''),
             ].join('\n'),
         );

@@ -171,14 +171,19 @@ export function registerIdentifyCommand(program: Command): void {
                     r.result!.faces.forEach((f, i) => {
                       const next = nearestOther(f);
                       lines.push(
-                        `${(i ? '' : r.source).padEnd(w)}  ${String(i + 1).padEnd(4)}  ${printableName(f.person).padEnd(20)}  ${Number.isFinite(f.distance) ? f.distance.toFixed(4) : '-'.padEnd(6)}    ${next ? `${printableName(next.person)} ${next.distance.toFixed(4)}` : ''}`,
+                        `${(i ? '' : r.source).padEnd(w)}  ${String(i + 1).padEnd(4)}  ` +
+                          `${printableName(f.person).padEnd(20)}  ` +
+                          `${Number.isFinite(f.distance) ? f.distance.toFixed(4) : '-'.padEnd(6)}    ` +
+                          `${next ? `${printableName(next.person)} ${next.distance.toFixed(4)}` : ''}`,
                       );
                     });
                 }
                 lines.push(
-                  `τ ${info.threshold.toFixed(4)} for ${info.people} people (${info.comparisons} comparisons) at open-set false-alarm rate ${far} ` +
+                  `τ ${info.threshold.toFixed(4)} for ${info.people} people (${info.comparisons} comparisons) ` +
+                    `at open-set false-alarm rate ${far} ` +
                     `(per comparison ${info.perComparisonFar.toExponential(2)}; ${info.calibration})`,
-                  `${summary.recognised} recognised, ${summary.unknown} unknown, ${summary.imagesWithoutFace} image(s) without a face, ${summary.errors} error(s)`,
+                  `${summary.recognised} recognised, ${summary.unknown} unknown, ` +
+                    `${summary.imagesWithoutFace} image(s) without a face, ${summary.errors} error(s)`,
                 );
                 return lines.join('\n');
               },

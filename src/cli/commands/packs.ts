@@ -1,4 +1,6 @@
-/** facenet packs | packs add: the recognition pipelines, whether their files are installed and verified, their licences. */
+/**
+ * facenet packs | packs add: the recognition pipelines, whether their files are installed and verified, their licences.
+ */
 import type { Command } from 'commander';
 import { action, EXIT, printResult } from '../output.js';
 import { PACKS, DEFAULT_PACK } from '../../pack/packs.js';
@@ -39,7 +41,8 @@ export function registerPacksCommands(program: Command): void {
           [
             `models folder: ${dir}`,
             ...rows.flatMap((r) => [
-              `${r.name}${r.default ? ' (default)' : ''}: ${r.ready ? 'ready' : 'not installed'}${r.permissive ? '' : ' — needs --accept-license'}`,
+              `${r.name}${r.default ? ' (default)' : ''}: ` +
+                `${r.ready ? 'ready' : 'not installed'}${r.permissive ? '' : ' — needs --accept-license'}`,
               `  ${r.description}`,
               `  licence: ${r.licence}`,
               ...(r.files.length
@@ -53,7 +56,8 @@ export function registerPacksCommands(program: Command): void {
   packs
     .command('add <source>')
     .description(
-      "install packs' model files from a folder or an http(s) address (same layout as the models folder, or the bare file names); every file is checked against its sha256 before anything is written",
+      "install packs' model files from a folder or an http(s) address (same layout as the models folder, " +
+        'or the bare file names); every file is checked against its sha256 before anything is written',
     )
     .option('--pack <name...>', 'only these packs (default: every file the source has)')
     .option(

@@ -32,7 +32,9 @@ export function registerPeopleCommands(program: Command): void {
                     `${people.length} people in ${flags.gallery}`,
                     ...people.map(
                       (p) =>
-                        `  ${printableName(p.name).padEnd(30)} ${String(p.templates).padStart(3)} photo(s)  since ${p.created.slice(0, 10)}${Object.keys(p.metadata).length ? `  ${JSON.stringify(p.metadata)}` : ''}`,
+                        `  ${printableName(p.name).padEnd(30)} ${String(p.templates).padStart(3)} photo(s)  ` +
+                        `since ${p.created.slice(0, 10)}` +
+                        (Object.keys(p.metadata).length ? `  ${JSON.stringify(p.metadata)}` : ''),
                     ),
                   ].join('\n')
                 : `nobody enrolled in ${flags.gallery}`,
@@ -65,7 +67,12 @@ export function registerPeopleCommands(program: Command): void {
         printResult(flags, { ...info, saved, seconds }, () =>
           saved
             ? `HNSW graph of ${info.entries} templates saved to ${info.graphFile} in ${seconds.toFixed(1)} s`
-            : `nothing saved: ${info.search === 'store' ? 'the database searches this gallery itself' : info.mode === 'exact' || info.mode === 'empty' ? `${info.entries ?? 0} templates are searched exactly (HNSW starts above 50,000)` : 'the gallery changed while it was open'}`,
+            : 'nothing saved: ' +
+              (info.search === 'store'
+                ? 'the database searches this gallery itself'
+                : info.mode === 'exact' || info.mode === 'empty'
+                  ? `${info.entries ?? 0} templates are searched exactly (HNSW starts above 50,000)`
+                  : 'the gallery changed while it was open'),
         );
       } finally {
         await gallery.close();

@@ -56,7 +56,8 @@ function compareThreshold(
       'CALIBRATION_ERROR',
       stored
         ? `${flags.model} is calibrated for ${ttaFlagsOf(stored)} only: use those options, or pass --threshold`
-        : `${flags.model} carries no calibration: retrain it with \`facenet train\` (which stores one), or pass --threshold`,
+        : `${flags.model} carries no calibration: ` +
+            `retrain it with \`facenet train\` (which stores one), or pass --threshold`,
       { model: fr.modelId },
     );
   }
@@ -78,7 +79,8 @@ export function registerPipelineCommands(program: Command): void {
       program
         .command('detect <image>')
         .description(
-          "find faces: boxes, scores, landmarks (68 points for dlib packs; the detector's five points when it gives them)",
+          'find faces: boxes, scores, landmarks (68 points for dlib packs; ' +
+            "the detector's five points when it gives them)",
         )
         .option('--json', 'machine-readable output'),
     ),
@@ -103,7 +105,8 @@ export function registerPipelineCommands(program: Command): void {
             ? faces
                 .map(
                   (f, i) =>
-                    `face ${i + 1}: x=${round(f.box.x, 0)} y=${round(f.box.y, 0)} ${round(f.box.width, 0)}×${round(f.box.height, 0)} score=${round(f.score, 3)}`,
+                    `face ${i + 1}: x=${round(f.box.x, 0)} y=${round(f.box.y, 0)} ` +
+                    `${round(f.box.width, 0)}×${round(f.box.height, 0)} score=${round(f.score, 3)}`,
                 )
                 .join('\n')
             : 'no face found',
@@ -130,7 +133,8 @@ export function registerPipelineCommands(program: Command): void {
           ? faces
               .map(
                 (f, i) =>
-                  `face ${i + 1} [${Array.from(f.embedding.slice(0, 4), (v) => v.toFixed(4)).join(', ')}, …] (${f.embedding.length}-D)`,
+                  `face ${i + 1} [${Array.from(f.embedding.slice(0, 4), (v) => v.toFixed(4)).join(', ')}, …] ` +
+                  `(${f.embedding.length}-D)`,
               )
               .join('\n')
           : 'no face found',
@@ -146,7 +150,8 @@ export function registerPipelineCommands(program: Command): void {
   )
     .option(
       '--threshold <t>',
-      "decision threshold on L2 distance (default: the pack's LFW-measured one; a --model from facenet train: its own validation calibration)",
+      "decision threshold on L2 distance (default: the pack's LFW-measured one; " +
+        'a --model from facenet train: its own validation calibration)',
     )
     .action(
       action(async (a: string, b: string, flags: PipelineFlags & { threshold?: string }) => {
@@ -166,7 +171,8 @@ export function registerPipelineCommands(program: Command): void {
           flags.threshold !== undefined ? { tau: threshold, calibration: undefined } : compareThreshold(fr, tta);
         if (calibration && !calibration.resolvable)
           process.stderr.write(
-            `warning: the model's validation split cannot resolve FAR ${calibration.targetFar}; using its strictest measured threshold\n`,
+            `warning: the model's validation split cannot resolve FAR ${calibration.targetFar}; ` +
+              `using its strictest measured threshold\n`,
           );
         const same = d < tau;
         const calibrationJson = calibration
@@ -192,7 +198,8 @@ export function registerPipelineCommands(program: Command): void {
             faces: { a: fa.length, b: fb.length },
           },
           () =>
-            `distance ${d.toFixed(4)} ${same ? '<' : '≥'} τ ${tau.toFixed(4)}: ${same ? 'same person' : 'different people'}` +
+            `distance ${d.toFixed(4)} ${same ? '<' : '≥'} ` +
+            `τ ${tau.toFixed(4)}: ${same ? 'same person' : 'different people'}` +
             (fa.length > 1 || fb.length > 1 ? ` (largest face used; ${fa.length} and ${fb.length} faces found)` : ''),
         );
         return same ? EXIT.ok : EXIT.noMatch;

@@ -81,7 +81,8 @@ export function registerServeCommands(program: Command): void {
     .option('--no-flip', 'turn off flip test-time augmentation')
     .option(
       '--crops <paddings>',
-      'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off',
+      'crop test-time augmentation: chip paddings averaged with the 0.25 chip, ' +
+        'e.g. 0.15,0.35 (the default); none = off',
     )
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
@@ -126,7 +127,8 @@ export function registerServeCommands(program: Command): void {
           throw new FaceError('INVALID_INPUT', `--max-image-mb: invalid value "${flags.maxImageMb}"`);
         if (!flags.auth)
           process.stderr.write(
-            'WARNING: --no-auth: every route, enrollment and deletion included, is open to anyone who can reach this port. Local use only.\n',
+            'WARNING: --no-auth: every route, enrollment and deletion included, ' +
+              'is open to anyone who can reach this port. Local use only.\n',
           );
         else {
           const db = ServerDb.open(keysFile(flags));
@@ -150,7 +152,8 @@ export function registerServeCommands(program: Command): void {
           clusters: flags.clusters,
         });
         process.stderr.write(
-          `facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`,
+          `facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, ` +
+            `API ${server.url}/v1, docs ${server.url}/docs)\n`,
         );
         process.stderr.write(`pack ${server.pack.name}: ${server.pack.licence}\n`);
         const stop = () => {
@@ -203,7 +206,8 @@ export function registerServeCommands(program: Command): void {
               ? list
                   .map(
                     (k) =>
-                      `${k.id}  ${k.role.padEnd(9)}  ${k.revoked ? `revoked ${k.revoked}` : 'active'}  created ${k.created}  ${k.name}`,
+                      `${k.id}  ${k.role.padEnd(9)}  ${k.revoked ? `revoked ${k.revoked}` : 'active'}  ` +
+                      `created ${k.created}  ${k.name}`,
                   )
                   .join('\n')
               : 'no keys',

@@ -1,5 +1,5 @@
 /** facenet train: triplet-loss training with online mining on tfjs (wasm), exported to ONNX. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { action, EXIT, printResult } from '../output.js';
 import { ttaFlagsOf } from '../../gallery/face-source.js';
@@ -65,7 +65,10 @@ function num(
   )
     throw new FaceError(
       'INVALID_INPUT',
-      `--${name} expects ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}, got "${v}"`,
+      `--${name} expects ${opts.int ? 'an integer' : 'a number'}` +
+        (opts.min !== undefined ? ` ≥ ${opts.min}` : '') +
+        (opts.max !== undefined ? ` ≤ ${opts.max}` : '') +
+        `, got "${v}"`,
     );
   return n;
 }
@@ -74,8 +77,10 @@ const pct = (v: number | undefined) => (v === undefined ? '   –  ' : `${(100 *
 
 export function epochLine(r: EpochRecord): string {
   return (
-    `epoch ${String(r.epoch).padStart(3)}  step ${String(r.step).padStart(6)}  loss ${r.loss.toFixed(4)}  active ${pct(r.activeFraction)}  ` +
-    `d+ ${r.meanPos.toFixed(3)} d− ${r.meanNeg.toFixed(3)}  val acc ${pct(r.valAccuracy)} TAR@FAR1e-3 ${pct(r.valTarAtFar1e3)}  ` +
+    `epoch ${String(r.epoch).padStart(3)}  step ${String(r.step).padStart(6)}  ` +
+    `loss ${r.loss.toFixed(4)}  active ${pct(r.activeFraction)}  ` +
+    `d+ ${r.meanPos.toFixed(3)} d− ${r.meanNeg.toFixed(3)}  ` +
+    `val acc ${pct(r.valAccuracy)} TAR@FAR1e-3 ${pct(r.valTarAtFar1e3)}  ` +
     `${r.imagesPerSec.toFixed(1)} img/s ${r.tripletsPerSec.toFixed(0)} triplets/s  lr ${r.lr.toExponential(1)}`
   );
 }
@@ -94,14 +99,16 @@ export function registerTrainCommands(program: Command): void {
     .addOption(
       new Option(
         '--arch <arch>',
-        "small: compact CNN from scratch; head: projection head on the frozen pretrained 128-D net, or with --pack on that pack's embedder (exported alone, as the pack's projection stage)",
+        'small: compact CNN from scratch; head: projection head on the frozen pretrained 128-D net, ' +
+          "or with --pack on that pack's embedder (exported alone, as the pack's projection stage)",
       )
         .choices([...ARCHS])
         .default('small'),
     )
     .option(
       '--pack <name>',
-      "--arch head: train on this pack's frozen embeddings (e.g. edgeface-xs: 512 → 128), read through the evaluations' embedding cache",
+      "--arch head: train on this pack's frozen embeddings (e.g. edgeface-xs: " +
+        "512 → 128), read through the evaluations' embedding cache",
     )
     .option(
       '--models <dir>',
@@ -116,7 +123,8 @@ export function registerTrainCommands(program: Command): void {
     .option('--dim <n>', 'output dimension of a --pack head (default 128)')
     .option(
       '--workers <n>',
-      'with --pack: inference worker threads that embed images not in the cache (default one per core; 0 = main thread)',
+      'with --pack: inference worker threads that embed images ' +
+        'not in the cache (default one per core; 0 = main thread)',
     )
     .option('--cache <file>', 'with --pack: embedding cache file (default ~/.cache/facenet-ts/eval-embeddings.db)')
     .option('--no-cache', 'with --pack: recompute every embedding')
@@ -250,8 +258,10 @@ export function registerTrainCommands(program: Command): void {
               loadBar?.stop();
               if (!flags.json || process.stderr.isTTY)
                 process.stderr.write(
-                  `training ${t.config.arch.arch} (${t.config.arch.inputSize}px) with ${t.config.mining} mining: ${t.trainIdentities.length} identities for training, ` +
-                    `${t.valIdentities.length} for validation (${t.valPairs.length} pairs), ${t.stepsPerEpoch} batches per epoch, seed ${t.config.seed}\n`,
+                  `training ${t.config.arch.arch} (${t.config.arch.inputSize}px) ` +
+                    `with ${t.config.mining} mining: ${t.trainIdentities.length} identities for training, ` +
+                    `${t.valIdentities.length} for validation (${t.valPairs.length} pairs), ` +
+                    `${t.stepsPerEpoch} batches per epoch, seed ${t.config.seed}\n`,
                 );
               bar?.start(1000, Math.round(t.progress() * 1000), { step: t.step, loss: '-', active: '-', ips: '-' });
             },
@@ -303,15 +313,20 @@ export function registerTrainCommands(program: Command): void {
           };
           printResult(flags, json, () =>
             [
-              `${res.stopped ? 'stopped' : 'done'} after ${res.steps} steps (${res.epochs} epochs, ${res.trainSeconds.toFixed(0)} s of training)`,
+              `${res.stopped ? 'stopped' : 'done'} after ${res.steps} steps ` +
+                `(${res.epochs} epochs, ${res.trainSeconds.toFixed(0)} s of training)`,
               `throughput: ${res.imagesPerSec.toFixed(1)} images/s, ${res.tripletsPerSec.toFixed(0)} triplets/s`,
               res.final?.valAccuracy !== undefined
-                ? `validation accuracy ${(100 * res.final.valAccuracy).toFixed(1)} %, TAR@FAR=1e-3 ${(100 * (res.final.valTarAtFar1e3 ?? 0)).toFixed(1)} %`
+                ? `validation accuracy ${(100 * res.final.valAccuracy).toFixed(1)} %, ` +
+                  `TAR@FAR=1e-3 ${(100 * (res.final.valTarAtFar1e3 ?? 0)).toFixed(1)} %`
                 : 'no validation identities',
               `model: ${res.modelPath}`,
               res.calibration
-                ? `calibration: stored in the model (${res.calibration.table.impostorPairs} impostor pairs of the validation split; for ${ttaFlagsOf(res.calibration)}; \`facenet calibrate\` replaces it in a gallery)`
-                : 'calibration: none stored (no validation pairs): run `facenet calibrate` before deciding with this model',
+                ? `calibration: stored in the model (${res.calibration.table.impostorPairs} ` +
+                  `impostor pairs of the validation split; for ${ttaFlagsOf(res.calibration)}; ` +
+                  `\`facenet calibrate\` replaces it in a gallery)`
+                : 'calibration: none stored (no validation pairs): ' +
+                  'run `facenet calibrate` before deciding with this model',
               `curves: ${res.curvesSvg}`,
             ].join('\n'),
           );

@@ -50,8 +50,11 @@ export function registerVerifyCommand(program: Command): void {
             flags,
             json,
             () =>
-              `${r.match ? 'MATCH' : 'NO MATCH'}: ${image} ${r.match ? 'is' : 'is not'} ${printableName(r.person)} — distance ${r.distance.toFixed(4)} ${r.match ? '<' : '≥'} τ ${r.threshold.toFixed(4)} ` +
-              `(FAR ${r.far.toExponential(1)} target ${far}${r.facesInImage > 1 ? `; largest of ${r.facesInImage} faces` : ''})`,
+              `${r.match ? 'MATCH' : 'NO MATCH'}: ${image} ${r.match ? 'is' : 'is not'} ${printableName(r.person)} ` +
+              `— distance ${r.distance.toFixed(4)} ${r.match ? '<' : '≥'} τ ${r.threshold.toFixed(4)} ` +
+              `(FAR ${r.far.toExponential(1)} target ${far}` +
+              (r.facesInImage > 1 ? `; largest of ${r.facesInImage} faces` : '') +
+              ')',
           );
           return r.match ? EXIT.ok : EXIT.noMatch;
         } finally {

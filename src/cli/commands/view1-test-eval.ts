@@ -59,7 +59,8 @@ export function registerView1TestCommand(program: Command): void {
   withFlipOptions(
     withEvalImageOptions(evalCommand(program).command('view1-test'))
       .description(
-        'LFW View 1 protocol: τ from pairsDevTrain.txt, accuracy on the 1,000 pairsDevTest.txt pairs; best-τ accuracy, AUC, TAR@FAR 1e-2/1e-3',
+        'LFW View 1 protocol: τ from pairsDevTrain.txt, accuracy on the 1,000 pairsDevTest.txt pairs; ' +
+          'best-τ accuracy, AUC, TAR@FAR 1e-2/1e-3',
       )
       .requiredOption('--data <dir>', 'LFW folder holding pairsDevTrain.txt, pairsDevTest.txt and the image folders')
       .option(
@@ -91,10 +92,13 @@ export function registerView1TestCommand(program: Command): void {
       };
       printResult(flags, json, () =>
         [
-          `LFW View 1 (${fr.modelId}, ${dim}-D): τ from ${train.length} pairsDevTrain pairs, tested on ${test.length} pairsDevTest pairs`,
+          `LFW View 1 (${fr.modelId}, ${dim}-D): ` +
+            `τ from ${train.length} pairsDevTrain pairs, tested on ${test.length} pairsDevTest pairs`,
           ...variants.map(
             (v) =>
-              `  ${v.variant === 'flip' ? 'flip TTA' : 'no flip '}${v === head ? '*' : ' '} accuracy ${pct(v.accuracy)} (τ ${v.threshold.toFixed(4)})  best-τ ${pct(v.bestAccuracy)}  AUC ${v.auc.toFixed(5)}  TAR@FAR=1e-2 ${pct(v.tarAtFar1e2)}  1e-3 ${pct(v.tarAtFar1e3)}`,
+              `  ${v.variant === 'flip' ? 'flip TTA' : 'no flip '}${v === head ? '*' : ' '} ` +
+              `accuracy ${pct(v.accuracy)} (τ ${v.threshold.toFixed(4)})  best-τ ${pct(v.bestAccuracy)}  ` +
+              `AUC ${v.auc.toFixed(5)}  TAR@FAR=1e-2 ${pct(v.tarAtFar1e2)}  1e-3 ${pct(v.tarAtFar1e3)}`,
           ),
           `  ${res.computed} embedded, ${res.fromCache} from cache`,
         ].join('\n'),

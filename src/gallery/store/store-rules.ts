@@ -9,7 +9,10 @@ import type { Metadata } from './store.js';
 /** Change-log generations kept; a reader further behind reloads the whole gallery. */
 export const CHANGE_LOG_KEEP = 10_000;
 
-/** After a write that brought the store to generation `g`: drop log entries at or below this (every 100th write), else undefined. */
+/**
+ * After a write that brought the store to generation `g`: drop log entries at or below this (every 100th write), else
+ * undefined.
+ */
 export function changeLogPruneTo(g: number): number | undefined {
   return g % 100 === 0 ? g - CHANGE_LOG_KEEP : undefined;
 }
@@ -33,7 +36,8 @@ export function modelMismatchError(
 ): FaceError {
   return new FaceError(
     'MODEL_MISMATCH',
-    `cannot ${verb} gallery ${location} with model ${modelId}: it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
+    `cannot ${verb} gallery ${location} with model ${modelId}: ` +
+      `it holds ${others.map((o) => `${o.n} template(s) of model ${o.model_id}`).join(', ')}. ` +
       modelMismatchAdvice(
         modelId,
         others.map((o) => o.model_id),

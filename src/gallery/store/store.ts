@@ -107,7 +107,10 @@ export interface GalleryStore {
    * committed: steps after the commit (scrubbing freed pages) never turn a committed delete into an error.
    */
   forget(name: string): Promise<ForgetReceipt>;
-  /** Every template of `modelId` (embeddings, no thumbnails). MODEL_MISMATCH when the store holds another model's templates. */
+  /**
+   * Every template of `modelId` (embeddings, no thumbnails). MODEL_MISMATCH when the store holds another model's
+   * templates.
+   */
   templates(modelId: string): Promise<StoredTemplate[]>;
   /** One person's templates of `modelId` (empty when the person is unknown). */
   personTemplates(personId: number, modelId: string): Promise<StoredTemplate[]>;

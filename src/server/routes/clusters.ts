@@ -37,7 +37,8 @@ export function clusterRoutes(ctx: ServerContext, state: ClusterState) {
         schema: {
           tags: ['clusters'],
           summary:
-            'groups of faces found by `facenet cluster`, largest first; ?unnamed=true for the unnamed ones, ?match=true to compare them with the gallery',
+            'groups of faces found by `facenet cluster`, largest first; ' +
+            '?unnamed=true for the unnamed ones, ?match=true to compare them with the gallery',
           security: secured,
           querystring: {
             type: 'object',

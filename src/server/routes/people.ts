@@ -26,7 +26,8 @@ import {
 /** One face of a group photo, as /v1/detect boxed it (pixels); the detected face overlapping it best is enrolled. */
 const FACE_BOX = {
   description:
-    'the face to enroll from a photo with several: {x, y, width, height} in pixels as /v1/detect returns it (or its JSON text in multipart)',
+    'the face to enroll from a photo with several: ' +
+    '{x, y, width, height} in pixels as /v1/detect returns it (or its JSON text in multipart)',
 };
 
 export function peopleRoutes(ctx: ServerContext) {

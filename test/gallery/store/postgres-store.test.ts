@@ -31,7 +31,7 @@ import {
   randomUnit,
 } from '../fake-recognizer.js';
 import { isCode, storeConformance, template } from './store-conformance.js';
-import { freshPgGallery, PG_UNAVAILABLE, PG_URL, schemaName, withSchema, type After } from '../../helpers/postgres.js';
+import { freshPgGallery, PG_UNAVAILABLE, PG_URL, type After } from '../../helpers/postgres.js';
 
 const UNAVAILABLE = PG_UNAVAILABLE;
 const opts = UNAVAILABLE ? { skip: UNAVAILABLE } : {};
@@ -468,7 +468,8 @@ test('PostgreSQL: a refused connection fails fast', opts, async () => {
 });
 
 test(
-  'PostgreSQL: Gallery replicas: enrollments through one are identified by the other, in memory or searched in the database',
+  'PostgreSQL: Gallery replicas: enrollments through one are identified by the other, ' +
+    'in memory or searched in the database',
   opts,
   async (t) => {
     const location = await fresh(t);

@@ -47,7 +47,8 @@ test('migrations: a version-1 file is upgraded in place with its data; a newer f
   const emb = randomUnit(9);
   raw
     .prepare(
-      "INSERT INTO templates (person_id, model_id, embedding, source_sha256, detection_score, created) VALUES (1, ?, ?, 'abc', 0.8, '2020')",
+      'INSERT INTO templates (person_id, model_id, embedding, source_sha256, detection_score, created) ' +
+        "VALUES (1, ?, ?, 'abc', 0.8, '2020')",
     )
     .run(FAKE_MODEL, Buffer.from(emb.buffer));
   assert.throws(() => raw.prepare('SELECT face_size FROM templates').all(), /no such column/);
@@ -95,7 +96,8 @@ test('forget leaves no row and no bytes of the person in the file', async (t) =>
   );
   const thumbs = raw
     .prepare(
-      'SELECT t.template_id, p.id AS person FROM thumbnails t LEFT JOIN templates x ON x.id = t.template_id LEFT JOIN people p ON p.id = x.person_id',
+      'SELECT t.template_id, p.id AS person FROM thumbnails t ' +
+        'LEFT JOIN templates x ON x.id = t.template_id LEFT JOIN people p ON p.id = x.person_id',
     )
     .all() as {
     template_id: number;
@@ -138,7 +140,7 @@ test('a failing enrollment leaves no row in any table (one transaction)', async 
   await store.close();
 });
 
-test('the change log: another connection reads what changed since its generation, or undefined past the log', async (t) => {
+test('change log: another connection reads what changed since its generation, or undefined past the log', async (t) => {
   const file = tmp(t);
   const writer = SqliteGalleryStore.open(file);
   const reader = SqliteGalleryStore.open(file);

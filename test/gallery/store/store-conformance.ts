@@ -38,7 +38,10 @@ export const isCode = (code: string) => (e: unknown) => e instanceof FaceError &
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'enroll-batch.ts');
 export const BATCH_TEMPLATES = 6;
 
-/** Run the enrolling child on `location`, SIGKILL it once `killAfter` enrollments have been reported; return the reported names. */
+/**
+ * Run the enrolling child on `location`, SIGKILL it once `killAfter` enrollments have been reported; return the
+ * reported names.
+ */
 export function enrollThenKill(
   location: string,
   start: number,

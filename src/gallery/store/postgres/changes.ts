@@ -13,7 +13,10 @@ import { pgError, type PgLocation } from './location.js';
 /** Prefix of the LISTEN/NOTIFY channel; the schema name follows it. */
 export const NOTIFY_CHANNEL = 'facenet_gallery_changes';
 
-/** Whose changes a listener follows: the gallery's schema and channel, and the origin of the watching store's own writes. */
+/**
+ * Whose changes a listener follows: the gallery's schema and channel, and the origin of the watching store's own
+ * writes.
+ */
 export interface ChangeSource {
   /** The quoted schema name. */
   readonly quotedSchema: string;
@@ -22,7 +25,10 @@ export interface ChangeSource {
   readonly origin: string;
 }
 
-/** Bump the generation, append to the change log, notify listeners (delivered at commit), in the writer's transaction `c`. */
+/**
+ * Bump the generation, append to the change log, notify listeners (delivered at commit), in the writer's transaction
+ * `c`.
+ */
 export async function logChanges(
   c: PoolClient,
   source: ChangeSource,
@@ -36,7 +42,8 @@ export async function logChanges(
     )
   ).rows[0].value;
   await c.query(
-    `INSERT INTO ${s}.changes (generation, person_id, kind, name, origin) SELECT $1, p, $2, n, $3 FROM unnest($4::bigint[], $5::text[]) AS u(p, n)`,
+    `INSERT INTO ${s}.changes (generation, person_id, kind, name, origin) ` +
+      'SELECT $1, p, $2, n, $3 FROM unnest($4::bigint[], $5::text[]) AS u(p, n)',
     [g, kind, source.origin, changes.map((x) => x.personId), changes.map((x) => x.name)],
   );
   // payload: what changed (the name only when short: a NOTIFY payload must stay under 8000 bytes; listeners read
@@ -130,7 +137,8 @@ export class ChangeListener {
     if (current > this.last && first !== this.last + 1)
       this.report(
         new Error(
-          `changes ${this.last + 1}–${Math.min(first - 1, current)} are no longer in the change log; reopen the gallery to see them`,
+          `changes ${this.last + 1}–${Math.min(first - 1, current)} are ` +
+            'no longer in the change log; reopen the gallery to see them',
         ),
       );
     for (const r of rows) {

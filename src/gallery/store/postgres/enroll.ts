@@ -11,7 +11,9 @@ import { encodeVector, rowToPerson, type PersonRow } from './rows.js';
 
 /** People per upsert (array parameters). */
 const MAX_ROWS_PER_STATEMENT = 8000;
-/** Templates per multi-row INSERT: planning a VALUES list grows faster than linearly (8000 rows: 6k rows/s; 500: 24k). */
+/**
+ * Templates per multi-row INSERT: planning a VALUES list grows faster than linearly (8000 rows: 6k rows/s; 500: 24k).
+ */
 const TEMPLATE_ROWS_PER_STATEMENT = 500;
 
 /** What an enrollment needs from the store inside its write transaction. */
@@ -188,16 +190,21 @@ async function insertTemplates(
     const tuples = chunk.map((r, j) => {
       const b = 3 + j * perRow;
       values.push(r.id, r.personId, r.vec, r.t.sourceSha256, r.t.detectionScore, r.t.faceSize);
-      return `($${b}::bigint, $${b + 1}::bigint, $1, $${b + 2}::vector, $${b + 3}, $${b + 4}::float8, $${b + 5}::float8, $2::timestamptz)`;
+      return (
+        `($${b}::bigint, $${b + 1}::bigint, $1, $${b + 2}::vector, ` +
+        `$${b + 3}, $${b + 4}::float8, $${b + 5}::float8, $2::timestamptz)`
+      );
     });
     await c.query(
-      `INSERT INTO ${s}.templates (id, person_id, model_id, embedding, source_sha256, detection_score, face_size, created) VALUES ${tuples.join(', ')}`,
+      `INSERT INTO ${s}.templates (id, person_id, model_id, embedding, source_sha256, ` +
+        `detection_score, face_size, created) VALUES ${tuples.join(', ')}`,
       values,
     );
     const thumbs = chunk.filter((r) => r.t.thumbnail);
     if (thumbs.length)
       await c.query(
-        `INSERT INTO ${s}.thumbnails (template_id, jpeg) VALUES ${thumbs.map((_, j) => `($${2 * j + 1}::bigint, $${2 * j + 2}::bytea)`).join(', ')}`,
+        `INSERT INTO ${s}.thumbnails (template_id, jpeg) ` +
+          `VALUES ${thumbs.map((_, j) => `($${2 * j + 1}::bigint, $${2 * j + 2}::bytea)`).join(', ')}`,
         thumbs.flatMap((r) => [
           r.id,
           Buffer.from(r.t.thumbnail!.buffer, r.t.thumbnail!.byteOffset, r.t.thumbnail!.byteLength),

@@ -50,7 +50,8 @@ export function parsePgLocation(raw: string): PgLocation {
   if (!SCHEMA_NAME.test(schema))
     throw new FaceError(
       'GALLERY_ERROR',
-      `gallery ${maskPassword(raw)}: schema "${schema}" must be 1–39 characters of a–z, 0–9 and _, not starting with a digit`,
+      `gallery ${maskPassword(raw)}: ` +
+        `schema "${schema}" must be 1–39 characters of a–z, 0–9 and _, not starting with a digit`,
       {
         schema,
       },

@@ -97,7 +97,10 @@ export class PostgresGalleryStore implements GalleryStore {
   readonly origin = randomUUID();
   private readonly s: string;
   private readonly listeners = new Set<ChangeListener>();
-  /** The gallery's dimension and index kind, cached for searches (another replica may rebuild the index: re-read now and then). */
+  /**
+   * The gallery's dimension and index kind, cached for searches (another replica may rebuild the index: re-read now and
+   * then).
+   */
   private indexState?: { dim: number; kind: PgIndexKind; read: number };
   private closed = false;
 
@@ -115,7 +118,9 @@ export class PostgresGalleryStore implements GalleryStore {
     this.channel = `${NOTIFY_CHANNEL}.${where.schema}`;
   }
 
-  /** Connect, create the schema and pgvector if needed, and migrate. GALLERY_ERROR (password masked) when that fails. */
+  /**
+   * Connect, create the schema and pgvector if needed, and migrate. GALLERY_ERROR (password masked) when that fails.
+   */
   static async open(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresGalleryStore> {
     const where = parsePgLocation(url);
     const clientConfig: ClientConfig = {
@@ -164,13 +169,15 @@ export class PostgresGalleryStore implements GalleryStore {
     return this.write(async (c) => {
       const row = (
         await c.query<PersonRow>(
-          `SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1`,
+          `SELECT id, name, metadata, created FROM ${this.s}.people ` +
+            'WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1',
           [name.trim(), canonicalName(name)],
         )
       ).rows[0];
       if (!row) throw new FaceError('PERSON_NOT_FOUND', `nobody called "${name}" is enrolled`, { name });
       await c.query(
-        `DELETE FROM ${this.s}.thumbnails WHERE template_id IN (SELECT id FROM ${this.s}.templates WHERE person_id = $1)`,
+        `DELETE FROM ${this.s}.thumbnails WHERE template_id IN ` +
+          `(SELECT id FROM ${this.s}.templates WHERE person_id = $1)`,
         [row.id],
       );
       const removed = (await c.query(`DELETE FROM ${this.s}.templates WHERE person_id = $1`, [row.id])).rowCount ?? 0;
@@ -240,7 +247,8 @@ export class PostgresGalleryStore implements GalleryStore {
   async findPerson(name: string): Promise<Person | undefined> {
     const row = (
       await this.query<PersonRow>(
-        `SELECT id, name, metadata, created FROM ${this.s}.people WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1`,
+        `SELECT id, name, metadata, created FROM ${this.s}.people ` +
+          'WHERE name = $1 OR name = $2 ORDER BY name = $1 DESC LIMIT 1',
         [name.trim(), canonicalName(name)],
       )
     ).rows[0];
@@ -276,7 +284,8 @@ export class PostgresGalleryStore implements GalleryStore {
     if (probe.rows[0].lo === null && probe.rows[0].hi === null) return;
     const others = (
       await q.query<{ model_id: string; n: number }>(
-        `SELECT model_id, COUNT(*) AS n FROM ${this.s}.templates WHERE model_id <> $1 GROUP BY model_id ORDER BY model_id COLLATE "C"`,
+        `SELECT model_id, COUNT(*) AS n FROM ${this.s}.templates ` +
+          'WHERE model_id <> $1 GROUP BY model_id ORDER BY model_id COLLATE "C"',
         [modelId],
       )
     ).rows;
@@ -305,7 +314,8 @@ export class PostgresGalleryStore implements GalleryStore {
   async counts(modelId: string): Promise<{ people: number; templates: number }> {
     const r = (
       await this.query<{ people: number; templates: number }>(
-        `SELECT COUNT(DISTINCT person_id) AS people, COUNT(*) AS templates FROM ${this.s}.templates WHERE model_id = $1`,
+        'SELECT COUNT(DISTINCT person_id) AS people, COUNT(*) AS templates ' +
+          `FROM ${this.s}.templates WHERE model_id = $1`,
         [modelId],
       )
     ).rows[0];

@@ -58,7 +58,10 @@ export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;
 
 const MIGRATION_LOCK = lockKey('facenet-ts gallery migrations');
 
-/** Bring the gallery's schema to PG_SCHEMA_VERSION (creating schema, extension and tables as needed); the version it is at. */
+/**
+ * Bring the gallery's schema to PG_SCHEMA_VERSION (creating schema, extension and tables as needed); the version it is
+ * at.
+ */
 export async function migrate(pool: pg.Pool, where: PgLocation): Promise<number> {
   const s = `"${where.schema}"`;
   const current = async (q: Queryable): Promise<number> => {
@@ -69,7 +72,8 @@ export async function migrate(pool: pg.Pool, where: PgLocation): Promise<number>
   const tooNew = (v: number) =>
     new FaceError(
       'GALLERY_ERROR',
-      `gallery ${where.display} has schema version ${v}, newer than this facenet-ts understands (${PG_SCHEMA_VERSION}); upgrade facenet-ts`,
+      `gallery ${where.display} has schema version ${v}, ` +
+        `newer than this facenet-ts understands (${PG_SCHEMA_VERSION}); upgrade facenet-ts`,
       {
         gallery: where.display,
         schemaVersion: v,
@@ -92,7 +96,8 @@ export async function migrate(pool: pg.Pool, where: PgLocation): Promise<number>
         } catch (e) {
           throw new FaceError(
             'GALLERY_ERROR',
-            `gallery ${where.display}: the pgvector extension is not available (${(e as Error).message}); install pgvector on the server, or have a superuser run CREATE EXTENSION vector`,
+            `gallery ${where.display}: the pgvector extension is not available (${(e as Error).message}); ` +
+              'install pgvector on the server, or have a superuser run CREATE EXTENSION vector',
             { gallery: where.display },
             { cause: e },
           );

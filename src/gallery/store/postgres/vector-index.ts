@@ -67,11 +67,13 @@ export async function createIndex(
     const m = Math.trunc(params.m ?? 16);
     const ef = Math.trunc(params.efConstruction ?? 64);
     await c.query(
-      `CREATE INDEX templates_hnsw ON ${s}.templates USING hnsw ((embedding::${usable}(${dim})) ${usable}_ip_ops) WITH (m = ${m}, ef_construction = ${ef})`,
+      `CREATE INDEX templates_hnsw ON ${s}.templates USING hnsw ` +
+        `((embedding::${usable}(${dim})) ${usable}_ip_ops) WITH (m = ${m}, ef_construction = ${ef})`,
     );
   }
   await c.query(
-    `UPDATE ${s}.store_state SET value = CASE key WHEN 'dim' THEN $1::bigint ELSE $2::bigint END WHERE key IN ('dim', 'index_kind')`,
+    `UPDATE ${s}.store_state SET value = CASE key WHEN 'dim' THEN ` +
+      `$1::bigint ELSE $2::bigint END WHERE key IN ('dim', 'index_kind')`,
     [dim, INDEX_KINDS.indexOf(usable)],
   );
 }

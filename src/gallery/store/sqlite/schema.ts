@@ -79,7 +79,8 @@ export function migrate(
   if (version > SCHEMA_VERSION)
     throw new FaceError(
       'GALLERY_ERROR',
-      `gallery ${file} has schema version ${version}, newer than this facenet-ts understands (${SCHEMA_VERSION}); upgrade facenet-ts`,
+      `gallery ${file} has schema version ${version}, ` +
+        `newer than this facenet-ts understands (${SCHEMA_VERSION}); upgrade facenet-ts`,
       {
         gallery: file,
         schemaVersion: version,

@@ -169,7 +169,9 @@ export class SqliteGalleryStore implements GalleryStore {
     }
   }
 
-  /** The person a name refers to: the exact stored name first (names stored before the rule), else its canonical form. */
+  /**
+   * The person a name refers to: the exact stored name first (names stored before the rule), else its canonical form.
+   */
   private personRow(name: string): PersonRow | undefined {
     const find = this.db.prepare('SELECT id, name, metadata, created FROM people WHERE name = ?');
     const trimmed = String(name).trim();
@@ -206,7 +208,8 @@ export class SqliteGalleryStore implements GalleryStore {
         row = { ...row, metadata: merged };
       }
       const insertTemplate = this.db.prepare(
-        'INSERT INTO templates (person_id, model_id, embedding, source_sha256, detection_score, face_size, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO templates (person_id, model_id, embedding, source_sha256, ' +
+          'detection_score, face_size, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
       const insertThumb = this.db.prepare('INSERT INTO thumbnails (template_id, jpeg) VALUES (?, ?)');
       // a photo the person already has (same bytes, same model) is not stored twice, even by concurrent enrollments
@@ -258,7 +261,8 @@ export class SqliteGalleryStore implements GalleryStore {
     const rows = this.guard(() =>
       this.db
         .prepare(
-          `SELECT p.id, p.name, p.metadata, p.created, COUNT(t.id) AS n, json_group_array(DISTINCT t.model_id) FILTER (WHERE t.model_id IS NOT NULL) AS models
+          `SELECT p.id, p.name, p.metadata, p.created, COUNT(t.id) AS n,
+                json_group_array(DISTINCT t.model_id) FILTER (WHERE t.model_id IS NOT NULL) AS models
          FROM people p LEFT JOIN templates t ON t.person_id = p.id GROUP BY p.id ORDER BY p.name`,
         )
         .all(),
@@ -303,7 +307,8 @@ export class SqliteGalleryStore implements GalleryStore {
       return true;
     } catch (e) {
       process.emitWarning(
-        `facenet: gallery ${this.file}: the delete is committed, but scrubbing its pages failed (${(e as Error).message}); retrying at the next write`,
+        `facenet: gallery ${this.file}: the delete is committed, ` +
+          `but scrubbing its pages failed (${(e as Error).message}); retrying at the next write`,
       );
       return false;
     }
@@ -349,7 +354,8 @@ export class SqliteGalleryStore implements GalleryStore {
           kind: StoreChange['kind'];
           name: string;
         }[];
-        if (!rows.length || rows[0].generation !== since + 1) return undefined; // the log no longer reaches back: reload
+        // the log no longer reaches back: reload
+        if (!rows.length || rows[0].generation !== since + 1) return undefined;
         return { generation, changes: rows.map((r) => ({ kind: r.kind, personId: r.person_id, name: r.name })) };
       })(),
     );
@@ -393,7 +399,8 @@ export class SqliteGalleryStore implements GalleryStore {
   private templateRows(where: string, ...params: (string | number)[]): StoredTemplate[] {
     const rows = this.db
       .prepare(
-        `SELECT id, person_id, model_id, embedding, source_sha256, detection_score, face_size, created FROM templates ${where} ORDER BY id`,
+        'SELECT id, person_id, model_id, embedding, source_sha256, ' +
+          `detection_score, face_size, created FROM templates ${where} ORDER BY id`,
       )
       .all(...params) as {
       id: number;
@@ -436,7 +443,8 @@ export class SqliteGalleryStore implements GalleryStore {
     try {
       this.db
         .prepare(
-          'INSERT INTO calibrations (model_id, table_json, created) VALUES (?, ?, ?) ON CONFLICT(model_id) DO UPDATE SET table_json = excluded.table_json, created = excluded.created',
+          'INSERT INTO calibrations (model_id, table_json, created) VALUES (?, ?, ?) ' +
+            'ON CONFLICT(model_id) DO UPDATE SET table_json = excluded.table_json, created = excluded.created',
         )
         .run(calibrationKey(table.modelId, probeModelOf(table)), JSON.stringify(table), table.created);
     } catch (e) {
