@@ -15,6 +15,8 @@ export interface TrackSnapshot {
   /** First and last time the face was detected, seconds. */
   readonly start: number;
   readonly end: number;
+  /** The intervals it was on screen: more than one when it left (or was hidden) and was re-identified on return. */
+  readonly segments: readonly { readonly start: number; readonly end: number }[];
   readonly box: Box;
   /** Frames the face was detected in. */
   readonly frames: number;
@@ -32,6 +34,8 @@ export interface FrameFace {
   readonly distance?: number;
   /** The box is the tracker's prediction (no detection ran or found this face in this frame). */
   readonly predicted: boolean;
+  /** When the face was last detected, seconds (a prediction long after it is a guess). */
+  readonly seen: number;
 }
 
 /** A track at the end of the run, with its label and thumbnail. */

@@ -34,9 +34,18 @@ export interface SessionOptions extends TrackerOptions, Partial<RecordOptions> {
   maxTracks?: number;
   /** Flip test-time augmentation of embeddings (default: the recognizer's, which the gallery's model id names). */
   flip?: boolean;
+  /**
+   * Re-identification: a new track whose embedding is within `threshold` of a track lost less than `seconds` ago
+   * continues it (same id; a face that was hidden or left and came back). Without a threshold, off.
+   */
+  reid?: { threshold: number; seconds?: number };
 }
 
+/** How long a lost track waits to be re-identified, seconds: its track-ended event comes this much later. */
+export const DEFAULT_REID_SECONDS = 5;
+
 const snapshot = (r: TrackRecord): TrackSnapshot => ({
+  segments: r.segments.map((x) => ({ ...x })),
   id: r.id,
   person: r.decision?.person ?? 'unknown',
   ...(r.decision ? { distance: r.decision.distance, threshold: r.decision.threshold } : {}),
@@ -48,9 +57,18 @@ const snapshot = (r: TrackRecord): TrackSnapshot => ({
   quality: r.best?.quality ?? 0,
 });
 
+interface Wanted {
+  readonly rec: TrackRecord;
+  readonly det: TrackDetection;
+  readonly quality: number;
+}
+
 export class VideoSession {
   private readonly tracker: Tracker;
   private readonly records = new Map<Track, TrackRecord>();
+  /** Lost tracks waiting to be re-identified (bounded by the re-identification window). */
+  private dormant: { rec: TrackRecord; since: number }[] = [];
+  private nextId = 1;
   private readonly ended: TrackSummary[] = [];
   private readonly recordOpts: RecordOptions;
   private readonly detectEvery: number;
@@ -100,27 +118,76 @@ export class VideoSession {
       t0 = performance.now();
     }
     const step = detect ? this.tracker.update(dets, f.time) : this.tracker.predict(f.time);
+    const fresh = new Set<TrackRecord>();
     for (const t of step.confirmed) {
-      const rec = new TrackRecord(t, this.recordOpts);
+      const rec = new TrackRecord(0, t, this.recordOpts);
       rec.frames = t.hits - 1; // the detections before confirmation (this frame's is counted below)
       this.records.set(t, rec);
+      fresh.add(rec);
     }
-    const wanted: { rec: TrackRecord; det: TrackDetection; quality: number }[] = [];
+    const wanted: Wanted[] = [];
     for (const t of step.matched) {
       const rec = this.records.get(t);
       if (!rec || !t.detection) continue;
-      rec.frames++;
-      rec.end = f.time;
-      rec.box = t.detection.box;
+      rec.seen(f.time, t.detection.box);
       const q = faceQuality(f.image, t.detection.box, t.detection.score, t.detection.points).quality;
       if (rec.wants(q, f.time)) wanted.push({ rec, det: t.detection, quality: q });
     }
     this.clock('track', t0, 0);
     if (wanted.length) await this.embedViews(f, wanted, events);
-    for (const t of step.confirmed) events.push({ type: 'track-started', time: f.time, track: snapshot(this.records.get(t)!) });
-    for (const t of step.ended) events.push(await this.endTrack(t));
+    for (const rec of fresh) {
+      const kept = this.records.get(rec.track);
+      if (kept === rec) {
+        rec.id = this.nextId++;
+        events.push({ type: 'track-started', time: f.time, track: snapshot(rec) });
+      } else if (kept) events.push({ type: 'track-updated', time: f.time, track: snapshot(kept) }); // resumed
+    }
+    for (const t of step.ended) this.lose(t, f.time);
+    for (const e of await this.expireDormant(f.time)) events.push(e);
     events.push({ type: 'frame', time: f.time, index: f.index, frame: f, faces: this.faces(), detected: detect });
     return events;
+  }
+
+  /** A track the tracker ended: wait for it to come back (re-identification), else end it. */
+  private lose(t: Track, time: number): void {
+    const rec = this.records.get(t)!;
+    this.records.delete(t);
+    if (this.opts.reid && rec.views.length) this.dormant.push({ rec, since: time });
+    else this.dormant.push({ rec, since: -Infinity });
+  }
+
+  private async expireDormant(time: number): Promise<WatchEvent[]> {
+    const window = this.opts.reid?.seconds ?? DEFAULT_REID_SECONDS;
+    const out: WatchEvent[] = [];
+    while (this.dormant.length && time - this.dormant[0].since > window)
+      out.push(await this.endTrack(this.dormant.shift()!.rec));
+    // not in time order when re-identification is off (since = -Infinity): those end at once
+    for (const d of this.dormant.filter((x) => x.since === -Infinity)) out.push(await this.endTrack(d.rec));
+    this.dormant = this.dormant.filter((x) => x.since !== -Infinity);
+    return out;
+  }
+
+  /** A new track's first view is near a lost track's embedding: the lost track continues (same id). */
+  private relink(rec: TrackRecord): TrackRecord | undefined {
+    const reid = this.opts.reid;
+    const e = rec.embedding();
+    if (!reid || !e || !this.dormant.length) return undefined;
+    let best: { i: number; d: number } | undefined;
+    this.dormant.forEach((x, i) => {
+      const o = x.rec.embedding();
+      if (!o) return;
+      let dot = 0;
+      for (let k = 0; k < e.length; k++) dot += e[k] * o[k];
+      const d = Math.sqrt(Math.max(0, 2 - 2 * dot));
+      if (d < reid.threshold && (!best || d < best.d)) best = { i, d };
+    });
+    if (!best) return undefined;
+    const [{ rec: old }] = this.dormant.splice(best.i, 1);
+    old.resume(rec.track);
+    old.frames += rec.frames;
+    for (const v of rec.views) old.addView(v, rec.best!.chip, rec.best!.box);
+    this.records.set(rec.track, old);
+    return old;
   }
 
   /** The confirmed tracks' boxes and current names. */
@@ -135,17 +202,14 @@ export class VideoSession {
         person: r.decision?.person ?? 'unknown',
         ...(r.decision ? { distance: r.decision.distance } : {}),
         predicted: !t.detection,
+        seen: t.lastTime,
       });
     }
     return out;
   }
 
   /** Locate, align and embed the wanted views in one batch; update each track's decision. */
-  private async embedViews(
-    f: VideoFrame,
-    wanted: readonly { rec: TrackRecord; det: TrackDetection; quality: number }[],
-    events: WatchEvent[],
-  ): Promise<void> {
+  private async embedViews(f: VideoFrame, wanted: readonly Wanted[], events: WatchEvent[]): Promise<void> {
     const fr = this.opts.recognizer;
     let t0 = performance.now();
     const faces = await fr.locate(
@@ -161,10 +225,11 @@ export class VideoSession {
       const points = face.points ?? (face.landmarks ? fivePointsOf68(face.landmarks) : undefined);
       const quality = faceQuality(f.image, w.det.box, w.det.score, points).quality;
       w.rec.addView({ quality, embedding: embeddings[i], time: f.time }, sets[i][0], w.det.box);
-      const before = w.rec.decision?.person;
-      await this.decide(w.rec);
-      if (w.rec.embedded === 1) continue; // reported by its track-started event
-      const track = snapshot(w.rec);
+      const rec = w.rec.embedded === 1 ? (this.relink(w.rec) ?? w.rec) : w.rec;
+      const before = rec.decision?.person;
+      await this.decide(rec);
+      if (rec === w.rec && rec.embedded === 1) continue; // reported by its track-started event
+      const track = snapshot(rec);
       events.push(
         before !== undefined && before !== track.person
           ? { type: 'track-identified', time: f.time, track, previous: before }
@@ -183,9 +248,7 @@ export class VideoSession {
     rec.decision = { person: r.person, distance: r.distance, threshold: this.openSet.threshold, ...(second ? { second } : {}) };
   }
 
-  private async endTrack(t: Track): Promise<WatchEvent> {
-    const rec = this.records.get(t)!;
-    this.records.delete(t);
+  private async endTrack(rec: TrackRecord): Promise<WatchEvent> {
     const track = snapshot(rec);
     const thumbnail = rec.best ? await chipThumbnail(rec.best.chip) : undefined;
     this.ended.push({
@@ -205,7 +268,8 @@ export class VideoSession {
   /** The source ended: end every track; the ended tracks in start order. */
   async finish(): Promise<{ events: WatchEvent[]; tracks: TrackSummary[] }> {
     const events: WatchEvent[] = [];
-    for (const t of this.tracker.flush()) events.push(await this.endTrack(t));
+    for (const t of this.tracker.flush()) this.lose(t, -Infinity);
+    for (const d of this.dormant.splice(0)) events.push(await this.endTrack(d.rec));
     const tracks = [...this.ended].sort((a, b) => a.start - b.start || a.id - b.id);
     return { events, tracks };
   }

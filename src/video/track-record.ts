@@ -31,8 +31,13 @@ export interface RecordOptions {
   improvement: number;
 }
 
+/** Most on-screen intervals kept per track; older ones merge (a face that comes and goes all day). */
+const MAX_SEGMENTS = 50;
+
 export class TrackRecord {
   readonly views: TrackView[] = [];
+  /** Intervals the face was on screen: one, plus one per return after leaving (re-identified). */
+  readonly segments: { start: number; end: number }[] = [];
   decision?: TrackDecision;
   /** Detections of this track. */
   frames = 0;
@@ -45,24 +50,40 @@ export class TrackRecord {
   embedded = 0;
 
   constructor(
-    readonly track: Track,
+    /** The public id (the session's, dense, never reused; given when the track is reported). */
+    public id: number,
+    /** The tracker's track it follows now (another one after a re-identification). */
+    public track: Track,
     private readonly opts: RecordOptions,
   ) {
     this.start = track.firstTime;
     this.end = track.lastTime;
     this.box = track.box;
+    this.segments.push({ start: this.start, end: this.end });
   }
 
-  get id(): number {
-    return this.track.id;
+  /** The face was detected at `time` in `box`. */
+  seen(time: number, box: Box): void {
+    this.frames++;
+    this.end = time;
+    this.box = box;
+    this.segments[this.segments.length - 1].end = time;
+  }
+
+  /** The face came back as `track` (re-identified by its embedding): a new on-screen interval. */
+  resume(track: Track): void {
+    this.track = track;
+    this.segments.push({ start: track.firstTime, end: track.lastTime });
+    if (this.segments.length > MAX_SEGMENTS) this.segments.splice(0, 2, { start: this.segments[0].start, end: this.segments[1].end });
   }
 
   /** Whether a view of this quality at this time is worth embedding. */
   wants(quality: number, time: number): boolean {
     if (!this.views.length) return true;
-    if (time - this.lastEmbed < this.opts.gapSeconds) return false;
-    if (this.views.length < this.opts.views) return true;
-    return quality > this.views[this.views.length - 1].quality * this.opts.improvement;
+    const full = this.views.length >= this.opts.views;
+    // spread the first views over time; once full, at most one more a second, and only a clearly better one
+    if (time - this.lastEmbed < this.opts.gapSeconds * (full ? 5 : 1)) return false;
+    return !full || quality > this.views[this.views.length >> 1].quality * this.opts.improvement;
   }
 
   /** Keep a view (the K best, best first) and remember the best chip. */

@@ -15,6 +15,8 @@
 import { ClusterState } from '../cluster/state.js';
 import type { CalibrationTable } from '../decide/calibration.js';
 import { defaultCalibration } from '../decide/default-calibration.js';
+import { tauForFar } from '../decide/calibration.js';
+import { DEFAULT_VERIFY_FAR } from '../decide/decisions.js';
 import { FaceError } from '../errors.js';
 import { galleryModelId } from '../gallery/face-source.js';
 import type { FaceRecognizer } from '../recognizer.js';
@@ -41,7 +43,10 @@ export function watchModelId(opts: Pick<WatchOptions, 'recognizer' | 'flip'>): s
   return galleryModelId(fr.modelId, opts.flip ?? fr.flip, fr.ttaPaddings);
 }
 
-/** The calibration unknowns are grouped with: the gallery's, else the shipped one for the model. */
+/**
+ * The calibration unknowns are grouped and lost tracks re-identified with: the gallery's, else the shipped one for
+ * the model. Re-identification takes τ at the verification FAR (1e-3) of one comparison of two track embeddings.
+ */
 async function groupingCalibration(opts: WatchOptions, modelId: string): Promise<CalibrationTable | undefined> {
   if (opts.gallery && opts.gallery.templateModelId === modelId) return (await opts.gallery.calibration()).table;
   return defaultCalibration(modelId);
@@ -54,13 +59,16 @@ export async function* watch(input: FrameSource | string, opts: WatchOptions): A
       'MODEL_MISMATCH',
       `the gallery works with ${opts.gallery.modelId}, the video's embeddings would be ${modelId}: open it with the same recognizer and flip setting`,
     );
+  const calibration = await groupingCalibration(opts, modelId);
+  const reid =
+    opts.reid ?? (calibration ? { threshold: tauForFar(calibration, DEFAULT_VERIFY_FAR).threshold } : undefined);
   const source = typeof input === 'string' ? await openSource(input, opts) : input;
   const onAbort = () => void source.close();
   opts.signal?.addEventListener('abort', onAbort);
   const t0 = performance.now();
   let failure: unknown;
   try {
-    const session = await VideoSession.start(opts);
+    const session = await VideoSession.start({ ...opts, reid });
     let progressAt = 0;
     let warned = 0;
     const it = source[Symbol.asyncIterator]();
@@ -89,7 +97,6 @@ export async function* watch(input: FrameSource | string, opts: WatchOptions): A
     let labelled = tracks;
     const warnings = [...source.warnings];
     if (opts.unknowns !== false && tracks.some((t) => t.person === 'unknown')) {
-      const calibration = await groupingCalibration(opts, modelId);
       if (calibration) {
         const state = opts.unknowns || ClusterState.open(':memory:');
         try {
