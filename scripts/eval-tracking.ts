@@ -22,7 +22,15 @@ const o = new Command()
   .option('--scenarios <list>', 'scenario names', SCENARIOS.map((s) => s.name).join(','))
   .option('--json', 'machine-readable output')
   .parse()
-  .opts<{ pack: string; models: string; detectEvery: string; iou: string; data: string; scenarios: string; json?: boolean }>();
+  .opts<{
+    pack: string;
+    models: string;
+    detectEvery: string;
+    iou: string;
+    data: string;
+    scenarios: string;
+    json?: boolean;
+  }>();
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'facenet-track-eval-'));
 try {
@@ -35,7 +43,7 @@ try {
       const tracked: TrackedFrame[] = [];
       for await (const e of watch(file, { recognizer: fr, detectEvery: k, unknowns: false }))
         if (e.type === 'frame')
-          // a track's output is its detection, or its prediction until the next detection frame (as MOT trackers report)
+          // a track's output: its detection, or its prediction until the next detection frame (as MOT trackers)
           tracked.push({
             objects: e.faces
               .filter((f) => !f.predicted || e.time - f.seen < k / spec.fps - 1e-6)
@@ -51,8 +59,10 @@ try {
     console.log('scenario           people  detect every  ID switches  IDF1    MOTA    tracks  misses  false pos.');
     for (const r of rows)
       console.log(
-        `${r.scenario.padEnd(18)} ${String(r.people).padStart(6)}  ${String(r.detectEvery).padStart(12)}  ${String(r.idSwitches).padStart(11)}  ` +
-          `${r.idf1.toFixed(3)}   ${r.mota.toFixed(3)}   ${String(r.tracks).padStart(6)}  ${String(r.misses).padStart(6)}  ${String(r.falsePositives).padStart(10)}`,
+        `${r.scenario.padEnd(18)} ${String(r.people).padStart(6)}  ${String(r.detectEvery).padStart(12)}  ` +
+          `${String(r.idSwitches).padStart(11)}  ` +
+          `${r.idf1.toFixed(3)}   ${r.mota.toFixed(3)}   ${String(r.tracks).padStart(6)}  ` +
+          `${String(r.misses).padStart(6)}  ${String(r.falsePositives).padStart(10)}`,
       );
   }
   await fr.release();

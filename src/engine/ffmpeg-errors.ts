@@ -91,7 +91,8 @@ export function classifyFfmpegError(stderr: string, ctx: { input: string; frames
     let code = r.code;
     if (code === 'VIDEO_CORRUPT' && isUrl && ctx.frames === 0) code = 'VIDEO_UNSUPPORTED';
     if (code === 'STREAM_LOST' && !isUrl && !ctx.input.startsWith('/dev/')) code = 'VIDEO_CORRUPT';
-    const message = code === 'VIDEO_UNSUPPORTED' && isUrl ? `${ctx.input} is not a video stream (${clean})` : r.say(ctx.input, clean);
+    const message =
+      code === 'VIDEO_UNSUPPORTED' && isUrl ? `${ctx.input} is not a video stream (${clean})` : r.say(ctx.input, clean);
     return {
       error: new FaceError(code, message, { source: ctx.input, framesDecoded: ctx.frames }),
       transient: r.transient && code === 'STREAM_LOST',

@@ -28,7 +28,8 @@ let tool: Tool | undefined;
 export function ffmpegTool(): Tool {
   if (tool) return tool;
   const ffmpeg = process.env.FACENET_FFMPEG || 'ffmpeg';
-  const ffprobe = process.env.FACENET_FFPROBE || (ffmpeg === 'ffmpeg' ? 'ffprobe' : ffmpeg.replace(/ffmpeg$/, 'ffprobe'));
+  const ffprobe =
+    process.env.FACENET_FFPROBE || (ffmpeg === 'ffmpeg' ? 'ffprobe' : ffmpeg.replace(/ffmpeg$/, 'ffprobe'));
   const run = (bin: string) => spawnSync(bin, ['-version'], { encoding: 'utf8', timeout: 10_000 });
   const v = run(ffmpeg);
   if (v.error || v.status !== 0)
@@ -37,9 +38,13 @@ export function ffmpegTool(): Tool {
     });
   const p = run(ffprobe);
   if (p.error || p.status !== 0)
-    throw new FaceError('TOOL_MISSING', `video needs ffprobe (part of ffmpeg), not found (${ffprobe}): ${INSTALL_HINT}`, {
-      tool: 'ffprobe',
-    });
+    throw new FaceError(
+      'TOOL_MISSING',
+      `video needs ffprobe (part of ffmpeg), not found (${ffprobe}): ${INSTALL_HINT}`,
+      {
+        tool: 'ffprobe',
+      },
+    );
   const major = Number(/version n?(\d+)/.exec(v.stdout)?.[1] ?? 5);
   tool = { ffmpeg, ffprobe, major };
   return tool;
@@ -120,8 +125,7 @@ export interface DecodeSpec {
 /** The filter chain: sample, shrink, convert to RGB, and report each frame's pts and size. */
 export function filterChain(spec: Pick<DecodeSpec, 'fps' | 'maxSide'>, major = ffmpegTool().major): string {
   const f: string[] = [];
-  if (spec.fps)
-    f.push(`select='isnan(prev_selected_t)+gt(floor(t*${spec.fps}),floor(prev_selected_t*${spec.fps}))'`);
+  if (spec.fps) f.push(`select='isnan(prev_selected_t)+gt(floor(t*${spec.fps}),floor(prev_selected_t*${spec.fps}))'`);
   if (spec.maxSide) {
     const m = Math.round(spec.maxSide);
     f.push(`scale=w='if(gte(iw,ih),min(iw,${m}),-2)':h='if(gte(iw,ih),-2,min(ih,${m}))':flags=area`);

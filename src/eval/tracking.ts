@@ -64,15 +64,13 @@ export function scoreTracking(
   const co = new Map<string, number>(); // "gt:hyp" → frames both present and overlapping
   const gtIds = new Set<number>();
   const hypIds = new Set<number>();
-  const gtTotal = new Map<number, number>();
-  const hypTotal = new Map<number, number>();
   for (let n = 0; n < truth.length; n++) {
     const gt = truth[n].objects;
     const hyp = tracked[n]?.objects ?? [];
     gtCount += gt.length;
     hypCount += hyp.length;
-    for (const g of gt) gtIds.add(g.id), gtTotal.set(g.id, (gtTotal.get(g.id) ?? 0) + 1);
-    for (const h of hyp) hypIds.add(h.id), hypTotal.set(h.id, (hypTotal.get(h.id) ?? 0) + 1);
+    for (const g of gt) gtIds.add(g.id);
+    for (const h of hyp) hypIds.add(h.id);
     for (const g of gt)
       for (const h of hyp)
         if (iou(g.box, h.box) >= iouThreshold) co.set(`${g.id}:${h.id}`, (co.get(`${g.id}:${h.id}`) ?? 0) + 1);

@@ -147,7 +147,7 @@ const overlapArea = (a: Box, b: Box) =>
   Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)) *
   Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
 
-/** Render and encode `spec` to `out` (mp4, H.264); returns the per-frame ground truth. Faces later in the list are drawn on top. */
+/** Render and encode `spec` to `out` (mp4, H.264); the per-frame ground truth. Later faces are drawn on top. */
 export async function makeClip(spec: ClipSpec, lfwDir: string, out: string): Promise<GroundTruthFrame[]> {
   const crops = await Promise.all(spec.faces.map((f) => faceCrop(lfwDir, f)));
   const bg = background(spec.width, spec.height);

@@ -19,9 +19,11 @@ export function overlaySvg(width: number, height: number, faces: readonly FrameF
     const label = xml(`${printableName(f.person)} #${f.track}`);
     const dash = f.predicted ? ' stroke-dasharray="6 4"' : '';
     const ty = y > 22 ? y - 6 : y + h + 18;
+    const at = (k: string, v: number) => `${k}="${v.toFixed(1)}"`;
     return (
-      `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" fill="none" stroke="${colour}" stroke-width="3"${dash}/>` +
-      `<text x="${x.toFixed(1)}" y="${ty.toFixed(1)}" font-family="sans-serif" font-size="16" fill="${colour}" stroke="#000" stroke-width="3" paint-order="stroke">${label}</text>`
+      `<rect ${at('x', x)} ${at('y', y)} ${at('width', w)} ${at('height', h)} fill="none" stroke="${colour}" ` +
+      `stroke-width="3"${dash}/><text ${at('x', x)} ${at('y', ty)} font-family="sans-serif" font-size="16" ` +
+      `fill="${colour}" stroke="#000" stroke-width="3" paint-order="stroke">${label}</text>`
     );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;

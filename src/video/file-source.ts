@@ -50,7 +50,11 @@ export class FileSource implements FrameSource {
     let index = 0;
     try {
       for await (const f of this.decode) {
-        yield { time: f.pts + (o.start ?? 0), index: index++, image: { width: f.width, height: f.height, data: f.data } };
+        yield {
+          time: f.pts + (o.start ?? 0),
+          index: index++,
+          image: { width: f.width, height: f.height, data: f.data },
+        };
       }
     } catch (e) {
       // damage after some frames: what was read stands, the rest is reported (nothing is lost)
@@ -60,9 +64,13 @@ export class FileSource implements FrameSource {
       this.decode.close();
     }
     if (index === 0 && !this.closed && this.decode.warnings.length)
-      throw new FaceError('VIDEO_CORRUPT', `${this.info.name}: no frame could be decoded (${this.decode.warnings[0]})`, {
-        source: this.info.name,
-      });
+      throw new FaceError(
+        'VIDEO_CORRUPT',
+        `${this.info.name}: no frame could be decoded (${this.decode.warnings[0]})`,
+        {
+          source: this.info.name,
+        },
+      );
   }
 
   async close(): Promise<void> {

@@ -4,11 +4,4 @@ export { PushFrameSource, type PushSourceOptions } from './push-source.js';
 export { openSource, expandInputs } from './open-source.js';
 export { VideoSession, type SessionOptions } from './session.js';
 export type { FrameSource, SourceInfo, SourceOptions, VideoFrame } from './types.js';
-export type {
-  FrameFace,
-  StageTimes,
-  TrackSnapshot,
-  TrackSummary,
-  WatchEvent,
-  WatchResult,
-} from './events.js';
+export type { FrameFace, StageTimes, TrackSnapshot, TrackSummary, WatchEvent, WatchResult } from './events.js';

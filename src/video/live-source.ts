@@ -18,7 +18,7 @@ const MAX_BACKOFF_SECONDS = 8;
 /** ffmpeg input options for a live input: TCP for RTSP, a read timeout for network protocols, v4l2 for a device. */
 export function liveInputArgs(input: string, kind: 'url' | 'camera', stallSeconds: number): string[] {
   if (kind === 'camera') return ['-f', 'v4l2'];
-  const args = ['-fflags', 'nobuffer'];
+  const args: string[] = []; // (-fflags nobuffer made ffmpeg 5.1 drop every frame of MPEG-TS over HTTP)
   if (/^rtsps?:/i.test(input)) args.push('-rtsp_transport', 'tcp');
   else if (/^(https?|rtmp|tcp):/i.test(input)) args.push('-rw_timeout', String(Math.round(stallSeconds * 1e6)));
   return args;
@@ -109,7 +109,10 @@ export class LiveSource implements FrameSource {
           `${this.info.name}: lost after ${retries} reconnection attempts (${reason})`,
           { source: this.info.name, retries, reason },
         );
-      const delay = Math.min(MAX_BACKOFF_SECONDS, (this.opts.backoffSeconds ?? DEFAULT_BACKOFF_SECONDS) * 2 ** (failures - 1));
+      const delay = Math.min(
+        MAX_BACKOFF_SECONDS,
+        (this.opts.backoffSeconds ?? DEFAULT_BACKOFF_SECONDS) * 2 ** (failures - 1),
+      );
       this.note(`${reason}; reconnecting in ${delay.toFixed(1)} s (attempt ${failures} of ${retries})`);
       this.reconnections++;
       await this.sleep(delay);

@@ -40,7 +40,8 @@ export function expandInputs(inputs: readonly string[]): { input: string; kind: 
       const videos = videosIn(input);
       if (videos.length) out.push(...videos.map((v) => ({ input: v, kind: 'file' as const })));
       else if (numberedFrames(input).length) out.push({ input, kind: 'frames' });
-      else throw new FaceError('INVALID_INPUT', `${input} holds no video files and no numbered frames`, { source: input });
+      else
+        throw new FaceError('INVALID_INPUT', `${input} holds no video files and no numbered frames`, { source: input });
     } else out.push({ input, kind: 'file' });
   }
   return out;

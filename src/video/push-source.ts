@@ -42,11 +42,21 @@ export class PushFrameSource implements FrameSource {
    */
   push(image: RgbImage, time?: number): boolean {
     if (this.ended) return false;
-    if (!isRgbImage(image) || image.data.length !== image.width * image.height * 3 || !(image.width > 0 && image.height > 0))
-      throw new FaceError('INVALID_INPUT', 'a pushed frame must be { width, height, data } with 3 bytes (RGB) per pixel');
+    if (
+      !isRgbImage(image) ||
+      image.data.length !== image.width * image.height * 3 ||
+      !(image.width > 0 && image.height > 0)
+    )
+      throw new FaceError(
+        'INVALID_INPUT',
+        'a pushed frame must be { width, height, data } with 3 bytes (RGB) per pixel',
+      );
     const t = time ?? (performance.now() - this.t0) / 1000;
     if (!Number.isFinite(t) || t < this.lastTime)
-      throw new FaceError('INVALID_INPUT', `frame times must be finite and never go backwards (got ${t} after ${this.lastTime})`);
+      throw new FaceError(
+        'INVALID_INPUT',
+        `frame times must be finite and never go backwards (got ${t} after ${this.lastTime})`,
+      );
     this.lastTime = t;
     this.queue.push({ time: t, index: this.index++, image });
     while (this.queue.length > this.capacity) {

@@ -64,7 +64,19 @@ function csvCell(v: unknown): string {
 }
 
 export function timelineCsv(tracks: readonly TimelineTrack[]): string {
-  const head = ['source', 'track', 'person', 'known', 'group', 'start', 'end', 'distance', 'threshold', 'frames', 'views'];
+  const head = [
+    'source',
+    'track',
+    'person',
+    'known',
+    'group',
+    'start',
+    'end',
+    'distance',
+    'threshold',
+    'frames',
+    'views',
+  ];
   const rows = tracks.map((t) => {
     const j = trackJson(t);
     return [j.source, j.id, j.person, j.known, t.group, j.start, j.end, j.distance, j.threshold, j.frames, j.views];
@@ -100,7 +112,8 @@ export function timelineVtt(tracks: readonly TimelineTrack[]): string {
     const e = edges[i];
     on.set(e.label, (on.get(e.label) ?? 0) + e.delta);
     if (i + 1 < edges.length && edges[i + 1].t === e.t) continue;
-    if (before.length && e.t > from) cues.push(`${vttTime(from)} --> ${vttTime(e.t)}\n${vttText(before.sort().join(', '))}`);
+    if (before.length && e.t > from)
+      cues.push(`${vttTime(from)} --> ${vttTime(e.t)}\n${vttText(before.sort().join(', '))}`);
     from = e.t;
   }
   return ['WEBVTT', '', ...cues.map((c, i) => `${i + 1}\n${c}\n`)].join('\n');
@@ -110,12 +123,18 @@ const html = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** A self-contained page: per source, one row per track with its thumbnail, label, times and a bar on the timeline. */
-export function timelineHtml(tracks: readonly TimelineTrack[], durations: ReadonlyMap<string, number>, title: string): string {
+export function timelineHtml(
+  tracks: readonly TimelineTrack[],
+  durations: ReadonlyMap<string, number>,
+  title: string,
+): string {
   const sections = [...new Set(tracks.map((t) => t.source))].map((source) => {
     const list = tracks.filter((t) => t.source === source);
     const total = Math.max(durations.get(source) ?? 0, ...list.map((t) => t.end), 1e-3);
     const rows = list.map((t) => {
-      const img = t.thumbnail ? `<img src="data:image/jpeg;base64,${Buffer.from(t.thumbnail).toString('base64')}" alt="">` : '';
+      const img = t.thumbnail
+        ? `<img src="data:image/jpeg;base64,${Buffer.from(t.thumbnail).toString('base64')}" alt="">`
+        : '';
       const bars = t.segments
         .map((s) => {
           const left = (100 * s.start) / total;
@@ -125,7 +144,8 @@ export function timelineHtml(tracks: readonly TimelineTrack[], durations: Readon
         .join('');
       const dist = t.distance !== undefined && Number.isFinite(t.distance) ? t.distance.toFixed(3) : '–';
       return (
-        `<tr class="${t.person === 'unknown' ? 'unknown' : 'known'}"><td>${img}</td><td>${html(t.label)}</td><td>${t.id}</td>` +
+        `<tr class="${t.person === 'unknown' ? 'unknown' : 'known'}"><td>${img}</td>` +
+        `<td>${html(t.label)}</td><td>${t.id}</td>` +
         `<td>${clock(t.start)}–${clock(t.end)}</td><td>${dist}</td><td class="bar">${bars}</td></tr>`
       );
     });

@@ -245,7 +245,12 @@ export class VideoSession {
     if (!gallery || !this.openSet || !embedding) return;
     const r = await gallery.identifyEmbedding(embedding, this.openSet.threshold, 5);
     const second = r.candidates.find((c) => c.person !== r.person);
-    rec.decision = { person: r.person, distance: r.distance, threshold: this.openSet.threshold, ...(second ? { second } : {}) };
+    rec.decision = {
+      person: r.person,
+      distance: r.distance,
+      threshold: this.openSet.threshold,
+      ...(second ? { second } : {}),
+    };
   }
 
   private async endTrack(rec: TrackRecord): Promise<WatchEvent> {

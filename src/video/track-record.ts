@@ -74,7 +74,8 @@ export class TrackRecord {
   resume(track: Track): void {
     this.track = track;
     this.segments.push({ start: track.firstTime, end: track.lastTime });
-    if (this.segments.length > MAX_SEGMENTS) this.segments.splice(0, 2, { start: this.segments[0].start, end: this.segments[1].end });
+    if (this.segments.length > MAX_SEGMENTS)
+      this.segments.splice(0, 2, { start: this.segments[0].start, end: this.segments[1].end });
   }
 
   /** Whether a view of this quality at this time is worth embedding. */
@@ -93,7 +94,8 @@ export class TrackRecord {
     this.views.push(view);
     this.views.sort((a, b) => b.quality - a.quality);
     if (this.views.length > this.opts.views) this.views.length = this.opts.views;
-    if (!this.best || view.quality > this.best.quality) this.best = { quality: view.quality, chip, time: view.time, box };
+    if (!this.best || view.quality > this.best.quality)
+      this.best = { quality: view.quality, chip, time: view.time, box };
   }
 
   /** Quality-weighted mean of the kept views' embeddings, L2-normalised (undefined before the first view). */

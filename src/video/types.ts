@@ -56,7 +56,7 @@ export interface SourceOptions {
   realtime?: boolean;
 }
 
-/** Frames larger than this on their longer side are shrunk: 4K becomes 1280×720; faces stay ≥ 20 px where they were ≥ 60. */
+/** Frames with a longer side above this are shrunk: 4K becomes 1280×720 (a 60 px face stays 20 px). */
 export const DEFAULT_MAX_SIDE = 1280;
 export const DEFAULT_FRAME_RATE = 25;
 

@@ -12,7 +12,9 @@ import type { TrackSummary } from './events.js';
 
 /** The stable key of a track in the state: the same video watched again finds its tracks already grouped. */
 export function trackKey(source: string, t: TrackSummary): string {
-  return createHash('sha256').update(`facenet-watch\0${source}\0${t.id}\0${t.start.toFixed(3)}`).digest('hex');
+  return createHash('sha256')
+    .update(`facenet-watch\0${source}\0${t.id}\0${t.start.toFixed(3)}`)
+    .digest('hex');
 }
 
 /**

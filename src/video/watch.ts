@@ -57,7 +57,8 @@ export async function* watch(input: FrameSource | string, opts: WatchOptions): A
   if (opts.gallery && opts.gallery.modelId !== modelId)
     throw new FaceError(
       'MODEL_MISMATCH',
-      `the gallery works with ${opts.gallery.modelId}, the video's embeddings would be ${modelId}: open it with the same recognizer and flip setting`,
+      `the gallery works with ${opts.gallery.modelId}, the video's embeddings would be ${modelId}: ` +
+        'open it with the same recognizer and flip setting',
     );
   const calibration = await groupingCalibration(opts, modelId);
   const reid =

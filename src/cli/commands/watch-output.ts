@@ -23,19 +23,23 @@ export interface WatchRun {
 }
 
 /** One line for a live source's arrival, identification or departure. */
-export function liveLine(e: Extract<WatchEvent, { type: 'track-started' | 'track-ended' | 'track-identified' }>): string {
+export function liveLine(
+  e: Extract<WatchEvent, { type: 'track-started' | 'track-ended' | 'track-identified' }>,
+): string {
   const who = printableName(e.track.person);
   const at = clock(e.time);
   if (e.type === 'track-started') return `${at}  + ${who} (track ${e.track.id})`;
   if (e.type === 'track-identified')
-    return `${at}  = ${who} (track ${e.track.id}, was ${printableName(e.previous)}; distance ${e.track.distance?.toFixed(3)})`;
+    return `${at}  = ${who} (track ${e.track.id}, was ${printableName(e.previous)}; d ${e.track.distance?.toFixed(3)})`;
   return `${at}  - ${who} (track ${e.track.id}, on screen ${clock(e.track.start)}–${clock(e.track.end)})`;
 }
 
 function table(runs: readonly WatchRun[], tracks: readonly TimelineTrack[], openSet?: OpenSetInfo): string {
   const lines: string[] = [];
   for (const r of runs) {
-    lines.push(`${printableName(r.source)}${r.result ? `  (${clock(r.result.duration)}, ${r.result.frames} frames)` : ''}`);
+    lines.push(
+      `${printableName(r.source)}${r.result ? `  (${clock(r.result.duration)}, ${r.result.frames} frames)` : ''}`,
+    );
     if (r.error) lines.push(`  error [${r.error.code}] ${printableName(r.error.message)}`);
     const mine = tracks.filter((t) => t.source === r.source);
     if (r.result && !mine.length) lines.push('  (no faces)');
@@ -44,7 +48,8 @@ function table(runs: readonly WatchRun[], tracks: readonly TimelineTrack[], open
       const span = t.segments.map((s) => `${clock(s.start)}–${clock(s.end)}`).join(', ');
       const d = t.distance !== undefined && Number.isFinite(t.distance) ? t.distance.toFixed(4) : '-';
       lines.push(
-        `  ${String(t.id).padStart(5)}  ${printableName(t.label).padEnd(24)}  ${span.padEnd(23)}  ${d.padStart(8)}  ${String(t.frames).padStart(6)}  ${String(t.views).padStart(5)}`,
+        `  ${String(t.id).padStart(5)}  ${printableName(t.label).padEnd(24)}  ${span.padEnd(23)}  ${d.padStart(8)}  ` +
+          `${String(t.frames).padStart(6)}  ${String(t.views).padStart(5)}`,
       );
     }
     for (const w of r.result?.warnings ?? []) lines.push(`  warning: ${printableName(w)}`);
@@ -52,8 +57,12 @@ function table(runs: readonly WatchRun[], tracks: readonly TimelineTrack[], open
   const known = tracks.filter((t) => t.person !== 'unknown');
   const strangers = new Set(tracks.filter((t) => t.group !== undefined).map((t) => t.group));
   lines.push(
-    `${tracks.length} tracks: ${new Set(known.map((t) => t.person)).size} people recognised, ${strangers.size} unknown` +
-      (openSet ? `; τ ${openSet.threshold.toFixed(4)} for ${openSet.people} people at open-set false-alarm rate ${openSet.openSetFar}` : ''),
+    `${tracks.length} tracks: ${new Set(known.map((t) => t.person)).size} people recognised, ` +
+      `${strangers.size} unknown` +
+      (openSet
+        ? `; τ ${openSet.threshold.toFixed(4)} for ${openSet.people} people at open-set false-alarm rate ` +
+          `${openSet.openSetFar}`
+        : ''),
   );
   return lines.join('\n');
 }
@@ -66,7 +75,10 @@ export function printWatchOutput(
 ): void {
   if (flags.html) {
     const durations = new Map(runs.map((r) => [r.source, r.result?.duration ?? 0]));
-    writeFileSync(flags.html, timelineHtml(tracks, durations, `facenet watch: ${runs.map((r) => r.source).join(', ')}`));
+    writeFileSync(
+      flags.html,
+      timelineHtml(tracks, durations, `facenet watch: ${runs.map((r) => r.source).join(', ')}`),
+    );
   }
   if (typeof flags.vtt === 'string') writeFileSync(flags.vtt, timelineVtt(tracks));
   else if (flags.vtt) return void process.stdout.write(timelineVtt(tracks));

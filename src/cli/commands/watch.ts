@@ -66,7 +66,10 @@ async function openWatchGallery(flags: WatchFlags, cmd: Command, fr: Awaited<Ret
     return undefined;
   }
   if (missing)
-    throw new FaceError('GALLERY_NOT_FOUND', `no gallery at ${flags.gallery}: enroll someone first, or check --gallery`);
+    throw new FaceError(
+      'GALLERY_NOT_FOUND',
+      `no gallery at ${flags.gallery}: enroll someone first, or check --gallery`,
+    );
   return Gallery.open({
     create: false,
     location: flags.gallery,
@@ -80,7 +83,8 @@ export function registerWatchCommand(program: Command): void {
     program
       .command('watch <inputs...>')
       .description(
-        'follow the faces of videos (files, folders), numbered frames, stream URLs (rtsp, http MJPEG/HLS) or a camera (/dev/videoN): who appeared when',
+        'who appeared when: follow the faces of videos (files, folders), numbered frames, stream URLs ' +
+          '(rtsp, http MJPEG/HLS) or a camera (/dev/videoN)',
       ),
   )
     .option('--far <rate>', `open-set false-alarm rate per track (default ${DEFAULT_IDENTIFY_FAR})`)
@@ -155,7 +159,11 @@ export function registerWatchCommand(program: Command): void {
                   bar.update(Math.min(e.time, source.info.duration), source.info.duration);
                 else if (e.type === 'frame' && annotator) await annotator.frame(e.frame, e.faces);
                 else if (e.type === 'done') run.result = e.result;
-                else if (live && !flags.json && (e.type === 'track-started' || e.type === 'track-ended' || e.type === 'track-identified'))
+                else if (
+                  live &&
+                  !flags.json &&
+                  (e.type === 'track-started' || e.type === 'track-ended' || e.type === 'track-identified')
+                )
                   process.stdout.write(`${liveLine(e)}\n`);
                 else if (e.type === 'warning' && !flags.json) process.stderr.write(`warning: ${e.message}\n`);
               }
@@ -171,8 +179,15 @@ export function registerWatchCommand(program: Command): void {
         } finally {
           process.removeListener('SIGINT', onSigint);
         }
-        const tracks: TimelineTrack[] = runs.flatMap((r) => (r.result?.tracks ?? []).map((t) => ({ ...t, source: r.source })));
-        printWatchOutput(flags, runs, tracks, gallery ? runs.find((r) => r.result?.openSet)?.result?.openSet : undefined);
+        const tracks: TimelineTrack[] = runs.flatMap((r) =>
+          (r.result?.tracks ?? []).map((t) => ({ ...t, source: r.source })),
+        );
+        printWatchOutput(
+          flags,
+          runs,
+          tracks,
+          gallery ? runs.find((r) => r.result?.openSet)?.result?.openSet : undefined,
+        );
         if (runs.some((r) => r.error)) return EXIT.error;
         return tracks.length ? EXIT.ok : EXIT.noMatch;
       } finally {
