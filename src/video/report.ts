@@ -107,14 +107,14 @@ export function timelineVtt(tracks: readonly TimelineTrack[]): string {
   const cues: string[] = [];
   let from = 0;
   const names = () => [...on].filter(([, n]) => n > 0).map(([l]) => l);
-  for (let i = 0; i < edges.length; i++) {
-    const before = names();
-    const e = edges[i];
-    on.set(e.label, (on.get(e.label) ?? 0) + e.delta);
-    if (i + 1 < edges.length && edges[i + 1].t === e.t) continue;
-    if (before.length && e.t > from)
-      cues.push(`${vttTime(from)} --> ${vttTime(e.t)}\n${vttText(before.sort().join(', '))}`);
-    from = e.t;
+  for (let i = 0; i < edges.length;) {
+    const t = edges[i].t;
+    const current = names();
+    if (current.length && t > from)
+      cues.push(`${vttTime(from)} --> ${vttTime(t)}\n${vttText(current.sort().join(', '))}`);
+    for (; i < edges.length && edges[i].t === t; i++)
+      on.set(edges[i].label, (on.get(edges[i].label) ?? 0) + edges[i].delta);
+    from = t;
   }
   return ['WEBVTT', '', ...cues.map((c, i) => `${i + 1}\n${c}\n`)].join('\n');
 }
