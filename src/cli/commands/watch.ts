@@ -137,9 +137,11 @@ export function registerWatchCommand(program: Command): void {
             if (controller.signal.aborted) break;
             const run: (typeof runs)[number] = { source: input, kind };
             runs.push(run);
-            const annotator = flags.annotate ? new Annotator(flags.annotate, srcOpts.fps ?? 25) : undefined;
+            let annotator: Annotator | undefined;
             try {
               const source = await openSource(input, srcOpts, kind);
+              const rate = source.info.fps ? Math.min(source.info.fps, srcOpts.fps ?? Infinity) : (srcOpts.fps ?? 25);
+              if (flags.annotate) annotator = new Annotator(flags.annotate, rate);
               const live = source.info.live;
               const bar = progressBar(
                 'watching',
