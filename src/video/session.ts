@@ -90,7 +90,7 @@ export class VideoSession {
     this.recordOpts = {
       views: Math.max(1, opts.views ?? 5),
       gapSeconds: opts.gapSeconds ?? 0.2,
-      improvement: opts.improvement ?? 1.15,
+      improvement: opts.improvement ?? 1.1,
     };
   }
 
@@ -135,13 +135,12 @@ export class VideoSession {
     }
     this.clock('track', t0, 0);
     if (wanted.length) await this.embedViews(f, wanted, events);
-    for (const rec of fresh) {
-      const kept = this.records.get(rec.track);
-      if (kept === rec) {
+    // a fresh track that resumed a lost one was reported by embedViews (track-updated or -identified)
+    for (const rec of fresh)
+      if (this.records.get(rec.track) === rec) {
         rec.id = this.nextId++;
         events.push({ type: 'track-started', time: f.time, track: snapshot(rec) });
-      } else if (kept) events.push({ type: 'track-updated', time: f.time, track: snapshot(kept) }); // resumed
-    }
+      }
     for (const t of step.ended) this.lose(t, f.time);
     for (const e of await this.expireDormant(f.time)) events.push(e);
     events.push({ type: 'frame', time: f.time, index: f.index, frame: f, faces: this.faces(), detected: detect });

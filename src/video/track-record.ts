@@ -27,7 +27,7 @@ export interface RecordOptions {
   views: number;
   /** Seconds between two embeddings of one track (default 0.2): views spread over time, not 5 neighbours. */
   gapSeconds: number;
-  /** Once full, a view must beat the worst kept one by this factor to be embedded (default 1.15). */
+  /** Once full, a view must beat the best kept one by this factor to be embedded (default 1.1). */
   improvement: number;
 }
 
@@ -82,9 +82,9 @@ export class TrackRecord {
   wants(quality: number, time: number): boolean {
     if (!this.views.length) return true;
     const full = this.views.length >= this.opts.views;
-    // spread the first views over time; once full, at most one more a second, and only a clearly better one
+    // spread the first views over time; once full, at most one more a second, and only one better than the best
     if (time - this.lastEmbed < this.opts.gapSeconds * (full ? 5 : 1)) return false;
-    return !full || quality > this.views[this.views.length >> 1].quality * this.opts.improvement;
+    return !full || quality > this.views[0].quality * this.opts.improvement;
   }
 
   /** Keep a view (the K best, best first) and remember the best chip. */
