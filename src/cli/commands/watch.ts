@@ -109,6 +109,8 @@ export function registerWatchCommand(program: Command): void {
     .option('--annotate <out>', 'write the video with boxes and names drawn (e.g. out.mp4); one input');
   cmd.action(
     action(async (inputs: string[], flags: WatchFlags) => {
+      if (flags.aligned)
+        throw new FaceError('INVALID_INPUT', '--aligned does not apply to video: frames are whole scenes');
       const srcOpts = sourceOptions(flags);
       const detectEvery = num('detect-every', flags.detectEvery, 1, (n) => Number.isInteger(n) && n >= 1);
       const views = num('views', flags.views, 5, (n) => Number.isInteger(n) && n >= 1 && n <= 50);
