@@ -5,6 +5,7 @@
  * A missing ffmpeg is TOOL_MISSING with how to install it; nothing is ever downloaded.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { FaceError } from '../errors.js';
 import { FrameReader, type RawFrame } from './ffmpeg-frames.js';
@@ -50,6 +51,15 @@ export function ffmpegTool(): Tool {
   return tool;
 }
 
+/**
+ * The input as ffmpeg must read it: a URL or device as it is; a local path as `file:` + its absolute path, so that
+ * a file named "-x.mp4" is not an option and one named "concat:a|b" or "subfile,,…" is not a protocol.
+ */
+export function ffmpegInput(input: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input) || /^\/dev\//.test(input)) return input;
+  return `file:${path.resolve(input)}`;
+}
+
 /** What ffprobe says of a file's first video stream. */
 export interface VideoProbe {
   readonly width: number;
@@ -69,6 +79,8 @@ const rate = (r: string | undefined) => {
 
 /** Probe a video file or URL: VIDEO_UNSUPPORTED when it has no video stream, VIDEO_CORRUPT when unreadable. */
 export async function probeVideo(input: string, timeoutMs = 30_000): Promise<VideoProbe> {
+  const label = input;
+  input = ffmpegInput(input);
   const { ffprobe } = ffmpegTool();
   const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'v:0'];
   const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
@@ -83,14 +95,14 @@ export async function probeVideo(input: string, timeoutMs = 30_000): Promise<Vid
       resolve({ code, stdout, stderr });
     });
   });
-  if (out.code !== 0) throw classifyFfmpegError(out.stderr, { input, frames: 0 }).error;
+  if (out.code !== 0) throw classifyFfmpegError(out.stderr, { input: label, frames: 0 }).error;
   const json = JSON.parse(out.stdout || '{}') as {
     streams?: { width?: number; height?: number; codec_name?: string; avg_frame_rate?: string; duration?: string }[];
     format?: { duration?: string; format_name?: string };
   };
   const s = json.streams?.[0];
   if (!s || !s.width || !s.height)
-    throw new FaceError('VIDEO_UNSUPPORTED', `${input} has no video stream`, { source: input });
+    throw new FaceError('VIDEO_UNSUPPORTED', `${label} has no video stream`, { source: label });
   const duration = Number(json.format?.duration ?? s.duration);
   return {
     width: s.width,
@@ -141,7 +153,7 @@ export function decodeArgs(spec: DecodeSpec, major = ffmpegTool().major): string
   a.push(...(spec.inputArgs ?? []));
   if (spec.start) a.push('-ss', String(spec.start));
   if (spec.end !== undefined) a.push('-t', String(Math.max(0, spec.end - (spec.start ?? 0))));
-  a.push('-i', spec.input, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', filterChain(spec, major));
+  a.push('-i', ffmpegInput(spec.input), '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', filterChain(spec, major));
   a.push(...(major >= 5 ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']));
   a.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
   return a;

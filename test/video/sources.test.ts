@@ -48,6 +48,12 @@ test(
       assert.ok(Math.abs(part[0].time - 0.5) < 0.05, `starts at ${part[0].time}`);
       assert.ok(part.at(-1)!.time < 1.5 && part.at(-1)!.time > 1.4, `ends at ${part.at(-1)!.time}`);
       assert.equal(await code(openSource(clip, { start: 5 })), 'INVALID_INPUT');
+      // names ffmpeg would read as an option or a protocol are read as plain files
+      for (const name of ['-i.mkv', 'concat:a|b.mkv']) {
+        const odd = path.join(dir, name);
+        writeFileSync(odd, readFileSync(clip));
+        assert.equal((await frames(await openSource(odd))).length, 50, name);
+      }
     } finally {
       cleanup();
     }
