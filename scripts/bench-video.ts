@@ -4,10 +4,12 @@
  * the people (decisions included), per pack and detection cadence. Reports frames per second, the multiple of real
  * time (video seconds / wall seconds), and where the time goes (decode = waiting for ffmpeg, detect, track =
  * tracking and view quality, align = landmarks and chips of the views embedded, embed, decide).
+ * "CPU s/s" is the CPU time (this process and ffmpeg) per second of video: on a shared machine a steadier figure than
+ * the wall clock; below 1.0 the run would keep up with 2× real time on two otherwise idle cores if it spread over both.
  * Options: --packs dlib128,dlib128-yunet, --detect-every 1,2,3, --scenes group,crossing, --models DIR, --data DIR,
  * --json. Non-permissive packs need --accept-license.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -37,6 +39,22 @@ const o = new Command()
   }>();
 
 const lfw = path.join(o.data, 'lfw');
+
+/**
+ * CPU seconds used so far by this process and its finished children (ffmpeg), from /proc on Linux: on a shared
+ * machine the wall clock measures the other jobs too, the CPU time much less so.
+ */
+function cpuSeconds(): number {
+  const own = process.cpuUsage();
+  let children = 0;
+  try {
+    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    children = (Number(f[13]) + Number(f[14])) / 100; // cutime + cstime, clock ticks (100 Hz)
+  } catch {
+    // not Linux: the children's time is left out
+  }
+  return (own.user + own.system) / 1e6 + children;
+}
 const dir = mkdtempSync(path.join(os.tmpdir(), 'facenet-bench-video-'));
 const pct = (v: number, of: number) => `${((100 * v) / of).toFixed(0)}%`.padStart(4);
 try {
@@ -57,7 +75,9 @@ try {
     await watchAll(clips[0].file, { recognizer: fr, gallery, end: 1 }); // warm-up
     for (const { scene, file } of clips)
       for (const k of o.detectEvery.split(',').map(Number)) {
+        const cpu0 = cpuSeconds();
         const r = await watchAll(file, { recognizer: fr, gallery, detectEvery: k, unknowns: false });
+        const cpu = cpuSeconds() - cpu0;
         const video = scene.seconds;
         rows.push({
           pack,
@@ -68,6 +88,7 @@ try {
           seconds: r.seconds,
           fps: r.frames / r.seconds,
           realTime: video / r.seconds,
+          cpuPerVideoSecond: cpu / video,
           tracks: r.tracks.length,
           recognised: r.tracks.filter((t) => t.person !== 'unknown').length,
           viewsPerTrack: r.tracks.reduce((n, t) => n + t.views, 0) / Math.max(1, r.tracks.length),
@@ -82,7 +103,7 @@ try {
   else {
     console.log(`${os.cpus().length} cores; load average ${load0.toFixed(2)} before, ${load1.toFixed(2)} after`);
     console.log(
-      'pack            scene     faces  detect every  fps     × real time  tracks  known  views | ' +
+      'pack            scene     faces  detect every  fps     × real time  CPU s/s  tracks  known  views | ' +
         'decode detect track align embed decide',
     );
     for (const r of rows) {
@@ -96,6 +117,7 @@ try {
           String(r.detectEvery).padStart(12),
           r.fps.toFixed(1).padStart(6),
           r.realTime.toFixed(2).padStart(11),
+          r.cpuPerVideoSecond.toFixed(2).padStart(8),
           String(r.tracks).padStart(6),
           String(r.recognised).padStart(5),
           `${r.viewsPerTrack.toFixed(1).padStart(5)} |`,
