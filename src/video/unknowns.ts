@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { clusterIntoState } from '../cluster/library.js';
 import type { ClusterState, NewFace } from '../cluster/state.js';
 import type { CalibrationTable } from '../decide/calibration.js';
+import { DEFAULT_VERIFY_FAR } from '../decide/decisions.js';
 import type { TrackSummary } from './events.js';
 
 /** The stable key of a track in the state: the same video watched again finds its tracks already grouped. */
@@ -35,7 +36,13 @@ export async function groupUnknowns(
     embedding: t.embedding!,
     thumbnail: t.thumbnail,
   }));
-  await clusterIntoState(ctx.state, ctx.modelId, faces, { calibration: ctx.calibration, minSize: 1 });
+  // τ at the verification FAR for each pair: the library default (a per-face rate spread over N − 1 pairs) is loose
+  // for the few tracks of one video, and merged two people of the 6-face test clip
+  await clusterIntoState(ctx.state, ctx.modelId, faces, {
+    calibration: ctx.calibration,
+    targetFar: DEFAULT_VERIFY_FAR,
+    minSize: 1,
+  });
   const groupOf = new Map(ctx.state.faces().map((f) => [f.sha256, f.groupId]));
   return tracks.map((t) => {
     if (t.person !== 'unknown' || !t.embedding) return t;

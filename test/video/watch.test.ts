@@ -77,6 +77,21 @@ test(
   },
 );
 
+test('watch() without a gallery: two strangers are two unknown groups, not one', { skip }, async () => {
+  const { dir, cleanup } = tempDir();
+  const fr = await FaceRecognizer.load();
+  try {
+    const clip = path.join(dir, 'two.mp4');
+    await makeClip(TWO, LFW_DIR, clip);
+    let result: WatchResult | undefined;
+    for await (const e of watch(clip, { recognizer: fr, detectEvery: 3 })) if (e.type === 'done') result = e.result;
+    assert.deepEqual(result?.tracks.map((t) => t.label).sort(), ['unknown 1', 'unknown 2']);
+  } finally {
+    await fr.release();
+    cleanup();
+  }
+});
+
 test('watch(): a video with no faces ends cleanly with no tracks', { skip: needFfmpeg }, async () => {
   const { dir, cleanup } = tempDir();
   const fr = await FaceRecognizer.load();
