@@ -34,6 +34,8 @@ export function liveLine(
   return `${at}  - ${who} (track ${e.track.id}, on screen ${clock(e.track.start)}–${clock(e.track.end)})`;
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 function table(runs: readonly WatchRun[], tracks: readonly TimelineTrack[], openSet?: OpenSetInfo): string {
   const lines: string[] = [];
   for (const r of runs) {
@@ -57,10 +59,10 @@ function table(runs: readonly WatchRun[], tracks: readonly TimelineTrack[], open
   const known = tracks.filter((t) => t.person !== 'unknown');
   const strangers = new Set(tracks.filter((t) => t.group !== undefined).map((t) => t.group));
   lines.push(
-    `${tracks.length} tracks: ${new Set(known.map((t) => t.person)).size} people recognised, ` +
-      `${strangers.size} unknown` +
+    `${tracks.length} tracks: ${plural(new Set(known.map((t) => t.person)).size, 'person', 'people')} recognised, ` +
+      `${plural(strangers.size, 'unknown person', 'unknown people')}` +
       (openSet
-        ? `; τ ${openSet.threshold.toFixed(4)} for ${openSet.people} people at open-set false-alarm rate ` +
+        ? `; τ ${openSet.threshold.toFixed(4)} for ${plural(openSet.people, 'person', 'people')} enrolled at open-set false-alarm rate ` +
           `${openSet.openSetFar}`
         : ''),
   );
