@@ -62,8 +62,8 @@ function table(runs: readonly WatchRun[], tracks: readonly TimelineTrack[], open
     `${tracks.length} tracks: ${plural(new Set(known.map((t) => t.person)).size, 'person', 'people')} recognised, ` +
       `${plural(strangers.size, 'unknown person', 'unknown people')}` +
       (openSet
-        ? `; τ ${openSet.threshold.toFixed(4)} for ${plural(openSet.people, 'person', 'people')} enrolled at open-set false-alarm rate ` +
-          `${openSet.openSetFar}`
+        ? `; τ ${openSet.threshold.toFixed(4)} for ${plural(openSet.people, 'person', 'people')} enrolled ` +
+          `at open-set false-alarm rate ${openSet.openSetFar}`
         : ''),
   );
   return lines.join('\n');
