@@ -130,7 +130,9 @@ export class VideoSession {
       const rec = this.records.get(t);
       if (!rec || !t.detection) continue;
       rec.seen(f.time, t.detection.box);
-      const q = faceQuality(f.image, t.detection.box, t.detection.score, t.detection.points).quality;
+      const fq = faceQuality(f.image, t.detection.box, t.detection.score, t.detection.points);
+      // without the detector's points, frontality is known only after alignment: assume the track's last one
+      const q = t.detection.points ? fq.quality : fq.quality * rec.frontality;
       if (rec.wants(q, f.time)) wanted.push({ rec, det: t.detection, quality: q });
     }
     this.clock('track', t0, 0);
@@ -222,7 +224,9 @@ export class VideoSession {
     for (const [i, w] of wanted.entries()) {
       const face = faces[i];
       const points = face.points ?? (face.landmarks ? fivePointsOf68(face.landmarks) : undefined);
-      const quality = faceQuality(f.image, w.det.box, w.det.score, points).quality;
+      const fq = faceQuality(f.image, w.det.box, w.det.score, points);
+      const quality = fq.quality;
+      w.rec.frontality = fq.frontality;
       w.rec.addView({ quality, embedding: embeddings[i], time: f.time }, sets[i][0], w.det.box);
       const rec = w.rec.embedded === 1 ? (this.relink(w.rec) ?? w.rec) : w.rec;
       const before = rec.decision?.person;

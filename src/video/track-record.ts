@@ -48,6 +48,8 @@ export class TrackRecord {
   private lastEmbed = -Infinity;
   /** Embeddings computed for this track (≥ views.length: replaced views count too). */
   embedded = 0;
+  /** Frontality of the last view embedded (for packs whose detector gives no points, known only after aligning). */
+  frontality = 1;
 
   constructor(
     /** The public id (the session's, dense, never reused; given when the track is reported). */
