@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { openSource } from '../../src/video/open-source.js';
 import { type LiveSource } from '../../src/video/live-source.js';
@@ -10,7 +10,7 @@ import { FaceError } from '../../src/errors.js';
 import { ffmpeg, needFfmpeg, patternClip, tempDir } from './fixtures.js';
 
 /** A local server: /stream.ts stalls on its first connection, plays through on the next; a page; MJPEG; 404. */
-async function server(ts: Buffer, jpegs: Buffer[]) {
+async function server(ts: Buffer, jpegs: Buffer[], hlsDir = '') {
   let connections = 0;
   const srv = http.createServer((req, res) => {
     if (req.url === '/stream.ts') {
@@ -28,6 +28,11 @@ async function server(ts: Buffer, jpegs: Buffer[]) {
         }
       }, 10);
       req.on('close', () => clearInterval(timer));
+    } else if (req.url?.startsWith('/hls/')) {
+      const file = path.join(hlsDir, path.basename(req.url));
+      if (!existsSync(file)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' });
+      res.end(readFileSync(file));
     } else if (req.url === '/page.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`<!doctype html><html><body>${'<p>not a video</p>'.repeat(200)}</body></html>`);
@@ -109,7 +114,23 @@ test(
       .filter((f) => f.endsWith('.jpg'))
       .sort()
       .map((f) => readFileSync(path.join(dir, f)));
-    const { base, srv } = await server(Buffer.alloc(0), jpegs);
+    const hls = path.join(dir, 'hls');
+    mkdirSync(hls);
+    patternClip(path.join(dir, 'h.mp4'), { seconds: 3, size: '160x120' });
+    ffmpeg(
+      '-i',
+      path.join(dir, 'h.mp4'),
+      '-c',
+      'copy',
+      '-f',
+      'hls',
+      '-hls_time',
+      '1',
+      '-hls_list_size',
+      '0',
+      path.join(hls, 'index.m3u8'),
+    );
+    const { base, srv } = await server(Buffer.alloc(0), jpegs, hls);
     const fail = async (url: string, opts = {}) => {
       try {
         for await (const _ of await openSource(url, { stallSeconds: 2, retries: 1, backoffSeconds: 0.05, ...opts }));
@@ -129,6 +150,13 @@ test(
         assert.equal((e as FaceError).code, 'STREAM_LOST'); // the server ends the stream after 8 frames
       }
       assert.equal(n, 8);
+      let h = 0;
+      try {
+        for await (const _ of await openSource(`${base}/hls/index.m3u8`, { retries: 0 })) h++;
+      } catch (e) {
+        assert.equal((e as FaceError).code, 'STREAM_LOST'); // a finished playlist is a stream that ended
+      }
+      assert.equal(h, 75);
       srv.close();
       assert.equal(await fail(`${base}/stream.ts`), 'STREAM_LOST');
     } finally {

@@ -158,3 +158,22 @@ test('ended tracks are capped (endless streams): the oldest are dropped and coun
   assert.equal(result.tracks.length, 3);
   assert.ok(result.tracksDropped >= 5, String(result.tracksDropped));
 });
+
+test('an abort signal stops a live source early; the result still comes', async () => {
+  const { recognizer } = fakeRecognizer(() => ({ ada: 200 }));
+  const src = new PushFrameSource({ capacity: 100 });
+  const ac = new AbortController();
+  const feed = setInterval(() => src.push({ width: 64, height: 48, data: new Uint8Array(64 * 48 * 3) }), 5);
+  let result: WatchResult | undefined;
+  let frames = 0;
+  try {
+    for await (const e of watch(src, { recognizer, signal: ac.signal, unknowns: false })) {
+      if (e.type === 'frame' && ++frames === 20) ac.abort();
+      if (e.type === 'done') result = e.result;
+    }
+  } finally {
+    clearInterval(feed);
+  }
+  assert.ok(result && result.frames >= 20 && result.frames < 40, String(result?.frames));
+  assert.equal(result.tracks.length, 1);
+});
