@@ -165,6 +165,8 @@ export interface FfmpegDecode extends AsyncIterable<RawFrame> {
   close(): void;
   /** Distinct decoder complaints seen so far (a damaged stretch of the file), at most 20. */
   readonly warnings: readonly string[];
+  /** The input's duration as ffmpeg announced it (seconds); undefined for a live stream ("Duration: N/A"). */
+  readonly duration: number | undefined;
 }
 
 /**
@@ -183,8 +185,11 @@ export function decodeVideo(spec: DecodeSpec): FfmpegDecode {
   let killed = false;
   const lines = createInterface({ input: proc.stderr });
   lines.on('close', () => reader.endInfo());
+  let duration: number | undefined;
   lines.on('line', (line) => {
     if (reader.onInfoLine(line)) return;
+    const d = /^\s*Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)/.exec(line);
+    if (d && duration === undefined) duration = 3600 * Number(d[1]) + 60 * Number(d[2]) + Number(d[3]);
     tail.push(line);
     if (tail.length > 40) tail.shift();
     const w = /error|invalid|corrupt|truncat|missing|partial/i.test(line) ? line.replace(/^\[[^\]]*\]\s*/, '') : '';
@@ -203,6 +208,9 @@ export function decodeVideo(spec: DecodeSpec): FfmpegDecode {
   return {
     get warnings() {
       return [...warnings];
+    },
+    get duration() {
+      return duration;
     },
     close,
     async *[Symbol.asyncIterator]() {

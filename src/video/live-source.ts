@@ -4,6 +4,7 @@
  * reopened with exponential backoff; after `retries` failed attempts in a row it is STREAM_LOST. A first connection
  * that answers something that is not video (a web page, a 404, a busy camera) fails at once with its own error.
  * Times are seconds since the session started, continuing across reconnections (each connection's pts, offset).
+ * A URL whose length ffmpeg knows (a file served over HTTP, a finished HLS playlist) ends normally at its end.
  */
 import { existsSync } from 'node:fs';
 import { decodeVideo, type FfmpegDecode } from '../engine/ffmpeg.js';
@@ -93,6 +94,8 @@ export class LiveSource implements FrameSource {
           yield { time: lastTime, index: index++, image: { width: f.width, height: f.height, data: f.data } };
         }
         if (stalled) reason = `no frame for ${stall} s`;
+        // a stream with a known length (a file or a finished HLS playlist served over HTTP) ends when it is done
+        else if (decode.duration !== undefined && got > 0) return;
       } catch (e) {
         if (!(e instanceof FaceError)) throw e;
         // the first answer is not video at all (web page, 404, busy camera): retrying cannot help

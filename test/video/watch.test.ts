@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { Gallery } from '../../src/gallery/gallery.js';
@@ -11,7 +14,8 @@ import { probeVideo } from '../../src/engine/ffmpeg.js';
 import type { WatchEvent, WatchResult } from '../../src/video/events.js';
 import { LFW_DIR, needDataset } from '../helpers/datasets.js';
 import { facenet } from '../helpers/cli.js';
-import { needFfmpeg, patternClip, tempDir } from './fixtures.js';
+import { ffmpeg, needFfmpeg, patternClip, tempDir } from './fixtures.js';
+import { CLI } from '../helpers/cli.js';
 
 const skip = needFfmpeg || needDataset(LFW_DIR);
 const key = (t: number, x: number, y: number) => ({ t, x, y });
@@ -187,3 +191,65 @@ test(
     }
   },
 );
+
+test('facenet watch on a live URL prints a line as each person appears and leaves', { skip }, async () => {
+  const { dir, cleanup } = tempDir();
+  const hls = path.join(dir, 'hls');
+  mkdirSync(hls);
+  const srv = http.createServer((req, res) => {
+    const file = path.join(hls, path.basename(req.url ?? ''));
+    if (!existsSync(file)) return void res.writeHead(404).end();
+    res.writeHead(200).end(readFileSync(file));
+  });
+  try {
+    await makeClip(TWO, LFW_DIR, path.join(dir, 'two.mp4'));
+    ffmpeg(
+      '-i',
+      path.join(dir, 'two.mp4'),
+      '-c',
+      'copy',
+      '-f',
+      'hls',
+      '-hls_time',
+      '1',
+      '-hls_list_size',
+      '0',
+      path.join(hls, 'live.m3u8'),
+    );
+    const g = path.join(dir, 'g.db');
+    assert.equal(facenet(['enroll', 'Colin Powell', lfwImage(LFW_DIR, 'Colin_Powell', 2), '--gallery', g]).code, 0);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/live.m3u8`;
+    // the server runs in this process: the CLI must run beside it, not block it
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const p = spawn(process.execPath, [
+        '--import',
+        'tsx',
+        CLI,
+        'watch',
+        url,
+        '--gallery',
+        g,
+        '--no-state',
+        '--detect-every',
+        '3',
+      ]);
+      let stdout = '';
+      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      p.on('close', (code) => resolve({ code, stdout }));
+    });
+    assert.equal(out.code, 0, out.stdout);
+    const lines = out.stdout.split('\n');
+    const arrive = lines.filter((l) => / \+ /.test(l));
+    const leave = lines.filter((l) => / - /.test(l) && /on screen/.test(l));
+    assert.deepEqual(arrive.map((l) => l.replace(/^.* \+ /, '').replace(/track \d+/, 'track #')).sort(), [
+      'Colin Powell (track #)',
+      'unknown (track #)',
+    ]);
+    assert.equal(leave.length, 2, out.stdout);
+    assert.ok(lines.indexOf(arrive[0]) < lines.indexOf(leave[0]));
+  } finally {
+    srv.close();
+    cleanup();
+  }
+});
