@@ -36,7 +36,19 @@ export type FaceErrorCode =
   | 'QUEUE_FULL'
   | 'TIMEOUT'
   // a recognizer (worker pool) used after close()
-  | 'CLOSED';
+  | 'CLOSED'
+  // video (src/video, src/engine/ffmpeg.ts)
+  /** An external tool the command needs (ffmpeg, ffprobe) is not installed; the message says how to install it. */
+  | 'TOOL_MISSING'
+  | 'VIDEO_NOT_FOUND'
+  /** The file or stream holds no decodable video (damaged, or no frame at all). */
+  | 'VIDEO_CORRUPT'
+  /** Not a video: no video stream (a web page, a text file, audio only). */
+  | 'VIDEO_UNSUPPORTED'
+  /** A live source stalled or disconnected and did not come back after the reconnection attempts. */
+  | 'STREAM_LOST'
+  /** A camera device that is missing, busy (used by another program) or not a camera. */
+  | 'CAMERA_UNAVAILABLE';
 
 export class FaceError extends Error {
   readonly code: FaceErrorCode;

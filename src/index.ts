@@ -72,3 +72,15 @@ export {
 export { pairwiseScores, bcubedScores, labelsFromGroups, type PrecisionRecall } from './cluster/metrics.js';
 export { ClusterState, type GroupSummary, type StoredFace } from './cluster/state.js';
 export { clusterIntoState, nameGroup, matchGroups, facesOfPhoto } from './cluster/library.js';
+export {
+  watch,
+  watchAll,
+  PushFrameSource,
+  type WatchOptions,
+  type WatchEvent,
+  type WatchResult,
+  type TrackSummary,
+  type FrameFace,
+  type FrameSource,
+  type VideoFrame,
+} from './video/index.js';

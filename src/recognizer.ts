@@ -232,12 +232,20 @@ export class FaceRecognizer {
     return this.detectDecoded(img, opts);
   }
 
-  private async detectDecoded(img: RgbImage, opts: DetectOptions = {}): Promise<Face[]> {
-    const dets = await this.detector.detect(img, {
+  /**
+   * Boxes with the detector's own points (if any), without the 68-point landmarks, under the pack's and the
+   * recognizer's detection settings: for video, which locates and aligns only the frames it embeds.
+   */
+  detectBoxes(img: RgbImage, opts: DetectOptions = {}): Promise<Detection[]> {
+    return this.detector.detect(img, {
       ...this.packDetect,
       ...definedOnly(this.opts.detect ?? {}),
       ...definedOnly(opts),
     });
+  }
+
+  private async detectDecoded(img: RgbImage, opts: DetectOptions = {}): Promise<Face[]> {
+    const dets = await this.detectBoxes(img, opts);
     if (dets.length === 0) return [];
     return this.locate(
       img,

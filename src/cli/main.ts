@@ -12,6 +12,7 @@ import { registerTrainCommands } from './commands/train.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerPacksCommands } from './commands/packs.js';
 import { registerClusterCommands } from './commands/cluster.js';
+import { registerWatchCommand } from './commands/watch.js';
 
 const program = new Command();
 program
@@ -33,6 +34,7 @@ registerTrainCommands(program);
 registerServeCommands(program);
 registerPacksCommands(program);
 registerClusterCommands(program);
+registerWatchCommand(program);
 
 try {
   await program.parseAsync(process.argv);

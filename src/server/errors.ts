@@ -33,6 +33,12 @@ const STATUS: Partial<Record<FaceErrorCode, number>> = {
   QUEUE_FULL: 429,
   TIMEOUT: 503,
   CLOSED: 503,
+  TOOL_MISSING: 501,
+  VIDEO_NOT_FOUND: 400,
+  VIDEO_CORRUPT: 422,
+  VIDEO_UNSUPPORTED: 415,
+  STREAM_LOST: 502,
+  CAMERA_UNAVAILABLE: 503,
 };
 
 export function httpStatus(code: FaceErrorCode): number {

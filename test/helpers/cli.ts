@@ -16,8 +16,12 @@ export interface CliRun {
   json: LooseJson;
 }
 
-export function facenet(args: string[], timeout = 90_000): CliRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout });
+export function facenet(args: string[], timeout = 90_000, env?: Record<string, string>): CliRun {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    encoding: 'utf8',
+    timeout,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   let json: unknown;
   try {
     json = JSON.parse(r.stdout);
