@@ -10,7 +10,7 @@ import { DEFAULT_IDENTIFY_FAR } from '../../decide/decisions.js';
 import { FaceError } from '../../errors.js';
 import { galleryRecognizer } from '../../gallery/face-source.js';
 import { Gallery } from '../../gallery/gallery.js';
-import { isPostgresUrl } from '../../gallery/open-store.js';
+import { isPostgresUrl } from '../../gallery/store/location.js';
 import { parseCombination } from '../../gallery/templates.js';
 import type { WatchResult } from '../../video/events.js';
 import { expandInputs, openSource } from '../../video/open-source.js';
