@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { FaceRecognizer } from '../../src/recognizer.js';
-import { Gallery } from '../../src/gallery/gallery.js';
+import { Gallery, type GalleryOptions } from '../../src/gallery/gallery.js';
+import { ClusterState } from '../../src/cluster/state.js';
 import { galleryRecognizer } from '../../src/gallery/face-source.js';
 import { SqliteGalleryStore, type SqliteStoreOptions } from '../../src/gallery/store/sqlite/sqlite-store.js';
 import { buildServer, type ServerLimits } from '../../src/server/app.js';
@@ -27,14 +28,24 @@ export interface Served {
   recognize: string;
   app: FastifyInstance;
   gallery: Gallery;
+  clusters?: ClusterState;
   close(): Promise<void>;
 }
 
 export async function serve(
   fr: FaceRecognizer,
-  opts: { limits?: ServerLimits; store?: SqliteStoreOptions; logger?: boolean } = {},
+  opts: {
+    limits?: ServerLimits;
+    store?: SqliteStoreOptions;
+    logger?: boolean;
+    /** A cluster state to serve under /v1/clusters, opened from this file (made by `prepare` in `dir`). */
+    clusters?: (dir: string) => Promise<string>;
+    createIndex?: GalleryOptions['createIndex'];
+    /** The folder to use (a tmpfs), else a fresh temporary one. */
+    dir?: string;
+  } = {},
 ): Promise<Served> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'facenet-rel-'));
+  const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), 'facenet-rel-'));
   const file = path.join(dir, 'gallery.db');
   const db = ServerDb.open(file);
   const admin = db.addKey('admin').key;
@@ -42,8 +53,18 @@ export async function serve(
   const gallery = await Gallery.open({
     store: SqliteGalleryStore.open(file, opts.store),
     recognizer: galleryRecognizer(fr),
+    createIndex: opts.createIndex,
   });
-  const app = await buildServer({ gallery, recognizer: fr, db, auth: true, limits: opts.limits, logger: opts.logger });
+  const clusters = opts.clusters ? ClusterState.open(await opts.clusters(dir), { mustExist: true }) : undefined;
+  const app = await buildServer({
+    gallery,
+    recognizer: fr,
+    db,
+    auth: true,
+    limits: opts.limits,
+    logger: opts.logger,
+    clusters,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
   const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
@@ -55,11 +76,13 @@ export async function serve(
     recognize,
     app,
     gallery,
+    clusters,
     async close() {
       await app.close();
       await gallery.close();
+      clusters?.close();
       db.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -125,4 +148,9 @@ export async function stored(file: string): Promise<{ name: string; templates: n
 export async function alive(base: string): Promise<boolean> {
   const r = await call(base, 'GET', '/v1/health');
   return r.status === 200 && r.json?.status === 'ok';
+}
+
+/** Whether `text` holds a control or format character other than newline and tab, written raw (not escaped). */
+export function hasRawControl(text: string): boolean {
+  return /[^\P{Cc}\n\t]|\p{Cf}/u.test(text);
 }

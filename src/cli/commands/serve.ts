@@ -4,12 +4,14 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_GALLERY_PATH } from '../../gallery/gallery.js';
+import { existsSync } from 'node:fs';
 import { maskPassword } from '../../gallery/store/location.js';
+import { assertReachable } from '../../gallery/store/open-store.js';
 import { FaceError } from '../../errors.js';
 import { DEFAULT_LIMITS } from '../../server/app.js';
 import { DEFAULT_KEYS_PATH, keysFile, parseRole, ServerDb } from '../../server/keys.js';
 import { startServer } from '../../server/start.js';
-import { action, printResult } from '../output.js';
+import { action, printResult, writeErr } from '../output.js';
 import { DETECT_SIZE_HELP, intOption, recognizerOptions, type PipelineFlags } from './common.js';
 import { DEFAULT_PACK } from '../../pack/packs.js';
 
@@ -129,11 +131,13 @@ export function registerServeCommands(program: Command): void {
             'WARNING: --no-auth: every route, enrollment and deletion included, is open to anyone who can reach this port. Local use only.\n',
           );
         else {
-          const db = ServerDb.open(keysFile(flags));
-          const active = db.listKeys().filter((k) => !k.revoked);
-          db.close();
+          // never created here: a server that fails to start (an unreachable database) leaves no keys file behind
+          const file = keysFile(flags);
+          const db = existsSync(file) ? ServerDb.open(file, { mustExist: true }) : undefined;
+          const active = db?.listKeys().filter((k) => !k.revoked) ?? [];
+          db?.close();
           if (!active.length)
-            process.stderr.write(
+            writeErr(
               `WARNING: no API keys yet: create one with \`facenet keys add --role admin --keys ${keysFile(flags)}\`\n`,
             );
         }
@@ -149,7 +153,7 @@ export function registerServeCommands(program: Command): void {
           workers,
           clusters: flags.clusters,
         });
-        process.stderr.write(
+        writeErr(
           `facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, API ${server.url}/v1, docs ${server.url}/docs)\n`,
         );
         process.stderr.write(`pack ${server.pack.name}: ${server.pack.licence}\n`);
@@ -174,6 +178,7 @@ export function registerServeCommands(program: Command): void {
     .action(
       action(async (flags: { role: string; name: string; gallery: string; keys?: string; json?: boolean }) => {
         const role = parseRole(flags.role);
+        await assertKeysGallery(flags);
         const db = ServerDb.open(keysFile(flags));
         try {
           const { key, info } = db.addKey(role, flags.name);
@@ -195,6 +200,7 @@ export function registerServeCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (flags: { gallery: string; keys?: string; json?: boolean }) => {
+        await assertKeysGallery(flags);
         const db = ServerDb.open(keysFile(flags), { mustExist: true });
         try {
           const list = db.listKeys();
@@ -221,6 +227,7 @@ export function registerServeCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (id: string, flags: { gallery: string; keys?: string; json?: boolean }) => {
+        await assertKeysGallery(flags);
         const db = ServerDb.open(keysFile(flags), { mustExist: true });
         try {
           const k = db.revokeKey(id);
@@ -230,4 +237,12 @@ export function registerServeCommands(program: Command): void {
         }
       }),
     );
+}
+
+/**
+ * The keys of a postgres:// gallery live in a file beside it (./facenet-keys.db unless --keys): the database must be
+ * reachable first, so a mistyped or unreachable URL is GALLERY_ERROR rather than a fresh, empty keys file.
+ */
+async function assertKeysGallery(flags: { gallery: string; keys?: string }): Promise<void> {
+  if (flags.keys === undefined) await assertReachable(flags.gallery);
 }

@@ -161,7 +161,10 @@ export class SqliteGalleryStore implements GalleryStore {
         db.pragma('secure_delete = ON');
       }
       db.pragma('foreign_keys = ON');
+      const before = db.pragma('user_version', { simple: true }) as number;
       const version = migrate(db, file, opts);
+      // a migration may have scrubbed names (schema 5): move the zeroed pages into the file and empty the WAL
+      if (!opts.readonly && version > before && file !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
       return new SqliteGalleryStore(file, db, version, opts.faults);
     } catch (e) {
       db?.close();
@@ -241,7 +244,7 @@ export class SqliteGalleryStore implements GalleryStore {
         ids.push(id);
         stored.set(t.sourceSha256, id);
       }
-      if (created || skipped.length < ids.length) this.logChange('enroll', row.id, row.name);
+      if (created || skipped.length < ids.length) this.logChange('enroll', row.id);
       return { person: rowToPerson(row), created, templateIds: ids, skipped };
     });
     const receipt = this.guard(() => run.immediate());
@@ -280,7 +283,7 @@ export class SqliteGalleryStore implements GalleryStore {
         .run(row.id);
       const removed = this.db.prepare('DELETE FROM templates WHERE person_id = ?').run(row.id).changes;
       this.db.prepare('DELETE FROM people WHERE id = ?').run(row.id);
-      this.logChange('forget', row.id, row.name);
+      this.logChange('forget', row.id);
       return { person: rowToPerson(row), templatesRemoved: removed };
     });
     const result = this.guard(() => run.immediate());
@@ -309,16 +312,14 @@ export class SqliteGalleryStore implements GalleryStore {
     }
   }
 
-  /** Bump the generation and record what changed, in the caller's transaction. */
-  private logChange(kind: StoreChange['kind'], personId: number, name: string): void {
+  /** Bump the generation and record what changed (never a name), in the caller's transaction. */
+  private logChange(kind: StoreChange['kind'], personId: number): void {
     const g = (
       this.db.prepare("UPDATE store_state SET value = value + 1 WHERE key = 'generation' RETURNING value").get() as {
         value: number;
       }
     ).value;
-    this.db
-      .prepare('INSERT INTO changes (generation, person_id, kind, name) VALUES (?, ?, ?, ?)')
-      .run(g, personId, kind, name);
+    this.db.prepare('INSERT INTO changes (generation, person_id, kind) VALUES (?, ?, ?)').run(g, personId, kind);
     const pruneTo = changeLogPruneTo(g);
     if (pruneTo !== undefined) this.db.prepare('DELETE FROM changes WHERE generation <= ?').run(pruneTo);
   }
@@ -341,16 +342,24 @@ export class SqliteGalleryStore implements GalleryStore {
         if (generation < since) return undefined; // the file was replaced: reload
         const rows = this.db
           .prepare(
-            'SELECT generation, person_id, kind, name FROM changes WHERE generation > ? ORDER BY generation, person_id',
+            `SELECT c.generation, c.person_id, c.kind, p.name FROM changes c LEFT JOIN people p ON p.id = c.person_id
+             WHERE c.generation > ? ORDER BY c.generation, c.person_id`,
           )
           .all(since) as {
           generation: number;
           person_id: number;
           kind: StoreChange['kind'];
-          name: string;
+          name: string | null;
         }[];
         if (!rows.length || rows[0].generation !== since + 1) return undefined; // the log no longer reaches back: reload
-        return { generation, changes: rows.map((r) => ({ kind: r.kind, personId: r.person_id, name: r.name })) };
+        return {
+          generation,
+          changes: rows.map((r) => ({
+            kind: r.kind,
+            personId: r.person_id,
+            ...(r.name === null ? {} : { name: r.name }),
+          })),
+        };
       })(),
     );
   }
