@@ -12,8 +12,13 @@ export interface CliRun {
   json: any;
 }
 
-export function facenet(args: string[], timeout = 90_000): CliRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout });
+export function facenet(args: string[], timeout = 90_000, cwd?: string): CliRun {
+  // tsx resolved here, so a run in another folder (cwd) finds it too
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], {
+    encoding: 'utf8',
+    timeout,
+    cwd,
+  });
   let json: unknown;
   try {
     json = JSON.parse(r.stdout);
