@@ -5,15 +5,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { FaceRecognizer } from '../../src/recognizer.js';
-import { galleryRecognizer } from '../../src/gallery/face-source.js';
-import { clusterIntoState, facesOfPhoto } from '../../src/cluster/library.js';
-import { ClusterState, type NewFace } from '../../src/cluster/state.js';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
 import { facenet, type CliRun } from '../helpers/cli.js';
-import { alive, call, chips, hasRawControl, serve, stored, type Answer, type Served } from './harness.js';
+import { alive, call, hasRawControl, johnsState, serve, stored, type Answer, type Served } from './harness.js';
 
 const skip = needDataset(JOHNS_DIR);
 let fr: FaceRecognizer;
@@ -22,22 +18,6 @@ let stateFile = '';
 /** The two largest groups (John Simm's and John Salley's chips). */
 let g1 = 0;
 let g2 = 0;
-
-/** A cluster state of two johns, made through the library with the server's own model id (no flip). */
-export async function johnsState(recognizer: FaceRecognizer, dir: string, people = ['John_Simm', 'John_Salley']) {
-  const file = path.join(dir, 'clusters.db');
-  const gr = galleryRecognizer(recognizer);
-  const faces: NewFace[] = [];
-  for (const who of people)
-    for (const f of chips(who).slice(0, 6)) faces.push(...(await facesOfPhoto(gr, f, f, { aligned: true })));
-  const state = ClusterState.open(file);
-  try {
-    await clusterIntoState(state, gr.modelId, faces, { threshold: 0.55 });
-  } finally {
-    state.close();
-  }
-  return file;
-}
 
 function typed(r: Answer, status: number, code: string) {
   assert.equal(r.status, status, `${r.status} ${r.text}`);

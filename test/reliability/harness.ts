@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { FaceRecognizer } from '../../src/recognizer.js';
 import { Gallery, type GalleryOptions } from '../../src/gallery/gallery.js';
-import { ClusterState } from '../../src/cluster/state.js';
+import { ClusterState, type NewFace } from '../../src/cluster/state.js';
+import { clusterIntoState, facesOfPhoto } from '../../src/cluster/library.js';
 import { galleryRecognizer } from '../../src/gallery/face-source.js';
 import { SqliteGalleryStore, type SqliteStoreOptions } from '../../src/gallery/store/sqlite/sqlite-store.js';
 import { buildServer, type ServerLimits } from '../../src/server/app.js';
@@ -153,4 +154,20 @@ export async function alive(base: string): Promise<boolean> {
 /** Whether `text` holds a control or format character other than newline and tab, written raw (not escaped). */
 export function hasRawControl(text: string): boolean {
   return /[^\P{Cc}\n\t]|\p{Cf}/u.test(text);
+}
+
+/** A cluster state of two johns, made through the library with the server's own model id (no flip). */
+export async function johnsState(recognizer: FaceRecognizer, dir: string, people = ['John_Simm', 'John_Salley']) {
+  const file = path.join(dir, 'clusters.db');
+  const gr = galleryRecognizer(recognizer);
+  const faces: NewFace[] = [];
+  for (const who of people)
+    for (const f of chips(who).slice(0, 6)) faces.push(...(await facesOfPhoto(gr, f, f, { aligned: true })));
+  const state = ClusterState.open(file);
+  try {
+    await clusterIntoState(state, gr.modelId, faces, { threshold: 0.55 });
+  } finally {
+    state.close();
+  }
+  return file;
 }
