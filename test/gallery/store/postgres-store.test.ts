@@ -250,7 +250,8 @@ test('PostgreSQL: a version-1 gallery is migrated to a change log without names,
     `CREATE TABLE ${s}.facenet_schema (version integer NOT NULL); INSERT INTO ${s}.facenet_schema VALUES (1)`,
   );
   await c.query(
-    `INSERT INTO ${s}.changes (generation, person_id, kind, name, origin) VALUES (1, 7, 'enroll', 'Old Name', 'x'), (2, 7, 'forget', 'Old Name', 'x')`,
+    `INSERT INTO ${s}.changes (generation, person_id, kind, name, origin)
+     VALUES (1, 7, 'enroll', 'Old Name', 'x'), (2, 7, 'forget', 'Old Name', 'x')`,
   );
   const store = await PostgresGalleryStore.open(url);
   t.after(() => store.close());
