@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,7 +13,7 @@ import { FaceRecognizer } from '../../src/recognizer.js';
 import { AdaptiveIndex } from '../../src/search/adaptive-index.js';
 import { SqliteGalleryStore } from '../../src/gallery/store/sqlite/sqlite-store.js';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
-import { call, chips, form, johnsState, serve } from './harness.js';
+import { call, chips, fillDisk, form, johnsState, mountTmpfs, serve, stored, type Served } from './harness.js';
 
 const skip = needDataset(JOHNS_DIR);
 const NAME = 'Zelda Quux';
@@ -140,3 +140,72 @@ test('a gallery file from before schema 5 loses the names its change log kept, w
   await store.close();
   assert.deepEqual(holding(dir, nameBytes), [], 'the migration scrubbed the names');
 });
+
+test(
+  'a disk 100 % full: DELETE still forgets (the reserve beside the gallery makes room); without one it is 500',
+  { skip, timeout: 300_000 },
+  async (t) => {
+    const fs = mountTmpfs('8m');
+    if (!fs) return t.skip('cannot mount a tmpfs here (needs root)');
+    const cleanup: (() => unknown)[] = [() => fs.unmount()];
+    t.after(async () => {
+      for (const f of cleanup.reverse()) await f(); // last opened, first closed: the tmpfs is unmounted last
+    });
+    const fr = await FaceRecognizer.load({ threads: 1 });
+    cleanup.push(() => fr.release());
+    const chip = readFileSync(chips('John_Salley')[0]);
+
+    /** A server on the tmpfs with one person, the WAL checkpointed, then the disk filled to its last block. */
+    const fullServer = async (sub: string, reserveBytes?: number) => {
+      const dir = path.join(fs.dir, sub);
+      mkdirSync(dir);
+      const s = await serve(fr, { dir, store: reserveBytes === undefined ? {} : { reserveBytes } });
+      const r = await call(s.base, 'POST', '/v1/people', {
+        key: s.admin,
+        body: form({ name: NAME, aligned: 'true' }, chip),
+      });
+      assert.equal(r.status, 201, r.text);
+      const raw = new Database(s.file);
+      raw.pragma('wal_checkpoint(TRUNCATE)');
+      raw.close();
+      assert.ok(fillDisk(fs.dir) > 0);
+      return s;
+    };
+    const identify = async (s: Served) =>
+      (await call(s.base, 'POST', '/v1/identify', { key: s.recognize, body: form({ aligned: 'true' }, chip) })).json
+        .faces[0].person;
+    const emptyDisk = () => {
+      for (const f of readdirSync(fs.dir)) if (f.startsWith('fill')) rmSync(path.join(fs.dir, f));
+    };
+
+    // without a reserve: the commit needs a page the disk does not have; nothing changed, the person is still there
+    const bare = await fullServer('bare', 0);
+    const refused = await call(bare.base, 'DELETE', `/v1/people/${encodeURIComponent(NAME)}`, { key: bare.admin });
+    assert.equal(refused.status, 500, refused.text);
+    assert.equal(refused.json.error.code, 'GALLERY_ERROR');
+    assert.match(refused.json.error.message, /disk is full/);
+    assert.equal(await identify(bare), NAME);
+    await bare.close();
+    emptyDisk();
+
+    // with the reserve (the default): the forget takes its room, commits and scrubs
+    const s = await fullServer('reserved');
+    cleanup.push(() => s.close());
+    assert.ok(existsSync(`${s.file}.reserve`), 'the reserve was made at open');
+    const del = await call(s.base, 'DELETE', `/v1/people/${encodeURIComponent(NAME)}`, { key: s.admin });
+    assert.equal(del.status, 200, del.text);
+    assert.equal(del.json.warning, undefined, 'committed and scrubbed: the checkpoint had room too');
+    assert.equal(await identify(s), 'unknown');
+    const gone = await call(s.base, 'GET', `/v1/people/${encodeURIComponent(NAME)}`, { key: s.recognize });
+    assert.equal(gone.json.error.code, 'PERSON_NOT_FOUND');
+    assert.deepEqual(await stored(s.file), [], 'gone from the file');
+    // once there is room again, the next write makes the reserve anew
+    emptyDisk();
+    const again = await call(s.base, 'POST', '/v1/people', {
+      key: s.admin,
+      body: form({ name: 'Bob Other', aligned: 'true' }, readFileSync(chips('John_Savage')[0])),
+    });
+    assert.equal(again.status, 201, again.text);
+    assert.ok(existsSync(`${s.file}.reserve`), 'the reserve is back');
+  },
+);

@@ -2,7 +2,8 @@
  * The real server on 127.0.0.1 for the reliability suites: a SQLite gallery in a temporary folder, an admin and a
  * recognize key, and the helpers every case uses (call, alive, what is stored, read through a separate connection).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -170,4 +171,38 @@ export async function johnsState(recognizer: FaceRecognizer, dir: string, people
     state.close();
   }
   return file;
+}
+
+/** A small tmpfs, when this process may mount one (root with CAP_SYS_ADMIN); undefined otherwise. */
+export function mountTmpfs(size = '3m'): { dir: string; unmount(): void } | undefined {
+  const dir = mkdtempSync(path.join(tmpdir(), 'facenet-tmpfs-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+    return {
+      dir,
+      unmount: () => {
+        execFileSync('umount', [dir], { stdio: 'ignore' });
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+}
+
+/** Fill the file system of `dir` to its last block (files `fill*` there); returns how many were written. */
+export function fillDisk(dir: string): number {
+  let n = 0;
+  try {
+    for (;;) writeFileSync(path.join(dir, `fill${n++}`), Buffer.alloc(4096));
+  } catch {
+    // the disk is full
+  }
+  try {
+    for (;;) writeFileSync(path.join(dir, `fill${n++}`), Buffer.alloc(1));
+  } catch {
+    // to the last block
+  }
+  return n;
 }
