@@ -98,7 +98,7 @@ export function undoNewGallery(location: string): () => Promise<void> {
       return; // not a gallery we can read: leave it alone
     }
     if (people) return; // another process enrolled someone meanwhile: theirs to keep
-    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${location}${suffix}`, { force: true });
+    for (const suffix of ['', '-wal', '-shm', '-journal', '.reserve']) rmSync(`${location}${suffix}`, { force: true });
     for (const d of made)
       try {
         rmdirSync(d); // only when empty
