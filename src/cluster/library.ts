@@ -195,6 +195,11 @@ export function nameGroup(state: ClusterState, gallery: Gallery, groupId: number
   const before = naming.get(state) ?? Promise.resolve();
   const mine = before.catch(() => undefined).then(() => nameGroupNow(state, gallery, groupId, person));
   naming.set(state, mine);
+  void mine
+    .catch(() => undefined)
+    .then(() => {
+      if (naming.get(state) === mine) naming.delete(state);
+    });
   return mine;
 }
 
@@ -250,6 +255,7 @@ async function enrollGroup(
  * crashed between its two writes). Returns the ids of the groups unnamed.
  */
 export async function unnameForgottenGroups(state: ClusterState, gallery: Gallery): Promise<number[]> {
+  if (naming.has(state)) return []; // a naming in progress has claimed a group for a person not enrolled yet
   const gone = new Set<string>();
   for (const g of state.groups())
     if (g.person !== null && !gone.has(g.person) && !(await gallery.store.findPerson(g.person))) gone.add(g.person);
