@@ -21,6 +21,8 @@ export type FaceErrorCode =
   | 'DATASET_MISSING'
   | 'PERSON_NOT_FOUND'
   | 'PERSON_EXISTS'
+  /** A cluster group named (enrolled) as another person than the one asked for. */
+  | 'GROUP_ENROLLED'
   | 'GALLERY_ERROR'
   /** The gallery file is damaged (SQLite reports corruption). */
   | 'GALLERY_CORRUPT'

@@ -4,13 +4,20 @@
  */
 import type { Box, Detection, DetectOptions, FaceDetectorLike } from './detect/types.js';
 import type { Landmarker, LandmarkOptions } from './align/landmarker.js';
-import { alignToChip, type ChipOptions } from './align/chip.js';
+import { alignToChip, chipTemplatePoints, type ChipOptions } from './align/chip.js';
 import { alignFivePoint, templateInBox } from './align/five-point.js';
 import type { Landmarks68, Point } from './align/types.js';
 import type { Embedder } from './embed/embedder.js';
 import type { InferenceEngine } from './engine/engine.js';
 import { decodeImage, type DecodeOptions } from './image/decode.js';
 import { assertUsableChip } from './align/chip-quality.js';
+import {
+  CHIP_MIN_SCORE,
+  isChipFace,
+  landmarkResidual,
+  MAX_CHIP_LANDMARK_RESIDUAL,
+  padChip,
+} from './align/chip-face.js';
 import type { ImageInput, RgbImage } from './image/types.js';
 import { CHIP_SIZE, type RecognitionGraphOptions } from './embed/recognition-graph.js';
 import { flipHorizontal } from './image/transform.js';
@@ -37,9 +44,7 @@ export interface RecognizerOptions {
   cacheDir?: string;
   /** Intra-op threads per model (default: one per core, defaultThreads(); 0 = onnxruntime's own choice). */
   threads?: number;
-  /**
-   * The cores this recognizer may use when `threads` is not given: a worker pool's share (default defaultThreads()).
-   */
+  /** The cores this recognizer may use when `threads` is not given: a worker pool's share (default defaultThreads). */
   threadShare?: number;
   engine?: InferenceEngine;
   /** A model exported by `facenet train` instead of the built-in 128-D net. */
@@ -49,10 +54,7 @@ export interface RecognizerOptions {
    * its stored calibration used like a trained model's.
    */
   projectionPath?: string;
-  /**
-   * Flip test-time augmentation for every embedding (default: the pack's; dlib128: on, +0.3 pp on LFW for 2.5 ms per
-   * face).
-   */
+  /** Flip test-time augmentation for every embedding (default: the pack's; dlib128: on, +0.3 pp on LFW). */
   flip?: boolean;
   /** Largest accepted image, pixels (default 40 MP). */
   maxPixels?: number;
@@ -223,10 +225,7 @@ export class FaceRecognizer {
     return decodeImage(input, d);
   }
 
-  /**
-   * Every face in the image, largest first, with its landmarks (68 points for dlib packs; the detector's five when
-   * given).
-   */
+  /** Every face in the image, largest first, with its landmarks (68 for dlib packs, else the detector's five). */
   async detect(input: ImageInput, opts: DetectOptions = {}): Promise<Face[]> {
     const img = await this.decode(input);
     return this.detectDecoded(img, opts);
@@ -327,9 +326,38 @@ export class FaceRecognizer {
 
   async alignDecoded(img: RgbImage, opts: FaceOptions = {}): Promise<AlignedFace[]> {
     if (opts.aligned)
-      return [{ box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, chip: assertUsableChip(img) }];
+      return [{ box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, chip: await this.faceChip(img) }];
     const faces = await this.detectDecoded(img, opts.detect);
     return faces.map((f) => ({ ...f, chip: this.faceChips(img, f)[0] }));
+  }
+
+  /**
+   * An input given as an aligned chip, once it is shown to hold a face (./align/chip-face.ts): NO_FACE for a chip too
+   * small or blank, or one on which neither the landmark net (dlib chips) nor the pack's detector sees a face.
+   */
+  async faceChip(chip: RgbImage): Promise<RgbImage> {
+    assertUsableChip(chip);
+    if (this.landmarker && this.pack.align.kind === 'dlib68') {
+      const whole = { x: 0, y: 0, width: chip.width, height: chip.height };
+      const [found] = await this.landmarker.landmarks(chip, [whole], this.opts.landmarks);
+      const template = chipTemplatePoints({ ...this.opts.chip, size: chip.width });
+      if (landmarkResidual(found, template, chip.width) <= MAX_CHIP_LANDMARK_RESIDUAL) return chip;
+    }
+    const minScore = CHIP_MIN_SCORE[this.pack.detector.kind];
+    const { canvas, offset } = padChip(chip);
+    for (const [image, at] of [
+      [chip, 0],
+      [canvas, offset],
+    ] as const) {
+      const found = await this.detector.detect(image, { minScore, padFallback: false, minFaceSize: 1 });
+      if (found.some((d) => isChipFace(d.box, chip, at))) return chip;
+    }
+    throw new FaceError(
+      'NO_FACE',
+      `the image given as an aligned face chip (${chip.width}×${chip.height}) does not show a face: ` +
+        'send the photo instead (without aligned) to have the face found',
+      { width: chip.width, height: chip.height },
+    );
   }
 
   /** Faces with chips and L2-normalised embeddings, largest first. Empty when no face is found. */

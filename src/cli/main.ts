@@ -3,7 +3,7 @@
  * `facenet` command line. Each stage registers its own commands from src/cli/commands/.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT } from './output.js';
+import { EXIT, jsonText, terminalText, writeErr } from './output.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerView1TestCommand } from './commands/view1-test-eval.js';
@@ -22,6 +22,14 @@ program
   )
   .version('0.1.0');
 program.showHelpAfterError();
+// what commander prints (an unknown command or option echoes the user's text) goes through the terminal escape too
+program.configureOutput({
+  writeOut: (s) => process.stdout.write(terminalText(s)),
+  writeErr: (s) => process.stderr.write(terminalText(s)),
+});
+// and so do warnings (they name files): Node's own printer writes them raw
+process.removeAllListeners('warning');
+process.on('warning', (w) => writeErr(`(node:${process.pid}) ${w.name}: ${w.message}\n`));
 // usage errors (unknown option or command, missing argument) exit 2 like any bad input, never 1 ("no match");
 // set before the commands are added, which inherit it
 program.exitOverride();
@@ -43,7 +51,7 @@ try {
   const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
   if (!ok && process.argv.includes('--json'))
     process.stdout.write(
-      `${JSON.stringify({ error: { code: 'INVALID_INPUT', message: e.message.replace(/^error: /, '') } }, null, 2)}\n`,
+      `${jsonText({ error: { code: 'INVALID_INPUT', message: e.message.replace(/^error: /, '') } })}\n`,
     );
   process.exitCode = ok ? EXIT.ok : EXIT.error;
 }

@@ -20,21 +20,55 @@ export interface OutputOptions {
   json?: boolean;
 }
 
+/** Control, format (zero-width, bidi), line and paragraph separator characters: never written raw to a terminal. */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * Text fit for a terminal, whatever it holds (file names, metadata, names, messages): every control or format
+ * character but newline and tab shown as a `\u{…}` escape, so no escape sequence, bell or bidi override reaches the
+ * terminal (`facenet groups rename 2 $'G\e]0;pwned\a'` once set the terminal's title).
+ */
+export function terminalText(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => (c === '\n' || c === '\t' ? c : `\\u{${c.codePointAt(0)!.toString(16)}}`));
+}
+
+/**
+ * JSON as the CLI prints it: JSON.stringify escapes C0 controls, but not DEL, C1 controls (U+009B is a CSI on some
+ * terminals), bidi or zero-width characters, nor U+2028/2029; those are written as \uXXXX escapes too (still JSON).
+ */
+export function jsonText(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(UNPRINTABLE, (c) =>
+    c === '\n'
+      ? c
+      : Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
+}
+
+/** A line (or lines) on stderr, escaped for the terminal. */
+export function writeErr(text: string): void {
+  process.stderr.write(terminalText(text));
+}
+
+/** Text on stdout, escaped for the terminal. */
+export function writeOut(text: string): void {
+  process.stdout.write(terminalText(text));
+}
+
 export function printResult(opts: OutputOptions, json: unknown, human: () => string): void {
-  if (opts.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-  else process.stdout.write(`${human()}\n`);
+  if (opts.json) process.stdout.write(`${jsonText(json)}\n`);
+  else writeOut(`${human()}\n`);
 }
 
 export function reportError(e: unknown, json: boolean): number {
   if (e instanceof FaceError) {
-    if (json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
+    if (json) process.stdout.write(`${jsonText({ error: e.toJSON() })}\n`);
     else process.stderr.write(`error [${e.code}]: ${printableName(e.message)}\n`);
     return e.code === 'NO_FACE' ? EXIT.noMatch : EXIT.error;
   }
   const err = e as Error;
   if (json)
-    process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: err?.message ?? String(e) } })}\n`);
-  else process.stderr.write(`internal error: ${err?.stack ?? String(e)}\n`);
+    process.stdout.write(`${jsonText({ error: { code: 'INTERNAL', message: err?.message ?? String(e) } }, 0)}\n`);
+  else writeErr(`internal error: ${err?.stack ?? String(e)}\n`);
   return EXIT.internal;
 }
 

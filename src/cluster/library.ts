@@ -11,6 +11,7 @@ import { FaceError } from '../errors.js';
 import type { Gallery } from '../gallery/gallery.js';
 import { chipThumbnail, faceSize, type FaceFindOptions, type GalleryRecognizer } from '../gallery/face-source.js';
 import type { NewTemplate } from '../gallery/store/store.js';
+import { personName } from '../gallery/names.js';
 import { readImageBytes } from '../image/decode.js';
 import {
   clusterThreshold,
@@ -172,17 +173,64 @@ export async function matchGroups(
   return out;
 }
 
+/** Namings in progress per state: one at a time, so each sees whom the one before enrolled the group as. */
+const naming = new WeakMap<ClusterState, Promise<unknown>>();
+
+export interface NamedGroup {
+  readonly group: GroupSummary;
+  readonly person: string;
+  readonly created: boolean;
+  readonly templatesAdded: number;
+  readonly skipped: number;
+}
+
 /**
  * Name a group: enroll its faces in the gallery as templates of `person` (created if new, else added to), then
- * record the name on the group. The gallery write is one transaction; the state is marked only after it.
+ * record the name on the group. A group's faces belong to one person: naming a group enrolled as someone else is
+ * GROUP_ENROLLED (409); naming it again as the same person adds the faces that joined it since. The group is
+ * claimed in the state before the gallery write (one transaction: two processes cannot both enroll it), released
+ * when that write fails, and marked after it commits. A claim whose person is not in the gallery (forgotten, or a
+ * crash between the two writes) is stale and is cleared.
  */
-export async function nameGroup(
+export function nameGroup(state: ClusterState, gallery: Gallery, groupId: number, person: string): Promise<NamedGroup> {
+  const before = naming.get(state) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(() => nameGroupNow(state, gallery, groupId, person));
+  naming.set(state, mine);
+  void mine
+    .catch(() => undefined)
+    .then(() => {
+      if (naming.get(state) === mine) naming.delete(state);
+    });
+  return mine;
+}
+
+async function nameGroupNow(
   state: ClusterState,
   gallery: Gallery,
   groupId: number,
   person: string,
-): Promise<{ group: GroupSummary; person: string; created: boolean; templatesAdded: number; skipped: number }> {
-  state.group(groupId);
+): Promise<NamedGroup> {
+  const group = state.group(groupId);
+  if (typeof person !== 'string') throw new FaceError('INVALID_INPUT', 'a person is named by a string');
+  // an enrolled person keeps the name they were stored under; a new one's name follows the rule
+  const target = (await gallery.store.findPerson(person))?.name ?? personName(person);
+  if (group.person !== null && group.person !== target && !(await gallery.store.findPerson(group.person)))
+    state.forgetPerson(group.person); // stale: that person is no longer in the gallery
+  const claimed = state.claim(groupId, target);
+  try {
+    return await enrollGroup(state, gallery, groupId, target);
+  } catch (e) {
+    if (claimed) state.release(groupId, target);
+    throw e;
+  }
+}
+
+async function enrollGroup(
+  state: ClusterState,
+  gallery: Gallery,
+  groupId: number,
+  person: string,
+): Promise<NamedGroup> {
   const modelId = state.modelId();
   if (modelId !== gallery.modelId)
     throw new FaceError(
@@ -202,4 +250,16 @@ export async function nameGroup(
   const r = await gallery.enrollTemplates(person, templates, { enrolledFrom: `cluster group ${groupId}` });
   const group = state.markEnrolled(groupId, r.person.name);
   return { group, person: r.person.name, created: r.created, templatesAdded: r.templateIds.length, skipped: r.skipped };
+}
+
+/**
+ * Unname the groups enrolled as people the gallery no longer holds (forgotten by another process, or a naming that
+ * crashed between its two writes). Returns the ids of the groups unnamed.
+ */
+export async function unnameForgottenGroups(state: ClusterState, gallery: Gallery): Promise<number[]> {
+  if (naming.has(state)) return []; // a naming in progress has claimed a group for a person not enrolled yet
+  const gone = new Set<string>();
+  for (const g of state.groups())
+    if (g.person !== null && !gone.has(g.person) && !(await gallery.store.findPerson(g.person))) gone.add(g.person);
+  return [...gone].flatMap((p) => state.forgetPerson(p));
 }

@@ -40,6 +40,7 @@ import { ViewFollower, type LoadedView } from './view-follower.js';
 import { isPostgresUrl } from './store/location.js';
 import { openStore } from './store/open-store.js';
 import type { HnswMeta } from '../search/hnsw-index.js';
+import { removeIndexFiles } from '../search/hnsw-file.js';
 import type { ForgetReceipt, GalleryStore, Metadata, NewTemplate, Person, PersonSummary } from './store/store.js';
 import { canonicalName, personName } from './names.js';
 import type { TemplateCombination } from './templates.js';
@@ -176,7 +177,7 @@ export class Gallery {
     if (!file || !loaded || !(loaded.view instanceof MemoryView) || !(loaded.view.index instanceof AdaptiveIndex))
       return false;
     const index = loaded.view.index;
-    if (index.mode === 'exact' || (!build && index.mode !== 'hnsw')) return false;
+    if (index.mode === 'exact' || (!build && index.mode !== 'hnsw') || loaded.view.forgotten) return false;
     await this.follower.catchUp();
     const generation = await this.store.generation();
     if (generation !== loaded.generation + this.follower.ownChanges) return false;
@@ -525,6 +526,8 @@ export class Gallery {
     }
     this.follower.ownChanges++;
     this.view?.view.applyForget(result.person.id);
+    // the saved graph holds the person's vectors: it goes (the next open builds a clean one)
+    if (this.graphFile) removeIndexFiles(this.graphFile);
     return result;
   }
 

@@ -46,7 +46,7 @@ export class ViewFollower {
       .then(async () => {
         const v = this.current?.view;
         if (!v) return;
-        if (change.kind === 'forget') v.applyForget(change.personId);
+        if (change.kind === 'forget' || change.name === undefined) v.applyForget(change.personId);
         else await v.refreshPerson(change.personId, change.name);
       })
       .catch(() => {
@@ -79,7 +79,7 @@ export class ViewFollower {
       }
       if (log.generation === loaded.generation) return;
       for (const c of log.changes) {
-        if (c.kind === 'forget') loaded.view.applyForget(c.personId);
+        if (c.kind === 'forget' || c.name === undefined) loaded.view.applyForget(c.personId);
         else await loaded.view.refreshPerson(c.personId, c.name);
       }
       loaded.generation = log.generation;

@@ -64,12 +64,22 @@ export function resolvePack(pack?: string | PackDefinition): PackDefinition {
 
 /** Whether the user opted in to non-permissive weights: the explicit option, else FACENET_ACCEPT_LICENSE=1. */
 export function licenceAccepted(explicit?: boolean): boolean {
+  // only a boolean opts in or out: a JavaScript caller's "false" (a string, truthy) must not accept a licence
+  if (explicit !== undefined && typeof explicit !== 'boolean')
+    throw new FaceError(
+      'INVALID_INPUT',
+      `acceptLicense must be the boolean true (or false), got ${typeof explicit} ${JSON.stringify(explicit)}`,
+      { acceptLicense: String(explicit) },
+    );
   return explicit ?? process.env.FACENET_ACCEPT_LICENSE === '1';
 }
 
-/** LICENSE_NOT_ACCEPTED for a non-permissive pack without an opt-in. */
+/**
+ * LICENSE_NOT_ACCEPTED for a non-permissive pack without an opt-in; INVALID_INPUT for an opt-in that is not a
+ * boolean.
+ */
 export function assertLicence(pack: PackDefinition, accept?: boolean): void {
-  if (pack.licence.permissive || licenceAccepted(accept)) return;
+  if (licenceAccepted(accept) || pack.licence.permissive) return;
   throw new LicenseError(
     `pack ${pack.name} is not permissively licensed (${pack.licence.line}). Use it only if ` +
       'its terms allow your use, and opt in with --accept-license, FACENET_ACCEPT_LICENSE=1, ' +

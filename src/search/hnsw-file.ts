@@ -96,6 +96,28 @@ export function writeIndexFiles(file: string, saveNative: (indexPath: string) =>
 }
 
 /**
+ * Delete a saved index: the sidecar `file` and every usearch or temporary file of it (after a forget, a saved graph
+ * still holds the forgotten vectors). Never throws: a file that cannot be removed is reported as a warning.
+ */
+export function removeIndexFiles(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // no folder, no files
+  }
+  for (const f of names)
+    if (f === base || (f.startsWith(`${base}.`) && (f.endsWith('.usearch') || f.endsWith('.tmp'))))
+      try {
+        rmSync(path.join(dir, f), { force: true });
+      } catch (e) {
+        process.emitWarning(`facenet: could not delete ${path.join(dir, f)}: ${(e as Error).message}`);
+      }
+}
+
+/**
  * The sidecar `file` (which exists), its settings and entry arrays checked, and the path of its usearch file,
  * whose size and sha256 match: `fail` (which throws) otherwise, since usearch's loader corrupts the heap on a
  * damaged file.

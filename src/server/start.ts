@@ -69,22 +69,19 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       : undefined;
   const fr = pool ?? (await FaceRecognizer.load(recOpts));
   const flip = opts.recognizer?.flip ?? fr.flip; // the pack's default unless set
-  let db: ServerDb;
-  try {
-    db = ServerDb.open(keysFile({ gallery: file, keys: opts.keys }));
-  } catch (e) {
-    await pool?.close();
-    throw e;
-  }
+  let db: ServerDb | undefined;
   let gallery: Gallery | undefined;
   let clusters: ClusterState | undefined;
   try {
     clusters = opts.clusters ? ClusterState.open(opts.clusters, { mustExist: true }) : undefined;
     gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr, flip) });
+    // after the gallery: a database that cannot be reached leaves no keys file beside it
+    db = ServerDb.open(keysFile({ gallery: file, keys: opts.keys }));
+    const d = db;
     const app = await buildServer({
       gallery,
       recognizer: fr,
-      db,
+      db: d,
       auth: opts.auth ?? true,
       flip,
       limits,
@@ -97,7 +94,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     app.addHook('onClose', async () => {
       c?.close();
       await g.close();
-      db.close();
+      d.close();
       await pool?.close();
     });
     const url = await listen(app, opts.port ?? 8080, opts.host ?? '127.0.0.1');
@@ -105,7 +102,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   } catch (e) {
     clusters?.close();
     await gallery?.close();
-    db.close();
+    db?.close();
     await pool?.close();
     throw e;
   }

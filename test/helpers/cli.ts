@@ -16,10 +16,12 @@ export interface CliRun {
   json: LooseJson;
 }
 
-export function facenet(args: string[], timeout = 90_000, env?: Record<string, string>): CliRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+export function facenet(args: string[], timeout = 90_000, env?: Record<string, string>, cwd?: string): CliRun {
+  // tsx resolved here, so a run in another folder (cwd) finds it too
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], {
     encoding: 'utf8',
     timeout,
+    cwd,
     ...(env ? { env: { ...process.env, ...env } } : {}),
   });
   let json: unknown;

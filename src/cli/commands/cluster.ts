@@ -15,7 +15,7 @@ import { calibrationFromFile, defaultCalibration } from '../../decide/default-ca
 import { FaceError, ImageError } from '../../errors.js';
 import { galleryRecognizer } from '../../gallery/face-source.js';
 import { DEFAULT_GALLERY_PATH, Gallery } from '../../gallery/gallery.js';
-import { action, EXIT, printResult } from '../output.js';
+import { action, EXIT, printResult, writeErr, writeOut } from '../output.js';
 import { flipOf, loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
 import { progressBar } from './eval.js';
 import { registerEvalClusterCommand } from './cluster-eval.js';
@@ -182,11 +182,11 @@ function withStateOpen<R>(file: string, fn: (s: ClusterState) => R | Promise<R>)
     .finally(() => state.close());
 }
 
+/** Ids are plain decimal integers: `0x1`, `1e0`, `+1`, `01`, `1.0` and ` 1` are refused, not read as 1. */
 const parseId = (what: string, v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new FaceError('INVALID_INPUT', `${what} must be a positive integer id, got "${v}"`);
-  return n;
+  if (!/^[1-9][0-9]{0,14}$/.test(v))
+    throw new FaceError('INVALID_INPUT', `${what} must be a positive decimal integer id, got "${v}"`);
+  return Number(v);
 };
 
 export function registerClusterCommands(program: Command): void {
@@ -300,8 +300,8 @@ export function registerClusterCommands(program: Command): void {
               ...(flags.html ? { html: flags.html } : {}),
             };
             if (!flags.json)
-              for (const r of errors) process.stderr.write(`error [${r.error.code}] ${r.file}: ${r.error.message}\n`);
-            if (flags.csv) process.stdout.write(`${stateCsv(json)}\n`);
+              for (const r of errors) writeErr(`error [${r.error.code}] ${r.file}: ${r.error.message}\n`);
+            if (flags.csv) writeOut(`${stateCsv(json)}\n`);
             else
               printResult(flags, { ...json, ...summary }, () =>
                 [

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { FaceError } from '../../errors.js';
 import { printableName } from '../../gallery/names.js';
-import { action, printResult } from '../output.js';
-import { boxJson, openGallery, r4, withGalleryOptions, type GalleryFlags } from './gallery-common.js';
+import { action, printResult, writeErr } from '../output.js';
+import { boxJson, openGallery, r4, undoNewGallery, withGalleryOptions, type GalleryFlags } from './gallery-common.js';
 
 export function registerEnrollCommand(program: Command): void {
   withGalleryOptions(
@@ -23,7 +23,9 @@ export function registerEnrollCommand(program: Command): void {
           if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata))
             throw new FaceError('INVALID_INPUT', '--metadata must be a JSON object');
         }
+        const undo = undoNewGallery(flags.gallery);
         const { gallery } = await openGallery(flags, true);
+        let done = false;
         try {
           const r = await gallery.enroll(name, images, { largest: flags.largest, aligned: flags.aligned, metadata });
           const json = {
@@ -41,7 +43,7 @@ export function registerEnrollCommand(program: Command): void {
             warnings: r.warnings,
             gallery: flags.gallery,
           };
-          if (!flags.json) for (const w of r.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
+          if (!flags.json) for (const w of r.warnings) writeErr(`warning [${w.code}]: ${w.message}\n`);
           printResult(flags, json, () =>
             [
               `${r.created ? 'enrolled' : 'updated'} ${printableName(r.person.name)}: ${r.added.length} ` +
@@ -53,8 +55,10 @@ export function registerEnrollCommand(program: Command): void {
               ),
             ].join('\n'),
           );
+          done = true;
         } finally {
           await gallery.close();
+          if (!done) await undo();
         }
       }),
     );

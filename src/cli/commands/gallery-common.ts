@@ -3,13 +3,14 @@
  * opening a gallery with the pipeline the flags name, image arguments and number formatting.
  */
 import type { Command } from 'commander';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FaceError } from '../../errors.js';
 import { DEFAULT_GALLERY_PATH, Gallery } from '../../gallery/gallery.js';
 import { galleryRecognizer } from '../../gallery/face-source.js';
 import { parseCombination } from '../../gallery/templates.js';
 import { isPostgresUrl } from '../../gallery/store/location.js';
+import { openStore } from '../../gallery/store/open-store.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { flipOf, loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
 
@@ -72,6 +73,39 @@ export async function openGallery(
     combination: flags.combination ? parseCombination(flags.combination) : undefined,
   });
   return { gallery, fr };
+}
+
+/**
+ * For a command that creates the gallery (enroll): what to undo when it fails. A SQLite file (and the folders made
+ * for it) that did not exist before the command and still holds nobody is removed, so a failed first enroll (a
+ * mistyped photo path) leaves no empty gallery that a later mistyped read would take for a real one.
+ */
+export function undoNewGallery(location: string): () => Promise<void> {
+  if (isPostgresUrl(location) || location === ':memory:' || existsSync(location)) return async () => {};
+  const made: string[] = [];
+  for (let d = path.dirname(path.resolve(location)); !existsSync(d); d = path.dirname(d)) made.push(d);
+  return async () => {
+    if (!existsSync(location)) return;
+    let people: number;
+    try {
+      const store = await openStore(location, { create: false });
+      try {
+        people = (await store.people()).length;
+      } finally {
+        await store.close();
+      }
+    } catch {
+      return; // not a gallery we can read: leave it alone
+    }
+    if (people) return; // another process enrolled someone meanwhile: theirs to keep
+    for (const suffix of ['', '-wal', '-shm', '-journal', '.reserve']) rmSync(`${location}${suffix}`, { force: true });
+    for (const d of made)
+      try {
+        rmdirSync(d); // only when empty
+      } catch {
+        break;
+      }
+  };
 }
 
 /** Files named, and image files under folders named (recursive, sorted). */

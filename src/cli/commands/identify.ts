@@ -4,7 +4,7 @@ import { DEFAULT_IDENTIFY_FAR } from '../../decide/decisions.js';
 import { FaceError } from '../../errors.js';
 import type { IdentifyResult } from '../../gallery/gallery.js';
 import { printableName } from '../../gallery/names.js';
-import { action, EXIT, printResult } from '../output.js';
+import { action, EXIT, printResult, writeErr, writeOut } from '../output.js';
 import { progressBar } from './eval.js';
 import {
   boxJson,
@@ -110,7 +110,7 @@ export function registerIdentifyCommand(program: Command): void {
         const { gallery } = await openGallery(flags);
         try {
           const info = await gallery.openSet(far);
-          if (info.warning) process.stderr.write(`\n${info.warning}\n\n`);
+          if (info.warning) writeErr(`\n${info.warning}\n\n`);
           const bar = progressBar('identifying', files.length > 1 && process.stderr.isTTY === true);
           const rows: IdentifyRow[] = [];
           for (const [i, file] of files.entries()) {
@@ -132,7 +132,7 @@ export function registerIdentifyCommand(program: Command): void {
             imagesWithoutFace: rows.filter((r) => r.result && !r.result.faces.length).length,
             errors: rows.filter((r) => r.error).length,
           };
-          if (flags.csv) process.stdout.write(`${identifyCsv(rows, info.threshold)}\n`);
+          if (flags.csv) writeOut(`${identifyCsv(rows, info.threshold)}\n`);
           else
             printResult(
               flags,
@@ -189,7 +189,7 @@ export function registerIdentifyCommand(program: Command): void {
               },
             );
           if (!flags.json && !flags.csv)
-            for (const r of rows) if (r.error) process.stderr.write(`error [${r.error.code}]: ${r.error.message}\n`);
+            for (const r of rows) if (r.error) writeErr(`error [${r.error.code}]: ${r.error.message}\n`);
           return summary.errors ? EXIT.error : summary.recognised ? EXIT.ok : EXIT.noMatch;
         } finally {
           await gallery.close();

@@ -1,5 +1,7 @@
 /** facenet people | index | forget: list, index and delete what the gallery holds. */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { ClusterState, DEFAULT_CLUSTER_STATE } from '../../cluster/state.js';
 import { Gallery } from '../../gallery/gallery.js';
 import { printableName } from '../../gallery/names.js';
 import { action, printResult } from '../output.js';
@@ -81,20 +83,46 @@ export function registerPeopleCommands(program: Command): void {
   );
 
   galleryOption(program.command('forget <name>').description('remove a person with every template and thumbnail'))
+    .option(
+      '--state <file>',
+      'cluster state whose groups named after the person are unnamed too (when the file exists)',
+      process.env.FACENET_CLUSTERS ?? DEFAULT_CLUSTER_STATE,
+    )
     .option('--json', 'machine-readable output')
     .action(
-      action(async (name: string, flags: { gallery: string; json?: boolean }) => {
+      action(async (name: string, flags: { gallery: string; state: string; json?: boolean }) => {
         const gallery = await Gallery.open({ location: flags.gallery, create: false });
         try {
           const r = await gallery.forget(name);
+          const groupsUnnamed = unnameGroups(flags.state, r.person.name);
           printResult(
             flags,
-            { forgotten: r.person.name, templatesRemoved: r.templatesRemoved },
-            () => `forgot ${printableName(r.person.name)}: ${r.templatesRemoved} template(s) and thumbnail(s) removed`,
+            { forgotten: r.person.name, templatesRemoved: r.templatesRemoved, groupsUnnamed },
+            () =>
+              `forgot ${printableName(r.person.name)}: ${r.templatesRemoved} template(s) and thumbnail(s) removed` +
+              (groupsUnnamed.length ? `; cluster group(s) ${groupsUnnamed.join(', ')} unnamed in ${flags.state}` : ''),
           );
         } finally {
           await gallery.close();
         }
       }),
     );
+}
+
+/** Unname the groups of the cluster state `file` (if there is one) enrolled as `person`; never fails the forget. */
+function unnameGroups(file: string, person: string): number[] {
+  if (!existsSync(file)) return [];
+  try {
+    const state = ClusterState.open(file, { mustExist: true });
+    try {
+      return state.forgetPerson(person);
+    } finally {
+      state.close();
+    }
+  } catch (e) {
+    process.emitWarning(
+      `facenet: the person is forgotten, but cluster state ${file} was not updated: ${(e as Error).message}`,
+    );
+    return [];
+  }
 }

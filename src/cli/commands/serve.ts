@@ -4,12 +4,14 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_GALLERY_PATH } from '../../gallery/gallery.js';
+import { existsSync } from 'node:fs';
 import { maskPassword } from '../../gallery/store/location.js';
+import { assertReachable } from '../../gallery/store/open-store.js';
 import { FaceError } from '../../errors.js';
 import { DEFAULT_LIMITS } from '../../server/app.js';
 import { DEFAULT_KEYS_PATH, keysFile, parseRole, ServerDb } from '../../server/keys.js';
 import { startServer } from '../../server/start.js';
-import { action, printResult } from '../output.js';
+import { action, printResult, writeErr } from '../output.js';
 import { DETECT_SIZE_HELP, intOption, recognizerOptions, type PipelineFlags } from './common.js';
 import { DEFAULT_PACK } from '../../pack/packs.js';
 
@@ -131,11 +133,13 @@ export function registerServeCommands(program: Command): void {
               'is open to anyone who can reach this port. Local use only.\n',
           );
         else {
-          const db = ServerDb.open(keysFile(flags));
-          const active = db.listKeys().filter((k) => !k.revoked);
-          db.close();
+          // never created here: a server that fails to start (an unreachable database) leaves no keys file behind
+          const file = keysFile(flags);
+          const db = existsSync(file) ? ServerDb.open(file, { mustExist: true }) : undefined;
+          const active = db?.listKeys().filter((k) => !k.revoked) ?? [];
+          db?.close();
           if (!active.length)
-            process.stderr.write(
+            writeErr(
               `WARNING: no API keys yet: create one with \`facenet keys add --role admin --keys ${keysFile(flags)}\`\n`,
             );
         }
@@ -151,7 +155,7 @@ export function registerServeCommands(program: Command): void {
           workers,
           clusters: flags.clusters,
         });
-        process.stderr.write(
+        writeErr(
           `facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, ` +
             `API ${server.url}/v1, docs ${server.url}/docs)\n`,
         );
@@ -177,6 +181,7 @@ export function registerServeCommands(program: Command): void {
     .action(
       action(async (flags: { role: string; name: string; gallery: string; keys?: string; json?: boolean }) => {
         const role = parseRole(flags.role);
+        await assertKeysGallery(flags);
         const db = ServerDb.open(keysFile(flags));
         try {
           const { key, info } = db.addKey(role, flags.name);
@@ -198,6 +203,7 @@ export function registerServeCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (flags: { gallery: string; keys?: string; json?: boolean }) => {
+        await assertKeysGallery(flags);
         const db = ServerDb.open(keysFile(flags), { mustExist: true });
         try {
           const list = db.listKeys();
@@ -225,6 +231,7 @@ export function registerServeCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (id: string, flags: { gallery: string; keys?: string; json?: boolean }) => {
+        await assertKeysGallery(flags);
         const db = ServerDb.open(keysFile(flags), { mustExist: true });
         try {
           const k = db.revokeKey(id);
@@ -234,4 +241,12 @@ export function registerServeCommands(program: Command): void {
         }
       }),
     );
+}
+
+/**
+ * The keys of a postgres:// gallery live in a file beside it (./facenet-keys.db unless --keys): the database must be
+ * reachable first, so a mistyped or unreachable URL is GALLERY_ERROR rather than a fresh, empty keys file.
+ */
+async function assertKeysGallery(flags: { gallery: string; keys?: string }): Promise<void> {
+  if (flags.keys === undefined) await assertReachable(flags.gallery);
 }

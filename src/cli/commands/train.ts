@@ -1,7 +1,7 @@
 /** facenet train: triplet-loss training with online mining on tfjs (wasm), exported to ONNX. */
 import { type Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { action, EXIT, printResult } from '../output.js';
+import { action, EXIT, printResult, writeErr } from '../output.js';
 import { ttaFlagsOf } from '../../gallery/face-source.js';
 import { FaceError } from '../../errors.js';
 import { MINING_METHODS, type Mining } from '../../train/triplet.js';
@@ -201,7 +201,7 @@ export function registerTrainCommands(program: Command): void {
         let loadWhat = '';
         const log = (s: string) => {
           if (bar) bar.stop();
-          process.stderr.write(`${s}\n`);
+          writeErr(`${s}\n`);
         };
         try {
           const res = await runTraining({

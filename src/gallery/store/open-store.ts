@@ -17,3 +17,10 @@ export async function openStore(location: string, opts: { create?: boolean } = {
   const { SqliteGalleryStore } = await import('./sqlite/sqlite-store.js');
   return SqliteGalleryStore.open(location, { mustExist: opts.create === false });
 }
+
+/** A postgres:// gallery that cannot be reached is GALLERY_ERROR (a file path is not checked: it may be created). */
+export async function assertReachable(location: string): Promise<void> {
+  if (!isPostgresUrl(location)) return;
+  const { PostgresGalleryStore } = await import('./postgres/postgres-store.js');
+  await PostgresGalleryStore.ping(location);
+}

@@ -86,7 +86,11 @@ export interface ForgetReceipt {
 export interface StoreChange {
   readonly kind: 'enroll' | 'forget';
   readonly personId: number;
-  readonly name: string;
+  /**
+   * The person's name as it is now, read from the people table: the change log itself keeps no names (a forgotten
+   * person's name must leave the store), so it is absent once the person is forgotten.
+   */
+  readonly name?: string;
 }
 
 /**

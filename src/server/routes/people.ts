@@ -202,12 +202,23 @@ export function peopleRoutes(ctx: ServerContext) {
       },
       async (req) => {
         const r = await gallery.forget((req.params as { name: string }).name);
+        const warnings: string[] = [];
+        if (r.scrubbed === false)
+          warnings.push('deleted; scrubbing its freed pages is pending (retried at the next write)');
+        let groupsUnnamed: number[] = [];
+        try {
+          // the groups named after the person are unnamed (the gallery delete stands whatever happens here)
+          groupsUnnamed = ctx.clusters?.forgetPerson(r.person.name) ?? [];
+        } catch (e) {
+          warnings.push(
+            `deleted; unnaming their cluster groups failed (${(e as Error).message}); retried when groups are read`,
+          );
+        }
         return {
           person: { name: r.person.name },
           templatesRemoved: r.templatesRemoved,
-          ...(r.scrubbed === false
-            ? { warning: 'deleted; scrubbing its freed pages is pending (retried at the next write)' }
-            : {}),
+          ...(ctx.clusters ? { groupsUnnamed } : {}),
+          ...(warnings.length ? { warning: warnings.join('; ') } : {}),
         };
       },
     );

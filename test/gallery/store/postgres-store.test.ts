@@ -14,6 +14,7 @@ import { Gallery } from '../../../src/gallery/gallery.js';
 import { openStore } from '../../../src/gallery/store/open-store.js';
 import {
   maskPassword,
+  PG_MIGRATIONS,
   PG_SCHEMA_VERSION,
   PostgresGalleryStore,
 } from '../../../src/gallery/store/postgres/postgres-store.js';
@@ -181,7 +182,7 @@ test(
     await b.enroll({ name: 'Bob', templates: [template(3)] }); // b's own change: not reported to b
     await a.forget('Ada');
     await within(1000, 'forget notification', () => (heard.length === 2 ? true : undefined));
-    assert.deepEqual(heard[1], { kind: 'forget', personId: person.id, name: 'Ada' });
+    assert.deepEqual(heard[1], { kind: 'forget', personId: person.id }, 'a forgotten person has no name any more');
 
     // a bulk enrollment is one transaction; every person in it is reported, in order
     await a.enrollMany([
@@ -204,6 +205,63 @@ test(
     assert.deepEqual(errors, []);
   },
 );
+
+test('PostgreSQL: after a forget, no row, log entry or notification payload holds the name', opts, async (t) => {
+  const url = await fresh(t);
+  const schema = new URL(url).searchParams.get('schema')!;
+  const c = await admin(t);
+  const payloads: string[] = [];
+  c.on('notification', (n) => payloads.push(n.payload ?? ''));
+  await c.query(`LISTEN "facenet_gallery_changes.${schema}"`);
+  const store = await PostgresGalleryStore.open(url);
+  t.after(() => store.close());
+  await store.enroll({ name: 'Zelda Quux', metadata: { note: 'Zelda Quux' }, templates: [template(1)] });
+  await store.enroll({ name: 'Bob', templates: [template(2)] });
+  await store.forget('Zelda Quux');
+  await within(1000, 'notifications', () => (payloads.length >= 3 ? true : undefined));
+  assert.ok(
+    payloads.every((p) => !p.includes('Zelda') && !p.includes('Bob')),
+    payloads.join('\n'),
+  );
+  // every table of the gallery's schema, read as text: the name is nowhere
+  const tables = (
+    await c.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = $1`, [schema])
+  ).rows.map((r) => r.t);
+  assert.ok(tables.includes('changes') && tables.includes('people'), tables.join(','));
+  for (const table of tables) {
+    const rows = await c.query(`SELECT t::text AS row FROM "${schema}"."${table}" t`);
+    for (const r of rows.rows) assert.doesNotMatch(r.row as string, /Zelda/, `${table}: ${r.row}`);
+  }
+  const cols = await c.query(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'changes'`,
+    [schema],
+  );
+  assert.deepEqual(cols.rows.map((r) => r.column_name).sort(), ['generation', 'kind', 'origin', 'person_id']);
+});
+
+test('PostgreSQL: a version-1 gallery is migrated to a change log without names, its entries kept', opts, async (t) => {
+  const url = await fresh(t);
+  const schema = new URL(url).searchParams.get('schema')!;
+  const s = `"${schema}"`;
+  const c = await admin(t);
+  await c.query(`CREATE SCHEMA ${s}`);
+  await c.query(PG_MIGRATIONS[0](s));
+  await c.query(
+    `CREATE TABLE ${s}.facenet_schema (version integer NOT NULL); INSERT INTO ${s}.facenet_schema VALUES (1)`,
+  );
+  await c.query(
+    `INSERT INTO ${s}.changes (generation, person_id, kind, name, origin)
+     VALUES (1, 7, 'enroll', 'Old Name', 'x'), (2, 7, 'forget', 'Old Name', 'x')`,
+  );
+  const store = await PostgresGalleryStore.open(url);
+  t.after(() => store.close());
+  assert.equal(store.schemaVersion, PG_SCHEMA_VERSION);
+  const rows = await c.query(`SELECT t::text AS row FROM ${s}.changes t ORDER BY generation`);
+  assert.deepEqual(
+    rows.rows.map((r) => r.row),
+    ['(1,7,enroll,x)', '(2,7,forget,x)'],
+  );
+});
 
 test(
   'PostgreSQL: a dropped LISTEN connection reconnects and replays what was committed meanwhile; nothing crashes',

@@ -2,6 +2,8 @@
  * Following a shared gallery's changes. Every write appends to `<schema>.changes` and sends `pg_notify` on the
  * channel `facenet_gallery_changes.<schema>`, delivered at commit; a watcher LISTENs there and reads the log past
  * the last generation it saw, so what it missed while disconnected is replayed once it has reconnected.
+ * Neither the log nor the notifications carry names (a forgotten person's name must leave the database): a watcher
+ * reads the name from `people`, where a forgotten person no longer is.
  */
 import pg from 'pg';
 import type { ClientConfig, PoolClient } from 'pg';
@@ -33,7 +35,7 @@ export async function logChanges(
   c: PoolClient,
   source: ChangeSource,
   kind: StoreChange['kind'],
-  changes: readonly { personId: number; name: string }[],
+  changes: readonly { personId: number }[],
 ): Promise<void> {
   const s = source.quotedSchema;
   const g = (
@@ -42,15 +44,12 @@ export async function logChanges(
     )
   ).rows[0].value;
   await c.query(
-    `INSERT INTO ${s}.changes (generation, person_id, kind, name, origin) ` +
-      'SELECT $1, p, $2, n, $3 FROM unnest($4::bigint[], $5::text[]) AS u(p, n)',
-    [g, kind, source.origin, changes.map((x) => x.personId), changes.map((x) => x.name)],
+    `INSERT INTO ${s}.changes (generation, person_id, kind, origin)
+     SELECT $1, p, $2, $3 FROM unnest($4::bigint[]) AS p`,
+    [g, kind, source.origin, changes.map((x) => x.personId)],
   );
-  // payload: what changed (the name only when short: a NOTIFY payload must stay under 8000 bytes; listeners read
-  // the change log anyway, which always has it)
-  const payloads = changes.map((x) =>
-    JSON.stringify({ kind, personId: x.personId, ...(x.name.length <= 1000 ? { name: x.name } : {}), generation: g }),
-  );
+  // payload: what changed, without the name (listeners read the log and `people` anyway)
+  const payloads = changes.map((x) => JSON.stringify({ kind, personId: x.personId, generation: g }));
   await c.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [source.channel, payloads]);
   const pruneTo = changeLogPruneTo(g);
   if (pruneTo !== undefined) await c.query(`DELETE FROM ${s}.changes WHERE generation <= $1`, [pruneTo]);
@@ -123,11 +122,12 @@ export class ChangeListener {
         generation: number | null;
         person_id: number;
         kind: string;
-        name: string;
+        name: string | null;
         origin: string;
       }>(
-        `SELECT g.value AS current, c.generation, c.person_id, c.kind, c.name, c.origin
+        `SELECT g.value AS current, c.generation, c.person_id, c.kind, p.name, c.origin
          FROM ${s}.store_state g LEFT JOIN ${s}.changes c ON c.generation > $1
+         LEFT JOIN ${s}.people p ON p.id = c.person_id
          WHERE g.key = 'generation' ORDER BY c.generation, c.person_id`,
         [this.last],
       )
@@ -147,7 +147,7 @@ export class ChangeListener {
       if (r.origin === this.store.origin || this.stopped) continue;
       if (r.kind !== 'enroll' && r.kind !== 'forget') continue;
       try {
-        this.onChange({ kind: r.kind, personId: r.person_id, name: r.name });
+        this.onChange({ kind: r.kind, personId: r.person_id, ...(r.name === null ? {} : { name: r.name }) });
       } catch (e) {
         this.report(e);
       }

@@ -25,7 +25,7 @@ export interface EnrollTarget {
   /** Fix the gallery's dimension (and its index) at the first enrollment; INVALID_INPUT for another dimension. */
   ensureIndex(c: PoolClient, dim: number): Promise<void>;
   /** Record the people this enrollment changed in the change log. */
-  logChanges(c: PoolClient, changes: readonly { personId: number; name: string }[]): Promise<void>;
+  logChanges(c: PoolClient, changes: readonly { personId: number }[]): Promise<void>;
 }
 
 /** Records checked and prepared before the transaction opens. */
@@ -81,7 +81,7 @@ export async function writeEnrollment(c: PoolClient, target: EnrollTarget, plan:
   await insertTemplates(c, target.quotedSchema, plan, rows);
   await target.logChanges(
     c,
-    [...people.values()].map((p) => ({ personId: p.row.id, name: p.row.name })),
+    [...people.values()].map((p) => ({ personId: p.row.id })),
   );
 
   const seen = new Set<string>();

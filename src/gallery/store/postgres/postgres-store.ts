@@ -118,6 +118,25 @@ export class PostgresGalleryStore implements GalleryStore {
     this.channel = `${NOTIFY_CHANNEL}.${where.schema}`;
   }
 
+  /** Connect once and disconnect: GALLERY_ERROR (naming why, password masked) when the database cannot be reached. */
+  static async ping(url: string, opts: Pick<PostgresStoreOptions, 'connectTimeoutMs'> = {}): Promise<void> {
+    const where = parsePgLocation(url);
+    const client = new pg.Client({
+      connectionString: where.connectionString,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+      application_name: 'facenet-ts',
+    });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+    } catch (e) {
+      throw pgError(where, e, 'cannot reach gallery');
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
   /**
    * Connect, create the schema and pgvector if needed, and migrate. GALLERY_ERROR (password masked) when that fails.
    */
@@ -182,7 +201,7 @@ export class PostgresGalleryStore implements GalleryStore {
       );
       const removed = (await c.query(`DELETE FROM ${this.s}.templates WHERE person_id = $1`, [row.id])).rowCount ?? 0;
       await c.query(`DELETE FROM ${this.s}.people WHERE id = $1`, [row.id]);
-      await logChanges(c, this, 'forget', [{ personId: row.id, name: row.name }]);
+      await logChanges(c, this, 'forget', [{ personId: row.id }]);
       return { person: rowToPerson(row), templatesRemoved: removed };
     });
   }

@@ -52,6 +52,22 @@ export const PG_MIGRATIONS: readonly ((s: string) => string)[] = [
       PRIMARY KEY (generation, person_id)
     );
   `,
+  // 1 → 2: the change log keeps no names (a forgotten person's name must leave the database; watchers read names from
+  // people). A new table rather than DROP COLUMN, which would leave the names in the old rows' bytes; the old
+  // table's files are unlinked at commit.
+  (s) => `
+    CREATE TABLE ${s}.changes_v2 (
+      generation bigint NOT NULL,
+      person_id  bigint NOT NULL,
+      kind       text NOT NULL,
+      origin     text NOT NULL,
+      PRIMARY KEY (generation, person_id)
+    );
+    INSERT INTO ${s}.changes_v2 (generation, person_id, kind, origin)
+      SELECT generation, person_id, kind, origin FROM ${s}.changes;
+    DROP TABLE ${s}.changes;
+    ALTER TABLE ${s}.changes_v2 RENAME TO changes;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -64,6 +64,9 @@ export const MIGRATIONS: readonly ((db: Db) => void)[] = [
         PRIMARY KEY (generation, person_id)
       );
     `),
+  // 4 → 5: the change log keeps no names (a forgotten person's name must leave the file; readers take the name from
+  // `people`). DROP COLUMN rewrites the table, and secure_delete zeroes the pages the names were on.
+  (db) => db.exec('ALTER TABLE changes DROP COLUMN name'),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -27,6 +27,7 @@ import {
 import { FaceError } from '../../../errors.js';
 import { canonicalName, nameProblem } from '../../names.js';
 import { migrate } from './schema.js';
+import { DEFAULT_RESERVE_BYTES, DiskReserve, isDiskFull } from './reserve.js';
 import { changeLogPruneTo, metadataObject, modelMismatchError, singleModelId } from '../store-rules.js';
 import type {
   EnrollReceipt,
@@ -53,10 +54,12 @@ export interface SqliteStoreOptions {
   /** Refuse to create the file (GALLERY_NOT_FOUND): read-only commands must not leave an empty gallery behind. */
   readonly mustExist?: boolean;
   /**
-   * Fault injection for tests: called before each post-commit step (`checkpoint`, after a forget); a throw there
-   * stands for the disk failing at that moment (SQLITE_FULL).
+   * Fault injection for tests: `beforeCheckpoint` is called before the checkpoint after a forget, `inForget` inside
+   * the forget's transaction (a throw there fails its commit); a throw of SQLITE_FULL stands for a full disk.
    */
-  readonly faults?: { beforeCheckpoint?: () => void };
+  readonly faults?: { beforeCheckpoint?: () => void; inForget?: () => void };
+  /** Bytes kept free beside the file for a forget on a full disk (./reserve.ts); default 2 MiB, 0 for none. */
+  readonly reserveBytes?: number;
 }
 
 /** A SQLite failure as a typed FaceError (GALLERY_CORRUPT, a full disk, else GALLERY_ERROR), one line. */
@@ -122,16 +125,40 @@ export class SqliteGalleryStore implements GalleryStore {
   private readonly db: Db;
   /** A forget committed but its checkpoint failed: retry it at the next write and at close. */
   private checkpointDue = false;
+  /** Room for a forget on a full disk (none in memory or read-only); `reserveDue` while it could not be made. */
+  private readonly reserve?: DiskReserve;
+  private reserveDue = false;
 
   private constructor(
     readonly file: string,
     db: Db,
     version: number,
     private readonly faults: SqliteStoreOptions['faults'] = {},
+    reserveBytes = 0,
   ) {
     this.db = db;
     this.schemaVersion = version;
     this.location = file;
+    if (reserveBytes > 0) {
+      this.reserve = new DiskReserve(`${file}.reserve`, reserveBytes);
+      this.reserveDue = !this.reserve.ensure();
+    }
+  }
+
+  /** Run a write; when it fails for lack of space, free the reserve and run it once more. */
+  private withRoom<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (e) {
+      if (!isDiskFull(e) || !this.reserve?.release()) throw e;
+      this.reserveDue = true;
+      return write();
+    }
+  }
+
+  /** Make the reserve again once there is room (after a forget used it, or an open on a full disk). */
+  private restoreReserve(): void {
+    if (this.reserveDue && this.reserve) this.reserveDue = !this.reserve.ensure();
   }
 
   /** Run a read or write, every SQLite failure as a typed FaceError. */
@@ -161,8 +188,18 @@ export class SqliteGalleryStore implements GalleryStore {
         db.pragma('secure_delete = ON');
       }
       db.pragma('foreign_keys = ON');
+      const before = db.pragma('user_version', { simple: true }) as number;
       const version = migrate(db, file, opts);
-      return new SqliteGalleryStore(file, db, version, opts.faults);
+      // a migration may have scrubbed names (schema 5): move the zeroed pages into the file and empty the WAL
+      if (!opts.readonly && version > before && file !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
+      const writable = !opts.readonly && file !== ':memory:';
+      return new SqliteGalleryStore(
+        file,
+        db,
+        version,
+        opts.faults,
+        writable ? (opts.reserveBytes ?? DEFAULT_RESERVE_BYTES) : 0,
+      );
     } catch (e) {
       db?.close();
       throw galleryError(file, e);
@@ -244,11 +281,12 @@ export class SqliteGalleryStore implements GalleryStore {
         ids.push(id);
         stored.set(t.sourceSha256, id);
       }
-      if (created || skipped.length < ids.length) this.logChange('enroll', row.id, row.name);
+      if (created || skipped.length < ids.length) this.logChange('enroll', row.id);
       return { person: rowToPerson(row), created, templateIds: ids, skipped };
     });
     const receipt = this.guard(() => run.immediate());
     this.retryCheckpoint();
+    this.restoreReserve();
     return receipt;
   }
 
@@ -284,13 +322,17 @@ export class SqliteGalleryStore implements GalleryStore {
         .run(row.id);
       const removed = this.db.prepare('DELETE FROM templates WHERE person_id = ?').run(row.id).changes;
       this.db.prepare('DELETE FROM people WHERE id = ?').run(row.id);
-      this.logChange('forget', row.id, row.name);
+      this.logChange('forget', row.id);
+      this.faults?.inForget?.();
       return { person: rowToPerson(row), templatesRemoved: removed };
     });
-    const result = this.guard(() => run.immediate());
+    // on a full disk the commit takes the reserve's room: a forget must not fail for lack of space
+    const result = this.guard(() => this.withRoom(() => run.immediate()));
     // committed: what follows only scrubs, and its failure must not make the delete look undone
     this.checkpointDue = this.file !== ':memory:';
-    return { ...result, scrubbed: this.retryCheckpoint() };
+    const scrubbed = this.retryCheckpoint();
+    this.restoreReserve();
+    return { ...result, scrubbed };
   }
 
   /**
@@ -300,8 +342,10 @@ export class SqliteGalleryStore implements GalleryStore {
   private retryCheckpoint(): boolean {
     if (!this.checkpointDue) return true;
     try {
-      this.faults?.beforeCheckpoint?.();
-      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      const [r] = this.withRoom(() => {
+        this.faults?.beforeCheckpoint?.();
+        return this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      });
       if (r?.busy) return false;
       this.checkpointDue = false;
       return true;
@@ -314,16 +358,14 @@ export class SqliteGalleryStore implements GalleryStore {
     }
   }
 
-  /** Bump the generation and record what changed, in the caller's transaction. */
-  private logChange(kind: StoreChange['kind'], personId: number, name: string): void {
+  /** Bump the generation and record what changed (never a name), in the caller's transaction. */
+  private logChange(kind: StoreChange['kind'], personId: number): void {
     const g = (
       this.db.prepare("UPDATE store_state SET value = value + 1 WHERE key = 'generation' RETURNING value").get() as {
         value: number;
       }
     ).value;
-    this.db
-      .prepare('INSERT INTO changes (generation, person_id, kind, name) VALUES (?, ?, ?, ?)')
-      .run(g, personId, kind, name);
+    this.db.prepare('INSERT INTO changes (generation, person_id, kind) VALUES (?, ?, ?)').run(g, personId, kind);
     const pruneTo = changeLogPruneTo(g);
     if (pruneTo !== undefined) this.db.prepare('DELETE FROM changes WHERE generation <= ?').run(pruneTo);
   }
@@ -346,17 +388,25 @@ export class SqliteGalleryStore implements GalleryStore {
         if (generation < since) return undefined; // the file was replaced: reload
         const rows = this.db
           .prepare(
-            'SELECT generation, person_id, kind, name FROM changes WHERE generation > ? ORDER BY generation, person_id',
+            `SELECT c.generation, c.person_id, c.kind, p.name FROM changes c LEFT JOIN people p ON p.id = c.person_id
+             WHERE c.generation > ? ORDER BY c.generation, c.person_id`,
           )
           .all(since) as {
           generation: number;
           person_id: number;
           kind: StoreChange['kind'];
-          name: string;
+          name: string | null;
         }[];
         // the log no longer reaches back: reload
         if (!rows.length || rows[0].generation !== since + 1) return undefined;
-        return { generation, changes: rows.map((r) => ({ kind: r.kind, personId: r.person_id, name: r.name })) };
+        return {
+          generation,
+          changes: rows.map((r) => ({
+            kind: r.kind,
+            personId: r.person_id,
+            ...(r.name === null ? {} : { name: r.name }),
+          })),
+        };
       })(),
     );
   }
