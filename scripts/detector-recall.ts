@@ -323,7 +323,7 @@ for (const name of opts.detectors.split(',')) {
           for (const r of await evaluate(det, labelled, k, pass, k === 1))
             rows.push({ detector: name, maxSide, coarseSide, ...r });
     }
-    await det.release();
+    await det.close();
   }
 }
 

@@ -92,7 +92,7 @@ for (const threads of opts.threads.split(',').map(Number)) {
       relativeToSsd: ms / ssd,
     });
   }
-  for (const [, d] of dets) await d.release();
+  for (const [, d] of dets) await d.close();
 }
 
 // input preparation alone, as the detectors do it: the fine pass's letterbox, the coarse pass's 2× box shrink and

@@ -7,7 +7,6 @@
  */
 export {
   FaceRecognizer,
-  centralFace,
   type RecognizerOptions,
   type Face,
   type AlignedFace,

@@ -292,10 +292,10 @@ export class FaceDetector implements FaceDetectorLike {
     return out.slice(0, o.maxFaces);
   }
 
-  async release(): Promise<void> {
+  async close(): Promise<void> {
     const sized = await Promise.allSettled([...this.sized.values()]);
     this.sized.clear();
-    for (const r of sized) if (r.status === 'fulfilled') await r.value.session.release();
-    await this.session.release();
+    for (const r of sized) if (r.status === 'fulfilled') await r.value.session.close();
+    await this.session.close();
   }
 }

@@ -29,7 +29,7 @@ export interface FaceDetectorLike {
   readonly modelId: string;
   /** All faces in `img`, best score first, boxes (and points) in `img` pixels. */
   detect(img: RgbImage, opts?: DetectOptions): Promise<Detection[]>;
-  release(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface DetectOptions {

@@ -215,7 +215,7 @@ async function loadEmbedder(pack: PackDefinition, opts: StageLoadOptions, dir: s
     ...(projection ? { projection } : {}),
   });
   if (!opts.projectionPath && e.projection && embedder.dim !== e.projection.dim) {
-    await embedder.release();
+    await embedder.close();
     throw new ModelError(
       'MODEL_MISMATCH',
       `pack ${pack.name}: ` +
@@ -266,7 +266,7 @@ export async function loadPackStages(pack: PackDefinition, opts: StageLoadOption
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) {
     // release what did load, then report the first failure
-    await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' && s.value ? s.value.release() : undefined)));
+    await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' && s.value ? s.value.close() : undefined)));
     throw (failed as PromiseRejectedResult).reason;
   }
   const [detector, landmarker, embedder] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [

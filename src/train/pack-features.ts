@@ -91,7 +91,7 @@ export async function packFeatures(dataDir: string, o: PackFeatureOptions): Prom
     }
   } finally {
     if (fr instanceof PooledRecognizer) await fr.close();
-    else await fr.release();
+    else await fr.close();
   }
   const d = source.dim;
   const kept: string[] = [];

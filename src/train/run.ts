@@ -239,7 +239,7 @@ export async function pretrainedFeatures(
     }
     return { orig, flipped };
   } finally {
-    await embedder.release();
+    await embedder.close();
   }
 }
 

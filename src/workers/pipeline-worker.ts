@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaceError } from '../errors.js';
-import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
+import { FaceRecognizer, stagesOf, type RecognizerOptions } from '../recognizer.js';
 import type { Detection, DetectOptions } from '../detect/types.js';
 import { embedLabelledFace } from '../eval/labelled-face.js';
 import type { PackInfo } from '../pack/types.js';
@@ -46,7 +46,7 @@ try {
       // Finish the jobs already here, free the native sessions, and let the thread end on its own: Worker.terminate()
       // would stop JavaScript mid-job and leave onnxruntime's sessions to be torn down by a dying thread.
       await Promise.allSettled(running);
-      await fr.release().catch(() => undefined);
+      await fr.close().catch(() => undefined);
       port.close();
       return;
     }
@@ -59,7 +59,7 @@ try {
     ready: {
       modelId: fr.modelId,
       pipelineKey: fr.pipelineKey,
-      detectorId: fr.detector.modelId,
+      detectorId: stagesOf(fr).detector.modelId,
       ttaPaddings: fr.ttaPaddings,
       flip: fr.flip,
       pack: fr.packInfo,

@@ -17,7 +17,7 @@ before(async () => {
   detector = await FaceDetector.load({ threads: 1 });
 });
 after(async () => {
-  await detector?.release();
+  await detector?.close();
 });
 
 /** Matched detections: greedy one-to-one, best IoU first. */

@@ -46,7 +46,7 @@ before(async () => {
 });
 
 after(async () => {
-  await detector?.release();
+  await detector?.close();
 });
 
 /** face-api's forward pass on an NCHW 512×512 input we prepared: decoded boxes [5118·4] and scores [5118]. */

@@ -72,7 +72,7 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
     if (!skipModel) detector = await spec.load({ modelPath: spec.modelPath, threads: 1 });
   });
   after(async () => {
-    await detector?.release();
+    await detector?.close();
   });
 
   test(
@@ -211,7 +211,7 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
             );
         }
       } finally {
-        await capped.release();
+        await capped.close();
       }
       await assert.rejects(
         spec.load({ modelPath: spec.modelPath, maxSide: 10 }),
@@ -271,10 +271,10 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
     },
   );
 
-  test(`${title}: detect after release is refused`, { skip: skipModel }, async () => {
+  test(`${title}: detect after close is refused`, { skip: skipModel }, async () => {
     const d = await spec.load({ modelPath: spec.modelPath, threads: 1 });
-    await d.release();
-    await d.release(); // twice is harmless
+    await d.close();
+    await d.close(); // twice is harmless
     await assert.rejects(
       d.detect({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) }),
       (e: unknown) => e instanceof FaceError && e.code === 'CLOSED',

@@ -38,11 +38,11 @@ const out = { dim: fa.embedding.length, distance: distance(fa.embedding, fb.embe
 if (process.env.WITH_GALLERY) {
   const gallery = await Gallery.open({ location: 'faces.db', recognizer: galleryRecognizer(fr, true) });
   await gallery.enroll('Ada', [a]);
-  out.verify = (await gallery.verify(b, 'Ada')).match;
+  out.verify = (await gallery.verify('Ada', b)).match;
   out.identify = (await gallery.identify(stranger)).faces.map((f) => f.person);
   await gallery.close();
 }
-await fr.release();
+await fr.close();
 console.log(JSON.stringify(out));
 `;
 

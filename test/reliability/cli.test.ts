@@ -184,7 +184,7 @@ test(
       assert.equal(await identify(chips('John_Savage')[1]), 'John Savage');
     } finally {
       await s?.close();
-      await fr.release();
+      await fr.close();
     }
   },
 );

@@ -44,7 +44,7 @@ before(async () => {
 
 after(async () => {
   await s?.close();
-  await fr?.release();
+  await fr?.close();
 });
 
 function typed(r: Answer, status: number, code: string) {

@@ -27,7 +27,7 @@ export function registerVerifyCommand(program: Command): void {
         const far = num('far', flags.far, DEFAULT_VERIFY_FAR, farOk);
         const { gallery } = await openGallery(flags);
         try {
-          const r = await gallery.verify(image, flags.as, { far, aligned: flags.aligned });
+          const r = await gallery.verify(flags.as, image, { far, aligned: flags.aligned });
           const json = {
             match: r.match,
             person: r.person,

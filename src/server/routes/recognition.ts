@@ -100,7 +100,7 @@ export function recognitionRoutes(ctx: ServerContext) {
         const img = imageOf(body, limits.maxImageBytes);
         const far = requestFar(req, ctx, body.far, 'verifyFar');
         const r = await ctx.infer(img, () =>
-          gallery.verify(img, String(body.name), { far, aligned: boolOf(body.aligned) }),
+          gallery.verify(String(body.name), img, { far, aligned: boolOf(body.aligned) }),
         );
         return {
           modelId: ctx.modelId(),
