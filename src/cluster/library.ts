@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { CalibrationTable } from '../decide/calibration.js';
 import { DEFAULT_IDENTIFY_FAR } from '../decide/decisions.js';
+import { calibrationFromFile, defaultCalibration } from '../decide/default-calibration.js';
 import type { Box } from '../detect/types.js';
 import { FaceError } from '../errors.js';
 import type { Gallery } from '../gallery/gallery.js';
@@ -117,6 +118,26 @@ export async function clusterIntoState(
     newGroups,
     threshold: ext.threshold,
   };
+}
+
+/**
+ * The calibration a clustering run decides with: a calibration file (`--calibration`) when given; else the gallery's
+ * when its templates are of the recognizer's variant; else, since faces are compared with each other, a table the
+ * gallery holds for exactly that variant (a gallery of another TTA variant lends its own for such faces only), the
+ * model's own, or the shipped one.
+ */
+export async function clusterCalibration(
+  recognizer: GalleryRecognizer,
+  from: { file?: string; gallery?: Gallery } = {},
+): Promise<CalibrationTable | undefined> {
+  const { file, gallery } = from;
+  if (file) return calibrationFromFile(file, recognizer.modelId);
+  if (gallery && gallery.templateModelId === recognizer.modelId) return (await gallery.calibration()).table;
+  return (
+    (await gallery?.store.calibration(recognizer.modelId)) ??
+    recognizer.calibration ??
+    defaultCalibration(recognizer.modelId)
+  );
 }
 
 /** τ for a library run: the options' threshold, else the calibration's (checked against the model). */
