@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { galleryRecognizer } from '../../src/gallery/face-source.js';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
 
 function johns(): { name: string; files: string[] }[] {
@@ -45,7 +44,7 @@ test(
     for (const stranger of people) {
       const g = await Gallery.open({
         location: path.join(dir, `${stranger.name}.db`),
-        recognizer: galleryRecognizer(fr),
+        recognizer: fr,
       });
       const enrolled = people.filter((p) => p !== stranger);
       for (const p of enrolled) {

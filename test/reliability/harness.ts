@@ -8,7 +8,6 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { FaceRecognizer } from '../../src/recognizer.js';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { galleryRecognizer } from '../../src/gallery/face-source.js';
 import { SqliteGalleryStore, type SqliteStoreOptions } from '../../src/gallery/store/sqlite/sqlite-store.js';
 import { buildServer, type ServerLimits } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
@@ -42,7 +41,7 @@ export async function serve(
   const recognize = db.addKey('recognize').key;
   const gallery = await Gallery.open({
     store: SqliteGalleryStore.open(file, opts.store),
-    recognizer: galleryRecognizer(fr),
+    recognizer: fr,
   });
   const app = await buildServer({ gallery, recognizer: fr, db, auth: true, limits: opts.limits, logger: opts.logger });
   await app.listen({ port: 0, host: '127.0.0.1' });

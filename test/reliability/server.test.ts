@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { galleryRecognizer } from '../../src/gallery/face-source.js';
 import { buildServer } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
 import sharp from 'sharp';
@@ -422,7 +421,7 @@ test(
     const file = path.join(fs.dir, 'g.db');
     const db = ServerDb.open(file);
     const admin = db.addKey('admin').key;
-    const gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr) });
+    const gallery = await Gallery.open({ location: file, recognizer: fr });
     const app = await buildServer({ gallery, recognizer: fr, db, auth: true });
     await app.listen({ port: 0, host: '127.0.0.1' });
     cleanup.push(async () => {
