@@ -139,9 +139,10 @@ export async function loadSsdAnchors(modelDir = faceApiModelDir()): Promise<Floa
         const bytes = size * (q === 'uint8' ? 1 : q === 'uint16' || q === 'float16' ? 2 : 4);
         if (w.name === 'Output/extra_dim') {
           if (q || w.dtype !== 'float32' || size !== SSD_NUM_ANCHORS * 4)
-            throw new Error(`unexpected Output/extra_dim: ${JSON.stringify(w)}`);
+            throw new ModelError('MODEL_LOAD_FAILED', `unexpected Output/extra_dim: ${JSON.stringify(w)}`);
           const buf = Buffer.concat(await Promise.all(group.paths.map((p) => readFile(path.join(modelDir, p)))));
-          if (offset + bytes > buf.length) throw new Error('weights file too short for Output/extra_dim');
+          if (offset + bytes > buf.length)
+            throw new ModelError('MODEL_LOAD_FAILED', 'weights file too short for Output/extra_dim');
           const out = new Float32Array(size);
           for (let i = 0; i < size; i++) out[i] = buf.readFloatLE(offset + 4 * i);
           return out;
@@ -149,7 +150,7 @@ export async function loadSsdAnchors(modelDir = faceApiModelDir()): Promise<Floa
         offset += bytes;
       }
     }
-    throw new Error('Output/extra_dim missing');
+    throw new ModelError('MODEL_LOAD_FAILED', 'Output/extra_dim missing');
   } catch (e) {
     throw new ModelError(
       'MODEL_LOAD_FAILED',

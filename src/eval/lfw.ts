@@ -5,6 +5,7 @@ import { distance, normalisedMean } from '../embed/vector.js';
 import { accuracyAt, bestThreshold, rocAuc, rocCurve, tarAtFar, type ScoredPair } from './roc.js';
 import type { LfwPair } from './lfw-pairs.js';
 import type { CachedEmbedding } from './embedding-cache.js';
+import { invariant } from '../errors.js';
 
 export interface LfwResult {
   /** Mean of the per-fold accuracies, 0–1. */
@@ -36,7 +37,7 @@ export function scorePairs(
   return pairs.map((p) => {
     const a = emb.get(p.a);
     const b = emb.get(p.b);
-    if (!a || !b) throw new Error(`missing embedding for ${a ? p.b : p.a}`);
+    invariant(a && b, `missing embedding for ${a ? p.b : p.a}`);
     return { distance: distance(pickEmbedding(a, variant), pickEmbedding(b, variant)), same: p.same };
   });
 }

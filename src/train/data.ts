@@ -12,7 +12,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import writeFileAtomic from 'write-file-atomic';
-import { FaceError } from '../errors.js';
+import { FaceError, invariant } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
 import { centralFace } from '../detect/box.js';
 import { resizeBilinear } from '../image/transform.js';
@@ -411,7 +411,7 @@ export function fillBatch(
 ): void {
   const S = chips.size;
   const per = S * S * 3;
-  if (out.length < indices.length * per) throw new Error('fillBatch: output buffer too small');
+  invariant(out.length >= indices.length * per, 'fillBatch: output buffer too small');
   indices.forEach((idx, n) => {
     const src = chips.pixels.subarray(idx * per, (idx + 1) * per);
     const dst = n * per;

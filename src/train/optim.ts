@@ -4,6 +4,7 @@
  */
 import { tf } from './backend.js';
 import type { NamedArray } from './model.js';
+import { invariant } from '../errors.js';
 
 export interface AdamSettings {
   lr: number;
@@ -35,7 +36,7 @@ export class AdamW {
     const c2 = 1 - beta2 ** this.step;
     for (const [name, g] of grads) {
       const p = params.get(name);
-      if (!p) throw new Error(`gradient for unknown parameter ${name}`);
+      invariant(p, `gradient for unknown parameter ${name}`);
       const m0 = this.m.get(name);
       const v0 = this.v.get(name);
       const [m1, v1] = tf.tidy(() => {

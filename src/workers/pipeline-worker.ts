@@ -4,7 +4,7 @@
  * evaluation keeps every core busy (onnxruntime-node's session.run blocks the thread that calls it).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { FaceError } from '../errors.js';
+import { asFaceError, FaceError } from '../errors.js';
 import { FaceRecognizer, stagesOf, type RecognizerOptions } from '../recognizer.js';
 import type { Detection, DetectOptions } from '../detect/types.js';
 import { embedLabelledFace } from '../eval/labelled-face.js';
@@ -100,16 +100,13 @@ try {
       }
       port.postMessage({ id: m.id, ok: true, result } satisfies WorkerResponse, transfer);
     } catch (e) {
-      const error =
-        e instanceof FaceError
-          ? { code: e.code, message: e.message, details: e.details }
-          : { message: (e as Error)?.message ?? String(e) };
+      const { code, message, details } = asFaceError(e);
+      const error = { code, message, details };
       port.postMessage({ id: m.id, ok: false, error } satisfies WorkerResponse);
     }
   }
 } catch (e) {
   port.postMessage({
-    failed:
-      e instanceof FaceError ? { code: e.code, message: e.message } : { message: (e as Error)?.message ?? String(e) },
+    failed: e instanceof FaceError ? { code: e.code, message: e.message } : { message: asFaceError(e).message },
   });
 }

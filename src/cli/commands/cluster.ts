@@ -9,7 +9,7 @@ import { contactSheetHtml } from '../../cluster/contact-sheet.js';
 import { clusterCalibration, clusterIntoState, facesOfPhoto, matchGroups } from '../../cluster/library.js';
 import { ClusterState, type NewFace } from '../../cluster/state.js';
 import type { CalibrationTable } from '../../decide/calibration.js';
-import { FaceError } from '../../errors.js';
+import { FaceError, isInputError } from '../../errors.js';
 import { galleryRecognizer, type GalleryRecognizer } from '../../gallery/face-source.js';
 import { Gallery } from '../../gallery/gallery.js';
 import { action, EXIT, printResult } from '../output.js';
@@ -93,7 +93,7 @@ async function embedPhotos(recognizer: GalleryRecognizer, images: string[], flag
       if (!found.length) out.noFace.push(file);
       out.faces.push(...found);
     } catch (e) {
-      if (!(e instanceof FaceError)) throw e;
+      if (!isInputError(e)) throw e;
       out.errors.push({ file, error: e });
     }
     bar.update(i + 1, images.length);

@@ -1,7 +1,7 @@
 /** facenet identify: 1:N open-set identification of every face in photos or folders, as text, JSON or CSV. */
 import type { Command } from 'commander';
 import { DEFAULT_IDENTIFY_FAR } from '../../decide/decisions.js';
-import { FaceError } from '../../errors.js';
+import { FaceError, isInputError } from '../../errors.js';
 import type { Gallery, IdentifyOptions } from '../../gallery/gallery.js';
 import { action, EXIT, printResult } from '../output.js';
 import { numberFlag, POSITIVE_INT, RATE } from '../flags.js';
@@ -26,7 +26,7 @@ async function identifyFiles(
     try {
       rows.push({ source: file, result: await gallery.identify(file, opts) });
     } catch (e) {
-      if (!(e instanceof FaceError)) throw e;
+      if (!isInputError(e)) throw e;
       rows.push({ source: file, error: e });
     }
     bar.update(i + 1, files.length);
