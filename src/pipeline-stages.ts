@@ -4,7 +4,7 @@
  * users see FaceRecognizer's verbs; training, the evaluations, the benchmarks and the inference workers reach these
  * through `stagesOf(fr)` (src/recognizer.ts), which the package does not export.
  */
-import type { Box, Detection, DetectOptions, FaceDetectorLike } from './detect/types.js';
+import type { Box, Detection, DetectOptions, FaceDetector } from './detect/types.js';
 import type { Landmarker } from './align/landmarker.js';
 import { alignToChip } from './align/chip.js';
 import { alignFivePoint, templateInBox } from './align/five-point.js';
@@ -34,7 +34,7 @@ const definedOnly = <T extends object>(o: T): Partial<T> =>
 export class PipelineStages {
   constructor(
     readonly pack: PackDefinition,
-    readonly detector: FaceDetectorLike,
+    readonly detector: FaceDetector,
     /** The 68-point net; absent for five-point packs. */
     readonly landmarker: Landmarker | undefined,
     readonly embedder: Embedder,

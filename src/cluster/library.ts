@@ -13,13 +13,7 @@ import type { Gallery } from '../gallery/gallery.js';
 import { chipThumbnail, faceSize, type FaceFindOptions, type GalleryRecognizer } from '../gallery/face-source.js';
 import type { NewTemplate } from '../gallery/store/store.js';
 import { readImageBytes } from '../image/decode.js';
-import {
-  clusterThreshold,
-  DEFAULT_ALGORITHM,
-  extendClusters,
-  type ClusterOptions,
-  type ClusterThreshold,
-} from './cluster.js';
+import { DEFAULT_ALGORITHM, extendClusters, type ClusterOptions, type ClusterThreshold } from './cluster.js';
 import type { ClusterState, GroupSummary, NewFace, StoredFace } from './state.js';
 
 /** Every face of one photo, embedded, with a thumbnail of its chip. */
@@ -138,20 +132,6 @@ export async function clusterCalibration(
     recognizer.calibration ??
     defaultCalibration(recognizer.modelId)
   );
-}
-
-/** τ for a library run: the options' threshold, else the calibration's (checked against the model). */
-export function libraryThreshold(
-  opts: ClusterOptions,
-  calibration: CalibrationTable | undefined,
-  modelId: string,
-): ClusterThreshold {
-  if (calibration && calibration.modelId !== modelId && opts.threshold === undefined)
-    throw new FaceError(
-      'MODEL_MISMATCH',
-      `calibration is for model ${calibration.modelId}, the faces are of ${modelId}`,
-    );
-  return clusterThreshold({ ...opts, calibration });
 }
 
 /** The gallery person a group looks like: most of its faces identified as them. */

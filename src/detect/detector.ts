@@ -14,7 +14,7 @@ import type { InferenceEngine, InferenceSession } from '../engine/engine.js';
 import { FaceError, ModelError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { validateRgbImage } from '../image/decode.js';
-import type { Detection, DetectOptions, FaceDetectorLike } from './types.js';
+import type { Detection, DetectOptions, FaceDetector } from './types.js';
 import { resolveDetectOptions } from './options.js';
 import {
   ssdNumAnchors,
@@ -26,7 +26,7 @@ import {
 } from './ssd-graph.js';
 import { anchorsForSize, postprocess, shrinkArea, toSsdInput, type SsdInput } from './ssd-decode.js';
 
-export interface FaceDetectorLoadOptions {
+export interface SsdDetectorLoadOptions {
   /** Where the built .onnx is cached (default: FACENET_CACHE or ~/.cache/facenet-ts). */
   cacheDir?: string;
   /** Intra-op threads for the engine; 0 or undefined lets it choose. */
@@ -165,7 +165,7 @@ function resolveOptions(opts: DetectOptions): Required<DetectOptions> {
   return resolveDetectOptions(opts, DETECT_DEFAULTS as Required<DetectOptions>) as Required<DetectOptions>;
 }
 
-export class FaceDetector implements FaceDetectorLike {
+export class SsdDetector implements FaceDetector {
   /** Sessions for the smaller input sizes, built and loaded on first use. */
   private readonly sized = new Map<number, Promise<{ session: InferenceSession; anchors: Float32Array }>>();
 
@@ -173,16 +173,16 @@ export class FaceDetector implements FaceDetectorLike {
     private readonly session: InferenceSession,
     private readonly anchors: Float32Array,
     readonly modelId: string,
-    private readonly loadOpts: FaceDetectorLoadOptions,
+    private readonly loadOpts: SsdDetectorLoadOptions,
   ) {}
 
-  static async load(opts: FaceDetectorLoadOptions = {}): Promise<FaceDetector> {
+  static async load(opts: SsdDetectorLoadOptions = {}): Promise<SsdDetector> {
     const modelDir = opts.modelDir ?? faceApiModelDir();
     const built = await buildModel(ssdRecipe, { cacheDir: opts.cacheDir, modelDir });
     const anchors = await loadSsdAnchors(modelDir);
     const engine = opts.engine ?? ortEngine;
     const session = await engine.load(built.bytes, { threads: opts.threads });
-    return new FaceDetector(session, anchors, built.id, { ...opts, modelDir });
+    return new SsdDetector(session, anchors, built.id, { ...opts, modelDir });
   }
 
   /** The anchors (ymin, xmin, ymax, xmax) relative to the 512×512 input, [5118, 4]. */

@@ -19,7 +19,7 @@ import { letterbox, type LetterboxInput, type LetterboxSpec } from './letterbox.
 import { shrinkBox } from '../image/transform.js';
 import { checkDetectorImage } from './onnx-detector.js';
 import { resolveDetectOptions, type CommonDetectOptions } from './options.js';
-import type { Detection, DetectOptions, FaceDetectorLike } from './types.js';
+import type { Detection, DetectOptions, FaceDetector } from './types.js';
 
 export interface InputCaps {
   /** Longer side of the photo on the fine pass's canvas, at most. */
@@ -78,7 +78,7 @@ export function coarseFactor(width: number, height: number, coarseSide: number, 
   return Math.max(2, Math.ceil(side / coarseSide));
 }
 
-export class FivePointDetector implements FaceDetectorLike {
+export class FivePointDetector implements FaceDetector {
   private closed = false;
   /** Input tensors no run is using, for the next letterbox (see letterbox()); at most two are kept. */
   private readonly scratch: Float32Array[] = [];

@@ -24,7 +24,6 @@ export const SSD_NUM_ANCHORS = 5118;
 export const SSD_ANCHORS_PER_CELL = [3, 6, 6, 6, 6, 6] as const;
 /** Input sides the detector can run at: multiples of 64 up to the network's native 512. */
 export const SSD_INPUT_SIZES = [128, 192, 256, 320, 384, 448, 512] as const;
-export type SsdInputSize = (typeof SSD_INPUT_SIZES)[number];
 
 /** Side of each of the six feature maps for an input of `size` (strides 16, 32, 64, 128, 256, 512; TF 'same'). */
 export function ssdFeatureMapSizes(size: number): number[] {

@@ -23,8 +23,8 @@ export interface Detection {
   readonly points?: readonly Point[];
 }
 
-/** What the pipeline needs of any face detector (the SSD's FaceDetector, YuNetDetector, ScrfdDetector). */
-export interface FaceDetectorLike {
+/** What the pipeline needs of any face detector (SsdDetector, YuNetDetector, ScrfdDetector). */
+export interface FaceDetector {
   /** Network name and a short digest of its weights, e.g. `yunet@ebafce4e3c11`. */
   readonly modelId: string;
   /** All faces in `img`, best score first, boxes (and points) in `img` pixels. */

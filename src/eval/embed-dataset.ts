@@ -35,10 +35,10 @@ export interface EmbeddedDataset {
   readonly loadSeconds: number;
 }
 
-export const DEFAULT_EMBEDDING_CACHE = (): string => path.join(defaultCacheDir(), 'eval-embeddings.db');
+const DEFAULT_EMBEDDING_CACHE = (): string => path.join(defaultCacheDir(), 'eval-embeddings.db');
 
 /** The pipeline an evaluation embeds with: `workers` threads with a FaceRecognizer each, or (0) this thread. */
-export async function loadEvalRecognizer(opts: RecognizerOptions, workers?: number): Promise<EvalRecognizer> {
+async function loadEvalRecognizer(opts: RecognizerOptions, workers?: number): Promise<EvalRecognizer> {
   const n = workers ?? os.availableParallelism();
   if (n === 0) return FaceRecognizer.load(opts);
   // the workers are the parallelism: onnxruntime's default (a thread per core in each) would oversubscribe

@@ -14,8 +14,6 @@ export interface AdamSettings {
   weightDecay: number;
 }
 
-export const DEFAULT_ADAM: AdamSettings = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 5e-4 };
-
 export class AdamW {
   step = 0;
   private readonly m = new Map<string, tf.Tensor>();

@@ -34,7 +34,7 @@ export const DETECT_SIZE_HELP =
   "detector input for photos under 512 px: 'enlarge' to 512×512 (face-api's way, " +
   "finds smaller faces) or 'native' (their own resolution, up to 16× less work)";
 
-export const MODELS_HELP =
+const MODELS_HELP =
   "folder holding the packs' model files (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)";
 
 /** Every option of the face pipeline, by name; the sets below (and `serve`) pick from it. */
@@ -103,10 +103,6 @@ export const ALL_PIPELINE_OPTIONS: readonly OptionSpec[] = [
   P.aligned,
 ];
 
-/** --pack, --models, --accept-license. */
-export const withPackOptions = (cmd: Command): Command => addOptions(cmd, PACK_OPTIONS);
-export const withDetectionOptions = (cmd: Command): Command => addOptions(cmd, DETECTION_OPTIONS);
-export const withEmbeddingOptions = (cmd: Command): Command => addOptions(cmd, EMBEDDING_OPTIONS);
 export const withPipelineOptions = (cmd: Command): Command => addOptions(cmd, ALL_PIPELINE_OPTIONS);
 
 /** --flip / --no-flip: absent leaves the pack's default (dlib128: on; EdgeFace packs: off). */
@@ -120,7 +116,7 @@ export function flipOf(flags: Pick<PipelineFlags, 'flip' | 'pack'>): boolean {
 }
 
 /** Most intra-op threads per model we accept: more only costs memory and context switches. */
-export const MAX_THREADS = 256;
+const MAX_THREADS = 256;
 
 export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
   return {

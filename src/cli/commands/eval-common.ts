@@ -40,7 +40,7 @@ export const CONCURRENCY_OPTION: OptionSpec = {
 export const NO_CACHE_OPTION: OptionSpec = { flags: '--no-cache', help: 'recompute every embedding' };
 
 /** Options every evaluation over an image set shares: throughput, the embedding cache, JSON. */
-export const EVAL_IMAGE_OPTIONS: readonly OptionSpec[] = [
+const EVAL_IMAGE_OPTIONS: readonly OptionSpec[] = [
   ...PACK_OPTIONS,
   {
     flags: '--crops <paddings>',

@@ -25,12 +25,12 @@ export const GALLERY_OPTION: OptionSpec = {
   help: 'gallery: SQLite file or postgres:// URL',
   default: galleryDefault(),
 };
-export const COMBINATION_OPTION: OptionSpec = {
+const COMBINATION_OPTION: OptionSpec = {
   flags: '--combination <how>',
   help: 'how several photos of a person are matched: nearest | centroid',
 };
 
-export const galleryOption = (cmd: Command): Command => addOptions(cmd, [GALLERY_OPTION]);
+const galleryOption = (cmd: Command): Command => addOptions(cmd, [GALLERY_OPTION]);
 export const combinationOption = (cmd: Command): Command => addOptions(cmd, [COMBINATION_OPTION]);
 export const withGalleryOptions = (cmd: Command): Command => galleryOption(withPipelineOptions(cmd));
 

@@ -101,7 +101,7 @@ export function identifyJson(info: OpenSetInfo, rows: readonly IdentifyRow[], su
 }
 
 /** One identified face: the face's JSON, then the answer and the candidates. */
-export function identifiedFaceJson(f: IdentifiedFace) {
+function identifiedFaceJson(f: IdentifiedFace) {
   return {
     ...faceJson(f),
     person: f.person,

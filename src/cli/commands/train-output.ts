@@ -6,7 +6,7 @@ import type { TrainRunOptions, TrainRunResult } from '../../train/run.js';
 
 const pct = (v: number | undefined) => (v === undefined ? '   –  ' : `${(100 * v).toFixed(1).padStart(5)}%`);
 
-export function epochLine(r: EpochRecord): string {
+function epochLine(r: EpochRecord): string {
   return (
     `epoch ${String(r.epoch).padStart(3)}  step ${String(r.step).padStart(6)}  ` +
     `loss ${r.loss.toFixed(4)}  active ${pct(r.activeFraction)}  ` +
