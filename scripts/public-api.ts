@@ -20,9 +20,10 @@ function sourceOf(distPath: string): string {
 
 export function packageEntries(root = '.'): Record<string, string> {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-    exports: Record<string, { import: string }>;
+    exports: Record<string, { import: string } | string>;
   };
-  return Object.fromEntries(Object.entries(pkg.exports).map(([k, v]) => [k, sourceOf(v.import)]));
+  const code = Object.entries(pkg.exports).flatMap(([k, v]) => (typeof v === 'string' ? [] : [[k, v.import]]));
+  return Object.fromEntries(code.map(([k, file]) => [k, sourceOf(file)]));
 }
 
 export function exportedNames(entries: readonly string[]): EntryNames[] {
