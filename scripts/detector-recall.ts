@@ -68,11 +68,7 @@ const dlib = path.join(opts.data, 'detection/dlib_faces');
 const noFaces = path.join(opts.data, 'detection/no_faces');
 const minIou = Number(opts.iou);
 
-async function load(
-  name: string,
-  maxSide: number | undefined,
-  coarseSide: number | undefined,
-): Promise<FaceDetector> {
+async function load(name: string, maxSide: number | undefined, coarseSide: number | undefined): Promise<FaceDetector> {
   const threads = 1;
   const caps = {
     threads,
