@@ -17,10 +17,10 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Command } from 'commander';
-import { FaceDetector } from '../src/detect/detector.js';
+import { SsdDetector } from '../src/detect/detector.js';
 import { YuNetDetector } from '../src/detect/yunet.js';
 import { ScrfdDetector } from '../src/detect/scrfd.js';
-import type { Detection, FaceDetectorLike } from '../src/detect/types.js';
+import type { Detection, FaceDetector } from '../src/detect/types.js';
 import { FivePointDetector } from '../src/detect/five-point-detector.js';
 import { decodeImage } from '../src/image/decode.js';
 import type { RgbImage } from '../src/image/types.js';
@@ -68,11 +68,7 @@ const dlib = path.join(opts.data, 'detection/dlib_faces');
 const noFaces = path.join(opts.data, 'detection/no_faces');
 const minIou = Number(opts.iou);
 
-async function load(
-  name: string,
-  maxSide: number | undefined,
-  coarseSide: number | undefined,
-): Promise<FaceDetectorLike> {
+async function load(name: string, maxSide: number | undefined, coarseSide: number | undefined): Promise<FaceDetector> {
   const threads = 1;
   const caps = {
     threads,
@@ -88,7 +84,7 @@ async function load(
     return ScrfdDetector.load({ modelPath: path.join(opts.models, 'scrfd/scrfd_2.5g.onnx'), ...caps });
   if (name === 'scrfd-500m')
     return ScrfdDetector.load({ modelPath: path.join(opts.models, 'scrfd/scrfd_500m.onnx'), ...caps });
-  if (name === 'ssd') return FaceDetector.load({ threads });
+  if (name === 'ssd') return SsdDetector.load({ threads });
   throw new Error(`unknown detector ${name}`);
 }
 
@@ -126,7 +122,7 @@ interface Row {
  * pass at that threshold gives: greedy NMS lets a box be suppressed only by better-scoring ones).
  */
 async function evaluate(
-  det: FaceDetectorLike,
+  det: FaceDetector,
   photos: LabelledPhoto[],
   upscale: number,
   scores: number[],
@@ -323,7 +319,7 @@ for (const name of opts.detectors.split(',')) {
           for (const r of await evaluate(det, labelled, k, pass, k === 1))
             rows.push({ detector: name, maxSide, coarseSide, ...r });
     }
-    await det.release();
+    await det.close();
   }
 }
 

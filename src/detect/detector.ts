@@ -14,7 +14,7 @@ import type { InferenceEngine, InferenceSession } from '../engine/engine.js';
 import { FaceError, ModelError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { validateRgbImage } from '../image/decode.js';
-import type { Detection, DetectOptions, FaceDetectorLike } from './types.js';
+import type { Detection, DetectOptions, FaceDetector } from './types.js';
 import { resolveDetectOptions } from './options.js';
 import {
   ssdNumAnchors,
@@ -26,7 +26,7 @@ import {
 } from './ssd-graph.js';
 import { anchorsForSize, postprocess, shrinkArea, toSsdInput, type SsdInput } from './ssd-decode.js';
 
-export interface FaceDetectorLoadOptions {
+export interface SsdDetectorLoadOptions {
   /** Where the built .onnx is cached (default: FACENET_CACHE or ~/.cache/facenet-ts). */
   cacheDir?: string;
   /** Intra-op threads for the engine; 0 or undefined lets it choose. */
@@ -139,9 +139,10 @@ export async function loadSsdAnchors(modelDir = faceApiModelDir()): Promise<Floa
         const bytes = size * (q === 'uint8' ? 1 : q === 'uint16' || q === 'float16' ? 2 : 4);
         if (w.name === 'Output/extra_dim') {
           if (q || w.dtype !== 'float32' || size !== SSD_NUM_ANCHORS * 4)
-            throw new Error(`unexpected Output/extra_dim: ${JSON.stringify(w)}`);
+            throw new ModelError('MODEL_LOAD_FAILED', `unexpected Output/extra_dim: ${JSON.stringify(w)}`);
           const buf = Buffer.concat(await Promise.all(group.paths.map((p) => readFile(path.join(modelDir, p)))));
-          if (offset + bytes > buf.length) throw new Error('weights file too short for Output/extra_dim');
+          if (offset + bytes > buf.length)
+            throw new ModelError('MODEL_LOAD_FAILED', 'weights file too short for Output/extra_dim');
           const out = new Float32Array(size);
           for (let i = 0; i < size; i++) out[i] = buf.readFloatLE(offset + 4 * i);
           return out;
@@ -149,7 +150,7 @@ export async function loadSsdAnchors(modelDir = faceApiModelDir()): Promise<Floa
         offset += bytes;
       }
     }
-    throw new Error('Output/extra_dim missing');
+    throw new ModelError('MODEL_LOAD_FAILED', 'Output/extra_dim missing');
   } catch (e) {
     throw new ModelError(
       'MODEL_LOAD_FAILED',
@@ -164,7 +165,7 @@ function resolveOptions(opts: DetectOptions): Required<DetectOptions> {
   return resolveDetectOptions(opts, DETECT_DEFAULTS as Required<DetectOptions>) as Required<DetectOptions>;
 }
 
-export class FaceDetector implements FaceDetectorLike {
+export class SsdDetector implements FaceDetector {
   /** Sessions for the smaller input sizes, built and loaded on first use. */
   private readonly sized = new Map<number, Promise<{ session: InferenceSession; anchors: Float32Array }>>();
 
@@ -172,16 +173,16 @@ export class FaceDetector implements FaceDetectorLike {
     private readonly session: InferenceSession,
     private readonly anchors: Float32Array,
     readonly modelId: string,
-    private readonly loadOpts: FaceDetectorLoadOptions,
+    private readonly loadOpts: SsdDetectorLoadOptions,
   ) {}
 
-  static async load(opts: FaceDetectorLoadOptions = {}): Promise<FaceDetector> {
+  static async load(opts: SsdDetectorLoadOptions = {}): Promise<SsdDetector> {
     const modelDir = opts.modelDir ?? faceApiModelDir();
     const built = await buildModel(ssdRecipe, { cacheDir: opts.cacheDir, modelDir });
     const anchors = await loadSsdAnchors(modelDir);
     const engine = opts.engine ?? ortEngine;
     const session = await engine.load(built.bytes, { threads: opts.threads });
-    return new FaceDetector(session, anchors, built.id, { ...opts, modelDir });
+    return new SsdDetector(session, anchors, built.id, { ...opts, modelDir });
   }
 
   /** The anchors (ymin, xmin, ymax, xmax) relative to the 512×512 input, [5118, 4]. */
@@ -292,10 +293,10 @@ export class FaceDetector implements FaceDetectorLike {
     return out.slice(0, o.maxFaces);
   }
 
-  async release(): Promise<void> {
+  async close(): Promise<void> {
     const sized = await Promise.allSettled([...this.sized.values()]);
     this.sized.clear();
-    for (const r of sized) if (r.status === 'fulfilled') await r.value.session.release();
-    await this.session.release();
+    for (const r of sized) if (r.status === 'fulfilled') await r.value.session.close();
+    await this.session.close();
   }
 }

@@ -69,7 +69,7 @@ export async function loadDetectorModel(
   }
   const wrong = check(session);
   if (wrong) {
-    await session.release();
+    await session.close();
     throw new ModelError('MODEL_MISMATCH', `${file} is not a ${label} model: ${wrong}`, { file });
   }
   return { session, modelId };

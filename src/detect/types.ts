@@ -23,13 +23,13 @@ export interface Detection {
   readonly points?: readonly Point[];
 }
 
-/** What the pipeline needs of any face detector (the SSD's FaceDetector, YuNetDetector, ScrfdDetector). */
-export interface FaceDetectorLike {
+/** What the pipeline needs of any face detector (SsdDetector, YuNetDetector, ScrfdDetector). */
+export interface FaceDetector {
   /** Network name and a short digest of its weights, e.g. `yunet@ebafce4e3c11`. */
   readonly modelId: string;
   /** All faces in `img`, best score first, boxes (and points) in `img` pixels. */
   detect(img: RgbImage, opts?: DetectOptions): Promise<Detection[]>;
-  release(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface DetectOptions {

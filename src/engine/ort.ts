@@ -28,7 +28,7 @@ class OrtSession implements InferenceSession {
     }
     return out;
   }
-  async release(): Promise<void> {
+  async close(): Promise<void> {
     await this.session.release();
   }
 }

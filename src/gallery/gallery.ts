@@ -16,7 +16,14 @@ import { FaceError } from '../errors.js';
 import type { ImageInput } from '../image/types.js';
 import { modelMismatchAdvice } from './model-advice.js';
 import { findCalibration, templateModelFor, type CalibrationSources, type ChosenCalibration } from './tta-variants.js';
-import { chipThumbnail, describeInput, faceSize, type GalleryRecognizer } from './face-source.js';
+import {
+  asGalleryRecognizer,
+  chipThumbnail,
+  describeInput,
+  faceSize,
+  type GalleryRecognizer,
+  type RecognizerForGallery,
+} from './face-source.js';
 import type {
   IdentifiedFace,
   IdentifyOptions,
@@ -77,10 +84,11 @@ export interface GalleryOptions {
   location?: string;
   store?: GalleryStore;
   /**
-   * Needed for enroll, verify, identify; people, forget and calibration storage work without. Wrap a FaceRecognizer
-   * with `galleryRecognizer(fr, flip)` so the stored model id says whether flip TTA made the embeddings.
+   * Needed for enroll, verify, identify; people, forget and calibration storage work without. A FaceRecognizer is
+   * used with its own test-time augmentation (the pack's unless loaded with other `flip` / `ttaPaddings`), which the
+   * stored model id records: the same galleries the CLI and the server make and read.
    */
-  recognizer?: GalleryRecognizer;
+  recognizer?: RecognizerForGallery;
   combination?: TemplateCombination;
   /** Override the calibration (else: the gallery's own, else the shipped default for the model). */
   calibration?: CalibrationTable;
@@ -119,7 +127,7 @@ export class Gallery {
   private constructor(opts: GalleryOptions & { store: GalleryStore }) {
     this.store = opts.store;
     this.follower = new ViewFollower(opts.store);
-    this.recognizer = opts.recognizer;
+    this.recognizer = opts.recognizer && asGalleryRecognizer(opts.recognizer);
     this.combination = opts.combination ?? DEFAULT_COMBINATION;
     this.calibrationOverride = opts.calibration;
     this.createIndex = opts.createIndex ?? ((dim) => new AdaptiveIndex(dim));
@@ -544,8 +552,8 @@ export class Gallery {
     return { distance: distanceFromDot(best), comparisons: list.length };
   }
 
-  /** 1:1: is the (largest) face in `img` the enrolled person `name`? */
-  async verify(img: ImageInput, name: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  /** 1:1: is the (largest) face in `img` the enrolled person `name`? The person first, as in enroll(name, images). */
+  async verify(name: string, img: ImageInput, opts: VerifyOptions = {}): Promise<VerifyResult> {
     const recognizer = this.requireRecognizer('verify');
     await this.load();
     const person = await this.store.findPerson(name);

@@ -3,7 +3,7 @@
  * when.
  *
  *   const fr = await FaceRecognizer.load();
- *   const gallery = await Gallery.open({ location: 'faces.db', recognizer: galleryRecognizer(fr, fr.flip) });
+ *   const gallery = await Gallery.open({ location: 'faces.db', recognizer: fr });
  *   for await (const e of watch('door.mp4', { recognizer: fr, gallery }))
  *     if (e.type === 'track-identified') console.log(e.time, e.track.person);
  *
@@ -19,15 +19,15 @@ import { tauForFar } from '../decide/calibration.js';
 import { DEFAULT_VERIFY_FAR } from '../decide/decisions.js';
 import { FaceError } from '../errors.js';
 import { galleryModelId } from '../gallery/face-source.js';
-import type { FaceRecognizer } from '../recognizer.js';
+import { stagesOf, type FaceRecognizer } from '../recognizer.js';
 import type { WatchEvent, WatchResult } from './events.js';
 import { openSource } from './open-source.js';
 import { VideoSession, type SessionOptions } from './session.js';
 import type { FrameSource, SourceOptions, VideoFrame } from './types.js';
 import { groupUnknowns } from './unknowns.js';
 
-export interface WatchOptions extends SessionOptions, SourceOptions {
-  recognizer: SessionOptions['recognizer'] & Pick<FaceRecognizer, 'modelId' | 'ttaPaddings'>;
+export interface WatchOptions extends Omit<SessionOptions, 'recognizer'>, SourceOptions {
+  recognizer: FaceRecognizer;
   /**
    * Where unknown tracks are grouped into strangers: a cluster state (a file shared between runs keeps "unknown N"
    * stable and lets `facenet name N` enroll them). Default: a fresh in-memory state; false: no grouping.
@@ -69,7 +69,7 @@ export async function* watch(input: FrameSource | string, opts: WatchOptions): A
   const t0 = performance.now();
   let failure: unknown;
   try {
-    const session = await VideoSession.start({ ...opts, reid });
+    const session = await VideoSession.start({ ...opts, recognizer: stagesOf(opts.recognizer), reid });
     let progressAt = 0;
     let warned = 0;
     const it = source[Symbol.asyncIterator]();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { FaceDetector, DEFAULT_MIN_SCORE } from '../../src/detect/detector.js';
+import { SsdDetector, DEFAULT_MIN_SCORE } from '../../src/detect/detector.js';
 import { iou } from '../../src/detect/box.js';
 import type { Box, Detection } from '../../src/detect/types.js';
 import { decodeImage } from '../../src/image/decode.js';
@@ -12,12 +12,12 @@ import { FaceError } from '../../src/errors.js';
 import { JOHNS_DIR, LFW_DIR, needDataset } from '../helpers/datasets.js';
 import { DLIB_FACES as DLIB, NO_FACES, dlibFacesLabelled, matchBoxes } from '../helpers/detection-data.js';
 
-let detector: FaceDetector;
+let detector: SsdDetector;
 before(async () => {
-  detector = await FaceDetector.load({ threads: 1 });
+  detector = await SsdDetector.load({ threads: 1 });
 });
 after(async () => {
-  await detector?.release();
+  await detector?.close();
 });
 
 /** Matched detections: greedy one-to-one, best IoU first. */

@@ -14,7 +14,6 @@ import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { galleryRecognizer } from '../../src/gallery/face-source.js';
 import { buildServer } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
 import { DETECTION_DIR, JOHNS_DIR, needDataset } from '../helpers/datasets.js';
@@ -77,7 +76,7 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
   const file = path.join(dir, 'g.db');
   db = ServerDb.open(file);
   const key = db.addKey('admin', 'browser test').key;
-  gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr) });
+  gallery = await Gallery.open({ location: file, recognizer: fr });
   app = await buildServer({ gallery, recognizer: fr, db, auth: true });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
