@@ -10,7 +10,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
@@ -73,16 +83,53 @@ test(
       (f) => f.startsWith('test/') || /\.(jpe?g|png|db|onnx)$/i.test(f) || f.includes('datasets'),
     );
     assert.deepEqual(data, [], 'no tests, test data or models in the tarball');
+    assert.equal(
+      statSync(path.join(ROOT, 'dist/cli/main.js')).mode & 0o111,
+      0o111,
+      'prepare leaves the bin executable',
+    );
+    const tgz = path.join(dir, info.filename);
+    const listing = run('tar', ['-tvzf', tgz, 'package/dist/cli/main.js']);
+    if (listing.status === 0) assert.match(listing.stdout, /^-rwxr-xr-x/, "the tarball's bin is executable");
+    // every relative link of the packed Markdown resolves inside the tarball (docs/ is packed)
+    const unpacked = path.join(dir, 'unpacked');
+    mkdirSync(unpacked);
+    if (run('tar', ['-xzf', tgz, '-C', unpacked]).status === 0)
+      for (const md of files.filter((f) => f.endsWith('.md'))) {
+        const text = readFileSync(path.join(unpacked, 'package', md), 'utf8');
+        for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g))
+          if (!/^[a-z]+:/i.test(target))
+            assert.ok(
+              files.includes(path.posix.normalize(path.posix.join(path.posix.dirname(md), target))),
+              `${md} links to ${target}, which is in the tarball`,
+            );
+      }
 
     const proj = path.join(dir, 'app');
     cpSync(path.join(ROOT, 'test', 'package', 'fixture-app'), proj, { recursive: true });
-    const tgz = path.join(dir, info.filename);
     const flags = ['--ignore-scripts', '--no-audit', '--no-fund', '--no-save'];
     let install = run('npm', ['install', '--offline', ...flags, tgz], { cwd: proj });
     // a cache filled by `npm ci` holds the tarballs but not always the registry metadata that ranges need
     if (install.status !== 0 && /ENOTCACHED/.test(install.stderr))
       install = run('npm', ['install', '--prefer-offline', ...flags, tgz], { cwd: proj });
     if (install.status !== 0) return t.skip(`the install could not be served: ${install.stderr.slice(-600)}`);
+
+    // the README's allowScripts line covers every install script of the tree (npm 11.19 warns about the others)
+    const allowLine = readFileSync(path.join(ROOT, 'README.md'), 'utf8').match(/^npm pkg set allowScripts\.[^\n`]*$/m);
+    assert.ok(allowLine, 'the README gives the npm pkg set allowScripts line');
+    const pending = run('npm', ['install-scripts', 'list', '--json'], { cwd: proj });
+    if (pending.status === 0 && pending.stdout.trim().startsWith('{')) {
+      const set = run('sh', ['-c', allowLine[0]], { cwd: proj });
+      assert.equal(set.status, 0, set.stderr);
+      const after = JSON.parse(run('npm', ['install-scripts', 'list', '--json'], { cwd: proj }).stdout) as {
+        allowScripts: { name: string }[];
+      };
+      assert.deepEqual(
+        after.allowScripts.map((p) => p.name),
+        [],
+        'no install script left unreviewed after the README line',
+      );
+    } else t.diagnostic('npm has no install-scripts command (before 11.19): allowScripts not checked');
 
     const simm = readdirSync(path.join(JOHNS_DIR, 'John_Simm'))
       .sort()
@@ -96,7 +143,7 @@ test(
     assert.equal(cmp.same, true);
     assert.ok(cmp.distance < cmp.threshold);
 
-    // better-sqlite3 is compiled by its install script, skipped here: borrow this repo's binary if it is the same version
+    // better-sqlite3 is compiled by its install script, skipped here: borrow our binary if it is the same version
     const ours = path.join(ROOT, 'node_modules', 'better-sqlite3');
     const theirs = path.join(proj, 'node_modules', 'better-sqlite3');
     const version = (d: string) =>
