@@ -68,6 +68,8 @@ export interface ServerContext {
   readonly limits: Required<ServerLimits>;
   readonly queue: InferenceQueue;
   readonly registry: Registry;
+  /** Whether /v1/clusters is served (`serve --clusters`): the page asks for groups only then. */
+  readonly clusters: boolean;
   modelId(): string;
   /** Run one inference job under the pixel limit, the queue and the timeout. */
   infer<T>(img: Buffer, job: () => Promise<T>): Promise<T>;
@@ -107,6 +109,7 @@ export function createContext(opts: ServerOptions & { registry: Registry }): Ser
     limits,
     queue,
     registry: opts.registry,
+    clusters: opts.clusters !== undefined,
     modelId: () => gallery.modelId,
     async infer<T>(img: Buffer, job: () => Promise<T>): Promise<T> {
       await checkHeader(img);
