@@ -15,6 +15,6 @@ export async function useBackend(name: TrainBackend = 'wasm'): Promise<void> {
   tf.env().set('PROD', true);
   if (tf.getBackend() === name) return;
   const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`tfjs backend ${name} failed to initialise`);
+  if (!ok) throw new Error(`the ${name} training backend failed to start`);
   await tf.ready();
 }

@@ -46,7 +46,7 @@ export function registerEvalClusterCommand(program: Command): void {
     .option('--neighbors <k>', 'neighbours per face in the k-NN graph', '30')
     .option(
       '--knn <method>',
-      'k-NN graph: auto (exact by matrix product up to 100,000 faces, HNSW above), exact, scan (usearch, single-threaded: the former path), index',
+      'k-NN graph: auto (exact by matrix product up to 100,000 faces, HNSW above), exact, scan (HNSW scan, single-threaded: the former path), index',
       'auto',
     )
     .option('--calibration <file>', 'calibration JSON (default: the shipped one for the model)')

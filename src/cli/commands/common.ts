@@ -67,7 +67,7 @@ export function flipOf(flags: Pick<PipelineFlags, 'flip' | 'pack'>): boolean {
 /** Options of the detector stage (every command that finds faces in photos; the pack options name the detector). */
 export function withDetectionOptions(cmd: Command): Command {
   return cmd
-    .option('--threads <n>', 'inference threads per model (default: one per core; 0 = the onnxruntime choice)')
+    .option('--threads <n>', 'inference threads per model (default: one per core; 0 = let the inference engine choose)')
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default enlarge)`)

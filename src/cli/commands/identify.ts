@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_IDENTIFY_FAR } from '../../decide/decisions.js';
 import { FaceError } from '../../errors.js';
-import type { IdentifyResult } from '../../gallery/gallery.js';
+import type { Gallery, IdentifyResult } from '../../gallery/gallery.js';
+import { explainIdentify, WHY_THRESHOLDS_DIFFER } from '../../decide/explain.js';
 import { printableName } from '../../gallery/names.js';
 import { action, EXIT, printResult } from '../output.js';
 import { progressBar } from './eval.js';
@@ -26,9 +27,18 @@ function csvCell(v: unknown): string {
 type IdentifyRow = { source: string; result?: IdentifyResult; error?: FaceError };
 type IdentifiedFace = IdentifyResult['faces'][number];
 
-/** The nearest candidate who is not the answer (candidates are per template, so [1] may be the same person). */
+/** The nearest enrolled person: the answer, or for an unknown face the nearest candidate (too far to be named). */
+export function nearestPerson(f: IdentifiedFace): string | undefined {
+  return f.person !== 'unknown' ? f.person : f.candidates[0]?.person;
+}
+
+/**
+ * The runner-up: the nearest candidate who is not the nearest person (candidates are per template, so [1] may be the
+ * same person). For an unknown face the row already shows the nearest person and distance: this is the next one.
+ */
 export function nearestOther(f: IdentifiedFace): IdentifiedFace['candidates'][number] | undefined {
-  return f.candidates.find((c) => c.person !== f.person);
+  const nearest = nearestPerson(f);
+  return f.candidates.find((c) => c.person !== nearest);
 }
 
 /** Identify output as CSV: one row per face (or per image without faces / with an error). */
@@ -48,17 +58,21 @@ export function identifyCsv(rows: readonly IdentifyRow[], threshold: number): st
       'height',
       'score',
       'error',
+      // appended, so that the columns before keep their places: the nearest enrolled person (an unknown face's too)
+      'nearest',
     ].join(','),
   ];
   for (const r of rows) {
     if (r.error)
       lines.push(
-        [r.source, '', '', '', '', '', '', '', '', '', '', '', `${r.error.code}: ${r.error.message}`]
+        [r.source, '', '', '', '', '', '', '', '', '', '', '', `${r.error.code}: ${r.error.message}`, '']
           .map(csvCell)
           .join(','),
       );
     else if (!r.result!.faces.length)
-      lines.push([r.source, 0, 'no face', '', r4(threshold), '', '', '', '', '', '', '', ''].map(csvCell).join(','));
+      lines.push(
+        [r.source, 0, 'no face', '', r4(threshold), '', '', '', '', '', '', '', '', ''].map(csvCell).join(','),
+      );
     else
       r.result!.faces.forEach((f, i) => {
         const b = boxJson(f.box);
@@ -78,12 +92,56 @@ export function identifyCsv(rows: readonly IdentifyRow[], threshold: number): st
             b.height,
             r4(f.score),
             '',
+            nearestPerson(f),
           ]
             .map(csvCell)
             .join(','),
         );
       });
   }
+  return lines.join('\n');
+}
+
+type OpenSetInfo = Awaited<ReturnType<Gallery['openSet']>>;
+interface IdentifySummary {
+  recognised: number;
+  unknown: number;
+  imagesWithoutFace: number;
+  errors: number;
+}
+
+/**
+ * The human table: one row per face. An unknown face shows its nearest enrolled person once (in the person column,
+ * with its distance), and the runner-up beside it; then what τ(K) promises, in words.
+ */
+export function identifyTable(rows: readonly IdentifyRow[], info: OpenSetInfo, summary: IdentifySummary): string {
+  const w = Math.min(60, Math.max(6, ...rows.map((r) => r.source.length)));
+  const lines = [`${'image'.padEnd(w)}  face  ${'person'.padEnd(28)}  distance  next nearest person`];
+  for (const r of rows) {
+    if (r.error) lines.push(`${r.source.padEnd(w)}  -     error [${r.error.code}] ${r.error.message}`);
+    else if (!r.result!.faces.length) lines.push(`${r.source.padEnd(w)}  -     (no face)`);
+    else
+      r.result!.faces.forEach((f, i) => {
+        const nearest = nearestPerson(f);
+        const who =
+          f.person !== 'unknown'
+            ? printableName(f.person)
+            : nearest
+              ? `unknown (nearest: ${printableName(nearest)})`
+              : 'unknown (gallery empty)';
+        const next = nearestOther(f);
+        lines.push(
+          `${(i ? '' : r.source).padEnd(w)}  ${String(i + 1).padEnd(4)}  ${who.padEnd(28)}  ` +
+            `${Number.isFinite(f.distance) ? f.distance.toFixed(4) : '-'.padEnd(6)}    ` +
+            (next ? `${printableName(next.person)} ${next.distance.toFixed(4)}` : ''),
+        );
+      });
+  }
+  lines.push(
+    explainIdentify(info),
+    `${summary.recognised} recognised, ${summary.unknown} unknown, ` +
+      `${summary.imagesWithoutFace} image(s) without a face, ${summary.errors} error(s)`,
+  );
   return lines.join('\n');
 }
 
@@ -99,6 +157,7 @@ export function registerIdentifyCommand(program: Command): void {
       '--far <rate>',
       `open-set false-alarm rate: chance a stranger is matched to anyone (default ${DEFAULT_IDENTIFY_FAR})`,
     )
+    .addHelpText('after', `\n${WHY_THRESHOLDS_DIFFER}`)
     .option('--top-k <k>', 'candidates per face', '5')
     .option('--csv', 'CSV output, one row per face')
     .action(
@@ -161,27 +220,7 @@ export function registerIdentifyCommand(program: Command): void {
                 ),
                 summary,
               },
-              () => {
-                const w = Math.min(60, Math.max(6, ...files.map((f) => f.length)));
-                const lines = [`${'image'.padEnd(w)}  face  ${'person'.padEnd(20)}  distance  nearest other candidate`];
-                for (const r of rows) {
-                  if (r.error) lines.push(`${r.source.padEnd(w)}  -     error [${r.error.code}] ${r.error.message}`);
-                  else if (!r.result!.faces.length) lines.push(`${r.source.padEnd(w)}  -     (no face)`);
-                  else
-                    r.result!.faces.forEach((f, i) => {
-                      const next = nearestOther(f);
-                      lines.push(
-                        `${(i ? '' : r.source).padEnd(w)}  ${String(i + 1).padEnd(4)}  ${printableName(f.person).padEnd(20)}  ${Number.isFinite(f.distance) ? f.distance.toFixed(4) : '-'.padEnd(6)}    ${next ? `${printableName(next.person)} ${next.distance.toFixed(4)}` : ''}`,
-                      );
-                    });
-                }
-                lines.push(
-                  `τ ${info.threshold.toFixed(4)} for ${info.people} people (${info.comparisons} comparisons) at open-set false-alarm rate ${far} ` +
-                    `(per comparison ${info.perComparisonFar.toExponential(2)}; ${info.calibration})`,
-                  `${summary.recognised} recognised, ${summary.unknown} unknown, ${summary.imagesWithoutFace} image(s) without a face, ${summary.errors} error(s)`,
-                );
-                return lines.join('\n');
-              },
+              () => identifyTable(rows, info, summary),
             );
           if (!flags.json && !flags.csv)
             for (const r of rows) if (r.error) process.stderr.write(`error [${r.error.code}]: ${r.error.message}\n`);

@@ -12,7 +12,9 @@ import {
 import { distance } from '../../embed/vector.js';
 import { FaceError } from '../../errors.js';
 import type { EmbeddedFace } from '../../recognizer.js';
-import { tauForFar, type ThresholdChoice } from '../../decide/calibration.js';
+import { farAtDistance, tauForFar, type ThresholdChoice } from '../../decide/calibration.js';
+import { defaultCalibration } from '../../decide/default-calibration.js';
+import { explainCompare, WHY_THRESHOLDS_DIFFER } from '../../decide/explain.js';
 import { DEFAULT_VERIFY_FAR } from '../../decide/decisions.js';
 import { ownCalibrationFor, ttaFlagsOf } from '../../gallery/face-source.js';
 import { readModelMeta } from '../../train/model-meta.js';
@@ -144,6 +146,7 @@ export function registerPipelineCommands(program: Command): void {
       .command('compare <imageA> <imageB>')
       .description('distance between the largest faces of two photos, and the same-person decision'),
   )
+    .addHelpText('after', `\n${WHY_THRESHOLDS_DIFFER}`)
     .option(
       '--threshold <t>',
       "decision threshold on L2 distance (default: the pack's LFW-measured one; a --model from facenet train: its own validation calibration)",
@@ -169,6 +172,10 @@ export function registerPipelineCommands(program: Command): void {
             `warning: the model's validation split cannot resolve FAR ${calibration.targetFar}; using its strictest measured threshold\n`,
           );
         const same = d < tau;
+        // what τ lets through: the model's own measurement, else the shipped calibration of this model at τ
+        const shipped = defaultCalibration(fr.modelId);
+        const farAtThreshold = calibration ? calibration.far : shipped ? farAtDistance(shipped, tau) : undefined;
+        const from = flags.threshold !== undefined ? 'user' : calibration ? 'model' : 'pack';
         const calibrationJson = calibration
           ? {
               calibration: {
@@ -186,14 +193,19 @@ export function registerPipelineCommands(program: Command): void {
             distance: round(d, 6),
             same,
             threshold: tau,
+            // pack: the LFW accuracy-maximising τ (no target FAR); model: its calibration at the default FAR; user
+            thresholdFrom: from,
+            ...(farAtThreshold !== undefined ? { farAtThreshold } : {}),
             ...calibrationJson,
             model: fr.modelId,
             pack: fr.pack.name,
             faces: { a: fa.length, b: fb.length },
           },
           () =>
-            `distance ${d.toFixed(4)} ${same ? '<' : '≥'} τ ${tau.toFixed(4)}: ${same ? 'same person' : 'different people'}` +
-            (fa.length > 1 || fb.length > 1 ? ` (largest face used; ${fa.length} and ${fb.length} faces found)` : ''),
+            `distance ${d.toFixed(4)} ${same ? '<' : '≥'} τ ${tau.toFixed(4)}: ` +
+            (same ? 'same person' : 'different people') +
+            (fa.length > 1 || fb.length > 1 ? ` (largest face used; ${fa.length} and ${fb.length} faces found)` : '') +
+            `\n${explainCompare({ threshold: tau, from, targetFar: calibration?.targetFar, farAtThreshold })}`,
         );
         return same ? EXIT.ok : EXIT.noMatch;
       }),

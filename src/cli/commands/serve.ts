@@ -74,7 +74,7 @@ export function registerServeCommands(program: Command): void {
     )
     .option(
       '--threads <n>',
-      'inference threads per model (default: the cores shared among the inference workers; 0 = the onnxruntime choice)',
+      'inference threads per model (default: the cores shared among the inference workers; 0 = let the inference engine choose)',
     )
     .option('--model <path>', 'embedding model exported by `facenet train`')
     .option('--flip', "flip test-time augmentation on (default: the pack's setting, as in the CLI)")

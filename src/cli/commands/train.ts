@@ -149,8 +149,12 @@ export function registerTrainCommands(program: Command): void {
       'photos without a detected face: align from a centre box (for LFW-style centred photos)',
     )
     .option('--chip-cache <dir>', 'where extracted chips are cached (default under the facenet cache)')
-    .option('--threads <n>', 'onnxruntime threads for chip extraction / pretrained features')
-    .addOption(new Option('--backend <b>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
+    .option('--threads <n>', 'inference threads for chip extraction / pretrained features')
+    .addOption(
+      new Option('--backend <b>', 'training backend (TensorFlow.js): wasm or cpu')
+        .choices(['wasm', 'cpu'])
+        .default('wasm'),
+    )
     .option('--no-augment', 'no flips, shifts or brightness jitter')
     .option('--no-progress', 'no progress bar')
     .action(

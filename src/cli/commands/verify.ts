@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_VERIFY_FAR } from '../../decide/decisions.js';
 import { printableName } from '../../gallery/names.js';
+import { explainVerify, WHY_THRESHOLDS_DIFFER } from '../../decide/explain.js';
 import { action, EXIT, printResult } from '../output.js';
 import {
   boxJson,
@@ -20,6 +21,7 @@ export function registerVerifyCommand(program: Command): void {
       program.command('verify <image>').description('1:1: is the face in IMAGE the enrolled person NAME?'),
     ),
   )
+    .addHelpText('after', `\n${WHY_THRESHOLDS_DIFFER}`)
     .requiredOption('--as <name>', 'the claimed identity')
     .option('--far <rate>', `target false-accept rate (default ${DEFAULT_VERIFY_FAR})`)
     .action(
@@ -50,8 +52,11 @@ export function registerVerifyCommand(program: Command): void {
             flags,
             json,
             () =>
-              `${r.match ? 'MATCH' : 'NO MATCH'}: ${image} ${r.match ? 'is' : 'is not'} ${printableName(r.person)} — distance ${r.distance.toFixed(4)} ${r.match ? '<' : '≥'} τ ${r.threshold.toFixed(4)} ` +
-              `(FAR ${r.far.toExponential(1)} target ${far}${r.facesInImage > 1 ? `; largest of ${r.facesInImage} faces` : ''})`,
+              `${r.match ? 'MATCH' : 'NO MATCH'}: ${image} ${r.match ? 'is' : 'is not'} ${printableName(r.person)} ` +
+              `— distance ${r.distance.toFixed(4)} ${r.match ? '<' : '≥'} τ ${r.threshold.toFixed(4)} ` +
+              `(FAR ${r.far.toExponential(1)} target ${far}` +
+              `${r.facesInImage > 1 ? `; largest of ${r.facesInImage} faces` : ''})\n` +
+              explainVerify({ threshold: r.threshold, targetFar: far, person: printableName(r.person) }),
           );
           return r.match ? EXIT.ok : EXIT.noMatch;
         } finally {
