@@ -5,6 +5,7 @@ import { FaceError } from '../../errors.js';
 import { packNames, resolvePack } from '../../pack/router.js';
 import { DEFAULT_PACK } from '../../pack/packs.js';
 import type { PackInfo } from '../../pack/types.js';
+import type { Box } from '../../detect/types.js';
 
 /** The options naming the recognition pipeline, shared by every command that runs it. */
 export interface PackFlags {
@@ -156,6 +157,33 @@ export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
       enlarge: parseDetectSize(flags.detectSize),
     },
   };
+}
+
+export const FACE_OPTION_HELP =
+  'use the face in this box of a photo with several, x,y,width,height in pixels (as `facenet detect` prints them), ' +
+  'instead of the largest';
+
+/**
+ * `--face x,y,width,height` → a box (the CLI twin of the API's `face`); absent → undefined. INVALID_INPUT (exit 2)
+ * for anything but four numbers with width and height > 0, or with --aligned (a chip holds one face).
+ */
+export function parseFaceOption(v: string | undefined, flags: { aligned?: boolean } = {}): Box | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((p) => p.trim());
+  const n = parts.map(Number);
+  if (
+    parts.length !== 4 ||
+    parts.some((p) => p === '') ||
+    n.some((x) => !Number.isFinite(x)) ||
+    !(n[2] > 0 && n[3] > 0)
+  )
+    throw new FaceError(
+      'INVALID_INPUT',
+      `--face expects x,y,width,height in pixels with width and height > 0, e.g. --face 120,40,80,80 ` +
+        `(\`facenet detect IMG\` lists the boxes); got "${v}"`,
+    );
+  if (flags.aligned) throw new FaceError('INVALID_INPUT', '--face picks a face in a photo; an --aligned chip has one');
+  return { x: n[0], y: n[1], width: n[2], height: n[3] };
 }
 
 /** Loads the pack's recognizer; a non-permissive pack's licence line goes to stderr (stdout stays the result). */

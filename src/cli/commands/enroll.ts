@@ -4,15 +4,23 @@ import { FaceError } from '../../errors.js';
 import { printableName } from '../../gallery/names.js';
 import { action, printResult } from '../output.js';
 import { boxJson, openGallery, r4, withGalleryOptions, type GalleryFlags } from './gallery-common.js';
+import { FACE_OPTION_HELP, parseFaceOption } from './common.js';
+
+type EnrollFlags = GalleryFlags & { largest?: boolean; face?: string; metadata?: string };
 
 export function registerEnrollCommand(program: Command): void {
   withGalleryOptions(
     program.command('enroll <name> <images...>').description('enroll a person from one or more photos (one face each)'),
   )
     .option('--largest', 'take the largest face of a photo with several instead of refusing it')
+    .option('--face <x,y,width,height>', `${FACE_OPTION_HELP} (one photo at a time)`)
     .option('--metadata <json>', 'JSON object stored with the person')
     .action(
-      action(async (name: string, images: string[], flags: GalleryFlags & { largest?: boolean; metadata?: string }) => {
+      action(async (name: string, images: string[], flags: EnrollFlags) => {
+        const face = parseFaceOption(flags.face, flags);
+        if (face && images.length > 1)
+          throw new FaceError('INVALID_INPUT', '--face picks a face in one photo: enroll one photo at a time with it');
+        if (face && flags.largest) throw new FaceError('INVALID_INPUT', 'use --face or --largest, not both');
         let metadata: Record<string, unknown> | undefined;
         if (flags.metadata !== undefined) {
           try {
@@ -25,7 +33,12 @@ export function registerEnrollCommand(program: Command): void {
         }
         const { gallery } = await openGallery(flags, true);
         try {
-          const r = await gallery.enroll(name, images, { largest: flags.largest, aligned: flags.aligned, metadata });
+          const r = await gallery.enroll(name, images, {
+            largest: flags.largest,
+            face,
+            aligned: flags.aligned,
+            metadata,
+          });
           const json = {
             person: r.person.name,
             created: r.created,

@@ -6,6 +6,7 @@ import type { Gallery, IdentifyResult } from '../../gallery/gallery.js';
 import { explainIdentify, WHY_THRESHOLDS_DIFFER } from '../../decide/explain.js';
 import { printableName } from '../../gallery/names.js';
 import { action, EXIT, printResult } from '../output.js';
+import { parseFaceOption } from './common.js';
 import { progressBar } from './eval.js';
 import {
   boxJson,
@@ -145,6 +146,8 @@ export function identifyTable(rows: readonly IdentifyRow[], info: OpenSetInfo, s
   return lines.join('\n');
 }
 
+type IdentifyFlags = GalleryFlags & { far?: string; topK: string; csv?: boolean; face?: string };
+
 export function registerIdentifyCommand(program: Command): void {
   combinationOption(
     withGalleryOptions(
@@ -159,13 +162,20 @@ export function registerIdentifyCommand(program: Command): void {
     )
     .addHelpText('after', `\n${WHY_THRESHOLDS_DIFFER}`)
     .option('--top-k <k>', 'candidates per face', '5')
+    .option(
+      '--face <x,y,width,height>',
+      `identify only the face in this box (x,y,width,height in pixels, as \`facenet detect\` prints them) of one photo`,
+    )
     .option('--csv', 'CSV output, one row per face')
     .action(
-      action(async (inputs: string[], flags: GalleryFlags & { far?: string; topK: string; csv?: boolean }) => {
+      action(async (inputs: string[], flags: IdentifyFlags) => {
         const far = num('far', flags.far, DEFAULT_IDENTIFY_FAR, farOk);
         const topK = num('top-k', flags.topK, 5, (n) => Number.isInteger(n) && n >= 1);
+        const face = parseFaceOption(flags.face, flags);
         const files = expandImageArgs(inputs);
         if (!files.length) throw new FaceError('INVALID_INPUT', `no images found in ${inputs.join(', ')}`);
+        if (face && files.length > 1)
+          throw new FaceError('INVALID_INPUT', '--face picks a face in one photo: identify one photo with it');
         const { gallery } = await openGallery(flags);
         try {
           const info = await gallery.openSet(far);
@@ -174,7 +184,10 @@ export function registerIdentifyCommand(program: Command): void {
           const rows: IdentifyRow[] = [];
           for (const [i, file] of files.entries()) {
             try {
-              rows.push({ source: file, result: await gallery.identify(file, { far, topK, aligned: flags.aligned }) });
+              rows.push({
+                source: file,
+                result: await gallery.identify(file, { far, topK, face, aligned: flags.aligned }),
+              });
             } catch (e) {
               if (!(e instanceof FaceError)) throw e;
               rows.push({ source: file, error: e });

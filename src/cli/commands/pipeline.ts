@@ -4,6 +4,7 @@ import { action, EXIT, printResult } from '../output.js';
 import {
   flipOf,
   loadRecognizer,
+  parseFaceOption,
   withDetectionOptions,
   withPackOptions,
   withPipelineOptions,
@@ -18,6 +19,7 @@ import { explainCompare, WHY_THRESHOLDS_DIFFER } from '../../decide/explain.js';
 import { DEFAULT_VERIFY_FAR } from '../../decide/decisions.js';
 import { ownCalibrationFor, ttaFlagsOf } from '../../gallery/face-source.js';
 import { readModelMeta } from '../../train/model-meta.js';
+import { boxText, pickFace } from '../../gallery/enrollment.js';
 
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 const boxJson = (f: { box: { x: number; y: number; width: number; height: number }; score: number }) => ({
@@ -105,7 +107,9 @@ export function registerPipelineCommands(program: Command): void {
             ? faces
                 .map(
                   (f, i) =>
-                    `face ${i + 1}: x=${round(f.box.x, 0)} y=${round(f.box.y, 0)} ${round(f.box.width, 0)}×${round(f.box.height, 0)} score=${round(f.score, 3)}`,
+                    `face ${i + 1}: x=${round(f.box.x, 0)} y=${round(f.box.y, 0)} ` +
+                    `${round(f.box.width, 0)}×${round(f.box.height, 0)} score=${round(f.score, 3)}` +
+                    (faces.length > 1 ? `  (--face ${boxText(f.box)})` : ''),
                 )
                 .join('\n')
             : 'no face found',
@@ -118,28 +122,32 @@ export function registerPipelineCommands(program: Command): void {
     program
       .command('embed <image>')
       .description("L2-normalised embedding of every face (the pack's: 128-D dlib, 512-D EdgeFace)"),
-  ).action(
-    action(async (image: string, flags: PipelineFlags) => {
-      const fr = await loadRecognizer(flags);
-      const faces = await fr.embed(image, { aligned: flags.aligned });
-      const json = {
-        model: fr.modelId,
-        pack: fr.pack.name,
-        faces: faces.map((f) => ({ ...boxJson(f), embedding: Array.from(f.embedding, (v) => round(v, 6)) })),
-      };
-      printResult(flags, json, () =>
-        faces.length
-          ? faces
-              .map(
-                (f, i) =>
-                  `face ${i + 1} [${Array.from(f.embedding.slice(0, 4), (v) => v.toFixed(4)).join(', ')}, …] (${f.embedding.length}-D)`,
-              )
-              .join('\n')
-          : 'no face found',
-      );
-      return faces.length ? EXIT.ok : EXIT.noMatch;
-    }),
-  );
+  )
+    .option('--face <x,y,width,height>', 'only the face in this box (in pixels, as `facenet detect` prints them)')
+    .action(
+      action(async (image: string, flags: PipelineFlags & { face?: string }) => {
+        const box = parseFaceOption(flags.face, flags);
+        const fr = await loadRecognizer(flags);
+        const found = await fr.embed(image, { aligned: flags.aligned });
+        const faces = box && found.length ? [pickFace(found, box, image, 'nothing was embedded')] : found;
+        const json = {
+          model: fr.modelId,
+          pack: fr.pack.name,
+          faces: faces.map((f) => ({ ...boxJson(f), embedding: Array.from(f.embedding, (v) => round(v, 6)) })),
+        };
+        printResult(flags, json, () =>
+          faces.length
+            ? faces
+                .map(
+                  (f, i) =>
+                    `face ${i + 1} [${Array.from(f.embedding.slice(0, 4), (v) => v.toFixed(4)).join(', ')}, …] (${f.embedding.length}-D)`,
+                )
+                .join('\n')
+            : 'no face found',
+        );
+        return faces.length ? EXIT.ok : EXIT.noMatch;
+      }),
+    );
 
   withPipelineOptions(
     program

@@ -4,6 +4,7 @@ import { DEFAULT_VERIFY_FAR } from '../../decide/decisions.js';
 import { printableName } from '../../gallery/names.js';
 import { explainVerify, WHY_THRESHOLDS_DIFFER } from '../../decide/explain.js';
 import { action, EXIT, printResult } from '../output.js';
+import { FACE_OPTION_HELP, parseFaceOption } from './common.js';
 import {
   boxJson,
   combinationOption,
@@ -23,13 +24,15 @@ export function registerVerifyCommand(program: Command): void {
   )
     .addHelpText('after', `\n${WHY_THRESHOLDS_DIFFER}`)
     .requiredOption('--as <name>', 'the claimed identity')
+    .option('--face <x,y,width,height>', FACE_OPTION_HELP)
     .option('--far <rate>', `target false-accept rate (default ${DEFAULT_VERIFY_FAR})`)
     .action(
-      action(async (image: string, flags: GalleryFlags & { as: string; far?: string }) => {
+      action(async (image: string, flags: GalleryFlags & { as: string; far?: string; face?: string }) => {
         const far = num('far', flags.far, DEFAULT_VERIFY_FAR, farOk);
+        const face = parseFaceOption(flags.face, flags);
         const { gallery } = await openGallery(flags);
         try {
-          const r = await gallery.verify(image, flags.as, { far, aligned: flags.aligned });
+          const r = await gallery.verify(image, flags.as, { far, face, aligned: flags.aligned });
           const json = {
             match: r.match,
             person: r.person,
@@ -55,7 +58,7 @@ export function registerVerifyCommand(program: Command): void {
               `${r.match ? 'MATCH' : 'NO MATCH'}: ${image} ${r.match ? 'is' : 'is not'} ${printableName(r.person)} ` +
               `— distance ${r.distance.toFixed(4)} ${r.match ? '<' : '≥'} τ ${r.threshold.toFixed(4)} ` +
               `(FAR ${r.far.toExponential(1)} target ${far}` +
-              `${r.facesInImage > 1 ? `; largest of ${r.facesInImage} faces` : ''})\n` +
+              `${r.facesInImage > 1 ? `; ${face ? 'the chosen' : 'largest'} of ${r.facesInImage} faces` : ''})\n` +
               explainVerify({ threshold: r.threshold, targetFar: far, person: printableName(r.person) }),
           );
           return r.match ? EXIT.ok : EXIT.noMatch;
