@@ -53,6 +53,7 @@ export {
   clusterThreshold,
   DEFAULT_ALGORITHM,
   DEFAULT_MERGE_RATE,
+  defaultMergeRate,
   pairwiseMergeRate,
   type ClusterFace,
   type ClusterOptions,

@@ -199,7 +199,9 @@ export function registerClusterCommands(program: Command): void {
     )
     .option(
       '--merge-rate <F>',
-      'per-face false-merge rate: chance a face has a stranger within τ among all the others; τ from the calibration (default per algorithm: 0.12 for average-linkage, 0.013 for chinese-whispers; see docs/clustering.md)',
+      'per-face false-merge rate: chance a face has a stranger within τ among all the others; τ from the calibration ' +
+        '(default per algorithm: average-linkage 0.3 up to 1,000 faces, down to 0.12 from 10,000; chinese-whispers ' +
+        '0.013; see docs/clustering.md)',
     )
     .option('--far <rate>', 'pairwise false-merge rate of one comparison instead of --merge-rate')
     .option('--threshold <distance>', 'explicit L2 distance threshold instead of the calibration')
