@@ -200,7 +200,7 @@ export function registerClusterCommands(program: Command): void {
     .option(
       '--merge-rate <F>',
       'per-face false-merge rate: chance a face has a stranger within τ among all the others; τ from the calibration ' +
-        '(default per algorithm: average-linkage 0.3 up to 1,000 faces, down to 0.12 from 10,000; chinese-whispers ' +
+        '(default per algorithm: average-linkage 0.2 up to 1,000 faces, down to 0.12 from 10,000; chinese-whispers ' +
         '0.013; see docs/clustering.md)',
     )
     .option('--far <rate>', 'pairwise false-merge rate of one comparison instead of --merge-rate')
