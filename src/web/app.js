@@ -392,15 +392,15 @@ $('identify-form').addEventListener('submit', async (ev) => {
         cls: face.person === 'unknown' ? 'unknown' : 'known',
         label:
           face.person === 'unknown'
-            ? `unknown: nobody enrolled is close enough (nearest at distance ${fmt(face.distance)}, ` +
-              `threshold ${fmt(r.threshold)})`
+            ? `unknown (nearest ${fmt(face.distance)}, over the threshold ${fmt(r.threshold)})`
             : `${face.person} (distance ${fmt(face.distance)}, threshold ${fmt(r.threshold)})`,
       })),
     );
     show(
       out,
       r.faces.length
-        ? `${plural(r.faces.length, 'face', 'faces')}: ${known} recognised, ${r.faces.length - known} unknown.` +
+        ? `${plural(r.faces.length, 'face', 'faces')}: ${known} recognised, ${r.faces.length - known} unknown` +
+            (known < r.faces.length ? ' (nobody enrolled is close enough).' : '.') +
             (r.warning ? ` ${UNRESOLVABLE}` : '')
         : 'No face was found in this photo.',
       r.faces.length ? '' : 'bad',

@@ -108,6 +108,18 @@ test(
       await page.waitForSelector('#identify-faces li[data-person="Ada"]');
       assert.equal(await page.textContent('#verify-result'), '');
       assert.equal(await page.textContent('#enroll-result'), '');
+      // a stranger: unknown, with the nearest distance and the threshold it is over
+      await page.setInputFiles('#identify-file', await photo(9, 2));
+      await page.click('#identify-submit');
+      await page.waitForSelector('#identify-faces li.unknown');
+      assert.match(
+        (await page.textContent('#identify-faces li.unknown')) ?? '',
+        /unknown \(nearest \d\.\d{3}, over the threshold \d\.\d{3}\)/,
+      );
+      assert.match((await page.textContent('#identify-result')) ?? '', /0 recognised, 1 unknown \(nobody enrolled/);
+      await page.setInputFiles('#identify-file', await photo(7, 3));
+      await page.click('#identify-submit');
+      await page.waitForSelector('#identify-faces li[data-person="Ada"]');
       // and deleting Ada clears the identification that named her
       page.once('dialog', (d) => void d.accept());
       await page.click('#people-list li[data-person="Ada"] button');
