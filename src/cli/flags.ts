@@ -2,6 +2,7 @@
  * Flag values as the commands read them: every number, list, id and enum a user types is checked here, so a typo is
  * INVALID_INPUT (exit 2) before anything loads, with one wording for every command.
  */
+import type { Box } from '../detect/types.js';
 import { FaceError } from '../errors.js';
 
 /** Bounds of a numeric flag; `above` and `below` are exclusive, `min` and `max` inclusive. */
@@ -103,4 +104,41 @@ export function jsonObjectFlag(name: string, v: string | undefined): Record<stri
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     throw new FaceError('INVALID_INPUT', `--${name} must be a JSON object`);
   return parsed as Record<string, unknown>;
+}
+
+export const FACE_OPTION_HELP =
+  'use the face in this box of a photo with several, x,y,width,height in pixels (as `facenet detect` prints them), ' +
+  'instead of the largest';
+
+/**
+ * `--face x,y,width,height` → a box (the CLI twin of the API's `face`); absent → undefined. INVALID_INPUT (exit 2)
+ * for anything but four numbers with width and height > 0, or with --aligned (a chip holds one face).
+ */
+export function faceBoxFlag(v: string | undefined, flags: { aligned?: boolean } = {}): Box | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((p) => p.trim());
+  const n = parts.map(Number);
+  if (
+    parts.length !== 4 ||
+    parts.some((p) => p === '') ||
+    n.some((x) => !Number.isFinite(x)) ||
+    !(n[2] > 0 && n[3] > 0)
+  )
+    throw new FaceError(
+      'INVALID_INPUT',
+      `--face expects x,y,width,height in pixels with width and height > 0, e.g. --face 120,40,80,80 ` +
+        `(\`facenet detect IMG\` lists the boxes); got "${v}"`,
+    );
+  if (flags.aligned) throw new FaceError('INVALID_INPUT', '--face picks a face in a photo; an --aligned chip has one');
+  return { x: n[0], y: n[1], width: n[2], height: n[3] };
+}
+
+/** A count or a range `lo-hi` of positive integers (`--people 5-20`, `--photos 10`). */
+export function rangeFlag(name: string, v: string): [number, number] {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(v.trim());
+  const lo = Number(m?.[1]);
+  const hi = Number(m?.[2] ?? m?.[1]);
+  if (!m || !(lo >= 1 && hi >= lo))
+    throw new FaceError('INVALID_INPUT', `--${name} expects a count or a range lo-hi, got "${v}"`);
+  return [lo, hi];
 }

@@ -3,7 +3,8 @@
  * LFW threshold for its TTA, or, for a model from `facenet train`, the calibration it carries (at the default
  * verification FAR), used only with the TTA it was measured with.
  */
-import { tauForFar, type ThresholdChoice } from './calibration.js';
+import { farAtDistance, tauForFar, type ThresholdChoice } from './calibration.js';
+import { defaultCalibration } from './default-calibration.js';
 import { DEFAULT_VERIFY_FAR } from './decisions.js';
 import { FaceError } from '../errors.js';
 import { ownCalibrationFor, ttaFlagsOf } from '../gallery/face-source.js';
@@ -67,4 +68,23 @@ export function compareThreshold(fr: ComparedModel, modelPath?: string): Compare
       `--crops ${crops} has no calibrated threshold: pass --threshold (or use the default crops, or none)`,
     );
   return { tau: fr.flip ? table.flip : table.plain };
+}
+
+/** Where compare's τ came from, and the false-accept rate it lets through (as `facenet compare` explains it). */
+export interface CompareOrigin {
+  /** 'pack': the pack's LFW accuracy-maximising τ (no target FAR); 'model': a trained model's own; 'user'. */
+  readonly from: 'pack' | 'model' | 'user';
+  /** The model's own measurement at τ, else the shipped calibration's for this model, when there is one. */
+  readonly farAtThreshold?: number;
+}
+
+export function compareOrigin(modelId: string, tau: number, chosen: CompareThreshold | undefined): CompareOrigin {
+  const from = chosen === undefined ? 'user' : chosen.calibration ? 'model' : 'pack';
+  const shipped = defaultCalibration(modelId);
+  const farAtThreshold = chosen?.calibration
+    ? chosen.calibration.far
+    : shipped
+      ? farAtDistance(shipped, tau)
+      : undefined;
+  return { from, ...(farAtThreshold !== undefined ? { farAtThreshold } : {}) };
 }

@@ -62,7 +62,7 @@ export async function loadDetectorModel(
   } catch (e) {
     throw new ModelError(
       'MODEL_LOAD_FAILED',
-      `${file} is not a ${label} model the engine can load: ${(e as Error).message}`,
+      `${file} is not a usable ${label} model: ${(e as Error).message}`,
       { file },
       { cause: e },
     );

@@ -62,4 +62,11 @@ export interface DetectOptions {
    * enlargement that helps the network find them.
    */
   enlarge?: boolean;
+  /**
+   * SSD only: for a photo whose longer side is over 1024 px, also run its 2 × 2 overlapping tiles (each at the
+   * network's 512 px input, so faces are seen at about twice the resolution) and merge them with the whole-photo
+   * pass (default true). The SSD scores some faces poorly at the scale the whole photo gives them
+   * (docs/detectors.md, bald_guys.jpg).
+   */
+  tile?: boolean;
 }

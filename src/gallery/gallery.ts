@@ -36,6 +36,7 @@ import {
   enrollmentWarnings,
   largestFirst,
   photosToEnroll,
+  pickFace,
   type EnrollOptions,
   type EnrollResult,
 } from './enrollment.js';
@@ -562,7 +563,7 @@ export class Gallery {
     const source = describeInput(img);
     const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
     if (!faces.length) throw new FaceError('NO_FACE', `no face found in ${source}`, { source });
-    const face = largestFirst(faces)[0];
+    const face = opts.face ? pickFace(faces, opts.face, source, 'nothing was verified') : largestFirst(faces)[0];
     const { distance, comparisons } = await this.personDistance(person.id, face.embedding);
     const targetFar = opts.far ?? DEFAULT_VERIFY_FAR;
     // several templates = several chances for a stranger: per-comparison FAR so the person-level FAR is the target
@@ -618,7 +619,9 @@ export class Gallery {
   async identify(img: ImageInput, opts: IdentifyOptions = {}): Promise<IdentifyResult> {
     const recognizer = this.requireRecognizer('identify');
     const info = await this.openSet(opts.far ?? DEFAULT_IDENTIFY_FAR);
-    const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
+    const found = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
+    const source = describeInput(img);
+    const faces = opts.face && found.length ? [pickFace(found, opts.face, source, 'nothing was identified')] : found;
     const identified: IdentifiedFace[] = [];
     for (const f of faces)
       identified.push({
@@ -626,7 +629,7 @@ export class Gallery {
         score: f.score,
         ...(await this.identifyEmbedding(f.embedding, info.threshold, opts.topK ?? 5)),
       });
-    return { ...info, source: describeInput(img), faces: identified };
+    return { ...info, source, faces: identified };
   }
 
   /** Compute a calibration from labelled distances of this gallery's model and store it with the gallery. */

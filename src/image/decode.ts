@@ -109,7 +109,7 @@ export async function checkImageHeader(
   } catch (e) {
     throw new ImageError(
       'IMAGE_UNSUPPORTED',
-      `${source} is not an image sharp can read (${firstLine(e)})`,
+      `${source} is not a photo that can be read: use a JPEG, PNG, WebP, GIF, TIFF or AVIF file (${firstLine(e)})`,
       { source },
       { cause: e },
     );

@@ -20,7 +20,7 @@ export async function useBackend(name: TrainBackend = 'wasm'): Promise<void> {
   if (!ok)
     throw new ModelError(
       'MODEL_LOAD_FAILED',
-      `the tfjs ${name} backend failed to initialise` +
+      `the ${name} training backend failed to start` +
         (failure instanceof Error ? `: ${failure.message}` : '') +
         (name === 'wasm' ? ' (try --backend cpu)' : ''),
       { backend: name },

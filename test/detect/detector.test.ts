@@ -229,3 +229,20 @@ test(
     assert.deepEqual(await detector.detect(img, { enlarge: false }), dets);
   },
 );
+
+test(
+  'a large photo: the tiled pass finds the face the whole-photo pass scores 0.24 (bald_guys.jpg, 24 faces)',
+  { skip: needDataset(DLIB) },
+  async () => {
+    const img = await decodeImage(path.join(DLIB, 'bald_guys.jpg'));
+    // the largest face by eye (Jason Statham, lower left), as the tiles box it
+    const face = { x: 393, y: 761, width: 226, height: 310 };
+    const whole = await detector.detect(img, { tile: false });
+    assert.ok(!whole.some((d) => iou(d.box, face) > 0.5), 'the whole-photo pass alone misses it (why the tiles exist)');
+    const dets = await detector.detect(img);
+    assertInside(img, dets);
+    const found = dets.find((d) => iou(d.box, face) > 0.5);
+    assert.ok(found && found.score > DEFAULT_MIN_SCORE, `found: ${JSON.stringify(found)}`);
+    assert.equal(dets.length, 24, 'the 24 faces of the collage, each once');
+  },
+);

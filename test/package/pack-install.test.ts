@@ -12,7 +12,17 @@
 import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
@@ -124,6 +134,59 @@ test(
       (f) => f.startsWith('test/') || /\.(jpe?g|png|db|onnx)$/i.test(f) || f.includes('datasets'),
     );
     assert.deepEqual(data, [], 'no tests, test data or models in the tarball');
+  },
+);
+
+test(
+  "npm pack: the bin is executable, in dist and in the tarball; the packed Markdown's links resolve inside it",
+  { skip: npmMissing, timeout: 600_000 },
+  () => {
+    const { tgz, files } = pack();
+    assert.equal(
+      statSync(path.join(ROOT, 'dist/cli/main.js')).mode & 0o111,
+      0o111,
+      'prepare leaves the bin executable',
+    );
+    const listing = run('tar', ['-tvzf', tgz, 'package/dist/cli/main.js']);
+    assert.equal(listing.status, 0, listing.stderr);
+    assert.match(listing.stdout, /^-rwxr-xr-x/, "the tarball's bin is executable");
+    const unpacked = path.join(dir, 'unpacked');
+    mkdirSync(unpacked);
+    const untar = run('tar', ['-xzf', tgz, '-C', unpacked]);
+    assert.equal(untar.status, 0, untar.stderr);
+    for (const md of files.filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(path.join(unpacked, 'package', md), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g))
+        if (!/^[a-z]+:/i.test(target))
+          assert.ok(
+            files.includes(path.posix.normalize(path.posix.join(path.posix.dirname(md), target))),
+            `${md} links to ${target}, which is in the tarball`,
+          );
+    }
+  },
+);
+
+test(
+  "in the installed project: the README's allowScripts line covers every install script (npm ≥ 11.19)",
+  { skip: npmMissing, timeout: 600_000 },
+  (t) => {
+    const i = installedOrSkip(t);
+    if (!i) return;
+    const allowLine = readFileSync(path.join(ROOT, 'README.md'), 'utf8').match(/^npm pkg set allowScripts\.[^\n`]*$/m);
+    assert.ok(allowLine, 'the README gives the npm pkg set allowScripts line');
+    const pending = run('npm', ['install-scripts', 'list', '--json'], { cwd: i.proj });
+    if (!(pending.status === 0 && pending.stdout.trim().startsWith('{')))
+      return t.skip('npm has no install-scripts command (before 11.19): allowScripts not checked');
+    const set = run('sh', ['-c', allowLine[0]], { cwd: i.proj });
+    assert.equal(set.status, 0, set.stderr);
+    const after = JSON.parse(run('npm', ['install-scripts', 'list', '--json'], { cwd: i.proj }).stdout) as {
+      allowScripts: { name: string }[];
+    };
+    assert.deepEqual(
+      after.allowScripts.map((p) => p.name),
+      [],
+      'no install script left unreviewed after the README line',
+    );
   },
 );
 

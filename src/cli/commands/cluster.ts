@@ -46,8 +46,8 @@ const CLUSTER_OPTIONS: readonly OptionSpec[] = [
     flags: '--merge-rate <F>',
     help:
       'per-face false-merge rate: chance a face has a stranger within τ among all the others; ' +
-      'τ from the calibration (default per algorithm: 0.12 for average-linkage, ' +
-      '0.013 for chinese-whispers; see docs/clustering.md)',
+      'τ from the calibration (default per algorithm: average-linkage 0.2 up to 1,000 faces, down to 0.12 from ' +
+      '10,000; chinese-whispers 0.013; see docs/clustering.md)',
   },
   { flags: '--far <rate>', help: 'pairwise false-merge rate of one comparison instead of --merge-rate' },
   { flags: '--threshold <distance>', help: 'explicit L2 distance threshold instead of the calibration' },

@@ -54,7 +54,7 @@ export const PIPELINE_OPTIONS = {
   },
   threads: {
     flags: '--threads <n>',
-    help: 'inference threads per model (default: one per core; 0 = the onnxruntime choice)',
+    help: 'inference threads per model (default: one per core; 0 = let the inference engine choose)',
   },
   minScore: { flags: '--min-score <s>', help: 'detector score threshold (default 0.8)' },
   minFaceSize: { flags: '--min-face-size <px>', help: 'ignore faces smaller than this (default 20)' },

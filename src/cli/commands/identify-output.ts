@@ -4,6 +4,7 @@ import type { IdentifiedFace, IdentifyResult, OpenSetInfo } from '../../gallery/
 import { printableName } from '../../gallery/names.js';
 import { boxJson, faceJson, r4 } from '../../face-json.js';
 import { csvRow } from '../csv.js';
+import { explainIdentify } from '../../decide/explain.js';
 
 export type IdentifyRow = { source: string; result?: IdentifyResult; error?: FaceError };
 
@@ -28,9 +29,18 @@ export function identifySummary(rows: readonly IdentifyRow[]): IdentifySummary {
   };
 }
 
-/** The nearest candidate who is not the answer (candidates are per template, so [1] may be the same person). */
+/** The nearest enrolled person: the answer, or for an unknown face the nearest candidate (too far to be named). */
+export function nearestPerson(f: IdentifiedFace): string | undefined {
+  return f.person !== 'unknown' ? f.person : f.candidates[0]?.person;
+}
+
+/**
+ * The runner-up: the nearest candidate who is not the nearest person (candidates are per template, so [1] may be the
+ * same person). For an unknown face the row already shows the nearest person and distance: this is the next one.
+ */
 export function nearestOther(f: IdentifiedFace): IdentifiedFace['candidates'][number] | undefined {
-  return f.candidates.find((c) => c.person !== f.person);
+  const nearest = nearestPerson(f);
+  return f.candidates.find((c) => c.person !== nearest);
 }
 
 const CSV_HEAD = [
@@ -47,6 +57,8 @@ const CSV_HEAD = [
   'height',
   'score',
   'error',
+  // appended, so that the columns before keep their places: the nearest enrolled person (an unknown face's too)
+  'nearest',
 ];
 
 function csvFaceRow(source: string, i: number, f: IdentifiedFace, threshold: number): string {
@@ -66,6 +78,7 @@ function csvFaceRow(source: string, i: number, f: IdentifiedFace, threshold: num
     b.height,
     r4(f.score),
     '',
+    nearestPerson(f),
   ]);
 }
 
@@ -74,8 +87,8 @@ export function identifyCsv(rows: readonly IdentifyRow[], threshold: number): st
   const lines = [CSV_HEAD.join(',')];
   const blank = (n: number) => Array<string>(n).fill('');
   for (const r of rows) {
-    if (r.error) lines.push(csvRow([r.source, ...blank(11), `${r.error.code}: ${r.error.message}`]));
-    else if (!r.result!.faces.length) lines.push(csvRow([r.source, 0, 'no face', '', r4(threshold), ...blank(8)]));
+    if (r.error) lines.push(csvRow([r.source, ...blank(11), `${r.error.code}: ${r.error.message}`, '']));
+    else if (!r.result!.faces.length) lines.push(csvRow([r.source, 0, 'no face', '', r4(threshold), ...blank(9)]));
     else r.result!.faces.forEach((f, i) => lines.push(csvFaceRow(r.source, i, f, threshold)));
   }
   return lines.join('\n');
@@ -110,33 +123,34 @@ function identifiedFaceJson(f: IdentifiedFace) {
   };
 }
 
+/** An unknown face shows its nearest enrolled person once (in the person column), and the runner-up beside it. */
 function faceLine(source: string, w: number, i: number, f: IdentifiedFace): string {
+  const nearest = nearestPerson(f);
+  const who =
+    f.person !== 'unknown'
+      ? printableName(f.person)
+      : nearest
+        ? `unknown (nearest: ${printableName(nearest)})`
+        : 'unknown (gallery empty)';
   const next = nearestOther(f);
   return (
     `${(i ? '' : source).padEnd(w)}  ${String(i + 1).padEnd(4)}  ` +
-    `${printableName(f.person).padEnd(20)}  ` +
+    `${who.padEnd(28)}  ` +
     `${Number.isFinite(f.distance) ? f.distance.toFixed(4) : '-'.padEnd(6)}    ` +
     `${next ? `${printableName(next.person)} ${next.distance.toFixed(4)}` : ''}`
   );
 }
 
-export function identifyTable(
-  info: OpenSetInfo,
-  rows: readonly IdentifyRow[],
-  s: IdentifySummary,
-  far: number,
-): string {
+export function identifyTable(info: OpenSetInfo, rows: readonly IdentifyRow[], s: IdentifySummary): string {
   const w = Math.min(60, Math.max(6, ...rows.map((r) => r.source.length)));
-  const lines = [`${'image'.padEnd(w)}  face  ${'person'.padEnd(20)}  distance  nearest other candidate`];
+  const lines = [`${'image'.padEnd(w)}  face  ${'person'.padEnd(28)}  distance  next nearest person`];
   for (const r of rows) {
     if (r.error) lines.push(`${r.source.padEnd(w)}  -     error [${r.error.code}] ${r.error.message}`);
     else if (!r.result!.faces.length) lines.push(`${r.source.padEnd(w)}  -     (no face)`);
     else r.result!.faces.forEach((f, i) => lines.push(faceLine(r.source, w, i, f)));
   }
   lines.push(
-    `τ ${info.threshold.toFixed(4)} for ${info.people} people (${info.comparisons} comparisons) ` +
-      `at open-set false-alarm rate ${far} ` +
-      `(per comparison ${info.perComparisonFar.toExponential(2)}; ${info.calibration})`,
+    explainIdentify(info),
     `${s.recognised} recognised, ${s.unknown} unknown, ` +
       `${s.imagesWithoutFace} image(s) without a face, ${s.errors} error(s)`,
   );

@@ -1,7 +1,7 @@
 /** facenet detect | embed | compare: the face pipeline on single images. */
 import type { Command } from 'commander';
 import { action, EXIT, printResult, writeErr } from '../output.js';
-import { numberFlag } from '../flags.js';
+import { faceBoxFlag, numberFlag } from '../flags.js';
 import { addOptions, JSON_OPTION } from '../options.js';
 import {
   ALL_PIPELINE_OPTIONS,
@@ -14,7 +14,9 @@ import {
 import { distance } from '../../embed/vector.js';
 import { FaceError } from '../../errors.js';
 import type { EmbeddedFace, Face, FaceRecognizer } from '../../recognizer.js';
-import { compareThreshold, trainedModelTta, type CompareThreshold } from '../../decide/compare.js';
+import { compareOrigin, compareThreshold, trainedModelTta, type CompareThreshold } from '../../decide/compare.js';
+import { explainCompare, WHY_THRESHOLDS_DIFFER } from '../../decide/explain.js';
+import { boxText, pickFace } from '../../gallery/enrollment.js';
 import { faceJson } from '../../face-json.js';
 
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
@@ -30,7 +32,8 @@ function detectLines(faces: readonly Face[]): string {
     .map(
       (f, i) =>
         `face ${i + 1}: x=${round(f.box.x, 0)} y=${round(f.box.y, 0)} ` +
-        `${round(f.box.width, 0)}×${round(f.box.height, 0)} score=${round(f.score, 3)}`,
+        `${round(f.box.width, 0)}×${round(f.box.height, 0)} score=${round(f.score, 3)}` +
+        (faces.length > 1 ? `  (--face ${boxText(f.box)})` : ''),
     )
     .join('\n');
 }
@@ -54,9 +57,11 @@ function embedLines(faces: readonly EmbeddedFace[]): string {
     .join('\n');
 }
 
-async function embed(image: string, flags: PipelineFlags): Promise<number> {
+async function embed(image: string, flags: PipelineFlags & { face?: string }): Promise<number> {
+  const box = faceBoxFlag(flags.face, flags);
   const fr = await loadRecognizer(flags);
-  const faces = await fr.embed(image, { aligned: flags.aligned });
+  const found = await fr.embed(image, { aligned: flags.aligned });
+  const faces = box && found.length ? [pickFace(found, box, image, 'nothing was embedded')] : found;
   const json = {
     model: fr.modelId,
     pack: fr.pack.name,
@@ -88,8 +93,9 @@ async function compare(a: string, b: string, flags: PipelineFlags & { threshold?
     fr.embed(b, { aligned: flags.aligned }),
   ]);
   const d = distance(onlyFace(fa, a).embedding, onlyFace(fb, b).embedding);
-  const { tau, calibration } =
-    threshold !== undefined ? { tau: threshold, calibration: undefined } : compareThreshold(fr, flags.model);
+  const chosen = threshold === undefined ? compareThreshold(fr, flags.model) : undefined;
+  const { tau, calibration } = chosen ?? { tau: threshold!, calibration: undefined };
+  const origin = compareOrigin(fr.modelId, tau, chosen);
   if (calibration && !calibration.resolvable)
     writeErr(
       `warning: the model's validation split cannot resolve FAR ${calibration.targetFar}; ` +
@@ -100,6 +106,8 @@ async function compare(a: string, b: string, flags: PipelineFlags & { threshold?
     distance: round(d, 6),
     same,
     threshold: tau,
+    thresholdFrom: origin.from,
+    ...(origin.farAtThreshold !== undefined ? { farAtThreshold: origin.farAtThreshold } : {}),
     ...calibrationJson(calibration),
     model: fr.modelId,
     pack: fr.pack.name,
@@ -110,7 +118,8 @@ async function compare(a: string, b: string, flags: PipelineFlags & { threshold?
     json,
     () =>
       `distance ${d.toFixed(4)} ${same ? '<' : '≥'} τ ${tau.toFixed(4)}: ${same ? 'same person' : 'different people'}` +
-      (fa.length > 1 || fb.length > 1 ? ` (largest face used; ${fa.length} and ${fb.length} faces found)` : ''),
+      (fa.length > 1 || fb.length > 1 ? ` (largest face used; ${fa.length} and ${fb.length} faces found)` : '') +
+      `\n${explainCompare({ threshold: tau, targetFar: calibration?.targetFar, ...origin })}`,
   );
   return same ? EXIT.ok : EXIT.noMatch;
 }
@@ -128,12 +137,15 @@ export function registerPipelineCommands(program: Command): void {
   const embedCommand = program
     .command('embed <image>')
     .description("L2-normalised embedding of every face (the pack's: 128-D dlib, 512-D EdgeFace)");
-  addOptions(embedCommand, ALL_PIPELINE_OPTIONS).action(action(embed));
+  addOptions(embedCommand, ALL_PIPELINE_OPTIONS)
+    .option('--face <x,y,width,height>', 'only the face in this box (in pixels, as `facenet detect` prints them)')
+    .action(action(embed));
 
   const compareCommand = program
     .command('compare <imageA> <imageB>')
     .description('distance between the largest faces of two photos, and the same-person decision');
   addOptions(compareCommand, ALL_PIPELINE_OPTIONS)
+    .addHelpText('after', `\n${WHY_THRESHOLDS_DIFFER}`)
     .option(
       '--threshold <t>',
       "decision threshold on L2 distance (default: the pack's LFW-measured one; " +

@@ -47,7 +47,8 @@ const SERVE_OPTIONS: readonly OptionSpec[] = [
   withHelp(P.acceptLicense, 'serve a pack whose weights are not permissively licensed (or FACENET_ACCEPT_LICENSE=1)'),
   withHelp(
     P.threads,
-    'inference threads per model (default: the cores shared among the inference workers; 0 = the onnxruntime choice)',
+    'inference threads per model (default: the cores shared among the inference workers; ' +
+      '0 = let the inference engine choose)',
   ),
   withHelp(P.model, 'embedding model exported by `facenet train`'),
   withHelp(P.flip, "flip test-time augmentation on (default: the pack's setting, as in the CLI)"),

@@ -136,8 +136,13 @@ const TRAIN_OPTIONS: readonly OptionSpec[] = [
     help: 'photos without a detected face: align from a centre box (for LFW-style centred photos)',
   },
   { flags: '--chip-cache <dir>', help: 'where extracted chips are cached (default under the facenet cache)' },
-  { flags: '--threads <n>', help: 'onnxruntime threads for chip extraction / pretrained features' },
-  { flags: '--backend <b>', help: 'tfjs backend', choices: ['wasm', 'cpu'], default: 'wasm' },
+  { flags: '--threads <n>', help: 'inference threads for chip extraction / pretrained features' },
+  {
+    flags: '--backend <b>',
+    help: 'training backend (TensorFlow.js): wasm or cpu',
+    choices: ['wasm', 'cpu'],
+    default: 'wasm',
+  },
   { flags: '--no-augment', help: 'no flips, shifts or brightness jitter' },
   { flags: '--no-progress', help: 'no progress bar' },
 ];

@@ -5,10 +5,11 @@ import type { VerifyResult } from '../../gallery/gallery.js';
 import { printableName } from '../../gallery/names.js';
 import { boxJson, r4 } from '../../face-json.js';
 import { action, EXIT, printResult, writeErr } from '../output.js';
-import { numberFlag, RATE } from '../flags.js';
+import { FACE_OPTION_HELP, faceBoxFlag, numberFlag, RATE } from '../flags.js';
+import { explainVerify, WHY_THRESHOLDS_DIFFER } from '../../decide/explain.js';
 import { combinationOption, openGallery, withGalleryOptions, type GalleryFlags } from './gallery-common.js';
 
-type VerifyFlags = GalleryFlags & { as: string; far?: string };
+type VerifyFlags = GalleryFlags & { as: string; far?: string; face?: string };
 
 function verifyJson(r: VerifyResult) {
   return {
@@ -27,24 +28,26 @@ function verifyJson(r: VerifyResult) {
   };
 }
 
-function verifyLine(image: string, r: VerifyResult, far: number): string {
+function verifyLine(image: string, r: VerifyResult, far: number, chosen: boolean): string {
   return (
     `${r.match ? 'MATCH' : 'NO MATCH'}: ${image} ${r.match ? 'is' : 'is not'} ${printableName(r.person)} ` +
     `— distance ${r.distance.toFixed(4)} ${r.match ? '<' : '≥'} τ ${r.threshold.toFixed(4)} ` +
     `(FAR ${r.far.toExponential(1)} target ${far}` +
-    (r.facesInImage > 1 ? `; largest of ${r.facesInImage} faces` : '') +
-    ')'
+    (r.facesInImage > 1 ? `; ${chosen ? 'the chosen' : 'largest'} of ${r.facesInImage} faces` : '') +
+    ')\n' +
+    explainVerify({ threshold: r.threshold, targetFar: far, person: printableName(r.person) })
   );
 }
 
 async function verify(image: string, flags: VerifyFlags): Promise<number> {
   const far = numberFlag('far', flags.far, RATE) ?? DEFAULT_VERIFY_FAR;
+  const face = faceBoxFlag(flags.face, flags);
   const { gallery } = await openGallery(flags);
   try {
-    const r = await gallery.verify(flags.as, image, { far, aligned: flags.aligned });
+    const r = await gallery.verify(flags.as, image, { far, face, aligned: flags.aligned });
     if (!r.resolvable && !flags.json)
       writeErr(`WARNING: target FAR ${far} is below what the calibration resolves; τ is the strictest measured one\n`);
-    printResult(flags, verifyJson(r), () => verifyLine(image, r, far));
+    printResult(flags, verifyJson(r), () => verifyLine(image, r, far, face !== undefined));
     return r.match ? EXIT.ok : EXIT.noMatch;
   } finally {
     await gallery.close();
@@ -54,7 +57,9 @@ async function verify(image: string, flags: VerifyFlags): Promise<number> {
 export function registerVerifyCommand(program: Command): void {
   const cmd = program.command('verify <image>').description('1:1: is the face in IMAGE the enrolled person NAME?');
   combinationOption(withGalleryOptions(cmd))
+    .addHelpText('after', `\n${WHY_THRESHOLDS_DIFFER}`)
     .requiredOption('--as <name>', 'the claimed identity')
+    .option('--face <x,y,width,height>', FACE_OPTION_HELP)
     .option('--far <rate>', `target false-accept rate (default ${DEFAULT_VERIFY_FAR})`)
     .action(action(verify));
 }
