@@ -4,7 +4,8 @@
  * pairs. Reports the k-NN graph time (--knn auto: exact by matrix product up to EXACT_KNN_LIMIT faces, the HNSW
  * index above; exact; scan; index: see KnnOptions), each algorithm's time and scores, and the process's peak memory.
  *
- *   npm run bench:cluster -- --count 100000 [--knn auto] [--algorithms chinese-whispers,connected-components] [--fars 1e-6,1e-5]
+ *   npm run bench:cluster -- --count 100000 [--knn auto] [--algorithms chinese-whispers,connected-components] \
+ *     [--fars 1e-6,1e-5]
  */
 import { parseArgs } from 'node:util';
 import os from 'node:os';
@@ -77,8 +78,10 @@ if (values.json) console.log(JSON.stringify(report, null, 2));
 else
   console.log(
     [
-      `synthetic ${count} faces of ${gal.identities} identities (${dim}-D); k-NN graph (k = ${result.neighbors}) in ${result.graphSeconds.toFixed(1)} s`,
+      `synthetic ${count} faces of ${gal.identities} identities (${dim}-D); ` +
+        `k-NN graph (k = ${result.neighbors}) in ${result.graphSeconds.toFixed(1)} s`,
       clusterEvalTable(result),
-      `peak RSS ${report.peakRssMiB} MiB (${report.rssBeforeClusteringMiB} MiB before the graph); load average ${os.loadavg()[0].toFixed(1)}`,
+      `peak RSS ${report.peakRssMiB} MiB (${report.rssBeforeClusteringMiB} MiB before the graph); ` +
+        `load average ${os.loadavg()[0].toFixed(1)}`,
     ].join('\n'),
   );

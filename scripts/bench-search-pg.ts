@@ -21,8 +21,8 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { PostgresGalleryStore, type PgIndexKind } from '../src/gallery/postgres-store.js';
-import type { EnrollRecord } from '../src/gallery/store.js';
+import { PostgresGalleryStore, type PgIndexKind } from '../src/gallery/store/postgres/postgres-store.js';
+import type { EnrollRecord } from '../src/gallery/store/store.js';
 import {
   row,
   syntheticGallery,
@@ -232,12 +232,17 @@ function markdown(sections: { header: string; rows: PgRow[] }[], settings: strin
   for (const s of sections) {
     out.push(s.header, '');
     out.push(
-      '| N | index | ef | load tpl/s | build s | index MB | table MB | index used | ms/q single mean (p50, p99) | ms/q with 8 in flight | q/s with 8 in flight | recall@1 | label@1 | queries |',
+      '| N | index | ef | load tpl/s | build s | index MB | table MB | index used | ms/q single mean (p50, p99) ' +
+        '| ms/q with 8 in flight | q/s with 8 in flight | recall@1 | label@1 | queries |',
     );
     out.push('|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|');
     for (const r of s.rows)
       out.push(
-        `| ${r.size.toExponential(0)} | ${r.index} | ${r.ef} | ${r.loadPerS.toFixed(0)} | ${r.buildS.toFixed(1)} | ${r.indexMB.toFixed(1)} | ${r.tableMB.toFixed(1)} | ${r.usesIndex ? 'yes' : 'NO'} | ${r.singleMs.toFixed(2)} (${r.singleP50Ms.toFixed(2)}, ${r.singleP99Ms.toFixed(2)}) | ${r.concurrentMs.toFixed(2)} | ${r.concurrentQps.toFixed(0)} | ${r.recall1.toFixed(3)} | ${r.label1.toFixed(3)} | ${r.queries} |`,
+        `| ${r.size.toExponential(0)} | ${r.index} | ${r.ef} | ${r.loadPerS.toFixed(0)} ` +
+          `| ${r.buildS.toFixed(1)} | ${r.indexMB.toFixed(1)} | ${r.tableMB.toFixed(1)} ` +
+          `| ${r.usesIndex ? 'yes' : 'NO'} | ${r.singleMs.toFixed(2)} ` +
+          `(${r.singleP50Ms.toFixed(2)}, ${r.singleP99Ms.toFixed(2)}) | ${r.concurrentMs.toFixed(2)} ` +
+          `| ${r.concurrentQps.toFixed(0)} | ${r.recall1.toFixed(3)} | ${r.label1.toFixed(3)} | ${r.queries} |`,
       );
     out.push('');
   }
@@ -283,7 +288,10 @@ async function main(): Promise<void> {
   )
     throw new Error('bad --size / --queries / --ef / --index');
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  const settings = `pgvector HNSW m=${m}, ef_construction=${efConstruction}, maintenance_work_mem=${args['maintenance-work-mem']}; nearest() k=1 (over-fetch 16 candidates, iterative scan, exact re-rank); node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? '?'}`;
+  const settings =
+    `pgvector HNSW m=${m}, ef_construction=${efConstruction}, ` +
+    `maintenance_work_mem=${args['maintenance-work-mem']}; nearest() k=1 (over-fetch 16 candidates, ` +
+    `iterative scan, exact re-rank); node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? '?'}`;
 
   const sections: { header: string; rows: PgRow[] }[] = [];
   for (const size of sizes) {
@@ -309,7 +317,8 @@ async function main(): Promise<void> {
         const info = await l.store.indexInfo();
         const used = await usesIndex(args.url, l.schema, kind, g.dim);
         log(
-          `[${size}] ${kind}: index built in ${buildS.toFixed(1)} s, ${(info.bytes / 2 ** 20).toFixed(1)} MB; plan uses it: ${used}`,
+          `[${size}] ${kind}: index built in ${buildS.toFixed(1)} s, ${(info.bytes / 2 ** 20).toFixed(1)} MB; ` +
+            `plan uses it: ${used}`,
         );
         for (const ef of efs) {
           const r = await measure(l, g, qs, truth, ef, concurrency);
@@ -327,7 +336,8 @@ async function main(): Promise<void> {
             ...r,
           });
           log(
-            `[${size}] ${kind} ef=${ef}: ${r.singleMs.toFixed(2)} ms/q, ${r.concurrentQps.toFixed(0)} q/s with ${concurrency} in flight, recall@1 ${r.recall1.toFixed(3)}`,
+            `[${size}] ${kind} ef=${ef}: ${r.singleMs.toFixed(2)} ms/q, ` +
+              `${r.concurrentQps.toFixed(0)} q/s with ${concurrency} in flight, recall@1 ${r.recall1.toFixed(3)}`,
           );
         }
       }
@@ -335,10 +345,11 @@ async function main(): Promise<void> {
       await l.store.close();
       if (!args.keep) await dropSchema(args.url, l.schema);
     }
-    const header = `N = ${size.toExponential(0)}: ${g.identities} identities, ${qs.count} queries; exact top-1 is the query's own identity for ${((100 * own) / qs.count).toFixed(1)} %; load average ${os
-      .loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')}`;
+    const ownPct = ((100 * own) / qs.count).toFixed(1);
+    const loadAverage = os.loadavg().map((x) => x.toFixed(1));
+    const header =
+      `N = ${size.toExponential(0)}: ${g.identities} identities, ${qs.count} queries; ` +
+      `exact top-1 is the query's own identity for ${ownPct} %; load average ${loadAverage.join(' ')}`;
     sections.push({ header, rows });
     if (args.out) writeFileSync(args.out, `${markdown(sections, settings)}\n`);
   }

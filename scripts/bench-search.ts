@@ -1,8 +1,8 @@
 /**
  * npm run bench:search — in-process nearest-neighbour search on synthetic clustered galleries.
  *
- * Galleries (scripts/search-data.ts): identities × 3–5 noisy samples, same-person cosine ≈ 0.75, 128-D (--dims), seeded.
- * Queries: fresh samples of enrolled identities. Ground truth: ExactIndex (usearch SIMD scan), k = 1.
+ * Galleries (scripts/search-data.ts): identities × 3–5 noisy samples, same-person cosine ≈ 0.75, 128-D (--dims),
+ * seeded. Queries: fresh samples of enrolled identities. Ground truth: ExactIndex (usearch SIMD scan), k = 1.
  *
  * Per size and backend: build time, memory (index bytes; RSS growth over the build), latency per query at k = 1
  * (single queries one after another: median, mean, p99 — on a shared machine the median is the steadiest figure;
@@ -25,9 +25,9 @@ import os from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ExactIndex } from '../src/gallery/search-index.js';
-import { HNSW_DEFAULTS, HnswIndex, usearchDotScan, type HnswQuantization } from '../src/gallery/hnsw-index.js';
-import { AdaptiveIndex } from '../src/gallery/adaptive-index.js';
+import { ExactIndex } from '../src/search/search-index.js';
+import { HNSW_DEFAULTS, HnswIndex, usearchDotScan, type HnswQuantization } from '../src/search/hnsw-index.js';
+import { AdaptiveIndex } from '../src/search/adaptive-index.js';
 import {
   row,
   syntheticGallery,
@@ -256,10 +256,12 @@ async function benchSize(
   let correct = 0;
   for (let q = 0; q < qs.count; q++) if (truth[q].label === qs.labels[q]) correct++;
   log(`[${size}] ground truth in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const header = `N = ${size.toExponential(0)}, ${dim}-D: ${g.identities} identities, ${qs.count} queries; exact top-1 is the query's own identity for ${((100 * correct) / qs.count).toFixed(1)} %; load average ${os
-    .loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ')} on ${os.cpus().length} cores`;
+  const ownPct = ((100 * correct) / qs.count).toFixed(1);
+  const loadAverage = os.loadavg().map((x) => x.toFixed(1));
+  const header =
+    `N = ${size.toExponential(0)}, ${dim}-D: ${g.identities} identities, ${qs.count} queries; ` +
+    `exact top-1 is the query's own identity for ${ownPct} %; ` +
+    `load average ${loadAverage.join(' ')} on ${os.cpus().length} cores`;
 
   const rows: Row[] = [];
   sections.push({ rows, header });
@@ -305,7 +307,9 @@ async function benchSize(
       rows.push(r);
       checkpoint();
       log(
-        `[${size}] ${backend.name} ${variant.name}: p50 ${r.singleP50Ms.toFixed(3)} mean ${r.singleMs.toFixed(3)} ms/q, batch ${r.batchMs?.toFixed(3) ?? '–'}, recall@1 ${r.recall1.toFixed(3)}`,
+        `[${size}] ${backend.name} ${variant.name}: ` +
+          `p50 ${r.singleP50Ms.toFixed(3)} mean ${r.singleMs.toFixed(3)} ms/q, ` +
+          `batch ${r.batchMs?.toFixed(3) ?? '–'}, recall@1 ${r.recall1.toFixed(3)}`,
       );
     }
     const c = built.close?.();
@@ -317,17 +321,23 @@ async function benchSize(
 
 function markdown(sections: { rows: Row[]; header: string }[]): string {
   const out: string[] = [];
-  const settings = `HNSW M=${connectivity}, efConstruction=${expansionAdd}; k=1; batch=${batchSize}; node ${process.version}, ${os.cpus()[0]?.model ?? '?'}`;
+  const settings =
+    `HNSW M=${connectivity}, efConstruction=${expansionAdd}; k=1; ` +
+    `batch=${batchSize}; node ${process.version}, ${os.cpus()[0]?.model ?? '?'}`;
   out.push(settings, '');
   for (const s of sections) {
     out.push(s.header, '');
     out.push(
-      '| N | D | backend | setting | build s | index MB | RSS Δ MB | ms/q p50 | ms/q mean | ms/q p99 | ms/q batch | recall@1 | label@1 | queries | load |',
+      '| N | D | backend | setting | build s | index MB | RSS Δ MB | ms/q p50 | ' +
+        'ms/q mean | ms/q p99 | ms/q batch | recall@1 | label@1 | queries | load |',
     );
     out.push('|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of s.rows) {
       out.push(
-        `| ${r.size.toExponential(0)} | ${r.dim} | ${r.backend} | ${r.variant || '–'} | ${r.buildS.toFixed(1)} | ${r.indexMB?.toFixed(0) ?? '–'} | ${r.rssMB.toFixed(0)} | ${r.singleP50Ms.toFixed(3)} | ${r.singleMs.toFixed(3)} | ${r.singleP99Ms.toFixed(2)} | ${r.batchMs?.toFixed(3) ?? '–'} | ${r.recall1.toFixed(3)} | ${r.label1.toFixed(3)} | ${r.queries} | ${r.load.toFixed(1)} |`,
+        `| ${r.size.toExponential(0)} | ${r.dim} | ${r.backend} | ${r.variant || '–'} | ${r.buildS.toFixed(1)} ` +
+          `| ${r.indexMB?.toFixed(0) ?? '–'} | ${r.rssMB.toFixed(0)} | ${r.singleP50Ms.toFixed(3)} ` +
+          `| ${r.singleMs.toFixed(3)} | ${r.singleP99Ms.toFixed(2)} | ${r.batchMs?.toFixed(3) ?? '–'} ` +
+          `| ${r.recall1.toFixed(3)} | ${r.label1.toFixed(3)} | ${r.queries} | ${r.load.toFixed(1)} |`,
       );
     }
     out.push('');

@@ -212,11 +212,17 @@ if (process.argv.includes('--serve')) {
       console.log(
         [
           `${summary.target}`,
-          `${summary.requests} requests, ${connections} connections, server concurrency ${summary.server.concurrency} / queue ${summary.server.maxQueued}, ${summary.server.workers} inference worker(s), ${summary.server.threadsPerModel} thread(s) per model`,
-          `${summary.reqPerSec} req/s over ${summary.seconds} s; latency p50 ${summary.latencyMs.p50} ms, p90 ${summary.latencyMs.p90} ms, p99 ${summary.latencyMs.p99} ms, max ${summary.latencyMs.max} ms`,
+          `${summary.requests} requests, ${connections} connections, ` +
+            `server concurrency ${summary.server.concurrency} / queue ${summary.server.maxQueued}, ` +
+            `${summary.server.workers} inference worker(s), ${summary.server.threadsPerModel} thread(s) per model`,
+          `${summary.reqPerSec} req/s over ${summary.seconds} s; latency p50 ${summary.latencyMs.p50} ms, ` +
+            `p90 ${summary.latencyMs.p90} ms, p99 ${summary.latencyMs.p99} ms, max ${summary.latencyMs.max} ms`,
           `errors ${summary.errors}, timeouts ${summary.timeouts}, non-2xx ${summary.non2xx}`,
-          `server RSS ${summary.rssMB.before} MB → ${summary.rssMB.after} MB (${summary.rssMB.growth >= 0 ? '+' : ''}${summary.rssMB.growth} MB, bound +${summary.rssMB.bound} MB); heap ${summary.heapUsedMB.before} → ${summary.heapUsedMB.after} MB`,
-          `server event-loop delay under load: p50 ${afterStats.loop.p50Ms} ms, p99 ${afterStats.loop.p99Ms} ms, max ${afterStats.loop.maxMs} ms`,
+          `server RSS ${summary.rssMB.before} MB → ${summary.rssMB.after} MB ` +
+            `(${summary.rssMB.growth >= 0 ? '+' : ''}${summary.rssMB.growth} MB, ` +
+            `bound +${summary.rssMB.bound} MB); heap ${summary.heapUsedMB.before} → ${summary.heapUsedMB.after} MB`,
+          'server event-loop delay under load: ' +
+            `p50 ${afterStats.loop.p50Ms} ms, p99 ${afterStats.loop.p99Ms} ms, max ${afterStats.loop.maxMs} ms`,
         ].join('\n'),
       );
     if (r.errors || r.non2xx || summary.rssMB.growth > summary.rssMB.bound) process.exitCode = 1;

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Command } from 'commander';
-import { FaceRecognizer, type RecognizerOptions } from '../src/recognizer.js';
+import { FaceRecognizer, stagesOf, type RecognizerOptions } from '../src/recognizer.js';
 import { createOrtEngine } from '../src/engine/ort.js';
 import { defaultThreads } from '../src/engine/engine.js';
 import { licenceAccepted, resolvePack } from '../src/pack/router.js';
@@ -110,7 +110,7 @@ async function phase(recognizers: Record<string, FaceRecognizer>, photoPath: str
     for (const n of order) {
       const fr = recognizers[n];
       const five: number[] = [];
-      for (let i = 0; i < 5; i++) five.push(await ms(() => fr.embedder.embedRaw([chip])));
+      for (let i = 0; i < 5; i++) five.push(await ms(() => stagesOf(fr).embedder.embedRaw([chip])));
       b1[n].push(median(five));
       detect[n].push(await ms(() => fr.detect(pixels)));
       e2e[n].push(await ms(() => fr.embed(photoPath)));
@@ -160,7 +160,7 @@ for (const pack of opts.packs.split(',').filter(Boolean)) {
       }
     }
   } finally {
-    for (const fr of Object.values(recognizers)) await fr.release();
+    for (const fr of Object.values(recognizers)) await fr.close();
   }
 }
 
@@ -174,19 +174,22 @@ const out = {
 if (opts.json) console.log(JSON.stringify(out, null, 2));
 else {
   console.log(
-    `${out.machine}, ${out.node}; ${ROUNDS} interleaved rounds per phase; default = ${out.defaultThreads} intra-op thread(s) per model`,
+    `${out.machine}, ${out.node}; ${ROUNDS} interleaved rounds per phase; ` +
+      `default = ${out.defaultThreads} intra-op thread(s) per model`,
   );
   console.log(
     'time relative to threads=1 in the same round: median over rounds (95 % bootstrap interval); < 1 is faster',
   );
   const cell = (f: Figure, digits: number) =>
-    `${f.ms.toFixed(digits).padStart(8)} ${f.ratio.toFixed(2)} (${f.interval[0].toFixed(2)}–${f.interval[1].toFixed(2)})`;
+    `${f.ms.toFixed(digits).padStart(8)} ${f.ratio.toFixed(2)} ` +
+    `(${f.interval[0].toFixed(2)}–${f.interval[1].toFixed(2)})`;
   for (const r of results) {
     console.log(
       `\npack ${r.pack}, ${r.phase} (load average at start ${r.loadAverage.map((v) => v.toFixed(2)).join(' ')})`,
     );
     console.log(
-      `${'setting'.padEnd(26)}${'embed b1 ms, vs 1 thread'.padEnd(30)}${'detect ms, vs 1 thread'.padEnd(30)}e2e ms, vs 1 thread`,
+      `${'setting'.padEnd(26)}${'embed b1 ms, vs 1 thread'.padEnd(30)}` +
+        `${'detect ms, vs 1 thread'.padEnd(30)}e2e ms, vs 1 thread`,
     );
     for (const [k, f] of Object.entries(r.figures))
       console.log(

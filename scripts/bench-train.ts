@@ -174,7 +174,8 @@ async function benchSmall(): Promise<void> {
   });
   const dev = await devTest(size);
   log(
-    `train: ${train.files.length} chips of ${train.identities.length} people (${train.missing.length} photos without a face); DevTest: ${dev.pairs.length} pairs (${dev.dropped} dropped)`,
+    `train: ${train.files.length} chips of ${train.identities.length} people ` +
+      `(${train.missing.length} photos without a face); DevTest: ${dev.pairs.length} pairs (${dev.dropped} dropped)`,
   );
   await useBackend('wasm');
   const results: Record<string, unknown>[] = [];
@@ -211,7 +212,8 @@ async function benchSmall(): Promise<void> {
         seconds += s.seconds;
         if (t.step % 50 === 0)
           log(
-            `${mining} step ${t.step} loss ${s.loss.toFixed(4)} active ${(100 * s.activeFraction).toFixed(0)} % (${t.trainSeconds.toFixed(0)} s)`,
+            `${mining} step ${t.step} loss ${s.loss.toFixed(4)} ` +
+              `active ${(100 * s.activeFraction).toFixed(0)} % (${t.trainSeconds.toFixed(0)} s)`,
           );
       }
       found.push(t.step);
@@ -227,7 +229,8 @@ async function benchSmall(): Promise<void> {
       };
       evals.push(e);
       log(
-        `${mining} @ ${marks[k]} min (step ${t.step}, ${t.trainSeconds.toFixed(0)} s): DevTest accuracy ${pctStr(v.accuracy)} ± ${pctStr(v.std)}, AUC ${v.auc.toFixed(3)}`,
+        `${mining} @ ${marks[k]} min (step ${t.step}, ${t.trainSeconds.toFixed(0)} s): ` +
+          `DevTest accuracy ${pctStr(v.accuracy)} ± ${pctStr(v.std)}, AUC ${v.auc.toFixed(3)}`,
       );
     }
     stepMarks ??= found;
@@ -257,10 +260,13 @@ async function benchSmall(): Promise<void> {
   if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     const header = `| miner | ${marks.map((m) => `${m} min`).join(' | ')} | images/s | triplets/s |`;
-    const rows = results.map(
-      (r) =>
-        `| ${r.mining} | ${(r.evals as { accuracy: number; step: number }[]).map((e) => `${pctStr(e.accuracy)} (step ${e.step})`).join(' | ')} | ${(r.imagesPerSec as number).toFixed(1)} | ${(r.tripletsPerSec as number).toFixed(0)} |`,
-    );
+    const rows = results.map((r) => {
+      const evals = (r.evals as { accuracy: number; step: number }[]).map(
+        (e) => `${pctStr(e.accuracy)} (step ${e.step})`,
+      );
+      const speed = `${(r.imagesPerSec as number).toFixed(1)} | ${(r.tripletsPerSec as number).toFixed(0)}`;
+      return `| ${r.mining} | ${evals.join(' | ')} | ${speed} |`;
+    });
     process.stdout.write([header, `|${'---|'.repeat(marks.length + 3)}`, ...rows, ''].join('\n'));
   }
 }
@@ -321,7 +327,8 @@ async function benchHead(): Promise<void> {
   process.stdout.write(
     o.json
       ? `${JSON.stringify(report, null, 2)}\n`
-      : `head: DevTest ${pctStr(before.accuracy)} → ${pctStr(after.accuracy)} after ${t.step} steps; model ${report.model}\n`,
+      : `head: DevTest ${pctStr(before.accuracy)} → ${pctStr(after.accuracy)} after ${t.step} steps; ` +
+          `model ${report.model}\n`,
   );
   t.dispose();
 }

@@ -7,8 +7,8 @@
  *   for us; face-api's detectAllFaces().withFaceLandmarks().withFaceDescriptors(), no TTA).
  * Rows: threads 1 and 2 with the default pipeline (crop + flip TTA: 6 net runs per face end to end), threads=2 with
  * spin-waiting on, and threads=2 with one chip and no flip (one net run per face, like face-api).
- * Then one row per pack (--packs; each pack's own default threading and TTA): detection per photo and per face, end to end.
- * Non-permissive packs need --accept-license (or FACENET_ACCEPT_LICENSE=1); their files come from --models.
+ * Then one row per pack (--packs; each pack's own default threading and TTA): detection per photo and per face,
+ * end to end. Non-permissive packs need --accept-license (or FACENET_ACCEPT_LICENSE=1); their files come from --models.
  * Every figure is the median of its timed iterations. The process is warmed up once before the first row, and every
  * row warms up its own recognizer, so row order does not change the figures.
  * A "default threads (N)" row measures what FaceRecognizer.load() picks when no --threads is given (N intra-op threads
@@ -25,7 +25,7 @@ import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import sharp from 'sharp';
 import { Command } from 'commander';
-import { FaceRecognizer, type RecognizerOptions } from '../src/recognizer.js';
+import { FaceRecognizer, stagesOf, type RecognizerOptions } from '../src/recognizer.js';
 import { PACKS } from '../src/pack/packs.js';
 import { licenceAccepted } from '../src/pack/router.js';
 import { createOrtEngine } from '../src/engine/ort.js';
@@ -115,15 +115,16 @@ async function benchOurs(
   pipeline: RecognizerOptions = {},
 ): Promise<Figures> {
   const fr = await FaceRecognizer.load({ threads, engine: createOrtEngine({ spinning }), ...pipeline });
+  const { embedder, detector } = stagesOf(fr);
   const chips16 = Array.from({ length: 16 }, () => chip);
-  const embedB1 = await time(() => fr.embedder.embedRaw([chip]));
-  const embedB16 = (await time(() => fr.embedder.embedRaw(chips16), Math.ceil(N / 4))) / 16;
-  const detect = await time(() => fr.detector.detect(photo));
+  const embedB1 = await time(() => embedder.embedRaw([chip]));
+  const embedB16 = (await time(() => embedder.embedRaw(chips16), Math.ceil(N / 4))) / 16;
+  const detect = await time(() => detector.detect(photo));
   const faces = (await fr.embed(photoPath)).length;
   const endToEnd = await time(() => fr.embed(photoPath), Math.ceil(N / 2));
   const stages = await stageTimes(fr, photoPath, photo);
   const liveness = await livenessTimes(fr, photo);
-  await fr.release();
+  await fr.close();
   return { embedB1, embedB16, detect, detectPerFace: detect / faces, endToEnd, faces, stages, liveness };
 }
 
@@ -137,25 +138,27 @@ async function stageTimes(
   photoPath: string,
   photo: RgbImage,
 ): Promise<NonNullable<Figures['stages']>> {
-  const dets = [...(await fr.detector.detect(photo))].sort(
+  const stages = stagesOf(fr);
+  const dets = [...(await stages.detector.detect(photo))].sort(
     (a, b) => b.box.width * b.box.height - a.box.width * a.box.height,
   );
-  const located = await fr.locate(photo, dets);
-  const sets = located.map((f) => fr.faceChips(photo, f));
+  const located = await stages.locate(photo, dets);
+  const sets = located.map((f) => stages.faceChips(photo, f));
   const n = Math.ceil(N / 2);
   return {
     decode: await time(() => decodeImage(photoPath), n),
-    detect: await time(() => fr.detector.detect(photo), n),
-    landmarks: await time(() => fr.locate(photo, dets), n),
-    align: await time(async () => located.map((f) => fr.faceChips(photo, f)), n),
-    embed: await time(() => fr.embedder.embedChipSets(sets, { flip: fr.flip }), n),
+    detect: await time(() => stages.detector.detect(photo), n),
+    landmarks: await time(() => stages.locate(photo, dets), n),
+    align: await time(async () => located.map((f) => stages.faceChips(photo, f)), n),
+    embed: await time(() => stages.embedder.embedChipSets(sets, { flip: fr.flip }), n),
   };
 }
 
 /** The passive liveness check on the photo's detected faces: both models, crops included. */
 async function livenessTimes(fr: FaceRecognizer, photo: RgbImage): Promise<NonNullable<Figures['liveness']>> {
-  const boxes = (await fr.detector.detect(photo)).map((d) => d.box);
-  const check = await fr.livenessChecker();
+  const stages = stagesOf(fr);
+  const boxes = (await stages.detector.detect(photo)).map((d) => d.box);
+  const check = await stages.liveness.checker();
   return {
     perFace: (await time(() => check.judge(photo, boxes))) / boxes.length,
     oneFace: await time(() => check.judge(photo, boxes.slice(0, 1))),
@@ -205,7 +208,7 @@ const ours: Record<string, Figures> = {};
 {
   const fr = await FaceRecognizer.load({});
   for (let i = 0; i < 5; i++) await fr.embed(photoPath);
-  await fr.release();
+  await fr.close();
 }
 ours[`default threads (${defaultThreads()})`] = await benchOurs(undefined, photoPath, photo, chip);
 for (const t of threadCounts) ours[`threads=${t}`] = await benchOurs(t, photoPath, photo, chip);
@@ -260,30 +263,32 @@ const result = {
 if (opts.json) console.log(JSON.stringify(result, null, 2));
 else {
   const f = (v: number) => v.toFixed(1).padStart(8);
+  const loadAverage = result.loadAverage.map((v) => v.toFixed(2)).join(' ');
   console.log(
-    `machine: ${result.machine}, ${result.node}; ${N} iterations per figure (ms, lower is better); competing load: ${LOAD} busy thread(s); load average ${result.loadAverage.map((v) => v.toFixed(2)).join(' ')}`,
+    `machine: ${result.machine}, ${result.node}; ${N} iterations per figure (ms, lower is better); ` +
+      `competing load: ${LOAD} busy thread(s); load average ${loadAverage}`,
   );
   const w = 48;
-  console.log(
-    `${'engine'.padEnd(w)}${'embed b1'.padStart(10)}${'embed b16'.padStart(10)}${'detect'.padStart(10)}${'det/face'.padStart(10)}${'end-to-end'.padStart(12)}  faces`,
-  );
+  const heads = ['embed b1', 'embed b16', 'detect', 'det/face'].map((h) => h.padStart(10)).join('');
+  console.log(`${'engine'.padEnd(w)}${heads}${'end-to-end'.padStart(12)}  faces`);
   for (const [k, v] of Object.entries(ours))
     console.log(
-      `${`facenet-ts ORT ${k}`.padEnd(w)}${f(v.embedB1)}  ${f(v.embedB16)}  ${f(v.detect)}  ${f(v.detectPerFace)}  ${f(v.endToEnd)}    ${v.faces}`,
+      `${`facenet-ts ORT ${k}`.padEnd(w)}${f(v.embedB1)}  ${f(v.embedB16)}  ` +
+        `${f(v.detect)}  ${f(v.detectPerFace)}  ${f(v.endToEnd)}    ${v.faces}`,
     );
   console.log(
-    `${'face-api tfjs-wasm'.padEnd(w)}${f(peer.embedB1)}  ${f(peer.embedB16)}  ${f(peer.detect)}  ${f(peer.detectPerFace)}  ${f(peer.endToEnd)}    ${peer.faces}`,
+    `${'face-api tfjs-wasm'.padEnd(w)}${f(peer.embedB1)}  ${f(peer.embedB16)}  ` +
+      `${f(peer.detect)}  ${f(peer.detectPerFace)}  ${f(peer.endToEnd)}    ${peer.faces}`,
   );
-  console.log(
-    `\nwhere end to end goes (ms, each stage timed alone on the same photo): ${'decode'.padStart(8)}${'detect'.padStart(8)}${'landmk'.padStart(8)}${'align'.padStart(8)}${'embed'.padStart(8)}${'sum'.padStart(8)}${'e2e'.padStart(8)}`,
-  );
+  const stageHeads = ['decode', 'detect', 'landmk', 'align', 'embed', 'sum', 'e2e'].map((h) => h.padStart(8)).join('');
+  console.log(`\nwhere end to end goes (ms, each stage timed alone on the same photo): ${stageHeads}`);
   for (const [k, v] of Object.entries(ours)) {
     if (!v.stages) continue;
     const st = v.stages;
     const g = (x: number) => x.toFixed(1).padStart(8);
-    console.log(
-      `${`facenet-ts ORT ${k}`.padEnd(w)}${''.padEnd(36)}${g(st.decode)}${g(st.detect)}${g(st.landmarks)}${g(st.align)}${g(st.embed)}${g(st.decode + st.detect + st.landmarks + st.align + st.embed)}${g(v.endToEnd)}`,
-    );
+    const sum = st.decode + st.detect + st.landmarks + st.align + st.embed;
+    const cells = [st.decode, st.detect, st.landmarks, st.align, st.embed, sum, v.endToEnd].map(g).join('');
+    console.log(`${`facenet-ts ORT ${k}`.padEnd(w)}${''.padEnd(36)}${cells}`);
   }
   console.log(
     "\npassive liveness check, both models (ms): per face with the photo's faces in one batch / one face alone",
@@ -292,13 +297,15 @@ else {
     if (v.liveness) console.log(`${`facenet-ts ORT ${k}`.padEnd(w)}${f(v.liveness.perFace)}  ${f(v.liveness.oneFace)}`);
   for (const [k, r] of Object.entries(result.relativeToOneThread ?? {}))
     console.log(
-      `time relative to threads=1, ${k}: embed b1 ${r.embedB1.toFixed(2)}, embed b16 ${r.embedB16.toFixed(2)}, detect ${r.detect.toFixed(2)}, end-to-end ${r.endToEnd.toFixed(2)}`,
+      `time relative to threads=1, ${k}: embed b1 ${r.embedB1.toFixed(2)}, ` +
+        `embed b16 ${r.embedB16.toFixed(2)}, detect ${r.detect.toFixed(2)}, end-to-end ${r.endToEnd.toFixed(2)}`,
     );
   if (opts.faceApi)
     for (const [k, v] of Object.entries(ours)) {
       const r = speedup(v);
       console.log(
-        `speed-up vs face-api, ${k}: embed b1 ${r.embedB1.toFixed(1)}×, embed b16 ${r.embedB16.toFixed(1)}×, detect ${r.detect.toFixed(1)}×, end-to-end ${r.endToEnd.toFixed(1)}×`,
+        `speed-up vs face-api, ${k}: embed b1 ${r.embedB1.toFixed(1)}×, embed b16 ${r.embedB16.toFixed(1)}×, ` +
+          `detect ${r.detect.toFixed(1)}×, end-to-end ${r.endToEnd.toFixed(1)}×`,
       );
     }
 }

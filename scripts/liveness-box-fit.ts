@@ -14,11 +14,11 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { centralFace, FaceRecognizer } from '../src/recognizer.js';
+import { FaceRecognizer, stagesOf } from '../src/recognizer.js';
 import { decodeImage } from '../src/image/decode.js';
 import type { RgbImage } from '../src/image/types.js';
 import type { Box } from '../src/detect/types.js';
-import { iou } from '../src/detect/ssd-decode.js';
+import { centralFace, iou } from '../src/detect/box.js';
 import { lfwImageRoot } from '../src/eval/lfw-pairs.js';
 import { LIVENESS_BOXES, LIVENESS_THRESHOLD } from '../src/pack/liveness.js';
 import type { LivenessBoxMap } from '../src/liveness/types.js';
@@ -72,7 +72,7 @@ for (const file of photos) {
   const img = await decodeImage(file);
   images.push(img);
   for (const k of Object.keys(DETECTORS) as Kind[]) {
-    const dets = await recognizers[k].detector.detect(img);
+    const dets = await stagesOf(recognizers[k]).detector.detect(img);
     boxes[k].push(centralFace(dets, img.width, img.height)?.box);
   }
 }
@@ -102,7 +102,7 @@ for (const k of ['ssd', 'scrfd'] as const) {
     const c = await LivenessCheck.load({ boxMap: m, threads: 1 });
     const out: number[] = [];
     for (const p of pairs) out.push((await c.scores(images[p.i], [boxes[which][p.i]!]))[0].score);
-    await c.release();
+    await c.close();
     return out;
   };
   const mine = await scores(k, map);
@@ -130,8 +130,8 @@ for (const k of ['ssd', 'scrfd'] as const) {
     },
   };
 }
-await check.release();
-for (const r of Object.values(recognizers)) await r.release();
+await check.close();
+for (const r of Object.values(recognizers)) await r.close();
 
 if (opts.json) console.log(JSON.stringify(fits, null, 2));
 else

@@ -6,8 +6,9 @@
  * POST /v1/detect until `--requests` have been answered or `--seconds` have passed. The mix, per round of four:
  * a 12 MP JPEG (a detection photo upscaled to 4000×3000: a full decode each), a 16 MP JPEG (another photo at
  * 4000×4000), a 9 KB JPEG whose header declares 5000×5000 (a face chip with its frame header rewritten: refused
- * from the header), and a 107-byte SVG declaring 5000×5000 (refused: SVG is off). Samples the server's RSS (/proc/PID/status) every 25 ms and prints
- * the baseline, the peak, the statuses and the latencies. Loopback only; nothing else is contacted.
+ * from the header), and a 107-byte SVG declaring 5000×5000 (refused: SVG is off). Samples the server's RSS
+ * (/proc/PID/status) every 25 ms and prints the baseline, the peak, the statuses and the latencies. Loopback only;
+ * nothing else is contacted.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -46,7 +46,6 @@ for (const t of tables) {
   if (!t.probeModelId) continue;
   const [a, b] = [own(t.modelId), own(t.probeModelId)];
   const wrong = a ? farAtDistance(t, tauForFar(a, 1e-3).threshold).toExponential(2) : '–';
-  console.log(
-    `| ${[net(t.modelId), variant(t.modelId), variant(t.probeModelId), ...FARS.flatMap((f) => [cell(a, f), cell(t, f), cell(b, f)]), wrong].join(' | ')} |`,
-  );
+  const cells = FARS.flatMap((f) => [cell(a, f), cell(t, f), cell(b, f)]);
+  console.log(`| ${[net(t.modelId), variant(t.modelId), variant(t.probeModelId), ...cells, wrong].join(' | ')} |`);
 }

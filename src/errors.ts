@@ -21,6 +21,8 @@ export type FaceErrorCode =
   | 'DATASET_MISSING'
   | 'PERSON_NOT_FOUND'
   | 'PERSON_EXISTS'
+  /** A cluster group named (enrolled) as another person than the one asked for. */
+  | 'GROUP_ENROLLED'
   | 'GALLERY_ERROR'
   /** The gallery file is damaged (SQLite reports corruption). */
   | 'GALLERY_CORRUPT'
@@ -38,7 +40,24 @@ export type FaceErrorCode =
   | 'QUEUE_FULL'
   | 'TIMEOUT'
   // a recognizer (worker pool) used after close()
-  | 'CLOSED';
+  | 'CLOSED'
+  // video (src/video, src/engine/ffmpeg.ts)
+  /** An external tool the command needs (ffmpeg, ffprobe) is not installed; the message says how to install it. */
+  | 'TOOL_MISSING'
+  | 'VIDEO_NOT_FOUND'
+  /** The file or stream holds no decodable video (damaged, or no frame at all). */
+  | 'VIDEO_CORRUPT'
+  /** Not a video: no video stream (a web page, a text file, audio only). */
+  | 'VIDEO_UNSUPPORTED'
+  /** A live source stalled or disconnected and did not come back after the reconnection attempts. */
+  | 'STREAM_LOST'
+  /** A camera device that is missing, busy (used by another program) or not a camera. */
+  | 'CAMERA_UNAVAILABLE'
+  /**
+   * A bug, not bad input: an internal check failed (invariant) or something untyped was thrown. HTTP 500, CLI exit 3,
+   * never a stack trace for the user (FACENET_DEBUG=1 prints it on the CLI).
+   */
+  | 'INTERNAL';
 
 export class FaceError extends Error {
   readonly code: FaceErrorCode;
@@ -90,4 +109,24 @@ export class LicenseError extends FaceError {
 
 export function isFaceError(e: unknown): e is FaceError {
   return e instanceof FaceError;
+}
+
+/** A typed refusal of this input (one file of many may fail with it); INTERNAL is a bug, never one of those. */
+export function isInputError(e: unknown): e is FaceError {
+  return e instanceof FaceError && e.code !== 'INTERNAL';
+}
+
+/**
+ * An internal check: `cond` must hold whatever the input (a violation is a bug in facenet-ts, never bad input). Throws
+ * FaceError INTERNAL, which every surface maps once (HTTP 500, CLI exit 3).
+ */
+export function invariant(cond: unknown, message: string, details?: Record<string, unknown>): asserts cond {
+  if (!cond) throw new FaceError('INTERNAL', message, details);
+}
+
+/** Any thrown value as a FaceError: typed errors as they are, anything else INTERNAL (the original as its cause). */
+export function asFaceError(e: unknown): FaceError {
+  if (e instanceof FaceError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new FaceError('INTERNAL', message, undefined, { cause: e });
 }

@@ -172,7 +172,8 @@ export function chipTransform(landmarks: Landmarks68, opts: ChipOptions = {}): C
   if (!Array.isArray(landmarks) || landmarks.length <= maxIndex)
     throw new FaceError(
       'INVALID_INPUT',
-      `alignment needs ${maxIndex + 1}+ landmarks (iBUG 68 order), got ${Array.isArray(landmarks) ? landmarks.length : typeof landmarks}`,
+      `alignment needs ${maxIndex + 1}+ landmarks (iBUG 68 order), ` +
+        `got ${Array.isArray(landmarks) ? landmarks.length : typeof landmarks}`,
     );
   const src = indices.map((i) => landmarks[i]);
   const tform = estimateSimilarity(points, src);
@@ -389,7 +390,8 @@ export function extractChip(img: RgbImage, t: ChipTransform, opts: ChipOptions =
   const y0 = Math.max(0, Math.floor(Math.min(...corners.map((p) => p[1])) - margin));
   const x1 = Math.min(img.width, Math.ceil(Math.max(...corners.map((p) => p[0])) + margin + 1));
   const y1 = Math.min(img.height, Math.ceil(Math.max(...corners.map((p) => p[1])) + margin + 1));
-  if (x1 <= x0 || y1 <= y0) return { width: n, height: n, data: new Uint8Array(n * n * 3) }; // entirely outside: black, as dlib
+  // entirely outside: black, as dlib
+  if (x1 <= x0 || y1 <= y0) return { width: n, height: n, data: new Uint8Array(n * n * 3) };
   let level: FloatImage = subImage(img, x0, y0, x1 - x0, y1 - y0);
   for (let i = 0; i < levels; i++) level = pyramidDown(level);
   // image → level coordinates: translate by the sub-image origin, then p_n = (p − (2^n − 1)/2) / 2^n

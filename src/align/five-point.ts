@@ -46,7 +46,8 @@ function checkPoints(points: readonly Point[], spec: FivePointChipSpec): void {
   if (!Array.isArray(points) || points.length !== spec.template.length)
     throw new FaceError(
       'INVALID_INPUT',
-      `five-point alignment needs ${spec.template.length} points, got ${Array.isArray(points) ? points.length : typeof points}`,
+      `five-point alignment needs ${spec.template.length} points, ` +
+        `got ${Array.isArray(points) ? points.length : typeof points}`,
     );
 }
 

@@ -1,49 +1,21 @@
 #!/usr/bin/env node
-/**
- * `facenet` command line. Each stage registers its own commands from src/cli/commands/.
- */
-import { Command, CommanderError } from 'commander';
-import { EXIT } from './output.js';
-import { registerPipelineCommands } from './commands/pipeline.js';
-import { registerEvalCommands } from './commands/eval.js';
-import { registerView1TestCommand } from './commands/view1-test-eval.js';
-import { registerGalleryCommands } from './commands/gallery.js';
-import { registerTrainCommands } from './commands/train.js';
-import { registerServeCommands } from './commands/serve.js';
-import { registerPacksCommands } from './commands/packs.js';
-import { registerClusterCommands } from './commands/cluster.js';
-import { registerLivenessEvalCommand } from './commands/liveness-eval.js';
+/** `facenet` command line: the command tree (program.ts), its usage errors as exit 2, and nothing else. */
+import { CommanderError } from 'commander';
+import { EXIT, jsonText, writeErr } from './output.js';
+import { buildProgram } from './program.js';
 
-const program = new Command();
-program
-  .name('facenet')
-  .description(
-    'Face detection, alignment, embeddings and calibrated decisions, with recognition pipelines chosen by --pack',
-  )
-  .version('0.1.0');
-program.showHelpAfterError();
-// usage errors (unknown option or command, missing argument) exit 2 like any bad input, never 1 ("no match");
-// set before the commands are added, which inherit it
-program.exitOverride();
-
-registerPipelineCommands(program);
-registerEvalCommands(program);
-registerView1TestCommand(program);
-registerGalleryCommands(program);
-registerTrainCommands(program);
-registerServeCommands(program);
-registerPacksCommands(program);
-registerClusterCommands(program);
-registerLivenessEvalCommand(program);
+// warnings name files: Node's own printer writes them raw, ours escapes control characters
+process.removeAllListeners('warning');
+process.on('warning', (w) => writeErr(`(node:${process.pid}) ${w.name}: ${w.message}\n`));
 
 try {
-  await program.parseAsync(process.argv);
+  await buildProgram().parseAsync(process.argv);
 } catch (e) {
   if (!(e instanceof CommanderError)) throw e;
   const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
   if (!ok && process.argv.includes('--json'))
     process.stdout.write(
-      `${JSON.stringify({ error: { code: 'INVALID_INPUT', message: e.message.replace(/^error: /, '') } }, null, 2)}\n`,
+      `${jsonText({ error: { code: 'INVALID_INPUT', message: e.message.replace(/^error: /, '') } })}\n`,
     );
   process.exitCode = ok ? EXIT.ok : EXIT.error;
 }

@@ -1,5 +1,5 @@
 /** Shared CLI plumbing: JSON vs human output, typed errors → stable exit codes. */
-import { FaceError } from '../errors.js';
+import { asFaceError, type FaceError, type FaceErrorCode } from '../errors.js';
 import { printableName } from '../gallery/names.js';
 
 /**
@@ -13,37 +13,85 @@ export const EXIT = {
   noMatch: 1,
   /** bad input or any typed error other than NO_FACE, usage errors included */
   error: 2,
-  /** unexpected internal failure */
+  /** a bug: an internal check failed or something untyped was thrown (error code INTERNAL) */
   internal: 3,
   /** --liveness require: a face looked like a photo or a screen (SPOOF_SUSPECTED) */
   spoof: 4,
 } as const;
 
 /** The exit code of a typed error. */
-export function exitCodeOf(code: string): number {
-  return code === 'NO_FACE' ? EXIT.noMatch : code === 'SPOOF_SUSPECTED' ? EXIT.spoof : EXIT.error;
+export function exitCodeOf(code: FaceErrorCode): number {
+  if (code === 'INTERNAL') return EXIT.internal;
+  if (code === 'NO_FACE') return EXIT.noMatch;
+  return code === 'SPOOF_SUSPECTED' ? EXIT.spoof : EXIT.error;
+}
+
+/** The exit code of a run over several photos with per-photo errors: 4 when every one refused a face as not live. */
+export function exitCodeOfErrors(errors: readonly FaceError[]): number {
+  return errors.every((e) => e.code === 'SPOOF_SUSPECTED') ? EXIT.spoof : EXIT.error;
 }
 
 export interface OutputOptions {
   json?: boolean;
 }
 
-export function printResult(opts: OutputOptions, json: unknown, human: () => string): void {
-  if (opts.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-  else process.stdout.write(`${human()}\n`);
+/** Control, format (zero-width, bidi), line and paragraph separator characters: never written raw to a terminal. */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * Text fit for a terminal, whatever it holds (file names, metadata, names, messages): every control or format
+ * character but newline and tab shown as a `\u{…}` escape, so no escape sequence, bell or bidi override reaches the
+ * terminal (`facenet groups rename 2 $'G\e]0;pwned\a'` once set the terminal's title).
+ */
+export function terminalText(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => (c === '\n' || c === '\t' ? c : `\\u{${c.codePointAt(0)!.toString(16)}}`));
 }
 
+/**
+ * JSON as the CLI prints it: JSON.stringify escapes C0 controls, but not DEL, C1 controls (U+009B is a CSI on some
+ * terminals), bidi or zero-width characters, nor U+2028/2029; those are written as \uXXXX escapes too (still JSON).
+ */
+export function jsonText(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(UNPRINTABLE, (c) =>
+    c === '\n'
+      ? c
+      : Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
+}
+
+/** A line (or lines) on stderr, escaped for the terminal. */
+export function writeErr(text: string): void {
+  process.stderr.write(terminalText(text));
+}
+
+/** Text on stdout, escaped for the terminal. */
+export function writeOut(text: string): void {
+  process.stdout.write(terminalText(text));
+}
+
+export function printResult(opts: OutputOptions, json: unknown, human: () => string): void {
+  if (opts.json) process.stdout.write(`${jsonText(json)}\n`);
+  else writeOut(`${human()}\n`);
+}
+
+/**
+ * Print an error the way scripts read it (JSON on stdout with --json, one line on stderr otherwise) and return its exit
+ * code. Anything untyped is INTERNAL (exit 3); its stack trace is for developers only (FACENET_DEBUG=1).
+ */
 export function reportError(e: unknown, json: boolean): number {
-  if (e instanceof FaceError) {
-    if (json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
-    else process.stderr.write(`error [${e.code}]: ${printableName(e.message)}\n`);
-    return exitCodeOf(e.code);
+  const err = asFaceError(e);
+  if (json) process.stdout.write(`${jsonText({ error: err.toJSON() })}\n`);
+  else if (err.code === 'INTERNAL')
+    writeErr(
+      `error [INTERNAL]: ${printableName(err.message)} (a bug in facenet: please report it` +
+        `${process.env.FACENET_DEBUG ? '' : '; FACENET_DEBUG=1 shows where it happened'})\n`,
+    );
+  else writeErr(`error [${err.code}]: ${printableName(err.message)}\n`);
+  if (process.env.FACENET_DEBUG) {
+    const cause = err.cause instanceof Error ? err.cause : err;
+    writeErr(`${cause.stack ?? ''}\n`);
   }
-  const err = e as Error;
-  if (json)
-    process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: err?.message ?? String(e) } })}\n`);
-  else process.stderr.write(`internal error: ${err?.stack ?? String(e)}\n`);
-  return EXIT.internal;
+  return exitCodeOf(err.code);
 }
 
 /** Wrap a command action: sets process.exitCode from the result or the error. */

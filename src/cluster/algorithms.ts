@@ -8,8 +8,8 @@
  *   joined by core–core edges; a border face joins its nearest core; the rest is noise. minPts = 1 is
  *   connectedComponents.
  * - chineseWhispers: dlib's choice (Biemann 2006): every face starts as its own label, then, in random order,
- *   takes the label with the most (counted, or similarity-weighted) neighbours closer than τ, until no label changes (or `iterations`
- *   passes). A single false edge rarely outvotes a person's many true ones.
+ *   takes the label with the most (counted, or similarity-weighted) neighbours closer than τ, until no label changes
+ *   (or `iterations` passes). A single false edge rarely outvotes a person's many true ones.
  * - agglomerative: average (or complete) linkage restricted to the k-NN graph: the closest pair of groups merges
  *   while their linkage is below τ. Pairs the graph does not hold are estimated at the farther group's mean
  *   k-th-neighbour distance (they are at least that far from one of their ends). Groups sharing a photo never

@@ -12,7 +12,8 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 function faceCell(state: ClusterState, f: StoredFace): string {
   const jpeg = state.thumbnail(f.id);
   const title = esc(
-    `face ${f.id}: ${f.file} (${Math.round(f.box.x)}, ${Math.round(f.box.y)}, ${Math.round(f.box.width)}×${Math.round(f.box.height)})`,
+    `face ${f.id}: ${f.file} ` +
+      `(${Math.round(f.box.x)}, ${Math.round(f.box.y)}, ${Math.round(f.box.width)}×${Math.round(f.box.height)})`,
   );
   const img = jpeg
     ? `<img src="data:image/jpeg;base64,${Buffer.from(jpeg).toString('base64')}" alt="${title}" width="64" height="64">`
@@ -47,9 +48,13 @@ export function contactSheetHtml(
   const alone = state.faces(null);
   if (alone.length)
     rows.push(
-      `<section class="group unclustered"><h2><b>unclustered</b> · ${alone.length} faces</h2><div class="faces">${alone.map((f) => faceCell(state, f)).join('')}</div></section>`,
+      `<section class="group unclustered"><h2><b>unclustered</b> · ${alone.length} faces</h2>` +
+        `<div class="faces">${alone.map((f) => faceCell(state, f)).join('')}</div></section>`,
     );
   const title = esc(opts.title ?? 'facenet cluster');
+  const counts =
+    `<p>${state.groups().length} groups, ${alone.length} unclustered faces. ` +
+    'Name a group with <code>facenet name GROUP NAME</code>.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>
 <style>
@@ -63,7 +68,7 @@ figcaption{font-size:10px;color:#666;overflow:hidden;text-overflow:ellipsis;whit
 .unclustered{border-style:dashed} .more{align-self:center;color:#666}
 </style></head><body>
 <h1>${title}</h1>
-<p>${state.groups().length} groups, ${alone.length} unclustered faces. Name a group with <code>facenet name GROUP NAME</code>.</p>
+${counts}
 ${rows.join('\n')}
 </body></html>
 `;

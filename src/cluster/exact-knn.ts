@@ -13,7 +13,10 @@ import { loadDotProducts } from '../engine/dot-products.js';
 export interface ExactKnnOptions {
   /** Rows and columns of one tile (default 1024 × 2048: an 8 MB block of dot products). */
   readonly tile?: { readonly rows: number; readonly cols: number };
-  /** Intra-op threads of the matrix product (absent: the engine's default, one per core; 0: onnxruntime's own choice, which was one thread on a 2-core VM). */
+  /**
+   * Intra-op threads of the matrix product (absent: the engine's default, one per core; 0: onnxruntime's own choice,
+   * which was one thread on a 2-core VM).
+   */
   readonly threads?: number;
 }
 
@@ -45,7 +48,7 @@ export async function exactTopDots(
       }
     }
   } finally {
-    await product.release();
+    await product.close();
   }
   return heaps.sorted();
 }

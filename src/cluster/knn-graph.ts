@@ -10,9 +10,9 @@
 import { FaceError } from '../errors.js';
 import type { InferenceEngine } from '../engine/engine.js';
 import { ortEngine } from '../engine/ort.js';
-import { AdaptiveIndex, type AdaptiveOptions } from '../gallery/adaptive-index.js';
-import { usearchTopDotsBatch } from '../gallery/hnsw-index.js';
-import { distanceFromDot } from '../gallery/search-index.js';
+import { AdaptiveIndex, type AdaptiveOptions } from '../search/adaptive-index.js';
+import { usearchTopDotsBatch } from '../search/hnsw-index.js';
+import { distanceFromDot } from '../embed/vector.js';
 import { exactTopDots, type ExactKnnOptions } from './exact-knn.js';
 
 export interface KnnGraph {

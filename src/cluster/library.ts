@@ -6,19 +6,15 @@
 import { createHash } from 'node:crypto';
 import type { CalibrationTable } from '../decide/calibration.js';
 import { DEFAULT_IDENTIFY_FAR } from '../decide/decisions.js';
+import { calibrationFromFile, defaultCalibration } from '../decide/default-calibration.js';
 import type { Box } from '../detect/types.js';
 import { FaceError } from '../errors.js';
 import type { Gallery } from '../gallery/gallery.js';
 import { chipThumbnail, faceSize, type FaceFindOptions, type GalleryRecognizer } from '../gallery/face-source.js';
-import type { NewTemplate } from '../gallery/store.js';
+import type { NewTemplate } from '../gallery/store/store.js';
+import { personName } from '../gallery/names.js';
 import { readImageBytes } from '../image/decode.js';
-import {
-  clusterThreshold,
-  DEFAULT_ALGORITHM,
-  extendClusters,
-  type ClusterOptions,
-  type ClusterThreshold,
-} from './cluster.js';
+import { DEFAULT_ALGORITHM, extendClusters, type ClusterOptions, type ClusterThreshold } from './cluster.js';
 import type { ClusterState, GroupSummary, NewFace, StoredFace } from './state.js';
 
 /** Every face of one photo, embedded, with a thumbnail of its chip. */
@@ -76,7 +72,8 @@ export async function clusterIntoState(
     );
   const seen = new Set<string>();
   const fresh = faces.filter((f) => {
-    const key = `${f.sha256}:${Math.round(f.box.x)},${Math.round(f.box.y)},${Math.round(f.box.width)},${Math.round(f.box.height)}`;
+    const { x, y, width, height } = f.box;
+    const key = `${f.sha256}:${[x, y, width, height].map(Math.round).join(',')}`;
     if (seen.has(key) || state.has(f.sha256, f.box)) return false;
     seen.add(key);
     return true;
@@ -118,18 +115,24 @@ export async function clusterIntoState(
   };
 }
 
-/** τ for a library run: the options' threshold, else the calibration's (checked against the model). */
-export function libraryThreshold(
-  opts: ClusterOptions,
-  calibration: CalibrationTable | undefined,
-  modelId: string,
-): ClusterThreshold {
-  if (calibration && calibration.modelId !== modelId && opts.threshold === undefined)
-    throw new FaceError(
-      'MODEL_MISMATCH',
-      `calibration is for model ${calibration.modelId}, the faces are of ${modelId}`,
-    );
-  return clusterThreshold({ ...opts, calibration });
+/**
+ * The calibration a clustering run decides with: a calibration file (`--calibration`) when given; else the gallery's
+ * when its templates are of the recognizer's variant; else, since faces are compared with each other, a table the
+ * gallery holds for exactly that variant (a gallery of another TTA variant lends its own for such faces only), the
+ * model's own, or the shipped one.
+ */
+export async function clusterCalibration(
+  recognizer: GalleryRecognizer,
+  from: { file?: string; gallery?: Gallery } = {},
+): Promise<CalibrationTable | undefined> {
+  const { file, gallery } = from;
+  if (file) return calibrationFromFile(file, recognizer.modelId);
+  if (gallery && gallery.templateModelId === recognizer.modelId) return (await gallery.calibration()).table;
+  return (
+    (await gallery?.store.calibration(recognizer.modelId)) ??
+    recognizer.calibration ??
+    defaultCalibration(recognizer.modelId)
+  );
 }
 
 /** The gallery person a group looks like: most of its faces identified as them. */
@@ -171,22 +174,70 @@ export async function matchGroups(
   return out;
 }
 
+/** Namings in progress per state: one at a time, so each sees whom the one before enrolled the group as. */
+const naming = new WeakMap<ClusterState, Promise<unknown>>();
+
+export interface NamedGroup {
+  readonly group: GroupSummary;
+  readonly person: string;
+  readonly created: boolean;
+  readonly templatesAdded: number;
+  readonly skipped: number;
+}
+
 /**
  * Name a group: enroll its faces in the gallery as templates of `person` (created if new, else added to), then
- * record the name on the group. The gallery write is one transaction; the state is marked only after it.
+ * record the name on the group. A group's faces belong to one person: naming a group enrolled as someone else is
+ * GROUP_ENROLLED (409); naming it again as the same person adds the faces that joined it since. The group is
+ * claimed in the state before the gallery write (one transaction: two processes cannot both enroll it), released
+ * when that write fails, and marked after it commits. A claim whose person is not in the gallery (forgotten, or a
+ * crash between the two writes) is stale and is cleared.
  */
-export async function nameGroup(
+export function nameGroup(state: ClusterState, gallery: Gallery, groupId: number, person: string): Promise<NamedGroup> {
+  const before = naming.get(state) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(() => nameGroupNow(state, gallery, groupId, person));
+  naming.set(state, mine);
+  void mine
+    .catch(() => undefined)
+    .then(() => {
+      if (naming.get(state) === mine) naming.delete(state);
+    });
+  return mine;
+}
+
+async function nameGroupNow(
   state: ClusterState,
   gallery: Gallery,
   groupId: number,
   person: string,
-): Promise<{ group: GroupSummary; person: string; created: boolean; templatesAdded: number; skipped: number }> {
-  state.group(groupId);
+): Promise<NamedGroup> {
+  const group = state.group(groupId);
+  if (typeof person !== 'string') throw new FaceError('INVALID_INPUT', 'a person is named by a string');
+  // an enrolled person keeps the name they were stored under; a new one's name follows the rule
+  const target = (await gallery.store.findPerson(person))?.name ?? personName(person);
+  if (group.person !== null && group.person !== target && !(await gallery.store.findPerson(group.person)))
+    state.forgetPerson(group.person); // stale: that person is no longer in the gallery
+  const claimed = state.claim(groupId, target);
+  try {
+    return await enrollGroup(state, gallery, groupId, target);
+  } catch (e) {
+    if (claimed) state.release(groupId, target);
+    throw e;
+  }
+}
+
+async function enrollGroup(
+  state: ClusterState,
+  gallery: Gallery,
+  groupId: number,
+  person: string,
+): Promise<NamedGroup> {
   const modelId = state.modelId();
   if (modelId !== gallery.modelId)
     throw new FaceError(
       'MODEL_MISMATCH',
-      `group ${groupId} holds faces of model ${modelId}, the gallery works with ${gallery.modelId}: pass the same pipeline options (--pack, --crops, --no-flip) as to \`facenet cluster\``,
+      `group ${groupId} holds faces of model ${modelId}, the gallery works with ${gallery.modelId}: ` +
+        `pass the same pipeline options (--pack, --crops, --no-flip) as to \`facenet cluster\``,
     );
   const faces = state.faces(groupId);
   const templates: NewTemplate[] = faces.map((f: StoredFace) => ({
@@ -200,4 +251,16 @@ export async function nameGroup(
   const r = await gallery.enrollTemplates(person, templates, { enrolledFrom: `cluster group ${groupId}` });
   const group = state.markEnrolled(groupId, r.person.name);
   return { group, person: r.person.name, created: r.created, templatesAdded: r.templateIds.length, skipped: r.skipped };
+}
+
+/**
+ * Unname the groups enrolled as people the gallery no longer holds (forgotten by another process, or a naming that
+ * crashed between its two writes). Returns the ids of the groups unnamed.
+ */
+export async function unnameForgottenGroups(state: ClusterState, gallery: Gallery): Promise<number[]> {
+  if (naming.has(state)) return []; // a naming in progress has claimed a group for a person not enrolled yet
+  const gone = new Set<string>();
+  for (const g of state.groups())
+    if (g.person !== null && !gone.has(g.person) && !(await gallery.store.findPerson(g.person))) gone.add(g.person);
+  return [...gone].flatMap((p) => state.forgetPerson(p));
 }

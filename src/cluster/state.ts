@@ -11,6 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Box } from '../detect/types.js';
 import { FaceError } from '../errors.js';
+import { personName } from '../gallery/names.js';
 
 export const DEFAULT_CLUSTER_STATE = './facenet-clusters.db';
 
@@ -106,6 +107,8 @@ export class ClusterState {
       db = new Database(file);
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
+      // a forgotten person's name, cleared from a group, must not stay in the file's free space
+      db.pragma('secure_delete = ON');
       db.exec(`
         CREATE TABLE IF NOT EXISTS cluster_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS cluster_groups (
@@ -214,7 +217,8 @@ export class ClusterState {
       if (model !== undefined && model !== changes.modelId)
         throw new FaceError(
           'MODEL_MISMATCH',
-          `cluster state ${this.location} holds faces of model ${model}, not ${changes.modelId}; use another --state file`,
+          `cluster state ${this.location} holds faces of model ${model}, ` +
+            `not ${changes.modelId}; use another --state file`,
           {
             state: this.location,
             stored: model,
@@ -226,7 +230,8 @@ export class ClusterState {
       setMeta.run('settings', JSON.stringify(changes.settings));
       const now = new Date().toISOString();
       const insertFace = this.db.prepare(
-        `INSERT INTO cluster_faces (group_id, file, image_sha256, face_key, x, y, w, h, score, embedding, thumbnail, created)
+        `INSERT INTO cluster_faces
+           (group_id, file, image_sha256, face_key, x, y, w, h, score, embedding, thumbnail, created)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (face_key) DO UPDATE SET file = excluded.file`,
       );
       const add = (f: NewFace, group: number | null) =>
@@ -265,16 +270,41 @@ export class ClusterState {
     return this.write(run);
   }
 
-  /** Give a group a name (a label), or clear it with null. */
+  /** Give a group a name (a label, under the gallery's name rule), or clear it with null. */
   rename(id: number, name: string | null): GroupSummary {
-    const clean = name === null ? null : name.trim();
-    if (clean === '')
+    if (name !== null && typeof name !== 'string') throw new FaceError('INVALID_INPUT', 'a group name is a string');
+    if (name !== null && name.trim() === '')
       throw new FaceError('INVALID_INPUT', 'a group name cannot be empty (pass null / --clear to remove it)');
+    const clean = name === null ? null : personName(name);
     return this.write(() => {
       this.group(id);
       this.db.prepare('UPDATE cluster_groups SET name = ? WHERE id = ?').run(clean, id);
       return this.group(id);
     });
+  }
+
+  /**
+   * Reserve a group for being enrolled as `person` (a name under the rule), before the gallery write: false when it
+   * already is that person's (naming it again adds its new faces), GROUP_ENROLLED when it is another person's. One
+   * transaction, so two processes naming one group cannot both enroll it.
+   */
+  claim(id: number, person: string): boolean {
+    return this.write(
+      this.db.transaction(() => {
+        const g = this.group(id);
+        if (g.person === person) return false;
+        if (g.person !== null) throw groupEnrolled(g);
+        this.db.prepare('UPDATE cluster_groups SET person = ? WHERE id = ? AND person IS NULL').run(person, id);
+        return true;
+      }).immediate,
+    );
+  }
+
+  /** Undo a claim whose enrollment failed. */
+  release(id: number, person: string): void {
+    this.write(() =>
+      this.db.prepare('UPDATE cluster_groups SET person = NULL WHERE id = ? AND person = ?').run(id, person),
+    );
   }
 
   /** Record that a group was enrolled in the gallery as `person` (its name becomes that person's). */
@@ -284,6 +314,31 @@ export class ClusterState {
       this.db.prepare('UPDATE cluster_groups SET name = ?, person = ? WHERE id = ?').run(person, person, id);
       return this.group(id);
     });
+  }
+
+  /**
+   * A person was forgotten from the gallery: every group enrolled as them, or labelled with their name, is unnamed
+   * again, and the name is scrubbed from the file (secure_delete, then the WAL is checkpointed and emptied). The
+   * groups and their faces stay: they index the photo library (`deleteGroup` removes them). The ids changed.
+   */
+  forgetPerson(name: string): number[] {
+    const ids = this.write(() =>
+      (
+        this.db
+          .prepare('UPDATE cluster_groups SET name = NULL, person = NULL WHERE person = ? OR name = ? RETURNING id')
+          .all(name, name) as { id: number }[]
+      ).map((r) => r.id),
+    );
+    if (ids.length && this.location !== ':memory:') {
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (e) {
+        process.emitWarning(
+          `facenet: cluster state ${this.location}: scrubbing its WAL failed (${(e as Error).message})`,
+        );
+      }
+    }
+    return ids;
   }
 
   /** Delete a group with every face in it (gone: a later run over the same photos finds them as new faces). */
@@ -345,4 +400,14 @@ export class ClusterState {
       );
     }
   }
+}
+
+/** Naming a group that is already another person's. */
+function groupEnrolled(g: GroupSummary): FaceError {
+  return new FaceError(
+    'GROUP_ENROLLED',
+    `group ${g.id} is already enrolled as ${g.person}: a group's faces belong to one person ` +
+      `(forget ${g.person} first to name it again)`,
+    { group: g.id, person: g.person },
+  );
 }

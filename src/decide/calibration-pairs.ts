@@ -8,7 +8,7 @@ import path from 'node:path';
 import { FaceError } from '../errors.js';
 import { lfwImageRoot, readPairs, type LfwPair } from '../eval/lfw-pairs.js';
 import type { ScoredPair } from '../eval/roc.js';
-import { distanceFromDot } from '../gallery/search-index.js';
+import { distanceFromDot, dot } from '../embed/vector.js';
 
 export interface CalibrationPlan {
   /** Images to embed. */
@@ -39,11 +39,12 @@ export function lfwCalibrationPlan(
   const base = `LFW ${path.basename(pairsFile)}`;
   if (!exhaustive) return { files, pairs, source: `${base} (${pairs.length} listed pairs)` };
   const n = files.length;
+  const count = ((n * (n - 1)) / 2).toLocaleString('en-US');
   return {
     files,
     pairs: [],
     identities: new Map(files.map((f) => [f, lfwIdentity(f)])),
-    source: `${base}: all ${((n * (n - 1)) / 2).toLocaleString('en-US')} pairs of its ${n} images, labelled by identity`,
+    source: `${base}: all ${count} pairs of its ${n} images, labelled by identity`,
   };
 }
 
@@ -82,12 +83,6 @@ export function readPairsList(file: string): CalibrationPlan {
     pairs,
     source: `${path.basename(file)} (${pairs.length} listed pairs)`,
   };
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 /**

@@ -52,7 +52,10 @@ export interface ThresholdChoice {
   readonly far: number;
   /** TAR measured at `threshold` on the calibration pairs. */
   readonly tar: number;
-  /** False when targetFar < minResolvableFar: the threshold is the most conservative measured one, and its true FAR is unknown. */
+  /**
+   * False when targetFar < minResolvableFar: the threshold is the most conservative measured one, and its true FAR is
+   * unknown.
+   */
   readonly resolvable: boolean;
 }
 
@@ -175,10 +178,12 @@ export function openSetThreshold(table: CalibrationTable, openSetFar: number, co
   const choice = tauForFar(table, f);
   const warning = choice.resolvable
     ? undefined
-    : `WARNING: a gallery of ${comparisons} entries at open-set false-alarm rate ${openSetFar} needs a per-comparison FAR of ` +
+    : `WARNING: a gallery of ${comparisons} entries at open-set false-alarm rate ${openSetFar} ` +
+      `needs a per-comparison FAR of ` +
       `${f.toExponential(2)}, below the ${table.minResolvableFar.toExponential(2)} this calibration can resolve ` +
-      `(${table.impostorPairs} impostor pairs, ${table.source}). Using τ = ${choice.threshold.toFixed(4)}, the strictest measured ` +
-      `threshold; the real false-alarm rate is unknown and may exceed ${openSetFar}. Calibrate on more impostor pairs ` +
+      `(${table.impostorPairs} impostor pairs, ${table.source}). ` +
+      `Using τ = ${choice.threshold.toFixed(4)}, the strictest measured threshold; ` +
+      `the real false-alarm rate is unknown and may exceed ${openSetFar}. Calibrate on more impostor pairs ` +
       `(facenet calibrate --lfw DIR --exhaustive) or accept a higher false-alarm rate.`;
   return { ...choice, openSetFar, comparisons, ...(warning ? { warning } : {}) };
 }
@@ -225,7 +230,8 @@ export function parseCalibrationTable(json: unknown, where: string): Calibration
   if (!ok)
     throw new FaceError(
       'CALIBRATION_ERROR',
-      `${where} is not a valid calibration table (format ${CALIBRATION_FORMAT}, or ${CROSS_CALIBRATION_FORMAT} with a probeModelId)`,
+      `${where} is not a valid calibration table (format ${CALIBRATION_FORMAT}, ` +
+        `or ${CROSS_CALIBRATION_FORMAT} with a probeModelId)`,
     );
   return t as CalibrationTable;
 }

@@ -18,9 +18,14 @@ export const SCRFD_DEFAULT_MAX_SIDE = 640;
 export const SCRFD_DEFAULT_COARSE_SIDE = 320;
 
 export interface ScrfdLoadOptions extends OnnxDetectorLoadOptions {
-  /** The photo is shrunk so that its longer side is at most this before letterboxing (default SCRFD_DEFAULT_MAX_SIDE). */
+  /**
+   * The photo is shrunk so that its longer side is at most this before letterboxing (default SCRFD_DEFAULT_MAX_SIDE).
+   */
   maxSide?: number;
-  /** A second pass with the photo shrunk to this longer side, for large faces; 0 turns it off (default SCRFD_DEFAULT_COARSE_SIDE). */
+  /**
+   * A second pass with the photo shrunk to this longer side, for large faces; 0 turns it off (default
+   * SCRFD_DEFAULT_COARSE_SIDE).
+   */
   coarseSide?: number;
 }
 

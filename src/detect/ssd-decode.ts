@@ -12,6 +12,7 @@ import { areaWeights, fillPaddedSquareTfjs } from '../image/transform.js';
 import type { Box, Detection } from './types.js';
 import { nonMaxSuppression } from './nms.js';
 import { SSD_ANCHORS_PER_CELL, SSD_INPUT_SIZE, SSD_NUM_ANCHORS, ssdFeatureMapSizes } from './ssd-graph.js';
+import { invariant } from '../errors.js';
 
 export { boxIou, nonMaxSuppression } from './nms.js';
 export { shrinkArea } from '../image/transform.js';
@@ -122,8 +123,7 @@ export function anchorsForSize(anchors512: Float32Array, size: number): Float32A
  * padded square, unclipped.
  */
 export function decodeBoxes(encodings: Float32Array, anchors: Float32Array, n = SSD_NUM_ANCHORS): Float32Array {
-  if (encodings.length < n * 4 || anchors.length < n * 4)
-    throw new Error(`decodeBoxes: expected ${n}×4 encodings and anchors`);
+  invariant(encodings.length >= n * 4 && anchors.length >= n * 4, `decodeBoxes: expected ${n}×4 encodings and anchors`);
   const out = new Float32Array(n * 4);
   for (let i = 0; i < n; i++) {
     const o = i * 4;
@@ -192,13 +192,4 @@ export function postprocess(
     out.push({ box, score: scores[i] });
   }
   return out;
-}
-
-/** Intersection over union of two pixel boxes. */
-export function iou(a: Box, b: Box): number {
-  const iw = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const ih = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = iw * ih;
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
 }

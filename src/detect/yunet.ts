@@ -24,9 +24,14 @@ export const YUNET_DEFAULT_COARSE_SIDE = 160;
 export const YUNET_DEFAULT_COARSE_ABOVE = 320;
 
 export interface YuNetLoadOptions extends OnnxDetectorLoadOptions {
-  /** The photo is shrunk so that its longer side is at most this before letterboxing (default YUNET_DEFAULT_MAX_SIDE). */
+  /**
+   * The photo is shrunk so that its longer side is at most this before letterboxing (default YUNET_DEFAULT_MAX_SIDE).
+   */
   maxSide?: number;
-  /** A second pass with the photo shrunk to this longer side, for large faces; 0 turns it off (default YUNET_DEFAULT_COARSE_SIDE). */
+  /**
+   * A second pass with the photo shrunk to this longer side, for large faces; 0 turns it off (default
+   * YUNET_DEFAULT_COARSE_SIDE).
+   */
   coarseSide?: number;
   /** The coarse pass runs only for photos larger than this (longer side; default YUNET_DEFAULT_COARSE_ABOVE). */
   coarseAbove?: number;

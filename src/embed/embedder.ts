@@ -12,7 +12,7 @@ import { buildModel } from '../engine/model-store.js';
 import { ModelError, FaceError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { flipHorizontal, resizeBilinear } from '../image/transform.js';
-import { l2Normalize, meanNormalized } from './distance.js';
+import { l2Normalize, normalisedMean } from './vector.js';
 import { CHIP_SIZE, recognitionRecipeFor, type RecognitionGraphOptions } from './recognition-graph.js';
 import { chipsToTensor, FACE_API_128_INPUT, type EmbedderInputSpec } from './input-spec.js';
 
@@ -126,7 +126,7 @@ export class Embedder {
     try {
       session = await engine.load(p.bytes, { threads: opts.threads });
     } catch (e) {
-      await base.release();
+      await base.close();
       throw e;
     }
     const dim =
@@ -134,7 +134,7 @@ export class Embedder {
         ? await projectedDim(session, p, base.input.dim)
         : undefined;
     if (dim === undefined) {
-      await Promise.all([session.release(), base.release()]);
+      await Promise.all([session.close(), base.close()]);
       throw new ModelError(
         'MODEL_LOAD_FAILED',
         `projection ${p.name} must take '${p.inputName}' [N, ${base.input.dim}] and give '${p.outputName}' [N, d]`,
@@ -157,10 +157,11 @@ export class Embedder {
       const { name, bytes, sha256, input } = opts.network;
       const session = await engine.load(bytes, { threads: opts.threads });
       if (!session.inputNames.includes(input.inputName) || !session.outputNames.includes(input.outputName)) {
-        await session.release();
+        await session.close();
         throw new ModelError(
           'MODEL_LOAD_FAILED',
-          `${name} must have input '${input.inputName}' and output '${input.outputName}' (has ${session.inputNames.join(', ')} → ${session.outputNames.join(', ')})`,
+          `${name} must have input '${input.inputName}' and output '${input.outputName}' ` +
+            `(has ${session.inputNames.join(', ')} → ${session.outputNames.join(', ')})`,
         );
       }
       return new Embedder(session, `${name}@${sha256.slice(0, 12)}`, input, batchSize);
@@ -236,7 +237,7 @@ export class Embedder {
    */
   async embedChipSets(sets: readonly (readonly RgbImage[])[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
     const views = await this.embedChipSetViews(sets, !!opts.flip);
-    return views.map((v) => (v.flipped ? meanNormalized([v.plain, v.flipped]) : v.plain));
+    return views.map((v) => (v.flipped ? normalisedMean([v.plain, v.flipped]) : v.plain));
   }
 
   /** Per set: the mean embedding of its chips as given, and (with `flip`) of their mirror images, each renormalised. */
@@ -252,13 +253,13 @@ export class Embedder {
       const idx = set.map((_, k) => at + k);
       at += set.length;
       const mean = (offset: number) =>
-        idx.length === 1 ? raw[idx[0] + offset] : meanNormalized(idx.map((i) => raw[i + offset]));
+        idx.length === 1 ? raw[idx[0] + offset] : normalisedMean(idx.map((i) => raw[i + offset]));
       return flip ? { plain: mean(0), flipped: mean(chips.length) } : { plain: mean(0) };
     });
   }
 
-  async release(): Promise<void> {
+  async close(): Promise<void> {
     this.scratch.length = 0;
-    await Promise.all([this.session.release(), this.projection?.session.release()]);
+    await Promise.all([this.session.close(), this.projection?.session.close()]);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * A small, dependency-free SVG line chart (log-scaled x), enough for "DIR against gallery size K at fixed F".
  */
+import type { SizeResult } from './identify.js';
+
 export interface Series {
   readonly name: string;
   readonly points: readonly (readonly [number, number])[];
@@ -47,7 +49,8 @@ export function lineChartSvg(chart: LineChart): string {
   );
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(
-    `<text x="${m.left + pw / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(chart.title)}</text>`,
+    `<text x="${m.left + pw / 2}" y="24" text-anchor="middle" ` +
+      `font-size="15" font-weight="bold">${esc(chart.title)}</text>`,
   );
   // grid + ticks: y every 0.05 or 0.1, x at decades and the data's x values
   const yStep = y1 - y0 > 0.5 ? 0.1 : 0.05;
@@ -72,20 +75,59 @@ export function lineChartSvg(chart: LineChart): string {
   chart.series.forEach((s, i) => {
     const path = s.points.map((p, j) => `${j ? 'L' : 'M'}${sx(p[0]).toFixed(1)} ${sy(p[1]).toFixed(1)}`).join(' ');
     out.push(
-      `<path d="${path}" fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<path d="${path}" fill="none" stroke="${s.colour}" ` +
+        `stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );
     for (const p of s.points)
       out.push(
-        `<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="3.5" fill="${s.colour}"><title>${esc(`${s.name}: K=${fmt(p[0])}, ${(p[1] * 100).toFixed(2)}%`)}</title></circle>`,
+        `<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="3.5" fill="${s.colour}">` +
+          `<title>${esc(`${s.name}: K=${fmt(p[0])}, ${(p[1] * 100).toFixed(2)}%`)}</title></circle>`,
       );
     const ly = m.top + 10 + i * 22;
     const lx = m.left + pw + 16;
     out.push(
-      `<line x1="${lx}" x2="${lx + 26}" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<line x1="${lx}" x2="${lx + 26}" y1="${ly}" y2="${ly}" stroke="${s.colour}" ` +
+        `stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );
     out.push(`<text x="${lx + 32}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   if (chart.note) out.push(`<text x="${m.left}" y="${H - 12}" font-size="11" fill="#555">${esc(chart.note)}</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
+}
+
+/** The DIR-against-K chart of `facenet eval identify --plot`. */
+export function identifyPlot(
+  sizes: readonly SizeResult[],
+  fars: readonly number[],
+  modelId: string,
+  unknownProbes?: number,
+): string {
+  const colours = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+  const series: Series[] = [
+    { name: 'closed-set rank-1', points: sizes.map((s) => [s.k, s.rank1] as const), colour: '#7f7f7f', dashed: true },
+  ];
+  fars.forEach((far, i) => {
+    series.push({
+      name: `DIR @ F=${far} (oracle τ)`,
+      points: sizes.map((s) => [s.k, s.dir[i].dir] as const),
+      colour: colours[i % colours.length],
+    });
+    if (sizes[0]?.calibrated)
+      series.push({
+        name: `DIR @ F=${far} (calibrated τ)`,
+        points: sizes.map((s) => [s.k, s.calibrated![i].dir] as const),
+        colour: colours[i % colours.length],
+        dashed: true,
+      });
+  });
+  return lineChartSvg({
+    title: 'LFW open-set identification: DIR against gallery size K',
+    xLabel: 'gallery size K (people, log scale)',
+    yLabel: 'detection & identification rate',
+    series,
+    note:
+      `model ${modelId}; ${unknownProbes ?? 'the'} unknown probes (single-image people); ` +
+      'small K averaged over random draws',
+  });
 }

@@ -14,7 +14,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { openSetThreshold, type CalibrationTable } from '../decide/calibration.js';
 import { FaceError } from '../errors.js';
-import { distanceFromDot, ExactIndex } from '../gallery/search-index.js';
+import { ExactIndex } from '../search/search-index.js';
+import { distanceFromDot } from '../embed/vector.js';
 import { indexPerson, type TemplateCombination } from '../gallery/templates.js';
 import { lfwImageRoot } from './lfw-pairs.js';
 
@@ -276,7 +277,10 @@ export interface TemplatesResult {
   readonly combination: CombinationMeasured;
   readonly rank1: number;
   readonly dir: readonly DirAtFar[];
-  /** With a calibration: what a deployed gallery would do (K = comparisons per probe: templates for nearest, people otherwise). */
+  /**
+   * With a calibration: what a deployed gallery would do (K = comparisons per probe: templates for nearest, people
+   * otherwise).
+   */
   readonly calibrated?: readonly CalibratedAtFar[];
 }
 

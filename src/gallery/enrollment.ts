@@ -3,11 +3,10 @@
  * and the quality and consistency warnings (never refusals) about them.
  */
 import type { Box } from '../detect/types.js';
-import { iou } from '../detect/ssd-decode.js';
+import { boxArea, iou } from '../detect/box.js';
 import { FaceError } from '../errors.js';
 import type { ImageInput } from '../image/types.js';
 import {
-  boxArea,
   describeInput,
   faceSize,
   inputSha256,
@@ -16,8 +15,8 @@ import {
   type GalleryRecognizer,
 } from './face-source.js';
 import type { GalleryView, ViewTemplate } from './gallery-view.js';
-import { distanceFromDot } from './search-index.js';
-import type { EnrollMode, Metadata, Person } from './store.js';
+import { distanceFromDot, dot } from '../embed/vector.js';
+import type { EnrollMode, Metadata, Person } from './store/store.js';
 import { enforceLiveness, judgeOnly } from '../liveness/policy.js';
 import type { Liveness } from '../liveness/types.js';
 
@@ -29,7 +28,9 @@ export const LOW_SCORE = 0.7;
 export interface EnrollOptions extends FaceFindOptions {
   /** Take the largest face of a photo with several instead of rejecting it. */
   largest?: boolean;
-  /** Take the detected face that overlaps this box best (IoU ≥ 0.3), e.g. one picked on the web page from a group photo. */
+  /**
+   * Take the detected face that overlaps this box best (IoU ≥ 0.3), e.g. one picked on the web page from a group photo.
+   */
   face?: Box;
   metadata?: Metadata;
   /** FAR of the threshold used to flag likely duplicates (default 1e-3). */
@@ -87,31 +88,40 @@ export interface PhotoToEnroll {
   readonly facesInImage: number;
 }
 
+/** A box as `x,y,width,height` in whole pixels: what `--face` takes and `facenet detect` prints. */
+export function boxText(b: Box): string {
+  return [b.x, b.y, b.width, b.height].map((v) => Math.round(v)).join(',');
+}
+
 export function largestFirst(faces: readonly GalleryFace[]): GalleryFace[] {
   return [...faces].sort((a, b) => boxArea(b.box) - boxArea(a.box));
 }
 
-/** The detected face that overlaps `box` best; NO_FACE when none overlaps it by IoU ≥ 0.3. */
-function pickFace(faces: readonly GalleryFace[], box: Box, source: string): GalleryFace {
-  let best: GalleryFace | undefined;
+/**
+ * The detected face that overlaps `box` best; NO_FACE when none overlaps it by IoU ≥ 0.3, listing the boxes found
+ * (as `x,y,width,height`, what `--face` takes) so that the caller can pick one. `outcome` ends the message.
+ */
+export function pickFace<F extends Pick<GalleryFace, 'box'>>(
+  faces: readonly F[],
+  box: Box,
+  source: string,
+  outcome = 'nothing was enrolled',
+): F {
+  let best: F | undefined;
   let bestIou = 0.3;
   for (const f of faces) {
     const o = iou(f.box, box);
     if (o >= bestIou) [best, bestIou] = [f, o];
   }
   if (!best)
-    throw new FaceError('NO_FACE', `no detected face in ${source} matches the chosen box; nothing was enrolled`, {
-      source,
-      box,
-      boxes: faces.map((f) => f.box),
-    });
+    throw new FaceError(
+      'NO_FACE',
+      `no detected face in ${source} matches the chosen box ${boxText(box)}` +
+        (faces.length ? ` (faces found: ${faces.map((f) => boxText(f.box)).join('; ')})` : '') +
+        `; ${outcome}`,
+      { source, box, boxes: faces.map((f) => f.box) },
+    );
   return best;
-}
-
-export function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 /**
@@ -140,7 +150,9 @@ export async function photosToEnroll(
     if (faces.length > 1 && !opts.largest && !picked)
       throw new FaceError(
         'MULTIPLE_FACES',
-        `${faces.length} faces in ${source}; choose one (--largest, or a face box through the API) or crop the photo. Nothing was enrolled`,
+        `${faces.length} faces in ${source} (${faces.map((f) => boxText(f.box)).join('; ')}); choose one ` +
+          '(--face x,y,width,height or --largest; through the API a face box or largest) or crop the photo. ' +
+          'Nothing was enrolled',
         {
           source,
           faces: faces.length,
@@ -197,7 +209,8 @@ export async function enrollmentWarnings(
     if (f.face.score < LOW_SCORE)
       warnings.push({
         code: 'LOW_SCORE',
-        message: `detector score ${f.face.score.toFixed(2)} in ${f.source}; the face may be blurred, occluded or turned`,
+        message:
+          `detector score ${f.face.score.toFixed(2)} in ${f.source}; ` + 'the face may be blurred, occluded or turned',
         source: f.source,
       });
     if (tau === undefined) continue;
@@ -205,7 +218,9 @@ export async function enrollmentWarnings(
     if (other && other.distance < tau) {
       warnings.push({
         code: 'DUPLICATE',
-        message: `${f.source} matches already enrolled ${other.name} (distance ${other.distance.toFixed(3)} < τ ${tau.toFixed(3)}): likely the same person`,
+        message:
+          `${f.source} matches already enrolled ${other.name} ` +
+          `(distance ${other.distance.toFixed(3)} < τ ${tau.toFixed(3)}): likely the same person`,
         source: f.source,
         person: other.name,
         distance: other.distance,
@@ -218,7 +233,9 @@ export async function enrollmentWarnings(
     if (nearestOwn !== undefined && nearestOwn >= tau)
       warnings.push({
         code: 'INCONSISTENT',
-        message: `${f.source} does not match ${name}'s other photos (nearest distance ${nearestOwn.toFixed(3)} ≥ τ ${tau.toFixed(3)}): check it is the same person`,
+        message:
+          `${f.source} does not match ${name}'s other photos ` +
+          `(nearest distance ${nearestOwn.toFixed(3)} ≥ τ ${tau.toFixed(3)}): check it is the same person`,
         source: f.source,
         person: name,
         distance: nearestOwn,

@@ -79,18 +79,19 @@ export async function chipThumbnail(chip: RgbImage, size = THUMBNAIL_SIZE): Prom
   return new Uint8Array(jpeg);
 }
 
-export function boxArea(b: Box): number {
-  return b.width * b.height;
-}
-
 /** Shorter side of the face box. */
 export function faceSize(b: Box): number {
   return Math.min(b.width, b.height);
 }
 
-/** Minimal shape of FaceRecognizer the adapter below needs (keeps this module free of the ONNX pipeline). */
+/**
+ * Minimal shape of FaceRecognizer (or its worker pool) the adapter below needs (keeps this module free of the ONNX
+ * pipeline).
+ */
 export interface FlippableRecognizer {
   readonly modelId: string;
+  /** Whether its embeddings average the mirrored chip too by default (the pack's setting unless overridden). */
+  readonly flip: boolean;
   /** Crop TTA paddings the recognizer averages over (part of the gallery's model id). */
   readonly ttaPaddings?: readonly number[];
   /** The model's own calibration and the TTA setting it was measured with. */
@@ -127,26 +128,45 @@ export function ownCalibrationFor(
   ttaPaddings: readonly number[] = [],
 ): CalibrationTable | undefined {
   if (!stored || stored.flip !== flip || stored.crops.join(',') !== ttaPaddings.join(',')) return undefined;
-  if ((packOfModelId(modelId) ?? 'dlib128') !== stored.pack) return undefined; // a custom model under dlib128 has no prefix
+  // a custom model under dlib128 has no prefix
+  if ((packOfModelId(modelId) ?? 'dlib128') !== stored.pack) return undefined;
   return { ...stored.table, modelId: galleryModelId(modelId, flip, ttaPaddings) };
 }
 
 /** The options that select the TTA a stored calibration was measured with, for messages. */
 export function ttaFlagsOf(stored: StoredCalibration): string {
-  return `--pack ${stored.pack} --crops ${stored.crops.length ? stored.crops.join(',') : 'none'} ${stored.flip ? '--flip' : '--no-flip'}`;
+  return (
+    `--pack ${stored.pack} ` +
+    `--crops ${stored.crops.length ? stored.crops.join(',') : 'none'} ${stored.flip ? '--flip' : '--no-flip'}`
+  );
 }
 
-/** A FaceRecognizer seen by the gallery, with flip TTA fixed on or off and the model id saying which TTA it uses. */
-export function galleryRecognizer(fr: FlippableRecognizer, flip = false): GalleryRecognizer {
+/**
+ * A FaceRecognizer seen by the gallery, with flip TTA fixed (default: the recognizer's own, i.e. the pack's, as every
+ * CLI command and the server use) and the model id saying which TTA it uses.
+ */
+export function galleryRecognizer(fr: FlippableRecognizer, flip = fr.flip): GalleryRecognizer {
   const calibration = ownCalibrationFor(fr.modelCalibration, fr.modelId, flip, fr.ttaPaddings);
   return {
     modelId: galleryModelId(fr.modelId, flip, fr.ttaPaddings),
     ...(calibration ? { calibration } : {}),
     ...(fr.modelCalibration && !calibration
       ? {
-          calibrationNote: `the model's own calibration (from facenet train) was measured with ${ttaFlagsOf(fr.modelCalibration)}`,
+          calibrationNote:
+            "the model's own calibration (from facenet train) " +
+            `was measured with ${ttaFlagsOf(fr.modelCalibration)}`,
         }
       : {}),
     embed: (img, opts) => fr.embed(img, { ...opts, flip }),
   };
+}
+
+/** What Gallery.open takes: a FaceRecognizer (or worker pool) with its own TTA, or an adapted GalleryRecognizer. */
+export type RecognizerForGallery = GalleryRecognizer | FlippableRecognizer;
+
+/** A FaceRecognizer becomes galleryRecognizer(fr) (its own TTA, as the CLI's galleries); a GalleryRecognizer stays. */
+export function asGalleryRecognizer(r: RecognizerForGallery): GalleryRecognizer {
+  return typeof (r as Partial<FlippableRecognizer>).flip === 'boolean'
+    ? galleryRecognizer(r as FlippableRecognizer)
+    : r;
 }

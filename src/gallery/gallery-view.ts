@@ -3,10 +3,10 @@
  * and kept in step) or through the store itself (a database-side ANN index, for galleries too large to copy
  * into every process). Both answer the same questions, so the decisions above do not care which is in use.
  */
-import { AdaptiveIndex } from './adaptive-index.js';
-import type { HnswMeta } from './hnsw-index.js';
-import type { SearchHit, VectorIndex } from './search-index.js';
-import type { GalleryStore, StoreSearchOptions } from './store.js';
+import { AdaptiveIndex } from '../search/adaptive-index.js';
+import type { HnswMeta } from '../search/hnsw-index.js';
+import type { SearchHit, VectorIndex } from '../search/search-index.js';
+import type { GalleryStore, StoreSearchOptions } from './store/store.js';
 import { indexPerson, type TemplateCombination } from './templates.js';
 
 export interface ViewTemplate {
@@ -82,6 +82,11 @@ export class MemoryView implements GalleryView {
 
   /** The HNSW graph came from the file saved beside the gallery rather than being built. */
   graphRestored = false;
+  /**
+   * Someone was forgotten since the view was loaded: the in-memory HNSW graph may still hold their vectors (removed
+   * entries are only marked), so this graph is never saved; the next open builds a clean one.
+   */
+  forgotten = false;
 
   people(): number {
     return this.templates.size;
@@ -107,6 +112,7 @@ export class MemoryView implements GalleryView {
   }
 
   applyForget(personId: number): void {
+    if (this.templates.has(personId)) this.forgotten = true;
     this.index?.removeLabel(personId);
     this.templates.delete(personId);
     this.names.delete(personId);

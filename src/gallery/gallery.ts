@@ -10,15 +10,20 @@ import {
   openSetThreshold,
   verifyDecision,
   type Candidate,
-  type VerifyDecision,
 } from '../decide/decisions.js';
 import type { ScoredPair } from '../eval/roc.js';
 import { FaceError } from '../errors.js';
-import type { Box } from '../detect/types.js';
 import type { ImageInput } from '../image/types.js';
 import { modelMismatchAdvice } from './model-advice.js';
 import { findCalibration, templateModelFor, type CalibrationSources, type ChosenCalibration } from './tta-variants.js';
-import { chipThumbnail, describeInput, faceSize, type FaceFindOptions, type GalleryRecognizer } from './face-source.js';
+import {
+  asGalleryRecognizer,
+  chipThumbnail,
+  describeInput,
+  faceSize,
+  type GalleryRecognizer,
+  type RecognizerForGallery,
+} from './face-source.js';
 import type {
   IdentifiedFace,
   IdentifyOptions,
@@ -28,30 +33,34 @@ import type {
   VerifyResult,
 } from './decision-results.js';
 import {
-  dot,
   enrollmentWarnings,
   largestFirst,
   photosToEnroll,
+  pickFace,
   type EnrollOptions,
   type EnrollResult,
 } from './enrollment.js';
-import { AdaptiveIndex } from './adaptive-index.js';
-import { distanceFromDot, type VectorIndex } from './search-index.js';
+import { AdaptiveIndex } from '../search/adaptive-index.js';
+import type { VectorIndex } from '../search/search-index.js';
+import { distanceFromDot, dot, normalisedMean } from '../embed/vector.js';
 import { MemoryView, StoreView, type GalleryView } from './gallery-view.js';
 import { ViewFollower, type LoadedView } from './view-follower.js';
-import { isPostgresUrl, openStore } from './open-store.js';
-import type { HnswMeta } from './hnsw-index.js';
-import type { ForgetReceipt, GalleryStore, Metadata, NewTemplate, Person, PersonSummary } from './store.js';
+import { isPostgresUrl } from './store/location.js';
+import { openStore } from './store/open-store.js';
+import type { HnswMeta } from '../search/hnsw-index.js';
+import { removeIndexFiles } from '../search/hnsw-file.js';
+import type { ForgetReceipt, GalleryStore, Metadata, NewTemplate, Person, PersonSummary } from './store/store.js';
 import { canonicalName, personName } from './names.js';
 import type { TemplateCombination } from './templates.js';
 import { enforceLiveness, judgeOnly } from '../liveness/policy.js';
 
 export const DEFAULT_GALLERY_PATH = './facenet.db';
 /**
- * Chosen by measurement on LFW (`facenet eval identify --templates`): with the calibrated threshold, `nearest` keeps the
- * open-set false-alarm rate at or below the target (0.66–0.93 % for F = 1 % with 2–5 photos), because every template is
- * a counted comparison; `centroid` ranks better at an equal measured false-alarm rate but, judged with thresholds
- * calibrated on single photos, raises false alarms to 1.9–3.3 % for F = 1 %. Use `centroid` with its own calibration.
+ * Chosen by measurement on LFW (`facenet eval identify --templates`): with the calibrated threshold, `nearest` keeps
+ * the open-set false-alarm rate at or below the target (0.66–0.93 % for F = 1 % with 2–5 photos), because every
+ * template is a counted comparison; `centroid` ranks better at an equal measured false-alarm rate but, judged with
+ * thresholds calibrated on single photos, raises false alarms to 1.9–3.3 % for F = 1 %. Use `centroid` with its own
+ * calibration.
  */
 export const DEFAULT_COMBINATION: TemplateCombination = 'nearest';
 export type {
@@ -77,10 +86,11 @@ export interface GalleryOptions {
   location?: string;
   store?: GalleryStore;
   /**
-   * Needed for enroll, verify, identify; people, forget and calibration storage work without. Wrap a FaceRecognizer
-   * with `galleryRecognizer(fr, flip)` so the stored model id says whether flip TTA made the embeddings.
+   * Needed for enroll, verify, identify; people, forget and calibration storage work without. A FaceRecognizer is
+   * used with its own test-time augmentation (the pack's unless loaded with other `flip` / `ttaPaddings`), which the
+   * stored model id records: the same galleries the CLI and the server make and read.
    */
-  recognizer?: GalleryRecognizer;
+  recognizer?: RecognizerForGallery;
   combination?: TemplateCombination;
   /** Override the calibration (else: the gallery's own, else the shipped default for the model). */
   calibration?: CalibrationTable;
@@ -93,7 +103,9 @@ export interface GalleryOptions {
   inMemoryLimit?: number;
   /** Candidate list size for store-side ANN search (pgvector hnsw.ef_search); default: the store's. */
   storeEf?: number;
-  /** Create the gallery if it does not exist (default true). Read-only callers pass false: GALLERY_NOT_FOUND instead. */
+  /**
+   * Create the gallery if it does not exist (default true). Read-only callers pass false: GALLERY_NOT_FOUND instead.
+   */
   create?: boolean;
 }
 
@@ -117,7 +129,7 @@ export class Gallery {
   private constructor(opts: GalleryOptions & { store: GalleryStore }) {
     this.store = opts.store;
     this.follower = new ViewFollower(opts.store);
-    this.recognizer = opts.recognizer;
+    this.recognizer = opts.recognizer && asGalleryRecognizer(opts.recognizer);
     this.combination = opts.combination ?? DEFAULT_COMBINATION;
     this.calibrationOverride = opts.calibration;
     this.createIndex = opts.createIndex ?? ((dim) => new AdaptiveIndex(dim));
@@ -175,7 +187,7 @@ export class Gallery {
     if (!file || !loaded || !(loaded.view instanceof MemoryView) || !(loaded.view.index instanceof AdaptiveIndex))
       return false;
     const index = loaded.view.index;
-    if (index.mode === 'exact' || (!build && index.mode !== 'hnsw')) return false;
+    if (index.mode === 'exact' || (!build && index.mode !== 'hnsw') || loaded.view.forgotten) return false;
     await this.follower.catchUp();
     const generation = await this.store.generation();
     if (generation !== loaded.generation + this.follower.ownChanges) return false;
@@ -203,7 +215,10 @@ export class Gallery {
     };
   }
 
-  /** Wait until changes announced by other writers so far are applied (tests, and callers who need read-your-writes across replicas). */
+  /**
+   * Wait until changes announced by other writers so far are applied (tests, and callers who need read-your-writes
+   * across replicas).
+   */
   settled(): Promise<void> {
     return this.follower.settled();
   }
@@ -260,7 +275,8 @@ export class Gallery {
       if (others.length)
         throw new FaceError(
           'MODEL_MISMATCH',
-          `gallery ${store.location} holds templates of model(s) ${others.join(', ')}, not ${modelId}. ${modelMismatchAdvice(modelId, others)}`,
+          `gallery ${store.location} holds templates of model(s) ${others.join(', ')}, ` +
+            `not ${modelId}. ${modelMismatchAdvice(modelId, others)}`,
           {
             gallery: store.location,
             requested: modelId,
@@ -302,12 +318,15 @@ export class Gallery {
     if (override)
       throw new FaceError(
         'MODEL_MISMATCH',
-        `calibration was computed for model ${override.modelId}${override.probeModelId ? ` with queries of ${override.probeModelId}` : ''}, the recognizer is ${modelId}`,
+        `calibration was computed for model ${override.modelId}` +
+          (override.probeModelId ? ` with queries of ${override.probeModelId}` : '') +
+          `, the recognizer is ${modelId}`,
       );
     const note = this.recognizer?.calibrationNote;
     throw new FaceError(
       'CALIBRATION_ERROR',
-      `no calibration for model ${modelId}: run \`facenet calibrate --lfw DIR\` (or --pairs FILE) with the same options to compute thresholds for it` +
+      `no calibration for model ${modelId}: run \`facenet calibrate --lfw DIR\` (or --pairs FILE) ` +
+        'with the same options to compute thresholds for it' +
         (note ? ` (${note}; use those options to decide with it)` : ''),
       { modelId },
     );
@@ -332,7 +351,9 @@ export class Gallery {
     if (loaded.modelId !== loaded.queryModelId)
       throw new FaceError(
         'MODEL_MISMATCH',
-        `gallery ${this.store.location} holds templates of ${loaded.modelId}: queries of ${loaded.queryModelId} are decided against them with a cross-variant calibration, but enrolling them would mix two variants in one gallery. ${modelMismatchAdvice(loaded.queryModelId, [loaded.modelId], 'enroll')}`,
+        `gallery ${this.store.location} holds templates of ${loaded.modelId}: queries of ${loaded.queryModelId} ` +
+          'are decided against them with a cross-variant calibration, but enrolling them would mix two variants ' +
+          `in one gallery. ${modelMismatchAdvice(loaded.queryModelId, [loaded.modelId], 'enroll')}`,
         { gallery: this.store.location, requested: loaded.queryModelId, stored: [loaded.modelId] },
       );
     return view;
@@ -516,6 +537,8 @@ export class Gallery {
     }
     this.follower.ownChanges++;
     this.view?.view.applyForget(result.person.id);
+    // the saved graph holds the person's vectors: it goes (the next open builds a clean one)
+    if (this.graphFile) removeIndexFiles(this.graphFile);
     return result;
   }
 
@@ -524,18 +547,16 @@ export class Gallery {
     const list = await (await this.load()).personTemplates(personId);
     if (!list.length) return { distance: Number.POSITIVE_INFINITY, comparisons: 0 };
     if (this.combination === 'centroid') {
-      const c = new Float32Array(embedding.length);
-      for (const t of list) for (let i = 0; i < c.length; i++) c[i] += t.embedding[i];
-      const n = Math.sqrt(dot(c, c)) || 1;
-      return { distance: distanceFromDot(dot(c, embedding) / n), comparisons: 1 };
+      const centroid = normalisedMean(list.map((t) => t.embedding));
+      return { distance: distanceFromDot(dot(centroid, embedding)), comparisons: 1 };
     }
     let best = -Infinity;
     for (const t of list) best = Math.max(best, dot(t.embedding, embedding));
     return { distance: distanceFromDot(best), comparisons: list.length };
   }
 
-  /** 1:1: is the (largest) face in `img` the enrolled person `name`? */
-  async verify(img: ImageInput, name: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  /** 1:1: is the (largest) face in `img` the enrolled person `name`? The person first, as in enroll(name, images). */
+  async verify(name: string, img: ImageInput, opts: VerifyOptions = {}): Promise<VerifyResult> {
     const recognizer = this.requireRecognizer('verify');
     await this.load();
     const person = await this.store.findPerson(name);
@@ -548,7 +569,7 @@ export class Gallery {
       ...judgeOnly(opts.liveness),
     });
     if (!faces.length) throw new FaceError('NO_FACE', `no face found in ${source}`, { source });
-    const face = largestFirst(faces)[0];
+    const face = opts.face ? pickFace(faces, opts.face, source, 'nothing was verified') : largestFirst(faces)[0];
     enforceLiveness(opts.liveness, [face], source); // the verified face is judged, not the others in the photo
     const { distance, comparisons } = await this.personDistance(person.id, face.embedding);
     const targetFar = opts.far ?? DEFAULT_VERIFY_FAR;
@@ -609,12 +630,14 @@ export class Gallery {
   async identify(img: ImageInput, opts: IdentifyOptions = {}): Promise<IdentifyResult> {
     const recognizer = this.requireRecognizer('identify');
     const info = await this.openSet(opts.far ?? DEFAULT_IDENTIFY_FAR);
-    const faces = await recognizer.embed(img, {
+    const found = await recognizer.embed(img, {
       aligned: opts.aligned,
       detect: opts.detect,
       ...judgeOnly(opts.liveness),
     });
-    enforceLiveness(opts.liveness, faces, describeInput(img));
+    const source = describeInput(img);
+    const faces = opts.face && found.length ? [pickFace(found, opts.face, source, 'nothing was identified')] : found;
+    enforceLiveness(opts.liveness, faces, source); // the faces identified: a refusal names no one
     const identified: IdentifiedFace[] = [];
     for (const f of faces)
       identified.push({
@@ -623,7 +646,7 @@ export class Gallery {
         ...(await this.identifyEmbedding(f.embedding, info.threshold, opts.topK ?? 5)),
         ...(f.liveness ? { liveness: f.liveness } : {}),
       });
-    return { ...info, source: describeInput(img), faces: identified };
+    return { ...info, source, faces: identified };
   }
 
   /** Compute a calibration from labelled distances of this gallery's model and store it with the gallery. */

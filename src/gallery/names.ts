@@ -9,7 +9,9 @@
  */
 import { FaceError } from '../errors.js';
 
-/** Longest name, in code points. A route parameter carries it percent-encoded: at most 12 ASCII bytes per code point. */
+/**
+ * Longest name, in code points. A route parameter carries it percent-encoded: at most 12 ASCII bytes per code point.
+ */
 export const MAX_NAME_LENGTH = 100;
 /** The longest percent-encoded name a URL path parameter must carry. */
 export const MAX_ENCODED_NAME_LENGTH = MAX_NAME_LENGTH * 12;
@@ -29,7 +31,10 @@ export function nameProblem(name: string): string | undefined {
   if (length > MAX_NAME_LENGTH) return `a name has at most ${MAX_NAME_LENGTH} characters (this one has ${length})`;
   const bad = FORBIDDEN.exec(name);
   if (bad)
-    return `a name cannot contain control, zero-width or bidi characters (found U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+    return (
+      'a name cannot contain control, zero-width or bidi characters (found ' +
+      `U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`
+    );
   if (name === '.' || name === '..') return `"${name}" cannot be a name: URL paths normalise it away`;
   if (name.toLowerCase() === 'unknown') return '"unknown" is reserved for unrecognised faces; choose another name';
   return undefined;
@@ -43,7 +48,10 @@ export function personName(name: string): string {
   return c;
 }
 
-/** A stored name fit for a terminal: forbidden characters shown as \u{…} escapes (stored names predating the rule may hold them). */
+/**
+ * A stored name fit for a terminal: forbidden characters shown as \u{…} escapes (stored names predating the rule may
+ * hold them).
+ */
 export function printableName(name: string): string {
   return name.replace(new RegExp(FORBIDDEN.source, 'gu'), (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }

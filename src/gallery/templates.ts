@@ -9,8 +9,9 @@
  * The default (DEFAULT_COMBINATION in gallery.ts) is chosen by measurement: `facenet eval identify --templates`.
  */
 import { FaceError } from '../errors.js';
-import type { VectorIndex } from './search-index.js';
-import type { StoredTemplate } from './store.js';
+import { normalisedMean } from '../embed/vector.js';
+import type { VectorIndex } from '../search/search-index.js';
+import type { StoredTemplate } from './store/store.js';
 
 export type TemplateCombination = 'nearest' | 'centroid';
 export const TEMPLATE_COMBINATIONS: readonly TemplateCombination[] = ['nearest', 'centroid'];
@@ -21,18 +22,6 @@ export function parseCombination(s: string): TemplateCombination {
     'INVALID_INPUT',
     `template combination must be one of ${TEMPLATE_COMBINATIONS.join(', ')}, got "${s}"`,
   );
-}
-
-/** L2-normalised mean. */
-export function normalisedMean(vectors: readonly Float32Array[]): Float32Array {
-  if (!vectors.length) throw new FaceError('INVALID_INPUT', 'mean of no vectors');
-  const out = new Float32Array(vectors[0].length);
-  for (const v of vectors) for (let i = 0; i < v.length; i++) out[i] += v[i];
-  let s = 0;
-  for (let i = 0; i < out.length; i++) s += out[i] * out[i];
-  const n = Math.sqrt(s) || 1;
-  for (let i = 0; i < out.length; i++) out[i] /= n;
-  return out;
 }
 
 /**

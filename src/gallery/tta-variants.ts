@@ -9,7 +9,7 @@
 import { tableFits, type CalibrationTable } from '../decide/calibration.js';
 import { defaultCalibration } from '../decide/default-calibration.js';
 import type { GalleryRecognizer } from './face-source.js';
-import type { GalleryStore } from './store.js';
+import type { GalleryStore } from './store/store.js';
 
 export interface TtaVariant {
   /** The network (and pack) without TTA suffixes. */

@@ -5,12 +5,14 @@
  * dropped and the next search loads the gallery whole.
  */
 import type { GalleryView } from './gallery-view.js';
-import type { GalleryStore, StoreChange } from './store.js';
+import type { GalleryStore, StoreChange } from './store/store.js';
 
 export interface LoadedView {
   /** The model id of the loaded templates. */
   readonly modelId: string;
-  /** The model id of the queries searched against them (another TTA variant only where a cross-variant table exists). */
+  /**
+   * The model id of the queries searched against them (another TTA variant only where a cross-variant table exists).
+   */
   readonly queryModelId: string;
   readonly view: GalleryView;
   /** The store generation the view reflects. */
@@ -44,7 +46,7 @@ export class ViewFollower {
       .then(async () => {
         const v = this.current?.view;
         if (!v) return;
-        if (change.kind === 'forget') v.applyForget(change.personId);
+        if (change.kind === 'forget' || change.name === undefined) v.applyForget(change.personId);
         else await v.refreshPerson(change.personId, change.name);
       })
       .catch(() => {
@@ -77,7 +79,7 @@ export class ViewFollower {
       }
       if (log.generation === loaded.generation) return;
       for (const c of log.changes) {
-        if (c.kind === 'forget') loaded.view.applyForget(c.personId);
+        if (c.kind === 'forget' || c.name === undefined) loaded.view.applyForget(c.personId);
         else await loaded.view.refreshPerson(c.personId, c.name);
       }
       loaded.generation = log.generation;

@@ -109,7 +109,7 @@ export async function checkImageHeader(
   } catch (e) {
     throw new ImageError(
       'IMAGE_UNSUPPORTED',
-      `${source} is not an image sharp can read (${firstLine(e)})`,
+      `${source} is not a photo that can be read: use a JPEG, PNG, WebP, GIF, TIFF or AVIF file (${firstLine(e)})`,
       { source },
       { cause: e },
     );
@@ -124,7 +124,8 @@ export async function checkImageHeader(
   if (format === 'heif' && meta.compression !== 'av1')
     throw new ImageError(
       'IMAGE_UNSUPPORTED',
-      `${source} is HEIC (${meta.compression ?? 'unknown'} compression), which this build cannot decode; convert it to JPEG`,
+      `${source} is HEIC (${meta.compression ?? 'unknown'} compression), ` +
+        'which this build cannot decode; convert it to JPEG',
       { source, format: 'heic' },
     );
   if (format !== 'svg' && !RASTER_FORMATS.has(format))
@@ -146,7 +147,8 @@ export async function checkImageHeader(
   if (format !== 'svg' && w * h > BOMB_FLOOR_PIXELS && w * h > bytes.length * MAX_PIXELS_PER_BYTE)
     throw new ImageError(
       'IMAGE_TOO_LARGE',
-      `${source} declares ${w}×${h} pixels in only ${bytes.length} bytes (over ${MAX_PIXELS_PER_BYTE} pixels per byte): refused as a decompression bomb`,
+      `${source} declares ${w}×${h} pixels in only ${bytes.length} bytes ` +
+        `(over ${MAX_PIXELS_PER_BYTE} pixels per byte): refused as a decompression bomb`,
       { source, width: w, height: h, bytes: bytes.length, maxPixelsPerByte: MAX_PIXELS_PER_BYTE },
     );
 
@@ -180,7 +182,8 @@ export async function decodeImage(input: ImageInput, opts: DecodeOptions = {}): 
       .removeAlpha()
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after conversion`);
+    if (info.channels !== 3)
+      throw new ImageError('IMAGE_UNSUPPORTED', `${info.channels} colour channels after conversion to RGB`);
     return {
       width: info.width,
       height: info.height,

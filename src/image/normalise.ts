@@ -1,4 +1,7 @@
-/** Per-byte lookup tables for turning 8-bit pixels into normalised network inputs (detectors' letterbox, embedders' chips). */
+/**
+ * Per-byte lookup tables for turning 8-bit pixels into normalised network inputs (detectors' letterbox, embedders'
+ * chips).
+ */
 
 /**
  * (v − mean) / std for every byte v, as float32: the tensor holds exactly what computing it per pixel would store,

@@ -53,7 +53,7 @@ export class AntispoofPair {
           );
       }
     } catch (e) {
-      await Promise.all(loaded.map((m) => m.session.release()));
+      await Promise.all(loaded.map((m) => m.session.close()));
       throw e;
     }
     return new AntispoofPair(loaded);
@@ -101,7 +101,7 @@ export class AntispoofPair {
     });
   }
 
-  async release(): Promise<void> {
-    await Promise.all(this.loaded.map((m) => m.session.release()));
+  async close(): Promise<void> {
+    await Promise.all(this.loaded.map((m) => m.session.close()));
   }
 }

@@ -74,7 +74,7 @@ export class LivenessCheck {
     return (await this.scores(img, boxes)).map(({ score }) => ({ live: score >= threshold, score, threshold }));
   }
 
-  release(): Promise<void> {
-    return this.pair.release();
+  close(): Promise<void> {
+    return this.pair.close();
   }
 }

@@ -47,7 +47,8 @@ export function filePath(dir: string, file: PackFile): string {
 }
 
 const installHint = (dir: string) =>
-  `install it with \`facenet packs add DIR|URL\` (a folder or web address holding the pack's files), or point --models / FACENET_MODELS at a folder that holds it (models folder now: ${dir})`;
+  `install it with \`facenet packs add DIR|URL\` (a folder or web address holding the pack's files), ` +
+  `or point --models / FACENET_MODELS at a folder that holds it (models folder now: ${dir})`;
 
 /**
  * The bytes of a pack file, checked against its SHA-256 before anything uses them.
@@ -69,7 +70,8 @@ export async function readVerified(dir: string, file: PackFile): Promise<Uint8Ar
   if (got !== file.sha256)
     throw new ModelError(
       'MODEL_CHECKSUM',
-      `${p} is not the expected ${file.path} (sha256 ${got}, expected ${file.sha256}): refusing to use it; replace it with \`facenet packs add\``,
+      `${p} is not the expected ${file.path} (sha256 ${got}, expected ${file.sha256}): ` +
+        `refusing to use it; replace it with \`facenet packs add\``,
       {
         file: file.path,
         expected: file.sha256,

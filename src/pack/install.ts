@@ -3,9 +3,9 @@
  * against its pinned SHA-256 before anything is written; a mismatch writes nothing. This is the only place that
  * downloads, and only when asked.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { FaceError, ModelError } from '../errors.js';
 import { fileState, filePath, modelsDir, packFiles, packStatus, sha256Hex } from './files.js';
 import { PACKS } from './packs.js';
@@ -106,7 +106,9 @@ export async function installPackFiles(source: string, opts: InstallOptions = {}
   if (mismatched.length)
     throw new ModelError(
       'MODEL_CHECKSUM',
-      `${source}: ${mismatched.map((m) => `${m.path} has sha256 ${m.actual}, expected ${wanted.get(m.path)!.sha256}`).join('; ')}. Nothing was installed`,
+      `${source}: ` +
+        mismatched.map((m) => `${m.path} has sha256 ${m.actual}, expected ${wanted.get(m.path)!.sha256}`).join('; ') +
+        '. Nothing was installed',
       {
         source,
         mismatched,
@@ -115,15 +117,14 @@ export async function installPackFiles(source: string, opts: InstallOptions = {}
   if (fetched.length === 0 && present.length === 0)
     throw new FaceError(
       'INVALID_INPUT',
-      `${source} holds none of the files of ${packs.map((p) => p.name).join(', ')} (looked for ${[...wanted.keys()].join(', ')})`,
+      `${source} holds none of the files of ${packs.map((p) => p.name).join(', ')} ` +
+        `(looked for ${[...wanted.keys()].join(', ')})`,
       { source },
     );
-  for (const { file, bytes } of fetched) {
-    // always into the models folder (never the repository's models/ of a bundled file)
-    const p = path.join(dest, ...file.path.split('/'));
-    await mkdir(path.dirname(p), { recursive: true });
-    await writeFileAtomic(p, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  }
+  // every folder on the way is checked before anything is written: all files land inside `dest`, or none
+  for (const { file } of fetched) await assertNoLinkedFolder(dest, file.path);
+  // always into the models folder (never the repository's models/ of a bundled file)
+  for (const { file, bytes } of fetched) await writeInside(dest, file.path, bytes);
   const complete = await Promise.all(
     packs.map(async (p) => ({
       name: p.name,
@@ -131,4 +132,58 @@ export async function installPackFiles(source: string, opts: InstallOptions = {}
     })),
   );
   return { modelsDir: dest, installed: fetched.map((f) => f.file.path), present, notFound, packs: complete };
+}
+
+/**
+ * The folders between `dest` and the file `rel` (a '/'-separated path inside it) that exist must be real folders,
+ * not symbolic links (or anything else): a link there would carry the write outside the models folder. `dest` itself
+ * may be a link (the user named it).
+ */
+async function assertNoLinkedFolder(dest: string, rel: string): Promise<void> {
+  let at = dest;
+  for (const part of rel.split('/').slice(0, -1)) {
+    at = path.join(at, part);
+    const st = await lstat(at).catch(() => undefined);
+    if (!st) return; // made by mkdir below
+    if (!st.isDirectory())
+      throw new FaceError(
+        'INVALID_INPUT',
+        `${at} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: ` +
+          `packs add writes only inside ${dest}; nothing was installed`,
+        { path: at },
+      );
+  }
+}
+
+/**
+ * Write `bytes` to `dest/rel` without following a link at the destination: a new file in the same folder (O_EXCL,
+ * so never through an existing name), flushed, then renamed over the final name. A symbolic link there is replaced
+ * by the file; what it pointed to is left untouched. (write-file-atomic resolves links and writes to their target.)
+ */
+async function writeInside(dest: string, rel: string, bytes: Uint8Array): Promise<void> {
+  const final = path.join(dest, ...rel.split('/'));
+  const dir = path.dirname(final);
+  await mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(final)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, final);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new FaceError(
+      'INVALID_INPUT',
+      `cannot write ${final}: ${(e as Error).message}`,
+      { path: final },
+      { cause: e },
+    );
+  }
+  const d = await open(dir, 'r').catch(() => undefined);
+  await d?.sync().catch(() => undefined); // the rename, durable (not every file system allows it)
+  await d?.close();
 }

@@ -4,10 +4,10 @@
  * (loadPackStages); the recognizer never branches on a network's name.
  */
 import onnxProto from 'onnx-proto';
-import { FaceDetector } from '../detect/detector.js';
+import { SsdDetector } from '../detect/detector.js';
 import { YuNetDetector } from '../detect/yunet.js';
 import { ScrfdDetector } from '../detect/scrfd.js';
-import type { FaceDetectorLike } from '../detect/types.js';
+import type { FaceDetector } from '../detect/types.js';
 import { Landmarker } from '../align/landmarker.js';
 import { Embedder, type EmbedderProjection } from '../embed/embedder.js';
 import { PROJECTION_INPUT, PROJECTION_OUTPUT } from '../embed/input-spec.js';
@@ -29,13 +29,16 @@ export interface StageLoadOptions {
   models?: string;
   /** A model exported by `facenet train` instead of the pack's embedder (dlib-chip packs only). */
   modelPath?: string;
-  /** A projection head exported by `facenet train --arch head --pack P`, run after pack P's embedder (instead of the pack's own projection). */
+  /**
+   * A projection head exported by `facenet train --arch head --pack P`, run after pack P's embedder (instead of the
+   * pack's own projection).
+   */
   projectionPath?: string;
   graph?: RecognitionGraphOptions;
 }
 
 export interface PackStages {
-  readonly detector: FaceDetectorLike;
+  readonly detector: FaceDetector;
   /** The 68-point net, for packs that align dlib chips. */
   readonly landmarker?: Landmarker;
   readonly embedder: Embedder;
@@ -61,14 +64,26 @@ export function resolvePack(pack?: string | PackDefinition): PackDefinition {
 
 /** Whether the user opted in to non-permissive weights: the explicit option, else FACENET_ACCEPT_LICENSE=1. */
 export function licenceAccepted(explicit?: boolean): boolean {
+  // only a boolean opts in or out: a JavaScript caller's "false" (a string, truthy) must not accept a licence
+  if (explicit !== undefined && typeof explicit !== 'boolean')
+    throw new FaceError(
+      'INVALID_INPUT',
+      `acceptLicense must be the boolean true (or false), got ${typeof explicit} ${JSON.stringify(explicit)}`,
+      { acceptLicense: String(explicit) },
+    );
   return explicit ?? process.env.FACENET_ACCEPT_LICENSE === '1';
 }
 
-/** LICENSE_NOT_ACCEPTED for a non-permissive pack without an opt-in. */
+/**
+ * LICENSE_NOT_ACCEPTED for a non-permissive pack without an opt-in; INVALID_INPUT for an opt-in that is not a
+ * boolean.
+ */
 export function assertLicence(pack: PackDefinition, accept?: boolean): void {
-  if (pack.licence.permissive || licenceAccepted(accept)) return;
+  if (licenceAccepted(accept) || pack.licence.permissive) return;
   throw new LicenseError(
-    `pack ${pack.name} is not permissively licensed (${pack.licence.line}). Use it only if its terms allow your use, and opt in with --accept-license, FACENET_ACCEPT_LICENSE=1, or { acceptLicense: true } in FaceRecognizer.load; the default pack ${DEFAULT_PACK} is MIT`,
+    `pack ${pack.name} is not permissively licensed (${pack.licence.line}). Use it only if ` +
+      'its terms allow your use, and opt in with --accept-license, FACENET_ACCEPT_LICENSE=1, ' +
+      `or { acceptLicense: true } in FaceRecognizer.load; the default pack ${DEFAULT_PACK} is MIT`,
     { pack: pack.name, licence: pack.licence.line },
   );
 }
@@ -121,12 +136,12 @@ export function routeModel(bytes: Uint8Array): { role: ModelRole; inputSize?: nu
   );
 }
 
-type DetectorLoader = (spec: PackDetector, opts: StageLoadOptions, dir: string) => Promise<FaceDetectorLike>;
+type DetectorLoader = (spec: PackDetector, opts: StageLoadOptions, dir: string) => Promise<FaceDetector>;
 
 /** One loader per detector kind; the 5-point detectors take the verified file from the models folder. */
 const DETECTOR_LOADERS: Record<DetectorKind, DetectorLoader> = {
   ssd: (_spec, o) =>
-    FaceDetector.load({
+    SsdDetector.load({
       cacheDir: o.cacheDir,
       threads: stageThreads(o.threads, undefined, o.threadShare),
       engine: o.engine,
@@ -147,7 +162,7 @@ const DETECTOR_LOADERS: Record<DetectorKind, DetectorLoader> = {
     }),
 };
 
-async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<FaceDetectorLike> {
+async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<FaceDetector> {
   const spec = pack.detector;
   if (spec.file) await checkRole(dir, spec.file, spec.kind);
   return DETECTOR_LOADERS[spec.kind](spec, opts, dir);
@@ -210,10 +225,11 @@ async function loadEmbedder(pack: PackDefinition, opts: StageLoadOptions, dir: s
     ...(projection ? { projection } : {}),
   });
   if (!opts.projectionPath && e.projection && embedder.dim !== e.projection.dim) {
-    await embedder.release();
+    await embedder.close();
     throw new ModelError(
       'MODEL_MISMATCH',
-      `pack ${pack.name}: projection ${e.projection.name} gives ${embedder.dim}-D embeddings, the pack says ${e.projection.dim}`,
+      `pack ${pack.name}: ` +
+        `projection ${e.projection.name} gives ${embedder.dim}-D embeddings, the pack says ${e.projection.dim}`,
     );
   }
   return embedder;
@@ -260,11 +276,11 @@ export async function loadPackStages(pack: PackDefinition, opts: StageLoadOption
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) {
     // release what did load, then report the first failure
-    await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' && s.value ? s.value.release() : undefined)));
+    await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' && s.value ? s.value.close() : undefined)));
     throw (failed as PromiseRejectedResult).reason;
   }
   const [detector, landmarker, embedder] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [
-    FaceDetectorLike,
+    FaceDetector,
     Landmarker | undefined,
     Embedder,
   ];

@@ -73,7 +73,9 @@ export type PackAlign =
   | { readonly kind: 'five-point'; readonly size: number; readonly template: readonly Point[] };
 
 export type PackEmbedder =
-  /** face-api's dlib ResNet, built into an ONNX graph from the npm package's weights (src/embed/recognition-graph.ts). */
+  /**
+   * face-api's dlib ResNet, built into an ONNX graph from the npm package's weights (src/embed/recognition-graph.ts).
+   */
   | { readonly kind: 'face-api-128' }
   | {
       readonly kind: 'onnx';

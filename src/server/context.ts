@@ -7,6 +7,7 @@ import { DEFAULT_IDENTIFY_FAR, DEFAULT_VERIFY_FAR } from '../decide/decisions.js
 import { FaceError } from '../errors.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { Box } from '../detect/types.js';
+import type { SerializableFace } from '../face-json.js';
 import type { ServerDb, Role } from './keys.js';
 import { InferenceQueue } from './queue.js';
 import { checkImageHeader } from '../image/decode.js';
@@ -20,12 +21,8 @@ export interface ServerRecognizer {
   readonly modelId: string;
   /** The pack it runs: name and licence line (shown in the authenticated health answer and on the page). */
   readonly packInfo?: PackInfo;
-  detect(
-    img: Buffer,
-    opts?: { liveness?: LivenessPolicy },
-  ): Promise<
-    readonly { box: Box; score: number; landmarks?: readonly { x: number; y: number }[]; liveness?: Liveness }[]
-  >;
+  /** Faces with the pack's points: 68 landmarks (dlib packs) and/or the detector's five. */
+  detect(img: Buffer, opts?: { liveness?: LivenessPolicy }): Promise<readonly SerializableFace[]>;
   embed(
     img: Buffer,
     opts?: { aligned?: boolean; flip?: boolean; liveness?: LivenessPolicy },
@@ -75,6 +72,8 @@ export interface ServerContext {
   readonly limits: Required<ServerLimits>;
   readonly queue: InferenceQueue;
   readonly registry: Registry;
+  /** The cluster state served under /v1/clusters, if any: a forget unnames the groups enrolled as the person. */
+  readonly clusters?: ClusterState;
   /** Default liveness policies (a request may tighten them; see liveness-policy.ts). */
   readonly liveness: ServerLiveness;
   modelId(): string;
@@ -118,6 +117,7 @@ export function createContext(opts: ServerOptions & { registry: Registry }): Ser
     limits,
     queue,
     registry: opts.registry,
+    clusters: opts.clusters,
     liveness: { ...DEFAULT_SERVER_LIVENESS, ...opts.liveness },
     modelId: () => gallery.modelId,
     async infer<T>(img: Buffer, job: () => Promise<T>): Promise<T> {

@@ -1,4 +1,8 @@
-/** The one error mapper: every error becomes JSON `{ error: { code, message, details? } }` with an HTTP status keyed off the code. */
+/**
+ * The one error mapper: every error becomes JSON `{ error: { code, message, details? } }` with an HTTP status keyed off
+ * the code.
+ */
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { FaceError, type FaceErrorCode } from '../errors.js';
 import type { ServerContext } from './context.js';
@@ -18,6 +22,7 @@ const STATUS: Partial<Record<FaceErrorCode, number>> = {
   DATASET_MISSING: 500,
   PERSON_NOT_FOUND: 404,
   PERSON_EXISTS: 409,
+  GROUP_ENROLLED: 409,
   GALLERY_ERROR: 500,
   GALLERY_CORRUPT: 500,
   GALLERY_NOT_FOUND: 404,
@@ -30,6 +35,13 @@ const STATUS: Partial<Record<FaceErrorCode, number>> = {
   QUEUE_FULL: 429,
   TIMEOUT: 503,
   CLOSED: 503,
+  TOOL_MISSING: 501,
+  VIDEO_NOT_FOUND: 400,
+  VIDEO_CORRUPT: 422,
+  VIDEO_UNSUPPORTED: 415,
+  STREAM_LOST: 502,
+  CAMERA_UNAVAILABLE: 503,
+  INTERNAL: 500,
 };
 
 export function httpStatus(code: FaceErrorCode): number {
@@ -99,14 +111,11 @@ export function installErrorMapper(app: FastifyInstance, ctx: ServerContext): vo
     return reply.code(statusOf(e)).type('application/json; charset=utf-8').send(errorBody(e));
   };
   app.setErrorHandler((err: FastifyError | FaceError | Error, req, reply) => {
-    if (err instanceof FaceError) return sendError(reply, err);
-    const mapped = frameworkError(err, limits);
-    if (mapped) return sendError(reply, mapped);
+    const mapped = err instanceof FaceError ? err : frameworkError(err, limits);
+    if (mapped && mapped.code !== 'INTERNAL') return sendError(reply, mapped);
+    // a bug: logged here, and the client learns only that it happened (no message, no stack)
     req.log.error(err);
-    return reply
-      .code(500)
-      .type('application/json; charset=utf-8')
-      .send(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error' } }));
+    return sendError(reply, new FaceError('INTERNAL', 'internal error'));
   });
   app.setNotFoundHandler((req, reply) =>
     sendError(reply, new FaceError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
@@ -122,7 +131,7 @@ export function frameworkErrors(limits: { maxImageBytes: number }) {
 }
 
 /** Node's clientError (before fastify sees a request: header timeout, 408, oversize headers, garbage): same shape. */
-export function clientErrorHandler(err: Error & { code?: string }, socket: import('node:net').Socket): void {
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -137,6 +146,7 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: impor
   const reason =
     status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

@@ -21,7 +21,8 @@ export function requestFar(
   if (far > server && !isAdmin(req, ctx))
     throw new FaceError(
       'FORBIDDEN',
-      `far ${far} is looser than the server's ${kind} ${server}: a recognize key may only tighten it (ask an admin to change the default)`,
+      `far ${far} is looser than the server's ${kind} ${server}: ` +
+        'a recognize key may only tighten it (ask an admin to change the default)',
       {
         requested: far,
         [kind]: server,

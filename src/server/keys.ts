@@ -11,8 +11,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FaceError } from '../errors.js';
-import { isPostgresUrl } from '../gallery/open-store.js';
-import { galleryError } from '../gallery/sqlite-store.js';
+import { isPostgresUrl } from '../gallery/store/location.js';
+import { galleryError } from '../gallery/store/sqlite/sqlite-store.js';
 
 export type Role = 'admin' | 'recognize';
 
@@ -58,7 +58,9 @@ export class ServerDb {
     readonly file: string,
   ) {}
 
-  /** Open the gallery file (creating it if needed, unless `mustExist`: GALLERY_NOT_FOUND) and the server's own tables. */
+  /**
+   * Open the gallery file (creating it if needed, unless `mustExist`: GALLERY_NOT_FOUND) and the server's own tables.
+   */
   static open(file: string, opts: { mustExist?: boolean } = {}): ServerDb {
     if (opts.mustExist && file !== ':memory:' && !existsSync(file))
       throw new FaceError('GALLERY_NOT_FOUND', `no keys file or gallery at ${file}: check --gallery / --keys`, {

@@ -1,4 +1,6 @@
-/** Prometheus metrics: process defaults, HTTP counts and durations, the inference queue, gallery size, event-loop delay. */
+/**
+ * Prometheus metrics: process defaults, HTTP counts and durations, the inference queue, gallery size, event-loop delay.
+ */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { monitorEventLoopDelay } from 'node:perf_hooks';

@@ -41,7 +41,13 @@ export function installSecurityHeaders(app: FastifyInstance): void {
   });
 }
 
-/** The request as logged: method, path without its query string (it may carry a key), no headers. */
+/**
+ * The request as logged: method and route, no query string (it may carry a key), no headers, and no person's name:
+ * a path names a person (`/v1/people/Ada`), and a log outlives a forget, so the route's pattern is logged
+ * (`/v1/people/:name`), or for a path no route matched, the path with any segment after `/people/` masked.
+ */
 export function logRequest(req: FastifyRequest): Record<string, unknown> {
-  return { method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip };
+  const path = req.url.split('?')[0];
+  const url = req.routeOptions?.url ?? path.replace(/(\/people\/)[^/]+/g, '$1:name');
+  return { method: req.method, url, remoteAddress: req.ip };
 }

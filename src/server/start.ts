@@ -1,6 +1,5 @@
 /** Start the service: recognizer + gallery + key store + fastify, listening. Used by `facenet serve` and the bench. */
 import { Gallery, DEFAULT_GALLERY_PATH } from '../gallery/gallery.js';
-import { galleryRecognizer } from '../gallery/face-source.js';
 import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
 import { buildServer, DEFAULT_LIMITS, type ServerLimits } from './app.js';
 import { keysFile, ServerDb } from './keys.js';
@@ -71,25 +70,22 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       ? await PooledRecognizer.start(workers, { ...recOpts, threadShare: defaultThreads(workers) })
       : undefined;
   const fr = pool ?? (await FaceRecognizer.load(recOpts));
-  const flip = opts.recognizer?.flip ?? fr.flip; // the pack's default unless set
-  let db: ServerDb;
-  try {
-    db = ServerDb.open(keysFile({ gallery: file, keys: opts.keys }));
-  } catch (e) {
-    await pool?.close();
-    throw e;
-  }
+  let db: ServerDb | undefined;
   let gallery: Gallery | undefined;
   let clusters: ClusterState | undefined;
   try {
     clusters = opts.clusters ? ClusterState.open(opts.clusters, { mustExist: true }) : undefined;
-    gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr, flip) });
+    // with the recognizer's own TTA (the pack's unless the options change it), as the CLI opens galleries
+    gallery = await Gallery.open({ location: file, recognizer: fr });
+    // after the gallery: a database that cannot be reached leaves no keys file beside it
+    db = ServerDb.open(keysFile({ gallery: file, keys: opts.keys }));
+    const d = db;
     const app = await buildServer({
       gallery,
       recognizer: fr,
-      db,
+      db: d,
       auth: opts.auth ?? true,
-      flip,
+      flip: fr.flip,
       limits,
       logger: opts.logger,
       allowSvg: opts.recognizer?.allowSvg,
@@ -101,7 +97,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     app.addHook('onClose', async () => {
       c?.close();
       await g.close();
-      db.close();
+      d.close();
       await pool?.close();
     });
     const url = await listen(app, opts.port ?? 8080, opts.host ?? '127.0.0.1');
@@ -109,7 +105,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   } catch (e) {
     clusters?.close();
     await gallery?.close();
-    db.close();
+    db?.close();
     await pool?.close();
     throw e;
   }

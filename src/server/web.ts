@@ -45,6 +45,7 @@ export function registerWebPage(app: FastifyInstance): void {
     '/app.js': 'app.js',
     '/api.js': 'api.js',
     '/clusters.js': 'clusters.js',
+    '/words.js': 'words.js',
     '/style.css': 'style.css',
     '/favicon.svg': 'favicon.svg',
     '/favicon.ico': 'favicon.svg',

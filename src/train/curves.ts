@@ -45,7 +45,8 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, seri
   ];
   parts.push(`<text x="${w / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`);
   if (all.length) {
-    let [xmin, xmax] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
+    const xmin = Math.min(...all.map((p) => p[0]));
+    let xmax = Math.max(...all.map((p) => p[0]));
     let [ymin, ymax] = [Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
     if (xmax === xmin) xmax = xmin + 1;
     if (ymax === ymin) {
@@ -59,7 +60,8 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, seri
     const sx = (v: number) => L + ((v - xmin) / (xmax - xmin)) * (w - L - R);
     const sy = (v: number) => h - B - ((v - ymin) / (ymax - ymin)) * (h - T - B);
     parts.push(
-      `<line x1="${L}" y1="${h - B}" x2="${w - R}" y2="${h - B}" stroke="#888"/><line x1="${L}" y1="${T}" x2="${L}" y2="${h - B}" stroke="#888"/>`,
+      `<line x1="${L}" y1="${h - B}" x2="${w - R}" y2="${h - B}" stroke="#888"/>` +
+        `<line x1="${L}" y1="${T}" x2="${L}" y2="${h - B}" stroke="#888"/>`,
     );
     parts.push(`<text x="${L - 4}" y="${T + 4}" text-anchor="end" font-size="10">${fmt(ymax)}</text>`);
     parts.push(`<text x="${L - 4}" y="${h - B}" text-anchor="end" font-size="10">${fmt(ymin)}</text>`);
@@ -74,7 +76,8 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, seri
         parts.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="2" fill="${s.color}"/>`);
       if (series.length > 1)
         parts.push(
-          `<text x="${w - R - 4}" y="${T + 12 + 12 * k}" text-anchor="end" font-size="10" fill="${s.color}">${esc(s.name)}</text>`,
+          `<text x="${w - R - 4}" y="${T + 12 + 12 * k}" text-anchor="end" ` +
+            `font-size="10" fill="${s.color}">${esc(s.name)}</text>`,
         );
     });
   } else {

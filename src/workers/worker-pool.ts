@@ -1,7 +1,7 @@
 /**
  * FaceRecognizer work on worker threads. Measured with `npm run bench:server`: running the pipeline on the main
- * thread (onnxruntime-node's session.run blocks the calling thread, and decoding glue, SSD decoding, landmark fitting and alignment are JS) let
- * the event loop stall for a p99 of ~110 ms under load; on workers the loop stays responsive.
+ * thread (onnxruntime-node's session.run blocks the calling thread, and decoding glue, SSD decoding, landmark fitting
+ * and alignment are JS) let the event loop stall for a p99 of ~110 ms under load; on workers the loop stays responsive.
  *
  * `PooledRecognizer` has the shape of FaceRecognizer that the server (detect, embed) and the gallery (through
  * galleryRecognizer) use, and embeds evaluation images (labelledFace, for src/eval/embed-images.ts). Each worker
@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { FaceError, type FaceErrorCode } from '../errors.js';
+import { asFaceError, FaceError, type FaceErrorCode } from '../errors.js';
 import type { Box, Detection, DetectOptions } from '../detect/types.js';
 import type { ImageInput, RgbImage } from '../image/types.js';
 import { isRgbImage } from '../image/types.js';
@@ -68,15 +68,11 @@ export class PooledRecognizer {
         this.pending.delete(m.id);
         s.inFlight--;
         if (m.ok) p.resolve(m.result);
-        else
-          p.reject(
-            m.error.code
-              ? new FaceError(m.error.code as FaceErrorCode, m.error.message, m.error.details)
-              : new Error(m.error.message),
-          );
+        else p.reject(new FaceError((m.error.code ?? 'INTERNAL') as FaceErrorCode, m.error.message, m.error.details));
       });
       s.alive = true;
-      // a worker that dies (an uncaught error) fails its own jobs and takes no new ones, instead of leaving them hanging
+      // a worker that dies (an uncaught error) fails its own jobs and takes no new ones, instead of leaving them
+      // hanging
       let cause: unknown;
       s.worker.on('error', (e) => (cause = e));
       s.worker.on('exit', (code) => {
@@ -87,7 +83,9 @@ export class PooledRecognizer {
           p.reject(
             this.closing
               ? new FaceError('CLOSED', 'the inference workers were closed')
-              : (cause ?? new Error(`inference worker exited (${code})`)),
+              : cause
+                ? asFaceError(cause)
+                : new FaceError('INTERNAL', `inference worker exited (${code})`),
           );
         }
       });

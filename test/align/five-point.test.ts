@@ -55,7 +55,7 @@ test('the chip samples the image at the template: marked points appear at the te
   assert.equal(edge.data[0], 0);
 });
 
-test('five-point alignment refuses the wrong number of points; faces without points use the template in their box', () => {
+test('five-point alignment refuses the wrong point count; faces without points use the template in their box', () => {
   const img: RgbImage = { width: 10, height: 10, data: new Uint8Array(300) };
   assert.throws(
     () => alignFivePoint(img, ARCFACE_112_TEMPLATE.slice(0, 4), SPEC),

@@ -7,12 +7,15 @@ import {
   pairwiseMergeRate,
   DEFAULT_ALGORITHM,
   DEFAULT_MERGE_RATE,
+  defaultMergeRate,
+  SMALL_LIBRARY,
+  SMALL_LIBRARY_MERGE_RATE,
 } from '../../src/cluster/cluster.js';
 import { CLUSTER_ALGORITHMS } from '../../src/cluster/algorithms.js';
 import { buildKnnGraph, compareGraphs, type KnnGraph } from '../../src/cluster/knn-graph.js';
 import { bcubedScores, labelsFromGroups, pairwiseScores } from '../../src/cluster/metrics.js';
 import { calibrate } from '../../src/decide/calibration.js';
-import { distance } from '../../src/embed/distance.js';
+import { distance } from '../../src/embed/vector.js';
 import { isFaceError } from '../../src/errors.js';
 
 // ≈200 identities × 3–5 samples, same-person cosine 0.75 (distance ≈ 0.71), strangers ≈ orthogonal (≈ 1.41)
@@ -49,7 +52,7 @@ for (const algorithm of CLUSTER_ALGORITHMS)
     assert.equal(r.threshold.source, 'explicit');
   });
 
-test('connected components chain through one bridging face; similarity-weighted Chinese Whispers and average linkage do not', async () => {
+test('a bridging face chains connected components, not weighted Chinese Whispers or average linkage', async () => {
   // two tight groups of 8 on orthogonal axes and one face halfway between them
   const unit = (v: number[]) => {
     const n = Math.hypot(...v);
@@ -68,13 +71,13 @@ test('connected components chain through one bridging face; similarity-weighted 
   assert.equal(avg.groups.length, 2);
 });
 
-test('a stricter target false-merge rate gives a smaller τ; the per-face rate tightens with the number of faces', async () => {
+test('a stricter target false-merge rate gives a smaller τ; the per-face rate tightens with more faces', async () => {
   const loose = await cluster(faces, { calibration, targetFar: 1e-2 });
   const strict = await cluster(faces, { calibration, targetFar: 1e-5 });
   assert.ok(strict.threshold.threshold < loose.threshold.threshold);
   assert.equal(strict.threshold.calibrated?.targetFar, 1e-5);
-  // default: per-face rate F → f = 1 − (1 − F)^(1/(N−1))
-  const F = DEFAULT_MERGE_RATE[DEFAULT_ALGORITHM];
+  // default: per-face rate F (the small-library one at 50 faces) → f = 1 − (1 − F)^(1/(N−1))
+  const F = defaultMergeRate(DEFAULT_ALGORITHM, 50);
   const few = await cluster(faces.slice(0, 50), { calibration });
   const many = await cluster(faces, { calibration });
   assert.ok(Math.abs(few.threshold.calibrated!.targetFar - pairwiseMergeRate({}, 50)) < 1e-15);
@@ -116,7 +119,7 @@ function assertSameGraph(a: KnnGraph, b: KnnGraph, eps: number, what: string): v
   }
 }
 
-test('the exact k-NN graph (matrix product in tiles, each pair once) equals usearch’s scan and one index search per face', async () => {
+test('exact k-NN graph (tiled matrix product, pairs once) equals usearch’s scan and index searches', async () => {
   for (const n of [2, 17, 37, 100, 301]) {
     const embeddings = faces.slice(0, n).map((f) => f.embedding);
     const product = await buildKnnGraph(embeddings, { k: 5, index: 'exact' });
@@ -208,7 +211,7 @@ test('extendClusters: new samples join their identity’s group; a new identity 
   assert.equal(DEFAULT_ALGORITHM, r.algorithm);
 });
 
-test('two faces of one photo never end up in one group (Chinese Whispers, average linkage), nor join one incrementally', async () => {
+test('two faces of one photo never share a group (Chinese Whispers, average linkage), nor join one later', async () => {
   // person A: 4 photos; a fifth photo holds A and a near look-alike of A (both within τ of A's faces)
   const a = faces
     .filter((f) => f.person === faces[0].person)
@@ -232,4 +235,19 @@ test('two faces of one photo never end up in one group (Chinese Whispers, averag
     { threshold: 1 },
   );
   assert.equal(ext.joined.length, 1, 'only one face of the shared photo joins group 7');
+});
+
+test('the default per-face rate: looser for small libraries, the large-library rate from LARGE_LIBRARY on', () => {
+  assert.equal(defaultMergeRate('average-linkage', 60), SMALL_LIBRARY_MERGE_RATE['average-linkage']);
+  assert.equal(defaultMergeRate('average-linkage', SMALL_LIBRARY), SMALL_LIBRARY_MERGE_RATE['average-linkage']);
+  assert.equal(defaultMergeRate('average-linkage', 13_233), DEFAULT_MERGE_RATE['average-linkage']);
+  const mid = defaultMergeRate('average-linkage', 3_000);
+  assert.ok(mid < SMALL_LIBRARY_MERGE_RATE['average-linkage']! && mid > DEFAULT_MERGE_RATE['average-linkage']);
+  assert.ok(defaultMergeRate('average-linkage', 5_000) < mid, 'falls with the library size');
+  assert.equal(
+    defaultMergeRate('chinese-whispers', 60),
+    DEFAULT_MERGE_RATE['chinese-whispers'],
+    'no small-library rate',
+  );
+  assert.ok(pairwiseMergeRate({}, 60) > pairwiseMergeRate({ mergeRate: DEFAULT_MERGE_RATE['average-linkage'] }, 60));
 });

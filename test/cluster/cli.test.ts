@@ -30,7 +30,8 @@ interface FaceJson {
 const personOf = (file: string) => path.basename(path.dirname(file));
 
 test(
-  'cluster the johns: 5 groups, no false merge; naming enrolls; new photos join the named group; bad input changes nothing',
+  'cluster the johns: 5 groups, no false merge; naming enrolls; ' +
+    'new photos join the named group; bad input changes nothing',
   { skip: needDataset(JOHNS_DIR), timeout: 900_000 },
   (t) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'facenet-cluster-'));
@@ -133,7 +134,8 @@ test(
     assert.equal(r.json.error.code, 'INVALID_INPUT');
     mkdirSync(path.join(dir, 'junk'));
     writeFileSync(path.join(dir, 'junk', 'notes.txt'), 'not a photo');
-    writeFileSync(path.join(dir, 'junk', 'broken.jpg'), Buffer.from('definitely not a jpeg')); // no image signature: the decoder says unsupported
+    // no image signature: the decoder says unsupported
+    writeFileSync(path.join(dir, 'junk', 'broken.jpg'), Buffer.from('definitely not a jpeg'));
     writeFileSync(path.join(dir, 'junk', 'empty.png'), Buffer.alloc(0));
     r = facenet(['cluster', path.join(dir, 'junk'), '--aligned', '--threads', '1', ...S, '--json']);
     assert.equal(r.code, 2, r.stderr + r.stdout);

@@ -4,12 +4,12 @@ import {
   anchorsForSize,
   decodeBoxes,
   faceScores,
-  iou,
   nonMaxSuppression,
   postprocess,
   toPixelBox,
   toSsdInput,
 } from '../../src/detect/ssd-decode.js';
+import { iou } from '../../src/detect/box.js';
 import { ssdFeatureMapSizes, ssdNumAnchors } from '../../src/detect/ssd-graph.js';
 import { padCanvas } from '../../src/detect/detector.js';
 import type { RgbImage } from '../../src/image/types.js';
@@ -49,7 +49,8 @@ test('toSsdInput pads to a square with zeros at the bottom/right, for both resam
 });
 
 test('area resampling averages, bilinear point-samples', () => {
-  // 1024×1024 vertical stripes, 1 px black / 1 px white: area gives grey, tfjs bilinear (no half-pixel) hits the black columns.
+  // 1024×1024 vertical stripes, 1 px black / 1 px white: area gives grey, tfjs bilinear (no half-pixel) hits the black
+  // columns.
   const img: RgbImage = {
     width: 1024,
     height: 1024,

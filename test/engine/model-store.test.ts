@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { buildModel } from '../../src/engine/model-store.js';
 import { recognitionRecipe } from '../../src/embed/recognition-graph.js';
 
-test('a graph layout change keeps the model id and gets its own cache file; a version change makes a new id', async () => {
+test('a graph layout change keeps the model id and gets its own cache file; a new version makes a new id', async () => {
   const cacheDir = mkdtempSync(path.join(tmpdir(), 'facenet-models-'));
   try {
     const current = await buildModel(recognitionRecipe, { cacheDir });

@@ -43,12 +43,12 @@ test(
       assert.equal(await count(2), 1);
       assert.equal(await count(), defaultThreads() - 1);
     } finally {
-      for (const s of sessions) await s.release();
+      for (const s of sessions) await s.close();
     }
   },
 );
 
-test("stageThreads: the caller's count, else the pack's hint capped at the share (default defaultThreads()), else the share", () => {
+test("stageThreads: caller's count, else pack hint capped at the share (default defaultThreads()), else share", () => {
   assert.equal(stageThreads(3, 1), 3);
   assert.equal(stageThreads(0, 1), 0);
   assert.equal(stageThreads(3, 1, 2), 3, 'an explicit count wins over a pool share');
@@ -69,7 +69,8 @@ test(
       : needModel(YUNET_MODEL) || needModel(path.join(MODELS_DIR, 'edgeface/edgeface_xs_q_fp32.onnx')),
   },
   async () => {
-    const warm = await ortEngine.load(YUNET_MODEL, { threads: 1 }); // onnxruntime's process-wide threads, before counting
+    // onnxruntime's process-wide threads, before counting
+    const warm = await ortEngine.load(YUNET_MODEL, { threads: 1 });
     try {
       const extraThreads = async (threads?: number) => {
         const before = threadCount();
@@ -80,13 +81,13 @@ test(
           ...(threads === undefined ? {} : { threads }),
         });
         const added = threadCount() - before;
-        await fr.release();
+        await fr.close();
         return added;
       };
       assert.equal(await extraThreads(), 0, 'one intra-op thread per model: no extra threads');
       assert.equal(await extraThreads(2), 2, 'asked for 2: one extra thread for each of the two models');
     } finally {
-      await warm.release();
+      await warm.close();
     }
   },
 );

@@ -10,12 +10,12 @@ import {
   seededRandom,
 } from '../../src/eval/identify.js';
 import { lineChartSvg } from '../../src/eval/identify-plot.js';
-import { identifyPlot } from '../../src/cli/commands/identify-eval.js';
+import { identifyPlot } from '../../src/eval/identify-plot.js';
 import { fakeEmbedding, randomUnit } from '../gallery/fake-recognizer.js';
 
 const dist = (a: Float32Array, b: Float32Array) => Math.hypot(...a.map((x, i) => x - b[i]));
 
-test('LFW split: first image of people with ≥ 2 images is the gallery, the rest known probes, singletons unknown', () => {
+test('LFW split: first image of people with ≥ 2 images is the gallery, others known probes, singletons unknown', () => {
   const split = lfwOpenSetSplit([
     { name: 'A', files: ['a1', 'a2', 'a3'] },
     { name: 'B', files: ['b1'] },

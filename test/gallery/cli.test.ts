@@ -68,7 +68,7 @@ test(
     r = facenet(['identify', simm[2], simm[3], ...G, '--json']);
     assert.equal(r.code, 1, r.stderr);
     assert.deepEqual(
-      r.json.results.map((x: any) => x.faces[0].person),
+      r.json.results.map((x: { faces: { person: string }[] }) => x.faces[0].person),
       ['unknown', 'unknown'],
     );
     assert.equal(r.json.comparisons, 3, 'one comparison per template (nearest-template matching)');
@@ -91,7 +91,7 @@ test(
     r = facenet(['people', '--gallery', db, '--json']);
     assert.equal(r.code, 0);
     assert.deepEqual(
-      r.json.people.map((p: any) => [p.name, p.templates]),
+      r.json.people.map((p: { name: string; templates: number }) => [p.name, p.templates]),
       [
         ['John Salley', 1],
         ['John Savage', 2],
@@ -114,5 +114,16 @@ test(
     r = facenet(['verify', savage[3], '--as', 'John Salley', ...G]);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^NO MATCH: /);
+    // and what each threshold promises, in words
+    assert.match(
+      r.stdout,
+      /τ 0\.\d{4} is set so that a stranger claiming to be John Salley is accepted about 1 in 1,000 times/,
+    );
+    r = facenet(['identify', savage[3], ...G]);
+    assert.match(
+      r.stdout,
+      /τ\(K\) 0\.\d{4} for K = 1 person: a stranger is taken for anyone enrolled at most 1 in 100 times/,
+    );
+    assert.doesNotMatch(r.stdout, /1 people/);
   },
 );

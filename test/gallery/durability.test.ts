@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Gallery } from '../../src/gallery/gallery.js';
 import { FakeRecognizer, fakeCalibration } from './fake-recognizer.js';
-import { BATCH_TEMPLATES, enrollThenKill } from './store-conformance.js';
+import { BATCH_TEMPLATES, enrollThenKill } from './store/store-conformance.js';
 
 const TEMPLATES = BATCH_TEMPLATES;
 
@@ -32,7 +32,9 @@ test(
         (
           raw
             .prepare(
-              'SELECT p.name, COUNT(t.id) AS n, COUNT(h.template_id) AS thumbs FROM people p LEFT JOIN templates t ON t.person_id = p.id LEFT JOIN thumbnails h ON h.template_id = t.id GROUP BY p.id',
+              'SELECT p.name, COUNT(t.id) AS n, COUNT(h.template_id) AS thumbs FROM people p ' +
+                'LEFT JOIN templates t ON t.person_id = p.id LEFT JOIN thumbnails h ON h.template_id = t.id ' +
+                'GROUP BY p.id',
             )
             .all() as {
             name: string;

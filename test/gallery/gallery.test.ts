@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { ExactIndex } from '../../src/gallery/search-index.js';
-import { AdaptiveIndex } from '../../src/gallery/adaptive-index.js';
+import { ExactIndex } from '../../src/search/search-index.js';
+import { AdaptiveIndex } from '../../src/search/adaptive-index.js';
 import { FaceError } from '../../src/errors.js';
 import { tauForFar } from '../../src/decide/calibration.js';
 import { FAKE_MODEL, FakeRecognizer, codedImage, codedPng, fakeCalibration, fakeEmbedding } from './fake-recognizer.js';
@@ -52,14 +52,14 @@ test('one-shot enrollment, verification and open-set identification', async (t) 
   }
   assert.equal(await g.size(), 5);
   // verify: another photo (variant) of person3
-  const yes = await g.verify(codedImage(3, 1, 4), 'person3');
+  const yes = await g.verify('person3', codedImage(3, 1, 4));
   assert.equal(yes.match, true);
   assert.ok(yes.distance < yes.threshold);
   assert.ok(yes.far <= 1e-3);
   assert.equal(yes.threshold, tauForFar(calibration, 1e-3).threshold);
-  const no = await g.verify(codedImage(4, 1, 4), 'person3');
+  const no = await g.verify('person3', codedImage(4, 1, 4));
   assert.equal(no.match, false);
-  await assert.rejects(g.verify(codedImage(4, 1, 4), 'nobody'), isCode('PERSON_NOT_FOUND'));
+  await assert.rejects(g.verify('nobody', codedImage(4, 1, 4)), isCode('PERSON_NOT_FOUND'));
 
   // identify: known person, stranger, and a photo with two faces (person2 + stranger 52)
   const known = await g.identify(codedImage(2, 1, 7));
@@ -89,7 +89,7 @@ test('one-shot enrollment, verification and open-set identification', async (t) 
   again.close();
 });
 
-test('the open-set threshold tightens as the gallery grows and warns when the calibration cannot resolve f', async (t) => {
+test('the open-set threshold tightens as the gallery grows, warns when the calibration cannot resolve f', async (t) => {
   const g = await open(path.join(tmpDir(t), 'g.db'));
   await g.enroll('a', codedImage(1));
   const one = await g.openSet(0.01);
@@ -105,7 +105,7 @@ test('the open-set threshold tightens as the gallery grows and warns when the ca
   await g.close();
 });
 
-test('several photos per person: nearest counts every template, centroid one entry; forget keeps the index in step', async (t) => {
+test('several photos each: nearest counts every template, centroid one entry; forget updates the index', async (t) => {
   const dir = tmpDir(t);
   for (const combination of ['nearest', 'centroid'] as const) {
     const g = await open(path.join(dir, `${combination}.db`), new FakeRecognizer(), combination);

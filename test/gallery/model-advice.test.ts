@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { modelMismatchAdvice } from '../../src/gallery/model-advice.js';
-import { SqliteGalleryStore } from '../../src/gallery/sqlite-store.js';
-import { template } from './store-conformance.js';
+import { SqliteGalleryStore } from '../../src/gallery/store/sqlite/sqlite-store.js';
+import { template } from './store/store-conformance.js';
 
 const NET = 'face-recognition-128@c5fab9f794a1';
 

@@ -25,6 +25,7 @@ const stored: StoredCalibration = {
 function customRecognizer(opts: { calibration?: StoredCalibration; ttaPaddings?: number[] } = {}): FlippableRecognizer {
   return {
     modelId: 'custom@0123456789ab',
+    flip: false,
     ttaPaddings: opts.ttaPaddings ?? [],
     ...(opts.calibration ? { modelCalibration: opts.calibration } : {}),
     embed: async () => [],
@@ -68,7 +69,7 @@ test('gallery calibration > model calibration > error', async () => {
   }
 });
 
-test('no gallery calibration and a model calibration for other TTA: a typed error naming the command and the options', async () => {
+test('no gallery calibration, a model one for other TTA: a typed error naming the command and options', async () => {
   const gallery = await Gallery.open({
     location: ':memory:',
     recognizer: galleryRecognizer(customRecognizer({ calibration: stored }), true),

@@ -25,7 +25,7 @@ import {
 } from '../../src/decide/default-calibration.js';
 import { FaceError } from '../../src/errors.js';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { SqliteGalleryStore } from '../../src/gallery/sqlite-store.js';
+import { SqliteGalleryStore } from '../../src/gallery/store/sqlite/sqlite-store.js';
 import { FakeRecognizer, codedImage, fakeCalibration } from './fake-recognizer.js';
 
 const NET = 'face-recognition-128@c5fab9f794a1';
@@ -73,7 +73,7 @@ test('the shipped tables include each pack default against its cheaper variants,
   );
 });
 
-test('a gallery enrolled with the default variant answers a --no-flip query with the shipped cross τ and the right person', async (t) => {
+test('a default-variant gallery answers a --no-flip query with the shipped cross τ and the right person', async (t) => {
   const file = tmpFile(t);
   await enrolled(file, DEFAULT);
   const g = await Gallery.open({ location: file, recognizer: new FakeRecognizer(NO_FLIP) });
@@ -101,10 +101,10 @@ test('a gallery enrolled with the default variant answers a --no-flip query with
   const stranger = await g.identify(codedImage(99, 1, 1));
   assert.equal(stranger.faces[0].person, 'unknown');
 
-  const v = await g.verify(codedImage(2, 1, 4), 'person2');
+  const v = await g.verify('person2', codedImage(2, 1, 4));
   assert.equal(v.match, true);
   assert.equal(v.threshold, tauForFar(cross, 1e-3).threshold);
-  assert.equal((await g.verify(codedImage(4, 1, 4), 'person2')).match, false);
+  assert.equal((await g.verify('person2', codedImage(4, 1, 4))).match, false);
   assert.equal((await g.calibration()).table, cross);
 });
 
@@ -124,12 +124,12 @@ test("the gallery's own cross table takes precedence over the shipped one", asyn
   const c = await g.calibration();
   assert.equal(c.origin, 'gallery');
   assert.equal(c.table.probeModelId, PLAIN);
-  const v = await g.verify(codedImage(1, 1, 2), 'person1');
+  const v = await g.verify('person1', codedImage(1, 1, 2));
   assert.equal(v.threshold, tauForFar(own, 1e-3).threshold);
   assert.equal(v.match, true);
 });
 
-test('an uncalibrated combination is MODEL_MISMATCH naming the matching options, the calibrate and the re-enroll commands', async (t) => {
+test('an uncalibrated combination: MODEL_MISMATCH naming the matching options, calibrate and re-enroll', async (t) => {
   const file = tmpFile(t);
   await enrolled(file, DEFAULT);
   // crops 0.2 is another variant of the same network, but no table covers it
@@ -139,7 +139,8 @@ test('an uncalibrated combination is MODEL_MISMATCH naming the matching options,
       /`--crops 0\.15,0\.35 --flip` \(as the gallery\), or enroll .*facenet enroll NAME PHOTO --gallery NEW\.db --crops 0\.2 --no-flip/,
     ),
   );
-  // crops 0.15,0.35 without flip: `calibrate --cross` covers it, so the advice names it (here for a gallery without a shipped table)
+  // crops 0.15,0.35 without flip: `calibrate --cross` covers it, so the advice names it (here for a gallery without a
+  // shipped table)
   const file3 = tmpFile(t);
   await enrolled(file3, `${NET}+crops0.15,0.3+flip`);
   await assert.rejects(
@@ -177,7 +178,7 @@ test('an uncalibrated combination is MODEL_MISMATCH naming the matching options,
   assert.equal((await ok.identify(codedImage(2, 1, 3))).faces[0].person, 'person2');
 });
 
-test('enrolling with another variant stays refused, even where queries of it are calibrated; nothing is stored', async (t) => {
+test('enrolling another variant stays refused, even where its queries are calibrated; nothing is stored', async (t) => {
   const file = tmpFile(t);
   await enrolled(file, DEFAULT, 2);
   const g = await Gallery.open({ location: file, recognizer: new FakeRecognizer(NO_FLIP) });
@@ -205,7 +206,7 @@ test('enrolling with another variant stays refused, even where queries of it are
   assert.equal((await g.identify(codedImage(9, 1, 2))).faces[0].person, 'person9');
 });
 
-test('old tables, files and galleries load; cross tables are keyed by both variants and never taken for a variant’s own', async (t) => {
+test('old tables, files, galleries load; a cross table (keyed by both variants) is no variant’s own', async (t) => {
   const old = fakeCalibration('m@1');
   assert.equal(old.format, CALIBRATION_FORMAT);
   assert.equal('probeModelId' in old, false, 'a same-variant table is written exactly as before (format 1)');

@@ -1,7 +1,7 @@
 /** The labelled detection photos (dlib_faces imglab XML) and box matching, shared by the detector tests. */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { iou } from '../../src/detect/ssd-decode.js';
+import { iou } from '../../src/detect/box.js';
 import type { Box, Detection, Point } from '../../src/detect/types.js';
 import { DETECTION_DIR } from './datasets.js';
 
@@ -20,7 +20,10 @@ export interface LabelledPhoto {
   ignored: Box[];
 }
 
-/** dlib imglab XML: <image file='…'> <box top= left= width= height= [ignore='1']> [<part name= x= y=/>…] </box> … </image>. */
+/**
+ * dlib imglab XML: <image file='…'> <box top= left= width= height= [ignore='1']> [<part name= x= y=/>…] </box> …
+ * </image>.
+ */
 export function readImglab(xmlPath: string): LabelledPhoto[] {
   const xml = readFileSync(xmlPath, 'latin1');
   const out: LabelledPhoto[] = [];

@@ -123,7 +123,8 @@ test('the five-point chip equals a plain bilinear warp of the image (zero outsid
       y: s * (Math.sin(a) * p.x + Math.cos(a) * p.y) + ty,
     }));
     const chip = alignFivePoint(img, points, { size: 112, template: ARCFACE_112_TEMPLATE });
-    // the template was moved by an exact similarity, so chip pixel (c, r) samples the image at that similarity of (c, r)
+    // the template was moved by an exact similarity, so chip pixel (c, r) samples the image at that similarity
+    // of (c, r)
     const want = new Uint8Array(112 * 112 * 3);
     for (let r = 0; r < 112; r++)
       for (let c = 0; c < 112; c++) {
@@ -142,7 +143,8 @@ test('the five-point chip equals a plain bilinear warp of the image (zero outsid
           want[3 * (r * 112 + c) + k] = Math.min(255, Math.max(0, Math.round(v)));
         }
       }
-    // the least-squares fit recovers the similarity to ~1e-12, so a sample can land on the other side of a rounding edge
+    // the least-squares fit recovers the similarity to ~1e-12, so a sample can land on the other side of a rounding
+    // edge
     let off = 0,
       farOff = 0;
     for (let i = 0; i < want.length; i++) {

@@ -40,7 +40,7 @@ test(
         assert.ok(worst <= 1e-5, `${ANTISPOOF_MODELS[m].name}: largest difference ${worst}`);
       }
     } finally {
-      await pair.release();
+      await pair.close();
     }
   },
 );
@@ -97,7 +97,7 @@ test(
         else assert.notEqual(s.probs.indexOf(Math.max(...s.probs)), 1, 'the replay sample is an attack');
       }
     } finally {
-      await pair.release();
+      await pair.close();
     }
   },
 );

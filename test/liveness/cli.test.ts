@@ -7,6 +7,28 @@ import path from 'node:path';
 import { facenet } from '../helpers/cli.js';
 import { ANTISPOOF_DATA, ASSEMBLE_HINT, needFile, SILENT_FACE_SAMPLES } from '../helpers/antispoof-data.js';
 
+/** The long options `facenet COMMAND --help` lists. */
+const listed = (command: string) =>
+  new Set([...facenet([command, '--help']).stdout.matchAll(/^\s+(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]));
+
+test('the liveness options: on the commands that judge faces and on serve, parsed before anything loads', () => {
+  for (const command of ['detect', 'verify', 'identify', 'enroll', 'serve']) {
+    const options = listed(command);
+    for (const o of ['--liveness', '--liveness-threshold']) assert.ok(options.has(o), `${command} ${o}`);
+  }
+  assert.ok(listed('serve').has('--enroll-liveness'), 'serve --enroll-liveness');
+  for (const command of ['embed', 'compare'])
+    assert.ok(!listed(command).has('--liveness'), `${command}: no --liveness`);
+
+  const threshold = facenet(['detect', 'nowhere.jpg', '--liveness', 'warn', '--liveness-threshold', '1.5', '--json']);
+  assert.equal(threshold.code, 2);
+  assert.equal(threshold.json.error.code, 'INVALID_INPUT');
+  assert.match(threshold.json.error.message, /--liveness-threshold/);
+  const serve = facenet(['serve', '--no-auth', '--port', '0', '--enroll-liveness', 'sometimes', '--json']);
+  assert.equal(serve.code, 2);
+  assert.equal(serve.json.error.code, 'INVALID_INPUT');
+});
+
 const skip = needFile(SILENT_FACE_SAMPLES.live, ASSEMBLE_HINT) || needFile(SILENT_FACE_SAMPLES.replay, ASSEMBLE_HINT);
 const samples = path.join(ANTISPOOF_DATA, 'replay/silent-face');
 

@@ -75,13 +75,13 @@ test('enroll with --largest judges the enrolled (largest) face, not the others',
 test('verify: require refuses a spoofed face; warn answers the decision with the flag on the result', async () => {
   const { gallery } = await open();
   await gallery.enroll('Ed', [codedImage(5, 1, 1)]);
-  await assert.rejects(gallery.verify(codedImage(5, 1, SPOOF), 'Ed', { liveness: 'require' }), code('SPOOF_SUSPECTED'));
-  const warned = await gallery.verify(codedImage(5, 1, SPOOF), 'Ed', { liveness: 'warn' });
+  await assert.rejects(gallery.verify('Ed', codedImage(5, 1, SPOOF), { liveness: 'require' }), code('SPOOF_SUSPECTED'));
+  const warned = await gallery.verify('Ed', codedImage(5, 1, SPOOF), { liveness: 'warn' });
   assert.equal(warned.match, true);
   assert.deepEqual(warned.liveness, { live: false, score: 0.1, threshold: 0.5 });
-  const live = await gallery.verify(codedImage(5, 1, 2), 'Ed', { liveness: 'require' });
+  const live = await gallery.verify('Ed', codedImage(5, 1, 2), { liveness: 'require' });
   assert.equal(live.liveness?.live, true);
-  assert.equal((await gallery.verify(codedImage(5, 1, 2), 'Ed')).liveness, undefined);
+  assert.equal((await gallery.verify('Ed', codedImage(5, 1, 2))).liveness, undefined);
   await gallery.close();
 });
 
@@ -96,6 +96,17 @@ test('identify: each face carries its own verdict; require refuses a photo in wh
   await assert.rejects(gallery.identify(codedImage(6, 3, SPOOF), { liveness: 'require' }), code('SPOOF_SUSPECTED'));
   const ok = await gallery.identify(codedImage(6, 3, 1), { liveness: 'require' });
   assert.ok(ok.faces.every((f) => f.liveness?.live));
+  // a face picked by its box is the only one identified, and the only one judged
+  const second = r.faces[1].box;
+  const picked = await gallery.identify(codedImage(6, 3, SPOOF), { face: second, liveness: 'require' });
+  assert.deepEqual(
+    picked.faces.map((f) => f.liveness?.live),
+    [true],
+  );
+  await assert.rejects(
+    gallery.identify(codedImage(6, 3, SPOOF), { face: r.faces[0].box, liveness: 'require' }),
+    code('SPOOF_SUSPECTED'),
+  );
   await gallery.close();
 });
 

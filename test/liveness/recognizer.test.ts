@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { FaceRecognizer } from '../../src/recognizer.js';
+import { FaceRecognizer, stagesOf } from '../../src/recognizer.js';
 import { FaceError } from '../../src/errors.js';
 import { decodeImage } from '../../src/image/decode.js';
 import type { RgbImage } from '../../src/image/types.js';
@@ -18,7 +18,7 @@ before(async () => {
   fr = await FaceRecognizer.load({ threads: 1 });
 });
 after(async () => {
-  await fr?.release();
+  await fr?.close();
 });
 
 test('no face: every policy answers an empty list, require included', async () => {
@@ -35,7 +35,7 @@ test(
     const faces = await fr.detect(GROUP, { liveness: 'warn' });
     assert.ok(faces.length >= 3, `${faces.length} faces`);
     const img = await decodeImage(GROUP);
-    const check = await fr.livenessChecker();
+    const check = await stagesOf(fr).liveness.checker();
     for (const f of faces) {
       assert.ok(f.liveness && f.liveness.score >= 0 && f.liveness.score <= 1, JSON.stringify(f.liveness));
       assert.equal(f.liveness.live, f.liveness.score >= f.liveness.threshold);
@@ -64,7 +64,7 @@ test(
       { x: W - 6, y: -5, width: 12, height: 12 },
       { x: -10, y: -10, width: W + 20, height: H + 20 }, // larger than the photo
     ];
-    const verdicts = await (await fr.livenessChecker()).judge(img, boxes);
+    const verdicts = await (await stagesOf(fr).liveness.checker()).judge(img, boxes);
     assert.equal(verdicts.length, boxes.length);
     for (const v of verdicts) assert.ok(v.score >= 0 && v.score <= 1 && typeof v.live === 'boolean', JSON.stringify(v));
   },
@@ -72,7 +72,7 @@ test(
 
 test('a box without a usable size is INVALID_INPUT, not a crash', { skip: needDataset(DETECTION_DIR) }, async () => {
   const img = await decodeImage(GROUP);
-  const check = await fr.livenessChecker();
+  const check = await stagesOf(fr).liveness.checker();
   for (const box of [
     { x: 0, y: 0, width: 0, height: 10 },
     { x: 0, y: 0, width: 10, height: -1 },

@@ -1,7 +1,7 @@
 /** `facenet packs`, `--pack` licence opt-in, `packs add URL` and `serve --pack` as a user runs them. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODEL_FILES } from '../../src/pack/packs.js';
+import type { CliRun } from '../helpers/cli.js';
 import { LFW_DIR, MODELS_DIR, needDataset, needModel } from '../helpers/datasets.js';
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
@@ -20,10 +21,7 @@ const env = (over: Record<string, string | undefined> = {}) => {
 };
 
 /** Runs the CLI asynchronously (a synchronous spawn would block this process's own test HTTP server). */
-function facenet(
-  args: string[],
-  over: Record<string, string | undefined> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string; json: any }> {
+function facenet(args: string[], over: Record<string, string | undefined> = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: env(over) });
     let stdout = '';
@@ -31,7 +29,7 @@ function facenet(
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code) => {
-      let json: any;
+      let json: unknown;
       try {
         json = JSON.parse(stdout);
       } catch {

@@ -15,25 +15,28 @@ test('dlib128 keeps the ids it had before packs: pipeline key, model id, gallery
   const fr = await FaceRecognizer.load({ threads: 1 });
   try {
     assert.equal(fr.pack.name, 'dlib128');
-    // pinned from the pipeline before packs existed: the shared embedding cache and the shipped calibration key on these
+    // pinned from the pipeline before packs existed: the shared embedding cache and the shipped calibration key on
+    // these
     assert.equal(
       fr.pipelineKey,
-      '{"rev":1,"model":"face-recognition-128@c5fab9f794a1","detector":"ssd-mobilenetv1@854c4b228a51","landmarks":"face-landmark-68@a186a542eb11","align":{"ttaPaddings":[0.15,0.35]}}',
+      '{"rev":1,"model":"face-recognition-128@c5fab9f794a1","detector":"ssd-mobilenetv1@854c4b228a51",' +
+        '"landmarks":"face-landmark-68@a186a542eb11","align":{"ttaPaddings":[0.15,0.35]}}',
     );
     assert.equal(fr.modelId, 'face-recognition-128@c5fab9f794a1');
     assert.equal(galleryRecognizer(fr, true).modelId, 'face-recognition-128@c5fab9f794a1+crops0.15,0.35+flip');
     assert.equal(fr.flip, true);
   } finally {
-    await fr.release();
+    await fr.close();
   }
   const single = await FaceRecognizer.load({ threads: 1, ttaPaddings: [] });
   try {
     assert.equal(
       single.pipelineKey,
-      '{"rev":1,"model":"face-recognition-128@c5fab9f794a1","detector":"ssd-mobilenetv1@854c4b228a51","landmarks":"face-landmark-68@a186a542eb11","align":{}}',
+      '{"rev":1,"model":"face-recognition-128@c5fab9f794a1","detector":"ssd-mobilenetv1@854c4b228a51",' +
+        '"landmarks":"face-landmark-68@a186a542eb11","align":{}}',
     );
   } finally {
-    await single.release();
+    await single.close();
   }
 });
 

@@ -1,17 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { FaceRecognizer, centralFace } from '../../src/recognizer.js';
+import { FaceRecognizer } from '../../src/recognizer.js';
+import { centralFace } from '../../src/detect/box.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { alignFivePoint, ARCFACE_112_TEMPLATE } from '../../src/align/five-point.js';
-import { distance } from '../../src/embed/distance.js';
+import { distance } from '../../src/embed/vector.js';
 import { MODEL_FILES } from '../../src/pack/packs.js';
 import { LFW_DIR, MODELS_DIR, needDataset, needModel } from '../helpers/datasets.js';
 
 const lfw = (name: string, n: number) => path.join(LFW_DIR, 'lfw', name, `${name}_${String(n).padStart(4, '0')}.jpg`);
 /**
  * Chosen by looking: Tung Chee-hwa turned far to his left, laughing, at the right of the frame (nose 0.67 eye
- * distances off the eyes' midpoint by SCRFD's points, the most turned in a scan of the first two photos of every 12th LFW person).
+ * distances off the eyes' midpoint by SCRFD's points, the most turned in a scan of the first two photos of every 12th
+ * LFW person).
  */
 const PROFILE = lfw('Tung_Chee-hwa', 1);
 const OTHERS = [
@@ -49,7 +51,7 @@ test(
       const dOther = Math.min(...others.map((o) => distance(face.embedding, o.embedding)));
       assert.ok(dSame < dOther, `same person ${dSame.toFixed(3)}, nearest other ${dOther.toFixed(3)}`);
     } finally {
-      await fr.release();
+      await fr.close();
     }
   },
 );

@@ -14,7 +14,7 @@ import { BUNDLED_MODELS_DIR, packStatus, sha256Hex } from '../../src/pack/files.
 import { ortEngine } from '../../src/engine/ort.js';
 import { Embedder } from '../../src/embed/embedder.js';
 import { decodeImage } from '../../src/image/decode.js';
-import { l2Normalize } from '../../src/embed/distance.js';
+import { l2Normalize } from '../../src/embed/vector.js';
 import { readModelMeta } from '../../src/train/model-meta.js';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { facenet } from '../helpers/cli.js';
@@ -22,7 +22,7 @@ import { JOHNS_DIR, MODELS_DIR, needDataset, needModel } from '../helpers/datase
 
 const HEAD = path.join(BUNDLED_MODELS_DIR, BUNDLED_FILES.edgefaceXsHead128.path);
 
-test('edgeface-xs-128: the head ships with facenet-ts, pinned by sha256, a 512 → 128 projection made by facenet train', async () => {
+test('edgeface-xs-128: the shipped head, pinned by sha256, is a 512 → 128 projection from facenet train', async () => {
   const bytes = new Uint8Array(readFileSync(HEAD));
   assert.equal(sha256Hex(bytes), BUNDLED_FILES.edgefaceXsHead128.sha256);
   assert.equal(bytes.length, BUNDLED_FILES.edgefaceXsHead128.bytes);
@@ -97,13 +97,14 @@ test(
       const dist = (a: Float32Array, b: Float32Array) => Math.hypot(...a.map((x, k) => x - b[k]));
       assert.ok(dist(got[0], got[2]) > dist(got[0], got[1]));
     } finally {
-      await Promise.all([stages.detector.release(), stages.embedder.release(), net.release(), head.release()]);
+      await Promise.all([stages.detector.close(), stages.embedder.close(), net.close(), head.close()]);
     }
   },
 );
 
 test(
-  'facenet train --arch head --pack edgeface-xs on the johns: a 512 → 128 projection that --projection runs after EdgeFace',
+  'facenet train --arch head --pack edgeface-xs on the johns: ' +
+    'a 512 → 128 projection that --projection runs after EdgeFace',
   { skip: needModel(path.join(MODELS_DIR, MODEL_FILES.edgefaceXs.path)) || needDataset(JOHNS_DIR), timeout: 180_000 },
   async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'head-train-'));
@@ -183,7 +184,7 @@ test(
         assert.equal(face.embedding.length, 128);
         assert.ok(fr.modelCalibration, "the head's stored calibration comes with it");
       } finally {
-        await fr.release();
+        await fr.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

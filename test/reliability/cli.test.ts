@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { FaceRecognizer } from '../../src/recognizer.js';
-import { SqliteGalleryStore } from '../../src/gallery/sqlite-store.js';
+import { SqliteGalleryStore } from '../../src/gallery/store/sqlite/sqlite-store.js';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
 import { CLI, facenet, type CliRun } from '../helpers/cli.js';
 import { call, chips, form, serve, type Served } from './harness.js';
@@ -108,6 +108,7 @@ test('people never writes control characters raw (names stored before the name r
   db.close();
   const r = facenet(['people', '--gallery', file]);
   assert.equal(r.code, 0, r.stderr);
+  // eslint-disable-next-line no-control-regex -- the output must hold no raw control characters
   assert.doesNotMatch(r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f]/);
   assert.match(r.stdout, /evil\\u\{1b\}\[2J\\u\{7\}\\u\{0\}name/);
 });
@@ -159,22 +160,20 @@ test(
 
       const forgot = facenet(['forget', 'John Simm', '--gallery', s.file, '--json']);
       assert.equal(forgot.code, 0, forgot.stderr);
-      const t0 = performance.now();
-      assert.equal(await identify(simm[1]), 'unknown');
-      assert.ok(performance.now() - t0 < 1000);
+      assert.equal(await identify(simm[1]), 'unknown', 'the very next answer already follows the forget');
       const v = await call(s.base, 'POST', '/v1/verify', {
         key: s.recognize,
         body: form({ name: 'John Simm', aligned: 'true' }, readFileSync(simm[1])),
       });
       assert.equal(v.json.error.code, 'PERSON_NOT_FOUND', 'verify and identify agree');
 
-      // the harness server embeds without flip TTA: the CLI must use the same model id (else MODEL_MISMATCH)
+      // the harness opens the gallery with the FaceRecognizer itself (the pack's TTA), as the CLI does: no
+      // MODEL_MISMATCH, no TTA flags to match
       const cli = facenet([
         'enroll',
         'John Savage',
         chips('John_Savage')[0],
         '--aligned',
-        '--no-flip',
         '--gallery',
         s.file,
         '--json',
@@ -183,7 +182,7 @@ test(
       assert.equal(await identify(chips('John_Savage')[1]), 'John Savage');
     } finally {
       await s?.close();
-      await fr.release();
+      await fr.close();
     }
   },
 );
@@ -226,8 +225,12 @@ test('--log never writes query strings or keys', { skip, timeout: 120_000 }, asy
       headers: { 'x-api-key': 'fnk_SECRET_in_header', authorization: 'Bearer fnk_SECRET_bearer' },
     });
     await fetch(`${url}/v1/nothing?api_key=fnk_SECRET_404`);
+    // a person's name in a path is not logged either (a log outlives a forget)
+    await fetch(`${url}/v1/people/Zelda%20SECRET`, { method: 'DELETE' });
+    await fetch(`${url}/v1/peple/x/people/Zelda%20SECRET`);
     await new Promise((r) => setTimeout(r, 300));
     assert.match(out, /\/v1\/health/);
+    assert.match(out, /\/v1\/people\/:name/);
     assert.doesNotMatch(out, /SECRET/);
   } finally {
     child.kill('SIGTERM');

@@ -7,19 +7,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { galleryRecognizer } from '../../src/gallery/face-source.js';
+import { SqliteGalleryStore } from '../../src/gallery/store/sqlite/sqlite-store.js';
 import { buildServer } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
 import sharp from 'sharp';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
-import { alive, call, chips, form, serve, stored, type Answer, type Served } from './harness.js';
+import type { LooseJson } from '../helpers/loose-json.js';
+import { alive, call, chips, fillDisk, form, mountTmpfs, serve, stored, type Answer, type Served } from './harness.js';
 
 const skip = needDataset(JOHNS_DIR);
 let fr: FaceRecognizer;
@@ -43,7 +42,7 @@ before(async () => {
 
 after(async () => {
   await s?.close();
-  await fr?.release();
+  await fr?.close();
 });
 
 function typed(r: Answer, status: number, code: string) {
@@ -62,7 +61,7 @@ async function refused(send: () => Promise<Answer>, status: number, code: string
 }
 
 /** Raw bytes on a socket, for requests fetch will not send (a % alone, a truncated body, a stalled one). */
-function raw(base: string, request: string, waitMs = 3000): Promise<{ status: number; json: any; text: string }> {
+function raw(base: string, request: string, waitMs = 3000): Promise<{ status: number; json: LooseJson; text: string }> {
   const { port } = new URL(base);
   return new Promise((resolve, reject) => {
     const sock = net.connect(Number(port), '127.0.0.1');
@@ -72,7 +71,7 @@ function raw(base: string, request: string, waitMs = 3000): Promise<{ status: nu
     const done = () => {
       const [head, ...rest] = data.split('\r\n\r\n');
       const text = rest.join('\r\n\r\n');
-      let json: any;
+      let json: unknown;
       try {
         json = JSON.parse(
           text
@@ -221,10 +220,15 @@ test(
       'INVALID_INPUT',
     );
     const boundary = 'XyZ';
-    const truncated = `--${boundary}\r\ncontent-disposition: form-data; name="name"\r\n\r\nTrunc\r\n--${boundary}\r\ncontent-disposition: form-data; name="image"; filename="a.jpg"\r\ncontent-type: image/jpeg\r\n\r\n\u00ff\u00d8\u00ff`;
+    const truncated =
+      `--${boundary}\r\ncontent-disposition: form-data; name="name"\r\n\r\nTrunc\r\n` +
+      `--${boundary}\r\ncontent-disposition: form-data; name="image"; filename="a.jpg"\r\n` +
+      `content-type: image/jpeg\r\n\r\n\u00ff\u00d8\u00ff`;
     let r = await raw(
       s.base,
-      `POST /v1/people HTTP/1.1\r\nhost: ${host}\r\n${auth}content-type: multipart/form-data; boundary=${boundary}\r\ncontent-length: ${truncated.length + 500}\r\nconnection: close\r\n\r\n${truncated}`,
+      `POST /v1/people HTTP/1.1\r\nhost: ${host}\r\n` +
+        `${auth}content-type: multipart/form-data; boundary=${boundary}\r\n` +
+        `content-length: ${truncated.length + 500}\r\nconnection: close\r\n\r\n${truncated}`,
     );
     assert.ok([400, 408].includes(r.status), `truncated: ${r.status} ${r.text}`);
     assert.ok(['INVALID_INPUT', 'TIMEOUT'].includes(r.json?.error?.code), r.text);
@@ -250,7 +254,8 @@ test(
     // a request that stalls past the request timeout (400 ms here): 408 in the same shape
     r = await raw(
       s.base,
-      `POST /v1/identify HTTP/1.1\r\nhost: ${host}\r\n${auth}content-type: application/json\r\ncontent-length: 100\r\n\r\n{"ima`,
+      `POST /v1/identify HTTP/1.1\r\nhost: ${host}\r\n` +
+        `${auth}content-type: application/json\r\ncontent-length: 100\r\n\r\n{"ima`,
       5000,
     );
     assert.equal(r.status, 408, r.text);
@@ -383,24 +388,6 @@ test('full disk: a delete that commits but cannot checkpoint is gone from the ru
   }
 });
 
-/** A small tmpfs, when this process may mount one (root with CAP_SYS_ADMIN); undefined otherwise. */
-function mountTmpfs(): { dir: string; unmount(): void } | undefined {
-  const dir = mkdtempSync(path.join(tmpdir(), 'facenet-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', dir], { stdio: 'ignore' });
-    return {
-      dir,
-      unmount: () => {
-        execFileSync('umount', [dir], { stdio: 'ignore' });
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-}
-
 test(
   'full disk on a real tmpfs: the delete commits, its checkpoint fails, the person is gone from the running server',
   { skip },
@@ -415,7 +402,11 @@ test(
     const file = path.join(fs.dir, 'g.db');
     const db = ServerDb.open(file);
     const admin = db.addKey('admin').key;
-    const gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr) });
+    // no reserve (./forget.test.ts covers it): this case is the checkpoint failing, the delete standing
+    const gallery = await Gallery.open({
+      store: SqliteGalleryStore.open(file, { reserveBytes: 0 }),
+      recognizer: fr,
+    });
     const app = await buildServer({ gallery, recognizer: fr, db, auth: true });
     await app.listen({ port: 0, host: '127.0.0.1' });
     cleanup.push(async () => {
@@ -429,7 +420,8 @@ test(
         .status,
       201,
     );
-    // a WAL with room in it but a main file that must grow at the checkpoint: the delete's commit fits, its checkpoint does not
+    // a WAL with room in it but a main file that must grow at the checkpoint: the delete's commit fits, its checkpoint
+    // does not
     const filler = async (from: number, to: number) => {
       for (let i = from; i < to; i++)
         await gallery.store.enroll({
@@ -451,17 +443,7 @@ test(
     raw.pragma('wal_checkpoint(PASSIVE)');
     raw.close();
     await filler(40, 70);
-    let n = 0;
-    try {
-      for (;;) writeFileSync(path.join(fs.dir, `fill${n++}`), Buffer.alloc(4096));
-    } catch {
-      // the disk is full
-    }
-    try {
-      for (;;) writeFileSync(path.join(fs.dir, `small${n++}`), Buffer.alloc(256));
-    } catch {
-      // to the last block
-    }
+    fillDisk(fs.dir);
     const warned: string[] = [];
     const onWarning = (w: Error) => warned.push(w.message);
     process.on('warning', onWarning);

@@ -62,7 +62,7 @@ async function setup(auth = false) {
   return { app, state, gallery };
 }
 
-test('list, show, thumbnail; rename and clear; name = enroll; move, delete face, delete group; bad ids are 404/400', async () => {
+test('list, show, thumbnail; rename, clear; name = enroll; move, delete face and group; bad ids: 404/400', async () => {
   const { app, state, gallery } = await setup();
   let r = await app.inject({ method: 'GET', url: '/v1/clusters' });
   assert.equal(r.statusCode, 200, r.body);

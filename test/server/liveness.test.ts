@@ -58,7 +58,7 @@ after(async () => {
     s.db.close();
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
-  await fr?.release();
+  await fr?.close();
 });
 
 test(

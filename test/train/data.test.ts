@@ -22,7 +22,7 @@ function labelsOf(sizes: number[]): Int32Array {
   return Int32Array.from(sizes.flatMap((n, id) => Array(n).fill(id)));
 }
 
-test('PKSampler: P distinct identities × K distinct images, singletons only as extra negatives, every identity once per epoch', () => {
+test('PKSampler: P identities × K images (distinct), singletons only as negatives, each identity once an epoch', () => {
   const sizes = [5, 2, 7, 1, 1, 3, 4, 1, 6, 2, 3];
   const labels = labelsOf(sizes);
   const groups = byIdentity(labels, sizes.length);
@@ -122,7 +122,7 @@ test('makePairs: genuine pairs share identity, impostors do not, no duplicates, 
   assert.equal(new Set(pairs.map((p) => `${Math.min(p.i, p.j)},${Math.max(p.i, p.j)}`)).size, pairs.length);
 });
 
-test('verification stats: perfect separation gives accuracy 1, AUC 1; cross-validated accuracy uses held-out folds', () => {
+test('verification stats: perfect separation gives accuracy 1, AUC 1; cross-validation uses held-out folds', () => {
   // 1-D embeddings: identity k at position k·10
   const labels = labelsOf([3, 3, 3]);
   const emb = Float32Array.from(labels, (l, i) => l * 10 + (i % 3) * 0.1);
@@ -222,8 +222,8 @@ test(
       assert.equal(c?.width, 150);
       assert.equal(c?.height, 150);
     } finally {
-      await plain.release();
-      await fb.release();
+      await plain.close();
+      await fb.close();
     }
   },
 );

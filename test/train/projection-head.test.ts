@@ -71,7 +71,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const source = { pack: 'edgeface-xs', chipSize: 112, dim: D };
 
-test('a pack head reads the pack: EdgeFace-XS gives 112 px chips and 512-D features; default a linear 512 → 128 projection', () => {
+test('a pack head reads the pack: EdgeFace-XS gives 112 px chips, 512-D features; default: linear 512 → 128', () => {
   assert.deepEqual(headSource(resolvePack('edgeface-xs')), source);
   const a = defaultArch('head', undefined, source);
   assert.ok(isProjectionHead(a));
@@ -88,7 +88,7 @@ test('a pack head reads the pack: EdgeFace-XS gives 112 px chips and 512-D featu
 });
 
 for (const hidden of [0, 64]) {
-  test(`projection head (hidden ${hidden}): 128-D unit embeddings, loss falls, ONNX export equals tfjs (≤ 1e-4)`, async () => {
+  test(`projection head (hidden ${hidden}): 128-D unit embeddings, loss falls, ONNX equals tfjs (≤ 1e-4)`, async () => {
     await useBackend('wasm');
     const data = syntheticSet(40, 4, 3);
     const config = buildConfig({
@@ -143,7 +143,7 @@ for (const hidden of [0, 64]) {
       );
       const session = await ortEngine.load(bytes, { threads: 1 });
       const out = await session.run({ features: { data: raw, dims: [idx.length, D] } });
-      await session.release();
+      await session.close();
       assert.deepEqual([...out.embedding.dims], [idx.length, 128]);
       const d = maxAbsDiff(out.embedding.data, want);
       assert.ok(d <= 1e-4, `max |ONNX − tfjs| = ${d}`);

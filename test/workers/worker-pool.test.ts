@@ -68,7 +68,8 @@ test(
 );
 
 test(
-  'a worker that cannot load fails the start with its typed error, while the others finish loading and end on their own',
+  'a worker that cannot load fails the start with its typed error, ' +
+    'while the others finish loading and end on their own',
   { timeout: 300_000 },
   async () => {
     // dlib128-yunet: the dlib nets load (native onnxruntime work) while YuNet's file is missing. Stopping the loading

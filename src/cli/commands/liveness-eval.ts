@@ -17,17 +17,17 @@ import {
 } from '../../liveness/evaluate.js';
 import { scorePhotos, type FaceChoice, type LabelledPhoto, type ScoredPhoto } from '../../liveness/score-images.js';
 import { contactSheetJpeg } from '../../liveness/contact-sheet.js';
-import { FaceRecognizer } from '../../recognizer.js';
+import { stagesOf } from '../../recognizer.js';
+import { LIVENESS_THRESHOLD } from '../../pack/liveness.js';
+import { resolvePack } from '../../pack/router.js';
 import { action, printResult } from '../output.js';
-import {
-  announceLicence,
-  recognizerOptions,
-  withDetectionOptions,
-  withPackOptions,
-  type PipelineFlags,
-} from './common.js';
-import { evalCommand, progressBar } from './eval.js';
-import { expandImageArgs } from './gallery-common.js';
+import { choiceFlag, numberFlag, POSITIVE_INT, UNIT, type NumberRule } from '../flags.js';
+import { addOptions, JSON_OPTION, type OptionSpec } from '../options.js';
+import { expandImageArgs } from '../inputs.js';
+import { progressBar } from '../progress.js';
+import { DETECTION_OPTIONS, loadRecognizer, PACK_OPTIONS, recognizerOptions, type PipelineFlags } from './common.js';
+import { evalCommand } from './eval-common.js';
+import { figuresJson, figuresText, sheetFaces } from './liveness-eval-output.js';
 
 interface LivenessEvalFlags extends PipelineFlags {
   live: string[];
@@ -42,22 +42,46 @@ interface LivenessEvalFlags extends PipelineFlags {
   sheetMax: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
-const pct = (v: number) => (Number.isNaN(v) ? '–' : `${(100 * v).toFixed(2)} %`);
+const FACE_CHOICES: readonly FaceChoice[] = ['largest', 'central'];
+/** A target error rate: 0 (none allowed) up to, not including, 1. */
+const TARGET_RATE: NumberRule = { min: 0, below: 1 };
 
-function rateOption(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(n >= 0 && n < 1)) throw new FaceError('INVALID_INPUT', `--${name} expects a rate in [0, 1), got "${v}"`);
-  return n;
-}
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+const LIVENESS_EVAL_OPTIONS: readonly OptionSpec[] = [
+  {
+    flags: '--target-bpcer <rate>',
+    help: 'also calibrate: the highest threshold refusing at most this share of live faces',
+  },
+  {
+    flags: '--target-apcer <rate>',
+    help: 'also calibrate: the lowest threshold accepting at most this share of attacks',
+  },
+  { flags: '--threshold <t>', help: 'evaluate at this threshold instead of the shipped one' },
+  {
+    flags: '--face <which>',
+    help: 'the face judged in each photo: largest | central (LFW labels the central one)',
+    default: 'largest',
+  },
+  { flags: '--scores <file>', help: "write every photo's score (JSON) for later runs with --from-scores" },
+  {
+    flags: '--sheet <file.jpg>',
+    help: 'contact sheet of the errors at the reported threshold: refused live faces, accepted attacks',
+  },
+  {
+    flags: '--sheet-max <n>',
+    help: 'most faces on the sheet (lowest-scoring live first, then highest-scoring attacks)',
+    default: '120',
+  },
+  JSON_OPTION,
+];
 
 /** `--live DIR…` and `--attack TYPE=DIR…` → labelled photos (folders recursive). */
 function labelledPhotos(flags: LivenessEvalFlags): LabelledPhoto[] {
   const photos = expandImageArgs(flags.live).map((file) => ({ file, label: LIVE_LABEL }));
   for (const a of flags.attack) {
     const m = /^([a-z0-9_-]+)=(.+)$/i.exec(a);
-    if (!m || m[1] === LIVE_LABEL)
+    if (!m || m[1].toLowerCase() === LIVE_LABEL)
       throw new FaceError('INVALID_INPUT', `--attack expects TYPE=DIR (e.g. print=photos/print), got "${a}"`);
     photos.push(...expandImageArgs([m[2]]).map((file) => ({ file, label: m[1].toLowerCase() })));
   }
@@ -74,144 +98,82 @@ function readScores(files: readonly string[]): ScoredPhoto[] {
   });
 }
 
-function figuresJson(f: PadFigures) {
-  return {
-    threshold: f.threshold,
-    bpcer: f.bpcer,
-    apcer: f.apcer,
-    apcerMax: f.apcerMax,
-    acer: f.acer,
-  };
+/** Every photo's score, from --from-scores files (no model loaded) or by scanning the photos. */
+async function scoreAll(flags: LivenessEvalFlags, face: FaceChoice): Promise<{ scored: ScoredPhoto[]; pack: string }> {
+  if (flags.fromScores.length) return { scored: readScores(flags.fromScores), pack: resolvePack(flags.pack).name };
+  const photos = labelledPhotos(flags);
+  if (!photos.length) throw new FaceError('INVALID_INPUT', 'no photos: give --live DIR and/or --attack TYPE=DIR');
+  const fr = await loadRecognizer(flags, recognizerOptions({ ...flags, threads: flags.threads ?? '1' }));
+  try {
+    const bar = progressBar('scoring', !flags.json && process.stderr.isTTY === true);
+    const scored = await scorePhotos(stagesOf(fr), photos, { face, onProgress: bar.update });
+    bar.stop();
+    return { scored, pack: fr.pack.name };
+  } finally {
+    await fr.close();
+  }
 }
 
-function figuresText(title: string, f: PadFigures): string {
-  const row = (label: string, r: PadFigures['bpcer'], what: string, term: string) =>
-    `  ${label.padEnd(8)} ${String(r.count).padStart(6)} with a face${r.noFace ? ` (+${r.noFace} without)` : ''}: ` +
-    `${term} ${pct(r.rate)} (${r.errors} ${what})`;
-  return [
-    `${title}: threshold ${f.threshold.toFixed(4)} (live iff score ≥ threshold)`,
-    row('live', f.bpcer, 'refused', 'BPCER'),
-    ...Object.entries(f.apcer).map(([t, r]) => row(t, r, 'accepted', 'APCER')),
-    `  ACER ${pct(f.acer)} (worst APCER ${pct(f.apcerMax)})`,
-  ].join('\n');
+async function evalLiveness(flags: LivenessEvalFlags): Promise<void> {
+  const targetBpcer = numberFlag('target-bpcer', flags.targetBpcer, TARGET_RATE);
+  const targetApcer = numberFlag('target-apcer', flags.targetApcer, TARGET_RATE);
+  if (targetBpcer !== undefined && targetApcer !== undefined)
+    throw new FaceError('INVALID_INPUT', 'give one of --target-bpcer and --target-apcer');
+  const face = choiceFlag('face', flags.face, FACE_CHOICES);
+  const asked = numberFlag('threshold', flags.threshold, UNIT);
+  const sheetMax = numberFlag('sheet-max', flags.sheetMax, POSITIVE_INT)!;
+
+  const { scored, pack } = await scoreAll(flags, face);
+  if (flags.scores) writeFileSync(flags.scores, `${JSON.stringify(scored)}\n`);
+  const usable = scored.filter((s) => !s.error);
+  const errors = scored.filter((s) => s.error);
+  const at = padFigures(usable, asked ?? LIVENESS_THRESHOLD);
+  let calibrated: PadFigures | undefined;
+  if (targetBpcer !== undefined) calibrated = padFigures(usable, thresholdForBpcer(liveScoresOf(usable), targetBpcer));
+  else if (targetApcer !== undefined)
+    calibrated = padFigures(usable, thresholdForApcer(attackScoresOf(usable), targetApcer));
+  const reported = calibrated ?? at;
+  if (flags.sheet) {
+    const faces = sheetFaces(usable, reported.threshold, sheetMax);
+    if (faces.length) writeFileSync(flags.sheet, await contactSheetJpeg(faces));
+  }
+  const threshold = asked !== undefined ? 'given' : 'shipped';
+  const target = targetBpcer !== undefined ? { bpcer: targetBpcer } : { apcer: targetApcer };
+  const targetText = targetBpcer !== undefined ? `BPCER ≤ ${targetBpcer}` : `APCER ≤ ${targetApcer}`;
+  printResult(
+    flags,
+    {
+      pack,
+      face,
+      photos: scored.length,
+      errors: errors.map((e) => ({ file: e.file, label: e.label, error: e.error })),
+      [threshold]: figuresJson(at),
+      ...(calibrated ? { calibrated: { target, ...figuresJson(calibrated) } } : {}),
+    },
+    () =>
+      [
+        `${scored.length} photos (pack ${pack}'s detector, ${face} face)` +
+          (errors.length ? `, ${errors.length} unreadable` : ''),
+        figuresText(`${threshold} threshold`, at),
+        ...(calibrated ? [figuresText(`calibrated for ${targetText}`, calibrated)] : []),
+      ].join('\n'),
+  );
 }
 
 export function registerLivenessEvalCommand(program: Command): void {
-  withDetectionOptions(withPackOptions(evalCommand(program).command('liveness')))
+  const cmd = evalCommand(program)
+    .command('liveness')
     .description(
       'the passive liveness check on labelled photos: APCER per attack type, BPCER, ACER (ISO/IEC 30107-3) ' +
         'and the threshold',
     )
     .option('--live <dir>', 'folder (recursive) or photo of live (bona fide) faces; repeatable', collect, [])
     .option('--attack <type=dir>', 'attack photos of one type, e.g. print=DIR or replay=DIR; repeatable', collect, [])
-    .option('--target-bpcer <rate>', 'also calibrate: the highest threshold refusing at most this share of live faces')
-    .option('--target-apcer <rate>', 'also calibrate: the lowest threshold accepting at most this share of attacks')
-    .option('--threshold <t>', 'evaluate at this threshold instead of the shipped one')
-    .option(
-      '--face <which>',
-      'the face judged in each photo: largest | central (LFW labels the central one)',
-      'largest',
-    )
-    .option('--scores <file>', "write every photo's score (JSON) for later runs with --from-scores")
     .option(
       '--from-scores <file>',
       'use scores written by --scores instead of scanning photos; repeatable',
       collect,
       [],
-    )
-    .option(
-      '--sheet <file.jpg>',
-      'contact sheet of the errors at the reported threshold: refused live faces, accepted attacks',
-    )
-    .option(
-      '--sheet-max <n>',
-      'most faces on the sheet (lowest-scoring live first, then highest-scoring attacks)',
-      '120',
-    )
-    .option('--json', 'machine-readable output')
-    .action(
-      action(async (flags: LivenessEvalFlags) => {
-        const targetBpcer = rateOption('target-bpcer', flags.targetBpcer);
-        const targetApcer = rateOption('target-apcer', flags.targetApcer);
-        if (targetBpcer !== undefined && targetApcer !== undefined)
-          throw new FaceError('INVALID_INPUT', 'give one of --target-bpcer and --target-apcer');
-        const face = flags.face as FaceChoice;
-        if (face !== 'largest' && face !== 'central')
-          throw new FaceError('INVALID_INPUT', `--face expects largest or central, got "${flags.face}"`);
-        const asked = flags.threshold === undefined ? undefined : Number(flags.threshold);
-        if (asked !== undefined && !(asked >= 0 && asked <= 1))
-          throw new FaceError('INVALID_INPUT', `--threshold expects a number in [0, 1], got "${flags.threshold}"`);
-
-        const opts = recognizerOptions({ ...flags, threads: flags.threads ?? '1' });
-        const fr = await FaceRecognizer.load(opts);
-        let scored: ScoredPhoto[];
-        let shipped: number;
-        try {
-          announceLicence(fr.packInfo);
-          shipped = (await fr.livenessChecker()).threshold;
-          if (flags.fromScores.length) scored = readScores(flags.fromScores);
-          else {
-            const photos = labelledPhotos(flags);
-            if (!photos.length)
-              throw new FaceError('INVALID_INPUT', 'no photos: give --live DIR and/or --attack TYPE=DIR');
-            const bar = progressBar('scoring', !flags.json && process.stderr.isTTY === true);
-            scored = await scorePhotos(fr, photos, { face, detect: opts.detect, onProgress: bar.update });
-            bar.stop();
-          }
-        } finally {
-          await fr.release();
-        }
-        if (flags.scores) writeFileSync(flags.scores, `${JSON.stringify(scored)}\n`);
-        const usable = scored.filter((s) => !s.error);
-        const errors = scored.filter((s) => s.error);
-        const at = padFigures(usable, asked ?? shipped);
-        const calibrated =
-          targetBpcer !== undefined
-            ? padFigures(usable, thresholdForBpcer(liveScoresOf(usable), targetBpcer))
-            : targetApcer !== undefined
-              ? padFigures(usable, thresholdForApcer(attackScoresOf(usable), targetApcer))
-              : undefined;
-        const reported = calibrated ?? at;
-        if (flags.sheet) {
-          const max = Number(flags.sheetMax) || 120;
-          const refused = usable
-            .filter((s) => s.label === LIVE_LABEL && s.score! < reported.threshold)
-            .sort((a, b) => a.score! - b.score!);
-          const accepted = usable
-            .filter((s) => s.label !== LIVE_LABEL && s.score! >= reported.threshold)
-            .sort((a, b) => b.score! - a.score!);
-          const faces = [...refused, ...accepted]
-            .slice(0, max)
-            .map((s) => ({ file: s.file, box: s.box!, score: s.score! }));
-          if (faces.length) writeFileSync(flags.sheet, await contactSheetJpeg(faces));
-        }
-        const threshold = asked !== undefined ? 'given' : 'shipped';
-        const targetText = targetBpcer !== undefined ? `BPCER ≤ ${targetBpcer}` : `APCER ≤ ${targetApcer}`;
-        printResult(
-          flags,
-          {
-            pack: fr.pack.name,
-            face,
-            photos: scored.length,
-            errors: errors.map((e) => ({ file: e.file, label: e.label, error: e.error })),
-            [threshold]: figuresJson(at),
-            ...(calibrated
-              ? {
-                  calibrated: {
-                    target: targetBpcer !== undefined ? { bpcer: targetBpcer } : { apcer: targetApcer },
-                    ...figuresJson(calibrated),
-                  },
-                }
-              : {}),
-          },
-          () =>
-            [
-              `${scored.length} photos (pack ${fr.pack.name}'s detector, ${face} face)` +
-                (errors.length ? `, ${errors.length} unreadable` : ''),
-              figuresText(`${threshold} threshold`, at),
-              ...(calibrated ? [figuresText(`calibrated for ${targetText}`, calibrated)] : []),
-            ].join('\n'),
-        );
-      }),
     );
+  addOptions(cmd, [...PACK_OPTIONS, ...DETECTION_OPTIONS, ...LIVENESS_EVAL_OPTIONS]).action(action(evalLiveness));
 }

@@ -4,18 +4,30 @@
  * delete faces and groups (admin). The state is read from the file on every request, so groups added by a
  * `facenet cluster` run in another process show up at once; every write is one transaction.
  */
-import type { FastifyInstance } from 'fastify';
-import { matchGroups, nameGroup } from '../../cluster/library.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { matchGroups, nameGroup, unnameForgottenGroups } from '../../cluster/library.js';
 import type { ClusterState, StoredFace } from '../../cluster/state.js';
 import { FaceError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
 import { boxJson, r4, secured, type Body } from '../request.js';
 
+/** Ids are plain decimal integers: no 0x1, 1e0, +1, 01 or 1.0 (which the schema's type coercion would take as 1). */
+const DECIMAL_ID = /^[1-9][0-9]{0,14}$/;
 const idParam = (name: string) => ({
   type: 'object',
   required: [name],
   properties: { [name]: { type: 'integer', minimum: 1 } },
 });
+
+/** Before the schema coerces them: path ids must be decimal, and a body's `group` a JSON integer or null. */
+async function plainIds(req: FastifyRequest): Promise<void> {
+  for (const [k, v] of Object.entries((req.params ?? {}) as Record<string, string>))
+    if (!DECIMAL_ID.test(v))
+      throw new FaceError('INVALID_INPUT', `${k} must be a positive decimal integer, got "${v}"`);
+  const group = (req.body as { group?: unknown } | undefined)?.group;
+  if (group !== undefined && group !== null && !(typeof group === 'number' && Number.isInteger(group)))
+    throw new FaceError('INVALID_INPUT', `group must be a positive integer or null, got ${JSON.stringify(group)}`);
+}
 const faceJson = (f: StoredFace) => ({
   id: f.id,
   file: f.file,
@@ -30,6 +42,7 @@ export function clusterRoutes(ctx: ServerContext, state: ClusterState) {
     return { ...g, faceList: state.faces(id).map(faceJson) };
   };
   return async (v1: FastifyInstance): Promise<void> => {
+    v1.addHook('preValidation', plainIds);
     v1.get(
       '/clusters',
       {
@@ -37,7 +50,8 @@ export function clusterRoutes(ctx: ServerContext, state: ClusterState) {
         schema: {
           tags: ['clusters'],
           summary:
-            'groups of faces found by `facenet cluster`, largest first; ?unnamed=true for the unnamed ones, ?match=true to compare them with the gallery',
+            'groups of faces found by `facenet cluster`, largest first; ' +
+            '?unnamed=true for the unnamed ones, ?match=true to compare them with the gallery',
           security: secured,
           querystring: {
             type: 'object',
@@ -51,6 +65,7 @@ export function clusterRoutes(ctx: ServerContext, state: ClusterState) {
       },
       async (req) => {
         const q = req.query as { unnamed?: boolean; match?: boolean; sample?: number };
+        await unnameForgottenGroups(state, ctx.gallery);
         const matches = q.match ? await matchGroups(state, ctx.gallery) : undefined;
         const groups = state.groups().filter((g) => !q.unnamed || (g.name === null && g.person === null));
         return {
@@ -75,7 +90,10 @@ export function clusterRoutes(ctx: ServerContext, state: ClusterState) {
         config: { role: 'recognize' },
         schema: { tags: ['clusters'], summary: 'one group and its faces', security: secured, params: idParam('id') },
       },
-      async (req) => groupJson((req.params as { id: number }).id),
+      async (req) => {
+        await unnameForgottenGroups(state, ctx.gallery);
+        return groupJson((req.params as { id: number }).id);
+      },
     );
 
     v1.get(

@@ -5,12 +5,12 @@
  * the longest one. Enrollment decides create-or-add inside the store's transaction, so concurrent POSTs of one
  * name make one person.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FaceError } from '../../errors.js';
 import { MAX_NAME_LENGTH, personName } from '../../gallery/names.js';
+import { livenessField } from '../../face-json.js';
 import type { ServerContext } from '../context.js';
 import { livenessProp, requestLiveness } from '../liveness-policy.js';
-import type { FastifyRequest } from 'fastify';
 import {
   boolOf,
   boxJson,
@@ -18,7 +18,6 @@ import {
   faceBoxOf,
   imageBody,
   imageOf,
-  livenessJson,
   metadataOf,
   nameParam,
   r4,
@@ -29,7 +28,8 @@ import {
 /** One face of a group photo, as /v1/detect boxed it (pixels); the detected face overlapping it best is enrolled. */
 const FACE_BOX = {
   description:
-    'the face to enroll from a photo with several: {x, y, width, height} in pixels as /v1/detect returns it (or its JSON text in multipart)',
+    'the face to enroll from a photo with several: ' +
+    '{x, y, width, height} in pixels as /v1/detect returns it (or its JSON text in multipart)',
 };
 
 const ENROLL_LIVENESS = livenessProp(
@@ -94,7 +94,7 @@ export function peopleRoutes(ctx: ServerContext) {
         detectionScore: r4(a.detectionScore),
         faceSize: Math.round(a.faceSize),
         facesInImage: a.facesInImage,
-        ...livenessJson(a.liveness),
+        ...livenessField(a.liveness),
       })),
       warnings: r.warnings,
     };
@@ -224,12 +224,23 @@ export function peopleRoutes(ctx: ServerContext) {
       },
       async (req) => {
         const r = await gallery.forget((req.params as { name: string }).name);
+        const warnings: string[] = [];
+        if (r.scrubbed === false)
+          warnings.push('deleted; scrubbing its freed pages is pending (retried at the next write)');
+        let groupsUnnamed: number[] = [];
+        try {
+          // the groups named after the person are unnamed (the gallery delete stands whatever happens here)
+          groupsUnnamed = ctx.clusters?.forgetPerson(r.person.name) ?? [];
+        } catch (e) {
+          warnings.push(
+            `deleted; unnaming their cluster groups failed (${(e as Error).message}); retried when groups are read`,
+          );
+        }
         return {
           person: { name: r.person.name },
           templatesRemoved: r.templatesRemoved,
-          ...(r.scrubbed === false
-            ? { warning: 'deleted; scrubbing its freed pages is pending (retried at the next write)' }
-            : {}),
+          ...(ctx.clusters ? { groupsUnnamed } : {}),
+          ...(warnings.length ? { warning: warnings.join('; ') } : {}),
         };
       },
     );

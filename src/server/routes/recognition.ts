@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { requestFar } from '../far-policy.js';
+import { faceJson, livenessField } from '../../face-json.js';
 import { livenessProp, requestLiveness } from '../liveness-policy.js';
 import {
   boolOf,
@@ -11,7 +12,6 @@ import {
   farProp,
   imageBody,
   imageOf,
-  livenessJson,
   r4,
   secured,
   type Body,
@@ -26,7 +26,9 @@ export function recognitionRoutes(ctx: ServerContext) {
         config: { role: 'recognize' },
         schema: {
           tags: ['recognize'],
-          summary: 'every face in the photo: box, score, 68 landmarks (and its liveness, when asked)',
+          summary:
+            "every face in the photo: box, score, and the pack's points " +
+            "(68 landmarks for dlib packs, the detector's five points when it gives them), and its liveness when asked",
           consumes,
           security: secured,
           body: imageBody({ liveness: livenessProp('every face') }),
@@ -38,15 +40,7 @@ export function recognitionRoutes(ctx: ServerContext) {
         const img = imageOf(body, limits.maxImageBytes);
         const liveness = requestLiveness(req, ctx, body.liveness, 'detect');
         const faces = await ctx.infer(img, () => recognizer.detect(img, { liveness }));
-        return {
-          modelId: ctx.modelId(),
-          faces: faces.map((f) => ({
-            box: boxJson(f.box),
-            score: r4(f.score),
-            ...livenessJson(f.liveness),
-            landmarks: f.landmarks?.map((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10]),
-          })),
-        };
+        return { modelId: ctx.modelId(), faces: faces.map((f) => faceJson(f)) };
       },
     );
 
@@ -56,11 +50,14 @@ export function recognitionRoutes(ctx: ServerContext) {
         config: { role: 'recognize' },
         schema: {
           tags: ['recognize'],
-          summary: 'embeddings (128-D, L2-normalised) of every face',
+          summary: "L2-normalised embeddings of every face (the pack's dimension: 128 for dlib, 512 for EdgeFace)",
           consumes,
           security: secured,
           body: imageBody({
-            aligned: { type: 'boolean', description: 'the photo is an aligned 150×150 chip: skip detection' },
+            aligned: {
+              type: 'boolean',
+              description: "the photo is an aligned chip (the pack's: 150×150 dlib, 112×112 ArcFace): skip detection",
+            },
             liveness: livenessProp('every face'),
           }),
         },
@@ -74,12 +71,7 @@ export function recognitionRoutes(ctx: ServerContext) {
         );
         return {
           modelId: ctx.modelId(),
-          faces: faces.map((f) => ({
-            box: boxJson(f.box),
-            score: r4(f.score),
-            ...livenessJson(f.liveness),
-            embedding: Array.from(f.embedding, (v) => Math.round(v * 1e6) / 1e6),
-          })),
+          faces: faces.map((f) => faceJson(f, { landmarks: false, embedding: true })),
         };
       },
     );
@@ -110,7 +102,7 @@ export function recognitionRoutes(ctx: ServerContext) {
         const far = requestFar(req, ctx, body.far, 'verifyFar');
         const liveness = requestLiveness(req, ctx, body.liveness, 'verify');
         const r = await ctx.infer(img, () =>
-          gallery.verify(img, String(body.name), { far, aligned: boolOf(body.aligned), liveness }),
+          gallery.verify(String(body.name), img, { far, aligned: boolOf(body.aligned), liveness }),
         );
         return {
           modelId: ctx.modelId(),
@@ -127,7 +119,7 @@ export function recognitionRoutes(ctx: ServerContext) {
           score: r4(r.score),
           facesInImage: r.facesInImage,
           calibration: r.calibration,
-          ...livenessJson(r.liveness),
+          ...livenessField(r.liveness),
         };
       },
     );
@@ -174,11 +166,9 @@ export function recognitionRoutes(ctx: ServerContext) {
           ...(r.warning ? { warning: r.warning } : {}),
           calibration: r.calibration,
           faces: r.faces.map((f) => ({
-            box: boxJson(f.box),
-            score: r4(f.score),
+            ...faceJson(f),
             person: f.person,
             distance: r4(f.distance),
-            ...livenessJson(f.liveness),
             candidates: f.candidates.map((c) => ({ person: c.person, distance: r4(c.distance) })),
           })),
         };

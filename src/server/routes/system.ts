@@ -26,6 +26,7 @@ export function systemRoutes(ctx: ServerContext) {
               liveness: ctx.liveness,
               people: await gallery.size(),
               auth: ctx.auth,
+              clusters: ctx.clusters,
               queue: {
                 active: queue.active,
                 queued: queue.queued,

@@ -1,0 +1,28 @@
+/** Box geometry the tracker needs. */
+import type { Box } from '../detect/types.js';
+
+export function iou(a: Box, b: Box): number {
+  const x0 = Math.max(a.x, b.x);
+  const y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.width, b.x + b.width);
+  const y1 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  const union = a.width * a.height + b.width * b.height - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** Distance between the centres, in units of the larger box's longer side. */
+export function centreDistance(a: Box, b: Box): number {
+  const dx = a.x + a.width / 2 - (b.x + b.width / 2);
+  const dy = a.y + a.height / 2 - (b.y + b.height / 2);
+  return Math.hypot(dx, dy) / Math.max(1, a.width, a.height, b.width, b.height);
+}
+
+/** The box clipped to a width × height frame (undefined when nothing is left). */
+export function clipBox(b: Box, width: number, height: number): Box | undefined {
+  const x0 = Math.max(0, b.x);
+  const y0 = Math.max(0, b.y);
+  const x1 = Math.min(width, b.x + b.width);
+  const y1 = Math.min(height, b.y + b.height);
+  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : undefined;
+}
