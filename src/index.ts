@@ -35,6 +35,7 @@ export { SqliteGalleryStore } from './gallery/sqlite-store.js';
 export type { GalleryStore } from './gallery/store.js';
 export { ExactIndex, type VectorIndex } from './gallery/search-index.js';
 export { galleryRecognizer } from './gallery/face-source.js';
+export { recordedPack } from './gallery/recorded-pack.js';
 export {
   calibrate,
   tauForFar,

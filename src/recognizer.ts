@@ -4,7 +4,8 @@
  */
 import type { Box, Detection, DetectOptions, FaceDetectorLike } from './detect/types.js';
 import type { Landmarker, LandmarkOptions } from './align/landmarker.js';
-import { alignToChip, type ChipOptions } from './align/chip.js';
+import { alignToChip, type ChipOptions, type CustomTemplate } from './align/chip.js';
+import { DLIB_FIVE_POINT_TEMPLATE, isTurned, turnedPoints, type TurnedFaceOptions } from './align/turned.js';
 import { alignFivePoint, templateInBox } from './align/five-point.js';
 import type { Landmarks68, Point } from './align/types.js';
 import type { Embedder } from './embed/embedder.js';
@@ -77,6 +78,8 @@ export interface RecognizerOptions {
    * packs, none for five-point packs, whose template fixes the crop); [] turns it off.
    */
   ttaPaddings?: readonly number[];
+  /** Faces turned away from the camera: how they are aligned, and flip TTA for them (src/align/turned.ts). */
+  turned?: TurnedFaceOptions;
 }
 
 export interface Face {
@@ -186,7 +189,15 @@ export class FaceRecognizer {
       model: this.embedder.modelId,
       detector: this.detector.modelId,
       landmarks: this.landmarker?.modelId,
-      align: { chip, landmarks, landmarkPasses, landmarkFlip, graph, ...(ttaPaddings?.length ? { ttaPaddings } : {}) },
+      align: {
+        chip,
+        landmarks,
+        landmarkPasses,
+        landmarkFlip,
+        graph,
+        ...(ttaPaddings?.length ? { ttaPaddings } : {}),
+        ...(this.opts.turned ? { turned: this.opts.turned } : {}),
+      },
     });
   }
 
@@ -282,8 +293,8 @@ export class FaceRecognizer {
   }
 
   /** Every dlib chip one face's embedding averages over: the configured chip, then one per TTA padding. */
-  chipsFor(img: RgbImage, landmarks: Landmarks68): RgbImage[] {
-    const base = { size: CHIP_SIZE, ...this.opts.chip };
+  chipsFor(img: RgbImage, landmarks: Landmarks68, template?: CustomTemplate): RgbImage[] {
+    const base = { size: CHIP_SIZE, ...this.opts.chip, ...(template ? { template } : {}) };
     return [
       alignToChip(img, landmarks, base),
       ...this.ttaPaddings.map((padding) => alignToChip(img, landmarks, { ...base, padding })),
@@ -296,11 +307,25 @@ export class FaceRecognizer {
    */
   faceChips(img: RgbImage, face: Face): RgbImage[] {
     const align = this.pack.align;
+    const turned = this.turnedAlignment(face);
     if (align.kind === 'dlib68') {
+      if (turned) return this.chipsFor(img, turned, DLIB_FIVE_POINT_TEMPLATE);
       if (!face.landmarks) throw new FaceError('INVALID_INPUT', "a dlib chip needs the face's 68 landmarks");
       return this.chipsFor(img, face.landmarks);
     }
-    return [alignFivePoint(img, face.points ?? templateInBox(face.box, align), align)];
+    return [alignFivePoint(img, turned ?? face.points ?? templateInBox(face.box, align), align)];
+  }
+
+  /** Whether a face counts as turned (the `turned` option's yaw) and would be embedded with its mirror image too. */
+  turnedFlip(face: Face): boolean {
+    return !!this.opts.turned?.flip && isTurned(face, this.opts.turned);
+  }
+
+  /** The five points a turned face is aligned with instead of the pack's way; undefined for other faces. */
+  private turnedAlignment(face: Face): readonly Point[] | undefined {
+    const t = this.opts.turned;
+    if (!t?.align || t.align === 'points' || !isTurned(face, t)) return undefined;
+    return turnedPoints(face, t.align);
   }
 
   /** Faces with their aligned chips. With `aligned`, the input itself is the one chip. */
@@ -322,17 +347,35 @@ export class FaceRecognizer {
     const flip = opts.flip ?? this.flip;
     if (opts.aligned || this.ttaPaddings.length === 0) {
       const faces = await this.alignDecoded(img, opts);
-      const embeddings = await this.embedder.embedChipSets(
+      const embeddings = await this.embedSets(
+        faces,
         faces.map((f) => [f.chip]),
-        { flip },
+        flip,
       );
       return faces.map((f, i) => ({ ...f, embedding: embeddings[i] }));
     }
     // crop TTA: the first chip of each set is the face's chip (warped once, not again by alignDecoded)
     const faces = await this.detectDecoded(img, opts.detect);
     const sets = faces.map((f) => this.faceChips(img, f));
-    const embeddings = await this.embedder.embedChipSets(sets, { flip });
+    const embeddings = await this.embedSets(faces, sets, flip);
     return faces.map((f, i) => ({ ...f, chip: sets[i][0], embedding: embeddings[i] }));
+  }
+
+  /** One embedding per face's chip set; turned faces with their mirror images too when the `turned` option says so. */
+  private async embedSets(faces: readonly Face[], sets: RgbImage[][], flip: boolean): Promise<Float32Array[]> {
+    const mirror = faces.map((f) => !flip && this.turnedFlip(f));
+    if (!mirror.includes(true)) return this.embedder.embedChipSets(sets, { flip });
+    const [flipped, plain] = await Promise.all([
+      this.embedder.embedChipSets(
+        sets.filter((_, i) => mirror[i]),
+        { flip: true },
+      ),
+      this.embedder.embedChipSets(
+        sets.filter((_, i) => !mirror[i]),
+        { flip },
+      ),
+    ]);
+    return mirror.map((m) => (m ? flipped.shift()! : plain.shift()!));
   }
 
   /** Embedding of one aligned chip (any size; resized to the model input). */

@@ -13,8 +13,9 @@ export interface PackFile {
   readonly sha256: string;
   readonly bytes: number;
   /**
-   * Kept in the facenet-ts repository's `models/` folder (used from there in a clone), else found in the models
-   * folder like any other file: small artefacts this project made, e.g. a head from `facenet train --arch head --pack`.
+   * Kept in the facenet-ts repository's `models/` folder (used from there in a clone, and from the installed package
+   * for the permissive files it ships), else found in the models folder like any other file: small permissive
+   * third-party files (YuNet) and artefacts this project made (a head from `facenet train --arch head --pack`).
    */
   readonly bundled?: boolean;
 }

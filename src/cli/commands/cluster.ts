@@ -13,11 +13,13 @@ import { ClusterState, DEFAULT_CLUSTER_STATE, type NewFace, type StoredFace } fr
 import type { CalibrationTable } from '../../decide/calibration.js';
 import { calibrationFromFile, defaultCalibration } from '../../decide/default-calibration.js';
 import { FaceError, ImageError } from '../../errors.js';
-import { galleryRecognizer } from '../../gallery/face-source.js';
+import { galleryRecognizer, packOfModelId } from '../../gallery/face-source.js';
+import { packForGallery } from '../../gallery/recorded-pack.js';
 import { DEFAULT_GALLERY_PATH, Gallery } from '../../gallery/gallery.js';
 import { action, EXIT, printResult } from '../output.js';
 import { flipOf, loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
 import { progressBar } from './eval.js';
+import { notePack } from './gallery-common.js';
 import { registerEvalClusterCommand } from './cluster-eval.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|tiff?|gif|avif|heic|heif)$/i;
@@ -163,6 +165,20 @@ function stateTable(json: ReturnType<typeof stateJson>, maxFiles = 6): string {
   return lines.join('\n');
 }
 
+/** The pack named, else the one the gallery records (packForGallery). */
+const galleryPack = (location: string, flags: PipelineFlags) =>
+  packForGallery(location, { pack: flags.pack, modelPath: flags.model }, notePack);
+
+/** The pack named, else the gallery's, else the one the existing state file's faces were embedded with. */
+async function clusterPack(flags: ClusterFlags): Promise<string | undefined> {
+  const pack = flags.gallery ? await galleryPack(flags.gallery, flags) : flags.pack;
+  if (pack !== undefined || flags.model !== undefined || !existsSync(flags.state)) return pack;
+  const model = await withStateOpen(flags.state, (s) => s.modelId());
+  const recorded = model === undefined ? undefined : packOfModelId(model);
+  if (recorded) notePack(recorded);
+  return recorded;
+}
+
 async function openGalleryFor(
   flags: { gallery: string },
   fr: Awaited<ReturnType<typeof loadRecognizer>>,
@@ -226,6 +242,7 @@ export function registerClusterCommands(program: Command): void {
             },
           );
         clusterOptions(flags, undefined); // bad flags fail before any work
+        flags = { ...flags, pack: await clusterPack(flags) };
         const fr = await loadRecognizer(flags);
         const recognizer = galleryRecognizer(fr, flipOf(flags));
         const gallery = flags.gallery ? await openGalleryFor({ gallery: flags.gallery }, fr, flipOf(flags)) : undefined;
@@ -333,8 +350,9 @@ export function registerClusterCommands(program: Command): void {
         const id = parseId('GROUP', groupArg);
         await withStateOpen(flags.state, async (state) => {
           state.group(id); // NOT_FOUND before loading any model
-          const fr = await loadRecognizer(flags);
-          const gallery = await openGalleryFor(flags, fr, flipOf(flags));
+          const withPack = { ...flags, pack: await galleryPack(flags.gallery, flags) };
+          const fr = await loadRecognizer(withPack);
+          const gallery = await openGalleryFor(flags, fr, flipOf(withPack));
           try {
             const r = await nameGroup(state, gallery, id, person);
             printResult(

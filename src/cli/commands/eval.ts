@@ -19,6 +19,8 @@ import { lfwImageRoot, readPairs } from '../../eval/lfw-pairs.js';
 import { embedImages, type EmbedImagesResult, type EvalRecognizer } from '../../eval/embed-images.js';
 import { PooledRecognizer } from '../../workers/worker-pool.js';
 import { EmbeddingCache } from '../../eval/embedding-cache.js';
+import { checkTurnedOptions } from '../../align/turned.js';
+import { FACE_POLICY_HELP, parseFacePolicy, type FacePolicy } from '../../eval/labelled-face.js';
 import { scorePairs, tenFold, type EmbeddingVariant, type LfwResult } from '../../eval/lfw.js';
 import { defaultCacheDir } from '../../engine/model-store.js';
 import { FaceError } from '../../errors.js';
@@ -35,15 +37,16 @@ export interface EvalFlags extends PipelineFlags {
   cache?: string | false;
   align?: string;
   errors?: string;
+  face?: string;
 }
 
 /** `--align '{"chip":{…},"landmarks":{…},"landmarkPasses":2}'`: alignment variants for experiments. */
 type AlignmentVariant = Pick<
   RecognizerOptions,
-  'chip' | 'landmarks' | 'landmarkPasses' | 'landmarkFlip' | 'ttaPaddings'
+  'chip' | 'landmarks' | 'landmarkPasses' | 'landmarkFlip' | 'ttaPaddings' | 'turned'
 >;
 
-function alignmentVariant(json: string | undefined): AlignmentVariant {
+export function alignmentVariant(json: string | undefined): AlignmentVariant {
   if (!json) return {};
   try {
     const v = JSON.parse(json) as AlignmentVariant;
@@ -53,6 +56,7 @@ function alignmentVariant(json: string | undefined): AlignmentVariant {
       landmarkPasses: v.landmarkPasses,
       landmarkFlip: v.landmarkFlip,
       ttaPaddings: v.ttaPaddings,
+      turned: v.turned && checkTurnedOptions(v.turned),
     };
     // only what the JSON names: an absent key must not override --crops or other flags
     return Object.fromEntries(Object.entries(picked).filter(([, x]) => x !== undefined)) as AlignmentVariant;
@@ -99,7 +103,7 @@ export const WORKERS_HELP =
 export const CONCURRENCY_HELP = 'images in flight (default: 4 per worker, 2 on the main thread)';
 
 /** Options every evaluation over an image set shares: throughput, the embedding cache, JSON. */
-export function withEvalImageOptions(cmd: Command): Command {
+export function withEvalImageOptions(cmd: Command, face: FacePolicy = 'centre'): Command {
   return withPackOptions(cmd)
     .option(
       '--crops <paddings>',
@@ -113,6 +117,7 @@ export function withEvalImageOptions(cmd: Command): Command {
       'embedding cache file (default: ~/.cache/facenet-ts/eval-embeddings.db, shared by every evaluation)',
     )
     .option('--no-cache', 'recompute every embedding')
+    .option('--face <policy>', `${FACE_POLICY_HELP} (default ${face})`)
     .option('--json', 'machine-readable output');
 }
 
@@ -148,11 +153,13 @@ async function loadEvalRecognizer(opts: RecognizerOptions, workers: string | und
  * returned closed, for its ids (modelId, ttaPaddings, size).
  */
 export async function embedForEvaluation(
-  flags: Pick<EvalFlags, 'cache' | 'concurrency' | 'workers' | 'json'> & PipelineFlags,
+  flags: Pick<EvalFlags, 'cache' | 'concurrency' | 'workers' | 'json' | 'face'> & PipelineFlags,
   opts: RecognizerOptions,
   files: readonly string[],
-): Promise<{ res: EmbedImagesResult; fr: EvalRecognizer; loadSeconds: number }> {
+  faceDefault: FacePolicy = 'centre',
+): Promise<{ res: EmbedImagesResult; fr: EvalRecognizer; loadSeconds: number; face: FacePolicy }> {
   const concurrency = parseConcurrency(flags.concurrency);
+  const face = parseFacePolicy(flags.face, faceDefault);
   const tLoad = performance.now();
   const fr = await loadEvalRecognizer(opts, flags.workers);
   announceLicence(fr.packInfo);
@@ -167,10 +174,11 @@ export async function embedForEvaluation(
       const res = await embedImages(fr, files, {
         cache,
         detect: recognizerOptions(flags).detect,
+        face,
         concurrency,
         onProgress: bar.update,
       });
-      return { res, fr, loadSeconds };
+      return { res, fr, loadSeconds, face };
     } finally {
       bar.stop();
       cache?.close();
@@ -182,7 +190,7 @@ export async function embedForEvaluation(
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 
-const ALIGN_HELP =
+export const ALIGN_HELP =
   'pipeline variant, e.g. \'{"chip":{"template":"dlib68-all"},"landmarkPasses":2,"ttaPaddings":[0.2,0.3]}\'';
 
 export function registerEvalCommands(program: Command): void {
@@ -269,7 +277,7 @@ export function registerEvalCommands(program: Command): void {
         const files = [...new Set(folds.flat().flatMap((p) => [p.a, p.b]))];
         const tLoad = performance.now();
         const variant = alignmentVariant(flags.align);
-        const { res, fr, loadSeconds } = await embedForEvaluation(
+        const { res, fr, loadSeconds, face } = await embedForEvaluation(
           flags,
           { ...recognizerOptions({ ...flags, flip: false }), ...variant },
           files,
@@ -310,6 +318,7 @@ export function registerEvalCommands(program: Command): void {
           embeddingsFromCache: res.fromCache,
           modelLoadSeconds: loadSeconds,
           faces: { single: statuses.ok, centralOfSeveral: statuses.central, noFaceCentreFallback: statuses.noface },
+          facePolicy: face,
           variants: byVariant,
           model: fr.modelId,
           pack: fr.packInfo.name,
@@ -324,7 +333,7 @@ export function registerEvalCommands(program: Command): void {
                 `  ${v === 'flip' ? 'flip TTA ' : 'no flip  '}${headVariant === v ? '*' : ' '} accuracy ${pct(byVariant[v].accuracy)} ± ${pct(byVariant[v].std)}  AUC ${byVariant[v].auc.toFixed(5)}  TAR@FAR=1e-3 ${pct(byVariant[v].tarAtFar1e3)}  τ ${byVariant[v].threshold.toFixed(4)}`,
             ),
             `  TAR@FAR linearly interpolated between ROC points over all ${head.pairs} pairs; τ = mean of the per-fold thresholds`,
-            `  faces: ${statuses.ok} single, ${statuses.central} central face of several, ${statuses.noface} no face (centre-box fallback)`,
+            `  faces (policy ${face}): ${statuses.ok} single, ${statuses.central} picked of several, ${statuses.noface} no face (centre-box fallback)`,
             `  ${res.computed} embedded (${res.computed ? (res.computed / res.seconds).toFixed(1) : '-'} img/s), ${res.fromCache} from cache; total ${seconds.toFixed(1)} s`,
           ].join('\n'),
         );

@@ -10,6 +10,8 @@ import { DEFAULT_GALLERY_PATH, Gallery } from '../../gallery/gallery.js';
 import { galleryRecognizer } from '../../gallery/face-source.js';
 import { parseCombination } from '../../gallery/templates.js';
 import { isPostgresUrl } from '../../gallery/open-store.js';
+import { packForGallery } from '../../gallery/recorded-pack.js';
+import { DEFAULT_PACK } from '../../pack/packs.js';
 import type { FaceRecognizer } from '../../recognizer.js';
 import { flipOf, loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
 
@@ -64,14 +66,22 @@ export async function openGallery(
   create = false,
 ): Promise<{ gallery: Gallery; fr: FaceRecognizer }> {
   if (!create) assertGalleryExists(flags.gallery); // before the model loads
-  const fr = await loadRecognizer(flags);
+  const pack = await packForGallery(flags.gallery, { pack: flags.pack, modelPath: flags.model }, notePack);
+  const withPack = { ...flags, pack };
+  const fr = await loadRecognizer(withPack);
   const gallery = await Gallery.open({
     create,
     location: flags.gallery,
-    recognizer: galleryRecognizer(fr, flipOf(flags)),
+    recognizer: galleryRecognizer(fr, flipOf(withPack)),
     combination: flags.combination ? parseCombination(flags.combination) : undefined,
   });
   return { gallery, fr };
+}
+
+/** On stderr (stdout stays the result): a gallery opened with the pack it records rather than the default. */
+export function notePack(pack: string): void {
+  if (pack !== DEFAULT_PACK)
+    process.stderr.write(`the gallery was built with pack ${pack}: using it (the default pack is ${DEFAULT_PACK})\n`);
 }
 
 /** Files named, and image files under folders named (recursive, sorted). */

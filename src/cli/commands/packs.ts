@@ -1,7 +1,7 @@
 /** facenet packs | packs add: the recognition pipelines, whether their files are installed and verified, their licences. */
 import type { Command } from 'commander';
 import { action, EXIT, printResult } from '../output.js';
-import { PACKS, DEFAULT_PACK } from '../../pack/packs.js';
+import { PACKS, DEFAULT_PACK, DEFAULT_PACK_REASON } from '../../pack/packs.js';
 import { modelsDir, packStatus } from '../../pack/files.js';
 import { installPackFiles } from '../../pack/install.js';
 
@@ -35,18 +35,25 @@ export function registerPacksCommands(program: Command): void {
             };
           }),
         );
-        printResult(flags, { modelsDir: dir, packs: rows }, () =>
-          [
-            `models folder: ${dir}`,
-            ...rows.flatMap((r) => [
-              `${r.name}${r.default ? ' (default)' : ''}: ${r.ready ? 'ready' : 'not installed'}${r.permissive ? '' : ' — needs --accept-license'}`,
-              `  ${r.description}`,
-              `  licence: ${r.licence}`,
-              ...(r.files.length
-                ? r.files.map((f) => `  ${f.state === 'verified' ? '✓' : '✗'} ${f.path} (${f.state})`)
-                : ['  files: from the @vladmandic/face-api npm package']),
-            ]),
-          ].join('\n'),
+        printResult(
+          flags,
+          { default: DEFAULT_PACK, defaultReason: DEFAULT_PACK_REASON, modelsDir: dir, packs: rows },
+          () =>
+            [
+              `default pack: ${DEFAULT_PACK}: ${DEFAULT_PACK_REASON}`,
+              `models folder: ${dir}`,
+              ...rows.flatMap((r) => [
+                `${r.name}${r.default ? ' (default)' : ''}: ${r.ready ? 'ready' : 'not installed'}${r.permissive ? '' : ' — needs --accept-license'}`,
+                `  ${r.description}`,
+                `  licence: ${r.licence}`,
+                ...(r.files.length
+                  ? r.files.map(
+                      (f) =>
+                        `  ${f.state === 'verified' ? '✓' : '✗'} ${f.path} (${f.state}${f.from === 'package' ? ', shipped in the package' : ''})`,
+                    )
+                  : ['  files: from the @vladmandic/face-api npm package']),
+              ]),
+            ].join('\n'),
         );
       }),
     );
