@@ -16,7 +16,7 @@ import { FaceError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { concatCandidates, finishDetections, keepLarge, toSourcePixels, type Candidates } from './candidates.js';
 import { letterbox, type LetterboxInput, type LetterboxSpec } from './letterbox.js';
-import { shrinkBox } from '../image/transform.js';
+import { resizeBilinear, shrinkBox } from '../image/transform.js';
 import { checkDetectorImage } from './onnx-detector.js';
 import { resolveDetectOptions, type CommonDetectOptions } from './options.js';
 import type { Detection, DetectOptions, FaceDetectorLike } from './types.js';
@@ -78,6 +78,20 @@ export function coarseFactor(width: number, height: number, coarseSide: number, 
   return Math.max(2, Math.ceil(side / coarseSide));
 }
 
+/**
+ * The photo enlarged (bilinear) so that its longer side is `minSide` (at most `maxSide`), when it is smaller; else
+ * itself. INVALID_INPUT for a `minSide` that is not an integer ≥ 0.
+ */
+export function enlarged(img: RgbImage, minSide: number | undefined, maxSide: number): RgbImage {
+  if (minSide === undefined || minSide === 0) return img;
+  if (!(Number.isInteger(minSide) && minSide > 0))
+    throw new FaceError('INVALID_INPUT', `minSide must be an integer ≥ 0, got ${minSide}`);
+  const side = Math.max(img.width, img.height);
+  const k = Math.min(minSide, maxSide) / side;
+  if (k <= 1) return img;
+  return resizeBilinear(img, Math.round(img.width * k), Math.round(img.height * k));
+}
+
 export class FivePointDetector implements FaceDetectorLike {
   private released = false;
   /** Input tensors no run is using, for the next letterbox (see letterbox()); at most two are kept. */
@@ -100,8 +114,12 @@ export class FivePointDetector implements FaceDetectorLike {
     if (this.released) throw new FaceError('CLOSED', `${this.net.label} detector used after release()`);
     if (o.maxFaces === 0) return [];
     const found: Candidates[] = [];
-    // the fine pass: the photo, shrunk (area average) if its longer side is over maxSide
-    const fine = letterbox(img, this.net.inputSpec(this.caps.maxSide), this.scratch.pop());
+    // the fine pass: the photo, shrunk (area average) if its longer side is over maxSide, or enlarged to minSide
+    const fine = letterbox(
+      enlarged(img, opts.minSide, this.caps.maxSide),
+      this.net.inputSpec(this.caps.maxSide),
+      this.scratch.pop(),
+    );
     const fineScale = fine.fitted.width / img.width;
     found.push(toSourcePixels(await this.candidates(fine, o.minScore), fineScale, fine.fitted.height / img.height));
     const k = coarseFactor(fine.fitted.width, fine.fitted.height, this.caps.coarseSide, this.caps.coarseAbove);

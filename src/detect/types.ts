@@ -62,4 +62,9 @@ export interface DetectOptions {
    * then lose the enlargement that helps the network find them.
    */
   enlarge?: boolean;
+  /**
+   * 5-point detectors (YuNet, SCRFD) only: a photo whose longer side is under this many pixels is enlarged to it
+   * (bilinear) before detection (default 0: photos keep their size).
+   */
+  minSide?: number;
 }

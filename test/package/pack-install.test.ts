@@ -10,14 +10,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
+import { MODEL_FILES } from '../../src/pack/packs.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-// npm passes its settings to scripts as npm_* variables: the temporary project must not inherit this repo's
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+// npm passes its settings to scripts as npm_* variables: the temporary project must not inherit this repo's; nor a
+// models folder: the default pack must run from the package alone (XDG_DATA_HOME is pointed at an empty folder below)
+const env: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'FACENET_MODELS'),
+);
 const run = (cmd: string, args: string[], opts: SpawnSyncOptions = {}) =>
   spawnSync(cmd, args, { encoding: 'utf8', env, timeout: 600_000, ...opts }) as {
     status: number | null;
@@ -34,7 +38,8 @@ const [a, b, stranger] = process.argv.slice(2);
 const fr = await FaceRecognizer.load();
 const [fa] = await fr.embed(a);
 const [fb] = await fr.embed(b);
-const out = { dim: fa.embedding.length, distance: distance(fa.embedding, fb.embedding) };
+const out = { pack: fr.pack.name, detector: fr.detector.modelId, dim: fa.embedding.length };
+out.distance = distance(fa.embedding, fb.embedding);
 if (process.env.WITH_GALLERY) {
   const gallery = await Gallery.open({ location: 'faces.db', recognizer: galleryRecognizer(fr, true) });
   await gallery.enroll('Ada', [a]);
@@ -52,6 +57,9 @@ test(
   (t) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'facenet-pack-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const data = path.join(dir, 'xdg-data'); // the user's data folder: no models folder in it
+    mkdirSync(data);
+    env.XDG_DATA_HOME = data;
 
     const pack = run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT });
     if (pack.status !== 0) return t.skip(`npm pack failed: ${pack.stderr.slice(-400)}`);
@@ -67,12 +75,20 @@ test(
       'dist/decide/calibrations/edgeface-xs.json',
       'src/web/index.html',
       'README.md',
+      // the default pack's detector (MIT, 230 KB) with its licence notice
+      `models/${MODEL_FILES.yunet.path}`,
+      'models/yunet/LICENSE',
+      'models/README.md',
     ])
       assert.ok(files.includes(must), `the tarball carries ${must}`);
-    const data = files.filter(
+    const inTarball = files.filter(
       (f) => f.startsWith('test/') || /\.(jpe?g|png|db|onnx)$/i.test(f) || f.includes('datasets'),
     );
-    assert.deepEqual(data, [], 'no tests, test data or models in the tarball');
+    assert.deepEqual(
+      inTarball,
+      [`models/${MODEL_FILES.yunet.path}`],
+      'no tests, test data or models in the tarball but YuNet (the EdgeFace head stays out)',
+    );
 
     const proj = path.join(dir, 'app');
     cpSync(path.join(ROOT, 'test', 'package', 'fixture-app'), proj, { recursive: true });
@@ -95,6 +111,15 @@ test(
     const cmp = JSON.parse(cli.stdout);
     assert.equal(cmp.same, true);
     assert.ok(cmp.distance < cmp.threshold);
+    const packs = run('npx', ['--no-install', 'facenet', 'packs', '--json'], { cwd: proj });
+    assert.equal(packs.status, 0, packs.stderr);
+    const listed = JSON.parse(packs.stdout);
+    assert.equal(listed.default, 'dlib128-yunet');
+    assert.equal(listed.modelsDir, path.join(data, 'facenet-ts', 'models'));
+    assert.ok(!existsSync(listed.modelsDir), 'no models folder');
+    const def = listed.packs.find((p: { name: string }) => p.name === 'dlib128-yunet');
+    assert.equal(def.ready, true);
+    assert.deepEqual(def.files, [{ path: MODEL_FILES.yunet.path, state: 'verified', from: 'package' }]);
 
     // better-sqlite3 is compiled by its install script, skipped here: borrow this repo's binary if it is the same version
     const ours = path.join(ROOT, 'node_modules', 'better-sqlite3');
@@ -113,6 +138,8 @@ test(
     });
     assert.equal(lib.status, 0, lib.stderr);
     const out = JSON.parse(lib.stdout);
+    assert.equal(out.pack, 'dlib128-yunet');
+    assert.match(out.detector, /^yunet@/);
     assert.equal(out.dim, 128);
     assert.ok(out.distance < 0.4, `same person: ${out.distance}`);
     if (withGallery) {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import os from 'node:os';
 import path from 'node:path';
 import { action, printResult } from '../output.js';
-import { flipOf, recognizerOptions, withFlipOptions, type PipelineFlags } from './common.js';
+import { DETECT_MIN_SIDE_HELP, flipOf, recognizerOptions, withFlipOptions, type PipelineFlags } from './common.js';
 import { ALIGN_HELP, alignmentVariant, embedForEvaluation, evalCommand, withEvalImageOptions } from './eval.js';
 import {
   CFP_PROTOCOLS,
@@ -91,6 +91,8 @@ export function registerCfpEvalCommand(program: Command): void {
     .requiredOption('--data <dir>', 'CFP folder in the original layout (Data/Images, Protocol/)')
     .option('--identify', 'also identify every profile photo against one or more enrolled photos of half the people')
     .option('--align <json>', ALIGN_HELP)
+    .option('--min-score <s>', 'detector score threshold (default 0.5, as for LFW)')
+    .option('--detect-min-side <px>', `${DETECT_MIN_SIDE_HELP} (default: none)`)
     .action(
       action(async (flags: CfpFlags) => {
         const t0 = performance.now();

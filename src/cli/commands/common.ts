@@ -25,9 +25,14 @@ export interface PipelineFlags extends PackFlags {
   minScore?: string;
   minFaceSize?: string;
   detectSize?: string;
+  /** 5-point detectors: photos smaller than this (longer side, px) are enlarged to it first. */
+  detectMinSide?: string;
   maxPixels?: string;
   allowSvg?: boolean;
 }
+
+export const DETECT_MIN_SIDE_HELP =
+  'YuNet and SCRFD: photos whose longer side is under this many pixels are enlarged to it before detection';
 
 export const DETECT_SIZE_HELP =
   "detector input for photos under 512 px: 'enlarge' to 512×512 (face-api's way, finds smaller faces) or 'native' (their own resolution, up to 16× less work)";
@@ -154,6 +159,7 @@ export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
       minScore: num('min-score', flags.minScore),
       minFaceSize: num('min-face-size', flags.minFaceSize),
       enlarge: parseDetectSize(flags.detectSize),
+      minSide: intOption('detect-min-side', flags.detectMinSide, 0, 8192),
     },
   };
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { action, printResult } from '../output.js';
 import {
   announceLicence,
+  DETECT_MIN_SIDE_HELP,
   DETECT_SIZE_HELP,
   flipOf,
   recognizerOptions,
@@ -261,6 +262,7 @@ export function registerEvalCommands(program: Command): void {
     )
     .option('--min-score <s>', 'detector score threshold (default 0.5 here: LFW faces are often cut by the frame)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default native here: LFW photos are 250×250)`)
+    .option('--detect-min-side <px>', `${DETECT_MIN_SIDE_HELP} (default: none)`)
     .option('--align <json>', ALIGN_HELP)
     .option('--errors <file>', 'write the misclassified pairs (CSV) for inspection')
     .action(
