@@ -4,9 +4,15 @@
  */
 import type { Box, Detection, DetectOptions, FaceDetectorLike } from './detect/types.js';
 import type { Landmarker, LandmarkOptions } from './align/landmarker.js';
-import { alignToChip, type ChipOptions, type CustomTemplate } from './align/chip.js';
-import { DLIB_FIVE_POINT_TEMPLATE, isTurned, turnedPoints, type TurnedFaceOptions } from './align/turned.js';
-import { alignFivePoint, templateInBox } from './align/five-point.js';
+import { alignToChip, chipTransform, type ChipOptions, type CustomTemplate } from './align/chip.js';
+import {
+  COLLAPSED_CHIP,
+  DLIB_FIVE_POINT_TEMPLATE,
+  isTurned,
+  turnedPoints,
+  type TurnedFaceOptions,
+} from './align/turned.js';
+import { alignFivePoint, fivePointTransform, templateInBox } from './align/five-point.js';
 import type { Landmarks68, Point } from './align/types.js';
 import type { Embedder } from './embed/embedder.js';
 import type { InferenceEngine } from './engine/engine.js';
@@ -325,7 +331,18 @@ export class FaceRecognizer {
   private turnedAlignment(face: Face): readonly Point[] | undefined {
     const t = this.opts.turned;
     if (!t?.align || t.align === 'points' || !isTurned(face, t)) return undefined;
+    if (t.align === 'guard') return this.collapsed(face) ? turnedPoints(face, 'axis') : undefined;
     return turnedPoints(face, t.align);
+  }
+
+  /** Whether the pack's own chip of this face would be smaller than COLLAPSED_CHIP of its box's height. */
+  private collapsed(face: Face): boolean {
+    const align = this.pack.align;
+    const t =
+      align.kind === 'dlib68'
+        ? face.landmarks && chipTransform(face.landmarks, { size: CHIP_SIZE, ...this.opts.chip })
+        : face.points && fivePointTransform(face.points, align);
+    return !!t && t.scale * t.size < COLLAPSED_CHIP * face.box.height;
   }
 
   /** Faces with their aligned chips. With `aligned`, the input itself is the one chip. */

@@ -17,8 +17,14 @@ import { ARCFACE_112_TEMPLATE, templateInBox } from './five-point.js';
 import { fivePointsOf68, yawFromFivePoints } from './pose.js';
 import type { Landmarks68, Point } from './types.js';
 
-export type TurnedAlign = 'points' | 'box' | 'axis' | 'five';
-export const TURNED_ALIGNS: readonly TurnedAlign[] = ['points', 'box', 'axis', 'five'];
+export type TurnedAlign = 'points' | 'box' | 'axis' | 'five' | 'guard';
+export const TURNED_ALIGNS: readonly TurnedAlign[] = ['points', 'box', 'axis', 'five', 'guard'];
+
+/**
+ * 'guard': the pack's own alignment unless the chip it gives has collapsed (its side under this fraction of the
+ * detector box's height: the points crowded together), then 'axis'.
+ */
+export const COLLAPSED_CHIP = 0.7;
 
 export interface TurnedFaceOptions {
   /** A face counts as turned from this |yaw| (degrees, from its five points; see pose.ts). */
@@ -93,7 +99,7 @@ export function axisPoints(points: readonly Point[]): Point[] {
 
 /** The five points a turned face is aligned with under `align` (undefined: 'points', the pack's own alignment). */
 export function turnedPoints(face: PosedFace, align: TurnedAlign): readonly Point[] | undefined {
-  if (align === 'points') return undefined;
+  if (align === 'points' || align === 'guard') return undefined;
   if (align === 'box') return templateInBox(face.box, { size: 112, template: ARCFACE_112_TEMPLATE });
   const p = fivePointsOf(face);
   if (!p) return undefined;

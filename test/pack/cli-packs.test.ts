@@ -118,7 +118,7 @@ test(
   async (t) => {
     const dest = mkdtempSync(path.join(tmpdir(), 'facenet-add-'));
     t.after(() => rmSync(dest, { recursive: true, force: true }));
-    const served = [MODEL_FILES.scrfd25g.path, MODEL_FILES.edgefaceXs.path];
+    const served: string[] = [MODEL_FILES.scrfd25g.path, MODEL_FILES.edgefaceXs.path];
     const server = createServer((req, res) => {
       const rel = (req.url ?? '').replace(/^\//, '');
       if (!served.includes(rel)) return void res.writeHead(404).end();
