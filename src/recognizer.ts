@@ -84,8 +84,11 @@ export interface RecognizerOptions {
    * packs, none for five-point packs, whose template fixes the crop); [] turns it off.
    */
   ttaPaddings?: readonly number[];
-  /** Faces turned away from the camera: how they are aligned, and flip TTA for them (src/align/turned.ts). */
-  turned?: TurnedFaceOptions;
+  /**
+   * Faces turned away from the camera: how they are aligned, and flip TTA for them (src/align/turned.ts). Default: the
+   * pack's; false: as any other face.
+   */
+  turned?: TurnedFaceOptions | false;
 }
 
 export interface Face {
@@ -202,7 +205,7 @@ export class FaceRecognizer {
         landmarkFlip,
         graph,
         ...(ttaPaddings?.length ? { ttaPaddings } : {}),
-        ...(this.opts.turned ? { turned: this.opts.turned } : {}),
+        ...(this.turned ? { turned: this.turned } : {}),
       },
     });
   }
@@ -324,12 +327,17 @@ export class FaceRecognizer {
 
   /** Whether a face counts as turned (the `turned` option's yaw) and would be embedded with its mirror image too. */
   turnedFlip(face: Face): boolean {
-    return !!this.opts.turned?.flip && isTurned(face, this.opts.turned);
+    return !!this.turned?.flip && isTurned(face, this.turned);
+  }
+
+  /** How turned faces are handled: the recognizer's option, else the pack's; undefined: as any other face. */
+  get turned(): TurnedFaceOptions | undefined {
+    return this.opts.turned === false ? undefined : (this.opts.turned ?? this.pack.turned);
   }
 
   /** The five points a turned face is aligned with instead of the pack's way; undefined for other faces. */
   private turnedAlignment(face: Face): readonly Point[] | undefined {
-    const t = this.opts.turned;
+    const t = this.turned;
     if (!t?.align || t.align === 'points' || !isTurned(face, t)) return undefined;
     if (t.align === 'guard') return this.collapsed(face) ? turnedPoints(face, 'axis') : undefined;
     return turnedPoints(face, t.align);
@@ -342,7 +350,7 @@ export class FaceRecognizer {
       align.kind === 'dlib68'
         ? face.landmarks && chipTransform(face.landmarks, { size: CHIP_SIZE, ...this.opts.chip })
         : face.points && fivePointTransform(face.points, align);
-    return !!t && t.scale * t.size < COLLAPSED_CHIP * face.box.height;
+    return !!t && t.scale * t.size < (this.turned?.collapsedBelow ?? COLLAPSED_CHIP) * face.box.height;
   }
 
   /** Faces with their aligned chips. With `aligned`, the input itself is the one chip. */

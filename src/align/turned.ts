@@ -33,11 +33,15 @@ export interface TurnedFaceOptions {
   readonly align?: TurnedAlign;
   /** Embed a turned face with its mirror image too (flip test-time augmentation), even when flip is off. */
   readonly flip?: boolean;
+  /** 'guard': the chip counts as collapsed below this fraction of the box's height (default COLLAPSED_CHIP). */
+  readonly collapsedBelow?: number;
 }
 
 export function checkTurnedOptions(o: TurnedFaceOptions): TurnedFaceOptions {
   if (!(o.yawAbove >= 0 && o.yawAbove <= 180))
     throw new FaceError('INVALID_INPUT', `turned.yawAbove must be in [0, 180] degrees, got ${o.yawAbove}`);
+  if (o.collapsedBelow !== undefined && !(o.collapsedBelow > 0 && o.collapsedBelow < 10))
+    throw new FaceError('INVALID_INPUT', `turned.collapsedBelow must be in (0, 10), got ${o.collapsedBelow}`);
   if (o.align !== undefined && !TURNED_ALIGNS.includes(o.align))
     throw new FaceError('INVALID_INPUT', `turned.align must be one of ${TURNED_ALIGNS.join(', ')}, got ${o.align}`);
   return o;

@@ -89,6 +89,15 @@ const edgeface = (variant: 'xs' | 'xxs') =>
 /** EdgeFace packs: one chip, no flip ("flip TTA changed nothing measurable", ../shared/models/README.md). */
 const ONE_VIEW = { flip: false, crops: [] } as const;
 
+/*
+ * Faces turned by 45° or more (src/align/turned.ts), chosen on cfp-dev only (docs/cfp.md): the five-point packs align
+ * them on the face's eye-to-mouth axis ('axis'), which keeps the chip's scale where the crowded points shrink it
+ * (edgeface-xs FP 92.64 → 94.79 %); the dlib-chip packs keep the 68 points unless the chip they give has collapsed
+ * ('guard'; 'axis' for every turned face lost 1.6 pp there).
+ */
+const TURNED_AXIS = { yawAbove: 45, align: 'axis' } as const;
+const TURNED_GUARD = { yawAbove: 45, align: 'guard' } as const;
+
 export const PACKS: readonly PackDefinition[] = [
   {
     name: 'dlib128',
@@ -108,6 +117,7 @@ export const PACKS: readonly PackDefinition[] = [
     align: DLIB_ALIGN,
     embedder: { kind: 'face-api-128' },
     tta: { flip: true, crops: [0.15, 0.35] },
+    turned: TURNED_GUARD,
     licence: { line: `${YUNET_LICENCE}; ${FACE_API_LICENCE}`, permissive: true },
     // facenet eval lfw --pack dlib128-yunet (2026-11-30): 99.45 % ± 0.11 flip, 99.17 % ± 0.24 plain
     compareThreshold: { plain: 0.4081, flip: 0.3997 },
@@ -119,6 +129,7 @@ export const PACKS: readonly PackDefinition[] = [
     align: ARCFACE_ALIGN,
     embedder: edgeface('xs'),
     tta: ONE_VIEW,
+    turned: TURNED_AXIS,
     licence: { line: `${SCRFD_LICENCE}; ${EDGEFACE_LICENCE}`, permissive: false },
     // facenet eval lfw --pack edgeface-xs (2026-11-30): 99.65 % ± 0.28 plain, 99.68 % ± 0.25 flip
     compareThreshold: { plain: 1.2302, flip: 1.229 },
@@ -130,6 +141,7 @@ export const PACKS: readonly PackDefinition[] = [
     align: ARCFACE_ALIGN,
     embedder: edgeface('xs'),
     tta: ONE_VIEW,
+    turned: TURNED_AXIS,
     licence: { line: `${YUNET_LICENCE}; ${EDGEFACE_LICENCE}`, permissive: false },
     // facenet eval lfw --pack edgeface-xs-yunet (2026-11-30): 99.45 % ± 0.37 plain, 99.40 % ± 0.40 flip
     compareThreshold: { plain: 1.2409, flip: 1.2354 },
@@ -151,6 +163,7 @@ export const PACKS: readonly PackDefinition[] = [
       },
     },
     tta: ONE_VIEW,
+    turned: TURNED_AXIS,
     licence: { line: `${SCRFD_LICENCE}; ${EDGEFACE_LICENCE}; ${HEAD128_LICENCE}`, permissive: false },
     // facenet eval lfw --pack edgeface-xs-128 (2026-11-30): 99.53 % ± 0.41 plain, 99.55 % ± 0.41 flip
     compareThreshold: { plain: 1.1787, flip: 1.1693 },
@@ -162,6 +175,7 @@ export const PACKS: readonly PackDefinition[] = [
     align: ARCFACE_ALIGN,
     embedder: edgeface('xxs'),
     tta: ONE_VIEW,
+    turned: TURNED_AXIS,
     licence: { line: `${SCRFD_LICENCE}; ${EDGEFACE_LICENCE}`, permissive: false },
   },
 ];

@@ -12,6 +12,8 @@ import { galleryModelId } from '../../gallery/face-source.js';
 import { action, printResult } from '../output.js';
 import { flipOf, recognizerOptions, withDetectionOptions, withPackOptions, type PipelineFlags } from './common.js';
 import { CONCURRENCY_HELP, embedForEvaluation, WORKERS_HELP } from './eval.js';
+import { notePack } from './gallery-common.js';
+import { packForGallery } from '../../gallery/recorded-pack.js';
 
 function readCalibrationFile(file: string): CalibrationFile {
   let text: string;
@@ -111,6 +113,12 @@ export function registerCalibrateCommand(program: Command): void {
             ? lfwCalibrationPlan(flags.lfw, flags.lfwPairs, !!flags.exhaustive)
             : readPairsList(flags.pairs!);
           const t0 = performance.now();
+          // into a gallery: with the pack its templates record unless one is named (a dlib128 gallery stays dlib128)
+          if (!flags.out)
+            flags = {
+              ...flags,
+              pack: await packForGallery(flags.gallery, { pack: flags.pack, modelPath: flags.model }, notePack),
+            };
           const { res, fr } = await embedForEvaluation(flags, recognizerOptions({ ...flags, flip: false }), plan.files);
           const statuses = { ok: 0, central: 0, noface: 0 };
           for (const e of res.embeddings.values()) statuses[e.status]++;

@@ -57,7 +57,7 @@ export function alignmentVariant(json: string | undefined): AlignmentVariant {
       landmarkPasses: v.landmarkPasses,
       landmarkFlip: v.landmarkFlip,
       ttaPaddings: v.ttaPaddings,
-      turned: v.turned && checkTurnedOptions(v.turned),
+      turned: v.turned ? checkTurnedOptions(v.turned) : v.turned,
     };
     // only what the JSON names: an absent key must not override --crops or other flags
     return Object.fromEntries(Object.entries(picked).filter(([, x]) => x !== undefined)) as AlignmentVariant;
