@@ -27,6 +27,8 @@ export interface PipelineFlags extends PackFlags {
   detectSize?: string;
   /** 5-point detectors: photos smaller than this (longer side, px) are enlarged to it first. */
   detectMinSide?: string;
+  /** 5-point detectors: the score from which turned faces are kept. */
+  turnedMinScore?: string;
   maxPixels?: string;
   allowSvg?: boolean;
 }
@@ -74,6 +76,10 @@ export function withDetectionOptions(cmd: Command): Command {
   return cmd
     .option('--threads <n>', 'inference threads per model (default: one per core; 0 = the onnxruntime choice)')
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
+    .option(
+      '--turned-min-score <s>',
+      'YuNet and SCRFD: faces turned by 45° or more are kept from this score when it is lower (default 0.6 YuNet, 0.5 SCRFD)',
+    )
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default enlarge)`)
     .addOption(new Option('--max-pixels <n>', 'largest accepted image in pixels').default(undefined))
@@ -160,6 +166,7 @@ export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
       minFaceSize: num('min-face-size', flags.minFaceSize),
       enlarge: parseDetectSize(flags.detectSize),
       minSide: intOption('detect-min-side', flags.detectMinSide, 0, 8192),
+      turnedMinScore: num('turned-min-score', flags.turnedMinScore),
     },
   };
 }
