@@ -390,6 +390,7 @@ export class FaceRecognizer {
   private async embedSets(faces: readonly Face[], sets: RgbImage[][], flip: boolean): Promise<Float32Array[]> {
     const mirror = faces.map((f) => !flip && this.turnedFlip(f));
     if (!mirror.includes(true)) return this.embedder.embedChipSets(sets, { flip });
+    if (!mirror.includes(false)) return this.embedder.embedChipSets(sets, { flip: true });
     const [flipped, plain] = await Promise.all([
       this.embedder.embedChipSets(
         sets.filter((_, i) => mirror[i]),

@@ -127,6 +127,20 @@ test(
       const frontal = await decodeImage(path.join(CFP_DIR, 'Data/Images/020/frontal/01.jpg'));
       const [f] = await fr.detect(frontal);
       assert.deepEqual(fr.faceChips(frontal, f)[0].data, plain.faceChips(frontal, f)[0].data);
+      // turned.flip: a turned face is embedded with its mirror image too, a frontal one as it is
+      const flipping = await FaceRecognizer.load({ ...opts, turned: { yawAbove: 45, align: 'axis', flip: true } });
+      try {
+        const [p] = await flipping.embed(img);
+        const [pFlip] = await fr.embed(img, { flip: true });
+        const [pPlain] = await fr.embed(img);
+        assert.deepEqual(Array.from(p.embedding), Array.from(pFlip.embedding));
+        assert.notDeepEqual(Array.from(p.embedding), Array.from(pPlain.embedding));
+        const [q] = await flipping.embed(frontal);
+        const [qPlain] = await fr.embed(frontal);
+        assert.deepEqual(Array.from(q.embedding), Array.from(qPlain.embedding));
+      } finally {
+        await flipping.release();
+      }
     } finally {
       await Promise.all([fr.release(), plain.release()]);
     }
