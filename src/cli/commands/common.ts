@@ -33,6 +33,9 @@ export interface PipelineFlags extends PackFlags {
   allowSvg?: boolean;
 }
 
+export const TURNED_MIN_SCORE_HELP =
+  'YuNet and SCRFD: faces turned by 45° or more are kept from this score when it is lower (default 0.6 YuNet, 0.5 SCRFD)';
+
 export const DETECT_MIN_SIDE_HELP =
   'YuNet and SCRFD: photos whose longer side is under this many pixels are enlarged to it before detection';
 
@@ -76,10 +79,7 @@ export function withDetectionOptions(cmd: Command): Command {
   return cmd
     .option('--threads <n>', 'inference threads per model (default: one per core; 0 = the onnxruntime choice)')
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
-    .option(
-      '--turned-min-score <s>',
-      'YuNet and SCRFD: faces turned by 45° or more are kept from this score when it is lower (default 0.6 YuNet, 0.5 SCRFD)',
-    )
+    .option('--turned-min-score <s>', TURNED_MIN_SCORE_HELP)
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default enlarge)`)
     .addOption(new Option('--max-pixels <n>', 'largest accepted image in pixels').default(undefined))

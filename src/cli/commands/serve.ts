@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS } from '../../server/app.js';
 import { DEFAULT_KEYS_PATH, keysFile, parseRole, ServerDb } from '../../server/keys.js';
 import { startServer } from '../../server/start.js';
 import { action, printResult } from '../output.js';
-import { DETECT_SIZE_HELP, intOption, recognizerOptions, type PipelineFlags } from './common.js';
+import { DETECT_SIZE_HELP, intOption, recognizerOptions, TURNED_MIN_SCORE_HELP, type PipelineFlags } from './common.js';
 import { DEFAULT_PACK } from '../../pack/packs.js';
 
 function int(name: string, v: string | undefined, fallback: number, min = 0, max?: number): number {
@@ -23,7 +23,10 @@ const MAX_CONCURRENCY = 256;
 const galleryDefault = () => process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH;
 const KEYS_HELP = `API keys and settings file (default: the gallery file; ${DEFAULT_KEYS_PATH} beside a postgres:// gallery)`;
 
-interface ServeFlags extends Pick<PipelineFlags, 'minScore' | 'minFaceSize' | 'detectSize' | 'crops'> {
+interface ServeFlags extends Pick<
+  PipelineFlags,
+  'minScore' | 'turnedMinScore' | 'minFaceSize' | 'detectSize' | 'crops'
+> {
   port?: string;
   host: string;
   gallery: string;
@@ -84,6 +87,7 @@ export function registerServeCommands(program: Command): void {
       'crop test-time augmentation: chip paddings averaged with the 0.25 chip, e.g. 0.15,0.35 (the default); none = off',
     )
     .option('--min-score <s>', 'detector score threshold (default 0.8)')
+    .option('--turned-min-score <s>', TURNED_MIN_SCORE_HELP)
     .option('--min-face-size <px>', 'ignore faces smaller than this (default 20)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default enlarge)`)
     .option('--max-image-mb <n>', 'largest image upload, MB', String(DEFAULT_LIMITS.maxImageBytes / 1024 / 1024))
@@ -118,6 +122,7 @@ export function registerServeCommands(program: Command): void {
           flip: flags.flip,
           crops: flags.crops,
           minScore: flags.minScore,
+          turnedMinScore: flags.turnedMinScore,
           minFaceSize: flags.minFaceSize,
           detectSize: flags.detectSize,
           allowSvg: flags.allowSvg,
