@@ -113,25 +113,30 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
     },
   );
 
-  test(
-    `${title}: a face in profile is kept from the turned score, below the default one`,
-    { skip: skipModel || !spec.turned || needDataset(CFP_DIR) },
-    async () => {
-      const { minScore, photo } = spec.turned!;
-      const img = await decodeImage(path.join(CFP_DIR, 'Data', 'Images', photo));
-      const [face] = await detector.detect(img);
-      assert.ok(face, 'found at the default settings');
-      assert.ok(face.score > minScore && face.score <= spec.defaultMinScore, `score ${face.score}`);
-      assert.ok(Math.abs(yawFromFivePoints(face.points!)) >= 45, 'turned');
-      assert.deepEqual(await detector.detect(img, { turnedMinScore: spec.defaultMinScore }), [], 'not at the default');
-      assert.equal((await detector.detect(img, { minScore: 0.95 })).length, 1, 'the lower of the two scores counts');
-      assert.deepEqual(await detector.detect(img, { minScore: 0.95, turnedMinScore: 0.95 }), []);
-      await assert.rejects(
-        detector.detect(img, { turnedMinScore: 1.5 }),
-        (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT',
-      );
-    },
-  );
+  if (spec.turned)
+    test(
+      `${title}: a face in profile is kept from the turned score, below the default one`,
+      { skip: skipModel || needDataset(CFP_DIR) },
+      async () => {
+        const { minScore, photo } = spec.turned!;
+        const img = await decodeImage(path.join(CFP_DIR, 'Data', 'Images', photo));
+        const [face] = await detector.detect(img);
+        assert.ok(face, 'found at the default settings');
+        assert.ok(face.score > minScore && face.score <= spec.defaultMinScore, `score ${face.score}`);
+        assert.ok(Math.abs(yawFromFivePoints(face.points!)) >= 45, 'turned');
+        assert.deepEqual(
+          await detector.detect(img, { turnedMinScore: spec.defaultMinScore }),
+          [],
+          'not at the default',
+        );
+        assert.equal((await detector.detect(img, { minScore: 0.95 })).length, 1, 'the lower of the two scores counts');
+        assert.deepEqual(await detector.detect(img, { minScore: 0.95, turnedMinScore: 0.95 }), []);
+        await assert.rejects(
+          detector.detect(img, { turnedMinScore: 1.5 }),
+          (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT',
+        );
+      },
+    );
 
   test(
     `${title}: options minScore, minFaceSize, iouThreshold, maxFaces`,
