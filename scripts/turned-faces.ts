@@ -5,14 +5,15 @@
  *
  *   npx tsx scripts/turned-faces.ts [--packs dlib128,dlib128-yunet,edgeface-xs] [--data DIR] [--models DIR] [--json]
  *
- * Faces are picked as `eval cfp` (largest) and `eval lfw` (centre) pick them, at the evaluations' score 0.5.
+ * Faces are detected and picked as `eval cfp` (largest) and `eval lfw` (centre) do (EVAL_DETECT: score 0.5, photos
+ * at their own size).
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { FaceRecognizer } from '../src/recognizer.js';
 import { readCfp } from '../src/eval/cfp.js';
-import { pickLabelledFace, type FacePolicy } from '../src/eval/labelled-face.js';
+import { evalDetect, pickLabelledFace, type FacePolicy } from '../src/eval/labelled-face.js';
 import { decodeImage } from '../src/image/decode.js';
 import { faceYaw } from '../src/align/turned.js';
 
@@ -53,7 +54,7 @@ for (const pack of opts.packs.split(',')) {
       const yaws: number[] = [];
       for (const f of files) {
         const img = await decodeImage(f);
-        const { face } = pickLabelledFace(await fr.detector.detect(img, { minScore: 0.5 }), img.width, img.height, policy);
+        const { face } = pickLabelledFace(await fr.detector.detect(img, evalDetect()), img.width, img.height, policy);
         if (!face) continue;
         const [located] = await fr.locate(img, [face]);
         const y = faceYaw(located);
@@ -64,15 +65,15 @@ for (const pack of opts.packs.split(',')) {
     // the best score per profile photo, with every threshold lowered to 0.2 (the turned rule included)
     const best: number[] = [];
     for (const f of cfp.profile) {
-      const dets = await fr.detector.detect(await decodeImage(f), { minScore: 0.2, turnedMinScore: 0.2 });
+      const dets = await fr.detector.detect(await decodeImage(f), evalDetect({ minScore: 0.2, turnedMinScore: 0.2 }));
       best.push(dets.length ? Math.max(...dets.map((d) => d.score)) : 0);
     }
     const animals = [];
     for (const f of readdirSync(noFaces).filter((n) => /\.jpe?g$/i.test(n))) {
-      const dets = await fr.detector.detect(await decodeImage(path.join(noFaces, f)), {
-        minScore: 0.2,
-        turnedMinScore: 0.2,
-      });
+      const dets = await fr.detector.detect(
+        await decodeImage(path.join(noFaces, f)),
+        evalDetect({ minScore: 0.2, turnedMinScore: 0.2 }),
+      );
       animals.push({ file: f, detections: dets.map((d) => ({ score: d.score, yaw: faceYaw(d) ?? null })) });
     }
     report.push({
