@@ -26,6 +26,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
+import { MODEL_FILES } from '../../src/pack/packs.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 // npm passes its settings to scripts as npm_* variables: the temporary project must not inherit this repo's
@@ -59,6 +60,10 @@ const SUBPATH_VALUES: Record<string, string[]> = {
 
 const dir = mkdtempSync(path.join(tmpdir(), 'facenet-pack-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+// the user's data folder holds no models folder: the default pack must run from the package alone
+const data = path.join(dir, 'xdg-data');
+mkdirSync(data);
+env.XDG_DATA_HOME = data;
 
 interface Packed {
   tgz: string;
@@ -128,12 +133,20 @@ test(
       'dist/decide/calibrations/edgeface-xs.json',
       'src/web/index.html',
       'README.md',
+      // the default pack's detector (MIT, 230 KB) with its licence notice
+      `models/${MODEL_FILES.yunet.path}`,
+      'models/yunet/LICENSE',
+      'models/README.md',
     ])
       assert.ok(files.includes(must), `the tarball carries ${must}`);
-    const data = files.filter(
+    const inTarball = files.filter(
       (f) => f.startsWith('test/') || /\.(jpe?g|png|db|onnx)$/i.test(f) || f.includes('datasets'),
     );
-    assert.deepEqual(data, [], 'no tests, test data or models in the tarball');
+    assert.deepEqual(
+      inTarball,
+      [`models/${MODEL_FILES.yunet.path}`],
+      'no tests, test data or models in the tarball but YuNet (the EdgeFace head stays out)',
+    );
   },
 );
 
@@ -256,7 +269,7 @@ const [a, b, stranger] = process.argv.slice(2);
 const fr = await FaceRecognizer.load();
 const [fa] = await fr.embed(a);
 const [fb] = await fr.embed(b);
-const out = { dim: fa.embedding.length, distance: distance(fa.embedding, fb.embedding) };
+const out = { pack: fr.pack.name, dim: fa.embedding.length, distance: distance(fa.embedding, fb.embedding) };
 if (process.env.WITH_GALLERY) {
   const gallery = await Gallery.open({ location: 'faces.db', recognizer: fr });
   await gallery.enroll('Ada', [a]);
@@ -288,6 +301,15 @@ test(
     const cmp = JSON.parse(cli.stdout);
     assert.equal(cmp.same, true);
     assert.ok(cmp.distance < cmp.threshold);
+    const packs = run('npx', ['--no-install', 'facenet', 'packs', '--json'], { cwd: i.proj });
+    assert.equal(packs.status, 0, packs.stderr);
+    const listed = JSON.parse(packs.stdout);
+    assert.equal(listed.default, 'dlib128-yunet');
+    assert.equal(listed.modelsDir, path.join(data, 'facenet-ts', 'models'));
+    assert.ok(!existsSync(listed.modelsDir), 'no models folder');
+    const def = listed.packs.find((p: { name: string }) => p.name === 'dlib128-yunet');
+    assert.equal(def.ready, true);
+    assert.deepEqual(def.files, [{ path: MODEL_FILES.yunet.path, state: 'verified', from: 'package' }]);
 
     writeFileSync(path.join(i.proj, 'example.mjs'), LIBRARY_EXAMPLE);
     const lib = run(process.execPath, ['example.mjs', simm[0], simm[1], salley[0]], {
@@ -296,6 +318,7 @@ test(
     });
     assert.equal(lib.status, 0, lib.stderr);
     const out = JSON.parse(lib.stdout);
+    assert.equal(out.pack, 'dlib128-yunet', 'the default pack, YuNet-based, runs from the package alone');
     assert.equal(out.dim, 128);
     assert.ok(out.distance < 0.4, `same person: ${out.distance}`);
     if (i.withGallery) {
