@@ -40,9 +40,12 @@ const run = (cmd: string, args: string[], opts: SpawnSyncOptions = {}) =>
   };
 const npmMissing = run('npm', ['--version']).status === 0 ? false : 'npm is not on PATH: cannot pack';
 
-const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+const PKG_TEXT = readFileSync(path.join(ROOT, 'package.json'), 'utf8');
+const pkg = JSON.parse(PKG_TEXT) as {
   exports: Record<string, { types: string; import: string } | string>;
 };
+/** What npm ≥ 11.19 counts as install scripts of a package installed from a tarball (`npm help install-scripts`). */
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
 /** Every code entry of package.json `exports`: `.` and the subpaths. */
 const ENTRIES = Object.entries(pkg.exports).flatMap(([k, v]) => (typeof v === 'string' ? [] : [{ subpath: k, ...v }]));
 const specifier = (subpath: string) => (subpath === '.' ? 'facenet-ts' : `facenet-ts/${subpath.slice(2)}`);
@@ -158,7 +161,7 @@ test(
     assert.equal(
       statSync(path.join(ROOT, 'dist/cli/main.js')).mode & 0o111,
       0o111,
-      'prepare leaves the bin executable',
+      'the build leaves the bin executable',
     );
     const listing = run('tar', ['-tvzf', tgz, 'package/dist/cli/main.js']);
     assert.equal(listing.status, 0, listing.stderr);
@@ -180,6 +183,29 @@ test(
 );
 
 test(
+  'npm pack: the packed package.json has no install script; ours is left as it was',
+  { skip: npmMissing, timeout: 600_000 },
+  () => {
+    const { tgz } = pack();
+    const packedText = run('tar', ['-xOzf', tgz, 'package/package.json']);
+    assert.equal(packedText.status, 0, packedText.stderr);
+    const packed = JSON.parse(packedText.stdout) as { scripts?: Record<string, string> };
+    assert.deepEqual(
+      INSTALL_SCRIPTS.filter((s) => packed.scripts?.[s] !== undefined),
+      [],
+      'a user would have to review these (a tarball is not a registry package)',
+    );
+    const ours = readFileSync(path.join(ROOT, 'package.json'), 'utf8');
+    assert.equal(ours, PKG_TEXT, 'postpack restores package.json byte for byte');
+    assert.ok(
+      (JSON.parse(ours) as { scripts: Record<string, string> }).scripts.prepare,
+      'npm ci here still builds dist/',
+    );
+    assert.equal(existsSync(path.join(ROOT, 'package.json.prepack')), false, 'no copy left behind');
+  },
+);
+
+test(
   "in the installed project: the README's allowScripts line covers every install script (npm ≥ 11.19)",
   { skip: npmMissing, timeout: 600_000 },
   (t) => {
@@ -187,6 +213,9 @@ test(
     if (!i) return;
     const allowLine = readFileSync(path.join(ROOT, 'README.md'), 'utf8').match(/^npm pkg set allowScripts\.[^\n`]*$/m);
     assert.ok(allowLine, 'the README gives the npm pkg set allowScripts line');
+    // without the hidden lockfile npm reads every installed package.json, scripts included, as `npm i` does; with it,
+    // a tarball's `prepare` went unlisted unless a folder in node_modules was newer than the lockfile
+    rmSync(path.join(i.proj, 'node_modules', '.package-lock.json'), { force: true });
     const pending = run('npm', ['install-scripts', 'list', '--json'], { cwd: i.proj });
     if (!(pending.status === 0 && pending.stdout.trim().startsWith('{')))
       return t.skip('npm has no install-scripts command (before 11.19): allowScripts not checked');
