@@ -1,16 +1,13 @@
 /**
  * Live scores of labelled photos for `facenet eval liveness`: each photo decoded, its faces detected with the pack's
- * detector (under the recognizer's detection settings), one face chosen (the largest, or the one nearest the centre
- * as LFW labels them) and scored by the pipeline's liveness stage.
+ * detector (under the recognizer's detection settings), one face chosen by the evaluations' face policy (the
+ * largest by default; LFW's centre one) and scored by the pipeline's liveness stage.
  */
 import type { Box } from '../detect/types.js';
-import { boxArea, centralFace } from '../detect/box.js';
 import { isInputError } from '../errors.js';
-import type { RgbImage } from '../image/types.js';
+import { pickLabelledFace, type FacePolicy } from '../eval/labelled-face.js';
 import type { PipelineStages } from '../pipeline-stages.js';
 import type { ScoredPresentation } from './evaluate.js';
-
-export type FaceChoice = 'largest' | 'central';
 
 export interface LabelledPhoto {
   readonly file: string;
@@ -26,13 +23,9 @@ export interface ScoredPhoto extends ScoredPresentation {
 }
 
 export interface ScoreOptions {
-  face?: FaceChoice;
+  /** Which detection is the photo's face (default largest). */
+  face?: FacePolicy;
   onProgress?: (done: number, total: number) => void;
-}
-
-function choose(boxes: readonly { box: Box; score: number }[], img: RgbImage, how: FaceChoice): Box | undefined {
-  if (how === 'central') return centralFace(boxes, img.width, img.height)?.box;
-  return [...boxes].sort((a, b) => boxArea(b.box) - boxArea(a.box))[0]?.box;
 }
 
 /** Each photo's chosen face and its live score, in order; unreadable photos carry their error. */
@@ -47,7 +40,7 @@ export async function scorePhotos(
     try {
       const img = await stages.decode(p.file);
       const dets = await stages.detectBoxes(img);
-      const box = choose(dets, img, opts.face ?? 'largest');
+      const box = pickLabelledFace(dets, img.width, img.height, opts.face ?? 'largest').face?.box;
       const score = box ? (await check.scores(img, [box]))[0].score : undefined;
       out.push({ ...p, faces: dets.length, ...(box ? { box, score } : {}) });
     } catch (e) {

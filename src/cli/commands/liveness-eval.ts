@@ -15,13 +15,14 @@ import {
   thresholdForBpcer,
   type PadFigures,
 } from '../../liveness/evaluate.js';
-import { scorePhotos, type FaceChoice, type LabelledPhoto, type ScoredPhoto } from '../../liveness/score-images.js';
+import { scorePhotos, type LabelledPhoto, type ScoredPhoto } from '../../liveness/score-images.js';
+import { FACE_POLICY_HELP, parseFacePolicy, type FacePolicy } from '../../eval/labelled-face.js';
 import { contactSheetJpeg } from '../../liveness/contact-sheet.js';
 import { stagesOf } from '../../recognizer.js';
 import { LIVENESS_THRESHOLD } from '../../pack/liveness.js';
 import { resolvePack } from '../../pack/router.js';
 import { action, printResult } from '../output.js';
-import { choiceFlag, numberFlag, POSITIVE_INT, UNIT, type NumberRule } from '../flags.js';
+import { numberFlag, POSITIVE_INT, UNIT, type NumberRule } from '../flags.js';
 import { addOptions, JSON_OPTION, type OptionSpec } from '../options.js';
 import { expandImageArgs } from '../inputs.js';
 import { progressBar } from '../progress.js';
@@ -35,14 +36,15 @@ interface LivenessEvalFlags extends PipelineFlags {
   targetBpcer?: string;
   targetApcer?: string;
   threshold?: string;
-  face: string;
+  face?: string;
   scores?: string;
   fromScores: string[];
   sheet?: string;
   sheetMax: string;
 }
 
-const FACE_CHOICES: readonly FaceChoice[] = ['largest', 'central'];
+/** The face judged in a photo of the assembled sets (one person, not always centred); LFW's: centre or nearest. */
+const LIVENESS_FACE_POLICY: FacePolicy = 'largest';
 /** A target error rate: 0 (none allowed) up to, not including, 1. */
 const TARGET_RATE: NumberRule = { min: 0, below: 1 };
 
@@ -58,11 +60,7 @@ const LIVENESS_EVAL_OPTIONS: readonly OptionSpec[] = [
     help: 'also calibrate: the lowest threshold accepting at most this share of attacks',
   },
   { flags: '--threshold <t>', help: 'evaluate at this threshold instead of the shipped one' },
-  {
-    flags: '--face <which>',
-    help: 'the face judged in each photo: largest | central (LFW labels the central one)',
-    default: 'largest',
-  },
+  { flags: '--face <policy>', help: `${FACE_POLICY_HELP} (default ${LIVENESS_FACE_POLICY})` },
   { flags: '--scores <file>', help: "write every photo's score (JSON) for later runs with --from-scores" },
   {
     flags: '--sheet <file.jpg>',
@@ -99,7 +97,7 @@ function readScores(files: readonly string[]): ScoredPhoto[] {
 }
 
 /** Every photo's score, from --from-scores files (no model loaded) or by scanning the photos. */
-async function scoreAll(flags: LivenessEvalFlags, face: FaceChoice): Promise<{ scored: ScoredPhoto[]; pack: string }> {
+async function scoreAll(flags: LivenessEvalFlags, face: FacePolicy): Promise<{ scored: ScoredPhoto[]; pack: string }> {
   if (flags.fromScores.length) return { scored: readScores(flags.fromScores), pack: resolvePack(flags.pack).name };
   const photos = labelledPhotos(flags);
   if (!photos.length) throw new FaceError('INVALID_INPUT', 'no photos: give --live DIR and/or --attack TYPE=DIR');
@@ -119,7 +117,7 @@ async function evalLiveness(flags: LivenessEvalFlags): Promise<void> {
   const targetApcer = numberFlag('target-apcer', flags.targetApcer, TARGET_RATE);
   if (targetBpcer !== undefined && targetApcer !== undefined)
     throw new FaceError('INVALID_INPUT', 'give one of --target-bpcer and --target-apcer');
-  const face = choiceFlag('face', flags.face, FACE_CHOICES);
+  const face = parseFacePolicy(flags.face, LIVENESS_FACE_POLICY);
   const asked = numberFlag('threshold', flags.threshold, UNIT);
   const sheetMax = numberFlag('sheet-max', flags.sheetMax, POSITIVE_INT)!;
 

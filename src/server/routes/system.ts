@@ -26,7 +26,8 @@ export function systemRoutes(ctx: ServerContext) {
               liveness: ctx.liveness,
               people: await gallery.size(),
               auth: ctx.auth,
-              clusters: ctx.clusters,
+              // a yes/no for the page (it asks for groups only then): the state itself would leak its file path
+              clusters: ctx.clusters !== undefined,
               queue: {
                 active: queue.active,
                 queued: queue.queued,
