@@ -36,40 +36,42 @@ function refused(r: CliRun, exit: number, code: string) {
   assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at /, 'no stack trace');
 }
 
-const yunet = MODEL_FILES.yunet;
+// a file that `packs add` copies (YuNet ships in the package, so it would be "already present")
+const scrfd = MODEL_FILES.scrfd25g;
+const scrfdDir = scrfd.path.split('/')[0];
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
 test(
   'packs add replaces a link at the destination; the file it pointed to is untouched',
-  { skip: needModel(path.join(MODELS_DIR, yunet.path)) },
+  { skip: needModel(path.join(MODELS_DIR, scrfd.path)) },
   () => {
     const dest = path.join(dir, 'dest');
     const outside = path.join(dir, 'outside');
-    mkdirSync(path.join(dest, 'yunet'), { recursive: true });
+    mkdirSync(path.join(dest, scrfdDir), { recursive: true });
     mkdirSync(outside);
     const victim = path.join(outside, 'precious.txt');
     writeFileSync(victim, 'precious, not a model');
-    const link = path.join(dest, ...yunet.path.split('/'));
+    const link = path.join(dest, ...scrfd.path.split('/'));
     symlinkSync(victim, link);
-    const r = facenet(['packs', 'add', MODELS_DIR, '--models', dest, '--pack', 'dlib128-yunet', '--json']);
+    const r = facenet(['packs', 'add', MODELS_DIR, '--models', dest, '--pack', 'edgeface-xs', '--json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.equal(readFileSync(victim, 'utf8'), 'precious, not a model', 'the outside file is untouched');
     assert.ok(lstatSync(link).isFile() && !lstatSync(link).isSymbolicLink(), 'the link was replaced by the file');
-    assert.equal(sha256(link), yunet.sha256);
-    assert.deepEqual(readdirSync(path.join(dest, 'yunet')), [path.basename(link)], 'no temporary file left');
+    assert.equal(sha256(link), scrfd.sha256);
+    assert.deepEqual(readdirSync(path.join(dest, scrfdDir)), [path.basename(link)], 'no temporary file left');
   },
 );
 
 test(
   'packs add refuses a linked folder on the way, before writing anything',
-  { skip: needModel(path.join(MODELS_DIR, yunet.path)) },
+  { skip: needModel(path.join(MODELS_DIR, scrfd.path)) },
   () => {
     const dest = path.join(dir, 'dest2');
     const outside = path.join(dir, 'outside2');
     mkdirSync(dest);
     mkdirSync(outside);
-    symlinkSync(outside, path.join(dest, 'yunet'));
-    const r = facenet(['packs', 'add', MODELS_DIR, '--models', dest, '--pack', 'dlib128-yunet', '--json']);
+    symlinkSync(outside, path.join(dest, scrfdDir));
+    const r = facenet(['packs', 'add', MODELS_DIR, '--models', dest, '--pack', 'edgeface-xs', '--json']);
     refused(r, 2, 'INVALID_INPUT');
     assert.match(r.json.error.message, /symbolic link/);
     assert.deepEqual(readdirSync(outside), [], 'nothing written outside the models folder');
