@@ -50,7 +50,9 @@ export type FaceErrorCode =
   /** A live source stalled or disconnected and did not come back after the reconnection attempts. */
   | 'STREAM_LOST'
   /** A camera device that is missing, busy (used by another program) or not a camera. */
-  | 'CAMERA_UNAVAILABLE';
+  | 'CAMERA_UNAVAILABLE'
+  /** A video URL the server will not read (another scheme, or a loopback/private address: SSRF guard). */
+  | 'URL_NOT_ALLOWED';
 
 export class FaceError extends Error {
   readonly code: FaceErrorCode;

@@ -12,6 +12,7 @@ import { InferenceQueue } from './queue.js';
 import { checkImageHeader } from '../image/decode.js';
 import type { PackInfo } from '../pack/types.js';
 import type { ClusterState } from '../cluster/state.js';
+import type { VideoService } from './videos/service.js';
 
 /** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
 export interface ServerRecognizer {
@@ -91,6 +92,8 @@ export interface ServerOptions {
   allowSvg?: boolean;
   /** A cluster state (`facenet cluster`) to serve under /v1/clusters: the page's "unnamed people". */
   clusters?: ClusterState;
+  /** Video jobs (/v1/videos) and live streams (/v1/stream), when the server runs them. */
+  video?: VideoService;
 }
 
 export function createContext(opts: ServerOptions & { registry: Registry }): ServerContext {

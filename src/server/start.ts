@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { FaceError } from '../errors.js';
 import type { PackInfo } from '../pack/types.js';
 import { ClusterState } from '../cluster/state.js';
+import { startVideoService, type VideoLimits, type VideoService } from './videos/service.js';
 
 export interface StartOptions {
   port?: number;
@@ -26,6 +27,8 @@ export interface StartOptions {
   workers?: number;
   /** Cluster state file of `facenet cluster` to serve under /v1/clusters (must exist). */
   clusters?: string;
+  /** Video jobs and live streams (default on); `false` serves neither. */
+  video?: false | { limits?: VideoLimits; uploads?: string; allowPrivateUrls?: boolean };
 }
 
 export interface RunningServer {
@@ -72,12 +75,24 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let db: ServerDb | undefined;
   let gallery: Gallery | undefined;
   let clusters: ClusterState | undefined;
+  let video: VideoService | undefined;
   try {
     clusters = opts.clusters ? ClusterState.open(opts.clusters, { mustExist: true }) : undefined;
     gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr, flip) });
     // after the gallery: a database that cannot be reached leaves no keys file beside it
     db = ServerDb.open(keysFile({ gallery: file, keys: opts.keys }));
     const d = db;
+    if (opts.video !== false)
+      video = await startVideoService({
+        location: file,
+        gallery,
+        keysFile: keysFile({ gallery: file, keys: opts.keys }),
+        recognizer: { ...recOpts, threadShare: defaultThreads(workers + 2) },
+        flip,
+        clusters,
+        ...opts.video,
+      });
+    const v = video;
     const app = await buildServer({
       gallery,
       recognizer: fr,
@@ -88,10 +103,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       logger: opts.logger,
       allowSvg: opts.recognizer?.allowSvg,
       clusters,
+      video,
     });
     const g = gallery;
     const c = clusters;
     app.addHook('onClose', async () => {
+      await v?.close();
       c?.close();
       await g.close();
       d.close();
@@ -100,6 +117,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     const url = await listen(app, opts.port ?? 8080, opts.host ?? '127.0.0.1');
     return { app, url, pack: fr.packInfo, close: () => app.close() };
   } catch (e) {
+    await video?.close();
     clusters?.close();
     await gallery?.close();
     db?.close();

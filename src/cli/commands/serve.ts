@@ -46,6 +46,13 @@ interface ServeFlags extends Pick<PipelineFlags, 'minScore' | 'minFaceSize' | 'd
   workers?: string;
   log?: boolean;
   allowSvg?: boolean;
+  video: boolean;
+  videoDir?: string;
+  allowPrivateUrls?: boolean;
+  maxVideoMb?: string;
+  maxVideoJobs?: string;
+  maxStreams?: string;
+  sliceSeconds?: string;
 }
 
 export function registerServeCommands(program: Command): void {
@@ -101,6 +108,13 @@ export function registerServeCommands(program: Command): void {
     .option('--workers <n>', 'inference worker threads (default: --concurrency); 0 = on the main thread')
     .option('--allow-svg', 'accept SVG uploads (off by default: a few bytes of SVG can declare any size)')
     .option('--log', 'log every request (JSON lines: method, path without query string, status, time)')
+    .option('--no-video', 'serve no video jobs (/v1/videos) nor live streams (/v1/stream)')
+    .option('--video-dir <dir>', 'where uploaded videos wait for their job (several machines: a shared folder)')
+    .option('--allow-private-urls', 'video URLs may point at loopback, private and link-local addresses')
+    .option('--max-video-mb <n>', 'largest video upload, MB', '512')
+    .option('--max-video-jobs <n>', 'video jobs queued or running at once (all servers); more answer 429', '16')
+    .option('--max-streams <n>', 'live WebSocket streams at once', '4')
+    .option('--slice-seconds <n>', 'video jobs checkpoint this often (seconds of work): the most a crash loses', '60')
     .action(
       action(async (flags: ServeFlags) => {
         const limits = {
@@ -154,6 +168,16 @@ export function registerServeCommands(program: Command): void {
           logger: !!flags.log,
           workers,
           clusters: flags.clusters,
+          video: flags.video && {
+            uploads: flags.videoDir,
+            allowPrivateUrls: !!flags.allowPrivateUrls,
+            limits: {
+              maxVideoBytes: int('max-video-mb', flags.maxVideoMb, 512, 1, 1_000_000) * 1024 * 1024,
+              maxJobs: int('max-video-jobs', flags.maxVideoJobs, 16, 1, 100_000),
+              maxStreams: int('max-streams', flags.maxStreams, 4, 0, 10_000),
+              sliceSeconds: int('slice-seconds', flags.sliceSeconds, 60, 1, 3600),
+            },
+          },
         });
         writeErr(
           `facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, ` +
