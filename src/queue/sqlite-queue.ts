@@ -4,11 +4,22 @@
  * zod); this needs one table and three statements. A worker claims the oldest waiting job (or one whose lease has
  * expired: its process died) in one UPDATE … RETURNING, renews the lease while the handler runs (a heartbeat, so a
  * long job is never taken as crashed), and deletes the row when the handler succeeds. Processes on one machine may
- * share the file (WAL, busy timeout).
+ * share the file (WAL, busy timeout); a job held by a process that no longer exists is taken at once.
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { JobQueue, QueuedJob, QueueOptions } from './job-queue.js';
+
+/** Whether a process of this machine exists (signal 0 only checks). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 interface Row {
   id: string;
@@ -35,7 +46,7 @@ export class SqliteQueue<T extends object> implements JobQueue<T> {
     this.db.exec(`CREATE TABLE IF NOT EXISTS facenet_job_queue (
       id TEXT PRIMARY KEY, queue TEXT NOT NULL, data TEXT NOT NULL,
       state TEXT NOT NULL DEFAULT 'created', attempts INTEGER NOT NULL DEFAULT 0,
-      lease_until INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL)`);
+      lease_until INTEGER NOT NULL DEFAULT 0, owner INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL)`);
     this.lease = Math.max(1, opts.leaseSeconds) * 1000;
     this.retryLimit = opts.retryLimit ?? 3;
   }
@@ -48,17 +59,28 @@ export class SqliteQueue<T extends object> implements JobQueue<T> {
     return id;
   }
 
+  /** Jobs held by a process of this machine that no longer exists (killed) are free at once, not after the lease. */
+  private reclaimDead(): void {
+    const held = this.db
+      .prepare("SELECT DISTINCT owner FROM facenet_job_queue WHERE queue = ? AND state = 'active' AND owner > 0")
+      .all(this.name) as { owner: number }[];
+    for (const { owner } of held)
+      if (!alive(owner))
+        this.db.prepare("UPDATE facenet_job_queue SET lease_until = 0 WHERE owner = ? AND state = 'active'").run(owner);
+  }
+
   /** The oldest job that is waiting, or running under an expired lease; failed for good past the retry limit. */
   private claim(): Row | undefined {
+    this.reclaimDead();
     const now = Date.now();
     return this.db
       .prepare(
-        `UPDATE facenet_job_queue SET state = 'active', attempts = attempts + 1, lease_until = ?
+        `UPDATE facenet_job_queue SET state = 'active', attempts = attempts + 1, lease_until = ?, owner = ?
          WHERE id = (SELECT id FROM facenet_job_queue WHERE queue = ? AND attempts <= ?
                      AND (state = 'created' OR (state = 'active' AND lease_until < ?)) ORDER BY created, id LIMIT 1)
          RETURNING id, data, attempts`,
       )
-      .get(now + this.lease, this.name, this.retryLimit, now) as Row | undefined;
+      .get(now + this.lease, process.pid, this.name, this.retryLimit, now) as Row | undefined;
   }
 
   async work(handler: (job: QueuedJob<T>) => Promise<void>): Promise<void> {

@@ -58,10 +58,16 @@ export function videoRoutes(ctx: ServerContext, video: VideoService) {
     return job;
   };
   return async (v1: FastifyInstance): Promise<void> => {
-    // an upload the request did not turn into a job (refused, failed) is removed at once
-    v1.addHook('onResponse', async (req) => {
+    // an upload the request did not turn into a job (refused, failed) is removed before the answer goes out (and
+    // after a request that broke off)
+    const drop = async (req: FastifyRequest) => {
       if (req.upload && !(req as { adopted?: boolean }).adopted) rmSync(req.upload.path, { force: true });
+    };
+    v1.addHook('onSend', async (req, _reply, payload) => {
+      await drop(req);
+      return payload;
     });
+    v1.addHook('onResponse', drop);
 
     v1.post(
       '/videos',

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { ClusterState } from '../../cluster/state.js';
 import { FaceError } from '../../errors.js';
 import type { Gallery } from '../../gallery/gallery.js';
@@ -111,7 +112,9 @@ export class VideoJobs {
 
   private async slice(job: VideoJob): Promise<void> {
     const cp = job.checkpoint;
-    if (!(await this.o.store.update(job.id, (j) => ({ ...j, status: 'running' })))) return;
+    const slices = job.progress.slices;
+    const runner = `${hostname()}:${process.pid}`;
+    if (!(await this.o.store.update(job.id, (j) => ({ ...j, status: 'running', runner })))) return;
     const r = await this.o.worker.slice({
       video: job.id,
       input: job.source.input,
@@ -126,22 +129,35 @@ export class VideoJobs {
     const frames = (cp?.frames ?? 0) + r.frames;
     if (!r.finished) {
       const checkpoint = { time: r.time, tracks, frames };
-      const kept = await this.o.store.update(job.id, (j) => ({
-        ...j,
-        checkpoint,
-        progress: { time: r.time, frames, duration: r.duration ?? j.progress.duration, slices: j.progress.slices + 1 },
-      }));
-      if (!kept) return;
+      let stale = false;
+      const kept = await this.o.store.update(job.id, (j) => {
+        // another delivery of this job checkpointed meanwhile (a lease that expired under a slow slice): its stands
+        stale = j.progress.slices !== slices;
+        return stale
+          ? j
+          : {
+              ...j,
+              checkpoint,
+              progress: {
+                time: r.time,
+                frames,
+                duration: r.duration ?? j.progress.duration,
+                slices: j.progress.slices + 1,
+              },
+            };
+      });
+      if (!kept || stale) return;
       const next = await this.o.queue.send({ video: job.id });
       if (!(await this.o.store.update(job.id, (j) => ({ ...j, queueJobs: [...j.queueJobs, next] }))))
         await this.o.queue.remove([next]);
       return;
     }
-    await this.finish(job, tracks, r.time, frames, r.duration);
+    await this.finish(job, slices, tracks, r.time, frames, r.duration);
   }
 
   private async finish(
     job: VideoJob,
+    slices: number,
     tracks: readonly TrackJson[],
     time: number,
     frames: number,
@@ -165,13 +181,17 @@ export class VideoJobs {
       frames,
       duration: Math.round(Math.max(time, duration ?? 0) * 1000) / 1000,
     };
-    const stored = await this.o.store.update(job.id, (j) => ({
-      ...j,
-      status: 'done',
-      checkpoint: { time, tracks: labelled, frames },
-      result,
-      progress: { time, frames, duration: duration ?? j.progress.duration, slices: j.progress.slices + 1 },
-    }));
+    const stored = await this.o.store.update(job.id, (j) =>
+      j.progress.slices !== slices
+        ? j
+        : {
+            ...j,
+            status: 'done',
+            checkpoint: { time, tracks: labelled, frames },
+            result,
+            progress: { time, frames, duration: duration ?? j.progress.duration, slices: j.progress.slices + 1 },
+          },
+    );
     if (!stored) this.forgetStrangers(labelled, job.source.name); // deleted while finishing
   }
 

@@ -27,7 +27,7 @@ export interface VideoLimits {
   jobConcurrency?: number;
   /** Wall-clock seconds of one job slice: the most a crash loses (default 60). */
   sliceSeconds?: number;
-  /** Seconds a slice may go silent before the queue takes its server as dead (default sliceSeconds + 60). */
+  /** Seconds before a job whose server died is handed on (default 2 × sliceSeconds + 10; SQLite: sooner, by pid). */
   leaseSeconds?: number;
   /** Live streams at once (default 4). */
   maxStreams?: number;
@@ -81,7 +81,8 @@ export interface VideoServiceOptions {
 export async function startVideoService(o: VideoServiceOptions): Promise<VideoService> {
   const given = Object.fromEntries(Object.entries(o.limits ?? {}).filter(([, v]) => v !== undefined));
   const limits = { ...DEFAULT_VIDEO_LIMITS, ...given };
-  if (!o.limits?.leaseSeconds) limits.leaseSeconds = limits.sliceSeconds + 60;
+  // a slice (plus its checkpoint) must end well within the lease, or the queue hands the job to another server
+  if (!o.limits?.leaseSeconds) limits.leaseSeconds = 2 * limits.sliceSeconds + 10;
   const queueOpts = { leaseSeconds: limits.leaseSeconds, concurrency: limits.jobConcurrency, pollSeconds: 1 };
   let store: VideoStore;
   let queue: JobQueue<{ video: string }>;
@@ -106,7 +107,9 @@ export async function startVideoService(o: VideoServiceOptions): Promise<VideoSe
     maxJobs: limits.maxJobs,
     sliceSeconds: limits.sliceSeconds,
   });
-  await jobs.start();
+  // the job worker loads its models before the first job is taken: loading must not eat into a slice's lease
+  const taking = jobWorker.warm().then(() => jobs.start());
+  taking.catch(() => undefined);
   return {
     jobs,
     live,

@@ -46,6 +46,8 @@ export interface VideoJob {
   /** The timeline once done: every track (watch --json's shape) and the people. */
   readonly result: Record<string, unknown> | null;
   readonly error: { code: string; message: string } | null;
+  /** host:pid of the server running its latest slice. */
+  readonly runner?: string;
   /** Queue jobs sent for it (first and continuations): removed with it. */
   readonly queueJobs: readonly string[];
 }
