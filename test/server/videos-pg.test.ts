@@ -78,7 +78,7 @@ test(
       '--threads',
       '1',
       '--slice-seconds',
-      '1',
+      '3',
       '--allow-private-urls',
       '--video-dir',
       path.join(dir, 'uploads'),
@@ -117,15 +117,15 @@ test(
     const tracks = done.result!.tracks;
     for (const k of before.checkpoint!.tracks)
       assert.ok(
-        tracks.some((a) => a.id === k.id && a.start === k.start && a.end === k.end),
+        tracks.some((a) => a.id === k.id && a.start === k.start && a.end >= k.end),
         `track ${k.id} decided before the kill is kept`,
       );
     assert.ok(Math.max(...tracks.map((x) => x.end)) > 11, 'watched to the end (the replayed start skipped)');
-    assert.ok(
-      Math.min(...tracks.filter((x) => x.start > before.checkpoint!.time).map((x) => x.start)) >
-        before.checkpoint!.time,
-    );
-    assert.ok(tracks.some((x) => x.person === 'Colin Powell'));
+    // the URL restarted at its beginning after the kill: what was decided before is not decided twice
+    const colin = tracks.filter((x) => x.person === 'Colin Powell').sort((a, b) => a.start - b.start);
+    assert.ok(colin.length >= 1);
+    for (let i = 1; i < colin.length; i++)
+      assert.ok(colin[i].start >= colin[i - 1].end - 0.05, `Colin Powell's tracks overlap: ${JSON.stringify(colin)}`);
 
     const queueJobs = (await row(id))!.queueJobs;
     assert.ok(queueJobs.length >= 2);

@@ -14,7 +14,9 @@ import { FaceError } from '../../errors.js';
 import type { Gallery } from '../../gallery/gallery.js';
 import type { JobQueue, QueuedJob } from '../../queue/job-queue.js';
 import type { VideoWorker } from '../../workers/video-client.js';
-import { clusterKeys, finalTracks, storeTrack, timeline, type TrackJson } from './tracks.js';
+import { tauForFar } from '../../decide/calibration.js';
+import { DEFAULT_VERIFY_FAR } from '../../decide/decisions.js';
+import { clusterKeys, finalTracks, joinAtCut, storeTrack, timeline, type TrackJson } from './tracks.js';
 import type { VideoJob, VideoOptions, VideoSource, VideoStore } from './store.js';
 
 export interface VideoJobsOptions {
@@ -104,6 +106,11 @@ export class VideoJobs {
     }
   }
 
+  /** τ at the verification FAR: two tracks this close are one face. */
+  private async reidTau(): Promise<number> {
+    return tauForFar((await this.o.gallery.calibration()).table, DEFAULT_VERIFY_FAR).threshold;
+  }
+
   private async fail(video: string, e: unknown): Promise<void> {
     const error =
       e instanceof FaceError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) };
@@ -125,7 +132,9 @@ export class VideoJobs {
       ...job.options,
     });
     const idOffset = Math.max(0, ...(cp?.tracks ?? []).map((t) => t.id));
-    const tracks = [...(cp?.tracks ?? []), ...r.tracks.map((t) => storeTrack(t, job.source.name, idOffset))];
+    const fresh = r.tracks.map((t) => storeTrack(t, job.source.name, idOffset));
+    // a face on screen across the cut continues its track
+    const tracks = cp ? joinAtCut(cp.tracks, fresh, cp.time, await this.reidTau()) : fresh;
     const frames = (cp?.frames ?? 0) + r.frames;
     if (!r.finished) {
       const checkpoint = { time: r.time, tracks, frames };

@@ -92,3 +92,72 @@ export function timeline(tracks: readonly TrackJson[]) {
 export function clusterKeys(tracks: readonly TrackJson[], source: string): string[] {
   return tracks.filter((t) => t.group !== undefined).map((t) => trackKey(source, summaryOf(t)));
 }
+
+const embeddingOf = (t: TrackJson) => (t.embedding ? summaryOf(t).embedding : undefined);
+function distance(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i] * b[i];
+  return Math.sqrt(Math.max(0, 2 - 2 * dot));
+}
+
+/**
+ * A slice ends every track at its last frame; a face on screen across the cut comes back as a new track of the next
+ * slice. Join them: a new track that starts within `gap` seconds after the cut continues a track that ended within
+ * `gap` before it, when their embeddings are within `tau` (re-identification at the verification FAR) and their
+ * decisions agree (or the new one names a track that was unknown: a better view). The joined track keeps the old id.
+ */
+export function joinAtCut(
+  before: readonly TrackJson[],
+  after: readonly TrackJson[],
+  cut: number,
+  tau: number,
+  gap = 1,
+): TrackJson[] {
+  const open = before.filter((t) => t.end >= cut - gap);
+  const out = [...before];
+  const taken = new Set<TrackJson>();
+  for (const t of after) {
+    const e = embeddingOf(t);
+    let best: { p: TrackJson; d: number } | undefined;
+    if (e && t.start <= cut + gap)
+      for (const p of open) {
+        const pe = embeddingOf(p);
+        const agree = p.rawPerson === t.rawPerson || p.rawPerson === 'unknown';
+        if (!pe || taken.has(p) || !agree) continue;
+        const d = distance(e, pe);
+        if (d < tau && (!best || d < best.d)) best = { p, d };
+      }
+    if (!best) {
+      out.push(t);
+      continue;
+    }
+    taken.add(best.p);
+    const p = best.p;
+    const better = (t.quality ?? 0) > (p.quality ?? 0) ? t : p;
+    const last = p.segments[p.segments.length - 1];
+    const segments =
+      last && t.segments[0] && t.segments[0].start - last.end <= gap
+        ? [...p.segments.slice(0, -1), { start: last.start, end: t.segments[0].end }, ...t.segments.slice(1)]
+        : [...p.segments, ...t.segments];
+    const joined: TrackJson = {
+      ...p,
+      person: t.rawPerson === 'unknown' ? p.person : t.person,
+      rawPerson: t.rawPerson === 'unknown' ? p.rawPerson : t.rawPerson,
+      label: t.rawPerson === 'unknown' ? p.label : t.label,
+      distance: t.rawPerson === 'unknown' ? p.distance : t.distance,
+      threshold: t.threshold ?? p.threshold,
+      known: p.known || t.known,
+      end: t.end,
+      segments,
+      frames: p.frames + t.frames,
+      views: p.views + t.views,
+      quality: better.quality,
+      box: t.box,
+      ...(better.bestTime !== undefined ? { bestTime: better.bestTime } : {}),
+      ...(better.embedding ? { embedding: better.embedding } : {}),
+      ...(better.thumbnail ? { thumbnail: better.thumbnail } : {}),
+    };
+    out[out.indexOf(p)] = joined;
+  }
+  return out;
+}
