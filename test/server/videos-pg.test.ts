@@ -1,6 +1,6 @@
 /**
  * Video jobs shared by two `facenet serve` processes on one PostgreSQL gallery (pg-boss queue): a URL job (an
- * MPEG-TS file on a local HTTP server, private addresses allowed by the operator) runs on one of them; that one is
+ * MP4 file on a local HTTP server, private addresses allowed by the operator) runs on one of them; that one is
  * SIGKILLed mid-job, and the other takes the job over once its lease expires, resumes at the checkpoint, keeps the
  * tracks decided before the kill, and finishes. DELETE then removes the job's row and its queue rows (pg-boss's job
  * and archive tables).
@@ -63,7 +63,7 @@ test(
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     t.after(() => srv.close());
-    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/long.ts`;
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/long.mp4`;
     const enrolled = facenet(['enroll', 'Colin Powell', lfwImage(LFW_DIR, 'Colin_Powell', 2), '--gallery', gallery]);
     assert.equal(enrolled.code, 0, enrolled.stderr);
 
