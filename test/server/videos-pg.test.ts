@@ -54,11 +54,12 @@ test(
       LFW_DIR,
       mp4,
     );
-    const ts = path.join(dir, 'long.ts');
-    ffmpeg('-i', mp4, '-c', 'copy', '-f', 'mpegts', ts);
-    const bytes = readFileSync(ts);
+    // an MP4 whose index comes first: a file behind HTTP, whose length ffmpeg knows
+    const web = path.join(dir, 'long-web.mp4');
+    ffmpeg('-i', mp4, '-c', 'copy', '-movflags', '+faststart', web);
+    const bytes = readFileSync(web);
     const srv = http.createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': bytes.length });
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': bytes.length });
       res.end(bytes);
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));

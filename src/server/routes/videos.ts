@@ -114,8 +114,8 @@ export function videoRoutes(ctx: ServerContext, video: VideoService) {
           (req as { adopted?: boolean }).adopted = true;
         } else if (typeof body.url === 'string' && body.url) {
           const url = await checkVideoUrl(body.url, { allowPrivate: video.allowPrivateUrls });
-          const finite = (await probeVideo(url, 15_000).catch(() => undefined))?.duration !== undefined;
-          job = await jobs.submit({ kind: 'url', name: maskPassword(url), input: url, finite }, options, owner);
+          // whether it is a file behind HTTP or a live stream is probed by the job's first slice (not in the request)
+          job = await jobs.submit({ kind: 'url', name: maskPassword(url), input: url }, options, owner);
         } else throw new FaceError('INVALID_INPUT', 'send a video file (multipart field "video") or JSON {"url": …}');
         return reply.code(202).header('location', `/v1/videos/${job.id}`).send(jobJson(job, false));
       },

@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ClusterState } from '../../cluster/state.js';
 import { FaceError } from '../../errors.js';
+import { probeVideo } from '../../engine/ffmpeg.js';
 import type { Gallery } from '../../gallery/gallery.js';
 import type { JobQueue, QueuedJob } from '../../queue/job-queue.js';
 import type { VideoWorker } from '../../workers/video-client.js';
@@ -122,11 +123,21 @@ export class VideoJobs {
     const slices = job.progress.slices;
     const runner = `${hostname()}:${process.pid}`;
     if (!(await this.o.store.update(job.id, (j) => ({ ...j, status: 'running', runner })))) return;
+    let source = job.source;
+    if (source.kind === 'url' && source.finite === undefined) {
+      // a URL whose length is known (a file behind HTTP) resumes by skipping; a live one goes on where it is
+      const probe = await probeVideo(source.input, 60_000).catch((e: unknown) => {
+        if (e instanceof FaceError && e.code !== 'TOOL_MISSING' && e.code !== 'STREAM_LOST') throw e;
+        return undefined;
+      });
+      source = { ...source, finite: probe?.duration !== undefined };
+      if (!(await this.o.store.update(job.id, (j) => ({ ...j, source })))) return;
+    }
     const r = await this.o.worker.slice({
       video: job.id,
-      input: job.source.input,
-      kind: job.source.kind === 'upload' ? 'file' : 'url',
-      finite: job.source.finite ?? false,
+      input: source.input,
+      kind: source.kind === 'upload' ? 'file' : 'url',
+      finite: source.finite ?? false,
       start: cp?.time ?? 0,
       sliceSeconds: this.o.sliceSeconds,
       ...job.options,
