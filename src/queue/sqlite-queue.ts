@@ -77,7 +77,7 @@ export class SqliteQueue<T extends object> implements JobQueue<T> {
       .prepare(
         `UPDATE facenet_job_queue SET state = 'active', attempts = attempts + 1, lease_until = ?, owner = ?
          WHERE id = (SELECT id FROM facenet_job_queue WHERE queue = ? AND attempts <= ?
-                     AND (state = 'created' OR (state = 'active' AND lease_until < ?)) ORDER BY created, id LIMIT 1)
+                     AND (state = 'created' OR (state = 'active' AND lease_until < ?)) ORDER BY created, rowid LIMIT 1)
          RETURNING id, data, attempts`,
       )
       .get(now + this.lease, process.pid, this.name, this.retryLimit, now) as Row | undefined;
