@@ -110,6 +110,7 @@ try {
     const soak = o.minutes ? Number(o.minutes) * 60_000 : 0;
     const total = soak ? Infinity : Number(o.warmup) + Number(o.frames);
     const t0 = performance.now();
+    let cpu0 = process.cpuUsage();
     const samples: { minutes: number; frames: number; rss: number; heap: number }[] = [];
     let nextSample = t0;
     const sample = () => {
@@ -126,6 +127,7 @@ try {
     };
     while (seq < total && (!soak || performance.now() - t0 < soak)) {
       const at = performance.now();
+      if (seq === Number(o.warmup)) cpu0 = process.cpuUsage();
       pending.set(++seq, at);
       const answer = new Promise<void>((res) => (onAnswer = res));
       ws.send(frames[(seq - 1) % frames.length]);
@@ -138,6 +140,7 @@ try {
       if (wait > 0) await new Promise((res) => setTimeout(res, wait));
     }
     if (soak) sample();
+    const cpu = process.cpuUsage(cpu0);
     ws.close();
     const summary = {
       pack: server.pack.name,
@@ -152,6 +155,10 @@ try {
       p99Ms: Number(q(latencies, 0.99).toFixed(1)),
       maxMs: Number(Math.max(...latencies).toFixed(1)),
       serverMedianMs: Number(q(serverMs, 0.5).toFixed(1)),
+      serverP95Ms: Number(q(serverMs, 0.95).toFixed(1)),
+      // CPU time of the whole process (server, its worker threads, the client) per frame: steadier than the wall
+      // clock on a shared machine
+      cpuMsPerFrame: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, seq - Number(o.warmup))).toFixed(1)),
       namedFrames: named,
       loadAverage: { before: loadBefore, after: load() },
       ...(soak
@@ -167,7 +174,8 @@ try {
       console.log(
         `${summary.pack}, ${summary.scene} (${summary.faces} faces, ${summary.frameSize} JPEG), ${summary.frames} ` +
           `frames at up to ${o.fps} fps: latency median ${summary.medianMs} ms, p95 ${summary.p95Ms} ms, ` +
-          `p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms (server ${summary.serverMedianMs} ms); ` +
+          `p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms (server median ${summary.serverMedianMs}, ` +
+          `p95 ${summary.serverP95Ms} ms); CPU ${summary.cpuMsPerFrame} ms per frame; ` +
           `a name in ${named} frames; load average ${loadBefore} → ${summary.loadAverage.after}` +
           (soak
             ? `\nRSS ${summary.rssBaselineMiB} MiB at ${o.baseline} min → ${summary.rssLastMiB} MiB at the end ` +

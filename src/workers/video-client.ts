@@ -37,6 +37,8 @@ export class VideoWorker {
   private closed = false;
   /** Progress of running slices, by video id. */
   onProgress?: (p: Progress) => void;
+  /** Late track events of live sessions, by session id. */
+  readonly liveListeners = new Map<number, (events: LiveEvent[]) => void>();
 
   constructor(private readonly opts: VideoWorkerOptions) {}
 
@@ -56,6 +58,7 @@ export class VideoWorker {
         else if ('failed' in m)
           reject(new FaceError((m.failed.code as FaceErrorCode) ?? 'MODEL_LOAD_FAILED', m.failed.message));
         else if ('progress' in m) this.onProgress?.(m.progress);
+        else if ('live' in m) this.liveListeners.get(m.live.session)?.(m.live.events);
         else this.settle(m);
       });
       worker.on('error', (e) => reject(e));

@@ -70,5 +70,7 @@ export type VideoWorkerMessage =
   | { ready: { modelId: string } }
   | { failed: { code?: string; message: string } }
   | { progress: { video: string; time: number; frames: number; duration?: number } }
+  /** Track events of a live session that came after its frame's answer (a view embedded later). */
+  | { live: { session: number; events: LiveEvent[] } }
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { code?: string; message: string; details?: Record<string, unknown> } };

@@ -34,7 +34,7 @@ try {
 }
 const flip = init.flip ?? fr.flip;
 const modelId = watchModelId({ recognizer: fr, flip });
-const sessions = new Map<number, { session: VideoSession; t0: number; index: number }>();
+const sessions = new Map<number, { session: VideoSession; t0: number; index: number; chain: Promise<void> }>();
 const slices = new Map<string, AbortController>();
 
 /** τ at the verification FAR: a lost live track that comes back within 5 s keeps its id. */
@@ -85,9 +85,10 @@ async function streamStart(
     detectEvery,
     flip,
     maxTracks: 200,
+    deferViews: true,
     ...(reid ? { reid: { threshold: reid } } : {}),
   });
-  sessions.set(id, { session, t0: performance.now(), index: 0 });
+  sessions.set(id, { session, t0: performance.now(), index: 0, chain: Promise.resolve() });
   return { threshold: session.openSet?.threshold, people: session.openSet?.people ?? 0 };
 }
 
@@ -95,14 +96,25 @@ async function streamFrame(id: number, jpeg: Uint8Array): Promise<LiveFrameResul
   const s = sessions.get(id);
   if (!s) throw new FaceError('NOT_FOUND', `no live session ${id}`);
   const image = await decodeImage(jpeg, { maxPixels: init.maxPixels });
+  await s.chain; // the last frame's views are embedded (one session's frames never overlap)
   const frame: VideoFrame = { time: (performance.now() - s.t0) / 1000, index: s.index++, image };
-  return { time: frame.time, ...liveEvents(await s.session.frame(frame)) };
+  const answer = { time: frame.time, ...liveEvents(await s.session.frame(frame)) };
+  // the views this frame wants are embedded after its answer has gone out: names follow, boxes never wait
+  s.chain = new Promise<void>((resolve) => setImmediate(resolve))
+    .then(() => s.session.embedPending())
+    .then((events) => {
+      const out = liveEvents(events).events;
+      if (out.length) port.postMessage({ live: { session: id, events: out } });
+    })
+    .catch(() => undefined);
+  return answer;
 }
 
 async function streamEnd(id: number): Promise<LiveEvent[]> {
   const s = sessions.get(id);
   sessions.delete(id);
   if (!s) return [];
+  await s.chain;
   return liveEvents((await s.session.finish()).events).events;
 }
 

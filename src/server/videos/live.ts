@@ -63,6 +63,10 @@ export function serveLiveStream(socket: WebSocket, ctx: ServerContext, video: Vi
     return;
   }
   sessions++;
+  // names decided after a frame's answer (its views are embedded once the answer is out)
+  live.liveListeners.set(id, (events) => {
+    for (const e of events) send({ type: 'track', ...e, time: r3(e.time) });
+  });
   const helloTimer = setTimeout(
     () => close(CLOSE.helloTimeout, new FaceError('TIMEOUT', 'no hello message: send {"type":"hello","key":…} first')),
     limits.helloSeconds * 1000,
@@ -198,6 +202,7 @@ export function serveLiveStream(socket: WebSocket, ctx: ServerContext, video: Vi
     waiting = undefined;
     clearTimeout(helloTimer);
     clearInterval(heartbeat);
+    live.liveListeners.delete(id);
     if (started) void live.streamEnd(id).catch(() => undefined);
   });
   socket.on('error', () => socket.terminate());
