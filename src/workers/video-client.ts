@@ -42,11 +42,6 @@ export class VideoWorker {
 
   constructor(private readonly opts: VideoWorkerOptions) {}
 
-  /** Start the thread and load its models now (rather than on the first call). */
-  warm(): Promise<void> {
-    return this.start();
-  }
-
   private start(): Promise<void> {
     if (this.closed) return Promise.reject(new FaceError('CLOSED', 'the video worker was closed'));
     if (this.ready) return this.ready;

@@ -27,7 +27,7 @@ export interface VideoLimits {
   jobConcurrency?: number;
   /** Wall-clock seconds of one job slice: the most a crash loses (default 60). */
   sliceSeconds?: number;
-  /** Seconds before a job whose server died is handed on (default 2 × sliceSeconds + 10; SQLite: sooner, by pid). */
+  /** Seconds before a job whose server died is handed on (default 2 × sliceSeconds + 60; SQLite: at once, by pid). */
   leaseSeconds?: number;
   /** Live streams at once (default 4). */
   maxStreams?: number;
@@ -81,8 +81,9 @@ export interface VideoServiceOptions {
 export async function startVideoService(o: VideoServiceOptions): Promise<VideoService> {
   const given = Object.fromEntries(Object.entries(o.limits ?? {}).filter(([, v]) => v !== undefined));
   const limits = { ...DEFAULT_VIDEO_LIMITS, ...given };
-  // a slice (plus its checkpoint) must end well within the lease, or the queue hands the job to another server
-  if (!o.limits?.leaseSeconds) limits.leaseSeconds = 2 * limits.sliceSeconds + 10;
+  // a slice (plus its checkpoint, and loading the models on a server's first job) must end well within the lease,
+  // or the queue hands the job to another server
+  if (!o.limits?.leaseSeconds) limits.leaseSeconds = 2 * limits.sliceSeconds + 60;
   const queueOpts = { leaseSeconds: limits.leaseSeconds, concurrency: limits.jobConcurrency, pollSeconds: 1 };
   let store: VideoStore;
   let queue: JobQueue<{ video: string }>;
@@ -107,9 +108,8 @@ export async function startVideoService(o: VideoServiceOptions): Promise<VideoSe
     maxJobs: limits.maxJobs,
     sliceSeconds: limits.sliceSeconds,
   });
-  // the job worker loads its models before the first job is taken: loading must not eat into a slice's lease
-  const taking = jobWorker.warm().then(() => jobs.start());
-  taking.catch(() => undefined);
+  // the workers load their models on first use: a server that never sees a video pays nothing for it
+  await jobs.start();
   return {
     jobs,
     live,
