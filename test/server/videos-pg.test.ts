@@ -32,12 +32,6 @@ test(
     t.after(cleanup);
     const gallery = await freshPgGallery(t);
     const schema = new URL(gallery).searchParams.get('schema')!;
-    t.after(async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS "${schema}_jobs" CASCADE`);
-      await c.end();
-    });
     const mp4 = path.join(dir, 'long.mp4');
     await makeClip(
       {
