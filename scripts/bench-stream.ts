@@ -17,7 +17,6 @@ import { Command } from 'commander';
 import WebSocket from 'ws';
 import { FaceRecognizer } from '../src/recognizer.js';
 import { Gallery } from '../src/gallery/gallery.js';
-import { galleryRecognizer } from '../src/gallery/face-source.js';
 import { lfwImage, makeClip, SCENARIOS } from '../src/eval/video-clips.js';
 import { startServer } from '../src/server/start.js';
 
@@ -72,10 +71,10 @@ try {
     .map((f) => readFileSync(path.join(dir, f)));
   const file = path.join(dir, 'g.db');
   const fr = await FaceRecognizer.load(recognizer);
-  const g = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr, fr.flip) });
+  const g = await Gallery.open({ location: file, recognizer: fr });
   await g.enroll('Colin Powell', [lfwImage(lfw, 'Colin_Powell', 3)]);
   await g.close();
-  await fr.release();
+  await fr.close();
   const server = await startServer({ port: 0, gallery: file, auth: false, workers: 1, recognizer, video: {} });
   const load = () => os.loadavg()[0].toFixed(1);
   const loadBefore = load();

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Command } from 'commander';
-import { FaceRecognizer, type RecognizerOptions } from '../src/recognizer.js';
+import { FaceRecognizer, stagesOf, type RecognizerOptions } from '../src/recognizer.js';
 import { createOrtEngine } from '../src/engine/ort.js';
 import { defaultThreads } from '../src/engine/engine.js';
 import { licenceAccepted, resolvePack } from '../src/pack/router.js';
@@ -110,7 +110,7 @@ async function phase(recognizers: Record<string, FaceRecognizer>, photoPath: str
     for (const n of order) {
       const fr = recognizers[n];
       const five: number[] = [];
-      for (let i = 0; i < 5; i++) five.push(await ms(() => fr.embedder.embedRaw([chip])));
+      for (let i = 0; i < 5; i++) five.push(await ms(() => stagesOf(fr).embedder.embedRaw([chip])));
       b1[n].push(median(five));
       detect[n].push(await ms(() => fr.detect(pixels)));
       e2e[n].push(await ms(() => fr.embed(photoPath)));
@@ -160,7 +160,7 @@ for (const pack of opts.packs.split(',').filter(Boolean)) {
       }
     }
   } finally {
-    for (const fr of Object.values(recognizers)) await fr.release();
+    for (const fr of Object.values(recognizers)) await fr.close();
   }
 }
 

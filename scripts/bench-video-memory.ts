@@ -12,7 +12,6 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { FaceRecognizer } from '../src/recognizer.js';
 import { Gallery } from '../src/gallery/gallery.js';
-import { galleryRecognizer } from '../src/gallery/face-source.js';
 import { lfwImage, makeClip, SCENARIOS } from '../src/eval/video-clips.js';
 import { FileSource } from '../src/video/file-source.js';
 import { watch } from '../src/video/watch.js';
@@ -49,7 +48,7 @@ try {
   const clip = path.join(dir, 'loop.mp4');
   await makeClip(scene, lfw, clip);
   const fr = await FaceRecognizer.load({ pack: o.pack, models: o.models });
-  const gallery = await Gallery.open({ location: ':memory:', recognizer: galleryRecognizer(fr, fr.flip) });
+  const gallery = await Gallery.open({ location: ':memory:', recognizer: fr });
   await gallery.enroll('Colin Powell', [lfwImage(lfw, 'Colin_Powell', 3)]);
   const source = await FileSource.open(clip, { loop: true });
   const stopAt = performance.now() + Number(o.minutes) * 60_000;
@@ -107,7 +106,7 @@ try {
         `${(100 * growth).toFixed(1)} %; load average ${os.loadavg()[0].toFixed(2)}`,
     );
   await gallery.close();
-  await fr.release();
+  await fr.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

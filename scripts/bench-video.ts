@@ -15,7 +15,6 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { FaceRecognizer } from '../src/recognizer.js';
 import { Gallery } from '../src/gallery/gallery.js';
-import { galleryRecognizer } from '../src/gallery/face-source.js';
 import { lfwImage, makeClip, SCENARIOS } from '../src/eval/video-clips.js';
 import { watchAll } from '../src/video/watch.js';
 
@@ -69,7 +68,7 @@ try {
   const load0 = os.loadavg()[0];
   for (const pack of o.packs.split(',')) {
     const fr = await FaceRecognizer.load({ pack, models: o.models, acceptLicense: o.acceptLicense });
-    const gallery = await Gallery.open({ location: ':memory:', recognizer: galleryRecognizer(fr, fr.flip) });
+    const gallery = await Gallery.open({ location: ':memory:', recognizer: fr });
     for (const p of ['Colin_Powell', 'Tony_Blair', 'Hugo_Chavez'])
       await gallery.enroll(p.replace('_', ' '), [lfwImage(lfw, p, 3)]);
     await watchAll(clips[0].file, { recognizer: fr, gallery, end: 1 }); // warm-up
@@ -96,7 +95,7 @@ try {
         });
       }
     await gallery.close();
-    await fr.release();
+    await fr.close();
   }
   const load1 = os.loadavg()[0];
   if (o.json) console.log(JSON.stringify({ loadAverage: [load0, load1], cpus: os.cpus().length, rows }, null, 2));

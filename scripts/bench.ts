@@ -23,7 +23,7 @@ import path from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import sharp from 'sharp';
 import { Command } from 'commander';
-import { FaceRecognizer, type RecognizerOptions } from '../src/recognizer.js';
+import { FaceRecognizer, stagesOf, type RecognizerOptions } from '../src/recognizer.js';
 import { PACKS } from '../src/pack/packs.js';
 import { licenceAccepted } from '../src/pack/router.js';
 import { createOrtEngine } from '../src/engine/ort.js';
@@ -111,14 +111,15 @@ async function benchOurs(
   pipeline: RecognizerOptions = {},
 ): Promise<Figures> {
   const fr = await FaceRecognizer.load({ threads, engine: createOrtEngine({ spinning }), ...pipeline });
+  const { embedder, detector } = stagesOf(fr);
   const chips16 = Array.from({ length: 16 }, () => chip);
-  const embedB1 = await time(() => fr.embedder.embedRaw([chip]));
-  const embedB16 = (await time(() => fr.embedder.embedRaw(chips16), Math.ceil(N / 4))) / 16;
-  const detect = await time(() => fr.detector.detect(photo));
+  const embedB1 = await time(() => embedder.embedRaw([chip]));
+  const embedB16 = (await time(() => embedder.embedRaw(chips16), Math.ceil(N / 4))) / 16;
+  const detect = await time(() => detector.detect(photo));
   const faces = (await fr.embed(photoPath)).length;
   const endToEnd = await time(() => fr.embed(photoPath), Math.ceil(N / 2));
   const stages = await stageTimes(fr, photoPath, photo);
-  await fr.release();
+  await fr.close();
   return { embedB1, embedB16, detect, detectPerFace: detect / faces, endToEnd, faces, stages };
 }
 
@@ -132,18 +133,19 @@ async function stageTimes(
   photoPath: string,
   photo: RgbImage,
 ): Promise<NonNullable<Figures['stages']>> {
-  const dets = [...(await fr.detector.detect(photo))].sort(
+  const stages = stagesOf(fr);
+  const dets = [...(await stages.detector.detect(photo))].sort(
     (a, b) => b.box.width * b.box.height - a.box.width * a.box.height,
   );
-  const located = await fr.locate(photo, dets);
-  const sets = located.map((f) => fr.faceChips(photo, f));
+  const located = await stages.locate(photo, dets);
+  const sets = located.map((f) => stages.faceChips(photo, f));
   const n = Math.ceil(N / 2);
   return {
     decode: await time(() => decodeImage(photoPath), n),
-    detect: await time(() => fr.detector.detect(photo), n),
-    landmarks: await time(() => fr.locate(photo, dets), n),
-    align: await time(async () => located.map((f) => fr.faceChips(photo, f)), n),
-    embed: await time(() => fr.embedder.embedChipSets(sets, { flip: fr.flip }), n),
+    detect: await time(() => stages.detector.detect(photo), n),
+    landmarks: await time(() => stages.locate(photo, dets), n),
+    align: await time(async () => located.map((f) => stages.faceChips(photo, f)), n),
+    embed: await time(() => stages.embedder.embedChipSets(sets, { flip: fr.flip }), n),
   };
 }
 
@@ -190,7 +192,7 @@ const ours: Record<string, Figures> = {};
 {
   const fr = await FaceRecognizer.load({});
   for (let i = 0; i < 5; i++) await fr.embed(photoPath);
-  await fr.release();
+  await fr.close();
 }
 ours[`default threads (${defaultThreads()})`] = await benchOurs(undefined, photoPath, photo, chip);
 for (const t of threadCounts) ours[`threads=${t}`] = await benchOurs(t, photoPath, photo, chip);

@@ -101,4 +101,4 @@ console.log(
   `${values.pack}: LFW chips (${side}×${side}, aligned by the pack) refused ` +
     `${refused.length}/${tried} ${refused.join(', ')}`,
 );
-await fr.release();
+await fr.close();

@@ -7,7 +7,9 @@
  *   npx tsx scripts/detector-recall.ts [--detectors yunet,scrfd-2.5g,scrfd-500m,ssd] [--scores 0.3,0.5,0.8]
  *     [--max-side 640] [--coarse-side 320] [--iou 0.5] [--data DIR] [--models DIR] [--json]
  * --upscale 1,2,3,4: the labelled photos (all ≤ 500 px) also enlarged (Lanczos) 2, 3, 4 times, labels scaled with
- *   them, so an input cap that loses faces on large photos shows; no_faces/ only at 1.
+ *   them, so an input cap that loses faces on large photos shows; no_faces/ only at 1 (with --upscale-no-faces at
+ *   each factor: false faces on large photos).
+ * --no-tile: the SSD without its tiled pass over photos larger than 1024 px.
  * --johns 1,2,4: instead, how many of the 55 johns chips (150×150 tight face crops) have a face, enlarged by each
  *   factor (at 4× the face is ≈ 500 px: large faces on the canvas).
  * --unlabelled: faces found on the two large unlabelled dlib_faces photos (bald_guys.jpg 1986×1545, 24 faces by eye;
@@ -17,10 +19,10 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Command } from 'commander';
-import { FaceDetector } from '../src/detect/detector.js';
+import { SsdDetector } from '../src/detect/detector.js';
 import { YuNetDetector } from '../src/detect/yunet.js';
 import { ScrfdDetector } from '../src/detect/scrfd.js';
-import type { Detection, FaceDetectorLike } from '../src/detect/types.js';
+import type { Detection, FaceDetector } from '../src/detect/types.js';
 import { FivePointDetector } from '../src/detect/five-point-detector.js';
 import { decodeImage } from '../src/image/decode.js';
 import type { RgbImage } from '../src/image/types.js';
@@ -46,6 +48,8 @@ const opts = new Command()
   .option('--draw <dir>', 'with --unlabelled: write the photos with the boxes drawn')
   .option('--data <dir>', 'datasets folder', path.resolve('../shared/datasets'))
   .option('--models <dir>', 'models folder', process.env.FACENET_MODELS ?? path.resolve('../shared/models'))
+  .option('--upscale-no-faces', 'with --upscale: the no_faces/ photos enlarged by each factor too (false faces)')
+  .option('--no-tile', 'the SSD without its tiled pass over photos larger than 1024 px (DetectOptions.tile)')
   .option('--json', 'machine-readable output')
   .parse()
   .opts<{
@@ -61,6 +65,8 @@ const opts = new Command()
     data: string;
     models: string;
     json?: boolean;
+    tile: boolean;
+    upscaleNoFaces?: boolean;
   }>();
 
 const list = (s: string) => s.split(',').map(Number);
@@ -68,11 +74,7 @@ const dlib = path.join(opts.data, 'detection/dlib_faces');
 const noFaces = path.join(opts.data, 'detection/no_faces');
 const minIou = Number(opts.iou);
 
-async function load(
-  name: string,
-  maxSide: number | undefined,
-  coarseSide: number | undefined,
-): Promise<FaceDetectorLike> {
+async function load(name: string, maxSide: number | undefined, coarseSide: number | undefined): Promise<FaceDetector> {
   const threads = 1;
   const caps = {
     threads,
@@ -88,7 +90,7 @@ async function load(
     return ScrfdDetector.load({ modelPath: path.join(opts.models, 'scrfd/scrfd_2.5g.onnx'), ...caps });
   if (name === 'scrfd-500m')
     return ScrfdDetector.load({ modelPath: path.join(opts.models, 'scrfd/scrfd_500m.onnx'), ...caps });
-  if (name === 'ssd') return FaceDetector.load({ threads });
+  if (name === 'ssd') return SsdDetector.load({ threads });
   throw new Error(`unknown detector ${name}`);
 }
 
@@ -126,7 +128,7 @@ interface Row {
  * pass at that threshold gives: greedy NMS lets a box be suppressed only by better-scoring ones).
  */
 async function evaluate(
-  det: FaceDetectorLike,
+  det: FaceDetector,
   photos: LabelledPhoto[],
   upscale: number,
   scores: number[],
@@ -135,7 +137,10 @@ async function evaluate(
   const lowest = Math.min(...scores);
   const found: { photo: LabelledPhoto; dets: Detection[] }[] = [];
   for (const photo of photos) {
-    const dets = await det.detect(await scaled(path.join(dlib, photo.file), upscale), { minScore: lowest });
+    const dets = await det.detect(await scaled(path.join(dlib, photo.file), upscale), {
+      minScore: lowest,
+      tile: opts.tile,
+    });
     // labels back in the enlarged photo's pixels
     const faces = photo.faces.map((f) => ({
       box: { x: f.box.x * upscale, y: f.box.y * upscale, width: f.box.width * upscale, height: f.box.height * upscale },
@@ -158,7 +163,10 @@ async function evaluate(
   const noFaceScores: number[] = [];
   if (withNoFaces)
     for (const f of readdirSync(noFaces).filter((n) => /\.jpe?g$/i.test(n)))
-      for (const d of await det.detect(await decodeImage(path.join(noFaces, f)), { minScore: lowest }))
+      for (const d of await det.detect(await scaled(path.join(noFaces, f), upscale), {
+        minScore: lowest,
+        tile: opts.tile,
+      }))
         noFaceScores.push(d.score);
   return scores.map((score) => {
     let hit = 0;
@@ -282,7 +290,7 @@ for (const name of opts.detectors.split(',')) {
                     .png()
                     .toBuffer(),
                 );
-          found.push((await det.detect(img, { minScore: Math.min(...scores) }))[0]?.score ?? 0);
+          found.push((await det.detect(img, { minScore: Math.min(...scores), tile: opts.tile }))[0]?.score ?? 0);
         }
         for (const score of scores)
           johns.push({
@@ -298,7 +306,7 @@ for (const name of opts.detectors.split(',')) {
     } else if (opts.unlabelled) {
       for (const file of ['bald_guys.jpg', 'Tom_Cruise_avp_2014_4.jpg']) {
         const img = await decodeImage(path.join(dlib, file));
-        const dets = await det.detect(img, { minScore: Math.min(...scores) });
+        const dets = await det.detect(img, { minScore: Math.min(...scores), tile: opts.tile });
         for (const score of scores)
           unlabelled.push({
             detector: name,
@@ -320,10 +328,10 @@ for (const name of opts.detectors.split(',')) {
       const passes = name === 'ssd' ? scores.map((s) => [s]) : [scores];
       for (const k of list(opts.upscale))
         for (const pass of passes)
-          for (const r of await evaluate(det, labelled, k, pass, k === 1))
+          for (const r of await evaluate(det, labelled, k, pass, k === 1 || opts.upscaleNoFaces === true))
             rows.push({ detector: name, maxSide, coarseSide, ...r });
     }
-    await det.release();
+    await det.close();
   }
 }
 
@@ -351,7 +359,8 @@ else if (opts.johns) {
     const pe =
       r.worstPointError === undefined ? '–' : `${r.medianPointError!.toFixed(3)} / ${r.worstPointError.toFixed(3)}`;
     const best = r.strongestNonFace ? ` (${r.strongestNonFace.toFixed(3)})` : '';
-    const noFaces = r.upscale !== undefined && r.upscale !== 1 ? '–' : `${r.noFaceDetections}${best}`;
+    const noFaces =
+      r.upscale !== undefined && r.upscale !== 1 && !opts.upscaleNoFaces ? '–' : `${r.noFaceDetections}${best}`;
     console.log(
       `| ${r.detector} | ${caps(r)} | ${r.upscale ?? 1} | ${r.score} ` +
         `| ${r.hit}/${r.total} | ${r.weakestFace?.toFixed(3) ?? '–'} | ${r.extra} | ${noFaces} | ${pe} |`,

@@ -10,12 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Command } from 'commander';
-import { FaceDetector } from '../src/detect/detector.js';
+import { SsdDetector } from '../src/detect/detector.js';
 import { YuNetDetector, yunetInputSpec, YUNET_DEFAULT_MAX_SIDE } from '../src/detect/yunet.js';
 import { ScrfdDetector, scrfdInputSpec, SCRFD_DEFAULT_MAX_SIDE } from '../src/detect/scrfd.js';
 import { shrinkBox } from '../src/image/transform.js';
 import { letterbox } from '../src/detect/letterbox.js';
-import type { FaceDetectorLike } from '../src/detect/types.js';
+import type { FaceDetector } from '../src/detect/types.js';
 import { decodeImage } from '../src/image/decode.js';
 import type { RgbImage } from '../src/image/types.js';
 
@@ -40,7 +40,7 @@ const buf = await sharp(path.join(opts.data, 'detection/dlib_faces/2008_002470.j
   .toBuffer();
 const photo: RgbImage = await decodeImage(buf);
 
-async function detectors(threads: number): Promise<[string, FaceDetectorLike][]> {
+async function detectors(threads: number): Promise<[string, FaceDetector][]> {
   const m = (f: string) => path.join(opts.models, f);
   return [
     ['yunet', await YuNetDetector.load({ modelPath: m('yunet/face_detection_yunet_2026may.onnx'), threads })],
@@ -54,7 +54,7 @@ async function detectors(threads: number): Promise<[string, FaceDetectorLike][]>
       await ScrfdDetector.load({ modelPath: m('scrfd/scrfd_2.5g.onnx'), threads, coarseSide: 0 }),
     ],
     ['scrfd-500m', await ScrfdDetector.load({ modelPath: m('scrfd/scrfd_500m.onnx'), threads })],
-    ['ssd (today)', await FaceDetector.load({ threads })],
+    ['ssd (today)', await SsdDetector.load({ threads })],
   ];
 }
 
@@ -92,7 +92,7 @@ for (const threads of opts.threads.split(',').map(Number)) {
       relativeToSsd: ms / ssd,
     });
   }
-  for (const [, d] of dets) await d.release();
+  for (const [, d] of dets) await d.close();
 }
 
 // input preparation alone, as the detectors do it: the fine pass's letterbox, the coarse pass's 2× box shrink and

@@ -65,7 +65,7 @@ try {
           `${String(r.misses).padStart(6)}  ${String(r.falsePositives).padStart(10)}`,
       );
   }
-  await fr.release();
+  await fr.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -52,7 +52,12 @@ export type FaceErrorCode =
   /** A camera device that is missing, busy (used by another program) or not a camera. */
   | 'CAMERA_UNAVAILABLE'
   /** A video URL the server will not read (another scheme, or a loopback/private address: SSRF guard). */
-  | 'URL_NOT_ALLOWED';
+  | 'URL_NOT_ALLOWED'
+  /**
+   * A bug, not bad input: an internal check failed (invariant) or something untyped was thrown. HTTP 500, CLI exit 3,
+   * never a stack trace for the user (FACENET_DEBUG=1 prints it on the CLI).
+   */
+  | 'INTERNAL';
 
 export class FaceError extends Error {
   readonly code: FaceErrorCode;
@@ -104,4 +109,24 @@ export class LicenseError extends FaceError {
 
 export function isFaceError(e: unknown): e is FaceError {
   return e instanceof FaceError;
+}
+
+/** A typed refusal of this input (one file of many may fail with it); INTERNAL is a bug, never one of those. */
+export function isInputError(e: unknown): e is FaceError {
+  return e instanceof FaceError && e.code !== 'INTERNAL';
+}
+
+/**
+ * An internal check: `cond` must hold whatever the input (a violation is a bug in facenet-ts, never bad input). Throws
+ * FaceError INTERNAL, which every surface maps once (HTTP 500, CLI exit 3).
+ */
+export function invariant(cond: unknown, message: string, details?: Record<string, unknown>): asserts cond {
+  if (!cond) throw new FaceError('INTERNAL', message, details);
+}
+
+/** Any thrown value as a FaceError: typed errors as they are, anything else INTERNAL (the original as its cause). */
+export function asFaceError(e: unknown): FaceError {
+  if (e instanceof FaceError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new FaceError('INTERNAL', message, undefined, { cause: e });
 }

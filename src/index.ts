@@ -1,80 +1,51 @@
 /**
- * facenet-ts: face detection, alignment, 128-D embeddings, galleries with calibrated decisions, and training.
+ * facenet-ts: faces in photos → aligned chips → embeddings → calibrated decisions.
  *
- *   const fr = await FaceRecognizer.load();
- *   const [face] = await fr.embed('photo.jpg');          // box, score, landmarks, chip, embedding
+ *   const fr = await FaceRecognizer.load();                          // load / detect / align / embed / close
  *   const gallery = await Gallery.open({ location: 'faces.db', recognizer: fr });
+ *   await gallery.enroll('Ada', ['ada.jpg']);                         // enroll / verify / identify / forget / people
+ *   await gallery.verify('Ada', 'door-cam.jpg');
+ *   for await (const e of watch('door.mp4', { recognizer: fr, gallery })) …  // video: tracks, one decision each
+ *
+ * The root holds the verbs of the README and the types they need. Everything else is behind subpaths:
+ * `facenet-ts/server` (the REST service), `/eval` (ROC, calibration, clustering metrics), `/train` (triplet
+ * training, model metadata), `/cluster` (photo-library clustering and its state), `/engine` (inference engine,
+ * gallery stores, search indexes, image decoding).
  */
-export {
-  FaceRecognizer,
-  centralFace,
-  type RecognizerOptions,
-  type Face,
-  type AlignedFace,
-  type EmbeddedFace,
-  type FaceOptions,
-  type EmbedFaceOptions,
+export { FaceRecognizer } from './recognizer.js';
+export type {
+  RecognizerOptions,
+  Face,
+  AlignedFace,
+  EmbeddedFace,
+  FaceOptions,
+  EmbedFaceOptions,
 } from './recognizer.js';
-export { FaceError, ImageError, ModelError, isFaceError, type FaceErrorCode } from './errors.js';
-export { decodeImage, type DecodeOptions } from './image/decode.js';
-export type { RgbImage, ImageInput } from './image/types.js';
-export type { Box, Detection, DetectOptions } from './detect/types.js';
-export type { Point, Landmarks68 } from './align/types.js';
-export { alignToChip, type ChipOptions } from './align/chip.js';
-export { distance, l2Normalize } from './embed/vector.js';
-export { LFW_THRESHOLD } from './embed/calibrated-threshold.js';
-export {
-  Gallery,
-  type GalleryOptions,
-  type EnrollResult,
-  type VerifyResult,
-  type IdentifyResult,
-  type IdentifiedFace,
+export { Gallery } from './gallery/gallery.js';
+export type {
+  GalleryOptions,
+  EnrollOptions,
+  EnrollResult,
+  EnrolledFace,
+  EnrollWarning,
+  VerifyOptions,
+  VerifyResult,
+  IdentifyOptions,
+  IdentifyResult,
+  IdentifiedFace,
 } from './gallery/gallery.js';
-export { SqliteGalleryStore } from './gallery/store/sqlite/sqlite-store.js';
-export type { GalleryStore } from './gallery/store/store.js';
-export { ExactIndex, type VectorIndex } from './search/search-index.js';
-export { galleryRecognizer } from './gallery/face-source.js';
-export {
-  calibrate,
-  tauForFar,
-  openSetThreshold,
-  perComparisonFar,
-  type CalibrationTable,
-} from './decide/calibration.js';
-export { rocCurve, rocAuc, tarAtFar, bestThreshold, type ScoredPair, type RocPoint } from './eval/roc.js';
-export type { InferenceEngine, InferenceSession } from './engine/engine.js';
-export { readModelMeta } from './train/model-meta.js';
-export { buildServer } from './server/app.js';
-export { startServer } from './server/start.js';
-export {
-  cluster,
-  extendClusters,
-  clusterThreshold,
-  DEFAULT_ALGORITHM,
-  DEFAULT_MERGE_RATE,
-  pairwiseMergeRate,
-  type ClusterFace,
-  type ClusterOptions,
-  type ClusterResult,
-  type ExtendResult,
-  type GroupedFace,
-} from './cluster/cluster.js';
-export { CLUSTER_ALGORITHMS, type ClusterAlgorithm } from './cluster/algorithms.js';
-export {
-  buildKnnGraph,
-  compareGraphs,
-  EXACT_KNN_LIMIT,
-  type GraphComparison,
-  type KnnGraph,
-  type KnnOptions,
-} from './cluster/knn-graph.js';
-export { pairwiseScores, bcubedScores, labelsFromGroups, type PrecisionRecall } from './cluster/metrics.js';
-export { ClusterState, type GroupSummary, type StoredFace } from './cluster/state.js';
-export { clusterIntoState, nameGroup, matchGroups, facesOfPhoto } from './cluster/library.js';
+export type { Person, PersonSummary, ForgetReceipt } from './gallery/store/store.js';
+export { cluster } from './cluster/cluster.js';
+export type { ClusterFace, ClusterOptions, ClusterResult, GroupedFace } from './cluster/cluster.js';
+export type { ClusterAlgorithm } from './cluster/algorithms.js';
+export { distance } from './embed/vector.js';
+export { FaceError } from './errors.js';
+export type { FaceErrorCode } from './errors.js';
+export type { ImageInput, RgbImage } from './image/types.js';
+export type { Box, DetectOptions } from './detect/types.js';
+export type { Point, Landmarks68 } from './align/types.js';
 export {
   watch,
-  watchAll,
   PushFrameSource,
   type WatchOptions,
   type WatchEvent,

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
-import { FaceRecognizer, centralFace, unmirrorLandmarks } from '../src/recognizer.js';
+import { FaceRecognizer, stagesOf } from '../src/recognizer.js';
+import { centralFace } from '../src/detect/box.js';
+import { unmirrorLandmarks } from '../src/align/landmark-mirror.js';
 import { decodeImage } from '../src/image/decode.js';
 import { flipHorizontal } from '../src/image/transform.js';
 import { distance } from '../src/embed/vector.js';
@@ -40,7 +42,7 @@ test('aligned chips skip detection and equal embedChip', { skip: needDataset(JOH
   const file = path.join(dir, readdirSync(dir).sort()[0]);
   const [face] = await fr.embed(file, { aligned: true });
   const chip = await decodeImage(file);
-  assert.deepEqual(Array.from(face.embedding), Array.from(await fr.embedChip(chip)));
+  assert.deepEqual(Array.from(face.embedding), Array.from(await stagesOf(fr).embedChip(chip)));
   // detected + re-aligned chip of the same photo stays close to the original alignment
   const [detected] = await fr.embed(file);
   assert.ok(detected, 'a face is found on a tight chip (padded-canvas retry)');
@@ -107,14 +109,14 @@ test(
     const img = await decodeImage(file);
     assert.deepEqual(fr.ttaPaddings, [0.15, 0.35], 'crop TTA is on by default');
     const [face] = await fr.embed(img);
-    const chips = fr.chipsFor(img, face.landmarks!);
+    const chips = stagesOf(fr).chipsFor(img, face.landmarks!);
     assert.equal(chips.length, 3);
     assert.deepEqual(
       Array.from(chips[0].data),
       Array.from(face.chip.data),
       'the first chip is the configured (0.25) chip',
     );
-    const raw = await fr.embedder.embedRaw([...chips, ...chips.map(flipHorizontal)]);
+    const raw = await stagesOf(fr).embedder.embedRaw([...chips, ...chips.map(flipHorizontal)]);
     const unit = (v: Float32Array) => v.map((x) => x / Math.hypot(...v));
     const meanOf = (vs: Float32Array[]) =>
       unit(vs.map(unit).reduce((acc, v) => acc.map((x, i) => x + v[i]), new Float32Array(128)));
@@ -130,6 +132,6 @@ test(
     assert.ok(distance(one.embedding, face.embedding) > 1e-3, 'crops change the embedding');
     assert.ok(distance(one.embedding, face.embedding) < 0.2, 'but only a little');
     assert.notEqual(single.pipelineKey, fr.pipelineKey, 'caches keep the two apart');
-    await single.release();
+    await single.close();
   },
 );

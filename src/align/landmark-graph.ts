@@ -10,6 +10,7 @@
 import { GraphBuilder, type Value } from '../engine/onnx-graph.js';
 import type { WeightMap } from '../engine/tfjs-weights.js';
 import type { ModelRecipe } from '../engine/model-store.js';
+import { invariant } from '../errors.js';
 
 export const LANDMARK_INPUT_SIZE = 112;
 const MEAN_RGB = [122.782, 117.001, 104.298];
@@ -73,8 +74,7 @@ export function buildLandmarkGraph(w: WeightMap): GraphBuilder {
   const flat = g.flatten(x);
   const fcW = w.get('fc/weights');
   const fcB = w.get('fc/bias');
-  if (flat.dims[1] !== fcW.shape[0])
-    throw new Error(`landmark graph: features ${flat.dims[1]} ≠ fc input ${fcW.shape[0]}`);
+  invariant(flat.dims[1] === fcW.shape[0], `landmark graph: features ${flat.dims[1]} ≠ fc input ${fcW.shape[0]}`);
   g.output(g.dense(flat, fcW.data, fcW.shape[0], fcW.shape[1], fcB.data), 'landmarks');
   return g;
 }

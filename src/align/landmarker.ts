@@ -142,7 +142,7 @@ export class Landmarker {
     return result;
   }
 
-  async release(): Promise<void> {
-    await this.session.release();
+  async close(): Promise<void> {
+    await this.session.close();
   }
 }

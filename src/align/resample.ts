@@ -5,6 +5,7 @@
  * [-0.5, width - 0.5] × [-0.5, height - 0.5].
  */
 import type { RgbImage } from '../image/types.js';
+import { invariant } from '../errors.js';
 
 /** Affine map [x', y'] = [m00 x + m01 y + m02, m10 x + m11 y + m12]. */
 export interface Affine {
@@ -31,7 +32,7 @@ export function applyAffine(m: Affine, x: number, y: number): [number, number] {
 
 export function invertAffine(m: Affine): Affine {
   const det = m.m00 * m.m11 - m.m01 * m.m10;
-  if (!Number.isFinite(det) || Math.abs(det) < 1e-300) throw new RangeError('invertAffine: singular transform');
+  invariant(Number.isFinite(det) && Math.abs(det) >= 1e-300, 'invertAffine: singular transform');
   const i00 = m.m11 / det;
   const i01 = -m.m01 / det;
   const i10 = -m.m10 / det;

@@ -1,51 +1,15 @@
 #!/usr/bin/env node
-/**
- * `facenet` command line. Each stage registers its own commands from src/cli/commands/.
- */
-import { Command, CommanderError } from 'commander';
-import { EXIT, jsonText, terminalText, writeErr } from './output.js';
-import { registerPipelineCommands } from './commands/pipeline.js';
-import { registerEvalCommands } from './commands/eval.js';
-import { registerView1TestCommand } from './commands/view1-test-eval.js';
-import { registerGalleryCommands } from './commands/gallery.js';
-import { registerTrainCommands } from './commands/train.js';
-import { registerServeCommands } from './commands/serve.js';
-import { registerPacksCommands } from './commands/packs.js';
-import { registerClusterCommands } from './commands/cluster.js';
-import { registerWatchCommand } from './commands/watch.js';
+/** `facenet` command line: the command tree (program.ts), its usage errors as exit 2, and nothing else. */
+import { CommanderError } from 'commander';
+import { EXIT, jsonText, writeErr } from './output.js';
+import { buildProgram } from './program.js';
 
-const program = new Command();
-program
-  .name('facenet')
-  .description(
-    'Face detection, alignment, embeddings and calibrated decisions, with recognition pipelines chosen by --pack',
-  )
-  .version('0.1.0');
-program.showHelpAfterError();
-// what commander prints (an unknown command or option echoes the user's text) goes through the terminal escape too
-program.configureOutput({
-  writeOut: (s) => process.stdout.write(terminalText(s)),
-  writeErr: (s) => process.stderr.write(terminalText(s)),
-});
-// and so do warnings (they name files): Node's own printer writes them raw
+// warnings name files: Node's own printer writes them raw, ours escapes control characters
 process.removeAllListeners('warning');
 process.on('warning', (w) => writeErr(`(node:${process.pid}) ${w.name}: ${w.message}\n`));
-// usage errors (unknown option or command, missing argument) exit 2 like any bad input, never 1 ("no match");
-// set before the commands are added, which inherit it
-program.exitOverride();
-
-registerPipelineCommands(program);
-registerEvalCommands(program);
-registerView1TestCommand(program);
-registerGalleryCommands(program);
-registerTrainCommands(program);
-registerServeCommands(program);
-registerPacksCommands(program);
-registerClusterCommands(program);
-registerWatchCommand(program);
 
 try {
-  await program.parseAsync(process.argv);
+  await buildProgram().parseAsync(process.argv);
 } catch (e) {
   if (!(e instanceof CommanderError)) throw e;
   const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';

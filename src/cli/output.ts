@@ -1,5 +1,5 @@
 /** Shared CLI plumbing: JSON vs human output, typed errors → stable exit codes. */
-import { FaceError } from '../errors.js';
+import { asFaceError } from '../errors.js';
 import { printableName } from '../gallery/names.js';
 
 /**
@@ -12,7 +12,7 @@ export const EXIT = {
   noMatch: 1,
   /** bad input or any typed error other than NO_FACE, usage errors included */
   error: 2,
-  /** unexpected internal failure */
+  /** a bug: an internal check failed or something untyped was thrown (error code INTERNAL) */
   internal: 3,
 } as const;
 
@@ -59,17 +59,24 @@ export function printResult(opts: OutputOptions, json: unknown, human: () => str
   else writeOut(`${human()}\n`);
 }
 
+/**
+ * Print an error the way scripts read it (JSON on stdout with --json, one line on stderr otherwise) and return its exit
+ * code. Anything untyped is INTERNAL (exit 3); its stack trace is for developers only (FACENET_DEBUG=1).
+ */
 export function reportError(e: unknown, json: boolean): number {
-  if (e instanceof FaceError) {
-    if (json) process.stdout.write(`${jsonText({ error: e.toJSON() })}\n`);
-    else process.stderr.write(`error [${e.code}]: ${printableName(e.message)}\n`);
-    return e.code === 'NO_FACE' ? EXIT.noMatch : EXIT.error;
+  const err = asFaceError(e);
+  if (json) process.stdout.write(`${jsonText({ error: err.toJSON() })}\n`);
+  else if (err.code === 'INTERNAL')
+    writeErr(
+      `error [INTERNAL]: ${printableName(err.message)} (a bug in facenet: please report it` +
+        `${process.env.FACENET_DEBUG ? '' : '; FACENET_DEBUG=1 shows where it happened'})\n`,
+    );
+  else writeErr(`error [${err.code}]: ${printableName(err.message)}\n`);
+  if (process.env.FACENET_DEBUG) {
+    const cause = err.cause instanceof Error ? err.cause : err;
+    writeErr(`${cause.stack ?? ''}\n`);
   }
-  const err = e as Error;
-  if (json)
-    process.stdout.write(`${jsonText({ error: { code: 'INTERNAL', message: err?.message ?? String(e) } }, 0)}\n`);
-  else writeErr(`internal error: ${err?.stack ?? String(e)}\n`);
-  return EXIT.internal;
+  return err.code === 'INTERNAL' ? EXIT.internal : err.code === 'NO_FACE' ? EXIT.noMatch : EXIT.error;
 }
 
 /** Wrap a command action: sets process.exitCode from the result or the error. */

@@ -48,7 +48,7 @@ export async function exactTopDots(
       }
     }
   } finally {
-    await product.release();
+    await product.close();
   }
   return heaps.sorted();
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { CalibrationTable } from '../decide/calibration.js';
 import { DEFAULT_IDENTIFY_FAR } from '../decide/decisions.js';
+import { calibrationFromFile, defaultCalibration } from '../decide/default-calibration.js';
 import type { Box } from '../detect/types.js';
 import { FaceError } from '../errors.js';
 import type { Gallery } from '../gallery/gallery.js';
@@ -13,13 +14,7 @@ import { chipThumbnail, faceSize, type FaceFindOptions, type GalleryRecognizer }
 import type { NewTemplate } from '../gallery/store/store.js';
 import { personName } from '../gallery/names.js';
 import { readImageBytes } from '../image/decode.js';
-import {
-  clusterThreshold,
-  DEFAULT_ALGORITHM,
-  extendClusters,
-  type ClusterOptions,
-  type ClusterThreshold,
-} from './cluster.js';
+import { DEFAULT_ALGORITHM, extendClusters, type ClusterOptions, type ClusterThreshold } from './cluster.js';
 import type { ClusterState, GroupSummary, NewFace, StoredFace } from './state.js';
 
 /** Every face of one photo, embedded, with a thumbnail of its chip. */
@@ -120,18 +115,24 @@ export async function clusterIntoState(
   };
 }
 
-/** τ for a library run: the options' threshold, else the calibration's (checked against the model). */
-export function libraryThreshold(
-  opts: ClusterOptions,
-  calibration: CalibrationTable | undefined,
-  modelId: string,
-): ClusterThreshold {
-  if (calibration && calibration.modelId !== modelId && opts.threshold === undefined)
-    throw new FaceError(
-      'MODEL_MISMATCH',
-      `calibration is for model ${calibration.modelId}, the faces are of ${modelId}`,
-    );
-  return clusterThreshold({ ...opts, calibration });
+/**
+ * The calibration a clustering run decides with: a calibration file (`--calibration`) when given; else the gallery's
+ * when its templates are of the recognizer's variant; else, since faces are compared with each other, a table the
+ * gallery holds for exactly that variant (a gallery of another TTA variant lends its own for such faces only), the
+ * model's own, or the shipped one.
+ */
+export async function clusterCalibration(
+  recognizer: GalleryRecognizer,
+  from: { file?: string; gallery?: Gallery } = {},
+): Promise<CalibrationTable | undefined> {
+  const { file, gallery } = from;
+  if (file) return calibrationFromFile(file, recognizer.modelId);
+  if (gallery && gallery.templateModelId === recognizer.modelId) return (await gallery.calibration()).table;
+  return (
+    (await gallery?.store.calibration(recognizer.modelId)) ??
+    recognizer.calibration ??
+    defaultCalibration(recognizer.modelId)
+  );
 }
 
 /** The gallery person a group looks like: most of its faces identified as them. */

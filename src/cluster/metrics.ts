@@ -11,6 +11,8 @@
  *   person, recall = share of its person that is in its predicted group; averaged over faces. Every face weighs
  *   the same, so small identities count.
  */
+import { FaceError } from '../errors.js';
+
 export interface PrecisionRecall {
   readonly precision: number;
   readonly recall: number;
@@ -22,7 +24,10 @@ const fScore = (p: number, r: number) => (p + r > 0 ? (2 * p * r) / (p + r) : 0)
 /** (predicted, true) → count, plus the size of each predicted group and each true identity. */
 function contingency(predicted: ArrayLike<number>, truth: ArrayLike<number>) {
   if (predicted.length !== truth.length)
-    throw new RangeError(`predicted (${predicted.length}) and true (${truth.length}) labels differ in length`);
+    throw new FaceError(
+      'INVALID_INPUT',
+      `predicted (${predicted.length}) and true (${truth.length}) labels differ in length`,
+    );
   const cells = new Map<string, { p: number; t: number; n: number }>();
   const predSize = new Map<number, number>();
   const trueSize = new Map<number, number>();

@@ -4,7 +4,7 @@
  * format 2) by the variant of the stored templates and the variant of the queries. A gallery's own calibration
  * (`facenet calibrate`) takes precedence.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { FaceError } from '../errors.js';
 import {
   calibrationKey,
@@ -89,4 +89,33 @@ export function shippedCalibrations(): CalibrationFile {
  */
 export function defaultCalibration(modelId: string, probeModelId = modelId): CalibrationTable | undefined {
   return shippedCalibrations().tables.find((t) => tableFits(t, modelId, probeModelId));
+}
+
+/** The calibration an evaluation decides with: the file given (`--calibration`), else the shipped one, if any. */
+export function evaluationCalibration(modelId: string, file?: string): CalibrationTable | undefined {
+  return file ? calibrationFromFile(file, modelId) : defaultCalibration(modelId);
+}
+
+function readCalibrationFile(file: string): CalibrationFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { tables: [] };
+  }
+  try {
+    return parseCalibrationFile(JSON.parse(text), file);
+  } catch (e) {
+    if (e instanceof FaceError) throw e;
+    throw new FaceError('CALIBRATION_ERROR', `${file} is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Write `tables` into a calibration JSON file (`facenet calibrate --out`), replacing the tables of the same keys. */
+export function mergeIntoCalibrationFile(path: string, tables: readonly CalibrationTable[]): void {
+  let file = readCalibrationFile(path);
+  if (!file.tables.length && !file.about)
+    file = { about: `FAR → τ tables written by facenet calibrate --out ${path}, one per model variant`, tables: [] };
+  for (const t of tables) file = withTable(file, t);
+  writeFileSync(path, `${JSON.stringify(file, null, 1)}\n`);
 }

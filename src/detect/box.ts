@@ -13,3 +13,21 @@ export function iou(a: Box, b: Box): number {
   const union = boxArea(a) + boxArea(b) - inter;
   return union > 0 ? inter / union : 0;
 }
+
+/** The face whose box centre is nearest the image centre (LFW's labelled face). */
+export function centralFace<F extends { readonly box: Box }>(
+  faces: readonly F[],
+  width: number,
+  height: number,
+): F | undefined {
+  let best: F | undefined;
+  let bestD = Infinity;
+  for (const f of faces) {
+    const d = Math.hypot(f.box.x + f.box.width / 2 - width / 2, f.box.y + f.box.height / 2 - height / 2);
+    if (d < bestD) {
+      bestD = d;
+      best = f;
+    }
+  }
+  return best;
+}

@@ -14,7 +14,7 @@ import type { InferenceEngine, InferenceSession } from '../engine/engine.js';
 import { FaceError, ModelError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { validateRgbImage } from '../image/decode.js';
-import type { Detection, DetectOptions, FaceDetectorLike } from './types.js';
+import type { Detection, DetectOptions, FaceDetector } from './types.js';
 import { resolveDetectOptions } from './options.js';
 import {
   ssdNumAnchors,
@@ -25,8 +25,11 @@ import {
   SSD_NUM_ANCHORS,
 } from './ssd-graph.js';
 import { anchorsForSize, postprocess, shrinkArea, toSsdInput, type SsdInput } from './ssd-decode.js';
+import { cropRgb, FALLBACK_PAD, fromTile, mergeDetections, padCanvas, TILE_ABOVE, tileRects } from './ssd-passes.js';
 
-export interface FaceDetectorLoadOptions {
+export { FALLBACK_FILL, FALLBACK_PAD, padCanvas } from './ssd-passes.js';
+
+export interface SsdDetectorLoadOptions {
   /** Where the built .onnx is cached (default: FACENET_CACHE or ~/.cache/facenet-ts). */
   cacheDir?: string;
   /** Intra-op threads for the engine; 0 or undefined lets it choose. */
@@ -60,6 +63,7 @@ export const DETECT_DEFAULTS = {
   padFallback: true,
   resample: 'area',
   enlarge: true,
+  tile: true,
 } as const;
 
 /** The smallest detector input that holds an image of this side unscaled (at least 128, at most 512). */
@@ -67,14 +71,6 @@ export function ssdInputSizeFor(side: number): number {
   return SSD_INPUT_SIZES.find((s) => s >= side) ?? SSD_INPUT_SIZE;
 }
 
-/**
- * Fraction of the image's width/height added on each side for the padded second pass. Measured on the 55
- * johns chips (150×150) with a mid-grey fill: 0.25 → 43 found at 0.5, 0.5 → 52, 0.75 → 55 (lowest score
- * 0.96), 1.0 → 55 (lowest 0.85), 1.5 → 55 (lowest 0.56); edge replication and black did worse than grey.
- */
-export const FALLBACK_PAD = 0.75;
-/** Fill of the padded canvas (neutral grey). */
-export const FALLBACK_FILL = 128;
 /**
  * The padded pass is a second, coarser scale (the image shrinks to 1/2.5 of the network input). The SSD
  * handles faces up to about a third of the frame at the first scale but scores larger ones poorly (LFW's
@@ -86,39 +82,6 @@ export const FALLBACK_FILL = 128;
 export const FALLBACK_MIN_FACE_FRACTION = 0.3;
 /** Largest side of the padded canvas; larger images are shrunk (area) before padding. */
 export const FALLBACK_MAX_SIDE = 1024;
-
-/** Places `img` on a canvas enlarged by `fraction` of its size on every side, filled with `fill`. */
-export function padCanvas(
-  img: RgbImage,
-  fraction = FALLBACK_PAD,
-  fill: number | 'edge' = FALLBACK_FILL,
-): { image: RgbImage; offsetX: number; offsetY: number } {
-  const px = Math.round(img.width * fraction);
-  const py = Math.round(img.height * fraction);
-  const width = img.width + 2 * px;
-  const height = img.height + 2 * py;
-  const data = new Uint8Array(width * height * 3);
-  if (fill !== 'edge') data.fill(fill);
-  for (let y = 0; y < height; y++) {
-    const sy = y - py;
-    if (fill !== 'edge' && (sy < 0 || sy >= img.height)) continue;
-    const cy = Math.min(Math.max(sy, 0), img.height - 1);
-    const srcRow = cy * img.width * 3;
-    const dstRow = y * width * 3;
-    data.set(img.data.subarray(srcRow, srcRow + img.width * 3), dstRow + px * 3);
-    if (fill === 'edge') {
-      for (let x = 0; x < px; x++) {
-        const l = dstRow + x * 3;
-        const r = dstRow + (px + img.width + x) * 3;
-        for (let c = 0; c < 3; c++) {
-          data[l + c] = img.data[srcRow + c];
-          data[r + c] = img.data[srcRow + (img.width - 1) * 3 + c];
-        }
-      }
-    }
-  }
-  return { image: { width, height, data }, offsetX: px, offsetY: py };
-}
 
 /**
  * Reads the SSD anchors (`Output/extra_dim`, float32 [1, 5118, 4]) straight from face-api's weight files,
@@ -139,9 +102,10 @@ export async function loadSsdAnchors(modelDir = faceApiModelDir()): Promise<Floa
         const bytes = size * (q === 'uint8' ? 1 : q === 'uint16' || q === 'float16' ? 2 : 4);
         if (w.name === 'Output/extra_dim') {
           if (q || w.dtype !== 'float32' || size !== SSD_NUM_ANCHORS * 4)
-            throw new Error(`unexpected Output/extra_dim: ${JSON.stringify(w)}`);
+            throw new ModelError('MODEL_LOAD_FAILED', `unexpected Output/extra_dim: ${JSON.stringify(w)}`);
           const buf = Buffer.concat(await Promise.all(group.paths.map((p) => readFile(path.join(modelDir, p)))));
-          if (offset + bytes > buf.length) throw new Error('weights file too short for Output/extra_dim');
+          if (offset + bytes > buf.length)
+            throw new ModelError('MODEL_LOAD_FAILED', 'weights file too short for Output/extra_dim');
           const out = new Float32Array(size);
           for (let i = 0; i < size; i++) out[i] = buf.readFloatLE(offset + 4 * i);
           return out;
@@ -149,7 +113,7 @@ export async function loadSsdAnchors(modelDir = faceApiModelDir()): Promise<Floa
         offset += bytes;
       }
     }
-    throw new Error('Output/extra_dim missing');
+    throw new ModelError('MODEL_LOAD_FAILED', 'Output/extra_dim missing');
   } catch (e) {
     throw new ModelError(
       'MODEL_LOAD_FAILED',
@@ -164,7 +128,7 @@ function resolveOptions(opts: DetectOptions): Required<DetectOptions> {
   return resolveDetectOptions(opts, DETECT_DEFAULTS as Required<DetectOptions>) as Required<DetectOptions>;
 }
 
-export class FaceDetector implements FaceDetectorLike {
+export class SsdDetector implements FaceDetector {
   /** Sessions for the smaller input sizes, built and loaded on first use. */
   private readonly sized = new Map<number, Promise<{ session: InferenceSession; anchors: Float32Array }>>();
 
@@ -172,16 +136,16 @@ export class FaceDetector implements FaceDetectorLike {
     private readonly session: InferenceSession,
     private readonly anchors: Float32Array,
     readonly modelId: string,
-    private readonly loadOpts: FaceDetectorLoadOptions,
+    private readonly loadOpts: SsdDetectorLoadOptions,
   ) {}
 
-  static async load(opts: FaceDetectorLoadOptions = {}): Promise<FaceDetector> {
+  static async load(opts: SsdDetectorLoadOptions = {}): Promise<SsdDetector> {
     const modelDir = opts.modelDir ?? faceApiModelDir();
     const built = await buildModel(ssdRecipe, { cacheDir: opts.cacheDir, modelDir });
     const anchors = await loadSsdAnchors(modelDir);
     const engine = opts.engine ?? ortEngine;
     const session = await engine.load(built.bytes, { threads: opts.threads });
-    return new FaceDetector(session, anchors, built.id, { ...opts, modelDir });
+    return new SsdDetector(session, anchors, built.id, { ...opts, modelDir });
   }
 
   /** The anchors (ymin, xmin, ymax, xmax) relative to the 512×512 input, [5118, 4]. */
@@ -253,13 +217,32 @@ export class FaceDetector implements FaceDetectorLike {
   }
 
   /**
+   * The whole-photo pass, and for a photo over TILE_ABOVE px (with `tile`, default) the 2 × 2 tiles at twice its
+   * resolution (one batched run), merged by NMS: the SSD loses faces at some scales (ssd-passes.ts).
+   */
+  private async detectScales(img: RgbImage, o: Required<DetectOptions>): Promise<Detection[]> {
+    const first = await this.detectOnce(img, o);
+    if (!o.tile || Math.max(img.width, img.height) <= TILE_ABOVE || o.maxFaces === 0) return first;
+    const tiles = tileRects(img.width, img.height);
+    const crops = tiles.map((t) => cropRgb(img, t));
+    const inputs = crops.map((c) => toSsdInput(c, SSD_INPUT_SIZE, o.resample, o.enlarge));
+    const raw = await this.runRaw(inputs);
+    const { anchors } = await this.forSize(SSD_INPUT_SIZE);
+    const found = raw.map((r, i) => {
+      const size = { width: crops[i].width, height: crops[i].height, side: inputs[i].side };
+      return fromTile(postprocess(r.boxEncodings, r.classLogits, anchors, size, o), tiles[i], img);
+    });
+    return mergeDetections([first, ...found], o.iouThreshold).slice(0, o.maxFaces);
+  }
+
+  /**
    * All faces in `img`, best score first, boxes in `img` pixels clipped to the image. When nothing is
    * found and `padFallback` is on (default), retries once on a mid-grey canvas padded by 75 % of the image
    * on each side, keeping only faces too large for the first pass (≥ 0.3 of the shorter side).
    */
   async detect(img: RgbImage, opts: DetectOptions = {}): Promise<Detection[]> {
     const o = resolveOptions(opts);
-    const first = await this.detectOnce(img, o);
+    const first = await this.detectScales(img, o);
     if (first.length > 0 || !o.padFallback || o.maxFaces === 0) return first;
     // The faces sought here fill the image, so a large image is shrunk first: the padded canvas never
     // needs more than FALLBACK_MAX_SIDE pixels a side (the network sees 512).
@@ -292,10 +275,10 @@ export class FaceDetector implements FaceDetectorLike {
     return out.slice(0, o.maxFaces);
   }
 
-  async release(): Promise<void> {
+  async close(): Promise<void> {
     const sized = await Promise.allSettled([...this.sized.values()]);
     this.sized.clear();
-    for (const r of sized) if (r.status === 'fulfilled') await r.value.session.release();
-    await this.session.release();
+    for (const r of sized) if (r.status === 'fulfilled') await r.value.session.close();
+    await this.session.close();
   }
 }

@@ -19,7 +19,7 @@ import { letterbox, type LetterboxInput, type LetterboxSpec } from './letterbox.
 import { shrinkBox } from '../image/transform.js';
 import { checkDetectorImage } from './onnx-detector.js';
 import { resolveDetectOptions, type CommonDetectOptions } from './options.js';
-import type { Detection, DetectOptions, FaceDetectorLike } from './types.js';
+import type { Detection, DetectOptions, FaceDetector } from './types.js';
 
 export interface InputCaps {
   /** Longer side of the photo on the fine pass's canvas, at most. */
@@ -78,8 +78,8 @@ export function coarseFactor(width: number, height: number, coarseSide: number, 
   return Math.max(2, Math.ceil(side / coarseSide));
 }
 
-export class FivePointDetector implements FaceDetectorLike {
-  private released = false;
+export class FivePointDetector implements FaceDetector {
+  private closed = false;
   /** Input tensors no run is using, for the next letterbox (see letterbox()); at most two are kept. */
   private readonly scratch: Float32Array[] = [];
 
@@ -97,7 +97,7 @@ export class FivePointDetector implements FaceDetectorLike {
   async detect(img: RgbImage, opts: DetectOptions = {}): Promise<Detection[]> {
     const o = resolveDetectOptions(opts, this.net.defaults);
     checkDetectorImage(img);
-    if (this.released) throw new FaceError('CLOSED', `${this.net.label} detector used after release()`);
+    if (this.closed) throw new FaceError('CLOSED', `${this.net.label} detector used after close()`);
     if (o.maxFaces === 0) return [];
     const found: Candidates[] = [];
     // the fine pass: the photo, shrunk (area average) if its longer side is over maxSide
@@ -132,10 +132,10 @@ export class FivePointDetector implements FaceDetectorLike {
     return this.net.decode(res, this.session, input.width, input.height, minScore);
   }
 
-  async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.scratch.length = 0;
-    await this.session.release();
+    await this.session.close();
   }
 }

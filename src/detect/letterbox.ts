@@ -7,6 +7,7 @@
 import type { RgbImage } from '../image/types.js';
 import { shrinkArea } from '../image/transform.js';
 import { normalisedBytes } from '../image/normalise.js';
+import { invariant } from '../errors.js';
 
 export interface LetterboxSpec {
   /** Channel order the network expects. */
@@ -45,8 +46,10 @@ export function fittedSize(width: number, height: number, maxSide: number): { wi
  * memory already touched is ≈ 10× faster than into a fresh 3.7 MB array, whose pages fault in on first write.
  */
 export function letterbox(img: RgbImage, spec: LetterboxSpec, scratch?: Float32Array): LetterboxInput {
-  if (!(spec.maxSide >= spec.multiple))
-    throw new RangeError(`letterbox: maxSide ${spec.maxSide} is below the canvas multiple ${spec.multiple}`);
+  invariant(
+    spec.maxSide >= spec.multiple,
+    `letterbox: maxSide ${spec.maxSide} is below the canvas multiple ${spec.multiple}`,
+  );
   const fit = fittedSize(img.width, img.height, spec.maxSide);
   const src = fit.width === img.width && fit.height === img.height ? img : shrinkArea(img, fit.width, fit.height);
   const width = Math.ceil(src.width / spec.multiple) * spec.multiple;

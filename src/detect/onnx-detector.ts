@@ -62,14 +62,14 @@ export async function loadDetectorModel(
   } catch (e) {
     throw new ModelError(
       'MODEL_LOAD_FAILED',
-      `${file} is not a ${label} model the engine can load: ${(e as Error).message}`,
+      `${file} is not a usable ${label} model: ${(e as Error).message}`,
       { file },
       { cause: e },
     );
   }
   const wrong = check(session);
   if (wrong) {
-    await session.release();
+    await session.close();
     throw new ModelError('MODEL_MISMATCH', `${file} is not a ${label} model: ${wrong}`, { file });
   }
   return { session, modelId };

@@ -6,6 +6,7 @@
  * The points come in image left-to-right order: left eye, right eye, nose tip, left and right mouth corner.
  */
 import { CandidateBuilder, type Candidates } from './candidates.js';
+import { invariant } from '../errors.js';
 
 export const SCRFD_STRIDES = [8, 16, 32] as const;
 
@@ -34,11 +35,11 @@ export function decodeScrfd(
     const cols = Math.ceil(width / stride);
     const rows = Math.ceil(height / stride);
     const n = cols * rows * anchorsPerCell;
-    if (scores.length !== n || boxes.length !== 4 * n || kps.length !== 10 * n)
-      throw new RangeError(
-        `SCRFD stride ${stride}: expected ${n} anchors for ${width}×${height}, ` +
-          `got scores ${scores.length}, boxes ${boxes.length / 4}, kps ${kps.length / 10}`,
-      );
+    invariant(
+      scores.length === n && boxes.length === 4 * n && kps.length === 10 * n,
+      `SCRFD stride ${stride}: expected ${n} anchors for ${width}×${height}, ` +
+        `got scores ${scores.length}, boxes ${boxes.length / 4}, kps ${kps.length / 10}`,
+    );
     for (let i = 0; i < n; i++) {
       const score = scores[i];
       if (!(score > minScore)) continue;
@@ -83,15 +84,17 @@ export function scrfdLevels(
   const scores = kind(1);
   const boxes = kind(4);
   const kps = kind(10);
-  if (outputs.length !== 9 || scores.length !== 3 || boxes.length !== 3 || kps.length !== 3)
-    throw new RangeError(
-      'SCRFD: expected 3 score, 3 box and 3 point outputs, ' +
-        `got shapes ${outputs.map((t) => `[${t.dims.join(',')}]`).join(' ')}`,
-    );
+  invariant(
+    outputs.length === 9 && scores.length === 3 && boxes.length === 3 && kps.length === 3,
+    'SCRFD: expected 3 score, 3 box and 3 point outputs, ' +
+      `got shapes ${outputs.map((t) => `[${t.dims.join(',')}]`).join(' ')}`,
+  );
   const cells8 = Math.ceil(width / 8) * Math.ceil(height / 8);
   const anchorsPerCell = scores[0].length / cells8;
-  if (!Number.isInteger(anchorsPerCell) || anchorsPerCell < 1)
-    throw new RangeError(`SCRFD: ${scores[0].length} stride-8 scores for ${cells8} cells`);
+  invariant(
+    Number.isInteger(anchorsPerCell) && anchorsPerCell >= 1,
+    `SCRFD: ${scores[0].length} stride-8 scores for ${cells8} cells`,
+  );
   return {
     levels: SCRFD_STRIDES.map((stride, i) => ({ stride, scores: scores[i], boxes: boxes[i], kps: kps[i] })),
     anchorsPerCell,

@@ -12,6 +12,7 @@ import { areaWeights, fillPaddedSquareTfjs } from '../image/transform.js';
 import type { Box, Detection } from './types.js';
 import { nonMaxSuppression } from './nms.js';
 import { SSD_ANCHORS_PER_CELL, SSD_INPUT_SIZE, SSD_NUM_ANCHORS, ssdFeatureMapSizes } from './ssd-graph.js';
+import { invariant } from '../errors.js';
 
 export { boxIou, nonMaxSuppression } from './nms.js';
 export { shrinkArea } from '../image/transform.js';
@@ -122,8 +123,7 @@ export function anchorsForSize(anchors512: Float32Array, size: number): Float32A
  * padded square, unclipped.
  */
 export function decodeBoxes(encodings: Float32Array, anchors: Float32Array, n = SSD_NUM_ANCHORS): Float32Array {
-  if (encodings.length < n * 4 || anchors.length < n * 4)
-    throw new Error(`decodeBoxes: expected ${n}×4 encodings and anchors`);
+  invariant(encodings.length >= n * 4 && anchors.length >= n * 4, `decodeBoxes: expected ${n}×4 encodings and anchors`);
   const out = new Float32Array(n * 4);
   for (let i = 0; i < n; i++) {
     const o = i * 4;

@@ -16,6 +16,7 @@
 import { GraphBuilder, type Value } from '../engine/onnx-graph.js';
 import type { WeightMap } from '../engine/tfjs-weights.js';
 import type { ModelRecipe } from '../engine/model-store.js';
+import { invariant } from '../errors.js';
 
 export const SSD_INPUT_SIZE = 512;
 export const SSD_NUM_ANCHORS = 5118;
@@ -23,7 +24,6 @@ export const SSD_NUM_ANCHORS = 5118;
 export const SSD_ANCHORS_PER_CELL = [3, 6, 6, 6, 6, 6] as const;
 /** Input sides the detector can run at: multiples of 64 up to the network's native 512. */
 export const SSD_INPUT_SIZES = [128, 192, 256, 320, 384, 448, 512] as const;
-export type SsdInputSize = (typeof SSD_INPUT_SIZES)[number];
 
 /** Side of each of the six feature maps for an input of `size` (strides 16, 32, 64, 128, 256, 512; TF 'same'). */
 export function ssdFeatureMapSizes(size: number): number[] {
@@ -115,7 +115,7 @@ export function buildSsdGraph(w: WeightMap, size: number = SSD_INPUT_SIZE): Grap
     x = pointwise(g, w, x, `MobilenetV1/Conv2d_${idx}_pointwise`, 1);
     if (idx === 11) conv11 = x;
   }
-  if (!conv11) throw new Error('ssd graph: conv 11 missing');
+  invariant(conv11, 'ssd graph: conv 11 missing');
 
   // Extra feature layers
   const c0 = pointwise(g, w, x, 'Prediction/Conv2d_0_pointwise', 1);
@@ -136,8 +136,7 @@ export function buildSsdGraph(w: WeightMap, size: number = SSD_INPUT_SIZE): Grap
     heads.map((h) => h.cls),
     1,
   );
-  if (enc.dims[1] !== ssdNumAnchors(size))
-    throw new Error(`ssd graph: ${enc.dims[1]} anchors, expected ${ssdNumAnchors(size)}`);
+  invariant(enc.dims[1] === ssdNumAnchors(size), `ssd graph: ${enc.dims[1]} anchors, expected ${ssdNumAnchors(size)}`);
   g.output(enc, 'box_encodings');
   g.output(cls, 'class_logits');
   return g;
@@ -145,8 +144,10 @@ export function buildSsdGraph(w: WeightMap, size: number = SSD_INPUT_SIZE): Grap
 
 /** The detector graph for one input side; 512 keeps the original model id. */
 export function ssdRecipeFor(size: number = SSD_INPUT_SIZE): ModelRecipe {
-  if (!(SSD_INPUT_SIZES as readonly number[]).includes(size))
-    throw new Error(`ssd input size ${size} is not one of ${SSD_INPUT_SIZES.join(', ')}`);
+  invariant(
+    (SSD_INPUT_SIZES as readonly number[]).includes(size),
+    `ssd input size ${size} is not one of ${SSD_INPUT_SIZES.join(', ')}`,
+  );
   return {
     name: size === SSD_INPUT_SIZE ? 'ssd-mobilenetv1' : `ssd-mobilenetv1-${size}`,
     weights: 'ssd_mobilenetv1_model',

@@ -23,13 +23,13 @@ export interface Detection {
   readonly points?: readonly Point[];
 }
 
-/** What the pipeline needs of any face detector (the SSD's FaceDetector, YuNetDetector, ScrfdDetector). */
-export interface FaceDetectorLike {
+/** What the pipeline needs of any face detector (SsdDetector, YuNetDetector, ScrfdDetector). */
+export interface FaceDetector {
   /** Network name and a short digest of its weights, e.g. `yunet@ebafce4e3c11`. */
   readonly modelId: string;
   /** All faces in `img`, best score first, boxes (and points) in `img` pixels. */
   detect(img: RgbImage, opts?: DetectOptions): Promise<Detection[]>;
-  release(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface DetectOptions {
@@ -62,4 +62,11 @@ export interface DetectOptions {
    * enlargement that helps the network find them.
    */
   enlarge?: boolean;
+  /**
+   * SSD only: for a photo whose longer side is over 1024 px, also run its 2 × 2 overlapping tiles (each at the
+   * network's 512 px input, so faces are seen at about twice the resolution) and merge them with the whole-photo
+   * pass (default true). The SSD scores some faces poorly at the scale the whole photo gives them
+   * (docs/detectors.md, bald_guys.jpg).
+   */
+  tile?: boolean;
 }

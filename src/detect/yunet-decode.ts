@@ -7,6 +7,7 @@
  * The points come in image left-to-right order: left eye, right eye, nose tip, left and right mouth corner.
  */
 import { CandidateBuilder, type Candidates } from './candidates.js';
+import { invariant } from '../errors.js';
 
 export const YUNET_STRIDES = [8, 16, 32] as const;
 
@@ -38,11 +39,11 @@ export function decodeYunet(
     const cols = Math.ceil(width / stride);
     const rows = Math.ceil(height / stride);
     const cells = cols * rows;
-    if (cls.length !== cells || obj.length !== cells || bbox.length !== 4 * cells || kps.length !== 10 * cells)
-      throw new RangeError(
-        `YuNet stride ${stride}: expected ${cells} cells for ${width}×${height}, ` +
-          `got cls ${cls.length}, obj ${obj.length}, bbox ${bbox.length / 4}, kps ${kps.length / 10}`,
-      );
+    invariant(
+      cls.length === cells && obj.length === cells && bbox.length === 4 * cells && kps.length === 10 * cells,
+      `YuNet stride ${stride}: expected ${cells} cells for ${width}×${height}, ` +
+        `got cls ${cls.length}, obj ${obj.length}, bbox ${bbox.length / 4}, kps ${kps.length / 10}`,
+    );
     for (let i = 0; i < cells; i++) {
       const score = Math.sqrt(clamp01(cls[i]) * clamp01(obj[i]));
       if (!(score > minScore)) continue;
@@ -69,7 +70,7 @@ export function yunetLevels(outputs: Readonly<Record<string, { data: Float32Arra
   return YUNET_STRIDES.map((stride) => {
     const get = (kind: string) => {
       const t = outputs[`${kind}_${stride}`];
-      if (!t) throw new RangeError(`YuNet: output ${kind}_${stride} missing (got ${Object.keys(outputs).join(', ')})`);
+      invariant(t, `YuNet: output ${kind}_${stride} missing (got ${Object.keys(outputs).join(', ')})`);
       return t.data;
     };
     return { stride, cls: get('cls'), obj: get('obj'), bbox: get('bbox'), kps: get('kps') };

@@ -126,7 +126,7 @@ export class Embedder {
     try {
       session = await engine.load(p.bytes, { threads: opts.threads });
     } catch (e) {
-      await base.release();
+      await base.close();
       throw e;
     }
     const dim =
@@ -134,7 +134,7 @@ export class Embedder {
         ? await projectedDim(session, p, base.input.dim)
         : undefined;
     if (dim === undefined) {
-      await Promise.all([session.release(), base.release()]);
+      await Promise.all([session.close(), base.close()]);
       throw new ModelError(
         'MODEL_LOAD_FAILED',
         `projection ${p.name} must take '${p.inputName}' [N, ${base.input.dim}] and give '${p.outputName}' [N, d]`,
@@ -157,7 +157,7 @@ export class Embedder {
       const { name, bytes, sha256, input } = opts.network;
       const session = await engine.load(bytes, { threads: opts.threads });
       if (!session.inputNames.includes(input.inputName) || !session.outputNames.includes(input.outputName)) {
-        await session.release();
+        await session.close();
         throw new ModelError(
           'MODEL_LOAD_FAILED',
           `${name} must have input '${input.inputName}' and output '${input.outputName}' ` +
@@ -258,8 +258,8 @@ export class Embedder {
     });
   }
 
-  async release(): Promise<void> {
+  async close(): Promise<void> {
     this.scratch.length = 0;
-    await Promise.all([this.session.release(), this.projection?.session.release()]);
+    await Promise.all([this.session.close(), this.projection?.session.close()]);
   }
 }

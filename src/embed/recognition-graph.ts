@@ -6,6 +6,7 @@
 import { GraphBuilder, type Value } from '../engine/onnx-graph.js';
 import type { WeightMap } from '../engine/tfjs-weights.js';
 import type { ModelRecipe } from '../engine/model-store.js';
+import { invariant } from '../errors.js';
 
 export const CHIP_SIZE = 150;
 const MEAN_RGB = [122.782, 117.001, 104.298];
@@ -29,7 +30,7 @@ function convScaled(
   const t = w.get(`${prefix}/scale/biases`).data;
   const shape = filt.shape as [number, number, number, number];
   const [, , cin, cout] = shape;
-  if (input && padding !== 'valid') throw new Error('convScaled: an input map folds only into a valid conv');
+  invariant(!input || padding === 'valid', 'convScaled: an input map folds only into a valid conv');
   const folded = new Float32Array(filt.data.length);
   const b = new Float32Array(cout);
   for (let o = 0; o < cout; o++) b[o] = bias[o] * s[o] + t[o];

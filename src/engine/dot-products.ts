@@ -11,7 +11,7 @@ export interface DotProducts {
   readonly dim: number;
   /** rowsA × rowsB dot products, row-major: out[i * rowsB + j] = a_i · b_j. */
   dots(a: Float32Array, rowsA: number, b: Float32Array, rowsB: number): Promise<Float32Array>;
-  release(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** The model: inputs a [rows, dim], b [cols, dim]; output dots [rows, cols]. */
@@ -39,6 +39,6 @@ export async function loadDotProducts(engine: InferenceEngine, dim: number, thre
       });
       return out.dots.data;
     },
-    release: () => session.release(),
+    close: () => session.close(),
   };
 }

@@ -12,7 +12,7 @@ export interface InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
-  release(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface EngineOptions {

@@ -5,6 +5,7 @@
  * 'same' padding, which is asymmetric for even kernels or strided convs, becomes explicit ONNX pads.
  */
 import onnxProto from 'onnx-proto';
+import { invariant } from '../errors.js';
 
 const { onnx } = onnxProto;
 
@@ -143,7 +144,7 @@ export class GraphBuilder {
 
   conv(x: Value, spec: ConvSpec): Value {
     const [kh, kw, cin, cout] = spec.filterShape;
-    if (x.dims[1] !== cin) throw new Error(`conv: input has ${x.dims[1]} channels, filter expects ${cin}`);
+    invariant(x.dims[1] === cin, `conv: input has ${x.dims[1]} channels, filter expects ${cin}`);
     const stride = spec.stride ?? 1;
     const [h, w] = [x.dims[2], x.dims[3]];
     let pads: number[];
@@ -179,8 +180,7 @@ export class GraphBuilder {
 
   depthwiseConv(x: Value, spec: DepthwiseSpec): Value {
     const [kh, kw, c, mult] = spec.filterShape;
-    if (mult !== 1 || x.dims[1] !== c)
-      throw new Error('depthwiseConv: only channel multiplier 1 with matching channels');
+    invariant(mult === 1 && x.dims[1] === c, 'depthwiseConv: only channel multiplier 1 with matching channels');
     const stride = spec.stride ?? 1;
     const ph = tfPadding(x.dims[2], kh, stride, spec.padding);
     const pw = tfPadding(x.dims[3], kw, stride, spec.padding);

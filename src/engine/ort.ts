@@ -28,7 +28,7 @@ class OrtSession implements InferenceSession {
     }
     return out;
   }
-  async release(): Promise<void> {
+  async close(): Promise<void> {
     await this.session.release();
   }
 }
@@ -75,7 +75,8 @@ async function loadOrtSession(
   } catch (e) {
     throw new ModelError(
       'MODEL_LOAD_FAILED',
-      `onnxruntime could not load the model: ${(e as Error).message}`,
+      "the model could not be loaded; it may be damaged or not an ONNX model: use the pack's file " +
+        `(\`facenet packs\` checks them) (${(e as Error).message})`,
       undefined,
       { cause: e },
     );

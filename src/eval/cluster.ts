@@ -27,6 +27,8 @@ export interface ClusterEvalRow {
   readonly clusters: number;
   /** Seconds of the algorithm alone (the graph is built once for every row, see graphSeconds). */
   readonly seconds: number;
+  /** The product's default setting at this many faces (opts.defaultRow). */
+  readonly default?: boolean;
 }
 
 export interface ClusterEvalResult {
@@ -46,36 +48,42 @@ export async function evaluateClustering(
     calibration: CalibrationTable;
     knn?: KnnOptions;
     onRow?: (r: ClusterEvalRow) => void;
+    /** One more row, marked `default`: e.g. what `facenet cluster` would do with these faces. */
+    defaultRow?: { algorithm: ClusterAlgorithm; targetFar: number };
   },
 ): Promise<ClusterEvalResult> {
   const t0 = performance.now();
   const graph = await buildKnnGraph(embeddings, opts.knn);
   const graphSeconds = (performance.now() - t0) / 1000;
   const rows: ClusterEvalRow[] = [];
-  for (const algorithm of opts.algorithms)
-    for (const targetFar of opts.fars) {
-      const choice = tauForFar(opts.calibration, targetFar);
-      const t1 = performance.now();
-      const labels = labelGraph(graph, choice.threshold, { algorithm });
-      const { groups, unclustered } = groupsFromLabels(labels);
-      const seconds = (performance.now() - t1) / 1000;
-      const predicted = labelsFromGroups(embeddings.length, groups);
-      const row: ClusterEvalRow = {
-        algorithm,
-        targetFar,
-        mergeRate: -Math.expm1((embeddings.length - 1) * Math.log1p(-targetFar)),
-        threshold: choice.threshold,
-        resolvable: choice.resolvable,
-        pairwise: pick(pairwiseScores(predicted, truth)),
-        bcubed: bcubedScores(predicted, truth),
-        groups: groups.length,
-        unclustered: unclustered.length,
-        clusters: groups.length + unclustered.length,
-        seconds,
-      };
-      rows.push(row);
-      opts.onRow?.(row);
-    }
+  const settings = opts.algorithms.flatMap((algorithm) => opts.fars.map((targetFar) => ({ algorithm, targetFar })));
+  for (const { algorithm, targetFar, isDefault } of [
+    ...settings.map((s) => ({ ...s, isDefault: false })),
+    ...(opts.defaultRow ? [{ ...opts.defaultRow, isDefault: true }] : []),
+  ]) {
+    const choice = tauForFar(opts.calibration, targetFar);
+    const t1 = performance.now();
+    const labels = labelGraph(graph, choice.threshold, { algorithm });
+    const { groups, unclustered } = groupsFromLabels(labels);
+    const seconds = (performance.now() - t1) / 1000;
+    const predicted = labelsFromGroups(embeddings.length, groups);
+    const row: ClusterEvalRow = {
+      algorithm,
+      targetFar,
+      mergeRate: -Math.expm1((embeddings.length - 1) * Math.log1p(-targetFar)),
+      threshold: choice.threshold,
+      resolvable: choice.resolvable,
+      pairwise: pick(pairwiseScores(predicted, truth)),
+      bcubed: bcubedScores(predicted, truth),
+      groups: groups.length,
+      unclustered: unclustered.length,
+      clusters: groups.length + unclustered.length,
+      seconds,
+      ...(isDefault ? { default: true } : {}),
+    };
+    rows.push(row);
+    opts.onRow?.(row);
+  }
   return { faces: embeddings.length, people: new Set(Array.from(truth)).size, neighbors: graph.k, graphSeconds, rows };
 }
 

@@ -7,7 +7,7 @@
  * many images are in flight. The cache stays on this thread either way (lookups before dispatch, writes after).
  */
 import { createHash } from 'node:crypto';
-import type { FaceRecognizer } from '../recognizer.js';
+import { stagesOf, type FaceRecognizer } from '../recognizer.js';
 import { readImageBytes } from '../image/decode.js';
 import type { Detection, DetectOptions } from '../detect/types.js';
 import { PooledRecognizer } from '../workers/worker-pool.js';
@@ -54,7 +54,10 @@ export async function embedImages(
   const detect = evalDetect(opts.detect);
   const pooled = fr instanceof PooledRecognizer;
   const pipelineKey = JSON.stringify({ pipeline: fr.pipelineKey, detect });
-  const detectorKey = JSON.stringify({ detector: pooled ? fr.detectorId : fr.detector.modelId, opts: detect });
+  const detectorKey = JSON.stringify({
+    detector: pooled ? fr.detectorId : stagesOf(fr).detector.modelId,
+    opts: detect,
+  });
   const embedOne = (bytes: Buffer, cached?: readonly Detection[]) =>
     pooled ? fr.labelledFace(bytes, detect, cached) : embedLabelledFace(fr, bytes, detect, cached);
   let failed = false;

@@ -1,6 +1,8 @@
 /**
  * A small, dependency-free SVG line chart (log-scaled x), enough for "DIR against gallery size K at fixed F".
  */
+import type { SizeResult } from './identify.js';
+
 export interface Series {
   readonly name: string;
   readonly points: readonly (readonly [number, number])[];
@@ -92,4 +94,40 @@ export function lineChartSvg(chart: LineChart): string {
   if (chart.note) out.push(`<text x="${m.left}" y="${H - 12}" font-size="11" fill="#555">${esc(chart.note)}</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
+}
+
+/** The DIR-against-K chart of `facenet eval identify --plot`. */
+export function identifyPlot(
+  sizes: readonly SizeResult[],
+  fars: readonly number[],
+  modelId: string,
+  unknownProbes?: number,
+): string {
+  const colours = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+  const series: Series[] = [
+    { name: 'closed-set rank-1', points: sizes.map((s) => [s.k, s.rank1] as const), colour: '#7f7f7f', dashed: true },
+  ];
+  fars.forEach((far, i) => {
+    series.push({
+      name: `DIR @ F=${far} (oracle τ)`,
+      points: sizes.map((s) => [s.k, s.dir[i].dir] as const),
+      colour: colours[i % colours.length],
+    });
+    if (sizes[0]?.calibrated)
+      series.push({
+        name: `DIR @ F=${far} (calibrated τ)`,
+        points: sizes.map((s) => [s.k, s.calibrated![i].dir] as const),
+        colour: colours[i % colours.length],
+        dashed: true,
+      });
+  });
+  return lineChartSvg({
+    title: 'LFW open-set identification: DIR against gallery size K',
+    xLabel: 'gallery size K (people, log scale)',
+    yLabel: 'detection & identification rate',
+    series,
+    note:
+      `model ${modelId}; ${unknownProbes ?? 'the'} unknown probes (single-image people); ` +
+      'small K averaged over random draws',
+  });
 }

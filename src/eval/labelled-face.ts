@@ -3,8 +3,8 @@
  * when the detector finds none; plain and flipped embeddings. The one implementation for evaluations on this thread
  * (embed-images.ts) and on the inference workers (src/workers/pipeline-worker.ts), so their results are the same.
  */
-import type { FaceRecognizer } from '../recognizer.js';
-import { centralFace } from '../recognizer.js';
+import { stagesOf, type FaceRecognizer } from '../recognizer.js';
+import { centralFace } from '../detect/box.js';
 import { decodeImage } from '../image/decode.js';
 import type { Box, Detection, DetectOptions } from '../detect/types.js';
 import type { CachedEmbedding } from './embedding-cache.js';
@@ -51,13 +51,14 @@ export async function embedLabelledFace(
   detect: DetectOptions,
   detections?: readonly Detection[],
 ): Promise<LabelledFace> {
+  const stages = stagesOf(fr);
   const img = await decodeImage(bytes);
-  const dets = detections ?? (await fr.detector.detect(img, detect));
+  const dets = detections ?? (await stages.detector.detect(img, detect));
   const central = dets.filter((f) => coversCentre(f.box, img.width, img.height));
   const face = centralFace(central, img.width, img.height);
   const status: CachedEmbedding['status'] = !face ? 'noface' : central.length === 1 ? 'ok' : 'central';
   // the face as the pack aligns it: 68 points on its box, or the detector's five points
-  const [located] = await fr.locate(img, [face ?? { box: centreBox(img.width, img.height), score: 0 }]);
-  const [views] = await fr.embedder.embedChipSetViews([fr.faceChips(img, located)], true);
+  const [located] = await stages.locate(img, [face ?? { box: centreBox(img.width, img.height), score: 0 }]);
+  const [views] = await stages.embedder.embedChipSetViews([stages.faceChips(img, located)], true);
   return { status, embedding: views.plain, flipped: views.flipped!, detections: dets };
 }

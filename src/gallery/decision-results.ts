@@ -6,6 +6,8 @@ import type { FaceFindOptions } from './face-source.js';
 export interface VerifyOptions extends FaceFindOptions {
   /** Target FAR (default 1e-3). */
   far?: number;
+  /** Verify the detected face that overlaps this box best (IoU ≥ 0.3) instead of the largest one. */
+  face?: Box;
 }
 
 export interface VerifyResult extends VerifyDecision {
@@ -24,6 +26,8 @@ export interface IdentifyOptions extends FaceFindOptions {
   far?: number;
   /** Candidates per face (default 5). */
   topK?: number;
+  /** Identify only the detected face that overlaps this box best (IoU ≥ 0.3) instead of every face. */
+  face?: Box;
 }
 
 export interface IdentifiedFace {

@@ -77,24 +77,39 @@ export interface PhotoToEnroll {
   readonly facesInImage: number;
 }
 
+/** A box as `x,y,width,height` in whole pixels: what `--face` takes and `facenet detect` prints. */
+export function boxText(b: Box): string {
+  return [b.x, b.y, b.width, b.height].map((v) => Math.round(v)).join(',');
+}
+
 export function largestFirst(faces: readonly GalleryFace[]): GalleryFace[] {
   return [...faces].sort((a, b) => boxArea(b.box) - boxArea(a.box));
 }
 
-/** The detected face that overlaps `box` best; NO_FACE when none overlaps it by IoU ≥ 0.3. */
-function pickFace(faces: readonly GalleryFace[], box: Box, source: string): GalleryFace {
-  let best: GalleryFace | undefined;
+/**
+ * The detected face that overlaps `box` best; NO_FACE when none overlaps it by IoU ≥ 0.3, listing the boxes found
+ * (as `x,y,width,height`, what `--face` takes) so that the caller can pick one. `outcome` ends the message.
+ */
+export function pickFace<F extends Pick<GalleryFace, 'box'>>(
+  faces: readonly F[],
+  box: Box,
+  source: string,
+  outcome = 'nothing was enrolled',
+): F {
+  let best: F | undefined;
   let bestIou = 0.3;
   for (const f of faces) {
     const o = iou(f.box, box);
     if (o >= bestIou) [best, bestIou] = [f, o];
   }
   if (!best)
-    throw new FaceError('NO_FACE', `no detected face in ${source} matches the chosen box; nothing was enrolled`, {
-      source,
-      box,
-      boxes: faces.map((f) => f.box),
-    });
+    throw new FaceError(
+      'NO_FACE',
+      `no detected face in ${source} matches the chosen box ${boxText(box)}` +
+        (faces.length ? ` (faces found: ${faces.map((f) => boxText(f.box)).join('; ')})` : '') +
+        `; ${outcome}`,
+      { source, box, boxes: faces.map((f) => f.box) },
+    );
   return best;
 }
 
@@ -120,8 +135,9 @@ export async function photosToEnroll(
     if (faces.length > 1 && !opts.largest && !picked)
       throw new FaceError(
         'MULTIPLE_FACES',
-        `${faces.length} faces in ${source}; choose one (--largest, ` +
-          'or a face box through the API) or crop the photo. Nothing was enrolled',
+        `${faces.length} faces in ${source} (${faces.map((f) => boxText(f.box)).join('; ')}); choose one ` +
+          '(--face x,y,width,height or --largest; through the API a face box or largest) or crop the photo. ' +
+          'Nothing was enrolled',
         {
           source,
           faces: faces.length,

@@ -76,9 +76,14 @@ export function faceSize(b: Box): number {
   return Math.min(b.width, b.height);
 }
 
-/** Minimal shape of FaceRecognizer the adapter below needs (keeps this module free of the ONNX pipeline). */
+/**
+ * Minimal shape of FaceRecognizer (or its worker pool) the adapter below needs (keeps this module free of the ONNX
+ * pipeline).
+ */
 export interface FlippableRecognizer {
   readonly modelId: string;
+  /** Whether its embeddings average the mirrored chip too by default (the pack's setting unless overridden). */
+  readonly flip: boolean;
   /** Crop TTA paddings the recognizer averages over (part of the gallery's model id). */
   readonly ttaPaddings?: readonly number[];
   /** The model's own calibration and the TTA setting it was measured with. */
@@ -128,8 +133,11 @@ export function ttaFlagsOf(stored: StoredCalibration): string {
   );
 }
 
-/** A FaceRecognizer seen by the gallery, with flip TTA fixed on or off and the model id saying which TTA it uses. */
-export function galleryRecognizer(fr: FlippableRecognizer, flip = false): GalleryRecognizer {
+/**
+ * A FaceRecognizer seen by the gallery, with flip TTA fixed (default: the recognizer's own, i.e. the pack's, as every
+ * CLI command and the server use) and the model id saying which TTA it uses.
+ */
+export function galleryRecognizer(fr: FlippableRecognizer, flip = fr.flip): GalleryRecognizer {
   const calibration = ownCalibrationFor(fr.modelCalibration, fr.modelId, flip, fr.ttaPaddings);
   return {
     modelId: galleryModelId(fr.modelId, flip, fr.ttaPaddings),
@@ -143,4 +151,14 @@ export function galleryRecognizer(fr: FlippableRecognizer, flip = false): Galler
       : {}),
     embed: (img, opts) => fr.embed(img, { ...opts, flip }),
   };
+}
+
+/** What Gallery.open takes: a FaceRecognizer (or worker pool) with its own TTA, or an adapted GalleryRecognizer. */
+export type RecognizerForGallery = GalleryRecognizer | FlippableRecognizer;
+
+/** A FaceRecognizer becomes galleryRecognizer(fr) (its own TTA, as the CLI's galleries); a GalleryRecognizer stays. */
+export function asGalleryRecognizer(r: RecognizerForGallery): GalleryRecognizer {
+  return typeof (r as Partial<FlippableRecognizer>).flip === 'boolean'
+    ? galleryRecognizer(r as FlippableRecognizer)
+    : r;
 }

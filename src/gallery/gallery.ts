@@ -16,7 +16,14 @@ import { FaceError } from '../errors.js';
 import type { ImageInput } from '../image/types.js';
 import { modelMismatchAdvice } from './model-advice.js';
 import { findCalibration, templateModelFor, type CalibrationSources, type ChosenCalibration } from './tta-variants.js';
-import { chipThumbnail, describeInput, faceSize, type GalleryRecognizer } from './face-source.js';
+import {
+  asGalleryRecognizer,
+  chipThumbnail,
+  describeInput,
+  faceSize,
+  type GalleryRecognizer,
+  type RecognizerForGallery,
+} from './face-source.js';
 import type {
   IdentifiedFace,
   IdentifyOptions,
@@ -29,6 +36,7 @@ import {
   enrollmentWarnings,
   largestFirst,
   photosToEnroll,
+  pickFace,
   type EnrollOptions,
   type EnrollResult,
 } from './enrollment.js';
@@ -77,10 +85,11 @@ export interface GalleryOptions {
   location?: string;
   store?: GalleryStore;
   /**
-   * Needed for enroll, verify, identify; people, forget and calibration storage work without. Wrap a FaceRecognizer
-   * with `galleryRecognizer(fr, flip)` so the stored model id says whether flip TTA made the embeddings.
+   * Needed for enroll, verify, identify; people, forget and calibration storage work without. A FaceRecognizer is
+   * used with its own test-time augmentation (the pack's unless loaded with other `flip` / `ttaPaddings`), which the
+   * stored model id records: the same galleries the CLI and the server make and read.
    */
-  recognizer?: GalleryRecognizer;
+  recognizer?: RecognizerForGallery;
   combination?: TemplateCombination;
   /** Override the calibration (else: the gallery's own, else the shipped default for the model). */
   calibration?: CalibrationTable;
@@ -119,7 +128,7 @@ export class Gallery {
   private constructor(opts: GalleryOptions & { store: GalleryStore }) {
     this.store = opts.store;
     this.follower = new ViewFollower(opts.store);
-    this.recognizer = opts.recognizer;
+    this.recognizer = opts.recognizer && asGalleryRecognizer(opts.recognizer);
     this.combination = opts.combination ?? DEFAULT_COMBINATION;
     this.calibrationOverride = opts.calibration;
     this.createIndex = opts.createIndex ?? ((dim) => new AdaptiveIndex(dim));
@@ -544,8 +553,8 @@ export class Gallery {
     return { distance: distanceFromDot(best), comparisons: list.length };
   }
 
-  /** 1:1: is the (largest) face in `img` the enrolled person `name`? */
-  async verify(img: ImageInput, name: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  /** 1:1: is the (largest) face in `img` the enrolled person `name`? The person first, as in enroll(name, images). */
+  async verify(name: string, img: ImageInput, opts: VerifyOptions = {}): Promise<VerifyResult> {
     const recognizer = this.requireRecognizer('verify');
     await this.load();
     const person = await this.store.findPerson(name);
@@ -554,7 +563,7 @@ export class Gallery {
     const source = describeInput(img);
     const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
     if (!faces.length) throw new FaceError('NO_FACE', `no face found in ${source}`, { source });
-    const face = largestFirst(faces)[0];
+    const face = opts.face ? pickFace(faces, opts.face, source, 'nothing was verified') : largestFirst(faces)[0];
     const { distance, comparisons } = await this.personDistance(person.id, face.embedding);
     const targetFar = opts.far ?? DEFAULT_VERIFY_FAR;
     // several templates = several chances for a stranger: per-comparison FAR so the person-level FAR is the target
@@ -610,7 +619,9 @@ export class Gallery {
   async identify(img: ImageInput, opts: IdentifyOptions = {}): Promise<IdentifyResult> {
     const recognizer = this.requireRecognizer('identify');
     const info = await this.openSet(opts.far ?? DEFAULT_IDENTIFY_FAR);
-    const faces = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
+    const found = await recognizer.embed(img, { aligned: opts.aligned, detect: opts.detect });
+    const source = describeInput(img);
+    const faces = opts.face && found.length ? [pickFace(found, opts.face, source, 'nothing was identified')] : found;
     const identified: IdentifiedFace[] = [];
     for (const f of faces)
       identified.push({
@@ -618,7 +629,7 @@ export class Gallery {
         score: f.score,
         ...(await this.identifyEmbedding(f.embedding, info.threshold, opts.topK ?? 5)),
       });
-    return { ...info, source: describeInput(img), faces: identified };
+    return { ...info, source, faces: identified };
   }
 
   /** Compute a calibration from labelled distances of this gallery's model and store it with the gallery. */

@@ -109,7 +109,7 @@ export async function checkImageHeader(
   } catch (e) {
     throw new ImageError(
       'IMAGE_UNSUPPORTED',
-      `${source} is not an image sharp can read (${firstLine(e)})`,
+      `${source} is not a photo that can be read: use a JPEG, PNG, WebP, GIF, TIFF or AVIF file (${firstLine(e)})`,
       { source },
       { cause: e },
     );
@@ -182,7 +182,8 @@ export async function decodeImage(input: ImageInput, opts: DecodeOptions = {}): 
       .removeAlpha()
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after conversion`);
+    if (info.channels !== 3)
+      throw new ImageError('IMAGE_UNSUPPORTED', `${info.channels} colour channels after conversion to RGB`);
     return {
       width: info.width,
       height: info.height,

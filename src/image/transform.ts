@@ -1,5 +1,6 @@
 /** Pixel-level helpers on RgbImage shared by every stage: resizing, flipping, tensor packing. */
 import type { RgbImage } from './types.js';
+import { invariant } from '../errors.js';
 
 /** Bilinear resize with pixel-centre alignment (align_corners = false), edge-clamped. */
 export function resizeBilinear(img: RgbImage, width: number, height: number): RgbImage {
@@ -52,7 +53,7 @@ export function toNchw(images: readonly RgbImage[]): { data: Float32Array; dims:
   const plane = width * height;
   const data = new Float32Array(images.length * 3 * plane);
   images.forEach((img, n) => {
-    if (img.width !== width || img.height !== height) throw new Error('toNchw: images differ in size');
+    invariant(img.width === width && img.height === height, 'toNchw: images differ in size');
     const base = n * 3 * plane;
     const src = img.data;
     for (let i = 0; i < plane; i++) {
@@ -187,8 +188,10 @@ export function areaWeights(
 
 /** Shrinks an RGB image to `width`×`height` by area averaging (both sides must not grow). */
 export function shrinkArea(img: RgbImage, width: number, height: number): RgbImage {
-  if (width > img.width || height > img.height || width < 1 || height < 1)
-    throw new Error(`shrinkArea: ${img.width}×${img.height} → ${width}×${height}`);
+  invariant(
+    width <= img.width && height <= img.height && width >= 1 && height >= 1,
+    `shrinkArea: ${img.width}×${img.height} → ${width}×${height}`,
+  );
   const wx = areaWeights(img.width, width, img.width);
   const wy = areaWeights(img.height, height, img.height);
   const rowLen = width * 3;
@@ -237,7 +240,7 @@ export function shrinkArea(img: RgbImage, width: number, height: number): RgbIma
  * than shrinkArea's weighted sums.
  */
 export function shrinkBox(img: RgbImage, k: number): RgbImage {
-  if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`shrinkBox: factor ${k}`);
+  invariant(Number.isInteger(k) && k >= 1, `shrinkBox: factor ${k}`);
   if (k === 1) return img;
   const width = Math.ceil(img.width / k);
   const height = Math.ceil(img.height / k);

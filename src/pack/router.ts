@@ -4,10 +4,10 @@
  * (loadPackStages); the recognizer never branches on a network's name.
  */
 import onnxProto from 'onnx-proto';
-import { FaceDetector } from '../detect/detector.js';
+import { SsdDetector } from '../detect/detector.js';
 import { YuNetDetector } from '../detect/yunet.js';
 import { ScrfdDetector } from '../detect/scrfd.js';
-import type { FaceDetectorLike } from '../detect/types.js';
+import type { FaceDetector } from '../detect/types.js';
 import { Landmarker } from '../align/landmarker.js';
 import { Embedder, type EmbedderProjection } from '../embed/embedder.js';
 import { PROJECTION_INPUT, PROJECTION_OUTPUT } from '../embed/input-spec.js';
@@ -38,7 +38,7 @@ export interface StageLoadOptions {
 }
 
 export interface PackStages {
-  readonly detector: FaceDetectorLike;
+  readonly detector: FaceDetector;
   /** The 68-point net, for packs that align dlib chips. */
   readonly landmarker?: Landmarker;
   readonly embedder: Embedder;
@@ -136,12 +136,12 @@ export function routeModel(bytes: Uint8Array): { role: ModelRole; inputSize?: nu
   );
 }
 
-type DetectorLoader = (spec: PackDetector, opts: StageLoadOptions, dir: string) => Promise<FaceDetectorLike>;
+type DetectorLoader = (spec: PackDetector, opts: StageLoadOptions, dir: string) => Promise<FaceDetector>;
 
 /** One loader per detector kind; the 5-point detectors take the verified file from the models folder. */
 const DETECTOR_LOADERS: Record<DetectorKind, DetectorLoader> = {
   ssd: (_spec, o) =>
-    FaceDetector.load({
+    SsdDetector.load({
       cacheDir: o.cacheDir,
       threads: stageThreads(o.threads, undefined, o.threadShare),
       engine: o.engine,
@@ -162,7 +162,7 @@ const DETECTOR_LOADERS: Record<DetectorKind, DetectorLoader> = {
     }),
 };
 
-async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<FaceDetectorLike> {
+async function loadDetector(pack: PackDefinition, opts: StageLoadOptions, dir: string): Promise<FaceDetector> {
   const spec = pack.detector;
   if (spec.file) await checkRole(dir, spec.file, spec.kind);
   return DETECTOR_LOADERS[spec.kind](spec, opts, dir);
@@ -225,7 +225,7 @@ async function loadEmbedder(pack: PackDefinition, opts: StageLoadOptions, dir: s
     ...(projection ? { projection } : {}),
   });
   if (!opts.projectionPath && e.projection && embedder.dim !== e.projection.dim) {
-    await embedder.release();
+    await embedder.close();
     throw new ModelError(
       'MODEL_MISMATCH',
       `pack ${pack.name}: ` +
@@ -276,11 +276,11 @@ export async function loadPackStages(pack: PackDefinition, opts: StageLoadOption
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) {
     // release what did load, then report the first failure
-    await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' && s.value ? s.value.release() : undefined)));
+    await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' && s.value ? s.value.close() : undefined)));
     throw (failed as PromiseRejectedResult).reason;
   }
   const [detector, landmarker, embedder] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [
-    FaceDetectorLike,
+    FaceDetector,
     Landmarker | undefined,
     Embedder,
   ];

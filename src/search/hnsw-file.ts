@@ -162,12 +162,12 @@ export function readSidecar(
   )
     return fail('meta lacks generation / modelId');
   const indexPath = path.join(path.dirname(path.resolve(file)), s.indexFile);
-  if (!existsSync(indexPath)) return fail(`usearch file ${s.indexFile} is missing`);
+  if (!existsSync(indexPath)) return fail(`its graph file ${s.indexFile} is missing`);
   if (statSync(indexPath).size !== s.indexBytes)
-    return fail(`usearch file ${s.indexFile} has ${statSync(indexPath).size} bytes, expected ${s.indexBytes}`);
+    return fail(`its graph file ${s.indexFile} has ${statSync(indexPath).size} bytes, expected ${s.indexBytes}`);
   // usearch's load() corrupts the heap (and aborts the process) on a truncated or garbled file: never hand it one
   if (typeof s.indexSha256 !== 'string' || sha256File(indexPath) !== s.indexSha256)
-    return fail(`usearch file ${s.indexFile} does not match its checksum`);
+    return fail(`its graph file ${s.indexFile} does not match its checksum`);
   return { sidecar: s, indexPath };
 }
 

@@ -389,12 +389,12 @@ export class HnswIndex implements VectorIndex {
     try {
       index.native.load(indexPath);
     } catch (e) {
-      return fail(`usearch could not load ${s.indexFile} (${(e as Error).message})`, e);
+      return fail(`its graph file ${s.indexFile} cannot be read (${(e as Error).message})`, e);
     }
     if (index.native.dimensions() !== s.dim)
-      return fail(`usearch file holds ${index.native.dimensions()}-D vectors, sidecar says ${s.dim}`);
+      return fail(`its graph file holds ${index.native.dimensions()}-D vectors, its sidecar says ${s.dim}`);
     if (index.native.size() !== s.ids.length)
-      return fail(`usearch file holds ${index.native.size()} entries, sidecar lists ${s.ids.length}`);
+      return fail(`its graph file holds ${index.native.size()} entries, its sidecar lists ${s.ids.length}`);
     index.nextId = s.nextId;
     index.ensureIds(s.nextId);
     for (let i = 0; i < s.ids.length; i++) {
@@ -415,7 +415,7 @@ export class HnswIndex implements VectorIndex {
     // a spot check that ids in the sidecar are the ones usearch holds
     for (let i = 0; i < Math.min(16, s.ids.length); i++) {
       const id = s.ids[Math.floor((i * s.ids.length) / 16)];
-      if (!index.native.contains(BigInt(id))) return fail(`usearch file lacks entry ${id} listed in the sidecar`);
+      if (!index.native.contains(BigInt(id))) return fail(`its graph file lacks entry ${id} listed in the sidecar`);
     }
     return { index, meta: s.meta };
   }

@@ -7,6 +7,7 @@ import { DEFAULT_IDENTIFY_FAR, DEFAULT_VERIFY_FAR } from '../decide/decisions.js
 import { FaceError } from '../errors.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { Box } from '../detect/types.js';
+import type { SerializableFace } from '../face-json.js';
 import type { ServerDb, Role } from './keys.js';
 import { InferenceQueue } from './queue.js';
 import { checkImageHeader } from '../image/decode.js';
@@ -19,7 +20,8 @@ export interface ServerRecognizer {
   readonly modelId: string;
   /** The pack it runs: name and licence line (shown in the authenticated health answer and on the page). */
   readonly packInfo?: PackInfo;
-  detect(img: Buffer): Promise<readonly { box: Box; score: number; landmarks?: readonly { x: number; y: number }[] }[]>;
+  /** Faces with the pack's points: 68 landmarks (dlib packs) and/or the detector's five. */
+  detect(img: Buffer): Promise<readonly SerializableFace[]>;
   embed(
     img: Buffer,
     opts?: { aligned?: boolean; flip?: boolean },

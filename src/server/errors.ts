@@ -41,6 +41,7 @@ const STATUS: Partial<Record<FaceErrorCode, number>> = {
   STREAM_LOST: 502,
   CAMERA_UNAVAILABLE: 503,
   URL_NOT_ALLOWED: 403,
+  INTERNAL: 500,
 };
 
 export function httpStatus(code: FaceErrorCode): number {
@@ -110,14 +111,11 @@ export function installErrorMapper(app: FastifyInstance, ctx: ServerContext): vo
     return reply.code(statusOf(e)).type('application/json; charset=utf-8').send(errorBody(e));
   };
   app.setErrorHandler((err: FastifyError | FaceError | Error, req, reply) => {
-    if (err instanceof FaceError) return sendError(reply, err);
-    const mapped = frameworkError(err, limits);
-    if (mapped) return sendError(reply, mapped);
+    const mapped = err instanceof FaceError ? err : frameworkError(err, limits);
+    if (mapped && mapped.code !== 'INTERNAL') return sendError(reply, mapped);
+    // a bug: logged here, and the client learns only that it happened (no message, no stack)
     req.log.error(err);
-    return reply
-      .code(500)
-      .type('application/json; charset=utf-8')
-      .send(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error' } }));
+    return sendError(reply, new FaceError('INTERNAL', 'internal error'));
   });
   app.setNotFoundHandler((req, reply) =>
     sendError(reply, new FaceError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),

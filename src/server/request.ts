@@ -1,16 +1,9 @@
 /** Reading request bodies (multipart or JSON) and the JSON-schema fragments routes share. */
 import { FaceError } from '../errors.js';
-import type { Box } from '../detect/types.js';
+
+export { boxJson, r4 } from '../face-json.js';
 
 export type Body = Record<string, unknown>;
-
-export const r4 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : v);
-export const boxJson = (b: Box) => ({
-  x: Math.round(b.x),
-  y: Math.round(b.y),
-  width: Math.round(b.width),
-  height: Math.round(b.height),
-});
 
 const imageProp = {
   description: 'The photo: a file field in multipart/form-data, or base64 (a data: URL is fine) in application/json.',

@@ -1,6 +1,5 @@
 /** Start the service: recognizer + gallery + key store + fastify, listening. Used by `facenet serve` and the bench. */
 import { Gallery, DEFAULT_GALLERY_PATH } from '../gallery/gallery.js';
-import { galleryRecognizer } from '../gallery/face-source.js';
 import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
 import { buildServer, DEFAULT_LIMITS, type ServerLimits } from './app.js';
 import { keysFile, ServerDb } from './keys.js';
@@ -71,14 +70,14 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       ? await PooledRecognizer.start(workers, { ...recOpts, threadShare: defaultThreads(workers) })
       : undefined;
   const fr = pool ?? (await FaceRecognizer.load(recOpts));
-  const flip = opts.recognizer?.flip ?? fr.flip; // the pack's default unless set
   let db: ServerDb | undefined;
   let gallery: Gallery | undefined;
   let clusters: ClusterState | undefined;
   let video: VideoService | undefined;
   try {
     clusters = opts.clusters ? ClusterState.open(opts.clusters, { mustExist: true }) : undefined;
-    gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr, flip) });
+    // with the recognizer's own TTA (the pack's unless the options change it), as the CLI opens galleries
+    gallery = await Gallery.open({ location: file, recognizer: fr });
     // after the gallery: a database that cannot be reached leaves no keys file beside it
     db = ServerDb.open(keysFile({ gallery: file, keys: opts.keys }));
     const d = db;
@@ -88,7 +87,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         gallery,
         keysFile: keysFile({ gallery: file, keys: opts.keys }),
         recognizer: { ...recOpts, threadShare: defaultThreads(workers + 2) },
-        flip,
+        flip: fr.flip,
         clusters,
         ...opts.video,
       });
@@ -98,7 +97,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       recognizer: fr,
       db: d,
       auth: opts.auth ?? true,
-      flip,
+      flip: fr.flip,
       limits,
       logger: opts.logger,
       allowSvg: opts.recognizer?.allowSvg,

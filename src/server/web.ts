@@ -46,6 +46,7 @@ export function registerWebPage(app: FastifyInstance): void {
     '/api.js': 'api.js',
     '/clusters.js': 'clusters.js',
     '/live.js': 'live.js',
+    '/words.js': 'words.js',
     '/style.css': 'style.css',
     '/favicon.svg': 'favicon.svg',
     '/favicon.ico': 'favicon.svg',

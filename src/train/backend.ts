@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { ModelError } from '../errors.js';
 
 export { tf };
 
@@ -14,7 +15,16 @@ export async function useBackend(name: TrainBackend = 'wasm'): Promise<void> {
   // PROD mode silences tfjs's "install tfjs-node" banner and skips debug checks.
   tf.env().set('PROD', true);
   if (tf.getBackend() === name) return;
-  const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`tfjs backend ${name} failed to initialise`);
+  let failure: unknown;
+  const ok = await tf.setBackend(name).catch((e: unknown) => ((failure = e), false));
+  if (!ok)
+    throw new ModelError(
+      'MODEL_LOAD_FAILED',
+      `the ${name} training backend failed to start` +
+        (failure instanceof Error ? `: ${failure.message}` : '') +
+        (name === 'wasm' ? ' (try --backend cpu)' : ''),
+      { backend: name },
+      { cause: failure },
+    );
   await tf.ready();
 }

@@ -66,19 +66,32 @@ export async function readCheckpoint<H>(file: string): Promise<Checkpoint<H>> {
   }
   if (buf.length < 8 || buf.toString('ascii', 0, 4) !== MAGIC)
     throw new FaceError('INVALID_INPUT', `${file} is not a facenet training checkpoint`, { file });
+  const damaged = (why: string) =>
+    new FaceError('INVALID_INPUT', `${file} is a damaged training checkpoint (${why})`, { file });
   const hlen = buf.readUInt32LE(4);
-  const { header, refs } = JSON.parse(buf.toString('utf8', 8, 8 + hlen)) as {
-    header: H;
-    refs: Record<string, Record<string, Ref>>;
-  };
+  let parsed: { header: H; refs: Record<string, Record<string, Ref>> };
+  try {
+    parsed = JSON.parse(buf.toString('utf8', 8, 8 + hlen)) as typeof parsed;
+  } catch {
+    throw damaged('its header is cut short or not JSON');
+  }
+  const { header, refs } = parsed;
+  if (!header || !refs || typeof refs !== 'object') throw damaged('no header or no array table');
   const start = 8 + hlen + ((4 - ((8 + hlen) % 4)) % 4);
-  const floats = new Float32Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + buf.length));
+  // whole floats only: a file cut at any byte must not make the Float32Array itself throw
+  const floatBytes = Math.max(0, buf.length - start) & ~3;
+  const floats = new Float32Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + start + floatBytes));
   const arrays = { params: {}, state: {}, adamM: {}, adamV: {} } as CheckpointArrays;
   for (const [group, entries] of Object.entries(refs)) {
     const target = (arrays as unknown as Record<string, Record<string, NamedArray>>)[group];
     if (!target) continue;
-    for (const [name, r] of Object.entries(entries))
+    for (const [name, r] of Object.entries(entries)) {
+      // a file cut short (or edited) would hand tfjs arrays shorter than their shape
+      const size = r.shape.reduce((a, b) => a * b, 1);
+      if (r.length !== size || r.offset < 0 || r.offset + r.length > floats.length)
+        throw damaged(`array ${group}/${name} does not fit in the file`);
       target[name] = { shape: r.shape, data: floats.slice(r.offset, r.offset + r.length) };
+    }
   }
   return { header, arrays };
 }

@@ -12,8 +12,9 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import writeFileAtomic from 'write-file-atomic';
-import { FaceError } from '../errors.js';
+import { FaceError, invariant } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
+import { centralFace } from '../detect/box.js';
 import { resizeBilinear } from '../image/transform.js';
 import type { RgbImage } from '../image/types.js';
 import { CHIP_SIZE } from '../embed/recognition-graph.js';
@@ -111,22 +112,23 @@ export interface PipelineExtractorOptions {
 /** Default pipeline extractor: central face of the photo, dlib chip. */
 export async function pipelineExtractor(
   opts: PipelineExtractorOptions = {},
-): Promise<{ extract: ChipExtractor; release: () => Promise<void> }> {
-  const { FaceRecognizer, centralFace } = await import('../recognizer.js');
+): Promise<{ extract: ChipExtractor; close: () => Promise<void> }> {
+  const { FaceRecognizer, stagesOf } = await import('../recognizer.js');
   const fr = await FaceRecognizer.load({ cacheDir: opts.cacheDir, threads: opts.threads });
+  const stages = stagesOf(fr);
   return {
     async extract(file: string) {
       const img = await decodeImage(file);
-      const face = centralFace(await fr.alignDecoded(img), img.width, img.height);
+      const face = centralFace(await stages.alignDecoded(img), img.width, img.height);
       if (face) return face.chip;
       if (!opts.centreFallback) return null;
       const side = 0.45 * Math.min(img.width, img.height);
-      const [landmarks] = await fr.landmarksFor(img, [
+      const [landmarks] = await stages.landmarksFor(img, [
         { x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side },
       ]);
-      return fr.chipFor(img, landmarks);
+      return stages.chipFor(img, landmarks);
     },
-    release: () => fr.release(),
+    close: () => fr.close(),
   };
 }
 
@@ -183,13 +185,13 @@ export async function warmChipCache(
   } = {},
 ): Promise<number> {
   const cacheDir = opts.chipCacheDir ?? defaultChipCacheDir(dataDir);
-  let release: (() => Promise<void>) | undefined;
+  let close: (() => Promise<void>) | undefined;
   let extractor = opts.extractor;
   const get = async () => {
     if (!extractor) {
       const p = await pipelineExtractor({ centreFallback: opts.centreFallback });
       extractor = p.extract;
-      release = p.release;
+      close = p.close;
     }
     return extractor;
   };
@@ -207,7 +209,7 @@ export async function warmChipCache(
       opts.onProgress?.(i + 1, files.length);
     }
   } finally {
-    await release?.();
+    await close?.();
   }
   return missing;
 }
@@ -222,12 +224,12 @@ export async function loadChips(dataDir: string, opts: LoadChipsOptions): Promis
   const aligned = source === 'aligned' || (source === 'auto' && (await isAlignedDataset(ids)));
   const cacheDir = opts.chipCacheDir ?? defaultChipCacheDir(dataDir);
   let extractor: ChipExtractor | undefined = opts.extractor;
-  let release: (() => Promise<void>) | undefined;
+  let close: (() => Promise<void>) | undefined;
   const getExtractor = async () => {
     if (!extractor) {
       const p = await pipelineExtractor({ centreFallback: opts.centreFallback });
       extractor = p.extract;
-      release = p.release;
+      close = p.close;
     }
     return extractor;
   };
@@ -262,7 +264,7 @@ export async function loadChips(dataDir: string, opts: LoadChipsOptions): Promis
       if (kept > 0) names.push(id.name);
     }
   } finally {
-    await release?.();
+    await close?.();
   }
   return {
     size: S,
@@ -409,7 +411,7 @@ export function fillBatch(
 ): void {
   const S = chips.size;
   const per = S * S * 3;
-  if (out.length < indices.length * per) throw new Error('fillBatch: output buffer too small');
+  invariant(out.length >= indices.length * per, 'fillBatch: output buffer too small');
   indices.forEach((idx, n) => {
     const src = chips.pixels.subarray(idx * per, (idx + 1) * per);
     const dst = n * per;

@@ -22,6 +22,7 @@ import { addRecognitionNet, CHIP_SIZE } from '../embed/recognition-graph.js';
 import { PROJECTION_INPUT, PROJECTION_OUTPUT } from '../embed/input-spec.js';
 
 import { ARCHS, type Arch } from './archs.js';
+import { invariant, FaceError } from '../errors.js';
 export { ARCHS, type Arch };
 
 export interface SmallArch {
@@ -273,16 +274,17 @@ export class EmbeddingModel {
   restore(snap: { params: Record<string, NamedArray>; state: Record<string, NamedArray> }): void {
     for (const [k, v] of this.params) {
       const a = snap.params[k];
-      if (!a) throw new Error(`checkpoint lacks parameter ${k}`);
-      if (a.shape.join('x') !== v.shape.join('x'))
-        throw new Error(`parameter ${k}: checkpoint shape ${a.shape} ≠ model ${v.shape}`);
+      if (!a) throw new FaceError('INVALID_INPUT', `the checkpoint lacks parameter ${k} of this model`);
+      if (a.shape.join('x') !== v.shape.join('x') || a.data.length !== v.size)
+        throw new FaceError('INVALID_INPUT', `parameter ${k}: checkpoint shape ${a.shape} ≠ model ${v.shape}`);
       const t = tf.tensor(a.data, a.shape);
       v.assign(t);
       t.dispose();
     }
     for (const [k, v] of this.state) {
       const a = snap.state[k];
-      if (!a || a.data.length !== v.length) throw new Error(`checkpoint lacks state ${k}`);
+      if (!a || a.data.length !== v.length)
+        throw new FaceError('INVALID_INPUT', `the checkpoint lacks state ${k} of this model`);
       v.set(a.data);
     }
   }
@@ -320,7 +322,7 @@ export class EmbeddingModel {
     const g = new GraphBuilder(`facenet_trained_${s.arch}`, metadata);
     const input = g.input('chips', [-1, 3, s.inputSize, s.inputSize]);
     if (s.arch === 'head') {
-      if (!recognitionWeights) throw new Error('head export needs the pretrained recognition weights');
+      invariant(recognitionWeights, 'head export needs the pretrained recognition weights');
       const f = g.l2Normalize(addRecognitionNet(g, recognitionWeights, input));
       const h = g.relu(g.dense(f, arr('head/w1'), 128, s.hidden, arr('head/b1')));
       const e = g.add(f, g.dense(h, arr('head/w2'), s.hidden, 128, arr('head/b2')));

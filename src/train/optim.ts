@@ -4,6 +4,7 @@
  */
 import { tf } from './backend.js';
 import type { NamedArray } from './model.js';
+import { invariant } from '../errors.js';
 
 export interface AdamSettings {
   lr: number;
@@ -12,8 +13,6 @@ export interface AdamSettings {
   eps: number;
   weightDecay: number;
 }
-
-export const DEFAULT_ADAM: AdamSettings = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 5e-4 };
 
 export class AdamW {
   step = 0;
@@ -35,7 +34,7 @@ export class AdamW {
     const c2 = 1 - beta2 ** this.step;
     for (const [name, g] of grads) {
       const p = params.get(name);
-      if (!p) throw new Error(`gradient for unknown parameter ${name}`);
+      invariant(p, `gradient for unknown parameter ${name}`);
       const m0 = this.m.get(name);
       const v0 = this.v.get(name);
       const [m1, v1] = tf.tidy(() => {

@@ -4,16 +4,11 @@
  * shared embedding cache (same pipeline key, so an LFW folder that `facenet eval` has embedded costs nothing).
  * The images are embedded as evaluations embed them: the labelled face nearest the image centre.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { listIdentities, type ChipSet } from './data.js';
 import type { HeadSource } from './model.js';
-import { FaceRecognizer } from '../recognizer.js';
-import { PooledRecognizer } from '../workers/worker-pool.js';
-import { EmbeddingCache } from '../eval/embedding-cache.js';
-import { embedImages, type EvalRecognizer } from '../eval/embed-images.js';
+import { embedDataset } from '../eval/embed-dataset.js';
 import { lfwImageRoot, readPairs } from '../eval/lfw-pairs.js';
-import { defaultCacheDir } from '../engine/model-store.js';
 import { resolvePack } from '../pack/router.js';
 import type { PackDefinition } from '../pack/types.js';
 import { FaceError } from '../errors.js';
@@ -58,12 +53,6 @@ export interface PackFeatures {
   readonly fromCache: number;
 }
 
-async function loadRecognizer(o: PackFeatureOptions): Promise<EvalRecognizer> {
-  const opts = { pack: o.pack, models: o.models, acceptLicense: o.acceptLicense, flip: false };
-  const n = o.workers ?? os.availableParallelism();
-  return n === 0 ? FaceRecognizer.load(opts) : PooledRecognizer.start(n, { ...opts, threads: 1 });
-}
-
 /**
  * The pack's embeddings of DIR/<person>/*.jpg (an LFW folder holding lfw/ works too). Images where the detector
  * found no face (the evaluations' centre-box fallback) are left out of training and listed as missing.
@@ -77,22 +66,12 @@ export async function packFeatures(dataDir: string, o: PackFeatureOptions): Prom
   if (ids.length < 2)
     throw new FaceError('DATASET_MISSING', `${dataDir}: fewer than two identities left to train on`, { dir: dataDir });
   const files = ids.flatMap((i) => i.files);
-  const fr = await loadRecognizer(o);
-  let res;
-  try {
-    const cache =
-      o.cacheFile === false
-        ? undefined
-        : new EmbeddingCache(o.cacheFile ?? path.join(defaultCacheDir(), 'eval-embeddings.db'));
-    try {
-      res = await embedImages(fr, files, { cache, onProgress: o.onProgress });
-    } finally {
-      cache?.close();
-    }
-  } finally {
-    if (fr instanceof PooledRecognizer) await fr.close();
-    else await fr.release();
-  }
+  const { res } = await embedDataset(files, {
+    recognizer: { pack: o.pack, models: o.models, acceptLicense: o.acceptLicense, flip: false },
+    workers: o.workers,
+    cacheFile: o.cacheFile,
+    onProgress: o.onProgress,
+  });
   const d = source.dim;
   const kept: string[] = [];
   const labels: number[] = [];

@@ -22,7 +22,7 @@ import {
 } from './data.js';
 import { Trainer, type Budget, type CheckpointHeader, type StepStats, type TrainConfig } from './trainer.js';
 import type { Mining } from './triplet.js';
-import { FaceError } from '../errors.js';
+import { FaceError, invariant } from '../errors.js';
 import { flipHorizontal } from '../image/transform.js';
 import type { RgbImage } from '../image/types.js';
 import { CHIP_SIZE } from '../embed/recognition-graph.js';
@@ -202,7 +202,7 @@ export async function pretrainedFeatures(
     onProgress?: (done: number, total: number) => void;
   } = {},
 ): Promise<{ orig: Float32Array; flipped: Float32Array }> {
-  if (chips.size !== CHIP_SIZE) throw new Error(`pretrained features need ${CHIP_SIZE}px chips`);
+  invariant(chips.size === CHIP_SIZE, `pretrained features need ${CHIP_SIZE}px chips`);
   const { Embedder } = await import('../embed/embedder.js');
   const embedder = await Embedder.load({ cacheDir: opts.cacheDir, threads: opts.threads });
   const n = chips.files.length;
@@ -239,7 +239,7 @@ export async function pretrainedFeatures(
     }
     return { orig, flipped };
   } finally {
-    await embedder.release();
+    await embedder.close();
   }
 }
 

@@ -24,6 +24,7 @@ import type { Checkpoint } from './checkpoint.js';
 import { META_KEYS } from './model-meta.js';
 import type { WeightMap } from '../engine/tfjs-weights.js';
 import type { ScoredPair } from '../eval/roc.js';
+import { invariant, FaceError } from '../errors.js';
 
 export interface TrainConfig {
   readonly arch: ArchSettings;
@@ -132,9 +133,11 @@ export class Trainer {
     readonly inputs: TrainInputs,
   ) {
     const { chips } = inputs;
-    if (config.arch.arch === 'small' && chips.size !== config.arch.inputSize)
-      throw new Error(`chips are ${chips.size}px, the model takes ${config.arch.inputSize}px`);
-    if (config.arch.arch === 'head' && !inputs.features) throw new Error('head arch needs pretrained features');
+    invariant(
+      config.arch.arch !== 'small' || chips.size === config.arch.inputSize,
+      `chips are ${chips.size}px, the model takes ${config.arch.inputSize}px`,
+    );
+    invariant(config.arch.arch !== 'head' || inputs.features, 'head arch needs pretrained features');
     this.rng = new Rng(config.seed);
     this.model = new EmbeddingModel(config.arch, config.seed);
     this.optimizer = new AdamW({ lr: config.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: config.weightDecay });
@@ -373,7 +376,11 @@ export class Trainer {
     const h = ckpt.header;
     const names = this.trainIdentities.map((i) => this.inputs.chips.identities[i]);
     if (names.join('\n') !== h.trainIdentities.join('\n'))
-      throw new Error('checkpoint was trained on other identities (different data or seed)');
+      throw new FaceError(
+        'INVALID_INPUT',
+        '--resume continues the run in its --out folder, whose checkpoint was trained on other identities ' +
+          '(different --data or --seed): use the same ones, a new --out, or --init to start from its weights',
+      );
     this.model.restore({ params: ckpt.arrays.params, state: ckpt.arrays.state });
     this.optimizer.restore({ step: h.adamStep, m: ckpt.arrays.adamM, v: ckpt.arrays.adamV });
     this.rng.setState(h.rng);

@@ -11,6 +11,7 @@
  * value and gradient are exactly those of the selected triplets.
  */
 import type { Rng } from './rng.js';
+import { invariant } from '../errors.js';
 
 export const MINING_METHODS = ['semi-hard', 'batch-hard', 'batch-all', 'random'] as const;
 export type Mining = (typeof MINING_METHODS)[number];
@@ -43,7 +44,7 @@ type Matrix = ArrayLike<number>;
  */
 export function selectTriplets(D: Matrix, labels: ArrayLike<number>, mining: Mining, rng?: Rng): Selection {
   const n = labels.length;
-  if (D.length !== n * n) throw new Error(`distance matrix has ${D.length} entries, expected ${n}×${n}`);
+  invariant(D.length === n * n, `distance matrix has ${D.length} entries, expected ${n}×${n}`);
   const triplets: Triplet[] = [];
   const pos: number[][] = [];
   const neg: number[][] = [];
@@ -89,11 +90,11 @@ export function selectTriplets(D: Matrix, labels: ArrayLike<number>, mining: Min
         }
         break;
       case 'random':
-        if (!rng) throw new Error('random mining needs an rng');
+        invariant(rng, 'random mining needs an rng');
         for (const p of ps) triplets.push({ a, p, n: ns[rng.int(ns.length)] });
         break;
       default:
-        throw new Error(`unknown mining method ${String(mining)}`);
+        invariant(false, `unknown mining method ${String(mining)}`);
     }
   }
   return { triplets, reduction: mining === 'batch-all' ? 'mean-active' : 'mean' };

@@ -10,7 +10,7 @@ import type { Gallery } from '../gallery/gallery.js';
 import type { OpenSetInfo } from '../gallery/decision-results.js';
 import { chipThumbnail } from '../gallery/face-source.js';
 import { DEFAULT_IDENTIFY_FAR } from '../decide/decisions.js';
-import type { FaceRecognizer } from '../recognizer.js';
+import type { PipelineStages } from '../pipeline-stages.js';
 import { faceQuality, fivePointsOf68 } from '../track/quality.js';
 import { Tracker, type Track, type TrackDetection, type TrackerOptions } from '../track/tracker.js';
 import type { FrameFace, StageTimes, TrackSnapshot, TrackSummary, WatchEvent } from './events.js';
@@ -18,7 +18,8 @@ import { TrackRecord, type RecordOptions } from './track-record.js';
 import type { VideoFrame } from './types.js';
 
 /** The parts of FaceRecognizer video uses. */
-export type VideoRecognizer = Pick<FaceRecognizer, 'detectBoxes' | 'locate' | 'faceChips' | 'embedder' | 'flip'>;
+/** The pipeline stages a session runs (`stagesOf(fr)`: it detects every frame but aligns and embeds only a few). */
+export type VideoRecognizer = Pick<PipelineStages, 'detectBoxes' | 'locate' | 'faceChips' | 'embedder' | 'flip'>;
 
 export interface SessionOptions extends TrackerOptions, Partial<RecordOptions> {
   recognizer: VideoRecognizer;

@@ -3,7 +3,7 @@
  * when.
  *
  *   const fr = await FaceRecognizer.load();
- *   const gallery = await Gallery.open({ location: 'faces.db', recognizer: galleryRecognizer(fr, fr.flip) });
+ *   const gallery = await Gallery.open({ location: 'faces.db', recognizer: fr });
  *   for await (const e of watch('door.mp4', { recognizer: fr, gallery }))
  *     if (e.type === 'track-identified') console.log(e.time, e.track.person);
  *
@@ -19,15 +19,15 @@ import { tauForFar } from '../decide/calibration.js';
 import { DEFAULT_VERIFY_FAR } from '../decide/decisions.js';
 import { FaceError } from '../errors.js';
 import { galleryModelId } from '../gallery/face-source.js';
-import type { FaceRecognizer } from '../recognizer.js';
+import { stagesOf, type FaceRecognizer } from '../recognizer.js';
 import type { WatchEvent, WatchResult } from './events.js';
 import { openSource } from './open-source.js';
-import { VideoSession, type SessionOptions } from './session.js';
+import { VideoSession, type SessionOptions, type VideoRecognizer } from './session.js';
 import type { FrameSource, SourceOptions, VideoFrame } from './types.js';
 import { groupUnknowns } from './unknowns.js';
 
-export interface WatchOptions extends SessionOptions, SourceOptions {
-  recognizer: SessionOptions['recognizer'] & Pick<FaceRecognizer, 'modelId' | 'ttaPaddings'>;
+export interface WatchOptions extends Omit<SessionOptions, 'recognizer'>, SourceOptions {
+  recognizer: FaceRecognizer;
   /**
    * Where unknown tracks are grouped into strangers: a cluster state (a file shared between runs keeps "unknown N"
    * stable and lets `facenet name N` enroll them). Default: a fresh in-memory state; false: no grouping.
@@ -38,7 +38,10 @@ export interface WatchOptions extends SessionOptions, SourceOptions {
 }
 
 /** The model id embeddings are stored and compared under (as the gallery names it). */
-export function watchModelId(opts: Pick<WatchOptions, 'recognizer' | 'flip'>): string {
+export function watchModelId(opts: {
+  recognizer: Pick<FaceRecognizer, 'modelId' | 'flip' | 'ttaPaddings'>;
+  flip?: boolean;
+}): string {
   const fr = opts.recognizer;
   return galleryModelId(fr.modelId, opts.flip ?? fr.flip, fr.ttaPaddings);
 }
@@ -47,12 +50,28 @@ export function watchModelId(opts: Pick<WatchOptions, 'recognizer' | 'flip'>): s
  * The calibration unknowns are grouped and lost tracks re-identified with: the gallery's, else the shipped one for
  * the model. Re-identification takes τ at the verification FAR (1e-3) of one comparison of two track embeddings.
  */
-async function groupingCalibration(opts: WatchOptions, modelId: string): Promise<CalibrationTable | undefined> {
+async function groupingCalibration(
+  opts: Pick<WatchOptions, 'gallery'>,
+  modelId: string,
+): Promise<CalibrationTable | undefined> {
   if (opts.gallery && opts.gallery.templateModelId === modelId) return (await opts.gallery.calibration()).table;
   return defaultCalibration(modelId);
 }
 
-export async function* watch(input: FrameSource | string, opts: WatchOptions): AsyncGenerator<WatchEvent, void> {
+/** Follow the faces of a video, a stream or pushed frames, and decide each track once (see the module comment). */
+export function watch(input: FrameSource | string, opts: WatchOptions): AsyncGenerator<WatchEvent, void> {
+  return watchWithStages(input, opts, stagesOf(opts.recognizer));
+}
+
+/**
+ * `watch` on given stages: the recognizer in `opts` names the model (its id, TTA), `stages` run the frames. Internal:
+ * the tests drive a session with scripted stages.
+ */
+export async function* watchWithStages(
+  input: FrameSource | string,
+  opts: Omit<WatchOptions, 'recognizer'> & { recognizer: Pick<FaceRecognizer, 'modelId' | 'flip' | 'ttaPaddings'> },
+  stages: VideoRecognizer,
+): AsyncGenerator<WatchEvent, void> {
   const modelId = watchModelId(opts);
   if (opts.gallery && opts.gallery.modelId !== modelId)
     throw new FaceError(
@@ -69,7 +88,7 @@ export async function* watch(input: FrameSource | string, opts: WatchOptions): A
   const t0 = performance.now();
   let failure: unknown;
   try {
-    const session = await VideoSession.start({ ...opts, reid });
+    const session = await VideoSession.start({ ...opts, recognizer: stages, reid });
     let progressAt = 0;
     let warned = 0;
     const it = source[Symbol.asyncIterator]();

@@ -1,5 +1,7 @@
 // facenet web page: plain ES module, no build step. Talks to the /v1 API of the same origin.
 import { $, KEY, api, auth } from './api.js';
+import { errText, fmt, oneIn, plural } from './words.js';
+import { loadClusters } from './clusters.js';
 let cameraStream = null;
 let snapshotBlob = null;
 
@@ -12,64 +14,14 @@ const showError = (el, e) => {
   el.title = e.code ? `${e.code}: ${e.message}` : e.message;
 };
 
-const fmt = (v, d = 3) => (typeof v === 'number' ? v.toFixed(d) : String(v));
-const fmtFar = (v) => (typeof v === 'number' ? v.toExponential(1) : String(v));
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
-
-/** What went wrong, in words for the person at the page (the server's code stays in the tooltip / console). */
-function errText(e) {
-  const d = e.details || {};
-  switch (e.code) {
-    case 'NO_FACE':
-      return (
-        'No face was found in this photo. Try a sharper photo, ' +
-        'facing the camera, with the face at least 40 pixels wide.'
-      );
-    case 'MULTIPLE_FACES':
-      return (
-        `This photo shows ${plural(d.faces || 2, 'face', 'faces')}. ` +
-        'Click the face to use (or "Use the largest face"), or crop the photo.'
-      );
-    case 'IMAGE_EMPTY':
-      return 'The file is empty.';
-    case 'IMAGE_CORRUPT':
-      return 'This file could not be read as a photo: it may be damaged or cut short.';
-    case 'IMAGE_UNSUPPORTED':
-      return 'This kind of file is not supported: use a JPEG, PNG, WebP, GIF, TIFF or AVIF photo.';
-    case 'BODY_TOO_LARGE':
-    case 'IMAGE_TOO_LARGE':
-      return 'This photo is too large for the server. Use a smaller one (the limits are shown at /v1/health).';
-    case 'PERSON_NOT_FOUND':
-      return `Nobody called "${d.name ?? ''}" is enrolled.`;
-    case 'PERSON_EXISTS':
-      return `Someone called "${d.name ?? ''}" is already enrolled.`;
-    case 'UNAUTHORIZED':
-      return (
-        'This needs an API key: paste one in the "API key" box above ' +
-        '(create it with `facenet keys add --role admin`).'
-      );
-    case 'FORBIDDEN':
-      return 'Your API key may not do this: enrolling, deleting and changing thresholds need an admin key.';
-    case 'QUEUE_FULL':
-      return 'The server is busy. Try again in a few seconds.';
-    case 'TIMEOUT':
-      return 'The server took too long to answer. Try again, or a smaller photo.';
-    case 'MODEL_MISMATCH':
-      return (
-        'This gallery was made with another recognition model than the server is running. ' +
-        'Restart the server with the model the gallery was built with.'
-      );
-    case 'BROWSER_IMAGE':
-      return 'The server read this photo, but this browser cannot show it (HEIC or TIFF?): try a JPEG or PNG.';
-    case 'INVALID_INPUT':
-      return `That input was not accepted: ${e.message}`;
-    default:
-      if (e.status === 429) return 'The server is busy. Try again in a few seconds.';
-      if (e.status === 401) return 'This needs an API key: paste one in the "API key" box above.';
-      if (e.status === 403) return 'Your API key may not do this (an admin key is needed).';
-      if (e instanceof TypeError) return 'The server cannot be reached. Is `facenet serve` still running?';
-      return `Something went wrong: ${e.message}`;
-  }
+/**
+ * Only the latest action's answer stays on screen: an older one (an identification before a delete, a verification
+ * of another photo) would describe a gallery or a photo that has changed since.
+ */
+const RESULTS = ['enroll-result', 'identify-result', 'verify-result', 'calibration-result', 'clusters-result'];
+function clearResults(keep) {
+  for (const id of RESULTS) if (id !== keep) show($(id), '');
+  if (keep !== 'identify-result') $('identify-faces').innerHTML = '';
 }
 
 /** The photo of a form: the camera snapshot if one was taken, else the chosen file. */
@@ -79,6 +31,9 @@ function photoOf(fileInput, useSnapshot) {
 }
 
 // ---- status and key
+/** Whether the server serves /v1/clusters (`serve --clusters`): otherwise the page never asks for groups. */
+let clustersOn = false;
+
 async function refreshStatus() {
   try {
     // the public answer is minimal; with a valid key (or no auth) it carries the gallery size and model
@@ -92,8 +47,10 @@ async function refreshStatus() {
       $('model').textContent = '';
     } else {
       $('status').textContent = `${plural(h.people, 'person', 'people')} enrolled`;
-      $('model').textContent = `model ${h.modelId}`;
+      // the pack's name, not the model id (a hash-like string that means nothing to the person at the page)
+      $('model').textContent = h.pack ? `recognition pack: ${h.pack.name}` : '';
     }
+    clustersOn = h.clusters === true;
     // the pack's licence line (non-permissive packs run only after an explicit opt-in on the server)
     $('pack-licence').textContent = h.pack ? `pack ${h.pack.name} · licence: ${h.pack.licence}` : '';
   } catch {
@@ -353,7 +310,7 @@ async function prepareEnrollPhoto(photo) {
 $('enroll-file').addEventListener('change', () => {
   snapshotBlob = null;
   $('snapshot').hidden = true;
-  show($('enroll-result'), '');
+  clearResults();
   prepareEnrollPhoto(photoOf($('enroll-file'), false));
 });
 
@@ -368,8 +325,8 @@ $('enroll-form').addEventListener('submit', async (ev) => {
   if (several && !enrollChoice.box)
     return show(
       out,
-      `This photo shows ${plural(enrollChoice.faces.length, 'face', 'faces')}: ` +
-        'click the one to enroll, or "Use the largest face".',
+      `This photo shows ${plural(enrollChoice.faces.length, 'face', 'faces')}: click the one to enroll, ` +
+        'or "Use the largest face".',
       'bad',
     );
   const form = () => {
@@ -380,6 +337,7 @@ $('enroll-form').addEventListener('submit', async (ev) => {
     return f;
   };
   $('enroll-submit').disabled = true;
+  clearResults('enroll-result');
   show(out, 'enrolling…');
   try {
     let r;
@@ -392,7 +350,7 @@ $('enroll-form').addEventListener('submit', async (ev) => {
     const warn = r.warnings.length ? ` — ${r.warnings.map((w) => w.message).join('; ')}` : '';
     show(
       out,
-      `${r.created ? 'enrolled' : 'added a photo to'} ${r.person.name} ` +
+      `${r.created ? 'Enrolled' : 'Added a photo to'} ${r.person.name} ` +
         `(${plural(r.templates, 'photo', 'photos')})${warn}`,
       r.warnings.length ? '' : 'ok',
     );
@@ -411,12 +369,13 @@ $('enroll-form').addEventListener('submit', async (ev) => {
 });
 
 // ---- identify
+$('identify-file').addEventListener('change', () => clearResults());
 $('identify-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const out = $('identify-result');
   const host = $('identify-faces');
   const photo = photoOf($('identify-file'), false);
-  host.innerHTML = '';
+  clearResults('identify-result');
   if (!photo) return show(out, 'Choose a photo first.', 'bad');
   $('identify-submit').disabled = true;
   show(out, 'identifying…');
@@ -433,15 +392,16 @@ $('identify-form').addEventListener('submit', async (ev) => {
         cls: face.person === 'unknown' ? 'unknown' : 'known',
         label:
           face.person === 'unknown'
-            ? `unknown (nearest: distance ${fmt(face.distance)})`
+            ? `unknown (nearest ${fmt(face.distance)}, over the threshold ${fmt(r.threshold)})`
             : `${face.person} (distance ${fmt(face.distance)}, threshold ${fmt(r.threshold)})`,
       })),
     );
     show(
       out,
       r.faces.length
-        ? `${plural(r.faces.length, 'face', 'faces')}: ${known} recognised, ${r.faces.length - known} unknown.` +
-            (r.warning ? ` ${r.warning}` : '')
+        ? `${plural(r.faces.length, 'face', 'faces')}: ${known} recognised, ${r.faces.length - known} unknown` +
+            (known < r.faces.length ? ' (nobody enrolled is close enough).' : '.') +
+            (r.warning ? ` ${UNRESOLVABLE}` : '')
         : 'No face was found in this photo.',
       r.faces.length ? '' : 'bad',
     );
@@ -453,21 +413,26 @@ $('identify-form').addEventListener('submit', async (ev) => {
 });
 
 // ---- verify
+$('verify-file').addEventListener('change', () => clearResults());
 $('verify-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const out = $('verify-result');
   const photo = photoOf($('verify-file'), false);
-  if (!photo) return show(out, 'choose a photo', 'bad');
+  clearResults('verify-result');
+  if (!photo) return show(out, 'Choose a photo first.', 'bad');
   show(out, 'verifying…');
   try {
     const f = new FormData();
     f.append('name', $('verify-name').value.trim());
     f.append('image', photo, 'photo.jpg');
     const r = await api('POST', '/verify', f);
+    // "NO MATCH: NAME" read as if the photo were NAME: say what the photo is, or is not
     show(
       out,
-      `${r.match ? 'MATCH' : 'NO MATCH'}: ${r.person} — ` +
-        `distance ${fmt(r.distance)} vs threshold ${fmt(r.threshold)} (target FAR ${fmtFar(r.targetFar)})`,
+      r.match
+        ? `This is ${r.person}: distance ${fmt(r.distance)}, below the threshold ${fmt(r.threshold)}.`
+        : `Not ${r.person}: this photo does not match ${r.person} ` +
+            `(distance ${fmt(r.distance)}, at or above the threshold ${fmt(r.threshold)}).`,
       r.match ? 'ok' : 'bad',
     );
   } catch (e) {
@@ -499,12 +464,13 @@ async function loadPeople() {
       img.alt = p.name;
       const name = document.createElement('span');
       name.className = 'name';
-      name.textContent = `${p.name} · ${p.templates} photo${p.templates === 1 ? '' : 's'}`;
+      name.textContent = `${p.name} · ${plural(p.templates, 'photo', 'photos')}`;
       const del = document.createElement('button');
       del.type = 'button';
       del.textContent = 'Delete';
       del.addEventListener('click', async () => {
         if (!confirm(`Forget ${p.name} and every stored photo template?`)) return;
+        clearResults();
         try {
           await api('DELETE', `/people/${encodeURIComponent(p.name)}`);
           loadAll();
@@ -531,20 +497,62 @@ async function loadPeople() {
 }
 $('people-refresh').addEventListener('click', () => loadPeople());
 
-// ---- calibration
+// ---- calibration: what each threshold promises, in words
+const ORIGIN = {
+  default: 'shipped with this recognition pack',
+  gallery: "this gallery's own (facenet calibrate)",
+  model: "the trained model's own",
+  override: 'given to the server at start',
+};
+const UNRESOLVABLE =
+  'With this many people enrolled, the calibration cannot promise that rate: the strictest threshold it measured is ' +
+  'used, and a stranger may be matched more often. Calibrate on more photo pairs (facenet calibrate), or allow a ' +
+  'higher rate.';
+
+function para(parts) {
+  const p = document.createElement('p');
+  for (const part of parts) {
+    if (typeof part === 'string') p.append(part);
+    else {
+      const b = document.createElement('strong');
+      b.textContent = part.strong;
+      p.append(b);
+    }
+  }
+  return p;
+}
+
 async function loadCalibration() {
   const box = $('calibration-info');
   try {
     const c = await api('GET', '/calibration');
-    box.textContent =
-      `1:1 verify: target FAR ${fmtFar(c.verify.targetFar)} → ` +
-      `threshold ${fmt(c.verify.threshold)} (TAR ${(100 * c.verify.tar).toFixed(1)} %). ` +
-      `1:N identify: open-set FAR ${fmtFar(c.identify.targetFar)} over ${c.identify.people} people → ` +
-      `threshold ${fmt(c.identify.threshold)}. ` +
-      `Calibration: ${c.origin}, ${c.source}.` +
-      (c.identify.warning ? ` ${c.identify.warning}` : '');
-    $('verify-far').value = c.verify.targetFar;
-    $('identify-far').value = c.identify.targetFar;
+    const v = c.verify;
+    const i = c.identify;
+    box.replaceChildren(
+      para([
+        { strong: 'Verify (1:1, is this who they say?)' },
+        `: a photo is accepted as the claimed person when its distance to them is below ${fmt(v.threshold)}. ` +
+          `This is set so that a stranger claiming to be someone enrolled is accepted about ${oneIn(v.targetFar)} ` +
+          `tries; at this setting ${(100 * v.tar).toFixed(0)} % of true claims are accepted.`,
+      ]),
+      para([
+        { strong: 'Identify (1:N, who is this?)' },
+        `: a face gets a name when it is closer than ${fmt(i.threshold)} to someone enrolled. ` +
+          (i.people
+            ? `With ${plural(i.people, 'person', 'people')} enrolled, this is set so that a stranger is taken for ` +
+              `${i.people === 1 ? 'them' : 'any of them'} at most ${oneIn(i.targetFar)} times. `
+            : `It is set so that a stranger is taken for someone enrolled at most ${oneIn(i.targetFar)} times. `) +
+          'Every person enrolled is one more chance of a look-alike, so this threshold gets stricter (lower) as the ' +
+          'gallery grows.' +
+          (i.warning ? ` ${UNRESOLVABLE}` : ''),
+      ]),
+      para([
+        'The two differ because verify compares a photo with one person and identify with everyone, each at its ' +
+          `own rate (set below). Both come from photo pairs of known people: ${ORIGIN[c.origin] ?? c.origin}.`,
+      ]),
+    );
+    $('verify-far').value = v.targetFar;
+    $('identify-far').value = i.targetFar;
   } catch (e) {
     box.textContent = errText(e);
   }
@@ -557,9 +565,10 @@ $('calibration-form').addEventListener('submit', async (ev) => {
   const i = Number($('identify-far').value);
   if ($('verify-far').value !== '') body.verifyFar = v;
   if ($('identify-far').value !== '') body.identifyFar = i;
+  clearResults('calibration-result');
   try {
     await api('PUT', '/calibration', body);
-    show(out, 'saved', 'ok');
+    show(out, 'Saved: the thresholds above follow the new rates.', 'ok');
     loadCalibration();
   } catch (e) {
     show(out, errText(e), 'bad');
@@ -568,6 +577,8 @@ $('calibration-form').addEventListener('submit', async (ev) => {
 
 async function loadAll() {
   await refreshStatus();
-  await Promise.all([loadPeople(), loadCalibration()]);
+  const clusters = clustersOn ? loadClusters({ before: () => clearResults('clusters-result'), after: loadAll }) : null;
+  $('clusters-section').hidden = !clustersOn;
+  await Promise.all([loadPeople(), loadCalibration(), clusters]);
 }
 loadAll();

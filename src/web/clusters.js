@@ -1,8 +1,16 @@
 // "Unnamed people": the groups `facenet cluster` found (served with `facenet serve --clusters FILE`).
-// Name a group to enroll it, or delete it. Separate from app.js; both talk to the API through api.js.
+// Name a group to enroll it, or delete it. app.js loads this section only when /v1/health says clusters are served.
 import { $, api } from './api.js';
+import { errText, plural } from './words.js';
 
-const errText = (e) => `${e.code ? `[${e.code}] ` : ''}${e.message}`;
+/** before(): an action starts (older answers go); after(): the gallery or the groups changed (reload the lists). */
+let hooks = { before() {}, after() {} };
+
+function say(text, cls) {
+  const out = $('clusters-result');
+  out.textContent = text;
+  out.className = `result ${cls || ''}`;
+}
 
 async function thumb(faceId) {
   const img = document.createElement('img');
@@ -24,8 +32,8 @@ async function groupItem(g) {
   const info = document.createElement('div');
   info.className = 'small muted';
   info.textContent =
-    `group ${g.id} · ${g.faces} faces` +
-    (g.match ? ` · looks like ${g.match.person} (${g.match.faces}/${g.match.of})` : '');
+    `group ${g.id} · ${plural(g.faces, 'face', 'faces')}` +
+    (g.match ? ` · looks like ${g.match.person} (${g.match.faces} of ${g.match.of})` : '');
   const form = document.createElement('form');
   form.className = 'row';
   const name = document.createElement('input');
@@ -40,56 +48,54 @@ async function groupItem(g) {
   del.type = 'button';
   del.textContent = 'Delete';
   del.className = 'danger';
-  const out = document.createElement('p');
-  out.className = 'result';
-  out.setAttribute('role', 'status');
   form.append(name, save, del);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     save.disabled = true;
+    hooks.before();
     try {
       const r = await api('POST', `/clusters/${g.id}/enroll`, { person: name.value });
-      out.textContent = `enrolled as ${r.person}: ${r.templatesAdded} faces added`;
-      out.className = 'result ok';
-      setTimeout(loadClusters, 800);
+      say(`Group ${g.id} enrolled as ${r.person}: ${plural(r.templatesAdded, 'face', 'faces')} added.`, 'ok');
+      await hooks.after();
     } catch (e) {
-      out.textContent = errText(e);
-      out.className = 'result bad';
+      say(`Group ${g.id}: ${errText(e)}`, 'bad');
     } finally {
       save.disabled = false;
     }
   });
   del.addEventListener('click', async () => {
-    if (!confirm(`Delete group ${g.id} and its ${g.faces} faces from the cluster state? (The gallery is not touched.)`))
-      return;
+    const what = `group ${g.id} and its ${plural(g.faces, 'face', 'faces')}`;
+    if (!confirm(`Delete ${what} from the cluster state? (The gallery is not touched.)`)) return;
+    hooks.before();
     try {
       await api('DELETE', `/clusters/${g.id}`);
-      li.remove();
+      say(`Deleted ${what}.`, 'ok');
+      await hooks.after();
     } catch (e) {
-      out.textContent = errText(e);
-      out.className = 'result bad';
+      say(`Group ${g.id}: ${errText(e)}`, 'bad');
     }
   });
-  li.append(faces, info, form, out);
+  li.append(faces, info, form);
   return li;
 }
 
-export async function loadClusters() {
-  const section = $('clusters-section');
+/** Lists the unnamed groups; `withHooks` tells what to do around an action (app.js clears and reloads). */
+export async function loadClusters(withHooks) {
+  if (withHooks) hooks = withHooks;
+  const list = $('clusters-list');
   let data;
   try {
     data = await api('GET', '/clusters?unnamed=true&match=true&sample=8');
-  } catch {
-    // 404: this server has no cluster state; 401: no key yet (app.js asks for one)
-    section.hidden = true;
+  } catch (e) {
+    list.replaceChildren();
+    $('clusters-summary').textContent = errText(e);
     return;
   }
-  section.hidden = false;
-  const list = $('clusters-list');
-  list.replaceChildren();
-  $('clusters-summary').textContent = `${data.groups.length} unnamed groups, ${data.unclustered} faces on their own`;
-  for (const g of data.groups) list.append(await groupItem(g));
+  const items = await Promise.all(data.groups.map(groupItem));
+  list.replaceChildren(...items);
+  $('clusters-summary').textContent =
+    `${plural(data.groups.length, 'unnamed group', 'unnamed groups')}, ` +
+    `${plural(data.unclustered, 'face', 'faces')} on their own`;
 }
 
-$('clusters-refresh').addEventListener('click', loadClusters);
-loadClusters();
+$('clusters-refresh').addEventListener('click', () => loadClusters());

@@ -4,8 +4,8 @@
  * evaluation keeps every core busy (onnxruntime-node's session.run blocks the thread that calls it).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { FaceError } from '../errors.js';
-import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
+import { asFaceError, FaceError } from '../errors.js';
+import { FaceRecognizer, stagesOf, type RecognizerOptions } from '../recognizer.js';
 import type { Detection, DetectOptions } from '../detect/types.js';
 import { embedLabelledFace } from '../eval/labelled-face.js';
 import type { PackInfo } from '../pack/types.js';
@@ -46,7 +46,7 @@ try {
       // Finish the jobs already here, free the native sessions, and let the thread end on its own: Worker.terminate()
       // would stop JavaScript mid-job and leave onnxruntime's sessions to be torn down by a dying thread.
       await Promise.allSettled(running);
-      await fr.release().catch(() => undefined);
+      await fr.close().catch(() => undefined);
       port.close();
       return;
     }
@@ -59,7 +59,7 @@ try {
     ready: {
       modelId: fr.modelId,
       pipelineKey: fr.pipelineKey,
-      detectorId: fr.detector.modelId,
+      detectorId: stagesOf(fr).detector.modelId,
       ttaPaddings: fr.ttaPaddings,
       flip: fr.flip,
       pack: fr.packInfo,
@@ -100,16 +100,13 @@ try {
       }
       port.postMessage({ id: m.id, ok: true, result } satisfies WorkerResponse, transfer);
     } catch (e) {
-      const error =
-        e instanceof FaceError
-          ? { code: e.code, message: e.message, details: e.details }
-          : { message: (e as Error)?.message ?? String(e) };
+      const { code, message, details } = asFaceError(e);
+      const error = { code, message, details };
       port.postMessage({ id: m.id, ok: false, error } satisfies WorkerResponse);
     }
   }
 } catch (e) {
   port.postMessage({
-    failed:
-      e instanceof FaceError ? { code: e.code, message: e.message } : { message: (e as Error)?.message ?? String(e) },
+    failed: e instanceof FaceError ? { code: e.code, message: e.message } : { message: asFaceError(e).message },
   });
 }

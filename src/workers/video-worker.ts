@@ -6,9 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaceError } from '../errors.js';
-import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
+import { FaceRecognizer, stagesOf, type RecognizerOptions } from '../recognizer.js';
 import { Gallery } from '../gallery/gallery.js';
-import { galleryRecognizer } from '../gallery/face-source.js';
 import { decodeImage } from '../image/decode.js';
 import { tauForFar } from '../decide/calibration.js';
 import { defaultCalibration } from '../decide/default-calibration.js';
@@ -26,13 +25,14 @@ const init = workerData as { recognizer: RecognizerOptions; gallery: string; fli
 let fr: FaceRecognizer;
 let gallery: Gallery;
 try {
+  // the server's recognizer options (its flip included): the same model id as the server's gallery
   fr = await FaceRecognizer.load(init.recognizer);
-  gallery = await Gallery.open({ location: init.gallery, recognizer: galleryRecognizer(fr, init.flip ?? fr.flip) });
+  gallery = await Gallery.open({ location: init.gallery, recognizer: fr });
 } catch (e) {
   port.postMessage({ failed: { code: e instanceof FaceError ? e.code : undefined, message: String(e) } });
   throw e;
 }
-const flip = init.flip ?? fr.flip;
+const flip = fr.flip;
 const modelId = watchModelId({ recognizer: fr, flip });
 const sessions = new Map<number, { session: VideoSession; t0: number; index: number; chain: Promise<void> }>();
 const slices = new Map<string, AbortController>();
@@ -79,7 +79,7 @@ async function streamStart(
 ): Promise<{ threshold?: number; people: number }> {
   const reid = await reidThreshold();
   const session = await VideoSession.start({
-    recognizer: fr,
+    recognizer: stagesOf(fr),
     gallery,
     far,
     detectEvery,
@@ -210,7 +210,7 @@ port.on('message', async (m: VideoWorkerRequest) => {
   if (m.op === 'close') {
     for (const a of slices.values()) a.abort();
     await gallery.close().catch(() => undefined);
-    await fr.release().catch(() => undefined);
+    await fr.close().catch(() => undefined);
     port.close();
     return;
   }

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { FaceError, type FaceErrorCode } from '../errors.js';
+import { asFaceError, FaceError, type FaceErrorCode } from '../errors.js';
 import type { Box, Detection, DetectOptions } from '../detect/types.js';
 import type { ImageInput, RgbImage } from '../image/types.js';
 import { isRgbImage } from '../image/types.js';
@@ -67,12 +67,7 @@ export class PooledRecognizer {
         this.pending.delete(m.id);
         s.inFlight--;
         if (m.ok) p.resolve(m.result);
-        else
-          p.reject(
-            m.error.code
-              ? new FaceError(m.error.code as FaceErrorCode, m.error.message, m.error.details)
-              : new Error(m.error.message),
-          );
+        else p.reject(new FaceError((m.error.code ?? 'INTERNAL') as FaceErrorCode, m.error.message, m.error.details));
       });
       s.alive = true;
       // a worker that dies (an uncaught error) fails its own jobs and takes no new ones, instead of leaving them
@@ -87,7 +82,9 @@ export class PooledRecognizer {
           p.reject(
             this.closing
               ? new FaceError('CLOSED', 'the inference workers were closed')
-              : (cause ?? new Error(`inference worker exited (${code})`)),
+              : cause
+                ? asFaceError(cause)
+                : new FaceError('INTERNAL', `inference worker exited (${code})`),
           );
         }
       });

@@ -220,7 +220,7 @@ test(
       sumCorner += corner;
       maxCorner = Math.max(maxCorner, corner);
     }
-    await lm.release();
+    await lm.close();
     const n = files.length;
     const summary = {
       chips: n,

@@ -8,7 +8,12 @@ import { DETECTION_DIR, JOHNS_DIR, LFW_DIR, needDataset } from '../helpers/datas
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'facenet-cli-'));
 
-function facenet(...args: string[]): { code: number | null; json: Record<string, unknown>; stderr: string } {
+function facenet(...args: string[]): {
+  code: number | null;
+  json: Record<string, unknown>;
+  stdout: string;
+  stderr: string;
+} {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     encoding: 'utf8',
     timeout: 300_000,
@@ -19,7 +24,7 @@ function facenet(...args: string[]): { code: number | null; json: Record<string,
   } catch {
     /* not JSON */
   }
-  return { code: r.status, json, stderr: r.stderr };
+  return { code: r.status, json, stdout: r.stdout, stderr: r.stderr };
 }
 
 const johns = (name: string, i: number) => {
@@ -40,7 +45,24 @@ test('compare: different people → exit 1', { skip: needDataset(JOHNS_DIR) }, (
   const r = facenet('compare', johns('John_Simm', 0), johns('John_Salley', 0), '--aligned', '--json');
   assert.equal(r.code, 1, r.stderr);
   assert.equal(r.json.same, false);
+  // where τ comes from, and what it lets through on the shipped calibration
+  assert.equal(r.json.thresholdFrom, 'pack');
+  assert.ok((r.json.farAtThreshold as number) > 0 && (r.json.farAtThreshold as number) < 0.1);
 });
+
+test(
+  'compare says what its threshold is: the most accurate on LFW, no target false-accept rate',
+  {
+    skip: needDataset(JOHNS_DIR),
+  },
+  () => {
+    const r = facenet('compare', johns('John_Simm', 0), johns('John_Salley', 0), '--aligned');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^distance 0\.\d{4} ≥ τ 0\.\d{4}: different people\n/);
+    assert.match(r.stdout, /τ 0\.\d{4} is the distance that best separates .* no target false-accept rate/);
+    assert.match(r.stdout, /about 1 in [\d,]+ pairs of different people are closer than that/);
+  },
+);
 
 test('bad input → exit 2 with a stable error code, for every kind', { skip: needDataset(JOHNS_DIR) }, () => {
   const empty = path.join(tmp, 'empty.jpg');

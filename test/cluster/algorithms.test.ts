@@ -7,6 +7,9 @@ import {
   pairwiseMergeRate,
   DEFAULT_ALGORITHM,
   DEFAULT_MERGE_RATE,
+  defaultMergeRate,
+  SMALL_LIBRARY,
+  SMALL_LIBRARY_MERGE_RATE,
 } from '../../src/cluster/cluster.js';
 import { CLUSTER_ALGORITHMS } from '../../src/cluster/algorithms.js';
 import { buildKnnGraph, compareGraphs, type KnnGraph } from '../../src/cluster/knn-graph.js';
@@ -73,8 +76,8 @@ test('a stricter target false-merge rate gives a smaller τ; the per-face rate t
   const strict = await cluster(faces, { calibration, targetFar: 1e-5 });
   assert.ok(strict.threshold.threshold < loose.threshold.threshold);
   assert.equal(strict.threshold.calibrated?.targetFar, 1e-5);
-  // default: per-face rate F → f = 1 − (1 − F)^(1/(N−1))
-  const F = DEFAULT_MERGE_RATE[DEFAULT_ALGORITHM];
+  // default: per-face rate F (the small-library one at 50 faces) → f = 1 − (1 − F)^(1/(N−1))
+  const F = defaultMergeRate(DEFAULT_ALGORITHM, 50);
   const few = await cluster(faces.slice(0, 50), { calibration });
   const many = await cluster(faces, { calibration });
   assert.ok(Math.abs(few.threshold.calibrated!.targetFar - pairwiseMergeRate({}, 50)) < 1e-15);
@@ -232,4 +235,19 @@ test('two faces of one photo never share a group (Chinese Whispers, average link
     { threshold: 1 },
   );
   assert.equal(ext.joined.length, 1, 'only one face of the shared photo joins group 7');
+});
+
+test('the default per-face rate: looser for small libraries, the large-library rate from LARGE_LIBRARY on', () => {
+  assert.equal(defaultMergeRate('average-linkage', 60), SMALL_LIBRARY_MERGE_RATE['average-linkage']);
+  assert.equal(defaultMergeRate('average-linkage', SMALL_LIBRARY), SMALL_LIBRARY_MERGE_RATE['average-linkage']);
+  assert.equal(defaultMergeRate('average-linkage', 13_233), DEFAULT_MERGE_RATE['average-linkage']);
+  const mid = defaultMergeRate('average-linkage', 3_000);
+  assert.ok(mid < SMALL_LIBRARY_MERGE_RATE['average-linkage']! && mid > DEFAULT_MERGE_RATE['average-linkage']);
+  assert.ok(defaultMergeRate('average-linkage', 5_000) < mid, 'falls with the library size');
+  assert.equal(
+    defaultMergeRate('chinese-whispers', 60),
+    DEFAULT_MERGE_RATE['chinese-whispers'],
+    'no small-library rate',
+  );
+  assert.ok(pairwiseMergeRate({}, 60) > pairwiseMergeRate({ mergeRate: DEFAULT_MERGE_RATE['average-linkage'] }, 60));
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bcubedScores, labelsFromGroups, pairwiseScores } from '../../src/cluster/metrics.js';
+import { FaceError } from '../../src/errors.js';
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} ≠ ${b}`);
 
@@ -38,8 +39,12 @@ test('BCubed: the Amigó et al. example values, by hand', () => {
   close(alone.recall, 1 / 3);
 });
 
-test('labels differ in length → RangeError; empty input scores 1', () => {
-  assert.throws(() => pairwiseScores([0], [0, 1]), RangeError);
+test('labels differ in length → INVALID_INPUT, in both measures; empty input scores 1', () => {
+  for (const score of [pairwiseScores, bcubedScores])
+    assert.throws(
+      () => score([0], [0, 1]),
+      (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT',
+    );
   assert.deepEqual(bcubedScores([], []), { precision: 1, recall: 1, f: 1 });
 });
 

@@ -51,7 +51,7 @@ test(
             : 0;
       assert.equal(found, 0, `${found} of 6 found without the coarse pass`);
     } finally {
-      await fine.release();
+      await fine.close();
     }
   },
 );

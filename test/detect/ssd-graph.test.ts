@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FaceDetector } from '../../src/detect/detector.js';
+import { SsdDetector } from '../../src/detect/detector.js';
 import { decodeBoxes, faceScores, toSsdInput, type SsdInput } from '../../src/detect/ssd-decode.js';
 import { SSD_NUM_ANCHORS } from '../../src/detect/ssd-graph.js';
 import { faceApiModelDir } from '../../src/engine/model-store.js';
@@ -21,7 +21,7 @@ const require = createRequire(import.meta.url);
 let tf: any;
 let faceapi: any;
 let net: any;
-let detector: FaceDetector;
+let detector: SsdDetector;
 let backend = '';
 
 const PHOTO = path.join(DETECTION_DIR, 'dlib_faces', '2008_002506.jpg'); // 500×375: three faces
@@ -42,11 +42,11 @@ before(async () => {
   const buf = Buffer.concat(manifest.flatMap((g: any) => g.paths.map((p: string) => readFileSync(path.join(dir, p)))));
   net = new faceapi.SsdMobilenetv1();
   net.loadFromWeightMap(tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs));
-  detector = await FaceDetector.load({ threads: 1 });
+  detector = await SsdDetector.load({ threads: 1 });
 });
 
 after(async () => {
-  await detector?.release();
+  await detector?.close();
 });
 
 /** face-api's forward pass on an NCHW 512×512 input we prepared: decoded boxes [5118·4] and scores [5118]. */

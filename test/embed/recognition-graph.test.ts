@@ -31,7 +31,7 @@ test(
     }
     t.diagnostic(`max |onnx - tfjs| over ${chips.length} chips × 128 = ${worst.toExponential(2)}`);
     assert.ok(worst <= 1e-4, `max abs difference ${worst} > 1e-4`);
-    await embedder.release();
+    await embedder.close();
   },
 );
 
@@ -56,5 +56,5 @@ test('embeddings are unit length and flip TTA stays unit length', async () => {
   // a chip of another size is resized to the model input, not rejected
   const [small] = await embedder.embedChips([{ width: 75, height: 75, data: new Uint8Array(75 * 75 * 3).fill(128) }]);
   assert.equal(small.length, 128);
-  await embedder.release();
+  await embedder.close();
 });

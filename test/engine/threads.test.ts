@@ -43,7 +43,7 @@ test(
       assert.equal(await count(2), 1);
       assert.equal(await count(), defaultThreads() - 1);
     } finally {
-      for (const s of sessions) await s.release();
+      for (const s of sessions) await s.close();
     }
   },
 );
@@ -81,13 +81,13 @@ test(
           ...(threads === undefined ? {} : { threads }),
         });
         const added = threadCount() - before;
-        await fr.release();
+        await fr.close();
         return added;
       };
       assert.equal(await extraThreads(), 0, 'one intra-op thread per model: no extra threads');
       assert.equal(await extraThreads(2), 2, 'asked for 2: one extra thread for each of the two models');
     } finally {
-      await warm.release();
+      await warm.close();
     }
   },
 );

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FaceRecognizer } from '../../src/recognizer.js';
+import { FaceRecognizer, stagesOf } from '../../src/recognizer.js';
 import { PooledRecognizer } from '../../src/workers/worker-pool.js';
 import { embedImages, embedLabelledFace, evalDetect } from '../../src/eval/embed-images.js';
 import { EmbeddingCache, type CachedEmbedding } from '../../src/eval/embedding-cache.js';
@@ -45,10 +45,10 @@ test(
     t.after(async () => {
       cache.close();
       rmSync(dir, { recursive: true, force: true });
-      await Promise.all([pool.close(), fr.release()]);
+      await Promise.all([pool.close(), fr.close()]);
     });
     assert.equal(pool.pipelineKey, fr.pipelineKey);
-    assert.equal(pool.detectorId, fr.detector.modelId);
+    assert.equal(pool.detectorId, stagesOf(fr).detector.modelId);
     const files = lfwFiles(5);
 
     const local = await embedImages(fr, files, { concurrency: 2 });

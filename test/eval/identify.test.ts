@@ -10,7 +10,7 @@ import {
   seededRandom,
 } from '../../src/eval/identify.js';
 import { lineChartSvg } from '../../src/eval/identify-plot.js';
-import { identifyPlot } from '../../src/cli/commands/identify-eval.js';
+import { identifyPlot } from '../../src/eval/identify-plot.js';
 import { fakeEmbedding, randomUnit } from '../gallery/fake-recognizer.js';
 
 const dist = (a: Float32Array, b: Float32Array) => Math.hypot(...a.map((x, i) => x - b[i]));

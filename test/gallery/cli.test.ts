@@ -114,5 +114,16 @@ test(
     r = facenet(['verify', savage[3], '--as', 'John Salley', ...G]);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^NO MATCH: /);
+    // and what each threshold promises, in words
+    assert.match(
+      r.stdout,
+      /τ 0\.\d{4} is set so that a stranger claiming to be John Salley is accepted about 1 in 1,000 times/,
+    );
+    r = facenet(['identify', savage[3], ...G]);
+    assert.match(
+      r.stdout,
+      /τ\(K\) 0\.\d{4} for K = 1 person: a stranger is taken for anyone enrolled at most 1 in 100 times/,
+    );
+    assert.doesNotMatch(r.stdout, /1 people/);
   },
 );

@@ -52,14 +52,14 @@ test('one-shot enrollment, verification and open-set identification', async (t) 
   }
   assert.equal(await g.size(), 5);
   // verify: another photo (variant) of person3
-  const yes = await g.verify(codedImage(3, 1, 4), 'person3');
+  const yes = await g.verify('person3', codedImage(3, 1, 4));
   assert.equal(yes.match, true);
   assert.ok(yes.distance < yes.threshold);
   assert.ok(yes.far <= 1e-3);
   assert.equal(yes.threshold, tauForFar(calibration, 1e-3).threshold);
-  const no = await g.verify(codedImage(4, 1, 4), 'person3');
+  const no = await g.verify('person3', codedImage(4, 1, 4));
   assert.equal(no.match, false);
-  await assert.rejects(g.verify(codedImage(4, 1, 4), 'nobody'), isCode('PERSON_NOT_FOUND'));
+  await assert.rejects(g.verify('nobody', codedImage(4, 1, 4)), isCode('PERSON_NOT_FOUND'));
 
   // identify: known person, stranger, and a photo with two faces (person2 + stranger 52)
   const known = await g.identify(codedImage(2, 1, 7));

@@ -25,6 +25,7 @@ const stored: StoredCalibration = {
 function customRecognizer(opts: { calibration?: StoredCalibration; ttaPaddings?: number[] } = {}): FlippableRecognizer {
   return {
     modelId: 'custom@0123456789ab',
+    flip: false,
     ttaPaddings: opts.ttaPaddings ?? [],
     ...(opts.calibration ? { modelCalibration: opts.calibration } : {}),
     embed: async () => [],

@@ -101,10 +101,10 @@ test('a default-variant gallery answers a --no-flip query with the shipped cross
   const stranger = await g.identify(codedImage(99, 1, 1));
   assert.equal(stranger.faces[0].person, 'unknown');
 
-  const v = await g.verify(codedImage(2, 1, 4), 'person2');
+  const v = await g.verify('person2', codedImage(2, 1, 4));
   assert.equal(v.match, true);
   assert.equal(v.threshold, tauForFar(cross, 1e-3).threshold);
-  assert.equal((await g.verify(codedImage(4, 1, 4), 'person2')).match, false);
+  assert.equal((await g.verify('person2', codedImage(4, 1, 4))).match, false);
   assert.equal((await g.calibration()).table, cross);
 });
 
@@ -124,7 +124,7 @@ test("the gallery's own cross table takes precedence over the shipped one", asyn
   const c = await g.calibration();
   assert.equal(c.origin, 'gallery');
   assert.equal(c.table.probeModelId, PLAIN);
-  const v = await g.verify(codedImage(1, 1, 2), 'person1');
+  const v = await g.verify('person1', codedImage(1, 1, 2));
   assert.equal(v.threshold, tauForFar(own, 1e-3).threshold);
   assert.equal(v.match, true);
 });

@@ -1,6 +1,6 @@
 /** Dataset checks shared by the 5-point detector tests (YuNet, SCRFD): recall, false faces, landmark plausibility. */
 import path from 'node:path';
-import type { Detection, DetectOptions, FaceDetectorLike, Point } from '../../src/detect/types.js';
+import type { Detection, DetectOptions, FaceDetector, Point } from '../../src/detect/types.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { DLIB_FACES, dlibFacesLabelled, matchBoxes, noFacePhotos } from './detection-data.js';
 
@@ -16,7 +16,7 @@ export interface RecallResult {
 }
 
 export async function recallOnDlibFaces(
-  detector: FaceDetectorLike,
+  detector: FaceDetector,
   opts: DetectOptions = {},
   minIou = 0.5,
 ): Promise<RecallResult> {
@@ -48,7 +48,7 @@ export async function recallOnDlibFaces(
 
 /** Faces reported on each no_faces/ photo. */
 export async function falseFaces(
-  detector: FaceDetectorLike,
+  detector: FaceDetector,
   opts: DetectOptions = {},
 ): Promise<{ file: string; dets: Detection[] }[]> {
   const out = [];

@@ -11,7 +11,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Detection, FaceDetectorLike } from '../../src/detect/types.js';
+import type { Detection, FaceDetector } from '../../src/detect/types.js';
 import { iou } from '../../src/detect/box.js';
 import { decodeImage } from '../../src/image/decode.js';
 import type { RgbImage } from '../../src/image/types.js';
@@ -20,7 +20,7 @@ import { DLIB_FACES, NO_FACES } from './detection-data.js';
 import { falseFaces, implausiblePoints, pointError, recallOnDlibFaces } from './five-point-checks.js';
 import { JOHNS_DIR, needDataset, needModel } from './datasets.js';
 
-export interface SuiteSpec<D extends FaceDetectorLike> {
+export interface SuiteSpec<D extends FaceDetector> {
   /** `yunet`, `scrfd`: the modelId's prefix */
   name: string;
   /** Test-name prefix (default `name`). */
@@ -64,7 +64,7 @@ export function johnsSample(): string[] {
     );
 }
 
-export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSpec<D>): void {
+export function fivePointDetectorSuite<D extends FaceDetector>(spec: SuiteSpec<D>): void {
   const title = spec.title ?? spec.name;
   const skipModel = needModel(spec.modelPath);
   let detector: D;
@@ -72,7 +72,7 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
     if (!skipModel) detector = await spec.load({ modelPath: spec.modelPath, threads: 1 });
   });
   after(async () => {
-    await detector?.release();
+    await detector?.close();
   });
 
   test(
@@ -211,7 +211,7 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
             );
         }
       } finally {
-        await capped.release();
+        await capped.close();
       }
       await assert.rejects(
         spec.load({ modelPath: spec.modelPath, maxSide: 10 }),
@@ -271,10 +271,10 @@ export function fivePointDetectorSuite<D extends FaceDetectorLike>(spec: SuiteSp
     },
   );
 
-  test(`${title}: detect after release is refused`, { skip: skipModel }, async () => {
+  test(`${title}: detect after close is refused`, { skip: skipModel }, async () => {
     const d = await spec.load({ modelPath: spec.modelPath, threads: 1 });
-    await d.release();
-    await d.release(); // twice is harmless
+    await d.close();
+    await d.close(); // twice is harmless
     await assert.rejects(
       d.detect({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) }),
       (e: unknown) => e instanceof FaceError && e.code === 'CLOSED',

@@ -50,10 +50,15 @@ test('truncated JPEG → IMAGE_CORRUPT', async () => {
   await expectCode(f, 'IMAGE_CORRUPT');
 });
 
-test('text file named .jpg → IMAGE_UNSUPPORTED', async () => {
+test('text file named .jpg → IMAGE_UNSUPPORTED, with what to use instead and no library name', async () => {
   const f = path.join(dir, 'notes.jpg');
   writeFileSync(f, 'this is not a picture\n');
   await expectCode(f, 'IMAGE_UNSUPPORTED');
+  await assert.rejects(decodeImage(f), (e: Error) => {
+    assert.match(e.message, /use a JPEG, PNG, WebP, GIF, TIFF or AVIF file/);
+    assert.doesNotMatch(e.message, /sharp|vips/i);
+    return true;
+  });
 });
 
 test('PNG whose header claims 30000×30000 → IMAGE_TOO_LARGE before decoding', async () => {

@@ -44,7 +44,7 @@ test(
       await g.enroll('aaron', photo);
       await g.close();
     } finally {
-      await edge.release();
+      await edge.close();
     }
     const dlib = await FaceRecognizer.load({ threads: 1 });
     try {
@@ -59,7 +59,7 @@ test(
         },
       );
     } finally {
-      await dlib.release();
+      await dlib.close();
     }
     const plain = await Gallery.open({ location: file });
     assert.deepEqual(

@@ -26,7 +26,7 @@ test('dlib128 keeps the ids it had before packs: pipeline key, model id, gallery
     assert.equal(galleryRecognizer(fr, true).modelId, 'face-recognition-128@c5fab9f794a1+crops0.15,0.35+flip');
     assert.equal(fr.flip, true);
   } finally {
-    await fr.release();
+    await fr.close();
   }
   const single = await FaceRecognizer.load({ threads: 1, ttaPaddings: [] });
   try {
@@ -36,7 +36,7 @@ test('dlib128 keeps the ids it had before packs: pipeline key, model id, gallery
         '"landmarks":"face-landmark-68@a186a542eb11","align":{}}',
     );
   } finally {
-    await single.release();
+    await single.close();
   }
 });
 

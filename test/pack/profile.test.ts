@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { FaceRecognizer, centralFace } from '../../src/recognizer.js';
+import { FaceRecognizer } from '../../src/recognizer.js';
+import { centralFace } from '../../src/detect/box.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { alignFivePoint, ARCFACE_112_TEMPLATE } from '../../src/align/five-point.js';
 import { distance } from '../../src/embed/vector.js';
@@ -50,7 +51,7 @@ test(
       const dOther = Math.min(...others.map((o) => distance(face.embedding, o.embedding)));
       assert.ok(dSame < dOther, `same person ${dSame.toFixed(3)}, nearest other ${dOther.toFixed(3)}`);
     } finally {
-      await fr.release();
+      await fr.close();
     }
   },
 );

@@ -97,7 +97,7 @@ test(
       const dist = (a: Float32Array, b: Float32Array) => Math.hypot(...a.map((x, k) => x - b[k]));
       assert.ok(dist(got[0], got[2]) > dist(got[0], got[1]));
     } finally {
-      await Promise.all([stages.detector.release(), stages.embedder.release(), net.release(), head.release()]);
+      await Promise.all([stages.detector.close(), stages.embedder.close(), net.close(), head.close()]);
     }
   },
 );
@@ -184,7 +184,7 @@ test(
         assert.equal(face.embedding.length, 128);
         assert.ok(fr.modelCalibration, "the head's stored calibration comes with it");
       } finally {
-        await fr.release();
+        await fr.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,16 +1,28 @@
 /**
- * The package as another project gets it: `npm pack`, install the tarball into an empty project, then run
- * `npx facenet compare A B` and the README's library example there.
+ * The package as another project gets it: `npm pack`, install the tarball into an empty project, then import the root
+ * and every subpath export (values at run time, types with tsc), run `npx facenet compare A B` and the README's
+ * library example there.
  *
  * The install is offline from the local npm cache (what `npm ci` of this repo put there) and with --ignore-scripts:
  * the only install scripts in the tree are onnxruntime-node's CUDA download (not wanted) and better-sqlite3's
  * compile, which takes minutes; its binary is copied from this repo's node_modules instead when the versions match.
- * The test skips, saying why, when npm or the datasets are missing or the cache cannot serve the install.
+ * A failing `npm pack` fails the tests (it is this repository's build); the tests after it skip, saying why, when
+ * npm or the datasets are missing or the cache cannot serve the install.
  */
-import { test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
@@ -26,43 +38,92 @@ const run = (cmd: string, args: string[], opts: SpawnSyncOptions = {}) =>
     error?: Error;
   };
 const npmMissing = run('npm', ['--version']).status === 0 ? false : 'npm is not on PATH: cannot pack';
-const skip = npmMissing || needDataset(JOHNS_DIR);
 
-const LIBRARY_EXAMPLE = `
-import { FaceRecognizer, Gallery, galleryRecognizer, distance } from 'facenet-ts';
-const [a, b, stranger] = process.argv.slice(2);
-const fr = await FaceRecognizer.load();
-const [fa] = await fr.embed(a);
-const [fb] = await fr.embed(b);
-const out = { dim: fa.embedding.length, distance: distance(fa.embedding, fb.embedding) };
-if (process.env.WITH_GALLERY) {
-  const gallery = await Gallery.open({ location: 'faces.db', recognizer: galleryRecognizer(fr, true) });
-  await gallery.enroll('Ada', [a]);
-  out.verify = (await gallery.verify(b, 'Ada')).match;
-  out.identify = (await gallery.identify(stranger)).faces.map((f) => f.person);
-  await gallery.close();
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  exports: Record<string, { types: string; import: string } | string>;
+};
+/** Every code entry of package.json `exports`: `.` and the subpaths. */
+const ENTRIES = Object.entries(pkg.exports).flatMap(([k, v]) => (typeof v === 'string' ? [] : [{ subpath: k, ...v }]));
+const specifier = (subpath: string) => (subpath === '.' ? 'facenet-ts' : `facenet-ts/${subpath.slice(2)}`);
+
+/** The root export: the README's verbs (see scripts/public-api.ts for the types). */
+const ROOT_VALUES = ['FaceError', 'FaceRecognizer', 'Gallery', 'PushFrameSource', 'cluster', 'distance', 'watch'];
+/** A value each subpath must export. */
+const SUBPATH_VALUES: Record<string, string[]> = {
+  './server': ['buildServer', 'startServer'],
+  './eval': ['rocCurve', 'calibrate', 'pairwiseScores'],
+  './train': ['runTraining', 'readModelMeta'],
+  './cluster': ['ClusterState', 'extendClusters', 'buildKnnGraph'],
+  './engine': ['createOrtEngine', 'SqliteGalleryStore', 'ExactIndex', 'decodeImage'],
+};
+
+const dir = mkdtempSync(path.join(tmpdir(), 'facenet-pack-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Packed {
+  tgz: string;
+  files: string[];
 }
-await fr.release();
-console.log(JSON.stringify(out));
-`;
+let packed: Packed | undefined;
+
+/** `npm pack` once for every test; its failure is this repository's failure. */
+function pack(): Packed {
+  if (packed) return packed;
+  const r = run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT });
+  assert.equal(r.status, 0, `npm pack failed: ${r.stderr.slice(-800)}`);
+  const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+  packed = { tgz: path.join(dir, info.filename), files: info.files.map((f) => f.path) };
+  return packed;
+}
+
+let installed: { proj: string; withGallery: boolean } | string | undefined;
+
+/** Install the tarball into an empty project once; a reason (to skip with) when the npm cache cannot serve it. */
+function install(): { proj: string; withGallery: boolean } | string {
+  if (installed) return installed;
+  const { tgz } = pack();
+  const proj = path.join(dir, 'app');
+  cpSync(path.join(ROOT, 'test', 'package', 'fixture-app'), proj, { recursive: true });
+  const flags = ['--ignore-scripts', '--no-audit', '--no-fund', '--no-save'];
+  let r = run('npm', ['install', '--offline', ...flags, tgz], { cwd: proj });
+  // a cache filled by `npm ci` holds the tarballs but not always the registry metadata that ranges need
+  if (r.status !== 0 && /ENOTCACHED/.test(r.stderr))
+    r = run('npm', ['install', '--prefer-offline', ...flags, tgz], { cwd: proj });
+  if (r.status !== 0) return (installed = `the install could not be served: ${r.stderr.slice(-600)}`);
+  // better-sqlite3 is compiled by its install script, skipped here: borrow this repo's binary if it is the same
+  // version
+  const ours = path.join(ROOT, 'node_modules', 'better-sqlite3');
+  const theirs = path.join(proj, 'node_modules', 'better-sqlite3');
+  const version = (d: string) =>
+    (JSON.parse(readFileSync(path.join(d, 'package.json'), 'utf8')) as { version: string }).version;
+  const withGallery =
+    existsSync(path.join(ours, 'build', 'Release', 'better_sqlite3.node')) &&
+    existsSync(theirs) &&
+    version(ours) === version(theirs);
+  if (withGallery) cpSync(path.join(ours, 'build'), path.join(theirs, 'build'), { recursive: true });
+  return (installed = { proj, withGallery });
+}
+
+function installedOrSkip(t: TestContext): { proj: string; withGallery: boolean } | undefined {
+  const i = install();
+  if (typeof i === 'string') {
+    t.skip(i);
+    return undefined;
+  }
+  return i;
+}
 
 test(
-  'npm pack → npm i ./facenet-ts-*.tgz in an empty project: npx facenet compare and the library run',
-  { skip, timeout: 900_000 },
-  (t) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'facenet-pack-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-
-    const pack = run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT });
-    if (pack.status !== 0) return t.skip(`npm pack failed: ${pack.stderr.slice(-400)}`);
-    const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as {
-      filename: string;
-      files: { path: string }[];
-    }[];
-    const files = info.files.map((f) => f.path);
+  'npm pack: dist with every export entry and its .d.ts, the CLI, the web page; no tests, data or models',
+  {
+    skip: npmMissing,
+    timeout: 600_000,
+  },
+  () => {
+    const { files } = pack();
+    const entryFiles = ENTRIES.flatMap((e) => [e.import, e.types]).map((f) => f.replace(/^\.\//, ''));
     for (const must of [
-      'dist/index.js',
-      'dist/index.d.ts',
+      ...entryFiles,
       'dist/cli/main.js',
       'dist/decide/calibrations/edgeface-xs.json',
       'src/web/index.html',
@@ -73,50 +134,171 @@ test(
       (f) => f.startsWith('test/') || /\.(jpe?g|png|db|onnx)$/i.test(f) || f.includes('datasets'),
     );
     assert.deepEqual(data, [], 'no tests, test data or models in the tarball');
+  },
+);
 
-    const proj = path.join(dir, 'app');
-    cpSync(path.join(ROOT, 'test', 'package', 'fixture-app'), proj, { recursive: true });
-    const tgz = path.join(dir, info.filename);
-    const flags = ['--ignore-scripts', '--no-audit', '--no-fund', '--no-save'];
-    let install = run('npm', ['install', '--offline', ...flags, tgz], { cwd: proj });
-    // a cache filled by `npm ci` holds the tarballs but not always the registry metadata that ranges need
-    if (install.status !== 0 && /ENOTCACHED/.test(install.stderr))
-      install = run('npm', ['install', '--prefer-offline', ...flags, tgz], { cwd: proj });
-    if (install.status !== 0) return t.skip(`the install could not be served: ${install.stderr.slice(-600)}`);
+test(
+  "npm pack: the bin is executable, in dist and in the tarball; the packed Markdown's links resolve inside it",
+  { skip: npmMissing, timeout: 600_000 },
+  () => {
+    const { tgz, files } = pack();
+    assert.equal(
+      statSync(path.join(ROOT, 'dist/cli/main.js')).mode & 0o111,
+      0o111,
+      'prepare leaves the bin executable',
+    );
+    const listing = run('tar', ['-tvzf', tgz, 'package/dist/cli/main.js']);
+    assert.equal(listing.status, 0, listing.stderr);
+    assert.match(listing.stdout, /^-rwxr-xr-x/, "the tarball's bin is executable");
+    const unpacked = path.join(dir, 'unpacked');
+    mkdirSync(unpacked);
+    const untar = run('tar', ['-xzf', tgz, '-C', unpacked]);
+    assert.equal(untar.status, 0, untar.stderr);
+    for (const md of files.filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(path.join(unpacked, 'package', md), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g))
+        if (!/^[a-z]+:/i.test(target))
+          assert.ok(
+            files.includes(path.posix.normalize(path.posix.join(path.posix.dirname(md), target))),
+            `${md} links to ${target}, which is in the tarball`,
+          );
+    }
+  },
+);
 
-    const simm = readdirSync(path.join(JOHNS_DIR, 'John_Simm'))
-      .sort()
-      .map((f) => path.join(JOHNS_DIR, 'John_Simm', f));
-    const salley = readdirSync(path.join(JOHNS_DIR, 'John_Salley'))
-      .sort()
-      .map((f) => path.join(JOHNS_DIR, 'John_Salley', f));
-    const cli = run('npx', ['--no-install', 'facenet', 'compare', simm[0], simm[1], '--json'], { cwd: proj });
+test(
+  "in the installed project: the README's allowScripts line covers every install script (npm ≥ 11.19)",
+  { skip: npmMissing, timeout: 600_000 },
+  (t) => {
+    const i = installedOrSkip(t);
+    if (!i) return;
+    const allowLine = readFileSync(path.join(ROOT, 'README.md'), 'utf8').match(/^npm pkg set allowScripts\.[^\n`]*$/m);
+    assert.ok(allowLine, 'the README gives the npm pkg set allowScripts line');
+    const pending = run('npm', ['install-scripts', 'list', '--json'], { cwd: i.proj });
+    if (!(pending.status === 0 && pending.stdout.trim().startsWith('{')))
+      return t.skip('npm has no install-scripts command (before 11.19): allowScripts not checked');
+    const set = run('sh', ['-c', allowLine[0]], { cwd: i.proj });
+    assert.equal(set.status, 0, set.stderr);
+    const after = JSON.parse(run('npm', ['install-scripts', 'list', '--json'], { cwd: i.proj }).stdout) as {
+      allowScripts: { name: string }[];
+    };
+    assert.deepEqual(
+      after.allowScripts.map((p) => p.name),
+      [],
+      'no install script left unreviewed after the README line',
+    );
+  },
+);
+
+const IMPORT_ALL = `
+const out = {};
+for (const spec of JSON.parse(process.argv[2])) out[spec] = Object.keys(await import(spec)).sort();
+try {
+  await import('facenet-ts/dist/recognizer.js');
+  out.internal = 'reachable';
+} catch (e) {
+  out.internal = e.code;
+}
+console.log(JSON.stringify(out));
+`;
+
+test(
+  'the root and every subpath import from the installed tarball, with types; internals stay closed',
+  {
+    skip: npmMissing,
+    timeout: 600_000,
+  },
+  (t) => {
+    const i = installedOrSkip(t);
+    if (!i) return;
+    writeFileSync(path.join(i.proj, 'import-all.mjs'), IMPORT_ALL);
+    const specs = ENTRIES.map((e) => specifier(e.subpath));
+    const r = run(process.execPath, ['import-all.mjs', JSON.stringify(specs)], { cwd: i.proj });
+    assert.equal(r.status, 0, r.stderr);
+    const names = JSON.parse(r.stdout) as Record<string, string[]> & { internal: string };
+    assert.deepEqual(names['facenet-ts'], [...ROOT_VALUES].sort(), 'the root exports the README verbs only');
+    for (const [subpath, values] of Object.entries(SUBPATH_VALUES))
+      for (const v of values) assert.ok(names[specifier(subpath)]?.includes(v), `${specifier(subpath)} exports ${v}`);
+    assert.equal(names.internal, 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'stage internals are not importable');
+
+    // the types: a consumer's strict NodeNext build resolves every entry's .d.ts
+    const check = [
+      "import { FaceRecognizer, Gallery, type EmbeddedFace, type FaceErrorCode } from 'facenet-ts';",
+      "import { buildServer, type ServerOptions } from 'facenet-ts/server';",
+      "import { rocCurve, type CalibrationTable } from 'facenet-ts/eval';",
+      "import { runTraining, type TrainRunOptions } from 'facenet-ts/train';",
+      "import { ClusterState, type KnnGraph } from 'facenet-ts/cluster';",
+      "import { createOrtEngine, type InferenceEngine } from 'facenet-ts/engine';",
+      'export type T = [EmbeddedFace, FaceErrorCode, ServerOptions, CalibrationTable, TrainRunOptions, KnnGraph];',
+      'export const engine: InferenceEngine = createOrtEngine();',
+      'export const values = [FaceRecognizer.load, Gallery.open, buildServer, rocCurve, runTraining, ClusterState];',
+    ].join('\n');
+    writeFileSync(path.join(i.proj, 'check.ts'), check);
+    const compilerOptions = {
+      noEmit: true,
+      strict: true,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      skipLibCheck: true,
+      types: [],
+    };
+    writeFileSync(path.join(i.proj, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['check.ts'] }));
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const types = run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: i.proj });
+    assert.equal(types.status, 0, `tsc: ${types.stdout}${types.stderr}`);
+  },
+);
+
+const LIBRARY_EXAMPLE = `
+import { FaceRecognizer, Gallery, distance } from 'facenet-ts';
+const [a, b, stranger] = process.argv.slice(2);
+const fr = await FaceRecognizer.load();
+const [fa] = await fr.embed(a);
+const [fb] = await fr.embed(b);
+const out = { dim: fa.embedding.length, distance: distance(fa.embedding, fb.embedding) };
+if (process.env.WITH_GALLERY) {
+  const gallery = await Gallery.open({ location: 'faces.db', recognizer: fr });
+  await gallery.enroll('Ada', [a]);
+  out.verify = (await gallery.verify('Ada', b)).match;
+  out.identify = (await gallery.identify(stranger)).faces.map((f) => f.person);
+  await gallery.close();
+}
+await fr.close();
+console.log(JSON.stringify(out));
+`;
+
+test(
+  'in the installed project: npx facenet compare, and the README library example',
+  {
+    skip: npmMissing || needDataset(JOHNS_DIR),
+    timeout: 900_000,
+  },
+  (t) => {
+    const i = installedOrSkip(t);
+    if (!i) return;
+    const photos = (name: string) =>
+      readdirSync(path.join(JOHNS_DIR, name))
+        .sort()
+        .map((f) => path.join(JOHNS_DIR, name, f));
+    const simm = photos('John_Simm');
+    const salley = photos('John_Salley');
+    const cli = run('npx', ['--no-install', 'facenet', 'compare', simm[0], simm[1], '--json'], { cwd: i.proj });
     assert.equal(cli.status, 0, cli.stderr);
     const cmp = JSON.parse(cli.stdout);
     assert.equal(cmp.same, true);
     assert.ok(cmp.distance < cmp.threshold);
 
-    // better-sqlite3 is compiled by its install script, skipped here: borrow this repo's binary if it is the same
-    // version
-    const ours = path.join(ROOT, 'node_modules', 'better-sqlite3');
-    const theirs = path.join(proj, 'node_modules', 'better-sqlite3');
-    const version = (d: string) =>
-      (JSON.parse(readFileSync(path.join(d, 'package.json'), 'utf8')) as { version: string }).version;
-    const withGallery =
-      existsSync(path.join(ours, 'build', 'Release', 'better_sqlite3.node')) &&
-      existsSync(theirs) &&
-      version(ours) === version(theirs);
-    if (withGallery) cpSync(path.join(ours, 'build'), path.join(theirs, 'build'), { recursive: true });
-    writeFileSync(path.join(proj, 'example.mjs'), LIBRARY_EXAMPLE);
+    writeFileSync(path.join(i.proj, 'example.mjs'), LIBRARY_EXAMPLE);
     const lib = run(process.execPath, ['example.mjs', simm[0], simm[1], salley[0]], {
-      cwd: proj,
-      env: { ...env, ...(withGallery ? { WITH_GALLERY: '1' } : {}) },
+      cwd: i.proj,
+      env: { ...env, ...(i.withGallery ? { WITH_GALLERY: '1' } : {}) },
     });
     assert.equal(lib.status, 0, lib.stderr);
     const out = JSON.parse(lib.stdout);
     assert.equal(out.dim, 128);
     assert.ok(out.distance < 0.4, `same person: ${out.distance}`);
-    if (withGallery) {
+    if (i.withGallery) {
       assert.equal(out.verify, true);
       assert.deepEqual(out.identify, ['unknown']);
     } else t.diagnostic('gallery part skipped: no matching better-sqlite3 binary to borrow');

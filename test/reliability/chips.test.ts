@@ -43,7 +43,7 @@ before(async () => {
 });
 after(async () => {
   await s?.close();
-  await fr?.release();
+  await fr?.close();
 });
 
 test('non-face "aligned" chips: enroll and identify answer NO_FACE, nothing is stored', { skip }, async () => {
@@ -126,7 +126,7 @@ test(
         assert.equal((await five.embed(png, { aligned: true })).length, 1, name);
       }
     } finally {
-      await five.release();
+      await five.close();
     }
   },
 );

@@ -39,7 +39,7 @@ before(async () => {
 });
 after(async () => {
   await s?.close();
-  await fr?.release();
+  await fr?.close();
 });
 
 const groupOf = async (id: number) => (await call(s.base, 'GET', `/v1/clusters/${id}`, { key: s.recognize })).json;

@@ -41,7 +41,7 @@ test(
     const dir = mkdtempSync(path.join(tmpdir(), 'facenet-forget-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const fr = await FaceRecognizer.load({ threads: 1 });
-    t.after(() => fr.release());
+    t.after(() => fr.close());
     const s = await serve(fr, {
       dir,
       clusters: (d) => johnsState(fr, d),
@@ -152,7 +152,7 @@ test(
       for (const f of cleanup.reverse()) await f(); // last opened, first closed: the tmpfs is unmounted last
     });
     const fr = await FaceRecognizer.load({ threads: 1 });
-    cleanup.push(() => fr.release());
+    cleanup.push(() => fr.close());
     const chip = readFileSync(chips('John_Salley')[0]);
 
     /** A server on the tmpfs with one person, the WAL checkpointed, then the disk filled to its last block. */

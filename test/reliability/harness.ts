@@ -55,7 +55,7 @@ export async function serve(
   const recognize = db.addKey('recognize').key;
   const gallery = await Gallery.open({
     store: SqliteGalleryStore.open(file, opts.store),
-    recognizer: galleryRecognizer(fr),
+    recognizer: fr,
     createIndex: opts.createIndex,
   });
   const clusters = opts.clusters ? ClusterState.open(await opts.clusters(dir), { mustExist: true }) : undefined;
@@ -158,7 +158,7 @@ export function hasRawControl(text: string): boolean {
   return /[^\P{Cc}\n\t]|\p{Cf}/u.test(text);
 }
 
-/** A cluster state of two johns, made through the library with the server's own model id (no flip). */
+/** A cluster state of two johns, made through the library with the server's own model id (the pack's TTA). */
 export async function johnsState(recognizer: FaceRecognizer, dir: string, people = ['John_Simm', 'John_Salley']) {
   const file = path.join(dir, 'clusters.db');
   const gr = galleryRecognizer(recognizer);

@@ -12,7 +12,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Gallery } from '../../src/gallery/gallery.js';
 import { SqliteGalleryStore } from '../../src/gallery/store/sqlite/sqlite-store.js';
-import { galleryRecognizer } from '../../src/gallery/face-source.js';
 import { buildServer } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
 import sharp from 'sharp';
@@ -43,7 +42,7 @@ before(async () => {
 
 after(async () => {
   await s?.close();
-  await fr?.release();
+  await fr?.close();
 });
 
 function typed(r: Answer, status: number, code: string) {
@@ -406,7 +405,7 @@ test(
     // no reserve (./forget.test.ts covers it): this case is the checkpoint failing, the delete standing
     const gallery = await Gallery.open({
       store: SqliteGalleryStore.open(file, { reserveBytes: 0 }),
-      recognizer: galleryRecognizer(fr),
+      recognizer: fr,
     });
     const app = await buildServer({ gallery, recognizer: fr, db, auth: true });
     await app.listen({ port: 0, host: '127.0.0.1' });

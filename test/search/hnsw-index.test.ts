@@ -21,8 +21,9 @@ function exactOf(g: SyntheticGallery): ExactIndex {
   return e;
 }
 
+/** Built on one thread: a parallel build's insertion order (and so its recall) varies with the machine's load. */
 function hnswOf(g: SyntheticGallery, opts: ConstructorParameters<typeof HnswIndex>[1] = {}): HnswIndex {
-  const h = new HnswIndex(g.dim, opts);
+  const h = new HnswIndex(g.dim, { threads: 1, ...opts });
   h.addMany(g.keys, g.labels, g.vectors);
   return h;
 }

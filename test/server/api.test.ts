@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { galleryModelId, galleryRecognizer } from '../../src/gallery/face-source.js';
+import { galleryModelId } from '../../src/gallery/face-source.js';
 import { buildServer, type ServerLimits, type ServerRecognizer } from '../../src/server/app.js';
 import { ServerDb } from '../../src/server/keys.js';
 import { PooledRecognizer } from '../../src/workers/worker-pool.js';
@@ -33,7 +33,7 @@ const servers: { app: FastifyInstance; gallery: Gallery; db: ServerDb }[] = [];
 async function serve(opts: { auth?: boolean; limits?: ServerLimits; recognizer?: ServerRecognizer } = {}) {
   const file = path.join(dir, `g${servers.length}.db`);
   const db = ServerDb.open(file);
-  const gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(fr) });
+  const gallery = await Gallery.open({ location: file, recognizer: fr });
   const app = await buildServer({
     gallery,
     recognizer: opts.recognizer ?? fr,
@@ -108,7 +108,7 @@ test('every route with admin and recognize keys', { skip, timeout: 300_000 }, as
   assert.equal(r.json.auth, true);
   assert.equal(r.json.modelId, undefined, 'the public answer is minimal');
   r = await call(base, 'GET', '/v1/health', { key: reader });
-  assert.equal(r.json.modelId, galleryModelId(fr.modelId, false, fr.ttaPaddings));
+  assert.equal(r.json.modelId, galleryModelId(fr.modelId, fr.flip, fr.ttaPaddings));
   r = await call(base, 'GET', '/');
   assert.equal(r.status, 200);
   assert.match(r.buf!.toString(), /<title>facenet<\/title>/);
@@ -137,7 +137,7 @@ test('every route with admin and recognize keys', { skip, timeout: 300_000 }, as
   // detect + embed (multipart and base64 JSON)
   r = await call(base, 'POST', '/v1/detect', { key: reader, body: form({}, jpg(simm[0])) });
   assert.equal(r.status, 200, JSON.stringify(r.json));
-  assert.equal(r.json.modelId, galleryModelId(fr.modelId, false, fr.ttaPaddings));
+  assert.equal(r.json.modelId, galleryModelId(fr.modelId, fr.flip, fr.ttaPaddings));
   assert.equal(r.json.faces.length, 1);
   assert.ok(r.json.faces[0].box.width > 50);
   assert.equal(r.json.faces[0].landmarks.length, 68);
@@ -162,7 +162,7 @@ test('every route with admin and recognize keys', { skip, timeout: 300_000 }, as
   assert.equal(r.status, 201, JSON.stringify(r.json));
   assert.equal(r.json.created, true);
   assert.equal(r.json.person.metadata.role, 'actor');
-  assert.equal(r.json.modelId, galleryModelId(fr.modelId, false, fr.ttaPaddings));
+  assert.equal(r.json.modelId, galleryModelId(fr.modelId, fr.flip, fr.ttaPaddings));
   r = await call(base, 'POST', '/v1/people', {
     key: admin,
     body: { name: 'John Savage', image: jpg(savage[0]).toString('base64') },
@@ -209,7 +209,7 @@ test('every route with admin and recognize keys', { skip, timeout: 300_000 }, as
   assert.equal(r.json.match, true);
   assert.ok(r.json.distance < r.json.threshold);
   assert.equal(r.json.targetFar, 1e-3);
-  assert.equal(r.json.modelId, galleryModelId(fr.modelId, false, fr.ttaPaddings));
+  assert.equal(r.json.modelId, galleryModelId(fr.modelId, fr.flip, fr.ttaPaddings));
   assert.ok(r.json.box.width > 0);
   r = await call(base, 'POST', '/v1/verify', {
     key: reader,
@@ -228,7 +228,7 @@ test('every route with admin and recognize keys', { skip, timeout: 300_000 }, as
   assert.equal(r.json.faces[0].person, 'John Savage');
   assert.ok(r.json.faces[0].distance < r.json.threshold);
   assert.equal(r.json.people, 2);
-  assert.equal(r.json.modelId, galleryModelId(fr.modelId, false, fr.ttaPaddings));
+  assert.equal(r.json.modelId, galleryModelId(fr.modelId, fr.flip, fr.ttaPaddings));
   r = await call(base, 'POST', '/v1/identify', {
     key: reader,
     body: { image: jpg(salley[3]).toString('base64'), topK: 1 },
@@ -417,7 +417,7 @@ test(
     assert.deepEqual(pool.ttaPaddings, fr.ttaPaddings);
     const file = path.join(dir, 'pool.db');
     const db = ServerDb.open(file);
-    const gallery = await Gallery.open({ location: file, recognizer: galleryRecognizer(pool) });
+    const gallery = await Gallery.open({ location: file, recognizer: pool });
     const app = await buildServer({ gallery, recognizer: pool, db, auth: false });
     await app.listen({ port: 0, host: '127.0.0.1' });
     servers.push({ app, gallery, db });

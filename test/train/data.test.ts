@@ -222,8 +222,8 @@ test(
       assert.equal(c?.width, 150);
       assert.equal(c?.height, 150);
     } finally {
-      await plain.release();
-      await fb.release();
+      await plain.close();
+      await fb.close();
     }
   },
 );

@@ -84,7 +84,7 @@ for (const arch of [
     const bytes = model.toGraph({ 'facenet.input_size': String(S), 'facenet.arch': 'small' }).toBytes();
     const session = await ortEngine.load(bytes, { threads: 1 });
     const res = await session.run({ chips: { data: nhwcToNchw(x, n, S), dims: [n, 3, S, S] } });
-    await session.release();
+    await session.close();
     assert.deepEqual([...res.embedding.dims], [n, arch.embeddingDim]);
     const d = maxAbsDiff(res.embedding.data, want);
     assert.ok(d <= 1e-4, `max |ONNX − tfjs| = ${d}`);
@@ -134,7 +134,7 @@ test(
       .toBytes();
     const session = await ortEngine.load(bytes, { threads: 1 });
     const res = await session.run({ chips: toNchw(chips) });
-    await session.release();
+    await session.close();
     const d = maxAbsDiff(res.embedding.data, want);
     assert.ok(d <= 1e-4, `max |ONNX − tfjs| = ${d}`);
     // the untrained head (W₂ = 0) is exactly the pretrained embedding

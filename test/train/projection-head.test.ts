@@ -143,7 +143,7 @@ for (const hidden of [0, 64]) {
       );
       const session = await ortEngine.load(bytes, { threads: 1 });
       const out = await session.run({ features: { data: raw, dims: [idx.length, D] } });
-      await session.release();
+      await session.close();
       assert.deepEqual([...out.embedding.dims], [idx.length, 128]);
       const d = maxAbsDiff(out.embedding.data, want);
       assert.ok(d <= 1e-4, `max |ONNX − tfjs| = ${d}`);

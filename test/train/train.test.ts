@@ -171,7 +171,7 @@ test(
         chips: { data: new Float32Array(2 * 3 * 32 * 32).fill(100), dims: [2, 3, 32, 32] },
       });
       assert.deepEqual([...res.embedding.dims], [2, 64]);
-      await session.release();
+      await session.close();
       const second = await runTraining({ ...opts, resume: true });
       assert.equal(second.stopped, false);
       assert.equal(second.steps, 6);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { calibrate } from '../../src/decide/calibration.js';
 import { Gallery } from '../../src/gallery/gallery.js';
 import { PushFrameSource } from '../../src/video/push-source.js';
-import { watch, type WatchOptions } from '../../src/video/watch.js';
+import { watchWithStages, type WatchOptions } from '../../src/video/watch.js';
+import type { VideoRecognizer } from '../../src/video/session.js';
 import type { WatchEvent, WatchResult } from '../../src/video/events.js';
 import type { Detection } from '../../src/detect/types.js';
 import type { RgbImage } from '../../src/image/types.js';
@@ -59,7 +60,7 @@ function fakeRecognizer(scene: Scene, blurredUntil: Record<string, number> = {})
         }),
     },
   };
-  return { recognizer: recognizer as unknown as WatchOptions['recognizer'], calls };
+  return { recognizer: recognizer as unknown as VideoRecognizer & WatchOptions['recognizer'], calls };
 }
 
 async function galleryOf(names: string[]): Promise<Gallery> {
@@ -94,7 +95,7 @@ async function run(
   src.end();
   const events: WatchEvent[] = [];
   let result: WatchResult | undefined;
-  for await (const e of watch(src, { recognizer, ...opts })) {
+  for await (const e of watchWithStages(src, { recognizer, ...opts }, recognizer)) {
     if (e.type === 'done') result = e.result;
     else if (e.type !== 'frame' && e.type !== 'progress') events.push(e);
   }
@@ -167,7 +168,7 @@ test('an abort signal stops a live source early; the result still comes', async 
   let result: WatchResult | undefined;
   let frames = 0;
   try {
-    for await (const e of watch(src, { recognizer, signal: ac.signal, unknowns: false })) {
+    for await (const e of watchWithStages(src, { recognizer, signal: ac.signal, unknowns: false }, recognizer)) {
       if (e.type === 'frame' && ++frames === 20) ac.abort();
       if (e.type === 'done') result = e.result;
     }

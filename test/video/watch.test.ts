@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { FaceRecognizer } from '../../src/recognizer.js';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { galleryRecognizer } from '../../src/gallery/face-source.js';
 import { lfwImage, makeClip, type ClipSpec } from '../../src/eval/video-clips.js';
 import { watch } from '../../src/video/watch.js';
 import { probeVideo } from '../../src/engine/ffmpeg.js';
@@ -40,7 +39,7 @@ test(
     const fr = await FaceRecognizer.load();
     const gallery = await Gallery.open({
       location: path.join(dir, 'g.db'),
-      recognizer: galleryRecognizer(fr, fr.flip),
+      recognizer: fr,
     });
     try {
       const clip = path.join(dir, 'two.mp4');
@@ -75,7 +74,7 @@ test(
       assert.ok(result.times.detect > 0 && result.times.embed > 0);
     } finally {
       await gallery.close();
-      await fr.release();
+      await fr.close();
       cleanup();
     }
   },
@@ -91,7 +90,7 @@ test('watch() without a gallery: two strangers are two unknown groups, not one',
     for await (const e of watch(clip, { recognizer: fr, detectEvery: 3 })) if (e.type === 'done') result = e.result;
     assert.deepEqual(result?.tracks.map((t) => t.label).sort(), ['unknown 1', 'unknown 2']);
   } finally {
-    await fr.release();
+    await fr.close();
     cleanup();
   }
 });
@@ -106,7 +105,7 @@ test('watch(): a video with no faces ends cleanly with no tracks', { skip: needF
     assert.equal(result?.frames, 25);
     assert.equal(result?.tracks.length, 0);
   } finally {
-    await fr.release();
+    await fr.close();
     cleanup();
   }
 });

@@ -1,9 +1,9 @@
 /**
- * What the gallery commands (enroll, verify, identify, people, index, forget) share: the --gallery option,
- * opening a gallery with the pipeline the flags name, image arguments and number formatting.
+ * What the gallery commands (enroll, verify, identify, people, index, forget) share: the --gallery option and
+ * opening a gallery with the pipeline the flags name.
  */
 import type { Command } from 'commander';
-import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { FaceError } from '../../errors.js';
 import { DEFAULT_GALLERY_PATH, Gallery } from '../../gallery/gallery.js';
@@ -12,44 +12,28 @@ import { parseCombination } from '../../gallery/templates.js';
 import { isPostgresUrl } from '../../gallery/store/location.js';
 import { openStore } from '../../gallery/store/open-store.js';
 import type { FaceRecognizer } from '../../recognizer.js';
-import { flipOf, loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
+import { addOptions, type OptionSpec } from '../options.js';
+import { loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
 
 export interface GalleryFlags extends PipelineFlags {
   gallery: string;
   combination?: string;
 }
 
-const IMAGE_EXT = /\.(jpe?g|png|webp|tiff?|gif|avif|heic|heif)$/i;
-export const r4 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : v);
-export const boxJson = (b: { x: number; y: number; width: number; height: number }) => ({
-  x: Math.round(b.x),
-  y: Math.round(b.y),
-  width: Math.round(b.width),
-  height: Math.round(b.height),
-});
+export const galleryDefault = (): string => process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH;
 
-export function num(
-  name: string,
-  v: string | undefined,
-  fallback: number,
-  check: (n: number) => boolean = () => true,
-): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || !check(n)) throw new FaceError('INVALID_INPUT', `--${name}: invalid value "${v}"`);
-  return n;
-}
+export const GALLERY_OPTION: OptionSpec = {
+  flags: '--gallery <file|url>',
+  help: 'gallery: SQLite file or postgres:// URL',
+  default: galleryDefault(),
+};
+const COMBINATION_OPTION: OptionSpec = {
+  flags: '--combination <how>',
+  help: 'how several photos of a person are matched: nearest | centroid',
+};
 
-export const farOk = (n: number) => n > 0 && n < 1;
-
-export const galleryOption = (cmd: Command) =>
-  cmd.option(
-    '--gallery <file|url>',
-    'gallery: SQLite file or postgres:// URL',
-    process.env.FACENET_GALLERY ?? DEFAULT_GALLERY_PATH,
-  );
-export const combinationOption = (cmd: Command) =>
-  cmd.option('--combination <how>', 'how several photos of a person are matched: nearest | centroid');
+const galleryOption = (cmd: Command): Command => addOptions(cmd, [GALLERY_OPTION]);
+export const combinationOption = (cmd: Command): Command => addOptions(cmd, [COMBINATION_OPTION]);
 export const withGalleryOptions = (cmd: Command): Command => galleryOption(withPipelineOptions(cmd));
 
 /** Read-only commands pass create=false: a mistyped --gallery is GALLERY_NOT_FOUND, and no file or folder appears. */
@@ -60,6 +44,7 @@ function assertGalleryExists(location: string): void {
     });
 }
 
+/** The gallery the flags name, searched with the pipeline they name (the pack's TTA unless a flag changes it). */
 export async function openGallery(
   flags: GalleryFlags,
   create = false,
@@ -69,7 +54,7 @@ export async function openGallery(
   const gallery = await Gallery.open({
     create,
     location: flags.gallery,
-    recognizer: galleryRecognizer(fr, flipOf(flags)),
+    recognizer: galleryRecognizer(fr, fr.flip),
     combination: flags.combination ? parseCombination(flags.combination) : undefined,
   });
   return { gallery, fr };
@@ -106,27 +91,4 @@ export function undoNewGallery(location: string): () => Promise<void> {
         break;
       }
   };
-}
-
-/** Files named, and image files under folders named (recursive, sorted). */
-export function expandImageArgs(args: readonly string[]): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && IMAGE_EXT.test(e.name)) out.push(p);
-    }
-  };
-  for (const a of args) {
-    let isDir = false;
-    try {
-      isDir = statSync(a).isDirectory();
-    } catch {
-      // not there: passed on, the decoder reports IMAGE_NOT_FOUND for it
-    }
-    if (isDir) walk(a);
-    else out.push(a);
-  }
-  return out;
 }

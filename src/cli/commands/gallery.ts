@@ -12,7 +12,7 @@ import { registerPeopleCommands } from './people.js';
 import { registerVerifyCommand } from './verify.js';
 
 export type { GalleryFlags } from './gallery-common.js';
-export { expandImageArgs } from './gallery-common.js';
+export { expandImageArgs } from '../inputs.js';
 export { identifyCsv, nearestOther } from './identify.js';
 
 /** Registered in this order, which is the order `facenet --help` lists them in. */

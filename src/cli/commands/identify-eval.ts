@@ -2,9 +2,8 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { calibrationFromFile, defaultCalibration } from '../../decide/default-calibration.js';
+import { evaluationCalibration } from '../../decide/default-calibration.js';
 import type { CalibrationTable } from '../../decide/calibration.js';
-import { FaceError } from '../../errors.js';
 import {
   evaluateOpenSet,
   evaluateTemplates,
@@ -14,12 +13,14 @@ import {
   type SizeResult,
   type TemplatesResult,
 } from '../../eval/identify.js';
-import { lineChartSvg, type Series } from '../../eval/identify-plot.js';
+import { identifyPlot } from '../../eval/identify-plot.js';
+import { faceCounts, faceCountsLine, type FaceCounts } from '../../eval/embed-dataset.js';
 import { pickEmbedding } from '../../eval/lfw.js';
 import { galleryModelId } from '../../gallery/face-source.js';
 import { action, printResult } from '../output.js';
 import { flipOf, recognizerOptions, withFlipOptions, type PipelineFlags } from './common.js';
-import { embedForEvaluation, evalCommand, withEvalImageOptions } from './eval.js';
+import { embedForEvaluation, evalCommand, withEvalImageOptions } from './eval-common.js';
+import { numberFlag, numberListFlag, POSITIVE_INT, RATE } from '../flags.js';
 
 interface IdentifyEvalFlags extends PipelineFlags {
   data: string;
@@ -32,13 +33,6 @@ interface IdentifyEvalFlags extends PipelineFlags {
   concurrency?: string;
   workers?: string;
   cache?: string | false;
-}
-
-function list(name: string, v: string, check: (n: number) => boolean): number[] {
-  const xs = v.split(',').map((s) => Number(s.trim()));
-  if (!xs.length || xs.some((x) => !Number.isFinite(x) || !check(x)))
-    throw new FaceError('INVALID_INPUT', `--${name}: invalid list "${v}"`);
-  return xs;
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
@@ -113,39 +107,104 @@ function templatesTable(
   return lines.join('\n');
 }
 
-export function identifyPlot(
-  sizes: readonly SizeResult[],
-  fars: readonly number[],
-  modelId: string,
-  unknownProbes?: number,
+type EvalData = Awaited<ReturnType<typeof embedForEvaluation>>;
+
+/** The embeddings and the open-set split, from the flags (sizes, rates and counts checked before any work). */
+function identifyEvalPlan(flags: IdentifyEvalFlags) {
+  const sizes = numberListFlag('sizes', flags.sizes, POSITIVE_INT);
+  const fars = numberListFlag('fars', flags.fars, RATE);
+  const seed = numberFlag('seed', flags.seed, { int: true }) ?? 1;
+  const counts = flags.templates
+    ? numberListFlag('templates', flags.templates === true ? '1,2,3,5' : flags.templates, POSITIVE_INT)
+    : undefined;
+  const people = lfwPeople(flags.data);
+  return { sizes, fars, seed, counts, people, split: lfwOpenSetSplit(people), files: people.flatMap((p) => p.files) };
+}
+
+type IdentifyEvalPlan = ReturnType<typeof identifyEvalPlan>;
+
+function evaluate(plan: IdentifyEvalPlan, data: EvalData, flip: boolean, calibration?: CalibrationTable) {
+  const { sizes, fars, seed, counts, people, split } = plan;
+  const variant = flip ? 'flip' : 'plain';
+  const emb = (f: string) => pickEmbedding(data.res.embeddings.get(f)!, variant);
+  const results = evaluateOpenSet(
+    {
+      gallery: split.gallery.map((g) => emb(g.file)),
+      known: split.known.map((k) => ({ person: k.person, embedding: emb(k.file) })),
+      unknown: split.unknown.map(emb),
+    },
+    { sizes, fars, seed, calibration },
+  );
+  if (!counts) return { results };
+  const several = {
+    people: people.filter((p) => p.files.length > 1).map((p) => p.files.map(emb)),
+    unknown: split.unknown.map(emb),
+  };
+  const templates = evaluateTemplates(several, { counts, fars, calibration });
+  return { results, templates, templatesSize: templatesExperimentSize(several, Math.max(...counts)) };
+}
+
+type IdentifyEvaluation = ReturnType<typeof evaluate>;
+
+async function evalIdentify(flags: IdentifyEvalFlags): Promise<void> {
+  const t0 = performance.now();
+  const plan = identifyEvalPlan(flags);
+  const { split, files, fars } = plan;
+  const data = await embedForEvaluation(flags, recognizerOptions({ ...flags, flip: false }), files);
+  const { res, fr } = data;
+  const flip = flipOf(flags);
+  const modelId = galleryModelId(fr.modelId, flip, fr.ttaPaddings);
+  const calibration = evaluationCalibration(modelId, flags.calibration);
+  const tEval = performance.now();
+  const ev = evaluate(plan, data, flip, calibration);
+  const evalSeconds = (performance.now() - tEval) / 1000;
+  if (flags.plot) writeFileSync(flags.plot, identifyPlot(ev.results, fars, modelId, split.unknown.length));
+  const seconds = (performance.now() - t0) / 1000;
+  const full = ev.results.find((r) => r.k === split.gallery.length);
+  const json = {
+    model: modelId,
+    galleryPeople: split.gallery.length,
+    knownProbes: split.known.length,
+    unknownProbes: split.unknown.length,
+    rank1: full?.rank1,
+    dirAtFar1e2: full?.dir.find((d) => d.far === 0.01)?.dir,
+    sizes: ev.results,
+    ...(ev.templates ? { templates: ev.templates, templatesExperiment: ev.templatesSize } : {}),
+    calibration: calibration ? calibration.source : null,
+    faces: faceCounts(res),
+    images: files.length,
+    embeddingsComputed: res.computed,
+    embeddingsFromCache: res.fromCache,
+    imagesPerSecond: res.computed ? res.computed / res.seconds : null,
+    evalSeconds,
+    seconds,
+    seed: plan.seed,
+    plot: flags.plot ?? null,
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`,
+  };
+  printResult(flags, json, () => identifyEvalLines(json, plan, ev, flags.plot, { eval: evalSeconds, total: seconds }));
+}
+
+function identifyEvalLines(
+  json: { model: string; faces: FaceCounts; embeddingsComputed: number; embeddingsFromCache: number },
+  plan: IdentifyEvalPlan,
+  ev: IdentifyEvaluation,
+  plot: string | undefined,
+  seconds: { eval: number; total: number },
 ): string {
-  const colours = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
-  const series: Series[] = [
-    { name: 'closed-set rank-1', points: sizes.map((s) => [s.k, s.rank1] as const), colour: '#7f7f7f', dashed: true },
-  ];
-  fars.forEach((far, i) => {
-    series.push({
-      name: `DIR @ F=${far} (oracle τ)`,
-      points: sizes.map((s) => [s.k, s.dir[i].dir] as const),
-      colour: colours[i % colours.length],
-    });
-    if (sizes[0]?.calibrated)
-      series.push({
-        name: `DIR @ F=${far} (calibrated τ)`,
-        points: sizes.map((s) => [s.k, s.calibrated![i].dir] as const),
-        colour: colours[i % colours.length],
-        dashed: true,
-      });
-  });
-  return lineChartSvg({
-    title: 'LFW open-set identification: DIR against gallery size K',
-    xLabel: 'gallery size K (people, log scale)',
-    yLabel: 'detection & identification rate',
-    series,
-    note:
-      `model ${modelId}; ${unknownProbes ?? 'the'} unknown probes (single-image people); ` +
-      'small K averaged over random draws',
-  });
+  const { split, fars } = plan;
+  return [
+    `LFW open-set identification, model ${json.model}: ` +
+      `gallery = first image of ${split.gallery.length} people with ≥ 2 images, ` +
+      `${split.known.length} known probes, ${split.unknown.length} unknown probes (single-image people)`,
+    sizeTable(ev.results, fars),
+    ...(ev.templates ? ['', templatesTable(ev.templates, fars, ev.templatesSize!)] : []),
+    '',
+    `faces: ${faceCountsLine(json.faces)}; ` +
+      `${json.embeddingsComputed} embedded, ${json.embeddingsFromCache} from cache; ` +
+      `evaluation ${seconds.eval.toFixed(1)} s, total ${seconds.total.toFixed(1)} s` +
+      (plot ? `; plot → ${plot}` : ''),
+  ].join('\n');
 }
 
 export function registerEvalIdentifyCommand(program: Command): void {
@@ -164,93 +223,5 @@ export function registerEvalIdentifyCommand(program: Command): void {
       'also measure several enrollment photos per person and the ways to combine them (default 1,2,3,5)',
     )
     .option('--calibration <file>', 'calibration JSON for the calibrated-τ rows (default: the shipped one)')
-    .action(
-      action(async (flags: IdentifyEvalFlags) => {
-        const sizes = list('sizes', flags.sizes, (n) => Number.isInteger(n) && n >= 1);
-        const fars = list('fars', flags.fars, (n) => n > 0 && n < 1);
-        const seed = Number(flags.seed);
-        const counts = flags.templates
-          ? list(
-              'templates',
-              flags.templates === true ? '1,2,3,5' : flags.templates,
-              (n) => Number.isInteger(n) && n >= 1,
-            )
-          : undefined;
-        const t0 = performance.now();
-        const people = lfwPeople(flags.data);
-        const split = lfwOpenSetSplit(people);
-        const files = people.flatMap((p) => p.files);
-        const { res, fr } = await embedForEvaluation(flags, recognizerOptions({ ...flags, flip: false }), files);
-        const flip = flipOf(flags);
-        const variant = flip ? 'flip' : 'plain';
-        const emb = (f: string) => pickEmbedding(res.embeddings.get(f)!, variant);
-        const modelId = galleryModelId(fr.modelId, flip, fr.ttaPaddings);
-        const calibration: CalibrationTable | undefined = flags.calibration
-          ? calibrationFromFile(flags.calibration, modelId)
-          : defaultCalibration(modelId);
-        const tEval = performance.now();
-        const results = evaluateOpenSet(
-          {
-            gallery: split.gallery.map((g) => emb(g.file)),
-            known: split.known.map((k) => ({ person: k.person, embedding: emb(k.file) })),
-            unknown: split.unknown.map(emb),
-          },
-          { sizes, fars, seed, calibration },
-        );
-        let templates: TemplatesResult[] | undefined;
-        let templatesSize: { people: number; probes: number } | undefined;
-        if (counts) {
-          const data = {
-            people: people.filter((p) => p.files.length > 1).map((p) => p.files.map(emb)),
-            unknown: split.unknown.map(emb),
-          };
-          templates = evaluateTemplates(data, { counts, fars, calibration });
-          templatesSize = templatesExperimentSize(data, Math.max(...counts));
-        }
-        const evalSeconds = (performance.now() - tEval) / 1000;
-        if (flags.plot) writeFileSync(flags.plot, identifyPlot(results, fars, modelId, split.unknown.length));
-        const statuses = { ok: 0, central: 0, noface: 0 };
-        for (const e of res.embeddings.values()) statuses[e.status]++;
-        const seconds = (performance.now() - t0) / 1000;
-        const full = results.find((r) => r.k === split.gallery.length);
-        printResult(
-          flags,
-          {
-            model: modelId,
-            galleryPeople: split.gallery.length,
-            knownProbes: split.known.length,
-            unknownProbes: split.unknown.length,
-            rank1: full?.rank1,
-            dirAtFar1e2: full?.dir.find((d) => d.far === 0.01)?.dir,
-            sizes: results,
-            ...(templates ? { templates, templatesExperiment: templatesSize } : {}),
-            calibration: calibration ? calibration.source : null,
-            faces: { single: statuses.ok, centralOfSeveral: statuses.central, noFaceCentreFallback: statuses.noface },
-            images: files.length,
-            embeddingsComputed: res.computed,
-            embeddingsFromCache: res.fromCache,
-            imagesPerSecond: res.computed ? res.computed / res.seconds : null,
-            evalSeconds,
-            seconds,
-            seed,
-            plot: flags.plot ?? null,
-            machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`,
-          },
-          () =>
-            [
-              `LFW open-set identification, model ${modelId}: ` +
-                `gallery = first image of ${split.gallery.length} people with ≥ 2 images, ` +
-                `${split.known.length} known probes, ${split.unknown.length} unknown probes (single-image people)`,
-              sizeTable(results, fars),
-              ...(templates ? ['', templatesTable(templates, fars, templatesSize!)] : []),
-              '',
-              `faces: ${statuses.ok} single, ${statuses.central} central of several, ` +
-                `${statuses.noface} no face (centre-box fallback); ` +
-                `${res.computed} embedded, ${res.fromCache} from cache; ` +
-                `evaluation ${evalSeconds.toFixed(1)} s, total ${seconds.toFixed(1)} s` +
-                (flags.plot ? `; plot → ${flags.plot}` : ''),
-            ].join('\n'),
-        );
-      }),
-    );
+    .action(action(evalIdentify));
 }

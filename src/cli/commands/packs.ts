@@ -7,6 +7,54 @@ import { PACKS, DEFAULT_PACK } from '../../pack/packs.js';
 import { modelsDir, packStatus } from '../../pack/files.js';
 import { installPackFiles } from '../../pack/install.js';
 
+type ModelsFlags = { models?: string; json?: boolean };
+
+async function listPacks(flags: ModelsFlags): Promise<void> {
+  const dir = modelsDir(flags.models);
+  const rows = await Promise.all(
+    PACKS.map(async (p) => {
+      const files = await packStatus(p, dir);
+      return {
+        name: p.name,
+        default: p.name === DEFAULT_PACK,
+        description: p.description,
+        ready: files.every((f) => f.state === 'verified'),
+        files,
+        licence: p.licence.line,
+        permissive: p.licence.permissive,
+      };
+    }),
+  );
+  printResult(flags, { modelsDir: dir, packs: rows }, () =>
+    [
+      `models folder: ${dir}`,
+      ...rows.flatMap((r) => [
+        `${r.name}${r.default ? ' (default)' : ''}: ` +
+          `${r.ready ? 'ready' : 'not installed'}${r.permissive ? '' : ' — needs --accept-license'}`,
+        `  ${r.description}`,
+        `  licence: ${r.licence}`,
+        ...(r.files.length
+          ? r.files.map((f) => `  ${f.state === 'verified' ? '✓' : '✗'} ${f.path} (${f.state})`)
+          : ['  files: from the @vladmandic/face-api npm package']),
+      ]),
+    ].join('\n'),
+  );
+}
+
+async function addPacks(source: string, flags: ModelsFlags & { pack?: string[] }): Promise<number> {
+  const r = await installPackFiles(source, { models: flags.models, packs: flags.pack });
+  printResult(flags, r, () =>
+    [
+      `models folder: ${r.modelsDir}`,
+      ...r.installed.map((f) => `  installed ${f} (sha256 verified)`),
+      ...r.present.map((f) => `  already present ${f} (sha256 verified)`),
+      ...r.notFound.map((f) => `  not in ${source}: ${f}`),
+      ...r.packs.map((p) => `${p.name}: ${p.complete ? 'ready' : 'incomplete'}`),
+    ].join('\n'),
+  );
+  return r.packs.every((p) => p.complete) || flags.pack === undefined ? EXIT.ok : EXIT.error;
+}
+
 export function registerPacksCommands(program: Command): void {
   const packs = program
     .command('packs')
@@ -20,39 +68,7 @@ export function registerPacksCommands(program: Command): void {
     )
     .option('--models <dir>', 'models folder (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)')
     .option('--json', 'machine-readable output')
-    .action(
-      action(async (flags: { models?: string; json?: boolean }) => {
-        const dir = modelsDir(flags.models);
-        const rows = await Promise.all(
-          PACKS.map(async (p) => {
-            const files = await packStatus(p, dir);
-            return {
-              name: p.name,
-              default: p.name === DEFAULT_PACK,
-              description: p.description,
-              ready: files.every((f) => f.state === 'verified'),
-              files,
-              licence: p.licence.line,
-              permissive: p.licence.permissive,
-            };
-          }),
-        );
-        printResult(flags, { modelsDir: dir, packs: rows }, () =>
-          [
-            `models folder: ${dir}`,
-            ...rows.flatMap((r) => [
-              `${r.name}${r.default ? ' (default)' : ''}: ` +
-                `${r.ready ? 'ready' : 'not installed'}${r.permissive ? '' : ' — needs --accept-license'}`,
-              `  ${r.description}`,
-              `  licence: ${r.licence}`,
-              ...(r.files.length
-                ? r.files.map((f) => `  ${f.state === 'verified' ? '✓' : '✗'} ${f.path} (${f.state})`)
-                : ['  files: from the @vladmandic/face-api npm package']),
-            ]),
-          ].join('\n'),
-        );
-      }),
-    );
+    .action(action(listPacks));
   packs
     .command('add <source>')
     .description(
@@ -65,19 +81,5 @@ export function registerPacksCommands(program: Command): void {
       'destination models folder (default: FACENET_MODELS, else ~/.local/share/facenet-ts/models)',
     )
     .option('--json', 'machine-readable output')
-    .action(
-      action(async (source: string, flags: { pack?: string[]; models?: string; json?: boolean }) => {
-        const r = await installPackFiles(source, { models: flags.models, packs: flags.pack });
-        printResult(flags, r, () =>
-          [
-            `models folder: ${r.modelsDir}`,
-            ...r.installed.map((f) => `  installed ${f} (sha256 verified)`),
-            ...r.present.map((f) => `  already present ${f} (sha256 verified)`),
-            ...r.notFound.map((f) => `  not in ${source}: ${f}`),
-            ...r.packs.map((p) => `${p.name}: ${p.complete ? 'ready' : 'incomplete'}`),
-          ].join('\n'),
-        );
-        return r.packs.every((p) => p.complete) || flags.pack === undefined ? EXIT.ok : EXIT.error;
-      }),
-    );
+    .action(action(addPacks));
 }

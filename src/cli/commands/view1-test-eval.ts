@@ -7,53 +7,54 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { action, printResult } from '../output.js';
 import { flipOf, recognizerOptions, withFlipOptions } from './common.js';
-import { embedForEvaluation, evalCommand, withEvalImageOptions, type EvalFlags } from './eval.js';
+import {
+  embedForEvaluation,
+  EVAL_NO_FLIP_HELP,
+  evalCommand,
+  PROJECTION_HELP,
+  withEvalImageOptions,
+  type EvalFlags,
+} from './eval-common.js';
 import { lfwImageRoot, readPairs } from '../../eval/lfw-pairs.js';
-import { scorePairs, type EmbeddingVariant } from '../../eval/lfw.js';
-import { accuracyAt, bestThreshold, rocAuc, rocCurve, tarAtFar } from '../../eval/roc.js';
-import type { CachedEmbedding } from '../../eval/embedding-cache.js';
-import type { LfwPair } from '../../eval/lfw-pairs.js';
-
-export interface View1TestResult {
-  readonly variant: EmbeddingVariant;
-  /** τ maximising accuracy on the training pairs. */
-  readonly threshold: number;
-  readonly trainAccuracy: number;
-  /** Test accuracy at that τ: the protocol's figure. */
-  readonly accuracy: number;
-  /** Test accuracy at the test pairs' own best τ (optimistic; comparable between pipelines). */
-  readonly bestAccuracy: number;
-  readonly bestThreshold: number;
-  readonly auc: number;
-  readonly tarAtFar1e2: number;
-  readonly tarAtFar1e3: number;
-}
-
-export function view1Test(
-  train: readonly LfwPair[],
-  test: readonly LfwPair[],
-  emb: Map<string, CachedEmbedding>,
-  variant: EmbeddingVariant,
-): View1TestResult {
-  const trainScored = scorePairs(train, emb, variant);
-  const testScored = scorePairs(test, emb, variant);
-  const fit = bestThreshold(trainScored);
-  const best = bestThreshold(testScored);
-  const roc = rocCurve(testScored);
-  return {
-    variant,
-    threshold: fit.threshold,
-    trainAccuracy: fit.accuracy,
-    accuracy: accuracyAt(testScored, fit.threshold),
-    bestAccuracy: best.accuracy,
-    bestThreshold: best.threshold,
-    auc: rocAuc(roc),
-    tarAtFar1e2: tarAtFar(roc, 1e-2),
-    tarAtFar1e3: tarAtFar(roc, 1e-3),
-  };
-}
+import { view1Test } from '../../eval/lfw.js';
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+
+async function evalView1Test(flags: EvalFlags): Promise<void> {
+  const root = lfwImageRoot(flags.data);
+  const train = readPairs(path.join(flags.data, 'pairsDevTrain.txt'), root).flat();
+  const test = readPairs(path.join(flags.data, 'pairsDevTest.txt'), root).flat();
+  const files = [...new Set([...train, ...test].flatMap((p) => [p.a, p.b]))];
+  const { res, fr } = await embedForEvaluation(flags, recognizerOptions({ ...flags, flip: false }), files);
+  const dim = res.embeddings.values().next().value?.embedding.length ?? 0;
+  const variants = (['plain', 'flip'] as const).map((v) => view1Test(train, test, res.embeddings, v));
+  const head = variants[flipOf(flags) ? 1 : 0];
+  const json = {
+    ...head,
+    variants,
+    dim,
+    trainPairs: train.length,
+    testPairs: test.length,
+    images: files.length,
+    model: fr.modelId,
+    pack: fr.packInfo.name,
+    embeddingsComputed: res.computed,
+    embeddingsFromCache: res.fromCache,
+  };
+  printResult(flags, json, () =>
+    [
+      `LFW View 1 (${fr.modelId}, ${dim}-D): ` +
+        `τ from ${train.length} pairsDevTrain pairs, tested on ${test.length} pairsDevTest pairs`,
+      ...variants.map(
+        (v) =>
+          `  ${v.variant === 'flip' ? 'flip TTA' : 'no flip '}${v === head ? '*' : ' '} ` +
+          `accuracy ${pct(v.accuracy)} (τ ${v.threshold.toFixed(4)})  best-τ ${pct(v.bestAccuracy)}  ` +
+          `AUC ${v.auc.toFixed(5)}  TAR@FAR=1e-2 ${pct(v.tarAtFar1e2)}  1e-3 ${pct(v.tarAtFar1e3)}`,
+      ),
+      `  ${res.computed} embedded, ${res.fromCache} from cache`,
+    ].join('\n'),
+  );
+}
 
 export function registerView1TestCommand(program: Command): void {
   withFlipOptions(
@@ -63,46 +64,7 @@ export function registerView1TestCommand(program: Command): void {
           'best-τ accuracy, AUC, TAR@FAR 1e-2/1e-3',
       )
       .requiredOption('--data <dir>', 'LFW folder holding pairsDevTrain.txt, pairsDevTest.txt and the image folders')
-      .option(
-        '--projection <file>',
-        'a projection head from `facenet train --arch head --pack P`, run after the pack embedder',
-      ),
-    "headline figure without flip test-time augmentation (both are always reported; default: the pack's setting)",
-  ).action(
-    action(async (flags: EvalFlags) => {
-      const root = lfwImageRoot(flags.data);
-      const train = readPairs(path.join(flags.data, 'pairsDevTrain.txt'), root).flat();
-      const test = readPairs(path.join(flags.data, 'pairsDevTest.txt'), root).flat();
-      const files = [...new Set([...train, ...test].flatMap((p) => [p.a, p.b]))];
-      const { res, fr } = await embedForEvaluation(flags, recognizerOptions({ ...flags, flip: false }), files);
-      const dim = res.embeddings.values().next().value?.embedding.length ?? 0;
-      const variants = (['plain', 'flip'] as const).map((v) => view1Test(train, test, res.embeddings, v));
-      const head = variants[flipOf(flags) ? 1 : 0];
-      const json = {
-        ...head,
-        variants,
-        dim,
-        trainPairs: train.length,
-        testPairs: test.length,
-        images: files.length,
-        model: fr.modelId,
-        pack: fr.packInfo.name,
-        embeddingsComputed: res.computed,
-        embeddingsFromCache: res.fromCache,
-      };
-      printResult(flags, json, () =>
-        [
-          `LFW View 1 (${fr.modelId}, ${dim}-D): ` +
-            `τ from ${train.length} pairsDevTrain pairs, tested on ${test.length} pairsDevTest pairs`,
-          ...variants.map(
-            (v) =>
-              `  ${v.variant === 'flip' ? 'flip TTA' : 'no flip '}${v === head ? '*' : ' '} ` +
-              `accuracy ${pct(v.accuracy)} (τ ${v.threshold.toFixed(4)})  best-τ ${pct(v.bestAccuracy)}  ` +
-              `AUC ${v.auc.toFixed(5)}  TAR@FAR=1e-2 ${pct(v.tarAtFar1e2)}  1e-3 ${pct(v.tarAtFar1e3)}`,
-          ),
-          `  ${res.computed} embedded, ${res.fromCache} from cache`,
-        ].join('\n'),
-      );
-    }),
-  );
+      .option('--projection <file>', PROJECTION_HELP),
+    EVAL_NO_FLIP_HELP,
+  ).action(action(evalView1Test));
 }

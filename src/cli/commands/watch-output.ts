@@ -13,7 +13,7 @@ import {
   trackJson,
   type TimelineTrack,
 } from '../../video/report.js';
-import { printResult } from '../output.js';
+import { printResult, writeOut } from '../output.js';
 
 export interface WatchRun {
   readonly source: string;
@@ -83,8 +83,8 @@ export function printWatchOutput(
     );
   }
   if (typeof flags.vtt === 'string') writeFileSync(flags.vtt, timelineVtt(tracks));
-  else if (flags.vtt) return void process.stdout.write(timelineVtt(tracks));
-  if (flags.csv) return void process.stdout.write(`${timelineCsv(tracks)}\n`);
+  else if (flags.vtt) return void writeOut(timelineVtt(tracks));
+  if (flags.csv) return void writeOut(`${timelineCsv(tracks)}\n`);
   const json = {
     sources: runs.map((r) => ({
       source: r.source,

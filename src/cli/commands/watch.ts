@@ -8,21 +8,21 @@ import { existsSync } from 'node:fs';
 import { ClusterState, DEFAULT_CLUSTER_STATE } from '../../cluster/state.js';
 import { DEFAULT_IDENTIFY_FAR } from '../../decide/decisions.js';
 import { FaceError } from '../../errors.js';
-import { galleryRecognizer } from '../../gallery/face-source.js';
 import { Gallery } from '../../gallery/gallery.js';
 import { isPostgresUrl } from '../../gallery/store/location.js';
 import { parseCombination } from '../../gallery/templates.js';
-import type { WatchResult } from '../../video/events.js';
-import { expandInputs, openSource } from '../../video/open-source.js';
+import type { FaceRecognizer } from '../../recognizer.js';
 import type { TimelineTrack } from '../../video/report.js';
 import type { SourceOptions } from '../../video/types.js';
-import { watch, watchModelId } from '../../video/watch.js';
-import { Annotator } from '../../video/annotate.js';
-import { action, EXIT } from '../output.js';
+import { expandInputs } from '../../video/open-source.js';
+import { watchModelId } from '../../video/watch.js';
+import { numberFlag, POSITIVE_INT, RATE } from '../flags.js';
+import { addOptions, type OptionSpec } from '../options.js';
+import { action, EXIT, writeErr } from '../output.js';
 import { flipOf, loadRecognizer } from './common.js';
-import { progressBar } from './eval.js';
-import { num, withGalleryOptions, type GalleryFlags } from './gallery-common.js';
-import { liveLine, printWatchOutput } from './watch-output.js';
+import { withGalleryOptions, type GalleryFlags } from './gallery-common.js';
+import { printWatchOutput } from './watch-output.js';
+import { watchInput, type RunSettings, type WatchRun } from './watch-run.js';
 
 export interface WatchFlags extends GalleryFlags {
   far?: string;
@@ -42,27 +42,53 @@ export interface WatchFlags extends GalleryFlags {
   annotate?: string;
 }
 
-const positive = (n: number) => n > 0;
-const opt = (name: string, v: string | undefined, check = positive) =>
-  v === undefined ? undefined : num(name, v, 0, check);
+const WATCH_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--far <rate>', help: `open-set false-alarm rate per track (default ${DEFAULT_IDENTIFY_FAR})` },
+  { flags: '--fps <n>', help: 'sample at most N frames per second (default: every frame)' },
+  { flags: '--start <s>', help: 'start at this many seconds (files, frame folders)' },
+  { flags: '--end <s>', help: 'stop at this many seconds (files, frame folders)' },
+  { flags: '--max-side <px>', help: 'shrink larger frames to this longer side (0: never)', default: '1280' },
+  { flags: '--frame-rate <n>', help: 'frame rate of a folder of numbered frames', default: '25' },
+  {
+    flags: '--detect-every <k>',
+    help: 'run the detector on every k-th frame; the tracker predicts in between',
+    default: '1',
+  },
+  { flags: '--views <k>', help: 'best views embedded per track', default: '5' },
+  { flags: '--stall <s>', help: 'live sources: seconds without a frame before reconnecting', default: '10' },
+  { flags: '--retries <n>', help: 'live sources: reconnection attempts before giving up', default: '5' },
+  {
+    flags: '--state <file>',
+    help: 'cluster state the unknown faces are grouped in (`facenet name GROUP PERSON` enrolls a group)',
+    default: process.env.FACENET_CLUSTERS ?? DEFAULT_CLUSTER_STATE,
+  },
+  { flags: '--no-state', help: 'group unknown faces for this run only (nothing written)' },
+  { flags: '--csv', help: 'CSV output, one row per track' },
+  { flags: '--vtt [file]', help: 'WebVTT captions naming who is on screen (to stdout, or FILE); one input' },
+  { flags: '--html <file>', help: 'write the timeline as an HTML page with thumbnails' },
+  { flags: '--annotate <out>', help: 'write the video with boxes and names drawn (e.g. out.mp4); one input' },
+];
+
+const POSITIVE = { above: 0 };
+const COUNT = { int: true, min: 0 };
 
 function sourceOptions(f: WatchFlags): SourceOptions {
   return {
-    fps: opt('fps', f.fps),
-    start: opt('start', f.start, (n) => n >= 0),
-    end: opt('end', f.end),
-    maxSide: num('max-side', f.maxSide, 1280, (n) => Number.isInteger(n) && n >= 0),
-    frameRate: opt('frame-rate', f.frameRate),
-    stallSeconds: opt('stall', f.stall),
-    retries: num('retries', f.retries, 5, (n) => Number.isInteger(n) && n >= 0),
+    fps: numberFlag('fps', f.fps, POSITIVE),
+    start: numberFlag('start', f.start, { min: 0 }),
+    end: numberFlag('end', f.end, POSITIVE),
+    maxSide: numberFlag('max-side', f.maxSide, COUNT),
+    frameRate: numberFlag('frame-rate', f.frameRate, POSITIVE),
+    stallSeconds: numberFlag('stall', f.stall, POSITIVE),
+    retries: numberFlag('retries', f.retries, COUNT),
   };
 }
 
-async function openWatchGallery(flags: WatchFlags, cmd: Command, fr: Awaited<ReturnType<typeof loadRecognizer>>) {
-  const defaulted = cmd.getOptionValueSource('gallery') === 'default';
+/** The gallery to decide against; none (every face unknown) only when --gallery was left at a missing default. */
+async function openWatchGallery(flags: WatchFlags, defaulted: boolean, fr: FaceRecognizer) {
   const missing = !isPostgresUrl(flags.gallery) && !existsSync(flags.gallery);
   if (missing && defaulted) {
-    process.stderr.write(`no gallery at ${flags.gallery}: every face is reported as unknown\n`);
+    writeErr(`no gallery at ${flags.gallery}: every face is reported as unknown\n`);
     return undefined;
   }
   if (missing)
@@ -73,132 +99,90 @@ async function openWatchGallery(flags: WatchFlags, cmd: Command, fr: Awaited<Ret
   return Gallery.open({
     create: false,
     location: flags.gallery,
-    recognizer: galleryRecognizer(fr, flipOf(flags)),
+    recognizer: fr,
     combination: flags.combination ? parseCombination(flags.combination) : undefined,
   });
 }
 
+/** The cluster state strangers are grouped in, refused when it holds faces of another model. */
+function openUnknowns(flags: WatchFlags, modelId: string): ClusterState | undefined {
+  if (flags.state === false) return undefined;
+  const state = ClusterState.open(flags.state);
+  const stored = state.modelId();
+  if (stored !== undefined && stored !== modelId) {
+    state.close();
+    throw new FaceError(
+      'MODEL_MISMATCH',
+      `cluster state ${flags.state} holds faces of ${stored}, not ${modelId}: use another --state, or --no-state`,
+    );
+  }
+  return state;
+}
+
+async function watchInputs(inputs: string[], flags: WatchFlags, cmd: Command): Promise<number> {
+  if (flags.aligned) throw new FaceError('INVALID_INPUT', '--aligned does not apply to video: frames are whole scenes');
+  const source = sourceOptions(flags);
+  const far = numberFlag('far', flags.far, RATE) ?? DEFAULT_IDENTIFY_FAR;
+  const detectEvery = numberFlag('detect-every', flags.detectEvery, POSITIVE_INT)!;
+  const views = numberFlag('views', flags.views, { ...POSITIVE_INT, max: 50 })!;
+  const entries = expandInputs(inputs);
+  if ((flags.vtt || flags.annotate) && entries.length !== 1)
+    throw new FaceError('INVALID_INPUT', '--vtt and --annotate take exactly one input (one video)');
+  const fr = await loadRecognizer(flags);
+  const flip = flipOf(flags);
+  const gallery = await openWatchGallery(flags, cmd.getOptionValueSource('gallery') === 'default', fr).catch(
+    async (e) => {
+      await fr.close();
+      throw e;
+    },
+  );
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  let unknowns: ClusterState | undefined;
+  try {
+    unknowns = openUnknowns(flags, watchModelId({ recognizer: fr, flip }));
+    const settings: RunSettings = {
+      recognizer: fr,
+      gallery,
+      unknowns,
+      source,
+      far,
+      detectEvery,
+      views,
+      flip,
+      json: flags.json,
+      annotate: flags.annotate,
+      signal: controller.signal,
+    };
+    process.once('SIGINT', onSigint);
+    const runs: WatchRun[] = [];
+    for (const { input, kind } of entries) {
+      if (controller.signal.aborted) break;
+      runs.push(await watchInput(input, kind, settings));
+    }
+    const tracks: TimelineTrack[] = runs.flatMap((r) =>
+      (r.result?.tracks ?? []).map((t) => ({ ...t, source: r.source })),
+    );
+    const openSet = gallery ? runs.find((r) => r.result?.openSet)?.result?.openSet : undefined;
+    printWatchOutput(flags, runs, tracks, openSet);
+    if (runs.some((r) => r.error)) return EXIT.error;
+    return tracks.length ? EXIT.ok : EXIT.noMatch;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    unknowns?.close();
+    await gallery?.close();
+    await fr.close();
+  }
+}
+
 export function registerWatchCommand(program: Command): void {
-  const cmd = withGalleryOptions(
-    program
-      .command('watch <inputs...>')
-      .description(
-        'who appeared when: follow the faces of videos (files, folders), numbered frames, stream URLs ' +
-          '(rtsp, http MJPEG/HLS) or a camera (/dev/videoN)',
-      ),
-  )
-    .option('--far <rate>', `open-set false-alarm rate per track (default ${DEFAULT_IDENTIFY_FAR})`)
-    .option('--fps <n>', 'sample at most N frames per second (default: every frame)')
-    .option('--start <s>', 'start at this many seconds (files, frame folders)')
-    .option('--end <s>', 'stop at this many seconds (files, frame folders)')
-    .option('--max-side <px>', 'shrink larger frames to this longer side (0: never)', '1280')
-    .option('--frame-rate <n>', 'frame rate of a folder of numbered frames', '25')
-    .option('--detect-every <k>', 'run the detector on every k-th frame; the tracker predicts in between', '1')
-    .option('--views <k>', 'best views embedded per track', '5')
-    .option('--stall <s>', 'live sources: seconds without a frame before reconnecting', '10')
-    .option('--retries <n>', 'live sources: reconnection attempts before giving up', '5')
-    .option(
-      '--state <file>',
-      'cluster state the unknown faces are grouped in (`facenet name GROUP PERSON` enrolls a group)',
-      process.env.FACENET_CLUSTERS ?? DEFAULT_CLUSTER_STATE,
-    )
-    .option('--no-state', 'group unknown faces for this run only (nothing written)')
-    .option('--csv', 'CSV output, one row per track')
-    .option('--vtt [file]', 'WebVTT captions naming who is on screen (to stdout, or FILE); one input')
-    .option('--html <file>', 'write the timeline as an HTML page with thumbnails')
-    .option('--annotate <out>', 'write the video with boxes and names drawn (e.g. out.mp4); one input');
-  cmd.action(
-    action(async (inputs: string[], flags: WatchFlags) => {
-      if (flags.aligned)
-        throw new FaceError('INVALID_INPUT', '--aligned does not apply to video: frames are whole scenes');
-      const srcOpts = sourceOptions(flags);
-      const detectEvery = num('detect-every', flags.detectEvery, 1, (n) => Number.isInteger(n) && n >= 1);
-      const views = num('views', flags.views, 5, (n) => Number.isInteger(n) && n >= 1 && n <= 50);
-      const far = num('far', flags.far, DEFAULT_IDENTIFY_FAR, (n) => n > 0 && n < 1);
-      const entries = expandInputs(inputs);
-      if ((flags.vtt || flags.annotate) && entries.length !== 1)
-        throw new FaceError('INVALID_INPUT', '--vtt and --annotate take exactly one input (one video)');
-      const fr = await loadRecognizer(flags);
-      const gallery = await openWatchGallery(flags, cmd, fr);
-      const recognizer = fr;
-      const modelId = watchModelId({ recognizer, flip: flipOf(flags) });
-      const state = flags.state === false ? undefined : ClusterState.open(flags.state);
-      try {
-        const stored = state?.modelId();
-        if (state && stored !== undefined && stored !== modelId)
-          throw new FaceError(
-            'MODEL_MISMATCH',
-            `cluster state ${flags.state} holds faces of ${stored}, not ${modelId}: use another --state, or --no-state`,
-          );
-        const runs: { source: string; kind: string; result?: WatchResult; error?: FaceError }[] = [];
-        const controller = new AbortController();
-        const onSigint = () => controller.abort();
-        process.once('SIGINT', onSigint);
-        try {
-          for (const { input, kind } of entries) {
-            if (controller.signal.aborted) break;
-            const run: (typeof runs)[number] = { source: input, kind };
-            runs.push(run);
-            let annotator: Annotator | undefined;
-            try {
-              const source = await openSource(input, srcOpts, kind);
-              const rate = source.info.fps ? Math.min(source.info.fps, srcOpts.fps ?? Infinity) : (srcOpts.fps ?? 25);
-              if (flags.annotate) annotator = new Annotator(flags.annotate, rate);
-              const live = source.info.live;
-              const bar = progressBar(
-                'watching',
-                !live && !flags.json && process.stderr.isTTY === true && !!source.info.duration,
-              );
-              for await (const e of watch(source, {
-                recognizer,
-                gallery,
-                far,
-                detectEvery,
-                views,
-                flip: flipOf(flags),
-                unknowns: state ?? undefined,
-                signal: controller.signal,
-              })) {
-                if (e.type === 'progress' && source.info.duration)
-                  bar.update(Math.min(e.time, source.info.duration), source.info.duration);
-                else if (e.type === 'frame' && annotator) await annotator.frame(e.frame, e.faces);
-                else if (e.type === 'done') run.result = e.result;
-                else if (
-                  live &&
-                  !flags.json &&
-                  (e.type === 'track-started' || e.type === 'track-ended' || e.type === 'track-identified')
-                )
-                  process.stdout.write(`${liveLine(e)}\n`);
-                else if (e.type === 'warning' && !flags.json) process.stderr.write(`warning: ${e.message}\n`);
-              }
-              bar.stop();
-            } catch (e) {
-              if (!(e instanceof FaceError)) throw e;
-              run.error = e;
-              if (!flags.json) process.stderr.write(`error [${e.code}] ${input}: ${e.message}\n`);
-            } finally {
-              await annotator?.close();
-            }
-          }
-        } finally {
-          process.removeListener('SIGINT', onSigint);
-        }
-        const tracks: TimelineTrack[] = runs.flatMap((r) =>
-          (r.result?.tracks ?? []).map((t) => ({ ...t, source: r.source })),
-        );
-        printWatchOutput(
-          flags,
-          runs,
-          tracks,
-          gallery ? runs.find((r) => r.result?.openSet)?.result?.openSet : undefined,
-        );
-        if (runs.some((r) => r.error)) return EXIT.error;
-        return tracks.length ? EXIT.ok : EXIT.noMatch;
-      } finally {
-        state?.close();
-        await gallery?.close();
-        await fr.release();
-      }
-    }),
+  const cmd = program
+    .command('watch <inputs...>')
+    .description(
+      'who appeared when: follow the faces of videos (files, folders), numbered frames, stream URLs ' +
+        '(rtsp, http MJPEG/HLS) or a camera (/dev/videoN)',
+    );
+  addOptions(withGalleryOptions(cmd), WATCH_OPTIONS).action(
+    action((inputs: string[], flags: WatchFlags) => watchInputs(inputs, flags, cmd)),
   );
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { requestFar } from '../far-policy.js';
+import { faceJson } from '../../face-json.js';
 import {
   boolOf,
   boxJson,
@@ -24,7 +25,9 @@ export function recognitionRoutes(ctx: ServerContext) {
         config: { role: 'recognize' },
         schema: {
           tags: ['recognize'],
-          summary: 'every face in the photo: box, score, 68 landmarks',
+          summary:
+            "every face in the photo: box, score, and the pack's points " +
+            "(68 landmarks for dlib packs, the detector's five points when it gives them)",
           consumes,
           security: secured,
           body: imageBody({}),
@@ -34,14 +37,7 @@ export function recognitionRoutes(ctx: ServerContext) {
       async (req) => {
         const img = imageOf(req.body as Body, limits.maxImageBytes);
         const faces = await ctx.infer(img, () => recognizer.detect(img));
-        return {
-          modelId: ctx.modelId(),
-          faces: faces.map((f) => ({
-            box: boxJson(f.box),
-            score: r4(f.score),
-            landmarks: f.landmarks?.map((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10]),
-          })),
-        };
+        return { modelId: ctx.modelId(), faces: faces.map((f) => faceJson(f)) };
       },
     );
 
@@ -51,11 +47,14 @@ export function recognitionRoutes(ctx: ServerContext) {
         config: { role: 'recognize' },
         schema: {
           tags: ['recognize'],
-          summary: 'embeddings (128-D, L2-normalised) of every face',
+          summary: "L2-normalised embeddings of every face (the pack's dimension: 128 for dlib, 512 for EdgeFace)",
           consumes,
           security: secured,
           body: imageBody({
-            aligned: { type: 'boolean', description: 'the photo is an aligned 150×150 chip: skip detection' },
+            aligned: {
+              type: 'boolean',
+              description: "the photo is an aligned chip (the pack's: 150×150 dlib, 112×112 ArcFace): skip detection",
+            },
           }),
         },
       },
@@ -67,11 +66,7 @@ export function recognitionRoutes(ctx: ServerContext) {
         );
         return {
           modelId: ctx.modelId(),
-          faces: faces.map((f) => ({
-            box: boxJson(f.box),
-            score: r4(f.score),
-            embedding: Array.from(f.embedding, (v) => Math.round(v * 1e6) / 1e6),
-          })),
+          faces: faces.map((f) => faceJson(f, { landmarks: false, embedding: true })),
         };
       },
     );
@@ -100,7 +95,7 @@ export function recognitionRoutes(ctx: ServerContext) {
         const img = imageOf(body, limits.maxImageBytes);
         const far = requestFar(req, ctx, body.far, 'verifyFar');
         const r = await ctx.infer(img, () =>
-          gallery.verify(img, String(body.name), { far, aligned: boolOf(body.aligned) }),
+          gallery.verify(String(body.name), img, { far, aligned: boolOf(body.aligned) }),
         );
         return {
           modelId: ctx.modelId(),
@@ -156,8 +151,7 @@ export function recognitionRoutes(ctx: ServerContext) {
           ...(r.warning ? { warning: r.warning } : {}),
           calibration: r.calibration,
           faces: r.faces.map((f) => ({
-            box: boxJson(f.box),
-            score: r4(f.score),
+            ...faceJson(f),
             person: f.person,
             distance: r4(f.distance),
             candidates: f.candidates.map((c) => ({ person: c.person, distance: r4(c.distance) })),

@@ -25,6 +25,7 @@ export function systemRoutes(ctx: ServerContext) {
               pack: ctx.recognizer.packInfo,
               people: await gallery.size(),
               auth: ctx.auth,
+              clusters: ctx.clusters,
               queue: {
                 active: queue.active,
                 queued: queue.queued,

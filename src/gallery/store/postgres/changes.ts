@@ -136,7 +136,8 @@ export class ChangeListener {
     const first = rows[0]?.generation ?? current + 1;
     if (current > this.last && first !== this.last + 1)
       this.report(
-        new Error(
+        new FaceError(
+          'GALLERY_ERROR',
           `changes ${this.last + 1}–${Math.min(first - 1, current)} are ` +
             'no longer in the change log; reopen the gallery to see them',
         ),
@@ -162,7 +163,7 @@ export class ChangeListener {
     client.on('error', () => {});
     client.end().catch(() => {});
     if (this.stopped || !this.live) return; // start() fails with the error itself
-    this.report(e ?? new Error('the LISTEN connection was closed'), true);
+    this.report(e ?? new FaceError('GALLERY_ERROR', 'the LISTEN connection was closed'), true);
     this.schedule();
   }
 

@@ -1,0 +1,12 @@
+/** `facenet-ts/server`: the REST API and web page as a library (what `facenet serve` runs). */
+export {
+  buildServer,
+  DEFAULT_LIMITS,
+  httpStatus,
+  type ServerLimits,
+  type ServerOptions,
+  type ServerRecognizer,
+} from '../server/app.js';
+export { startServer, type RunningServer, type StartOptions } from '../server/start.js';
+export { ServerDb, type Role } from '../server/keys.js';
+export { PooledRecognizer } from '../workers/worker-pool.js';

@@ -1,0 +1,67 @@
+// What the page says, shared by app.js and clusters.js: numbers, plurals, rates and errors in plain words.
+export const fmt = (v, d = 3) => (typeof v === 'number' ? v.toFixed(d) : String(v));
+export const plural = (n, one, many) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** A rate as odds a person can picture: 1e-3 → "1 in 1,000". */
+export function oneIn(rate) {
+  if (!(rate > 0)) return 'never';
+  return `1 in ${Math.round(1 / rate).toLocaleString('en-US')}`;
+}
+
+/** What went wrong, in words for the person at the page (the server's code stays in the tooltip / console). */
+export function errText(e) {
+  const d = e.details || {};
+  switch (e.code) {
+    case 'NO_FACE':
+      return (
+        'No face was found in this photo. Try a sharper photo, facing the camera, with the face at least 40 ' +
+        'pixels wide.'
+      );
+    case 'MULTIPLE_FACES':
+      return (
+        `This photo shows ${plural(d.faces || 2, 'face', 'faces')}. Click the face to use ` +
+        '(or "Use the largest face"), or crop the photo.'
+      );
+    case 'IMAGE_EMPTY':
+      return 'The file is empty.';
+    case 'IMAGE_CORRUPT':
+      return 'This file could not be read as a photo: it may be damaged or cut short.';
+    case 'IMAGE_UNSUPPORTED':
+      return 'This kind of file is not supported: use a JPEG, PNG, WebP, GIF, TIFF or AVIF photo.';
+    case 'BODY_TOO_LARGE':
+    case 'IMAGE_TOO_LARGE':
+      return 'This photo is too large for the server. Use a smaller one (the limits are shown at /v1/health).';
+    case 'PERSON_NOT_FOUND':
+      return `Nobody called "${d.name ?? ''}" is enrolled.`;
+    case 'PERSON_EXISTS':
+      return `Someone called "${d.name ?? ''}" is already enrolled.`;
+    case 'UNAUTHORIZED':
+      return (
+        'This needs an API key: paste one in the "API key" box above ' +
+        '(create it with `facenet keys add --role admin`).'
+      );
+    case 'FORBIDDEN':
+      return 'Your API key may not do this: enrolling, deleting and changing thresholds need an admin key.';
+    case 'QUEUE_FULL':
+      return 'The server is busy. Try again in a few seconds.';
+    case 'TIMEOUT':
+      return 'The server took too long to answer. Try again, or a smaller photo.';
+    case 'MODEL_MISMATCH':
+      return (
+        'This gallery was made with another recognition model than the server is running. Restart the server ' +
+        'with the model the gallery was built with.'
+      );
+    case 'BROWSER_IMAGE':
+      return 'The server read this photo, but this browser cannot show it (HEIC or TIFF?): try a JPEG or PNG.';
+    case 'INVALID_INPUT':
+      return `That input was not accepted: ${e.message}`;
+    case 'NOT_FOUND':
+      return 'That is no longer there: refresh the list.';
+    default:
+      if (e.status === 429) return 'The server is busy. Try again in a few seconds.';
+      if (e.status === 401) return 'This needs an API key: paste one in the "API key" box above.';
+      if (e.status === 403) return 'Your API key may not do this (an admin key is needed).';
+      if (e instanceof TypeError) return 'The server cannot be reached. Is `facenet serve` still running?';
+      return `Something went wrong: ${e.message}`;
+  }
+}
