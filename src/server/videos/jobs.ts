@@ -185,12 +185,16 @@ export class VideoJobs {
   ): Promise<void> {
     const { gallery } = this.o;
     const calibration = (await gallery.calibration()).table;
-    const state = this.o.clusters ?? ClusterState.open(':memory:');
+    // the served cluster state, unless it holds another model's faces (then the job's strangers are grouped alone)
+    const stored = this.o.clusters?.modelId();
+    const shared =
+      this.o.clusters && (stored === undefined || stored === gallery.modelId) ? this.o.clusters : undefined;
+    const state = shared ?? ClusterState.open(':memory:');
     let labelled;
     try {
       labelled = await finalTracks(tracks, job.source.name, { state, modelId: gallery.modelId, calibration });
     } finally {
-      if (!this.o.clusters) state.close();
+      if (!shared) state.close();
     }
     const open = await gallery.openSet(job.options.far);
     const result = {
