@@ -186,9 +186,9 @@ export class VideoJobs {
     const { gallery } = this.o;
     const calibration = (await gallery.calibration()).table;
     // the served cluster state, unless it holds another model's faces (then the job's strangers are grouped alone)
-    const stored = this.o.clusters?.modelId();
+    const servedModel = this.o.clusters?.modelId();
     const shared =
-      this.o.clusters && (stored === undefined || stored === gallery.modelId) ? this.o.clusters : undefined;
+      this.o.clusters && (servedModel === undefined || servedModel === gallery.modelId) ? this.o.clusters : undefined;
     const state = shared ?? ClusterState.open(':memory:');
     let labelled;
     try {
