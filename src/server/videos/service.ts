@@ -10,7 +10,6 @@ import type { Gallery } from '../../gallery/gallery.js';
 import { isPostgresUrl } from '../../gallery/store/location.js';
 import { parsePgLocation } from '../../gallery/store/postgres/location.js';
 import type { JobQueue } from '../../queue/job-queue.js';
-import { PgBossQueue } from '../../queue/pg-boss-queue.js';
 import { SqliteQueue } from '../../queue/sqlite-queue.js';
 import type { RecognizerOptions } from '../../recognizer.js';
 import { VideoWorker } from '../../workers/video-client.js';
@@ -90,6 +89,8 @@ export async function startVideoService(o: VideoServiceOptions): Promise<VideoSe
   if (isPostgresUrl(o.location)) {
     store = await PgVideoStore.open(o.location);
     const { schema, connectionString } = parsePgLocation(o.location);
+    // loaded only for a PostgreSQL gallery (every CLI command imports the server)
+    const { PgBossQueue } = await import('../../queue/pg-boss-queue.js');
     queue = await PgBossQueue.open(connectionString, 'videos', queueOpts, `${schema}_jobs`);
   } else {
     store = new SqliteVideoStore(o.keysFile);
