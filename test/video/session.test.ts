@@ -179,6 +179,19 @@ test('an abort signal stops a live source early; the result still comes', async 
   assert.equal(result.tracks.length, 1);
 });
 
+test('a signal aborted before watching starts: no frame is decided, the (empty) result still comes', async () => {
+  const { recognizer } = fakeRecognizer(() => ({ ada: 200 }));
+  const src = new PushFrameSource({ capacity: 100 });
+  for (let i = 0; i < 50; i++) src.push({ width: 64, height: 48, data: new Uint8Array(64 * 48 * 3) }, i / 25);
+  const ac = new AbortController();
+  ac.abort();
+  let result: WatchResult | undefined;
+  for await (const e of watchWithStages(src, { recognizer, signal: ac.signal, unknowns: false }, recognizer))
+    if (e.type === 'done') result = e.result;
+  assert.equal(result?.frames, 0);
+  assert.equal(result.tracks.length, 0);
+});
+
 test('deferViews (live): frame() answers without embedding; embedPending() names the track a frame later', async () => {
   const { VideoSession } = await import('../../src/video/session.js');
   const g = await galleryOf(['ada']);
