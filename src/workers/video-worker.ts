@@ -118,9 +118,12 @@ async function streamEnd(id: number): Promise<LiveEvent[]> {
   return liveEvents((await s.session.finish()).events).events;
 }
 
-/** Frames before `t` are skipped: a finite URL replayed from its start after a restart. */
+/**
+ * Frames up to `t` (the last frame the previous slice decided) are skipped: a finite URL replayed from its start after
+ * a restart, and the frame at `t` itself that a file seeked to `t` decodes again.
+ */
 async function* skipUntil(source: FrameSource, t: number): AsyncGenerator<VideoFrame> {
-  for await (const f of source) if (f.time > t) yield f;
+  for await (const f of source) if (f.time > t + 0.001) yield f;
 }
 
 async function slice(req: SliceRequest): Promise<SliceResult> {
@@ -134,9 +137,9 @@ async function slice(req: SliceRequest): Promise<SliceResult> {
       fps: req.fps,
       retries: 3,
     });
-    // a URL restarts at its beginning: a finite one is skipped to where the last slice stopped; a live one goes on,
-    // its times after the last slice's
-    const replay = req.kind === 'url' && req.finite && resumeAt > 0;
+    // a file is seeked to where the last slice stopped; a URL restarts at its beginning: a finite one is skipped to
+    // there, a live one goes on, its times after the last slice's
+    const replay = resumeAt > 0 && (req.kind === 'file' || req.finite);
     const base = req.kind === 'url' && !req.finite ? resumeAt : 0;
     const source: FrameSource = replay
       ? {
@@ -152,6 +155,9 @@ async function slice(req: SliceRequest): Promise<SliceResult> {
     let last = resumeAt;
     let frames = 0;
     let progressAt = 0;
+    // a file seeked to the checkpoint announces what is left of it; the job's progress wants the whole
+    const duration =
+      source.info.duration !== undefined ? source.info.duration + (req.kind === 'file' ? resumeAt : 0) : undefined;
     for await (const e of watch(source, {
       recognizer: fr,
       gallery,
@@ -162,11 +168,12 @@ async function slice(req: SliceRequest): Promise<SliceResult> {
       signal: abort.signal,
     })) {
       if (e.type === 'frame') {
-        last = e.time + base;
+        // µs: a checkpoint's time is the next slice's start, and sums of seconds would gather float noise
+        last = Math.round((e.time + base) * 1e6) / 1e6;
         frames++;
         if (performance.now() - progressAt > 500) {
           progressAt = performance.now();
-          port.postMessage({ progress: { video: req.video, time: last, frames, duration: source.info.duration } });
+          port.postMessage({ progress: { video: req.video, time: last, frames, duration } });
         }
       } else if (e.type === 'done') tracks = [...e.result.tracks];
     }
@@ -179,8 +186,6 @@ async function slice(req: SliceRequest): Promise<SliceResult> {
           ...(t.bestTime !== undefined ? { bestTime: t.bestTime + base } : {}),
         }))
       : tracks;
-    const duration =
-      source.info.duration !== undefined ? source.info.duration + (req.kind === 'file' ? resumeAt : 0) : undefined;
     return { tracks: shifted, time: last, frames, finished: !abort.signal.aborted, duration };
   } finally {
     clearTimeout(timer);

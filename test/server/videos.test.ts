@@ -1,9 +1,9 @@
 /**
  * Video jobs over HTTP against a real `facenet serve` (child process, SQLite gallery, real ffmpeg): an upload is
- * decided (the enrolled person named, the stranger "unknown N", thumbnails); roles; a file that is no video, and URLs
- * that point inside (SSRF) or use another scheme are refused; a full queue answers 429; DELETE cancels a running job
- * and removes its row, its queue rows and its upload; a server SIGKILLed mid-job is restarted and the job finishes,
- * with the tracks decided before the kill kept.
+ * decided (the enrolled person named, the stranger "unknown N", thumbnails); roles; a file that is no video, one over
+ * the size limit, and URLs that point inside (SSRF) or use another scheme are refused; a full queue answers 429;
+ * DELETE cancels a running job and removes its row, its queue rows and its upload; a server SIGKILLed mid-job is
+ * restarted and the job finishes, with the tracks decided before the kill kept.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,13 +55,19 @@ const start = () =>
     '--threads',
     '1',
     '--slice-seconds',
-    '1',
+    '3',
     '--max-video-jobs',
     '3',
+    '--max-video-mb',
+    '1',
     '--video-dir',
     path.join(dir, 'uploads'),
   ]);
-type Job = { status: string; progress: { tracksDecided: number; slices: number }; result?: { tracks: Track[] } };
+type Job = {
+  status: string;
+  progress: { tracksDecided: number; slices: number; fraction: number | null };
+  result?: { tracks: Track[]; frames: number };
+};
 type Track = { id: number; person: string; known: boolean; start: number; end: number; thumbnail: boolean };
 
 before(async () => {
@@ -100,6 +106,8 @@ test('an uploaded video: the enrolled person named, the stranger "unknown N", th
     'the job to finish',
   );
   assert.equal(done.status, 'done', JSON.stringify(done));
+  assert.equal(done.progress.fraction, 1);
+  assert.equal(done.result!.frames, 75, 'each frame decided once, across the slices');
   const people = done.result!.tracks.map((t) => t.person).sort();
   assert.equal(people[0], 'Colin Powell', JSON.stringify(done.result));
   assert.ok(
@@ -121,7 +129,7 @@ test('an uploaded video: the enrolled person named, the stranger "unknown N", th
   assert.equal((await call(base, 'GET', `/v1/videos/${id}`, watcher)).status, 404);
 });
 
-test('bad inputs: not a video, private and non-video URLs, a full queue', { skip }, async () => {
+test('bad inputs: not a video, too large, private and non-video URLs, a full queue', { skip }, async () => {
   const { base } = server!;
   const text = new FormData();
   text.append('video', new Blob(['just some text, not a video']), 'notes.mp4');
@@ -129,6 +137,13 @@ test('bad inputs: not a video, private and non-video URLs, a full queue', { skip
   assert.ok([415, 422].includes(bad.status), JSON.stringify(bad.json));
   assert.match(String((bad.json.error as { code: string }).code), /^VIDEO_(UNSUPPORTED|CORRUPT)$/);
   assert.deepEqual(uploads(), [], 'a refused upload is removed');
+  // --max-video-mb 1: a larger upload is cut off, answered 413 and not kept
+  const huge = new FormData();
+  huge.append('video', new Blob([Buffer.alloc(1_500_000, 1)]), 'huge.mp4');
+  const big = await call(base, 'POST', '/v1/videos', watcher, huge);
+  assert.equal(big.status, 413, JSON.stringify(big.json));
+  assert.equal((big.json.error as { code: string }).code, 'BODY_TOO_LARGE');
+  assert.deepEqual(uploads(), [], 'a cut-off upload is removed');
   for (const url of [
     `${base}/v1/health`, // this server itself
     'http://169.254.169.254/latest/meta-data/', // cloud metadata
@@ -212,7 +227,16 @@ test(
         `track ${t.id} (${t.start}–${t.end} s) decided before the kill is kept: ${JSON.stringify(after)}`,
       );
     assert.ok(Math.max(...after.map((t) => t.end)) > 11, 'the video was watched to its end');
-    assert.ok(after.some((t) => t.person === 'Colin Powell' && t.start > before.checkpoint.time - 0.1));
+    assert.equal(done.result!.frames, 300, 'each frame decided once: the killed slice not counted, no cut twice');
+    // Colin Powell, on screen throughout, is named after the restart too (his track continued across the cut, or a
+    // new one), and no stretch of him is decided twice
+    const colin = after.filter((t) => t.person === 'Colin Powell').sort((a, b) => a.start - b.start);
+    assert.ok(
+      colin.some((t) => t.end > before.checkpoint.time + 1),
+      `named after the restart (checkpoint ${before.checkpoint.time} s): ${JSON.stringify(after)}`,
+    );
+    for (let i = 1; i < colin.length; i++)
+      assert.ok(colin[i].start >= colin[i - 1].end - 0.05, `Colin Powell's tracks overlap: ${JSON.stringify(colin)}`);
     assert.equal((await call(base, 'DELETE', `/v1/videos/${id}`, admin)).status, 200);
   },
 );

@@ -31,9 +31,13 @@ function jobJson(j: VideoJob, full: boolean) {
     options: j.options,
     progress: {
       ...j.progress,
-      fraction: j.progress.duration
-        ? Math.min(1, Math.round((j.progress.time / j.progress.duration) * 1000) / 1000)
-        : null,
+      // done is 1 (the last frame's time is a frame short of the duration)
+      fraction:
+        j.status === 'done'
+          ? 1
+          : j.progress.duration
+            ? Math.min(1, Math.round((j.progress.time / j.progress.duration) * 1000) / 1000)
+            : null,
       tracksDecided: j.checkpoint?.tracks.length ?? 0,
     },
     ...(j.error ? { error: j.error } : {}),
