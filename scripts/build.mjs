@@ -1,5 +1,6 @@
-// `npm run build` and `prepare` (so `npm ci` and `npm pack` too): an empty dist/, tsc, then the executable bit on
-// every "bin" of package.json. tsc writes files 0644, and a bin without +x fails: `sh: 1: facenet: Permission denied`.
+// `npm run build`, `prepare` (so `npm ci`) and `prepack` (so `npm pack`): an empty dist/, tsc, then the executable
+// bit on every "bin" of package.json. tsc writes files 0644, and a bin without +x fails:
+// `sh: 1: facenet: Permission denied`.
 // Plain JavaScript: it runs before anything is compiled, without tsx.
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';

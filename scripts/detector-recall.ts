@@ -20,10 +20,11 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { Command } from 'commander';
 import { SsdDetector } from '../src/detect/detector.js';
-import { YuNetDetector } from '../src/detect/yunet.js';
-import { ScrfdDetector } from '../src/detect/scrfd.js';
+import { YUNET_TURNED_MIN_SCORE, YuNetDetector } from '../src/detect/yunet.js';
+import { SCRFD_TURNED_MIN_SCORE, ScrfdDetector } from '../src/detect/scrfd.js';
+import { yawFromFivePoints } from '../src/align/pose.js';
 import type { Detection, FaceDetector } from '../src/detect/types.js';
-import { FivePointDetector } from '../src/detect/five-point-detector.js';
+import { FivePointDetector, TURNED_DETECTION_YAW } from '../src/detect/five-point-detector.js';
 import { decodeImage } from '../src/image/decode.js';
 import type { RgbImage } from '../src/image/types.js';
 import { readImglab, matchBoxes, type LabelledPhoto } from '../test/helpers/detection-data.js';
@@ -123,12 +124,31 @@ interface Row {
   strongestNonFace?: number;
 }
 
+/** The score from which each 5-point detector keeps a turned face by default (DetectOptions.turnedMinScore). */
+const TURNED_MIN: Record<string, number> = {
+  yunet: YUNET_TURNED_MIN_SCORE,
+  'scrfd-2.5g': SCRFD_TURNED_MIN_SCORE,
+  'scrfd-500m': SCRFD_TURNED_MIN_SCORE,
+};
+
 /**
- * One detector pass per photo at the lowest score; a higher threshold keeps those detections above it (exactly what a
- * pass at that threshold gives: greedy NMS lets a box be suppressed only by better-scoring ones).
+ * What a pass at threshold `score` keeps: detections above it, and turned ones (|yaw| ≥ TURNED_DETECTION_YAW) above
+ * the detector's turned threshold when that is lower (five-point-detector.ts).
+ */
+function keptAt(d: Detection, score: number, turnedMin: number | undefined): boolean {
+  if (d.score > score) return true;
+  if (turnedMin === undefined || !d.points || d.score <= Math.min(score, turnedMin)) return false;
+  return Math.abs(yawFromFivePoints(d.points)) >= TURNED_DETECTION_YAW;
+}
+
+/**
+ * One detector pass per photo at the lowest score; a higher threshold keeps those detections above it, and the turned
+ * ones above the detector's turned threshold (exactly what a pass at that threshold gives: greedy NMS lets a box be
+ * suppressed only by better-scoring ones).
  */
 async function evaluate(
   det: FaceDetector,
+  turnedMin: number | undefined,
   photos: LabelledPhoto[],
   upscale: number,
   scores: number[],
@@ -160,21 +180,19 @@ async function evaluate(
       dets,
     });
   }
-  const noFaceScores: number[] = [];
+  const noFaceDets: Detection[] = [];
   if (withNoFaces)
     for (const f of readdirSync(noFaces).filter((n) => /\.jpe?g$/i.test(n)))
-      for (const d of await det.detect(await scaled(path.join(noFaces, f), upscale), {
-        minScore: lowest,
-        tile: opts.tile,
-      }))
-        noFaceScores.push(d.score);
+      noFaceDets.push(
+        ...(await det.detect(await scaled(path.join(noFaces, f), upscale), { minScore: lowest, tile: opts.tile })),
+      );
   return scores.map((score) => {
     let hit = 0;
     let total = 0;
     let extra = 0;
     const errors: number[] = [];
     for (const { photo, dets } of found) {
-      const kept = dets.filter((d) => d.score > score);
+      const kept = dets.filter((d) => keptAt(d, score, turnedMin));
       const pairs = matchBoxes(
         photo.faces.map((f) => f.box),
         kept,
@@ -193,14 +211,14 @@ async function evaluate(
     }
     errors.sort((a, b) => a - b);
     const faceScores = found.flatMap(({ photo, dets }) => {
-      const kept = dets.filter((d) => d.score > score);
+      const kept = dets.filter((d) => keptAt(d, score, turnedMin));
       return matchBoxes(
         photo.faces.map((f) => f.box),
         kept,
         minIou,
       ).map(([, j]) => kept[j].score);
     });
-    const nonFace = noFaceScores.filter((s) => s > score);
+    const nonFace = noFaceDets.filter((d) => keptAt(d, score, turnedMin)).map((d) => d.score);
     return {
       ...(faceScores.length ? { weakestFace: Math.min(...faceScores) } : {}),
       ...(nonFace.length ? { strongestNonFace: Math.max(...nonFace) } : {}),
@@ -208,7 +226,7 @@ async function evaluate(
       hit,
       total,
       extra,
-      noFaceDetections: noFaceScores.filter((s) => s > score).length,
+      noFaceDetections: nonFace.length,
       ...(errors.length
         ? { worstPointError: errors[errors.length - 1], medianPointError: errors[errors.length >> 1] }
         : {}),
@@ -328,7 +346,14 @@ for (const name of opts.detectors.split(',')) {
       const passes = name === 'ssd' ? scores.map((s) => [s]) : [scores];
       for (const k of list(opts.upscale))
         for (const pass of passes)
-          for (const r of await evaluate(det, labelled, k, pass, k === 1 || opts.upscaleNoFaces === true))
+          for (const r of await evaluate(
+            det,
+            TURNED_MIN[name],
+            labelled,
+            k,
+            pass,
+            k === 1 || opts.upscaleNoFaces === true,
+          ))
             rows.push({ detector: name, maxSide, coarseSide, ...r });
     }
     await det.close();

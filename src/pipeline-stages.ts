@@ -6,7 +6,9 @@
  */
 import type { Box, Detection, DetectOptions, FaceDetector } from './detect/types.js';
 import type { Landmarker } from './align/landmarker.js';
-import { alignToChip, chipTemplatePoints } from './align/chip.js';
+import { alignToChip, chipTemplatePoints, type CustomTemplate } from './align/chip.js';
+import { DLIB_FIVE_POINT_TEMPLATE, isTurned, type TurnedFaceOptions } from './align/turned.js';
+import { turnedAlignment } from './align/turned-alignment.js';
 import { alignFivePoint, templateInBox } from './align/five-point.js';
 import { landmarkBox, unmirrorLandmarks } from './align/landmark-mirror.js';
 import type { Landmarks68 } from './align/types.js';
@@ -129,8 +131,8 @@ export class PipelineStages {
   }
 
   /** Every dlib chip one face's embedding averages over: the configured chip, then one per TTA padding. */
-  chipsFor(img: RgbImage, landmarks: Landmarks68): RgbImage[] {
-    const base = { size: CHIP_SIZE, ...this.opts.chip };
+  chipsFor(img: RgbImage, landmarks: Landmarks68, template?: CustomTemplate): RgbImage[] {
+    const base = { size: CHIP_SIZE, ...this.opts.chip, ...(template ? { template } : {}) };
     return [
       alignToChip(img, landmarks, base),
       ...this.ttaPaddings.map((padding) => alignToChip(img, landmarks, { ...base, padding })),
@@ -143,11 +145,23 @@ export class PipelineStages {
    */
   faceChips(img: RgbImage, face: Face): RgbImage[] {
     const align = this.pack.align;
+    const turned = turnedAlignment(face, this.turned, align, { size: CHIP_SIZE, ...this.opts.chip });
     if (align.kind === 'dlib68') {
+      if (turned) return this.chipsFor(img, turned, DLIB_FIVE_POINT_TEMPLATE);
       if (!face.landmarks) throw new FaceError('INVALID_INPUT', "a dlib chip needs the face's 68 landmarks");
       return this.chipsFor(img, face.landmarks);
     }
-    return [alignFivePoint(img, face.points ?? templateInBox(face.box, align), align)];
+    return [alignFivePoint(img, turned ?? face.points ?? templateInBox(face.box, align), align)];
+  }
+
+  /** How turned faces are handled: the recognizer's option, else the pack's; undefined: as any other face. */
+  get turned(): TurnedFaceOptions | undefined {
+    return this.opts.turned === false ? undefined : (this.opts.turned ?? this.pack.turned);
+  }
+
+  /** Whether a face counts as turned (the `turned` option's yaw) and would be embedded with its mirror image too. */
+  turnedFlip(face: Face): boolean {
+    return !!this.turned?.flip && isTurned(face, this.turned);
   }
 
   /** Faces with their aligned chips. With `aligned`, the image itself is the one chip. */
@@ -192,17 +206,36 @@ export class PipelineStages {
     const flip = opts.flip ?? this.flip;
     if (opts.aligned || this.ttaPaddings.length === 0) {
       const faces = await this.alignDecoded(img, opts);
-      const embeddings = await this.embedder.embedChipSets(
+      const embeddings = await this.embedSets(
+        faces,
         faces.map((f) => [f.chip]),
-        { flip },
+        flip,
       );
       return faces.map((f, i) => ({ ...f, embedding: embeddings[i] }));
     }
     // crop TTA: the first chip of each set is the face's chip (warped once, not again by alignDecoded)
     const faces = await this.detectDecoded(img, opts.detect);
     const sets = faces.map((f) => this.faceChips(img, f));
-    const embeddings = await this.embedder.embedChipSets(sets, { flip });
+    const embeddings = await this.embedSets(faces, sets, flip);
     return faces.map((f, i) => ({ ...f, chip: sets[i][0], embedding: embeddings[i] }));
+  }
+
+  /** One embedding per face's chip set; turned faces with their mirror images too when the `turned` option says so. */
+  private async embedSets(faces: readonly Face[], sets: RgbImage[][], flip: boolean): Promise<Float32Array[]> {
+    const mirror = faces.map((f) => !flip && this.turnedFlip(f));
+    if (!mirror.includes(true)) return this.embedder.embedChipSets(sets, { flip });
+    if (!mirror.includes(false)) return this.embedder.embedChipSets(sets, { flip: true });
+    const [flipped, plain] = await Promise.all([
+      this.embedder.embedChipSets(
+        sets.filter((_, i) => mirror[i]),
+        { flip: true },
+      ),
+      this.embedder.embedChipSets(
+        sets.filter((_, i) => !mirror[i]),
+        { flip },
+      ),
+    ]);
+    return mirror.map((m) => (m ? flipped.shift()! : plain.shift()!));
   }
 
   /** Embedding of one aligned chip (any size; resized to the model input). */

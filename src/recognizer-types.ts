@@ -2,6 +2,7 @@
  * The options and results of FaceRecognizer (src/recognizer.ts), apart from the class so that the pipeline's stages
  * (src/pipeline-stages.ts) can share them without importing the class.
  */
+import type { TurnedFaceOptions } from './align/turned.js';
 import type { Box, DetectOptions } from './detect/types.js';
 import type { LandmarkOptions } from './align/landmarker.js';
 import type { ChipOptions } from './align/chip.js';
@@ -74,6 +75,11 @@ export interface RecognizerOptions {
    * none for five-point packs, whose template fixes the crop); [] turns it off.
    */
   ttaPaddings?: readonly number[];
+  /**
+   * Faces turned away from the camera: how they are aligned, and flip TTA for them (src/align/turned.ts). Default: the
+   * pack's; false: as any other face.
+   */
+  turned?: TurnedFaceOptions | false;
 }
 
 export interface Face {

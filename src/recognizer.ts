@@ -111,7 +111,15 @@ export class FaceRecognizer {
       model: this.#stages.embedder.modelId,
       detector: this.#stages.detector.modelId,
       landmarks: this.#stages.landmarker?.modelId,
-      align: { chip, landmarks, landmarkPasses, landmarkFlip, graph, ...(ttaPaddings?.length ? { ttaPaddings } : {}) },
+      align: {
+        chip,
+        landmarks,
+        landmarkPasses,
+        landmarkFlip,
+        graph,
+        ...(ttaPaddings?.length ? { ttaPaddings } : {}),
+        ...(this.#stages.turned ? { turned: this.#stages.turned } : {}),
+      },
     });
   }
 

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerView1TestCommand } from './commands/view1-test-eval.js';
+import { registerCfpEvalCommand } from './commands/cfp-eval.js';
 import { registerGalleryCommands } from './commands/gallery.js';
 import { registerTrainCommands } from './commands/train.js';
 import { registerServeCommands } from './commands/serve.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPipelineCommands(program);
   registerEvalCommands(program);
   registerView1TestCommand(program);
+  registerCfpEvalCommand(program);
   registerGalleryCommands(program);
   registerTrainCommands(program);
   registerServeCommands(program);

@@ -4,6 +4,7 @@
  */
 import type { Detection, Point } from './types.js';
 import { nonMaxSuppression } from './nms.js';
+import { yawFromFivePoints } from '../align/pose.js';
 
 export interface Candidates {
   readonly count: number;
@@ -60,9 +61,36 @@ export function toSourcePixels(c: Candidates, scaleX: number, scaleY: number): C
 
 /** The candidates whose box's shorter side is at least `minSide`. */
 export function keepLarge(c: Candidates, minSide: number): Candidates {
+  return keepWhere(
+    c,
+    (i) => Math.min(c.boxes[4 * i + 2] - c.boxes[4 * i], c.boxes[4 * i + 3] - c.boxes[4 * i + 1]) >= minSide,
+  );
+}
+
+/** The candidate's five points. */
+export function candidatePoints(c: Candidates, i: number): Point[] {
+  const points: Point[] = [];
+  for (let k = 0; k < 5; k++) points.push({ x: c.points[i * 10 + 2 * k], y: c.points[i * 10 + 2 * k + 1] });
+  return points;
+}
+
+/**
+ * The candidates scoring above `minScore`, and those turned by at least `yawAbove` degrees (their five points, see
+ * src/align/pose.ts) scoring above `turnedMinScore`: detectors score faces in profile lower than frontal ones.
+ */
+export function keepConfident(c: Candidates, minScore: number, turnedMinScore: number, yawAbove: number): Candidates {
+  if (turnedMinScore >= minScore) return keepWhere(c, (i) => c.scores[i] > minScore);
+  return keepWhere(
+    c,
+    (i) =>
+      c.scores[i] > minScore ||
+      (c.scores[i] > turnedMinScore && Math.abs(yawFromFivePoints(candidatePoints(c, i))) >= yawAbove),
+  );
+}
+
+function keepWhere(c: Candidates, keepIt: (i: number) => boolean): Candidates {
   const keep: number[] = [];
-  for (let i = 0; i < c.count; i++)
-    if (Math.min(c.boxes[4 * i + 2] - c.boxes[4 * i], c.boxes[4 * i + 3] - c.boxes[4 * i + 1]) >= minSide) keep.push(i);
+  for (let i = 0; i < c.count; i++) if (keepIt(i)) keep.push(i);
   if (keep.length === c.count) return c;
   const out = {
     count: keep.length,
@@ -116,9 +144,7 @@ export function finishDetections(c: Candidates, width: number, height: number, o
     const y1 = Math.min(Math.max(c.boxes[o + 3], y0), height);
     const box = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
     if (box.width <= 0 || box.height <= 0 || Math.min(box.width, box.height) < opts.minFaceSize) continue;
-    const points: Point[] = [];
-    for (let k = 0; k < 5; k++) points.push({ x: c.points[i * 10 + 2 * k], y: c.points[i * 10 + 2 * k + 1] });
-    out.push({ box, score: Math.min(1, Math.max(0, c.scores[i])), points });
+    out.push({ box, score: Math.min(1, Math.max(0, c.scores[i])), points: candidatePoints(c, i) });
   }
   return out;
 }

@@ -14,9 +14,16 @@
 import type { InferenceSession, TensorData } from '../engine/engine.js';
 import { FaceError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
-import { concatCandidates, finishDetections, keepLarge, toSourcePixels, type Candidates } from './candidates.js';
+import {
+  concatCandidates,
+  finishDetections,
+  keepConfident,
+  keepLarge,
+  toSourcePixels,
+  type Candidates,
+} from './candidates.js';
 import { letterbox, type LetterboxInput, type LetterboxSpec } from './letterbox.js';
-import { shrinkBox } from '../image/transform.js';
+import { resizeBilinear, shrinkBox } from '../image/transform.js';
 import { checkDetectorImage } from './onnx-detector.js';
 import { resolveDetectOptions, type CommonDetectOptions } from './options.js';
 import type { Detection, DetectOptions, FaceDetector } from './types.js';
@@ -48,7 +55,12 @@ export interface FivePointNetwork {
   ): Candidates;
   /** Defaults of the common options for this network, chosen by measurement. */
   readonly defaults: CommonDetectOptions;
+  /** Default score from which a face turned by TURNED_DETECTION_YAW or more is kept (DetectOptions.turnedMinScore). */
+  readonly turnedMinScore: number;
 }
+
+/** |yaw| in degrees (src/align/pose.ts) from which a detection counts as turned for `turnedMinScore`. */
+export const TURNED_DETECTION_YAW = 45;
 
 /** Smallest face the coarse pass reports, as a fraction of the photo's longer side (see above). */
 export const COARSE_MIN_FACE_FRACTION = 0.4;
@@ -78,6 +90,25 @@ export function coarseFactor(width: number, height: number, coarseSide: number, 
   return Math.max(2, Math.ceil(side / coarseSide));
 }
 
+/**
+ * The photo enlarged (bilinear) so that its longer side is `minSide` (at most `maxSide`), when it is smaller; else
+ * itself. INVALID_INPUT for a `minSide` that is not an integer ≥ 0.
+ */
+function checkScore(name: string, v: number): number {
+  if (!(v > 0 && v < 1)) throw new FaceError('INVALID_INPUT', `${name} must be in (0, 1), got ${v}`);
+  return v;
+}
+
+export function enlarged(img: RgbImage, minSide: number | undefined, maxSide: number): RgbImage {
+  if (minSide === undefined || minSide === 0) return img;
+  if (!(Number.isInteger(minSide) && minSide > 0))
+    throw new FaceError('INVALID_INPUT', `minSide must be an integer ≥ 0, got ${minSide}`);
+  const side = Math.max(img.width, img.height);
+  const k = Math.min(minSide, maxSide) / side;
+  if (k <= 1) return img;
+  return resizeBilinear(img, Math.round(img.width * k), Math.round(img.height * k));
+}
+
 export class FivePointDetector implements FaceDetector {
   private closed = false;
   /** Input tensors no run is using, for the next letterbox (see letterbox()); at most two are kept. */
@@ -96,26 +127,35 @@ export class FivePointDetector implements FaceDetector {
 
   async detect(img: RgbImage, opts: DetectOptions = {}): Promise<Detection[]> {
     const o = resolveDetectOptions(opts, this.net.defaults);
+    const turnedMin = Math.min(
+      o.minScore,
+      checkScore('turnedMinScore', opts.turnedMinScore ?? this.net.turnedMinScore),
+    );
     checkDetectorImage(img);
     if (this.closed) throw new FaceError('CLOSED', `${this.net.label} detector used after close()`);
     if (o.maxFaces === 0) return [];
     const found: Candidates[] = [];
-    // the fine pass: the photo, shrunk (area average) if its longer side is over maxSide
-    const fine = letterbox(img, this.net.inputSpec(this.caps.maxSide), this.scratch.pop());
+    // the fine pass: the photo, shrunk (area average) if its longer side is over maxSide, or enlarged to minSide
+    const fine = letterbox(
+      enlarged(img, opts.minSide, this.caps.maxSide),
+      this.net.inputSpec(this.caps.maxSide),
+      this.scratch.pop(),
+    );
     const fineScale = fine.fitted.width / img.width;
-    found.push(toSourcePixels(await this.candidates(fine, o.minScore), fineScale, fine.fitted.height / img.height));
+    found.push(toSourcePixels(await this.candidates(fine, turnedMin), fineScale, fine.fitted.height / img.height));
     const k = coarseFactor(fine.fitted.width, fine.fitted.height, this.caps.coarseSide, this.caps.coarseAbove);
     if (k > 1) {
       // the coarse pass: the fine pass's copy shrunk by a whole factor (a cheap box average); large faces only
       const small = shrinkBox(fine.fitted, k);
       const coarse = letterbox(small, this.net.inputSpec(Math.max(small.width, small.height)), this.scratch.pop());
       const c = keepLarge(
-        await this.candidates(coarse, o.minScore),
+        await this.candidates(coarse, turnedMin),
         COARSE_MIN_FACE_FRACTION * Math.max(small.width, small.height),
       );
       found.push(toSourcePixels(c, fineScale / k, fine.fitted.height / img.height / k));
     }
-    return finishDetections(concatCandidates(found), img.width, img.height, o);
+    const kept = keepConfident(concatCandidates(found), o.minScore, turnedMin, TURNED_DETECTION_YAW);
+    return finishDetections(kept, img.width, img.height, { ...o, minScore: turnedMin });
   }
 
   /** Runs the network on a prepared input and decodes it; the input's array goes back to the scratch pool. */

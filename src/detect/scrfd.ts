@@ -10,6 +10,12 @@ import { decodeScrfd, scrfdLevels } from './scrfd-decode.js';
 
 /** Default score threshold. See docs/detectors.md for the measurement behind it. */
 export const SCRFD_DEFAULT_MIN_SCORE = 0.65;
+/**
+ * Default score from which a face turned by 45° or more is kept. On cfp-dev's 400 profile photos SCRFD-2.5G's best
+ * detection scores above 0.65 on 320 only, above 0.5 on 399; on no_faces/ no turned detection scores above 0.29,
+ * while frontal-looking ones reach 0.55 (docs/cfp.md).
+ */
+export const SCRFD_TURNED_MIN_SCORE = 0.5;
 /** Default NMS IoU: insightface's SCRFD default. */
 export const SCRFD_DEFAULT_IOU = 0.4;
 /** Default cap of the fine pass (longer side of the photo on the canvas). See docs/detectors.md. */
@@ -45,6 +51,7 @@ const scrfd: FivePointNetwork = {
     return decodeScrfd(levels, width, height, minScore, anchorsPerCell);
   },
   defaults: { minScore: SCRFD_DEFAULT_MIN_SCORE, iouThreshold: SCRFD_DEFAULT_IOU, minFaceSize: 20, maxFaces: 100 },
+  turnedMinScore: SCRFD_TURNED_MIN_SCORE,
 };
 
 export class ScrfdDetector extends FivePointDetector {

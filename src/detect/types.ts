@@ -69,4 +69,14 @@ export interface DetectOptions {
    * (docs/detectors.md, bald_guys.jpg).
    */
   tile?: boolean;
+  /**
+   * 5-point detectors (YuNet, SCRFD) only: a photo whose longer side is under this many pixels is enlarged to it
+   * (bilinear) before detection (default 0: photos keep their size).
+   */
+  minSide?: number;
+  /**
+   * 5-point detectors only: faces turned by 45° or more (from their five points) are kept from this score, when it is
+   * below minScore: detectors score profiles lower than frontal faces (YuNet 0.6, SCRFD 0.5 by default: docs/cfp.md).
+   */
+  turnedMinScore?: number;
 }

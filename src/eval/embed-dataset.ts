@@ -12,6 +12,7 @@ import { defaultCacheDir } from '../engine/model-store.js';
 import type { DetectOptions } from '../detect/types.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { embedImages, type EmbedImagesResult, type EvalRecognizer } from './embed-images.js';
+import type { FacePolicy } from './labelled-face.js';
 
 export interface EmbedDatasetOptions {
   readonly recognizer: RecognizerOptions;
@@ -23,6 +24,8 @@ export interface EmbedDatasetOptions {
   readonly concurrency?: number;
   /** Detection settings over EVAL_DETECT. */
   readonly detect?: DetectOptions;
+  /** Which detection is each image's labelled face (default 'centre', LFW's protocol). */
+  readonly face?: FacePolicy;
   /** Called once the models are loaded (e.g. to show a pack's licence line). */
   readonly onLoaded?: (fr: EvalRecognizer) => void;
   readonly onProgress?: (done: number, total: number) => void;
@@ -56,6 +59,7 @@ export async function embedDataset(files: readonly string[], o: EmbedDatasetOpti
       const res = await embedImages(fr, files, {
         cache,
         detect: o.detect,
+        face: o.face,
         concurrency: o.concurrency,
         onProgress: o.onProgress,
       });
@@ -87,7 +91,7 @@ export function faceCounts(res: EmbedImagesResult): FaceCounts {
 /** FaceCounts as one line of text. */
 export function faceCountsLine(c: FaceCounts): string {
   return (
-    `${c.single} single, ${c.centralOfSeveral} central face of several, ` +
+    `${c.single} single, ${c.centralOfSeveral} picked of several, ` +
     `${c.noFaceCentreFallback} no face (centre-box fallback)`
   );
 }

@@ -1,6 +1,7 @@
 /**
- * Embeds a list of image files for an evaluation: the face nearest the image centre among those covering it
- * (LFW's labelled face), a centre box when the detector finds none, both plain and flipped embeddings, cached on disk.
+ * Embeds a list of image files for an evaluation: the labelled face the face policy picks (by default LFW's: the face
+ * nearest the image centre among those covering it), a centre box when the detector finds none, both plain and flipped
+ * embeddings, cached on disk.
  *
  * The per-image work runs on a FaceRecognizer in this thread or on the worker threads of a PooledRecognizer:
  * onnxruntime-node's session.run blocks the JS thread it is called from, so one thread keeps one core busy however
@@ -12,9 +13,16 @@ import { readImageBytes } from '../image/decode.js';
 import type { Detection, DetectOptions } from '../detect/types.js';
 import { PooledRecognizer } from '../workers/worker-pool.js';
 import type { CachedEmbedding, EmbeddingCache } from './embedding-cache.js';
-import { embedLabelledFace, evalDetect } from './labelled-face.js';
+import { embedLabelledFace, evalDetect, type FacePolicy } from './labelled-face.js';
 
-export { EVAL_DETECT, embedLabelledFace, evalDetect, type LabelledFace } from './labelled-face.js';
+export {
+  EVAL_DETECT,
+  embedLabelledFace,
+  evalDetect,
+  FACE_POLICIES,
+  type FacePolicy,
+  type LabelledFace,
+} from './labelled-face.js';
 
 export interface EmbedImagesOptions {
   cache?: EmbeddingCache;
@@ -22,6 +30,8 @@ export interface EmbedImagesOptions {
    * Detection settings, over EVAL_DETECT (score ≥ 0.5, photos at their own resolution).
    */
   detect?: DetectOptions;
+  /** Which detection is each image's labelled face (default 'centre', LFW's protocol). */
+  face?: FacePolicy;
   /**
    * Images in flight at once (overlaps reading and decoding with inference). Default 2 on this thread, 4 per
    * worker with a pool, so a worker has its next images queued while one is being decoded.
@@ -53,13 +63,15 @@ export async function embedImages(
   let done = 0;
   const detect = evalDetect(opts.detect);
   const pooled = fr instanceof PooledRecognizer;
-  const pipelineKey = JSON.stringify({ pipeline: fr.pipelineKey, detect });
+  const face = opts.face ?? 'centre';
+  // 'centre' keeps the key it had before face policies existed, so cached LFW embeddings stay valid
+  const pipelineKey = JSON.stringify({ pipeline: fr.pipelineKey, detect, ...(face === 'centre' ? {} : { face }) });
   const detectorKey = JSON.stringify({
     detector: pooled ? fr.detectorId : stagesOf(fr).detector.modelId,
     opts: detect,
   });
   const embedOne = (bytes: Buffer, cached?: readonly Detection[]) =>
-    pooled ? fr.labelledFace(bytes, detect, cached) : embedLabelledFace(fr, bytes, detect, cached);
+    pooled ? fr.labelledFace(bytes, detect, cached, face) : embedLabelledFace(fr, bytes, detect, cached, face);
   let failed = false;
   const worker = async () => {
     // after one image fails, start no more: the caller closes the cache and the pool while the rest wind down

@@ -11,7 +11,10 @@ import type { Detection } from '../detect/types.js';
 export type FaceStatus = 'ok' | 'central' | 'noface';
 
 export interface CachedEmbedding {
-  /** 'ok': one face; 'central': several, the one nearest the centre taken; 'noface': fallback centre box. */
+  /**
+   * 'ok': one candidate face; 'central': several, one chosen by the face policy (labelled-face.ts);
+   * 'noface': fallback centre box.
+   */
   readonly status: FaceStatus;
   readonly embedding: Float32Array;
   readonly flipped: Float32Array;

@@ -1,13 +1,16 @@
 /**
- * The labelled face of one LFW-style image: the face nearest the image centre among those covering it, a centre box
- * when the detector finds none; plain and flipped embeddings. The one implementation for evaluations on this thread
- * (embed-images.ts) and on the inference workers (src/workers/pipeline-worker.ts), so their results are the same.
+ * The labelled face of one evaluation image, chosen by a face policy (below; LFW's: the face nearest the image centre
+ * among those covering it), a centre box when the detector finds none; plain and flipped embeddings. The one
+ * implementation for evaluations on this thread (embed-images.ts) and on the inference workers
+ * (src/workers/pipeline-worker.ts), so their results are the same.
  */
 import { stagesOf, type FaceRecognizer } from '../recognizer.js';
 import { centralFace } from '../detect/box.js';
 import { decodeImage } from '../image/decode.js';
 import type { Box, Detection, DetectOptions } from '../detect/types.js';
-import type { CachedEmbedding } from './embedding-cache.js';
+import type { CachedEmbedding, FaceStatus } from './embedding-cache.js';
+import { FaceError } from '../errors.js';
+import { normalisedMean } from '../embed/vector.js';
 
 /** The labelled face of one image and the detections it was chosen from (for the detection cache). */
 export interface LabelledFace extends CachedEmbedding {
@@ -41,6 +44,44 @@ function coversCentre(box: Box, width: number, height: number): boolean {
 }
 
 /**
+ * Which detection is an evaluation image's labelled face:
+ * - `centre`: the face nearest the image centre among those covering it (LFW's protocol: its photos are centred on the
+ *   labelled face, and a face elsewhere is a bystander). The default of the LFW evaluations, so their published
+ *   figures stay comparable.
+ * - `nearest`: the face nearest the image centre, whether or not it covers it (photos roughly centred, faces not).
+ * - `largest`: the largest face (single-subject photos that are not centred, such as CFP's).
+ * Whatever the policy, an image with no detection at all falls back to a centre box (status `noface`).
+ */
+export type FacePolicy = 'centre' | 'nearest' | 'largest';
+export const FACE_POLICIES: readonly FacePolicy[] = ['centre', 'nearest', 'largest'];
+export const FACE_POLICY_HELP =
+  "which detection is the photo's labelled face: centre (nearest the centre among those covering it, LFW's " +
+  'protocol), nearest (nearest the centre), largest';
+
+export function parseFacePolicy(v: string | undefined, fallback: FacePolicy): FacePolicy {
+  if (v === undefined) return fallback;
+  if ((FACE_POLICIES as readonly string[]).includes(v)) return v as FacePolicy;
+  throw new FaceError('INVALID_INPUT', `--face expects one of ${FACE_POLICIES.join(', ')}, got "${v}"`);
+}
+
+/** The labelled face among `dets` under `policy`, and whether it was the only candidate ('ok') or one of several. */
+export function pickLabelledFace<D extends Pick<Detection, 'box' | 'score'>>(
+  dets: readonly D[],
+  width: number,
+  height: number,
+  policy: FacePolicy = 'centre',
+): { face?: D; status: FaceStatus } {
+  const candidates = policy === 'centre' ? dets.filter((f) => coversCentre(f.box, width, height)) : dets;
+  const face =
+    policy === 'largest'
+      ? candidates.reduce<D | undefined>((a, b) => (!a || area(b.box) > area(a.box) ? b : a), undefined)
+      : centralFace(candidates, width, height);
+  return { face, status: !face ? 'noface' : candidates.length === 1 ? 'ok' : 'central' };
+}
+
+const area = (b: Box) => b.width * b.height;
+
+/**
  * Embeds the labelled face of one encoded image: decode, detect (skipped when `detections` come from the cache),
  * landmarks (or the detector's five points), chips, plain and flipped embeddings. `detect` is used as given: pass
  * evalDetect(…).
@@ -50,15 +91,19 @@ export async function embedLabelledFace(
   bytes: Uint8Array,
   detect: DetectOptions,
   detections?: readonly Detection[],
+  policy: FacePolicy = 'centre',
 ): Promise<LabelledFace> {
   const stages = stagesOf(fr);
   const img = await decodeImage(bytes);
   const dets = detections ?? (await stages.detector.detect(img, detect));
-  const central = dets.filter((f) => coversCentre(f.box, img.width, img.height));
-  const face = centralFace(central, img.width, img.height);
-  const status: CachedEmbedding['status'] = !face ? 'noface' : central.length === 1 ? 'ok' : 'central';
+  const { face, status } = pickLabelledFace(dets, img.width, img.height, policy);
   // the face as the pack aligns it: 68 points on its box, or the detector's five points
   const [located] = await stages.locate(img, [face ?? { box: centreBox(img.width, img.height), score: 0 }]);
   const [views] = await stages.embedder.embedChipSetViews([stages.faceChips(img, located)], true);
+  if (stages.turnedFlip(located)) {
+    // a turned face is always embedded with its mirror image: both variants are that mean
+    const both = normalisedMean([views.plain, views.flipped!]);
+    return { status, embedding: both, flipped: both, detections: dets };
+  }
   return { status, embedding: views.plain, flipped: views.flipped!, detections: dets };
 }

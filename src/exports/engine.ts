@@ -15,3 +15,5 @@ export { SqliteGalleryStore } from '../gallery/store/sqlite/sqlite-store.js';
 export { ExactIndex, type VectorIndex } from '../search/search-index.js';
 export { AdaptiveIndex } from '../search/adaptive-index.js';
 export { decodeImage, type DecodeOptions } from '../image/decode.js';
+/** The pack a gallery file or database was built with (galleries made before a default change keep theirs). */
+export { recordedPack } from '../gallery/recorded-pack.js';

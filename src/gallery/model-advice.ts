@@ -1,5 +1,6 @@
 /** Advice for a MODEL_MISMATCH: which pack or options match a gallery's templates, or how to start a new gallery. */
 import { packOfModelId } from './face-source.js';
+import { DEFAULT_PACK } from '../pack/packs.js';
 import { ttaVariantOf, variantFlags } from './tta-variants.js';
 
 /**
@@ -27,7 +28,7 @@ export function modelMismatchAdvice(
     const pack = packOfModelId(requested);
     const covered = want.crops === g.crops || want.crops === 'none';
     const calibrateCmd =
-      `facenet calibrate${pack && pack !== 'dlib128' ? ` --pack ${pack}` : ''} --lfw DIR ` +
+      `facenet calibrate${pack && pack !== DEFAULT_PACK ? ` --pack ${pack}` : ''} --lfw DIR ` +
       `--exhaustive --crops ${g.crops} --cross ${g.flip ? 'flip' : 'no-flip'} --gallery GALLERY`;
     return (
       'The gallery was enrolled with the same network and other test-time augmentation, ' +

@@ -20,8 +20,9 @@ export function modelsDir(explicit?: string): string {
 }
 
 /**
- * The repository's own `models/` folder, for `bundled` files. It is not in the npm package (the files there are
- * derivatives of non-permissive weights, e.g. EdgeFace's): an installed facenet-ts takes them from the models folder.
+ * The repository's own `models/` folder, for `bundled` files: in a clone, and in the npm package for the permissive
+ * ones (`package.json` `files`: YuNet). The others (derivatives of non-permissive weights, e.g. EdgeFace's head) stay
+ * out of the package: an installed facenet-ts takes them from the models folder.
  */
 export const BUNDLED_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
@@ -85,6 +86,8 @@ export type FileState = 'verified' | 'missing' | 'checksum-mismatch';
 export interface PackFileStatus {
   readonly path: string;
   readonly state: FileState;
+  /** Where it is read from: facenet-ts's own `models/` folder (a bundled file), or the models folder. */
+  readonly from: 'package' | 'models folder';
 }
 
 /** Whether a file is in the models folder and matches its SHA-256 (reads and hashes it). */
@@ -101,5 +104,11 @@ export async function fileState(dir: string, file: PackFile): Promise<FileState>
 
 /** Whether each of a pack's files is present and matches its SHA-256. */
 export async function packStatus(pack: PackDefinition, dir: string): Promise<PackFileStatus[]> {
-  return Promise.all(packFiles(pack).map(async (f) => ({ path: f.path, state: await fileState(dir, f) })));
+  return Promise.all(
+    packFiles(pack).map(async (f) => ({
+      path: f.path,
+      state: await fileState(dir, f),
+      from: filePath(dir, f).startsWith(BUNDLED_MODELS_DIR) ? ('package' as const) : ('models folder' as const),
+    })),
+  );
 }

@@ -5,6 +5,7 @@
  */
 import type { Point } from '../align/types.js';
 import type { EmbedderInputSpec } from '../embed/input-spec.js';
+import type { TurnedFaceOptions } from '../align/turned.js';
 
 /** A model file inside the models folder (`--models DIR` / FACENET_MODELS), pinned by its SHA-256. */
 export interface PackFile {
@@ -13,8 +14,9 @@ export interface PackFile {
   readonly sha256: string;
   readonly bytes: number;
   /**
-   * Kept in the facenet-ts repository's `models/` folder (used from there in a clone), else found in the models
-   * folder like any other file: small artefacts this project made, e.g. a head from `facenet train --arch head --pack`.
+   * Kept in the facenet-ts repository's `models/` folder (used from there in a clone, and from the installed package
+   * for the permissive files it ships), else found in the models folder like any other file: small permissive
+   * third-party files (YuNet) and artefacts this project made (a head from `facenet train --arch head --pack`).
    */
   readonly bundled?: boolean;
 }
@@ -105,6 +107,11 @@ export interface PackDefinition {
   readonly embedder: PackEmbedder;
   /** Test-time augmentation the pack is evaluated and calibrated with. */
   readonly tta: { readonly flip: boolean; readonly crops: readonly number[] };
+  /**
+   * Faces turned away from the camera (|yaw| from the five points at or above `yawAbove`): how they are aligned and
+   * whether they are embedded with their mirror image too (src/align/turned.ts); absent: as any other face.
+   */
+  readonly turned?: TurnedFaceOptions;
   readonly licence: PackLicence;
   /**
    * The 1:1 threshold of `facenet compare` (L2 distance): the mean of the ten per-fold accuracy-maximising thresholds

@@ -1,4 +1,5 @@
 /** Start the service: recognizer + gallery + key store + fastify, listening. Used by `facenet serve` and the bench. */
+import { packForGallery } from '../gallery/recorded-pack.js';
 import { Gallery, DEFAULT_GALLERY_PATH } from '../gallery/gallery.js';
 import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
 import { buildServer, DEFAULT_LIMITS, type ServerLimits } from './app.js';
@@ -61,7 +62,16 @@ async function listen(app: FastifyInstance, port: number, host: string): Promise
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const file = opts.gallery ?? DEFAULT_GALLERY_PATH;
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const recOpts: RecognizerOptions = { ...opts.recognizer, maxPixels: opts.recognizer?.maxPixels ?? limits.maxPixels };
+  // a gallery built with another pack than the default (e.g. dlib128, the default before dlib128-yunet) keeps its own
+  const pack = await packForGallery(file, {
+    pack: typeof opts.recognizer?.pack === 'object' ? opts.recognizer.pack.name : opts.recognizer?.pack,
+    modelPath: opts.recognizer?.modelPath,
+  });
+  const recOpts: RecognizerOptions = {
+    ...opts.recognizer,
+    ...(opts.recognizer?.pack === undefined && pack ? { pack } : {}),
+    maxPixels: opts.recognizer?.maxPixels ?? limits.maxPixels,
+  };
   const workers = opts.workers ?? limits.concurrency;
   // the workers are the parallelism: each gets its share of the cores (workers × threads ≤ cores; onnxruntime's own
   // default would give every model in every worker a thread per core), within which the packs' thread hints hold

@@ -7,14 +7,21 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { asFaceError, FaceError } from '../errors.js';
 import { FaceRecognizer, stagesOf, type RecognizerOptions } from '../recognizer.js';
 import type { Detection, DetectOptions } from '../detect/types.js';
-import { embedLabelledFace } from '../eval/labelled-face.js';
+import { embedLabelledFace, type FacePolicy } from '../eval/labelled-face.js';
 import type { PackInfo } from '../pack/types.js';
 import type { StoredCalibration } from '../train/model-meta.js';
 
 export type WorkerRequest =
   | { id: number; op: 'detect'; image: Uint8Array; opts?: Record<string, unknown> }
   | { id: number; op: 'embed'; image: Uint8Array; opts?: Record<string, unknown> }
-  | { id: number; op: 'labelledFace'; image: Uint8Array; detect: DetectOptions; detections?: readonly Detection[] }
+  | {
+      id: number;
+      op: 'labelledFace';
+      image: Uint8Array;
+      detect: DetectOptions;
+      detections?: readonly Detection[];
+      face?: FacePolicy;
+    }
   | { id: number; op: 'close' };
 
 /** What a worker reports once its models are loaded; the pool checks the workers agree. */
@@ -73,7 +80,7 @@ try {
       let result: unknown;
       const transfer: ArrayBuffer[] = [];
       if (m.op === 'labelledFace') {
-        const r = await embedLabelledFace(fr, image, m.detect, m.detections);
+        const r = await embedLabelledFace(fr, image, m.detect, m.detections, m.face);
         // copies: the views may share one buffer (or sit in a larger one), which cannot be transferred twice
         const embedding = new Float32Array(r.embedding);
         const flipped = new Float32Array(r.flipped);

@@ -17,7 +17,7 @@ import { isRgbImage } from '../image/types.js';
 import { readImageBytes } from '../image/decode.js';
 import type { RecognizerOptions } from '../recognizer.js';
 import { assertLicence, resolvePack } from '../pack/router.js';
-import type { LabelledFace } from '../eval/labelled-face.js';
+import type { FacePolicy, LabelledFace } from '../eval/labelled-face.js';
 import type { WorkerReady, WorkerRequest, WorkerResponse } from './pipeline-worker.js';
 
 export interface PooledFace {
@@ -197,10 +197,15 @@ export class PooledRecognizer {
 
   /**
    * embedLabelledFace (src/eval/embed-images.ts) on a worker: the labelled face of one encoded image, with
-   * `detect` as given; `detections` (from a cache) skip the detector.
+   * `detect` as given; `detections` (from a cache) skip the detector; `face`: the face policy (default 'centre').
    */
-  labelledFace(image: Uint8Array, detect: DetectOptions, detections?: readonly Detection[]): Promise<LabelledFace> {
-    return this.call(() => this.post((id) => ({ id, op: 'labelledFace', image, detect, detections })));
+  labelledFace(
+    image: Uint8Array,
+    detect: DetectOptions,
+    detections?: readonly Detection[],
+    face?: FacePolicy,
+  ): Promise<LabelledFace> {
+    return this.call(() => this.post((id) => ({ id, op: 'labelledFace', image, detect, detections, face })));
   }
 
   detect(

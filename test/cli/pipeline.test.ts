@@ -106,7 +106,7 @@ test('embed --json prints 128 numbers per face and the model id', { skip: needDa
   const faces = r.json.faces as { embedding: number[] }[];
   assert.equal(faces.length, 1);
   assert.equal(faces[0].embedding.length, 128);
-  assert.match(String(r.json.model), /^face-recognition-128@/);
+  assert.match(String(r.json.model), /^dlib128-yunet:face-recognition-128@/, 'the default pack');
 });
 
 test(

@@ -14,7 +14,7 @@ import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
 import { facenet as run, type CliRun } from '../helpers/cli.js';
 
 const facenet = (args: string[]): CliRun => run([...args, '--threads', '1', '--json'], 120_000);
-const NET = 'face-recognition-128@c5fab9f794a1';
+const NET = 'dlib128-yunet:face-recognition-128@c5fab9f794a1'; // the default pack
 const DEFAULT = `${NET}+crops0.15,0.35+flip`;
 
 const chips = (name: string) =>
@@ -41,7 +41,7 @@ test(
     assert.equal(r.json.threshold, Number(tauForFar(noFlip, perComparisonFar(0.01, 2)).threshold.toFixed(4)));
     assert.match(
       r.json.calibration,
-      /templates face-recognition-128@c5fab9f794a1\+crops0\.15,0\.35\+flip, queries face-recognition-128@c5fab9f794a1\+crops0\.15,0\.35\)/,
+      /templates dlib128-yunet:face-recognition-128@c5fab9f794a1\+crops0\.15,0\.35\+flip, queries dlib128-yunet:face-recognition-128@c5fab9f794a1\+crops0\.15,0\.35\)/,
     );
     assert.deepEqual(
       r.json.results.map((x: { faces: { person: string }[] }) => x.faces[0].person),
@@ -55,7 +55,7 @@ test(
     assert.equal(r.json.threshold, Number(tauForFar(noCrops, 1e-3).threshold.toFixed(4)));
     r = facenet(['verify', simm[1], '--as', 'John Salley', ...G, '--crops', 'none', '--no-flip']);
     assert.equal(r.code, 1, r.stderr + r.stdout);
-    assert.match(r.json.calibration, /queries face-recognition-128@c5fab9f794a1\)$/);
+    assert.match(r.json.calibration, /queries dlib128-yunet:face-recognition-128@c5fab9f794a1\)$/);
 
     // no table for crops 0.2: the error names the gallery's options and the re-enroll command
     r = facenet(['identify', salley[3], ...G, '--crops', '0.2']);

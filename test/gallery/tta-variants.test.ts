@@ -140,13 +140,13 @@ test('an uncalibrated combination: MODEL_MISMATCH naming the matching options, c
     ),
   );
   // crops 0.15,0.35 without flip: `calibrate --cross` covers it, so the advice names it (here for a gallery without a
-  // shipped table)
+  // shipped table; dlib128 is no longer the default pack, so the command names it)
   const file3 = tmpFile(t);
   await enrolled(file3, `${NET}+crops0.15,0.3+flip`);
   await assert.rejects(
     Gallery.open({ location: file3, recognizer: new FakeRecognizer(`${NET}+crops0.15,0.3`) }),
     isMismatch(
-      /calibrate the combination for this gallery \(`facenet calibrate --lfw DIR --exhaustive --crops 0\.15,0\.3 --cross flip --gallery GALLERY`\)/,
+      /calibrate the combination for this gallery \(`facenet calibrate --pack dlib128 --lfw DIR --exhaustive --crops 0\.15,0\.3 --cross flip --gallery GALLERY`\)/,
     ),
   );
 

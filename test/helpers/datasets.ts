@@ -6,6 +6,8 @@ export const DATASETS = process.env.FACENET_DATASETS ?? path.resolve(process.cwd
 export const LFW_DIR = path.join(DATASETS, 'lfw');
 export const JOHNS_DIR = path.join(DATASETS, 'johns');
 export const DETECTION_DIR = path.join(DATASETS, 'detection');
+/** CFP's development split (ids 001–100, folds 1–2): ../shared/datasets/README.md. */
+export const CFP_DIR = path.join(DATASETS, 'cfp-dev');
 
 /** Returns a skip message (for node:test's `skip` option) when the folder is absent, else false. */
 export function needDataset(dir: string): string | false {

@@ -18,7 +18,8 @@ import type { RgbImage } from '../../src/image/types.js';
 import { FaceError, ModelError } from '../../src/errors.js';
 import { DLIB_FACES, NO_FACES } from './detection-data.js';
 import { falseFaces, implausiblePoints, pointError, recallOnDlibFaces } from './five-point-checks.js';
-import { JOHNS_DIR, needDataset, needModel } from './datasets.js';
+import { CFP_DIR, JOHNS_DIR, needDataset, needModel } from './datasets.js';
+import { yawFromFivePoints } from '../../src/align/pose.js';
 
 export interface SuiteSpec<D extends FaceDetector> {
   /** `yunet`, `scrfd`: the modelId's prefix */
@@ -30,6 +31,8 @@ export interface SuiteSpec<D extends FaceDetector> {
   otherModelPath: string;
   load(opts: { modelPath: string; threads?: number; maxSide?: number }): Promise<D>;
   defaultMinScore: number;
+  /** Default score from which a turned face is kept, and a cfp-dev profile photo its best detection scores between. */
+  turned?: { minScore: number; photo: string };
   /** Largest landmark error allowed against dlib's 68 points (fraction of the box side), from docs/detectors.md. */
   maxPointError: number;
 }
@@ -113,6 +116,31 @@ export function fivePointDetectorSuite<D extends FaceDetector>(spec: SuiteSpec<D
     },
   );
 
+  if (spec.turned)
+    test(
+      `${title}: a face in profile is kept from the turned score, below the default one`,
+      { skip: skipModel || needDataset(CFP_DIR) },
+      async () => {
+        const { minScore, photo } = spec.turned!;
+        const img = await decodeImage(path.join(CFP_DIR, 'Data', 'Images', photo));
+        const [face] = await detector.detect(img);
+        assert.ok(face, 'found at the default settings');
+        assert.ok(face.score > minScore && face.score <= spec.defaultMinScore, `score ${face.score}`);
+        assert.ok(Math.abs(yawFromFivePoints(face.points!)) >= 45, 'turned');
+        assert.deepEqual(
+          await detector.detect(img, { turnedMinScore: spec.defaultMinScore }),
+          [],
+          'not at the default',
+        );
+        assert.equal((await detector.detect(img, { minScore: 0.95 })).length, 1, 'the lower of the two scores counts');
+        assert.deepEqual(await detector.detect(img, { minScore: 0.95, turnedMinScore: 0.95 }), []);
+        await assert.rejects(
+          detector.detect(img, { turnedMinScore: 1.5 }),
+          (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT',
+        );
+      },
+    );
+
   test(
     `${title}: options minScore, minFaceSize, iouThreshold, maxFaces`,
     { skip: skipModel || needDataset(DLIB_FACES) },
@@ -122,7 +150,13 @@ export function fivePointDetectorSuite<D extends FaceDetector>(spec: SuiteSpec<D
       assertInside(img, all);
       assert.ok(all.length >= 5, `expected several faces, got ${all.length}`);
       for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].score >= all[i].score, 'sorted by score');
-      for (const d of all) assert.ok(d.score > spec.defaultMinScore);
+      // above the default score, or turned and above the turned one
+      for (const d of all)
+        assert.ok(
+          d.score > spec.defaultMinScore ||
+            (!!spec.turned && d.score > spec.turned.minScore && Math.abs(yawFromFivePoints(d.points!)) >= 45),
+          `score ${d.score}`,
+        );
       assert.deepEqual(await detector.detect(img, { maxFaces: 2 }), all.slice(0, 2));
       assert.deepEqual(await detector.detect(img, { maxFaces: 0 }), []);
       const big = await detector.detect(img, { minFaceSize: 45 });

@@ -76,6 +76,15 @@ test('facenet packs: every pack, its files verified, its licence', { skip, timeo
     true,
     'the dlib pack comes from npm',
   );
+  // the default pack, and why; its YuNet file ships in the package, so it is ready with no models folder
+  assert.equal(none.json.default, 'dlib128-yunet');
+  assert.match(none.json.defaultReason, /MIT/);
+  const def = none.json.packs.find((p: { name: string }) => p.name === 'dlib128-yunet');
+  assert.deepEqual([def.default, def.ready, def.files[0].from], [true, true, 'package']);
+  assert.equal(none.json.packs.filter((p: { default: boolean }) => p.default).length, 1);
+  const text = await facenet(['packs', '--models', empty]);
+  assert.match(text.stdout, /^default pack: dlib128-yunet: /m);
+  assert.match(text.stdout, /^dlib128-yunet \(default\): ready/m);
   rmSync(empty, { recursive: true });
 });
 
@@ -107,19 +116,24 @@ test(
   async (t) => {
     const dest = mkdtempSync(path.join(tmpdir(), 'facenet-add-'));
     t.after(() => rmSync(dest, { recursive: true, force: true }));
+    const served: string[] = [MODEL_FILES.scrfd25g.path, MODEL_FILES.edgefaceXs.path];
     const server = createServer((req, res) => {
       const rel = (req.url ?? '').replace(/^\//, '');
-      if (rel !== MODEL_FILES.yunet.path) return void res.writeHead(404).end();
+      if (!served.includes(rel)) return void res.writeHead(404).end();
       res.writeHead(200).end(readFileSync(path.join(MODELS_DIR, rel)));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     t.after(() => server.close());
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const r = await facenet(['packs', 'add', url, '--pack', 'dlib128-yunet', '--models', dest, '--json']);
+    const r = await facenet(['packs', 'add', url, '--pack', 'edgeface-xs', '--models', dest, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.json.installed, [MODEL_FILES.yunet.path]);
+    assert.deepEqual(r.json.installed, served);
     const listed = await facenet(['packs', '--models', dest, '--json']);
-    assert.equal(listed.json.packs.find((p: { name: string }) => p.name === 'dlib128-yunet').ready, true);
+    assert.equal(listed.json.packs.find((p: { name: string }) => p.name === 'edgeface-xs').ready, true);
+    // YuNet ships in the package: nothing to download for it
+    const yunet = await facenet(['packs', 'add', url, '--pack', 'dlib128-yunet', '--models', dest, '--json']);
+    assert.equal(yunet.code, 0, yunet.stderr);
+    assert.deepEqual([yunet.json.installed, yunet.json.present], [[], [MODEL_FILES.yunet.path]]);
   },
 );
 

@@ -40,16 +40,24 @@ test('packs add URL: downloads from a 127.0.0.1 server, checks every sha256, ins
   const dest = mkdtempSync(path.join(os.tmpdir(), 'facenet-install-'));
   const { url, server, asked } = await serve(MODELS_DIR);
   try {
-    const r = await installPackFiles(url, { models: dest, packs: ['edgeface-xs-yunet'] });
-    assert.deepEqual([...r.installed].sort(), [MODEL_FILES.edgefaceXs.path, MODEL_FILES.yunet.path].sort());
-    assert.deepEqual(r.packs, [{ name: 'edgeface-xs-yunet', complete: true }]);
-    assert.ok((await packStatus(resolvePack('edgeface-xs-yunet'), dest)).every((s) => s.state === 'verified'));
+    const r = await installPackFiles(url, { models: dest, packs: ['edgeface-xs'] });
+    assert.deepEqual([...r.installed].sort(), [MODEL_FILES.edgefaceXs.path, MODEL_FILES.scrfd25g.path].sort());
+    assert.deepEqual(r.packs, [{ name: 'edgeface-xs', complete: true }]);
+    assert.ok((await packStatus(resolvePack('edgeface-xs'), dest)).every((s) => s.state === 'verified'));
     // a second run finds them in place and downloads nothing
     const before = asked.length;
-    const again = await installPackFiles(url, { models: dest, packs: ['edgeface-xs-yunet'] });
+    const again = await installPackFiles(url, { models: dest, packs: ['edgeface-xs'] });
     assert.equal(again.installed.length, 0);
     assert.equal(again.present.length, 2);
     assert.equal(asked.length, before);
+    // YuNet ships in the package: present without a download, never written to the models folder
+    const yunet = await installPackFiles(url, { models: dest, packs: ['edgeface-xs-yunet'] });
+    assert.deepEqual(
+      [yunet.installed, [...yunet.present].sort()],
+      [[], [MODEL_FILES.edgefaceXs.path, MODEL_FILES.yunet.path].sort()],
+    );
+    assert.equal(asked.length, before);
+    assert.ok(!existsSync(path.join(dest, MODEL_FILES.yunet.path)));
   } finally {
     server.close();
   }
@@ -61,21 +69,21 @@ test('packs add URL: a file whose sha256 differs is refused and nothing is writt
   tampered[1000] ^= 0xff;
   const { url, server } = await serve(MODELS_DIR, { [MODEL_FILES.edgefaceXs.path]: tampered });
   try {
-    await assert.rejects(installPackFiles(url, { models: dest, packs: ['edgeface-xs-yunet'] }), (e: unknown) => {
+    await assert.rejects(installPackFiles(url, { models: dest, packs: ['edgeface-xs'] }), (e: unknown) => {
       assert.ok(e instanceof FaceError);
       assert.equal(e.code, 'MODEL_CHECKSUM');
       assert.match(e.message, /Nothing was installed/);
       return true;
     });
     assert.ok(!existsSync(path.join(dest, MODEL_FILES.edgefaceXs.path)));
-    assert.ok(!existsSync(path.join(dest, MODEL_FILES.yunet.path)), 'the good file is not written either');
+    assert.ok(!existsSync(path.join(dest, MODEL_FILES.scrfd25g.path)), 'the good file is not written either');
     // a file larger than its pin is cut off while downloading
     const { url: url2, server: big } = await serve(MODELS_DIR, {
-      [MODEL_FILES.yunet.path]: new Uint8Array(MODEL_FILES.yunet.bytes + 10),
+      [MODEL_FILES.scrfd25g.path]: new Uint8Array(MODEL_FILES.scrfd25g.bytes + 10),
     });
     try {
       await assert.rejects(
-        installPackFiles(url2, { models: dest, packs: ['dlib128-yunet'] }),
+        installPackFiles(url2, { models: dest, packs: ['edgeface-xs'] }),
         (e: unknown) => e instanceof FaceError && e.code === 'MODEL_CHECKSUM',
       );
     } finally {
@@ -91,18 +99,19 @@ test(
   { skip },
   async () => {
     const src = mkdtempSync(path.join(os.tmpdir(), 'facenet-src-'));
+    writeFileSync(path.join(src, 'scrfd_2.5g.onnx'), readFileSync(path.join(MODELS_DIR, MODEL_FILES.scrfd25g.path)));
     writeFileSync(
-      path.join(src, 'face_detection_yunet_2026may.onnx'),
-      readFileSync(path.join(MODELS_DIR, MODEL_FILES.yunet.path)),
+      path.join(src, 'edgeface_xs_q_fp32.onnx'),
+      readFileSync(path.join(MODELS_DIR, MODEL_FILES.edgefaceXs.path)),
     );
     const dest = path.join(mkdtempSync(path.join(os.tmpdir(), 'facenet-install-')), 'models');
-    const r = await installPackFiles(src, { models: dest, packs: ['dlib128-yunet'] });
-    assert.deepEqual(r.installed, [MODEL_FILES.yunet.path]);
-    assert.deepEqual(r.packs, [{ name: 'dlib128-yunet', complete: true }]);
+    const r = await installPackFiles(src, { models: dest, packs: ['edgeface-xs'] });
+    assert.deepEqual([...r.installed].sort(), [MODEL_FILES.edgefaceXs.path, MODEL_FILES.scrfd25g.path].sort());
+    assert.deepEqual(r.packs, [{ name: 'edgeface-xs', complete: true }]);
     const empty = mkdtempSync(path.join(os.tmpdir(), 'facenet-empty-'));
     mkdirSync(path.join(empty, 'x'));
     await assert.rejects(
-      installPackFiles(empty, { models: dest, packs: ['edgeface-xs'] }),
+      installPackFiles(empty, { models: path.join(empty, 'models'), packs: ['edgeface-xs'] }),
       (e: unknown) => e instanceof FaceError && e.code === 'INVALID_INPUT',
     );
     await assert.rejects(

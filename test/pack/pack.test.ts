@@ -1,18 +1,41 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FaceRecognizer } from '../../src/recognizer.js';
+import { FaceRecognizer, stagesOf } from '../../src/recognizer.js';
 import { galleryRecognizer } from '../../src/gallery/face-source.js';
 import { PACKS, MODEL_FILES, DEFAULT_PACK } from '../../src/pack/packs.js';
 import { assertLicence, resolvePack, routeModel } from '../../src/pack/router.js';
-import { packFiles, packStatus, readVerified } from '../../src/pack/files.js';
+import { BUNDLED_MODELS_DIR, packFiles, packStatus, readVerified } from '../../src/pack/files.js';
 import { FaceError } from '../../src/errors.js';
 import { MODELS_DIR, needModel } from '../helpers/datasets.js';
 
+test('the default pack is dlib128-yunet; it runs with YuNet from the package and an empty models folder', async () => {
+  assert.equal(DEFAULT_PACK, 'dlib128-yunet');
+  const pack = resolvePack();
+  assert.equal(pack.detector.kind, 'yunet');
+  assert.equal(pack.detector.file?.bundled, true);
+  assert.ok(existsSync(path.join(BUNDLED_MODELS_DIR, MODEL_FILES.yunet.path)), 'models/yunet holds the file');
+  const empty = mkdtempSync(path.join(os.tmpdir(), 'facenet-nomodels-'));
+  const fr = await FaceRecognizer.load({ threads: 1, models: empty });
+  try {
+    assert.equal(fr.pack.name, 'dlib128-yunet');
+    assert.match(stagesOf(fr).detector.modelId, /^yunet@ebafce4e3c11/);
+    assert.equal(fr.modelId, 'dlib128-yunet:face-recognition-128@c5fab9f794a1');
+    assert.equal(
+      galleryRecognizer(fr, true).modelId,
+      'dlib128-yunet:face-recognition-128@c5fab9f794a1+crops0.15,0.35+flip',
+    );
+    assert.equal(fr.flip, true);
+    assert.deepEqual(readdirSync(empty), [], 'nothing written to the models folder');
+  } finally {
+    await fr.close();
+  }
+});
+
 test('dlib128 keeps the ids it had before packs: pipeline key, model id, gallery model id', async () => {
-  const fr = await FaceRecognizer.load({ threads: 1 });
+  const fr = await FaceRecognizer.load({ pack: 'dlib128', threads: 1 });
   try {
     assert.equal(fr.pack.name, 'dlib128');
     // pinned from the pipeline before packs existed: the shared embedding cache and the shipped calibration key on
@@ -28,7 +51,7 @@ test('dlib128 keeps the ids it had before packs: pipeline key, model id, gallery
   } finally {
     await fr.close();
   }
-  const single = await FaceRecognizer.load({ threads: 1, ttaPaddings: [] });
+  const single = await FaceRecognizer.load({ pack: 'dlib128', threads: 1, ttaPaddings: [] });
   try {
     assert.equal(
       single.pipelineKey,
@@ -114,12 +137,12 @@ test('licences: a non-permissive pack is refused without an opt-in, and says how
 
 test(
   'sha256: a model file that differs from its pin is refused before use; a missing one says how to install',
-  { skip: needModel(path.join(MODELS_DIR, 'yunet')) },
+  { skip: needModel(path.join(MODELS_DIR, MODEL_FILES.scrfd25g.path)) },
   async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'facenet-models-'));
-    const yunet = MODEL_FILES.yunet;
+    const scrfd = MODEL_FILES.scrfd25g;
     await assert.rejects(
-      FaceRecognizer.load({ pack: 'edgeface-xs-yunet', acceptLicense: true, models: dir }),
+      FaceRecognizer.load({ pack: 'edgeface-xs', acceptLicense: true, models: dir }),
       (e: unknown) => {
         assert.ok(e instanceof FaceError);
         assert.equal(e.code, 'MODEL_NOT_INSTALLED');
@@ -127,23 +150,29 @@ test(
         return true;
       },
     );
-    mkdirSync(path.join(dir, 'yunet'));
-    const bytes = readFileSync(path.join(MODELS_DIR, yunet.path));
+    mkdirSync(path.join(dir, 'scrfd'));
+    const bytes = readFileSync(path.join(MODELS_DIR, scrfd.path));
     bytes[bytes.length - 1] ^= 1; // one bit flipped
-    writeFileSync(path.join(dir, yunet.path), bytes);
+    writeFileSync(path.join(dir, scrfd.path), bytes);
     await assert.rejects(
-      readVerified(dir, yunet),
+      readVerified(dir, scrfd),
       (e: unknown) => e instanceof FaceError && e.code === 'MODEL_CHECKSUM',
     );
     await assert.rejects(
-      FaceRecognizer.load({ pack: 'edgeface-xs-yunet', acceptLicense: true, models: dir }),
+      FaceRecognizer.load({ pack: 'edgeface-xs', acceptLicense: true, models: dir }),
       (e: unknown) => e instanceof FaceError && e.code === 'MODEL_CHECKSUM',
     );
-    assert.deepEqual(await packStatus(resolvePack('edgeface-xs-yunet'), dir), [
-      { path: yunet.path, state: 'checksum-mismatch' },
-      { path: MODEL_FILES.edgefaceXs.path, state: 'missing' },
+    assert.deepEqual(await packStatus(resolvePack('edgeface-xs'), dir), [
+      { path: scrfd.path, state: 'checksum-mismatch', from: 'models folder' },
+      { path: MODEL_FILES.edgefaceXs.path, state: 'missing', from: 'models folder' },
     ]);
-    copyFileSync(path.join(MODELS_DIR, yunet.path), path.join(dir, yunet.path));
-    assert.equal((await packStatus(resolvePack('edgeface-xs-yunet'), dir))[0].state, 'verified');
+    copyFileSync(path.join(MODELS_DIR, scrfd.path), path.join(dir, scrfd.path));
+    assert.equal((await packStatus(resolvePack('edgeface-xs'), dir))[0].state, 'verified');
+    // YuNet ships in the package: found and verified there whatever the models folder holds
+    assert.deepEqual((await packStatus(resolvePack('edgeface-xs-yunet'), dir))[0], {
+      path: MODEL_FILES.yunet.path,
+      state: 'verified',
+      from: 'package',
+    });
   },
 );

@@ -26,6 +26,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JOHNS_DIR, needDataset } from '../helpers/datasets.js';
+import { MODEL_FILES } from '../../src/pack/packs.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 // npm passes its settings to scripts as npm_* variables: the temporary project must not inherit this repo's
@@ -39,9 +40,12 @@ const run = (cmd: string, args: string[], opts: SpawnSyncOptions = {}) =>
   };
 const npmMissing = run('npm', ['--version']).status === 0 ? false : 'npm is not on PATH: cannot pack';
 
-const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+const PKG_TEXT = readFileSync(path.join(ROOT, 'package.json'), 'utf8');
+const pkg = JSON.parse(PKG_TEXT) as {
   exports: Record<string, { types: string; import: string } | string>;
 };
+/** What npm ≥ 11.19 counts as install scripts of a package installed from a tarball (`npm help install-scripts`). */
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
 /** Every code entry of package.json `exports`: `.` and the subpaths. */
 const ENTRIES = Object.entries(pkg.exports).flatMap(([k, v]) => (typeof v === 'string' ? [] : [{ subpath: k, ...v }]));
 const specifier = (subpath: string) => (subpath === '.' ? 'facenet-ts' : `facenet-ts/${subpath.slice(2)}`);
@@ -59,6 +63,10 @@ const SUBPATH_VALUES: Record<string, string[]> = {
 
 const dir = mkdtempSync(path.join(tmpdir(), 'facenet-pack-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+// the user's data folder holds no models folder: the default pack must run from the package alone
+const data = path.join(dir, 'xdg-data');
+mkdirSync(data);
+env.XDG_DATA_HOME = data;
 
 interface Packed {
   tgz: string;
@@ -128,12 +136,20 @@ test(
       'dist/decide/calibrations/edgeface-xs.json',
       'src/web/index.html',
       'README.md',
+      // the default pack's detector (MIT, 230 KB) with its licence notice
+      `models/${MODEL_FILES.yunet.path}`,
+      'models/yunet/LICENSE',
+      'models/README.md',
     ])
       assert.ok(files.includes(must), `the tarball carries ${must}`);
-    const data = files.filter(
+    const inTarball = files.filter(
       (f) => f.startsWith('test/') || /\.(jpe?g|png|db|onnx)$/i.test(f) || f.includes('datasets'),
     );
-    assert.deepEqual(data, [], 'no tests, test data or models in the tarball');
+    assert.deepEqual(
+      inTarball,
+      [`models/${MODEL_FILES.yunet.path}`],
+      'no tests, test data or models in the tarball but YuNet (the EdgeFace head stays out)',
+    );
   },
 );
 
@@ -145,7 +161,7 @@ test(
     assert.equal(
       statSync(path.join(ROOT, 'dist/cli/main.js')).mode & 0o111,
       0o111,
-      'prepare leaves the bin executable',
+      'the build leaves the bin executable',
     );
     const listing = run('tar', ['-tvzf', tgz, 'package/dist/cli/main.js']);
     assert.equal(listing.status, 0, listing.stderr);
@@ -167,6 +183,29 @@ test(
 );
 
 test(
+  'npm pack: the packed package.json has no install script; ours is left as it was',
+  { skip: npmMissing, timeout: 600_000 },
+  () => {
+    const { tgz } = pack();
+    const packedText = run('tar', ['-xOzf', tgz, 'package/package.json']);
+    assert.equal(packedText.status, 0, packedText.stderr);
+    const packed = JSON.parse(packedText.stdout) as { scripts?: Record<string, string> };
+    assert.deepEqual(
+      INSTALL_SCRIPTS.filter((s) => packed.scripts?.[s] !== undefined),
+      [],
+      'a user would have to review these (a tarball is not a registry package)',
+    );
+    const ours = readFileSync(path.join(ROOT, 'package.json'), 'utf8');
+    assert.equal(ours, PKG_TEXT, 'postpack restores package.json byte for byte');
+    assert.ok(
+      (JSON.parse(ours) as { scripts: Record<string, string> }).scripts.prepare,
+      'npm ci here still builds dist/',
+    );
+    assert.equal(existsSync(path.join(ROOT, 'package.json.prepack')), false, 'no copy left behind');
+  },
+);
+
+test(
   "in the installed project: the README's allowScripts line covers every install script (npm ≥ 11.19)",
   { skip: npmMissing, timeout: 600_000 },
   (t) => {
@@ -174,6 +213,9 @@ test(
     if (!i) return;
     const allowLine = readFileSync(path.join(ROOT, 'README.md'), 'utf8').match(/^npm pkg set allowScripts\.[^\n`]*$/m);
     assert.ok(allowLine, 'the README gives the npm pkg set allowScripts line');
+    // without the hidden lockfile npm reads every installed package.json, scripts included, as `npm i` does; with it,
+    // a tarball's `prepare` went unlisted unless a folder in node_modules was newer than the lockfile
+    rmSync(path.join(i.proj, 'node_modules', '.package-lock.json'), { force: true });
     const pending = run('npm', ['install-scripts', 'list', '--json'], { cwd: i.proj });
     if (!(pending.status === 0 && pending.stdout.trim().startsWith('{')))
       return t.skip('npm has no install-scripts command (before 11.19): allowScripts not checked');
@@ -256,7 +298,7 @@ const [a, b, stranger] = process.argv.slice(2);
 const fr = await FaceRecognizer.load();
 const [fa] = await fr.embed(a);
 const [fb] = await fr.embed(b);
-const out = { dim: fa.embedding.length, distance: distance(fa.embedding, fb.embedding) };
+const out = { pack: fr.pack.name, dim: fa.embedding.length, distance: distance(fa.embedding, fb.embedding) };
 if (process.env.WITH_GALLERY) {
   const gallery = await Gallery.open({ location: 'faces.db', recognizer: fr });
   await gallery.enroll('Ada', [a]);
@@ -288,6 +330,15 @@ test(
     const cmp = JSON.parse(cli.stdout);
     assert.equal(cmp.same, true);
     assert.ok(cmp.distance < cmp.threshold);
+    const packs = run('npx', ['--no-install', 'facenet', 'packs', '--json'], { cwd: i.proj });
+    assert.equal(packs.status, 0, packs.stderr);
+    const listed = JSON.parse(packs.stdout);
+    assert.equal(listed.default, 'dlib128-yunet');
+    assert.equal(listed.modelsDir, path.join(data, 'facenet-ts', 'models'));
+    assert.ok(!existsSync(listed.modelsDir), 'no models folder');
+    const def = listed.packs.find((p: { name: string }) => p.name === 'dlib128-yunet');
+    assert.equal(def.ready, true);
+    assert.deepEqual(def.files, [{ path: MODEL_FILES.yunet.path, state: 'verified', from: 'package' }]);
 
     writeFileSync(path.join(i.proj, 'example.mjs'), LIBRARY_EXAMPLE);
     const lib = run(process.execPath, ['example.mjs', simm[0], simm[1], salley[0]], {
@@ -296,6 +347,7 @@ test(
     });
     assert.equal(lib.status, 0, lib.stderr);
     const out = JSON.parse(lib.stdout);
+    assert.equal(out.pack, 'dlib128-yunet', 'the default pack, YuNet-based, runs from the package alone');
     assert.equal(out.dim, 128);
     assert.ok(out.distance < 0.4, `same person: ${out.distance}`);
     if (i.withGallery) {

@@ -18,7 +18,7 @@ import { FAKE_MODEL, FakeRecognizer, fakeCalibration, fakeEmbedding } from '../g
 const dir = mkdtempSync(path.join(tmpdir(), 'facenet-clusters-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function setup(auth = false) {
+async function setup(auth = false, served = true) {
   const n = Math.random().toString(36).slice(2);
   const state = ClusterState.open(path.join(dir, `c-${n}.db`));
   const calibration = fakeCalibration();
@@ -51,7 +51,7 @@ async function setup(auth = false) {
     recognizer: new FakeRecognizer() as unknown as ServerRecognizer,
     db,
     auth,
-    clusters: state,
+    clusters: served ? state : undefined,
   });
   after(async () => {
     await app.close();
@@ -152,4 +152,14 @@ test('cluster routes need a key when auth is on; writes need admin', async () =>
   const { app } = await setup(true);
   assert.equal((await app.inject({ method: 'GET', url: '/v1/clusters' })).statusCode, 401);
   assert.equal((await app.inject({ method: 'DELETE', url: '/v1/clusters/1' })).statusCode, 401);
+});
+
+test('/v1/health says whether clusters are served: true or false, never the state or its file', async () => {
+  for (const served of [true, false]) {
+    const { app } = await setup(false, served);
+    const r = await app.inject({ method: 'GET', url: '/v1/health' });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal(r.json().clusters, served, 'the page shows "Unnamed people" only when this is true');
+    assert.doesNotMatch(r.body, /\.db"/, 'no file path in the answer');
+  }
 });

@@ -62,7 +62,7 @@ test(
       assert.ok(stored, 'model.onnx stores a calibration');
       assert.equal(stored.flip, false);
       assert.deepEqual(stored.crops, []);
-      assert.equal(stored.pack, 'dlib128', 'training aligned its chips with the default pack');
+      assert.equal(stored.pack, 'dlib128-yunet', 'training aligned its chips with the default pack');
       assert.ok(stored.table.genuinePairs > 0 && stored.table.impostorPairs > 0);
       const settings = JSON.parse(readFileSync(run.settingsPath, 'utf8')) as {
         data: { valPairs: number };
@@ -87,7 +87,7 @@ test(
         assert.equal((r.json.calibration as { origin: string }).origin, 'model');
         assert.equal(r.json.same, (r.json.distance as number) < expected);
         assert.equal(r.code, r.json.same ? 0 : 1);
-        assert.match(String(r.json.model), /^custom@[0-9a-f]{12}$/);
+        assert.match(String(r.json.model), /^dlib128-yunet:custom@[0-9a-f]{12}$/, 'under the default pack');
       }
       // flip TTA was not measured: a typed error naming the options that were, never a borrowed table
       const flip = facenet(

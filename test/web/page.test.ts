@@ -1,7 +1,7 @@
 /**
  * The web page in a real browser: playwright-core driving Debian's Chromium (/usr/bin/chromium) enrolls a johns
  * photo through the page, identifies another photo of the same person and reads the name the page lists; enrolls one
- * face picked from a group photo; checks that no two number labels overlap on the 24 faces of bald_guys.jpg and
+ * face picked from a group photo; checks that no two number labels overlap on the faces of bald_guys.jpg (25) and
  * that a 375 px phone never scrolls sideways. Screenshots at 375 px and 1280 px are kept in test-artifacts/.
  */
 import { after, before, test } from 'node:test';
@@ -73,6 +73,10 @@ after(async () => {
 test('enroll and identify through the page in Chromium', { skip, timeout: 300_000 }, async () => {
   const { chromium } = await import('playwright-core');
   const fr = await FaceRecognizer.load({ threads: 1 });
+  // the faces the page must number on the group photo: the default pack's (YuNet: 25, one of them a turned face half
+  // hidden at the left edge; the SSD of dlib128, the default before, found 21)
+  const groupFaces = (await fr.detect(GROUP)).length;
+  assert.ok(groupFaces >= 21, `${groupFaces} faces on bald_guys.jpg`);
   const file = path.join(dir, 'g.db');
   db = ServerDb.open(file);
   const key = db.addKey('admin', 'browser test').key;
@@ -211,7 +215,7 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
     );
 
     // the group photo identified: the picked face is Group Guest, nearest of all (bald men in one photo look alike to
-    // the 128-D net: others may pass the open-set threshold too); 24 numbered labels, none overlapping
+    // the 128-D net: others may pass the open-set threshold too); every face numbered, no labels overlapping
     await page.setInputFiles('#identify-file', GROUP);
     await page.click('#identify-submit');
     await page.waitForSelector('#identify-faces li[data-person="Group Guest"]', { timeout: 120_000 });
@@ -248,8 +252,8 @@ test('enroll and identify through the page in Chromium', { skip, timeout: 300_00
         scrollWidth: document.documentElement.scrollWidth,
         clientWidth: document.documentElement.clientWidth,
       }));
-      assert.equal(r.badges.length, 24, `24 faces numbered on bald_guys.jpg at ${width} px`);
-      assert.equal(r.items.length, 24);
+      assert.equal(r.badges.length, groupFaces, `${groupFaces} faces numbered on bald_guys.jpg at ${width} px`);
+      assert.equal(r.items.length, groupFaces);
       for (const list of [r.badges, r.items])
         for (let i = 0; i < list.length; i++)
           for (let j = i + 1; j < list.length; j++) {

@@ -72,13 +72,14 @@ test(
     'while the others finish loading and end on their own',
   { timeout: 300_000 },
   async () => {
-    // dlib128-yunet: the dlib nets load (native onnxruntime work) while YuNet's file is missing. Stopping the loading
-    // workers at the first failure aborted the whole process ("terminate called after throwing … Napi::Error").
+    // edgeface-xs-yunet: YuNet loads from the package (native onnxruntime work) while EdgeFace's file is missing.
+    // Stopping the loading workers at the first failure aborted the whole process ("terminate called after throwing …
+    // Napi::Error"). (dlib128-yunet served here until YuNet shipped in the package.)
     const empty = mkdtempSync(path.join(tmpdir(), 'facenet-no-models-'));
     try {
       for (let i = 0; i < 4; i++) {
         await assert.rejects(
-          PooledRecognizer.start(2, { pack: 'dlib128-yunet', models: empty }),
+          PooledRecognizer.start(2, { pack: 'edgeface-xs-yunet', acceptLicense: true, models: empty }),
           (e: unknown) => e instanceof FaceError && e.code === 'MODEL_NOT_INSTALLED',
         );
       }

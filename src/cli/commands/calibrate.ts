@@ -21,7 +21,7 @@ import {
   type PipelineFlags,
 } from './common.js';
 import { CONCURRENCY_OPTION, embedForEvaluation, NO_CACHE_OPTION, WORKERS_OPTION } from './eval-common.js';
-import { galleryDefault } from './gallery-common.js';
+import { galleryDefault, withGalleryPack } from './gallery-common.js';
 
 type CalibrateFlags = PipelineFlags & {
   cross?: boolean | string;
@@ -146,7 +146,9 @@ function tableJson(t: CalibrationTable) {
   };
 }
 
-async function calibrateCommand(flags: CalibrateFlags): Promise<void> {
+async function calibrateCommand(given: CalibrateFlags): Promise<void> {
+  // into a gallery: with the pack its templates record unless one is named (a dlib128 gallery stays dlib128)
+  const flags = given.out ? given : await withGalleryPack(given, given.gallery);
   const plan = calibrationPlan(flags);
   const t0 = performance.now();
   const { res, fr } = await embedForEvaluation(flags, recognizerOptions({ ...flags, flip: false }), plan.files);

@@ -10,7 +10,8 @@ import { clusterCalibration, clusterIntoState, facesOfPhoto, matchGroups } from 
 import { ClusterState, type NewFace } from '../../cluster/state.js';
 import type { CalibrationTable } from '../../decide/calibration.js';
 import { FaceError, isInputError } from '../../errors.js';
-import { galleryRecognizer, type GalleryRecognizer } from '../../gallery/face-source.js';
+import { galleryRecognizer, packOfModelId, type GalleryRecognizer } from '../../gallery/face-source.js';
+import { notePack, withGalleryPack } from './gallery-common.js';
 import { Gallery } from '../../gallery/gallery.js';
 import { action, EXIT, printResult, writeErr, writeOut } from '../output.js';
 import { numberFlag, POSITIVE_INT, RATE } from '../flags.js';
@@ -179,6 +180,22 @@ async function clusterIntoStateFile(
   }
 }
 
+/** The pack named, else the gallery's, else the one the existing state file's faces were embedded with. */
+async function clusterPack(flags: ClusterFlags): Promise<ClusterFlags> {
+  if (flags.gallery) return withGalleryPack(flags, flags.gallery);
+  if (flags.pack !== undefined || flags.model !== undefined || !existsSync(flags.state)) return flags;
+  const state = ClusterState.open(flags.state, { mustExist: true });
+  let model: string | undefined;
+  try {
+    model = state.modelId();
+  } finally {
+    state.close();
+  }
+  const recorded = model === undefined ? undefined : packOfModelId(model);
+  if (recorded) notePack(recorded);
+  return { ...flags, pack: recorded };
+}
+
 async function clusterCommand(inputs: string[], flags: ClusterFlags): Promise<number> {
   const { images, rejected } = listPhotos(inputs);
   if (!images.length)
@@ -190,7 +207,7 @@ async function clusterCommand(inputs: string[], flags: ClusterFlags): Promise<nu
       { errors: rejected.map((r) => ({ file: r.file, error: r.error.toJSON() })) },
     );
   clusterOptions(flags, undefined); // bad flags fail before any work
-  const fr = await loadRecognizer(flags);
+  const fr = await loadRecognizer(await clusterPack(flags));
   const recognizer = galleryRecognizer(fr, fr.flip);
   const gallery = flags.gallery ? await Gallery.open({ location: flags.gallery, recognizer }) : undefined;
   try {

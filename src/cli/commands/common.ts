@@ -27,9 +27,20 @@ export interface PipelineFlags extends PackFlags {
   minScore?: string;
   minFaceSize?: string;
   detectSize?: string;
+  /** 5-point detectors: photos smaller than this (longer side, px) are enlarged to it first. */
+  detectMinSide?: string;
+  /** 5-point detectors: the score from which turned faces are kept. */
+  turnedMinScore?: string;
   maxPixels?: string;
   allowSvg?: boolean;
 }
+
+export const TURNED_MIN_SCORE_HELP =
+  'YuNet and SCRFD: faces turned by 45° or more are kept from this score when it is lower ' +
+  '(default 0.6 YuNet, 0.5 SCRFD)';
+
+export const DETECT_MIN_SIDE_HELP =
+  'YuNet and SCRFD: photos whose longer side is under this many pixels are enlarged to it before detection';
 
 export const DETECT_SIZE_HELP =
   "detector input for photos under 512 px: 'enlarge' to 512×512 (face-api's way, " +
@@ -57,6 +68,7 @@ export const PIPELINE_OPTIONS = {
     help: 'inference threads per model (default: one per core; 0 = let the inference engine choose)',
   },
   minScore: { flags: '--min-score <s>', help: 'detector score threshold (default 0.8)' },
+  turnedMinScore: { flags: '--turned-min-score <s>', help: TURNED_MIN_SCORE_HELP },
   minFaceSize: { flags: '--min-face-size <px>', help: 'ignore faces smaller than this (default 20)' },
   detectSize: { flags: '--detect-size <mode>', help: `${DETECT_SIZE_HELP} (default enlarge)` },
   maxPixels: { flags: '--max-pixels <n>', help: 'largest accepted image in pixels' },
@@ -88,6 +100,7 @@ export const PACK_OPTIONS: readonly OptionSpec[] = [P.pack, P.models, P.acceptLi
 export const DETECTION_OPTIONS: readonly OptionSpec[] = [
   P.threads,
   P.minScore,
+  P.turnedMinScore,
   P.minFaceSize,
   P.detectSize,
   P.maxPixels,
@@ -135,6 +148,8 @@ export function recognizerOptions(flags: PipelineFlags): RecognizerOptions {
       minScore: numberFlag('min-score', flags.minScore),
       minFaceSize: numberFlag('min-face-size', flags.minFaceSize),
       enlarge: parseDetectSize(flags.detectSize),
+      minSide: numberFlag('detect-min-side', flags.detectMinSide, { int: true, min: 0, max: 8192 }),
+      turnedMinScore: numberFlag('turned-min-score', flags.turnedMinScore, { above: 0, below: 1 }),
     },
   };
 }

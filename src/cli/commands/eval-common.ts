@@ -8,6 +8,7 @@ import type { RecognizerOptions } from '../../recognizer.js';
 import { numberFlag } from '../flags.js';
 import { addOptions, JSON_OPTION, type OptionSpec } from '../options.js';
 import { progressBar } from '../progress.js';
+import { FACE_POLICY_HELP, parseFacePolicy, type FacePolicy } from '../../eval/labelled-face.js';
 import { announceLicence, PACK_OPTIONS, recognizerOptions, type PipelineFlags } from './common.js';
 
 export interface EvalFlags extends PipelineFlags {
@@ -19,6 +20,8 @@ export interface EvalFlags extends PipelineFlags {
   cache?: string | false;
   align?: string;
   errors?: string;
+  /** The face policy: which detection is each image's labelled face. */
+  face?: string;
 }
 
 /** `facenet eval …`; other stages add their own subcommands to it. */
@@ -54,10 +57,15 @@ const EVAL_IMAGE_OPTIONS: readonly OptionSpec[] = [
     help: 'embedding cache file (default: ~/.cache/facenet-ts/eval-embeddings.db, shared by every evaluation)',
   },
   NO_CACHE_OPTION,
-  JSON_OPTION,
 ];
 
-export const withEvalImageOptions = (cmd: Command): Command => addOptions(cmd, EVAL_IMAGE_OPTIONS);
+/** The image-set options, with the face policy whose default fits the dataset (LFW: centre; CFP: largest). */
+export const withEvalImageOptions = (cmd: Command, face: FacePolicy = 'centre'): Command =>
+  addOptions(cmd, [
+    ...EVAL_IMAGE_OPTIONS,
+    { flags: '--face <policy>', help: `${FACE_POLICY_HELP} (default ${face})` },
+    JSON_OPTION,
+  ]);
 
 export const PROJECTION_HELP =
   'a projection head from `facenet train --arch head --pack P`, run after the pack embedder';
@@ -71,16 +79,19 @@ export const EVAL_NO_FLIP_HELP =
  * embedding cache, with a progress bar on a terminal. The recognizer comes back closed, for its ids.
  */
 export async function embedForEvaluation(
-  flags: Pick<EvalFlags, 'cache' | 'concurrency' | 'workers' | 'json'> & PipelineFlags,
+  flags: Pick<EvalFlags, 'cache' | 'concurrency' | 'workers' | 'json' | 'face'> & PipelineFlags,
   opts: RecognizerOptions,
   files: readonly string[],
-): Promise<EmbeddedDataset> {
+  faceDefault: FacePolicy = 'centre',
+): Promise<EmbeddedDataset & { face: FacePolicy }> {
+  const face = parseFacePolicy(flags.face, faceDefault);
   const concurrency = numberFlag('concurrency', flags.concurrency, { int: true, min: 1 });
   const workers = numberFlag('workers', flags.workers, { int: true, min: 0 });
   const bar = progressBar('embedding', !flags.json && process.stderr.isTTY === true);
   try {
-    return await embedDataset(files, {
+    const embedded = await embedDataset(files, {
       recognizer: opts,
+      face,
       workers,
       cacheFile: flags.cache,
       concurrency,
@@ -88,6 +99,7 @@ export async function embedForEvaluation(
       onLoaded: (fr) => announceLicence(fr.packInfo),
       onProgress: bar.update,
     });
+    return { ...embedded, face };
   } finally {
     bar.stop();
   }

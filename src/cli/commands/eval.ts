@@ -1,9 +1,9 @@
 /** facenet eval view1 | lfw: LFW View 1 (choosing pipeline variants) and the View 2 10-fold protocol. */
 import { type Command, Option } from 'commander';
 import { action } from '../output.js';
-import { DETECT_SIZE_HELP, withFlipOptions } from './common.js';
+import { DETECT_MIN_SIDE_HELP, DETECT_SIZE_HELP, withFlipOptions } from './common.js';
 import { EVAL_NO_FLIP_HELP, evalCommand, PROJECTION_HELP, withEvalImageOptions } from './eval-common.js';
-import { evalLfw, evalView1 } from './lfw-eval.js';
+import { ALIGN_HELP, evalLfw, evalView1 } from './lfw-eval.js';
 
 export {
   CONCURRENCY_OPTION,
@@ -14,9 +14,6 @@ export {
   type EvalFlags,
 } from './eval-common.js';
 export { progressBar } from '../progress.js';
-
-const ALIGN_HELP =
-  'pipeline variant, e.g. \'{"chip":{"template":"dlib68-all"},"landmarkPasses":2,"ttaPaddings":[0.2,0.3]}\'';
 
 export function registerEvalCommands(program: Command): void {
   withEvalImageOptions(evalCommand(program).command('view1'))
@@ -41,6 +38,7 @@ export function registerEvalCommands(program: Command): void {
     .addOption(new Option('--projection <file>', PROJECTION_HELP))
     .option('--min-score <s>', 'detector score threshold (default 0.5 here: LFW faces are often cut by the frame)')
     .option('--detect-size <mode>', `${DETECT_SIZE_HELP} (default native here: LFW photos are 250×250)`)
+    .option('--detect-min-side <px>', `${DETECT_MIN_SIDE_HELP} (default: none)`)
     .option('--align <json>', ALIGN_HELP)
     .option('--errors <file>', 'write the misclassified pairs (CSV) for inspection')
     .action(action(evalLfw));

@@ -12,6 +12,9 @@ import { parseCombination } from '../../gallery/templates.js';
 import { isPostgresUrl } from '../../gallery/store/location.js';
 import { openStore } from '../../gallery/store/open-store.js';
 import type { FaceRecognizer } from '../../recognizer.js';
+import { packForGallery } from '../../gallery/recorded-pack.js';
+import { DEFAULT_PACK } from '../../pack/packs.js';
+import { writeErr } from '../output.js';
 import { addOptions, type OptionSpec } from '../options.js';
 import { loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
 
@@ -50,7 +53,7 @@ export async function openGallery(
   create = false,
 ): Promise<{ gallery: Gallery; fr: FaceRecognizer }> {
   if (!create) assertGalleryExists(flags.gallery); // before the model loads
-  const fr = await loadRecognizer(flags);
+  const fr = await loadRecognizer(await withGalleryPack(flags, flags.gallery));
   const gallery = await Gallery.open({
     create,
     location: flags.gallery,
@@ -91,4 +94,15 @@ export function undoNewGallery(location: string): () => Promise<void> {
         break;
       }
   };
+}
+
+/** On stderr (stdout stays the result): a gallery opened with the pack it records rather than the default. */
+export function notePack(pack: string): void {
+  if (pack !== DEFAULT_PACK)
+    writeErr(`the gallery was built with pack ${pack}: using it (the default pack is ${DEFAULT_PACK})\n`);
+}
+
+/** The flags with the pack the gallery records when none is named: a dlib128 gallery keeps opening with dlib128. */
+export async function withGalleryPack<F extends PipelineFlags>(flags: F, location: string): Promise<F> {
+  return { ...flags, pack: await packForGallery(location, { pack: flags.pack, modelPath: flags.model }, notePack) };
 }

@@ -12,7 +12,7 @@ import { idArgument } from '../flags.js';
 import { addOptions, JSON_OPTION, type OptionSpec } from '../options.js';
 import { loadRecognizer, withPipelineOptions, type PipelineFlags } from './common.js';
 import { storedFaceJson } from './cluster-output.js';
-import { GALLERY_OPTION } from './gallery-common.js';
+import { GALLERY_OPTION, withGalleryPack } from './gallery-common.js';
 
 export interface StateFlags {
   state: string;
@@ -40,7 +40,7 @@ async function name(groupArg: string, person: string, flags: NameFlags): Promise
   const id = idArgument('GROUP', groupArg);
   await withStateOpen(flags.state, async (state) => {
     state.group(id); // NOT_FOUND before loading any model
-    const fr = await loadRecognizer(flags);
+    const fr = await loadRecognizer(await withGalleryPack(flags, flags.gallery));
     const gallery = await Gallery.open({ location: flags.gallery, recognizer: fr });
     try {
       const r = await nameGroup(state, gallery, id, person);

@@ -18,6 +18,7 @@ import {
   type LfwResult,
 } from '../../eval/lfw.js';
 import { FaceError } from '../../errors.js';
+import { checkTurnedOptions } from '../../align/turned.js';
 import { lfwCalibrationPlan, scorePlan } from '../../decide/calibration-pairs.js';
 import { equalErrorRate, rocAuc, rocCurve, tarAtFar } from '../../eval/roc.js';
 import { numberFlag } from '../flags.js';
@@ -25,10 +26,13 @@ import { numberFlag } from '../flags.js';
 /** `--align '{"chip":{…},"landmarks":{…},"landmarkPasses":2}'`: alignment variants for experiments. */
 type AlignmentVariant = Pick<
   RecognizerOptions,
-  'chip' | 'landmarks' | 'landmarkPasses' | 'landmarkFlip' | 'ttaPaddings'
+  'chip' | 'landmarks' | 'landmarkPasses' | 'landmarkFlip' | 'ttaPaddings' | 'turned'
 >;
 
-function alignmentVariant(json: string | undefined): AlignmentVariant {
+export const ALIGN_HELP =
+  'pipeline variant, e.g. \'{"chip":{"template":"dlib68-all"},"landmarkPasses":2,"ttaPaddings":[0.2,0.3]}\'';
+
+export function alignmentVariant(json: string | undefined): AlignmentVariant {
   if (!json) return {};
   try {
     const v = JSON.parse(json) as AlignmentVariant;
@@ -38,6 +42,7 @@ function alignmentVariant(json: string | undefined): AlignmentVariant {
       landmarkPasses: v.landmarkPasses,
       landmarkFlip: v.landmarkFlip,
       ttaPaddings: v.ttaPaddings,
+      turned: v.turned ? checkTurnedOptions(v.turned) : v.turned,
     };
     // only what the JSON names: an absent key must not override --crops or other flags
     return Object.fromEntries(Object.entries(picked).filter(([, x]) => x !== undefined)) as AlignmentVariant;
@@ -109,7 +114,7 @@ function lfwLines(json: ReturnType<typeof lfwJson>, pairsFile: string): string {
     ),
     `  TAR@FAR linearly interpolated between ROC points over all ${pairs} pairs; ` +
       'τ = mean of the per-fold thresholds',
-    `  faces: ${faceCountsLine(json.faces)}`,
+    `  faces (policy ${json.facePolicy}): ${faceCountsLine(json.faces)}`,
     `  ${computed} embedded (${json.imagesPerSecond ? json.imagesPerSecond.toFixed(1) : '-'} img/s), ` +
       `${embeddingsFromCache} from cache; total ${seconds.toFixed(1)} s`,
   ].join('\n');
@@ -121,7 +126,7 @@ function lfwJson(
   flip: boolean,
   sizes: { folds: number; images: number; seconds: number },
 ) {
-  const { res, fr, loadSeconds } = run;
+  const { res, fr, loadSeconds, face } = run;
   const head = byVariant[flip ? 'flip' : 'plain'];
   return {
     accuracy: head.accuracy,
@@ -139,6 +144,7 @@ function lfwJson(
     embeddingsFromCache: res.fromCache,
     modelLoadSeconds: loadSeconds,
     faces: faceCounts(res),
+    facePolicy: face,
     variants: byVariant,
     model: fr.modelId,
     pack: fr.packInfo.name,

@@ -3,11 +3,14 @@
  */
 import type { Command } from 'commander';
 import { action, EXIT, printResult } from '../output.js';
-import { PACKS, DEFAULT_PACK } from '../../pack/packs.js';
+import { PACKS, DEFAULT_PACK, DEFAULT_PACK_REASON } from '../../pack/packs.js';
 import { modelsDir, packStatus } from '../../pack/files.js';
 import { installPackFiles } from '../../pack/install.js';
 
 type ModelsFlags = { models?: string; json?: boolean };
+
+const fileState = (f: { state: string; from?: string }): string =>
+  f.from === 'package' ? `${f.state}, shipped in the package` : f.state;
 
 async function listPacks(flags: ModelsFlags): Promise<void> {
   const dir = modelsDir(flags.models);
@@ -25,8 +28,9 @@ async function listPacks(flags: ModelsFlags): Promise<void> {
       };
     }),
   );
-  printResult(flags, { modelsDir: dir, packs: rows }, () =>
+  printResult(flags, { default: DEFAULT_PACK, defaultReason: DEFAULT_PACK_REASON, modelsDir: dir, packs: rows }, () =>
     [
+      `default pack: ${DEFAULT_PACK}: ${DEFAULT_PACK_REASON}`,
       `models folder: ${dir}`,
       ...rows.flatMap((r) => [
         `${r.name}${r.default ? ' (default)' : ''}: ` +
@@ -34,7 +38,7 @@ async function listPacks(flags: ModelsFlags): Promise<void> {
         `  ${r.description}`,
         `  licence: ${r.licence}`,
         ...(r.files.length
-          ? r.files.map((f) => `  ${f.state === 'verified' ? '✓' : '✗'} ${f.path} (${f.state})`)
+          ? r.files.map((f) => `  ${f.state === 'verified' ? '✓' : '✗'} ${f.path} (${fileState(f)})`)
           : ['  files: from the @vladmandic/face-api npm package']),
       ]),
     ].join('\n'),

@@ -62,6 +62,7 @@ const SERVE_OPTIONS: readonly OptionSpec[] = [
   withHelp(P.noFlip, 'turn off flip test-time augmentation'),
   P.crops,
   P.minScore,
+  P.turnedMinScore,
   P.minFaceSize,
   P.detectSize,
   {

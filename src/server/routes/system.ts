@@ -25,7 +25,8 @@ export function systemRoutes(ctx: ServerContext) {
               pack: ctx.recognizer.packInfo,
               people: await gallery.size(),
               auth: ctx.auth,
-              clusters: ctx.clusters,
+              // a yes/no for the page (it asks for groups only then): the state itself would leak its file path
+              clusters: ctx.clusters !== undefined,
               queue: {
                 active: queue.active,
                 queued: queue.queued,
