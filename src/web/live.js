@@ -13,7 +13,11 @@ let waiting = false;
 let lastSent = 0;
 let frameSize = { w: SIDE, h: 480 };
 const recent = new Map(); // seq → { blob, w, h }: the last few frames, for enrolling from them
-const seen = new Map(); // track id → { id, person, first, last, here, frame, box }
+// `${generation}:${track id}` → { id, person, first, last, here, frame, box, named }: each session (a start, or the
+// reset after enrolling) numbers its tracks afresh, and who was seen before stays in the list
+const seen = new Map();
+let generation = 0;
+const seenKey = (id) => `${generation}:${id}`;
 let enrolling = null;
 const canvas = document.createElement('canvas');
 
@@ -90,15 +94,17 @@ function stop(closeSocket = true) {
 function onMessage(m) {
   if (m.type === 'ready') {
     status(m.reset ? 'live (names refreshed)' : `live · ${m.people} enrolled`);
-    requestAnimationFrame(tick);
+    // a new session (a start, or a reset) numbers its tracks from 1 again
+    generation++;
+    if (!m.reset) requestAnimationFrame(tick);
   } else if (m.type === 'faces') {
     waiting = false;
     drawBoxes(m.faces, recent.get(m.seq));
     for (const f of m.faces) {
-      const t = seen.get(f.track);
+      const t = seen.get(seenKey(f.track));
       if (t) {
         t.last = new Date();
-        t.person = f.person;
+        if (!t.named) t.person = f.person;
         t.frame = recent.get(m.seq);
         t.box = f.box;
       }
@@ -111,11 +117,13 @@ function onMessage(m) {
 }
 
 function onTrack(m) {
-  const t = seen.get(m.track.id) ?? { id: m.track.id, first: new Date(), last: new Date() };
-  t.person = m.track.person;
+  const key = seenKey(m.track.id);
+  const t = seen.get(key) ?? { id: m.track.id, first: new Date(), last: new Date() };
+  // a track enrolled from the list keeps its new name when the reset ends it
+  if (!t.named) t.person = m.track.person;
   t.here = m.event !== 'ended';
   t.last = new Date();
-  seen.set(t.id, t);
+  seen.set(key, t);
   // the list stays short: the 30 latest tracks
   if (seen.size > 30) seen.delete(seen.keys().next().value);
   renderSeen();
@@ -165,7 +173,10 @@ function drawBoxes(faces, frame) {
       layer.append(el);
     }
     const known = f.person !== 'unknown';
-    el.className = `box ${known ? 'known' : 'unknown'}${f.predicted ? ' predicted' : ''}`;
+    // the name goes inside the picture: over the box's right edge in the right half, under a box at the top
+    const right = f.box.x + f.box.width / 2 > w / 2 ? ' right' : '';
+    const top = f.box.y < 0.08 * h ? ' top' : '';
+    el.className = `box ${known ? 'known' : 'unknown'}${f.predicted ? ' predicted' : ''}${right}${top}`;
     el.dataset.person = f.person;
     el.dataset.track = String(f.track);
     Object.assign(el.style, {
@@ -215,7 +226,7 @@ function renderSeen() {
 }
 
 function pickForEnroll(t) {
-  enrolling = { frame: t.frame, box: t.box, track: t.id };
+  enrolling = { frame: t.frame, box: t.box, track: t };
   $('live-enroll').hidden = false;
   $('live-enroll-hint').textContent = `Enroll the face of track ${t.id} (its last frame) as:`;
   $('live-enroll-name').focus();
@@ -236,10 +247,10 @@ $('live-enroll').addEventListener('submit', async (ev) => {
     $('live-result').className = 'result small ok';
     $('live-enroll').hidden = true;
     $('live-enroll').reset();
+    Object.assign(enrolling.track, { person: name, named: true });
     enrolling = null;
-    // the open tracks were decided before this person existed: start them afresh
+    // the open tracks were decided before this person existed: start them afresh (their entries stay, ended)
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'reset' }));
-    seen.clear();
     renderSeen();
   } catch (e) {
     $('live-result').textContent =

@@ -3,8 +3,8 @@
  * (Colin Powell on the left, enrolled; Tony Blair on the right, not) as its webcam
  * (--use-file-for-fake-video-capture=clip.y4m). The page streams the frames over /v1/stream: a box named "Colin
  * Powell" appears over the left face and an unknown one over the right; the stranger is enrolled from the "Seen"
- * list with the admin key, and his box then carries his name. No sideways scrolling at 320, 375 and 414 px;
- * screenshots at 375 px and 1280 px go to test-artifacts/.
+ * list with the admin key, and his box then carries his name (inside the picture), the list keeping who was seen
+ * before. No sideways scrolling at 320, 375 and 414 px; screenshots at 375 px and 1280 px go to test-artifacts/.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,6 +123,11 @@ test(
       );
       const tony = await page.waitForSelector('#live-boxes .box[data-person="Tony Blair"]', { timeout: 120_000 });
       assert.ok(mid((await tony.boundingBox())!) > stage.width / 2, 'Tony Blair is named over the right face');
+      const label = (await (await tony.$('.name'))!.boundingBox())!;
+      assert.ok(label.x >= stage.x && label.x + label.width <= stage.x + stage.width + 0.5, 'the name stays in view');
+      // who was seen before the reset stays in the list, ended, the enrolled track under its new name
+      await page.waitForSelector('#live-seen li:not(.here)[data-person="Tony Blair"]');
+      await page.waitForSelector('#live-seen li:not(.here)[data-person="Colin Powell"]');
 
       await page.setViewportSize({ width: 1280, height: 900 });
       await page.waitForTimeout(500);
