@@ -136,6 +136,8 @@ test('bad inputs: not a video, too large, private and non-video URLs, a full que
   const bad = await call(base, 'POST', '/v1/videos', watcher, text);
   assert.ok([415, 422].includes(bad.status), JSON.stringify(bad.json));
   assert.match(String((bad.json.error as { code: string }).code), /^VIDEO_(UNSUPPORTED|CORRUPT)$/);
+  assert.ok(!JSON.stringify(bad.json).includes(dir), `no stored path in the answer: ${JSON.stringify(bad.json)}`);
+  assert.match(JSON.stringify(bad.json), /notes\.mp4/, 'the file is named as it was sent');
   assert.deepEqual(uploads(), [], 'a refused upload is removed');
   // --max-video-mb 1: a larger upload is cut off, answered 413 and not kept
   const huge = new FormData();

@@ -16,6 +16,7 @@ import { farProp, secured, type Body } from '../request.js';
 import type { VideoJob } from '../videos/store.js';
 import type { VideoService } from '../videos/service.js';
 import { checkVideoUrl } from '../videos/url-guard.js';
+import { inClientWords } from '../videos/upload.js';
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } };
@@ -112,8 +113,11 @@ export function videoRoutes(ctx: ServerContext, video: VideoService) {
         if (req.upload) {
           if (body.url !== undefined) throw new FaceError('INVALID_INPUT', 'send a video file or a url, not both');
           if (!req.upload.bytes) throw new FaceError('VIDEO_CORRUPT', 'the uploaded video is empty');
-          await probeVideo(req.upload.path); // not a video: refused now, not as a failed job
           const name = req.upload.filename || 'upload';
+          // not a video: refused now, not as a failed job
+          await probeVideo(req.upload.path).catch((e: unknown) => {
+            throw inClientWords(e, req.upload!.path, name);
+          });
           job = await jobs.submit({ kind: 'upload', name, input: req.upload.path }, options, owner, req.upload.id);
           (req as { adopted?: boolean }).adopted = true;
         } else if (typeof body.url === 'string' && body.url) {

@@ -18,6 +18,7 @@ import type { VideoWorker } from '../../workers/video-client.js';
 import { tauForFar } from '../../decide/calibration.js';
 import { DEFAULT_VERIFY_FAR } from '../../decide/decisions.js';
 import { clusterKeys, finalTracks, joinAtCut, storeTrack, timeline, type TrackJson } from './tracks.js';
+import { inClientWords } from './upload.js';
 import type { VideoJob, VideoOptions, VideoSource, VideoStore } from './store.js';
 
 export interface VideoJobsOptions {
@@ -113,9 +114,15 @@ export class VideoJobs {
   }
 
   private async fail(video: string, e: unknown): Promise<void> {
-    const error =
-      e instanceof FaceError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) };
-    await this.o.store.update(video, (j) => ({ ...j, status: 'failed', error }));
+    await this.o.store.update(video, (j) => {
+      // an upload is named as the client sent it, never by its stored path
+      const told = j.source.kind === 'upload' ? inClientWords(e, j.source.input, j.source.name) : e;
+      const error =
+        told instanceof FaceError
+          ? { code: told.code, message: told.message }
+          : { code: 'INTERNAL', message: String(told) };
+      return { ...j, status: 'failed', error };
+    });
   }
 
   private async slice(job: VideoJob): Promise<void> {

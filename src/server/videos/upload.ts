@@ -62,3 +62,14 @@ export async function onUploadPart(req: FastifyRequest, part: MultipartFile): Pr
   }
   req.upload = { id, path: file, filename: part.filename, bytes };
 }
+
+/**
+ * An error about a stored upload, told in the client's words: the file's stored path (the server's folders) becomes
+ * the name it was uploaded under, in the message and the details.
+ */
+export function inClientWords<E>(e: E, stored: string, name: string): E | FaceError {
+  if (!(e instanceof FaceError)) return e;
+  const hide = (v: unknown): unknown => (typeof v === 'string' ? v.split(stored).join(name) : v);
+  const details = e.details ? Object.fromEntries(Object.entries(e.details).map(([k, v]) => [k, hide(v)])) : undefined;
+  return new FaceError(e.code, String(hide(e.message)), details, { cause: e });
+}
