@@ -53,6 +53,8 @@ export type FaceErrorCode =
   | 'STREAM_LOST'
   /** A camera device that is missing, busy (used by another program) or not a camera. */
   | 'CAMERA_UNAVAILABLE'
+  /** A video URL the server will not read (another scheme, or a loopback/private address: SSRF guard). */
+  | 'URL_NOT_ALLOWED'
   /**
    * A bug, not bad input: an internal check failed (invariant) or something untyped was thrown. HTTP 500, CLI exit 3,
    * never a stack trace for the user (FACENET_DEBUG=1 prints it on the CLI).

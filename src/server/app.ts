@@ -23,6 +23,9 @@ import { recognitionRoutes } from './routes/recognition.js';
 import { peopleRoutes } from './routes/people.js';
 import { calibrationRoutes } from './routes/calibration.js';
 import { clusterRoutes } from './routes/clusters.js';
+import { videoRoutes } from './routes/videos.js';
+import { streamRoutes } from './routes/stream.js';
+import { onUploadPart } from './videos/upload.js';
 
 export {
   DEFAULT_LIMITS,
@@ -63,6 +66,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
+    // video uploads stream to disk; every other file part is buffered as before
+    onFile(part) {
+      return onUploadPart(this, part);
+    },
     limits: { fileSize: limits.maxImageBytes, files: 1, fields: 20, fieldSize: 1024 * 1024 },
   });
   await registerOpenApi(app);
@@ -71,6 +78,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   for (const routes of [systemRoutes, recognitionRoutes, peopleRoutes, calibrationRoutes])
     await app.register(routes(ctx), { prefix: '/v1' });
   if (opts.clusters) await app.register(clusterRoutes(ctx, opts.clusters), { prefix: '/v1' });
+  if (opts.video) {
+    await app.register(videoRoutes(ctx, opts.video), { prefix: '/v1' });
+    await app.register(streamRoutes(ctx, opts.video), { prefix: '/v1' });
+  }
 
   return app;
 }

@@ -15,6 +15,7 @@ import type { PackInfo } from '../pack/types.js';
 import type { ClusterState } from '../cluster/state.js';
 import type { Liveness, LivenessPolicy } from '../liveness/types.js';
 import { DEFAULT_SERVER_LIVENESS, type ServerLiveness } from './liveness-defaults.js';
+import type { VideoService } from './videos/service.js';
 
 /** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
 export interface ServerRecognizer {
@@ -99,6 +100,8 @@ export interface ServerOptions {
   clusters?: ClusterState;
   /** Default liveness policies (default DEFAULT_SERVER_LIVENESS: warn for verify and identify). */
   liveness?: Partial<ServerLiveness>;
+  /** Video jobs (/v1/videos) and live streams (/v1/stream), when the server runs them. */
+  video?: VideoService;
 }
 
 export function createContext(opts: ServerOptions & { registry: Registry }): ServerContext {

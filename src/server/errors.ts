@@ -41,6 +41,7 @@ const STATUS: Partial<Record<FaceErrorCode, number>> = {
   VIDEO_UNSUPPORTED: 415,
   STREAM_LOST: 502,
   CAMERA_UNAVAILABLE: 503,
+  URL_NOT_ALLOWED: 403,
   INTERNAL: 500,
 };
 

@@ -11,6 +11,7 @@ import { FaceError } from '../errors.js';
 import type { PackInfo } from '../pack/types.js';
 import { ClusterState } from '../cluster/state.js';
 import type { ServerLiveness } from './liveness-defaults.js';
+import { startVideoService, type VideoLimits, type VideoService } from './videos/service.js';
 
 export interface StartOptions {
   port?: number;
@@ -29,6 +30,8 @@ export interface StartOptions {
   clusters?: string;
   /** Default liveness policies (warn for verify and identify unless set; see liveness-policy.ts). */
   liveness?: Partial<ServerLiveness>;
+  /** Video jobs and live streams (default on); `false` serves neither. */
+  video?: false | { limits?: VideoLimits; uploads?: string; allowPrivateUrls?: boolean };
 }
 
 export interface RunningServer {
@@ -83,6 +86,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let db: ServerDb | undefined;
   let gallery: Gallery | undefined;
   let clusters: ClusterState | undefined;
+  let video: VideoService | undefined;
   try {
     clusters = opts.clusters ? ClusterState.open(opts.clusters, { mustExist: true }) : undefined;
     // with the recognizer's own TTA (the pack's unless the options change it), as the CLI opens galleries
@@ -90,6 +94,17 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     // after the gallery: a database that cannot be reached leaves no keys file beside it
     db = ServerDb.open(keysFile({ gallery: file, keys: opts.keys }));
     const d = db;
+    if (opts.video !== false)
+      video = await startVideoService({
+        location: file,
+        gallery,
+        keysFile: keysFile({ gallery: file, keys: opts.keys }),
+        recognizer: { ...recOpts, threadShare: defaultThreads(workers + 2) },
+        flip: fr.flip,
+        clusters,
+        ...opts.video,
+      });
+    const v = video;
     const app = await buildServer({
       gallery,
       recognizer: fr,
@@ -101,10 +116,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       allowSvg: opts.recognizer?.allowSvg,
       clusters,
       liveness: opts.liveness,
+      video,
     });
     const g = gallery;
     const c = clusters;
     app.addHook('onClose', async () => {
+      await v?.close();
       c?.close();
       await g.close();
       d.close();
@@ -113,6 +130,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     const url = await listen(app, opts.port ?? 8080, opts.host ?? '127.0.0.1');
     return { app, url, pack: fr.packInfo, close: () => app.close() };
   } catch (e) {
+    await video?.close();
     clusters?.close();
     await gallery?.close();
     db?.close();

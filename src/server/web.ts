@@ -30,7 +30,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
         },
       },
-      tags: [{ name: 'recognize' }, { name: 'people' }, { name: 'service' }, { name: 'clusters' }],
+      tags: [{ name: 'recognize' }, { name: 'people' }, { name: 'service' }, { name: 'clusters' }, { name: 'videos' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -45,6 +45,7 @@ export function registerWebPage(app: FastifyInstance): void {
     '/app.js': 'app.js',
     '/api.js': 'api.js',
     '/clusters.js': 'clusters.js',
+    '/live.js': 'live.js',
     '/words.js': 'words.js',
     '/style.css': 'style.css',
     '/favicon.svg': 'favicon.svg',

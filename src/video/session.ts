@@ -40,6 +40,12 @@ export interface SessionOptions extends TrackerOptions, Partial<RecordOptions> {
    * continues it (same id; a face that was hidden or left and came back). Without a threshold, off.
    */
   reid?: { threshold: number; seconds?: number };
+  /**
+   * Live answers: frame() returns after detection and tracking, and the views it wants embedded wait for
+   * embedPending() (call it before the next frame). Boxes never wait for the embedding net; a name follows a frame
+   * later (as a track-identified event and in the next frame's faces).
+   */
+  deferViews?: boolean;
 }
 
 /** How long a lost track waits to be re-identified, seconds: its track-ended event comes this much later. */
@@ -80,6 +86,8 @@ export class VideoSession {
   detections = 0;
   lastTime = 0;
   readonly times: StageTimes = { decode: 0, detect: 0, track: 0, align: 0, embed: 0, decide: 0 };
+  /** The views the last frame wanted, waiting for embedPending() (deferViews). */
+  private pendingViews?: { f: VideoFrame; wanted: Wanted[] };
 
   private constructor(
     private readonly opts: SessionOptions,
@@ -137,7 +145,8 @@ export class VideoSession {
       if (rec.wants(q, f.time)) wanted.push({ rec, det: t.detection, quality: q });
     }
     this.clock('track', t0, 0);
-    if (wanted.length) await this.embedViews(f, wanted, events);
+    if (wanted.length && this.opts.deferViews) this.pendingViews = { f, wanted };
+    else if (wanted.length) await this.embedViews(f, wanted, events);
     // a fresh track that resumed a lost one was reported by embedViews (track-updated or -identified)
     for (const rec of fresh)
       if (this.records.get(rec.track) === rec) {
@@ -147,6 +156,17 @@ export class VideoSession {
     for (const t of step.ended) this.lose(t, f.time);
     for (const e of await this.expireDormant(f.time)) events.push(e);
     events.push({ type: 'frame', time: f.time, index: f.index, frame: f, faces: this.faces(), detected: detect });
+    return events;
+  }
+
+  /** deferViews: embed the views the last frame wanted; the track updates and identifications that follow. */
+  async embedPending(): Promise<WatchEvent[]> {
+    const p = this.pendingViews;
+    this.pendingViews = undefined;
+    const live = new Set(this.records.values());
+    const wanted = p?.wanted.filter((w) => live.has(w.rec)) ?? []; // tracks lost meanwhile are left out
+    const events: WatchEvent[] = [];
+    if (p && wanted.length) await this.embedViews(p.f, wanted, events);
     return events;
   }
 
@@ -230,9 +250,12 @@ export class VideoSession {
       w.rec.frontality = fq.frontality;
       w.rec.addView({ quality, embedding: embeddings[i], time: f.time }, sets[i][0], w.det.box);
       const rec = w.rec.embedded === 1 ? (this.relink(w.rec) ?? w.rec) : w.rec;
-      const before = rec.decision?.person;
+      const deferred = !!this.opts.deferViews;
+      // deferred: the new track was announced already; now it continues a lost one under that one's id
+      if (deferred && rec !== w.rec) events.push({ type: 'track-ended', time: f.time, track: snapshot(w.rec) });
+      const before = rec.decision?.person ?? (deferred ? 'unknown' : undefined);
       await this.decide(rec);
-      if (rec === w.rec && rec.embedded === 1) continue; // reported by its track-started event
+      if (!deferred && rec === w.rec && rec.embedded === 1) continue; // reported by its track-started event
       const track = snapshot(rec);
       events.push(
         before !== undefined && before !== track.person

@@ -84,7 +84,9 @@ export async function* watchWithStages(
     opts.reid ?? (calibration ? { threshold: tauForFar(calibration, DEFAULT_VERIFY_FAR).threshold } : undefined);
   const source = typeof input === 'string' ? await openSource(input, opts) : input;
   const onAbort = () => void source.close();
-  opts.signal?.addEventListener('abort', onAbort);
+  // a signal that fired already (e.g. while the models loaded) never calls a listener added now
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort);
   const t0 = performance.now();
   let failure: unknown;
   try {

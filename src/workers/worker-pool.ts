@@ -36,10 +36,11 @@ interface Slot {
   alive?: boolean;
 }
 
-function workerUrl(): URL {
-  const ts = new URL('./pipeline-worker.ts', import.meta.url);
+/** The URL a worker thread of this folder starts from (`pipeline-worker`, `video-worker`), under tsx or built. */
+export function workerUrl(name = 'pipeline-worker'): URL {
+  const ts = new URL(`./${name}.ts`, import.meta.url);
   if (!(import.meta.url.endsWith('.ts') && existsSync(fileURLToPath(ts))))
-    return new URL('./pipeline-worker.js', import.meta.url);
+    return new URL(`./${name}.js`, import.meta.url);
   // under tsx (tests, npm start) the sources are .ts and a worker does not inherit tsx's loader: register it first
   const api = import.meta.resolve('tsx/esm/api');
   const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(ts.href)});`;

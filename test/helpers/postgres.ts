@@ -28,6 +28,8 @@ export async function freshPgGallery(t: After): Promise<string> {
     await c.connect();
     try {
       await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      // a server on the gallery keeps its video job queue (pg-boss) beside it
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}_jobs" CASCADE`);
     } finally {
       await c.end();
     }

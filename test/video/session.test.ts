@@ -178,3 +178,48 @@ test('an abort signal stops a live source early; the result still comes', async 
   assert.ok(result && result.frames >= 20 && result.frames < 40, String(result?.frames));
   assert.equal(result.tracks.length, 1);
 });
+
+test('a signal aborted before watching starts: no frame is decided, the (empty) result still comes', async () => {
+  const { recognizer } = fakeRecognizer(() => ({ ada: 200 }));
+  const src = new PushFrameSource({ capacity: 100 });
+  for (let i = 0; i < 50; i++) src.push({ width: 64, height: 48, data: new Uint8Array(64 * 48 * 3) }, i / 25);
+  const ac = new AbortController();
+  ac.abort();
+  let result: WatchResult | undefined;
+  for await (const e of watchWithStages(src, { recognizer, signal: ac.signal, unknowns: false }, recognizer))
+    if (e.type === 'done') result = e.result;
+  assert.equal(result?.frames, 0);
+  assert.equal(result.tracks.length, 0);
+});
+
+test('deferViews (live): frame() answers without embedding; embedPending() names the track a frame later', async () => {
+  const { VideoSession } = await import('../../src/video/session.js');
+  const g = await galleryOf(['ada']);
+  try {
+    const { recognizer, calls } = fakeRecognizer(() => ({ ada: 200 }));
+    const session = await VideoSession.start({ recognizer, gallery: g, deferViews: true });
+    const frame = (n: number) => ({
+      time: n / 25,
+      index: n,
+      image: Object.assign({ width: 640, height: 480, data: new Uint8Array(640 * 480 * 3) }, { t: n / 25 }),
+    });
+    const named: string[] = [];
+    for (let n = 0; n < 4; n++) {
+      const events = await session.frame(frame(n));
+      const faces = events.find((e) => e.type === 'frame');
+      if (faces?.type === 'frame') named.push(faces.faces.map((f) => f.person).join(',') || '-');
+      const embeddedBefore = calls.embed;
+      const late = await session.embedPending();
+      if (n === 1) {
+        assert.equal(embeddedBefore, 0, 'frame() embedded nothing');
+        assert.ok(calls.embed > 0, 'embedPending() embedded the first view');
+        const id = late.find((e) => e.type === 'track-identified');
+        assert.ok(id?.type === 'track-identified' && id.track.person === 'ada' && id.previous === 'unknown');
+      }
+    }
+    // confirmed on its 2nd frame (unknown: not embedded yet), named from the 3rd frame on
+    assert.deepEqual(named, ['-', 'unknown', 'ada', 'ada']);
+  } finally {
+    await g.close();
+  }
+});

@@ -30,6 +30,13 @@ interface ServeFlags extends PipelineFlags, ServeLivenessFlags {
   maxQueued?: string;
   workers?: string;
   log?: boolean;
+  video: boolean;
+  videoDir?: string;
+  allowPrivateUrls?: boolean;
+  maxVideoMb?: string;
+  maxVideoJobs?: string;
+  maxStreams?: string;
+  sliceSeconds?: string;
 }
 
 /** The server's own options, then the pipeline's (the same options as every command, in the server's words). */
@@ -80,7 +87,40 @@ const SERVE_OPTIONS: readonly OptionSpec[] = [
   withHelp(P.allowSvg, 'accept SVG uploads (off by default: a few bytes of SVG can declare any size)'),
   ...SERVE_LIVENESS_OPTIONS,
   { flags: '--log', help: 'log every request (JSON lines: method, path without query string, status, time)' },
+  { flags: '--no-video', help: 'serve no video jobs (/v1/videos) nor live streams (/v1/stream)' },
+  { flags: '--video-dir <dir>', help: 'where uploaded videos wait for their job (several machines: a shared folder)' },
+  { flags: '--allow-private-urls', help: 'video URLs may point at loopback, private and link-local addresses' },
+  { flags: '--max-video-mb <n>', help: 'largest video upload, MB', default: '512' },
+  {
+    flags: '--max-video-jobs <n>',
+    help: 'video jobs queued or running at once (all servers); more answer 429',
+    default: '16',
+  },
+  { flags: '--max-streams <n>', help: 'live WebSocket streams at once', default: '4' },
+  {
+    flags: '--slice-seconds <n>',
+    help: 'video jobs checkpoint this often (seconds of work): the most a crash loses',
+    default: '60',
+  },
 ];
+
+/** The video side's options (`--no-video`: none). */
+function videoOptions(flags: ServeFlags) {
+  const n = (name: string, v: string | undefined, min: number, max: number) =>
+    numberFlag(name, v, { int: true, min, max });
+  return (
+    flags.video && {
+      uploads: flags.videoDir,
+      allowPrivateUrls: !!flags.allowPrivateUrls,
+      limits: {
+        maxVideoBytes: (n('max-video-mb', flags.maxVideoMb, 1, 1_000_000) ?? 512) * 1024 * 1024,
+        maxJobs: n('max-video-jobs', flags.maxVideoJobs, 1, 100_000),
+        maxStreams: n('max-streams', flags.maxStreams, 0, 10_000),
+        sliceSeconds: n('slice-seconds', flags.sliceSeconds, 1, 3600),
+      },
+    }
+  );
+}
 
 function serveLimits(flags: ServeFlags) {
   const int = (name: string, v: string | undefined, fallback: number, min: number, max?: number) =>
@@ -131,6 +171,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     workers,
     clusters: flags.clusters,
     liveness,
+    video: videoOptions(flags),
   });
   writeErr(
     `facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, ` +
