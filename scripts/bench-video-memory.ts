@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
+import { DEFAULT_PACK } from '../src/pack/packs.js';
 import { FaceRecognizer } from '../src/recognizer.js';
 import { Gallery } from '../src/gallery/gallery.js';
 import { lfwImage, makeClip, SCENARIOS } from '../src/eval/video-clips.js';
@@ -20,7 +21,7 @@ const o = new Command()
   .option('--minutes <n>', 'how long to run', '10')
   .option('--every <s>', 'seconds between samples', '30')
   .option('--baseline <m>', 'minute whose RSS the last is compared with', '2')
-  .option('--pack <name>', 'recognition pipeline', 'dlib128')
+  .option('--pack <name>', 'recognition pipeline', DEFAULT_PACK)
   .option('--models <dir>', "the packs' model files", process.env.FACENET_MODELS ?? path.resolve('../shared/models'))
   .option('--scene <name>', 'clip (src/eval/video-clips.ts scenario)', 'group')
   .option('--detect-every <k>', 'detection cadence', '1')

@@ -8,13 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
+import { DEFAULT_PACK } from '../src/pack/packs.js';
 import { FaceRecognizer } from '../src/recognizer.js';
 import { makeClip, SCENARIOS } from '../src/eval/video-clips.js';
 import { scoreTracking, type TrackedFrame } from '../src/eval/tracking.js';
 import { watch } from '../src/video/watch.js';
 
 const o = new Command()
-  .option('--pack <name>', 'recognition pipeline', 'dlib128')
+  .option('--pack <name>', 'recognition pipeline', DEFAULT_PACK)
   .option('--models <dir>', "the packs' model files", process.env.FACENET_MODELS ?? path.resolve('../shared/models'))
   .option('--detect-every <list>', 'detection cadences to score', '1,2,3')
   .option('--iou <t>', 'IoU for a match', '0.3')
