@@ -10,6 +10,7 @@ import type { Gallery } from '../gallery/gallery.js';
 import type { OpenSetInfo } from '../gallery/decision-results.js';
 import { chipThumbnail } from '../gallery/face-source.js';
 import { DEFAULT_IDENTIFY_FAR } from '../decide/decisions.js';
+import { distance } from '../embed/vector.js';
 import type { PipelineStages } from '../pipeline-stages.js';
 import { faceQuality, fivePointsOf68 } from '../track/quality.js';
 import { Tracker, type Track, type TrackDetection, type TrackerOptions } from '../track/tracker.js';
@@ -41,6 +42,11 @@ export interface SessionOptions extends TrackerOptions, Partial<RecordOptions> {
    */
   reid?: { threshold: number; seconds?: number };
   /**
+   * Hard cuts: a view farther than `threshold` from every view of its track (and their mean) is another person; the
+   * track's record ends at its last view and a new one (new id, own decision) starts here. Without it, off.
+   */
+  split?: { threshold: number };
+  /**
    * Live answers: frame() returns after detection and tracking, and the views it wants embedded wait for
    * embedPending() (call it before the next frame). Boxes never wait for the embedding net; a name follows a frame
    * later (as a track-identified event and in the next frame's faces).
@@ -67,7 +73,6 @@ const snapshot = (r: TrackRecord): TrackSnapshot => ({
 interface Wanted {
   readonly rec: TrackRecord;
   readonly det: TrackDetection;
-  readonly quality: number;
 }
 
 export class VideoSession {
@@ -99,7 +104,7 @@ export class VideoSession {
     this.recordOpts = {
       views: Math.max(1, opts.views ?? 5),
       gapSeconds: opts.gapSeconds ?? 0.2,
-      improvement: opts.improvement ?? 1.1,
+      checkSeconds: opts.checkSeconds ?? 0.5,
     };
   }
 
@@ -139,10 +144,7 @@ export class VideoSession {
       const rec = this.records.get(t);
       if (!rec || !t.detection) continue;
       rec.seen(f.time, t.detection.box);
-      const fq = faceQuality(f.image, t.detection.box, t.detection.score, t.detection.points);
-      // without the detector's points, frontality is known only after alignment: assume the track's last one
-      const q = t.detection.points ? fq.quality : fq.quality * rec.frontality;
-      if (rec.wants(q, f.time)) wanted.push({ rec, det: t.detection, quality: q });
+      if (rec.wants(f.time)) wanted.push({ rec, det: t.detection });
     }
     this.clock('track', t0, 0);
     if (wanted.length && this.opts.deferViews) this.pendingViews = { f, wanted };
@@ -198,9 +200,7 @@ export class VideoSession {
     this.dormant.forEach((x, i) => {
       const o = x.rec.embedding();
       if (!o) return;
-      let dot = 0;
-      for (let k = 0; k < e.length; k++) dot += e[k] * o[k];
-      const d = Math.sqrt(Math.max(0, 2 - 2 * dot));
+      const d = distance(e, o);
       if (d < reid.threshold && (!best || d < best.d)) best = { i, d };
     });
     if (!best) return undefined;
@@ -210,6 +210,21 @@ export class VideoSession {
     for (const v of rec.views) old.addView(v, rec.best!.chip, rec.best!.box);
     this.records.set(rec.track, old);
     return old;
+  }
+
+  /**
+   * A hard cut: this view is another person than the record's. The record ends at its last view (and waits to be
+   * re-identified like a lost track); a new record follows the tracker's track from this detection on.
+   */
+  private splitOff(rec: TrackRecord, e: Float32Array, time: number): TrackRecord | undefined {
+    const split = this.opts.split;
+    if (!split || !rec.views.length || rec.distanceTo(e) <= split.threshold) return undefined;
+    const next = new TrackRecord(0, rec.track, this.recordOpts, time);
+    next.frames = 1;
+    rec.endAtLastView();
+    this.records.set(rec.track, next);
+    this.dormant.push({ rec, since: this.opts.reid ? time : -Infinity });
+    return next;
   }
 
   /** The confirmed tracks' boxes and current names. */
@@ -246,16 +261,22 @@ export class VideoSession {
       const face = faces[i];
       const points = face.points ?? (face.landmarks ? fivePointsOf68(face.landmarks) : undefined);
       const fq = faceQuality(f.image, w.det.box, w.det.score, points);
-      const quality = fq.quality;
-      w.rec.frontality = fq.frontality;
-      w.rec.addView({ quality, embedding: embeddings[i], time: f.time }, sets[i][0], w.det.box);
-      const rec = w.rec.embedded === 1 ? (this.relink(w.rec) ?? w.rec) : w.rec;
-      const deferred = !!this.opts.deferViews;
-      // deferred: the new track was announced already; now it continues a lost one under that one's id
-      if (deferred && rec !== w.rec) events.push({ type: 'track-ended', time: f.time, track: snapshot(w.rec) });
-      const before = rec.decision?.person ?? (deferred ? 'unknown' : undefined);
+      const split = this.splitOff(w.rec, embeddings[i], f.time);
+      const cur = split ?? w.rec;
+      cur.frontality = fq.frontality;
+      cur.addView({ quality: fq.quality, embedding: embeddings[i], time: f.time }, sets[i][0], w.det.box);
+      const rec = cur.embedded === 1 ? (this.relink(cur) ?? cur) : cur;
+      // deferred: the new track was announced already (a split-off one was not)
+      const announced = !!this.opts.deferViews && !split;
+      // announced: now it continues a lost one under that one's id
+      if (announced && rec !== cur) events.push({ type: 'track-ended', time: f.time, track: snapshot(cur) });
+      const before = rec.decision?.person ?? (announced ? 'unknown' : undefined);
       await this.decide(rec);
-      if (!deferred && rec === w.rec && rec.embedded === 1) continue; // reported by its track-started event
+      if (split && rec === cur) {
+        rec.id = this.nextId++;
+        events.push({ type: 'track-started', time: f.time, track: snapshot(rec) });
+      }
+      if (!announced && rec === cur && rec.embedded === 1) continue; // reported by its track-started event
       const track = snapshot(rec);
       events.push(
         before !== undefined && before !== track.person

@@ -1,9 +1,11 @@
 /**
  * What a track remembers for recognition: its few best views (top-K by quality), each embedded once, their
  * quality-weighted mean (the track's embedding), the current decision and the best chip for the thumbnail.
- * Bounded: K embeddings and one chip per track, whatever the track's length.
+ * Bounded: K embeddings and one chip per track, whatever the track's length. Once full, a view is still embedded
+ * every checkSeconds (kept only if better): a check that the face is still the same person (a hard cut).
  */
 import type { Box } from '../detect/types.js';
+import { distance } from '../embed/vector.js';
 import type { RgbImage } from '../image/types.js';
 import type { Track } from '../track/tracker.js';
 
@@ -27,8 +29,8 @@ export interface RecordOptions {
   views: number;
   /** Seconds between two embeddings of one track (default 0.2): views spread over time, not 5 neighbours. */
   gapSeconds: number;
-  /** Once full, a view must beat the best kept one by this factor to be embedded (default 1.1). */
-  improvement: number;
+  /** Once the views are full, seconds between two more (default 0.5): kept if better, else a same-person check. */
+  checkSeconds: number;
 }
 
 /** Most on-screen intervals kept per track; older ones merge (a face that comes and goes all day). */
@@ -46,6 +48,8 @@ export class TrackRecord {
   box: Box;
   best?: { quality: number; chip: RgbImage; time: number; box: Box };
   private lastEmbed = -Infinity;
+  /** The last embedded view and the detections until then: the last moment known to be this face. */
+  private lastView = { time: -Infinity, frames: 0 };
   /** Embeddings computed for this track (≥ views.length: replaced views count too). */
   embedded = 0;
   /** Frontality of the last view embedded (for packs whose detector gives no points, known only after aligning). */
@@ -57,8 +61,10 @@ export class TrackRecord {
     /** The tracker's track it follows now (another one after a re-identification). */
     public track: Track,
     private readonly opts: RecordOptions,
+    /** When it starts: the track's first detection, or a later one (a split-off record). */
+    start = track.firstTime,
   ) {
-    this.start = track.firstTime;
+    this.start = start;
     this.end = track.lastTime;
     this.box = track.box;
     this.segments.push({ start: this.start, end: this.end });
@@ -80,18 +86,35 @@ export class TrackRecord {
       this.segments.splice(0, 2, { start: this.segments[0].start, end: this.segments[1].end });
   }
 
-  /** Whether a view of this quality at this time is worth embedding. */
-  wants(quality: number, time: number): boolean {
+  /** Whether a view at this time is worth embedding. */
+  wants(time: number): boolean {
     if (!this.views.length) return true;
     const full = this.views.length >= this.opts.views;
-    // spread the first views over time; once full, at most one more a second, and only one better than the best
-    if (time - this.lastEmbed < this.opts.gapSeconds * (full ? 5 : 1)) return false;
-    return !full || quality > this.views[0].quality * this.opts.improvement;
+    return time - this.lastEmbed >= (full ? this.opts.checkSeconds : this.opts.gapSeconds);
+  }
+
+  /** The face now is someone else (a hard cut): the record ends at its last view, the last moment known to be it. */
+  endAtLastView(): void {
+    this.frames = this.lastView.frames;
+    this.end = this.lastView.time;
+    this.segments[this.segments.length - 1].end = this.end;
+  }
+
+  /**
+   * How far an embedding is from this face: from the nearest of the kept views and their mean (a pose seen before
+   * counts as the same face). Infinity before the first view.
+   */
+  distanceTo(e: Float32Array): number {
+    const mean = this.embedding();
+    let d = mean ? distance(e, mean) : Infinity;
+    for (const v of this.views) d = Math.min(d, distance(e, v.embedding));
+    return d;
   }
 
   /** Keep a view (the K best, best first) and remember the best chip. */
   addView(view: TrackView, chip: RgbImage, box: Box): void {
     this.lastEmbed = view.time;
+    this.lastView = { time: view.time, frames: this.frames };
     this.embedded++;
     this.views.push(view);
     this.views.sort((a, b) => b.quality - a.quality);

@@ -16,7 +16,7 @@ import { ClusterState } from '../cluster/state.js';
 import type { CalibrationTable } from '../decide/calibration.js';
 import { defaultCalibration } from '../decide/default-calibration.js';
 import { tauForFar } from '../decide/calibration.js';
-import { DEFAULT_VERIFY_FAR } from '../decide/decisions.js';
+import { DEFAULT_IDENTIFY_FAR, DEFAULT_VERIFY_FAR } from '../decide/decisions.js';
 import { FaceError } from '../errors.js';
 import { galleryModelId } from '../gallery/face-source.js';
 import { stagesOf, type FaceRecognizer } from '../recognizer.js';
@@ -47,8 +47,19 @@ export function watchModelId(opts: {
 }
 
 /**
- * The calibration unknowns are grouped and lost tracks re-identified with: the gallery's, else the shipped one for
- * the model. Re-identification takes τ at the verification FAR (1e-3) of one comparison of two track embeddings.
+ * Re-identification takes τ at the verification FAR (1e-3) of one comparison of two track embeddings. A track splits
+ * (a hard cut to another person) on a view farther from it than τ at the identification FAR (1e-2) of one
+ * comparison, the loosest τ that still calls a face a stranger: a same-person change of pose or light stays well
+ * inside it. Never below the re-identification τ, so a split-off track cannot merge back into the one it left.
+ */
+export function trackThresholds(table: CalibrationTable): { reid: number; split: number } {
+  const reid = tauForFar(table, DEFAULT_VERIFY_FAR).threshold;
+  return { reid, split: Math.max(reid, tauForFar(table, DEFAULT_IDENTIFY_FAR).threshold) };
+}
+
+/**
+ * The calibration unknowns are grouped, lost tracks re-identified and cuts split with: the gallery's, else the
+ * shipped one for the model.
  */
 async function groupingCalibration(
   opts: Pick<WatchOptions, 'gallery'>,
@@ -80,8 +91,9 @@ export async function* watchWithStages(
         'open it with the same recognizer and flip setting',
     );
   const calibration = await groupingCalibration(opts, modelId);
-  const reid =
-    opts.reid ?? (calibration ? { threshold: tauForFar(calibration, DEFAULT_VERIFY_FAR).threshold } : undefined);
+  const tau = calibration ? trackThresholds(calibration) : undefined;
+  const reid = opts.reid ?? (tau ? { threshold: tau.reid } : undefined);
+  const split = opts.split ?? (tau ? { threshold: Math.max(tau.split, reid?.threshold ?? 0) } : undefined);
   const source = typeof input === 'string' ? await openSource(input, opts) : input;
   const onAbort = () => void source.close();
   // a signal that fired already (e.g. while the models loaded) never calls a listener added now
@@ -90,7 +102,7 @@ export async function* watchWithStages(
   const t0 = performance.now();
   let failure: unknown;
   try {
-    const session = await VideoSession.start({ ...opts, recognizer: stages, reid });
+    const session = await VideoSession.start({ ...opts, recognizer: stages, reid, split });
     let progressAt = 0;
     let warned = 0;
     const it = source[Symbol.asyncIterator]();

@@ -9,11 +9,9 @@ import { FaceError } from '../errors.js';
 import { FaceRecognizer, stagesOf, type RecognizerOptions } from '../recognizer.js';
 import { Gallery } from '../gallery/gallery.js';
 import { decodeImage } from '../image/decode.js';
-import { tauForFar } from '../decide/calibration.js';
 import { defaultCalibration } from '../decide/default-calibration.js';
-import { DEFAULT_VERIFY_FAR } from '../decide/decisions.js';
 import { VideoSession } from '../video/session.js';
-import { watch, watchModelId } from '../video/watch.js';
+import { trackThresholds, watch, watchModelId } from '../video/watch.js';
 import { openSource } from '../video/open-source.js';
 import type { TrackSummary, WatchEvent } from '../video/events.js';
 import type { FrameSource, VideoFrame } from '../video/types.js';
@@ -37,10 +35,10 @@ const modelId = watchModelId({ recognizer: fr, flip });
 const sessions = new Map<number, { session: VideoSession; t0: number; index: number; chain: Promise<void> }>();
 const slices = new Map<string, AbortController>();
 
-/** τ at the verification FAR: a lost live track that comes back within 5 s keeps its id. */
-async function reidThreshold(): Promise<number | undefined> {
+/** τ to re-identify (a lost live track that comes back within 5 s keeps its id) and to split a track at a cut. */
+async function trackTaus(): Promise<{ reid: number; split: number } | undefined> {
   const table = gallery.templateModelId === modelId ? (await gallery.calibration()).table : defaultCalibration(modelId);
-  return table ? tauForFar(table, DEFAULT_VERIFY_FAR).threshold : undefined;
+  return table ? trackThresholds(table) : undefined;
 }
 
 function liveEvents(events: readonly WatchEvent[]): { faces: LiveFrameResult['faces']; events: LiveEvent[] } {
@@ -77,7 +75,7 @@ async function streamStart(
   far: number,
   detectEvery: number,
 ): Promise<{ threshold?: number; people: number }> {
-  const reid = await reidThreshold();
+  const tau = await trackTaus();
   const session = await VideoSession.start({
     recognizer: stagesOf(fr),
     gallery,
@@ -86,7 +84,7 @@ async function streamStart(
     flip,
     maxTracks: 200,
     deferViews: true,
-    ...(reid ? { reid: { threshold: reid } } : {}),
+    ...(tau ? { reid: { threshold: tau.reid }, split: { threshold: tau.split } } : {}),
   });
   sessions.set(id, { session, t0: performance.now(), index: 0, chain: Promise.resolve() });
   return { threshold: session.openSet?.threshold, people: session.openSet?.people ?? 0 };

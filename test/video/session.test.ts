@@ -122,7 +122,12 @@ test('a face that leaves and comes back keeps its id; its on-screen segments sho
 test('a track turns from unknown to known when better views arrive; embeddings stay few', async () => {
   const g = await galleryOf(['ada']);
   try {
-    const { result, events } = await run(() => ({ ada: 200 }), 8, { gallery: g, blurredUntil: { ada: 0.5 } });
+    // the blurred views are as far from the sharp ones as a stranger: no hard-cut split here (it would start a track)
+    const { result, events } = await run(() => ({ ada: 200 }), 8, {
+      gallery: g,
+      blurredUntil: { ada: 0.5 },
+      split: { threshold: 1.5 },
+    });
     const first = events.find((e) => e.type === 'track-started');
     assert.equal(first?.type === 'track-started' && first.track.person, 'unknown');
     const turned = events.find((e) => e.type === 'track-identified');
@@ -132,7 +137,7 @@ test('a track turns from unknown to known when better views arrive; embeddings s
     const [t] = result.tracks;
     assert.equal(t.label, 'ada');
     assert.ok(t.frames >= 199, `${t.frames} frames`);
-    assert.ok(t.views <= 5 + 8, `${t.views} embeddings for 8 s of one face`);
+    assert.ok(t.views <= 5 + 8 / 0.5, `${t.views} embeddings for 8 s of one face`);
   } finally {
     await g.close();
   }
@@ -219,6 +224,56 @@ test('deferViews (live): frame() answers without embedding; embedPending() names
     }
     // confirmed on its 2nd frame (unknown: not embedded yet), named from the 3rd frame on
     assert.deepEqual(named, ['-', 'unknown', 'ada', 'ada']);
+  } finally {
+    await g.close();
+  }
+});
+
+test('a hard cut to another person at the same place splits the track: two decisions, no overlap', async () => {
+  const g = await galleryOf(['ada']);
+  try {
+    const scene: Scene = (t) => (t < 3 ? { ada: 200 } : { bo: 200 });
+    const { result, events } = await run(scene, 6, { gallery: g });
+    const tracks = [...result.tracks].sort((a, b) => a.start - b.start);
+    assert.deepEqual(
+      tracks.map((t) => t.person),
+      ['ada', 'unknown'],
+      JSON.stringify(tracks.map((t) => [t.label, t.start, t.end])),
+    );
+    const [ada, bo] = tracks;
+    assert.ok(ada.end < bo.start, `ada ${ada.start}–${ada.end}, then ${bo.start}–${bo.end}`);
+    assert.ok(ada.end >= 2.4 && bo.start >= 3 && bo.start <= 3.6, `cut at 3 s: ${ada.end} / ${bo.start}`);
+    assert.ok(bo.end > 5.9 && ada.id !== bo.id);
+    assert.equal(events.filter((e) => e.type === 'track-started').length, 2);
+  } finally {
+    await g.close();
+  }
+});
+
+test('deferViews: the split comes from embedPending(); the new track is announced there, named', async () => {
+  const { VideoSession } = await import('../../src/video/session.js');
+  const g = await galleryOf(['ada', 'bo']);
+  try {
+    const { recognizer } = fakeRecognizer((t) => (t < 2 ? { ada: 200 } : { bo: 200 }));
+    const session = await VideoSession.start({ recognizer, gallery: g, deferViews: true, split: { threshold: 0.9 } });
+    const late: WatchEvent[] = [];
+    for (let n = 0; n < 100; n++) {
+      const image = Object.assign({ width: 640, height: 480, data: new Uint8Array(640 * 480 * 3) }, { t: n / 25 });
+      await session.frame({ time: n / 25, index: n, image });
+      late.push(...(await session.embedPending()));
+    }
+    const started = late.filter((e) => e.type === 'track-started');
+    assert.equal(started.length, 1, 'the split-off track is announced by embedPending()');
+    assert.equal(started[0].type === 'track-started' && started[0].track.person, 'bo');
+    const { tracks } = await session.finish();
+    assert.deepEqual(
+      tracks.map((t) => [t.person, t.id]),
+      [
+        ['ada', 1],
+        ['bo', 2],
+      ],
+    );
+    assert.ok(tracks[0].end < tracks[1].start);
   } finally {
     await g.close();
   }

@@ -18,6 +18,7 @@ import { CLI } from '../helpers/cli.js';
 
 const skip = needFfmpeg || needDataset(LFW_DIR);
 const key = (t: number, x: number, y: number) => ({ t, x, y });
+const hidden = (t: number, x: number, y: number) => ({ t, x, y, hidden: true });
 /** Colin Powell walks in from the left, Tony Blair from the right; 3 s at 25 fps. */
 const TWO: ClipSpec = {
   name: 'two',
@@ -72,6 +73,65 @@ test(
       );
       assert.deepEqual(frame?.faces.map((f) => f.person).sort(), ['Colin Powell', 'unknown']);
       assert.ok(result.times.detect > 0 && result.times.embed > 0);
+    } finally {
+      await gallery.close();
+      await fr.close();
+      cleanup();
+    }
+  },
+);
+
+/** A hard cut: Colin Powell for 3 s, then George W Bush in the same place for 3 s (one box all along). */
+const CUT: ClipSpec = {
+  name: 'cut',
+  seconds: 6,
+  fps: 25,
+  width: 640,
+  height: 480,
+  faces: [
+    { person: 'Colin_Powell', image: 1, size: 230, path: [key(0, 200, 120), key(3, 200, 120), hidden(3, 200, 120)] },
+    {
+      person: 'George_W_Bush',
+      image: 1,
+      size: 230,
+      path: [hidden(0, 200, 120), hidden(3, 200, 120), key(3, 200, 120)],
+    },
+  ],
+};
+
+test(
+  'watch(): a hard cut to another person at the same place is two tracks, each decided; the same person is one',
+  { skip },
+  async () => {
+    const { dir, cleanup } = tempDir();
+    const fr = await FaceRecognizer.load();
+    const gallery = await Gallery.open({ location: path.join(dir, 'g.db'), recognizer: fr });
+    try {
+      const clip = path.join(dir, 'cut.mp4');
+      await makeClip(CUT, LFW_DIR, clip);
+      await gallery.enroll('Colin Powell', [lfwImage(LFW_DIR, 'Colin_Powell', 2)]);
+      let result: WatchResult | undefined;
+      for await (const e of watch(clip, { recognizer: fr, gallery })) if (e.type === 'done') result = e.result;
+      const tracks = [...result!.tracks].sort((a, b) => a.start - b.start);
+      const seen = JSON.stringify(tracks.map((t) => [t.label, t.start, t.end]));
+      assert.equal(tracks.length, 2, seen);
+      const [colin, bush] = tracks;
+      assert.equal(colin.label, 'Colin Powell', seen);
+      assert.match(bush.label, /^unknown \d+$/, seen);
+      assert.ok(colin.start < 0.2 && colin.end >= 2.4 && colin.end < bush.start, seen);
+      assert.ok(bush.start >= 3 && bush.start <= 3.6 && bush.end > 5.8, seen);
+      // the same person from another photo (another day, light and pose) at the same place is no cut: one track
+      const same = path.join(dir, 'same.mp4');
+      await makeClip(
+        { ...CUT, faces: [CUT.faces[0], { ...CUT.faces[1], person: 'Colin_Powell', image: 2 }] },
+        LFW_DIR,
+        same,
+      );
+      for await (const e of watch(same, { recognizer: fr, gallery })) if (e.type === 'done') result = e.result;
+      assert.deepEqual(
+        result!.tracks.map((t) => t.label),
+        ['Colin Powell'],
+      );
     } finally {
       await gallery.close();
       await fr.close();
