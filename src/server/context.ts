@@ -13,6 +13,7 @@ import { InferenceQueue } from './queue.js';
 import { checkImageHeader } from '../image/decode.js';
 import type { PackInfo } from '../pack/types.js';
 import type { ClusterState } from '../cluster/state.js';
+import { LivenessChallenges, type LivenessChallengeOptions } from '../liveness-challenge/service.js';
 
 /** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
 export interface ServerRecognizer {
@@ -61,6 +62,20 @@ declare module 'fastify' {
   }
 }
 
+/** The active liveness check on the server: challenges, their answers' limits, and whether tokens are required. */
+export interface LivenessServerOptions extends LivenessChallengeOptions {
+  /** Refuse verify and enroll without a liveness token (LIVENESS_TOKEN_REQUIRED). Default false. */
+  requireToken?: boolean;
+  /** Frames one answer may hold (default 120: 20 s at 6 frames a second). */
+  maxFrames?: number;
+  /** Bytes of one encoded frame, at most (default 512 KiB). */
+  maxFrameBytes?: number;
+  /** Bytes of all of an answer's frames together, at most (default 12 MiB). */
+  maxAnswerBytes?: number;
+}
+
+export const DEFAULT_LIVENESS_LIMITS = { maxFrames: 120, maxFrameBytes: 512 * 1024, maxAnswerBytes: 12 * 1024 * 1024 };
+
 export interface ServerContext {
   readonly gallery: Gallery;
   readonly recognizer: ServerRecognizer;
@@ -72,6 +87,9 @@ export interface ServerContext {
   readonly registry: Registry;
   /** The cluster state served under /v1/clusters, if any: a forget unnames the groups enrolled as the person. */
   readonly clusters?: ClusterState;
+  /** Challenges and tokens of the active liveness check. */
+  readonly liveness: LivenessChallenges;
+  readonly livenessLimits: typeof DEFAULT_LIVENESS_LIMITS & { requireToken: boolean };
   modelId(): string;
   /** Run one inference job under the pixel limit, the queue and the timeout. */
   infer<T>(img: Buffer, job: () => Promise<T>): Promise<T>;
@@ -93,6 +111,8 @@ export interface ServerOptions {
   allowSvg?: boolean;
   /** A cluster state (`facenet cluster`) to serve under /v1/clusters: the page's "unnamed people". */
   clusters?: ClusterState;
+  /** The active liveness check (challenges always served; tokens required only with `requireToken`). */
+  liveness?: LivenessServerOptions;
 }
 
 export function createContext(opts: ServerOptions & { registry: Registry }): ServerContext {
@@ -112,6 +132,13 @@ export function createContext(opts: ServerOptions & { registry: Registry }): Ser
     queue,
     registry: opts.registry,
     clusters: opts.clusters,
+    liveness: new LivenessChallenges({ parallel: limits.concurrency, ...opts.liveness }),
+    livenessLimits: {
+      maxFrames: opts.liveness?.maxFrames ?? DEFAULT_LIVENESS_LIMITS.maxFrames,
+      maxFrameBytes: opts.liveness?.maxFrameBytes ?? DEFAULT_LIVENESS_LIMITS.maxFrameBytes,
+      maxAnswerBytes: opts.liveness?.maxAnswerBytes ?? DEFAULT_LIVENESS_LIMITS.maxAnswerBytes,
+      requireToken: opts.liveness?.requireToken ?? false,
+    },
     modelId: () => gallery.modelId,
     async infer<T>(img: Buffer, job: () => Promise<T>): Promise<T> {
       await checkHeader(img);

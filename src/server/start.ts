@@ -1,7 +1,9 @@
 /** Start the service: recognizer + gallery + key store + fastify, listening. Used by `facenet serve` and the bench. */
 import { Gallery, DEFAULT_GALLERY_PATH } from '../gallery/gallery.js';
 import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
-import { buildServer, DEFAULT_LIMITS, type ServerLimits } from './app.js';
+import { buildServer, DEFAULT_LIMITS, type LivenessServerOptions, type ServerLimits } from './app.js';
+import { resolvePack } from '../pack/router.js';
+import { CHALLENGE_ACTIONS, type ChallengeAction } from '../liveness-challenge/types.js';
 import { keysFile, ServerDb } from './keys.js';
 import { PooledRecognizer } from '../workers/worker-pool.js';
 import { defaultThreads } from '../engine/engine.js';
@@ -25,6 +27,8 @@ export interface StartOptions {
   workers?: number;
   /** Cluster state file of `facenet cluster` to serve under /v1/clusters (must exist). */
   clusters?: string;
+  /** The active liveness check (default: challenges served, tokens not required). */
+  liveness?: LivenessServerOptions;
 }
 
 export interface RunningServer {
@@ -53,6 +57,16 @@ async function listen(app: FastifyInstance, port: number, host: string): Promise
     if (code && why[code]) throw new FaceError('INVALID_INPUT', why[code], { port, host, errno: code }, { cause: e });
     throw e;
   }
+}
+
+/**
+ * The liveness options with the actions the pack can read: blinks need the eyes' outline, which only the 68-point
+ * packs find; five-point packs ask for turns only (and longer sequences, src/liveness-challenge/challenge.ts).
+ */
+function livenessFor(rec: RecognizerOptions, opts: LivenessServerOptions = {}): LivenessServerOptions {
+  const eyes = resolvePack(rec.pack).align.kind === 'dlib68';
+  const actions: readonly ChallengeAction[] = eyes ? CHALLENGE_ACTIONS : ['turn-left', 'turn-right'];
+  return { ...opts, challenge: { actions, ...opts.challenge } };
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
@@ -87,6 +101,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       logger: opts.logger,
       allowSvg: opts.recognizer?.allowSvg,
       clusters,
+      liveness: livenessFor(recOpts, opts.liveness),
     });
     const g = gallery;
     const c = clusters;

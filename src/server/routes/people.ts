@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { FaceError } from '../../errors.js';
 import { MAX_NAME_LENGTH, personName } from '../../gallery/names.js';
 import type { ServerContext } from '../context.js';
+import { livenessGate } from '../liveness.js';
 import {
   boolOf,
   boxJson,
@@ -16,6 +17,7 @@ import {
   faceBoxOf,
   imageBody,
   imageOf,
+  livenessTokenProp,
   metadataOf,
   nameParam,
   r4,
@@ -57,6 +59,7 @@ export function peopleRoutes(ctx: ServerContext) {
       largest: { type: 'boolean', description: 'take the largest face of a photo with several' },
       face: FACE_BOX,
       aligned: { type: 'boolean' },
+      livenessToken: livenessTokenProp,
     },
     ['name'],
   );
@@ -64,6 +67,7 @@ export function peopleRoutes(ctx: ServerContext) {
     const img = imageOf(body, limits.maxImageBytes);
     const metadata = metadataOf(body.metadata);
     const face = faceBoxOf(body.face);
+    await livenessGate(ctx, body, img, face);
     const r = await ctx.infer(img, () =>
       gallery.enroll(name, img, { mode, largest: boolOf(body.largest), face, aligned: boolOf(body.aligned), metadata }),
     );
@@ -154,7 +158,12 @@ export function peopleRoutes(ctx: ServerContext) {
           consumes,
           security: secured,
           params: nameParam,
-          body: imageBody({ largest: { type: 'boolean' }, face: FACE_BOX, aligned: { type: 'boolean' } }),
+          body: imageBody({
+            largest: { type: 'boolean' },
+            face: FACE_BOX,
+            aligned: { type: 'boolean' },
+            livenessToken: livenessTokenProp,
+          }),
         },
       },
       async (req, reply) => {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { requestFar } from '../far-policy.js';
 import { faceJson } from '../../face-json.js';
+import { livenessGate } from '../liveness.js';
 import {
   boolOf,
   boxJson,
@@ -11,6 +12,7 @@ import {
   farProp,
   imageBody,
   imageOf,
+  livenessTokenProp,
   r4,
   secured,
   type Body,
@@ -85,6 +87,7 @@ export function recognitionRoutes(ctx: ServerContext) {
               name: { type: 'string', minLength: 1 },
               far: farProp('target false-accept rate (default: the server setting; larger needs an admin key)'),
               aligned: { type: 'boolean' },
+              livenessToken: livenessTokenProp,
             },
             ['name'],
           ),
@@ -94,6 +97,7 @@ export function recognitionRoutes(ctx: ServerContext) {
         const body = req.body as Body;
         const img = imageOf(body, limits.maxImageBytes);
         const far = requestFar(req, ctx, body.far, 'verifyFar');
+        await livenessGate(ctx, body, img);
         const r = await ctx.infer(img, () =>
           gallery.verify(String(body.name), img, { far, aligned: boolOf(body.aligned) }),
         );
