@@ -200,9 +200,9 @@ export async function cfpPerson(
 export const MODERATE_TURN = { min: 20, max: 45 } as const;
 
 /**
- * One LFW person's frames (folder `lfw/NAME`, at most `photos` of them): turns from their other photos whose yaw
- * is 20–45° from the most frontal one's (a different moment, so pitch, expression and light differ too: harder
- * than frames of one video). Undefined without a turned photo on each side, mirror images counted.
+ * One LFW person's frames (folder `lfw/NAME`, the first `photos` of them, 20 by default): turns from their other
+ * photos (and mirror images) whose yaw is 20–45° from the most frontal one's (a different moment, so pitch,
+ * expression and light differ too: harder than frames of one video). Undefined without a turn on each side.
  */
 export async function lfwPerson(
   dir: string,
@@ -210,18 +210,21 @@ export async function lfwPerson(
   opts: FramesOptions & { photos?: number } = {},
 ): Promise<PersonFrames | undefined> {
   const rng = new Rng(opts.seed ?? 1);
-  const located = await locate(files(dir).slice(0, opts.photos ?? 30), detect, 'central');
+  const located = await locate(files(dir).slice(0, opts.photos ?? 20), detect, 'central');
   if (located.length < 2) return undefined;
   const best = [...located].sort((a, b) => Math.abs(a.yaw) - Math.abs(b.yaw))[0];
   const left: ObservedFace[] = [];
   const right: ObservedFace[] = [];
+  const moderate = (yaw: number) =>
+    Math.abs(yaw - best.yaw) >= MODERATE_TURN.min && Math.abs(yaw - best.yaw) <= MODERATE_TURN.max;
   for (const l of located) {
-    const d = Math.abs(l.yaw - best.yaw);
-    if (d < MODERATE_TURN.min || d > MODERATE_TURN.max) continue;
+    // a photo or its mirror image (turned the other way: -yaw) may fall in the band
+    if (!moderate(l.yaw) && !moderate(-l.yaw)) continue;
     const img = await rgbOf(l.file);
     for (const view of [img, await flipped(img)]) {
       const face = await faceIn(view, detect, 'central');
-      if (face) (poseOf(face).yaw > best.yaw ? left : right).push(face);
+      const yaw = face && poseOf(face).yaw;
+      if (face && yaw !== undefined && moderate(yaw)) (yaw > best.yaw ? left : right).push(face);
     }
   }
   if (!left.length || !right.length) return undefined;

@@ -20,8 +20,8 @@ export interface SequenceJudgement {
   readonly seen: readonly SeenAction[];
   readonly faceFrames: number;
   /**
-   * Frames facing the camera with open eyes, one before each action seen and one after the last (start pose first):
-   * where the face is compared with itself and the passive check looks.
+   * Frames facing the camera with open eyes, one before each action seen and one after the last: where the face is
+   * compared with itself and the passive check looks.
    */
   readonly facing: readonly number[];
 }
@@ -106,13 +106,11 @@ function compare(asked: readonly ChallengeAction[], seen: readonly SeenAction[])
   } as const;
 }
 
-/** The frame facing the camera nearest before `frame` (or the first one after the last action). */
+/** The frame facing the camera nearest before each action seen, and the first one after the last. */
 function facingFrames(states: readonly string[], seen: readonly SeenAction[]): number[] {
-  const before = (end: number) => states.slice(0, end).lastIndexOf('centre');
-  const out = seen.map((s) => before(s.firstFrame));
-  const afterLast = seen.length ? states.indexOf('centre', seen[seen.length - 1].lastFrame) : -1;
-  const start = states.indexOf('centre');
-  return [...new Set([start, ...out, afterLast])].filter((i) => i >= 0);
+  const out = seen.map((s) => states.slice(0, s.firstFrame).lastIndexOf('centre'));
+  if (seen.length) out.push(states.indexOf('centre', seen[seen.length - 1].lastFrame));
+  return [...new Set(out)].filter((i) => i >= 0);
 }
 
 /** Judges the answer: typed errors for unusable frames, else whether the actions asked were performed. */

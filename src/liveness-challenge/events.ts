@@ -1,7 +1,7 @@
 /**
  * Actions from poses over time. Every frame is judged relative to the pose the person started in (the median yaw of
  * the first frames with a face, so a camera placed a little to the side does not matter), and eye closure relative to
- * the person's own open eyes (the median eye ratio of the frames facing the camera):
+ * the person's own open eyes (the upper quartile of the eye ratios of the frames facing the camera):
  * - a turn: yaw at least `turnDegrees` from the start pose, to the side asked, with the face narrowed no more than a
  *   head turning that far narrows (width ≥ `flatness` · cos(turn) of the start's): the landmark nets read a flat
  *   print turned about its vertical axis as a face turned half as far, but the print narrows by the cosine of its own,
@@ -61,6 +61,12 @@ function median(values: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The value three quarters of the way up (nearest rank). */
+function upperQuartile(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(0.75 * s.length))];
+}
+
 /** The start pose and the open eyes' ratio; undefined when no frame has a face. */
 export function baselineOf(frames: readonly TimedPose[], th: ActionThresholds): PoseBaseline | undefined {
   const poses = frames.flatMap((f) => (f.pose ? [f.pose] : []));
@@ -69,7 +75,8 @@ export function baselineOf(frames: readonly TimedPose[], th: ActionThresholds): 
   const yaw = median(start.map((p) => p.yaw));
   const width = median(start.map((p) => p.width));
   const facing = poses.filter((p) => Math.abs(p.yaw - yaw) <= th.centreDegrees && p.ear !== undefined);
-  return { yaw, width, ...(facing.length ? { openEar: median(facing.map((p) => p.ear!)) } : {}) };
+  // the upper quartile: a challenge of closed eyes only may hold more closed frames than open ones
+  return { yaw, width, ...(facing.length ? { openEar: upperQuartile(facing.map((p) => p.ear!)) } : {}) };
 }
 
 /** What one frame shows relative to the baseline. */
