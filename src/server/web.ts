@@ -45,6 +45,8 @@ export function registerWebPage(app: FastifyInstance): void {
     '/app.js': 'app.js',
     '/api.js': 'api.js',
     '/clusters.js': 'clusters.js',
+    '/challenge.js': 'challenge.js',
+    '/live-forms.js': 'live-forms.js',
     '/words.js': 'words.js',
     '/style.css': 'style.css',
     '/favicon.svg': 'favicon.svg',

@@ -2,6 +2,7 @@
 import { $, KEY, api, auth } from './api.js';
 import { errText, fmt, oneIn, plural } from './words.js';
 import { loadClusters } from './clusters.js';
+import { installLiveForms } from './live-forms.js';
 let cameraStream = null;
 let snapshotBlob = null;
 
@@ -581,4 +582,5 @@ async function loadAll() {
   $('clusters-section').hidden = !clustersOn;
   await Promise.all([loadPeople(), loadCalibration(), clusters]);
 }
+installLiveForms({ show, clearResults, loadAll });
 loadAll();
