@@ -3,6 +3,7 @@ export {
   buildServer,
   DEFAULT_LIMITS,
   httpStatus,
+  type LivenessServerOptions,
   type ServerLimits,
   type ServerOptions,
   type ServerRecognizer,
@@ -10,3 +11,4 @@ export {
 export { startServer, type RunningServer, type StartOptions } from '../server/start.js';
 export { ServerDb, type Role } from '../server/keys.js';
 export { PooledRecognizer } from '../workers/worker-pool.js';
+export type { ChallengeVerdict, PassiveScorer } from '../liveness-challenge/types.js';
