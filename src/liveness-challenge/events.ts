@@ -16,7 +16,7 @@ import type { ChallengeAction, FramePose, FrameState, SeenAction } from './types
 export interface ActionThresholds {
   /** Degrees of yaw from the start pose that count as a turn (default 15). */
   readonly turnDegrees: number;
-  /** A turn's width, over the start's, must be at least this times cos(turn) (default 0.9). */
+  /** A turn's width, over the start's, must be at least this times cos(turn) (default 0.85). */
   readonly flatness: number;
   /** Degrees from the start pose that count as facing the camera again (default 7). */
   readonly centreDegrees: number;
@@ -32,7 +32,7 @@ export interface ActionThresholds {
 
 export const DEFAULT_THRESHOLDS: ActionThresholds = {
   turnDegrees: 15,
-  flatness: 0.9,
+  flatness: 0.85,
   centreDegrees: 7,
   closedRatio: 0.75,
   closedMs: 250,

@@ -6,6 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { PROMPTS } from '../../liveness-challenge/challenge.js';
 import { DEFAULT_THRESHOLDS } from '../../liveness-challenge/events.js';
+import type { IssuedToken } from '../../liveness-challenge/stores.js';
+import type { ChallengeVerdict } from '../../liveness-challenge/types.js';
 import type { ServerContext } from '../context.js';
 import { answerFrames, frameAnalyzer, sameFaceDistance } from '../liveness.js';
 import { errorResponse, r4, secured, type Body } from '../request.js';
@@ -15,6 +17,21 @@ const THRESHOLDS = {
   centreDegrees: DEFAULT_THRESHOLDS.centreDegrees,
   closedMs: DEFAULT_THRESHOLDS.closedMs,
 };
+
+/** The verdict as JSON: frames numbered from 1, the score to four places, the token when one was earned. */
+function verdictJson(verdict: ChallengeVerdict, token?: IssuedToken) {
+  return {
+    passed: verdict.passed,
+    asked: verdict.asked,
+    seen: verdict.seen.map((s) => ({ action: s.action, firstFrame: s.firstFrame + 1, lastFrame: s.lastFrame + 1 })),
+    ...(verdict.failure ? { failure: verdict.failure } : {}),
+    message: verdict.message,
+    frames: verdict.frames,
+    faceFrames: verdict.faceFrames,
+    passive: verdict.passive.run ? { ...verdict.passive, score: r4(verdict.passive.score) } : verdict.passive,
+    ...(token ? { livenessToken: token.token, tokenExpires: new Date(token.expiresAt).toISOString() } : {}),
+  };
+}
 
 export function livenessRoutes(ctx: ServerContext) {
   const { maxAnswerBytes } = ctx.livenessLimits;
@@ -71,22 +88,7 @@ export function livenessRoutes(ctx: ServerContext) {
         const frames = answerFrames(req.body as Body, ctx);
         const tau = await sameFaceDistance(ctx);
         const { verdict, token } = await ctx.liveness.answer(id, frames, frameAnalyzer(ctx, frames), tau);
-        return {
-          modelId: ctx.modelId(),
-          passed: verdict.passed,
-          asked: verdict.asked,
-          seen: verdict.seen.map((s) => ({
-            action: s.action,
-            firstFrame: s.firstFrame + 1,
-            lastFrame: s.lastFrame + 1,
-          })),
-          ...(verdict.failure ? { failure: verdict.failure } : {}),
-          message: verdict.message,
-          frames: verdict.frames,
-          faceFrames: verdict.faceFrames,
-          passive: verdict.passive.run ? { ...verdict.passive, score: r4(verdict.passive.score) } : verdict.passive,
-          ...(token ? { livenessToken: token.token, tokenExpires: new Date(token.expiresAt).toISOString() } : {}),
-        };
+        return { modelId: ctx.modelId(), ...verdictJson(verdict, token) };
       },
     );
   };
