@@ -49,6 +49,8 @@ export function syntheticFace(o: SyntheticFace = {}): ObservedFace {
   const landmarks: Point[] = Array.from({ length: 68 }, () => ({ x: 300, y: 200 }));
   eye(points[0], scale * squeeze, o.eyes ?? 1).forEach((p, i) => (landmarks[36 + i] = p));
   eye(points[1], scale * squeeze, o.eyes ?? 1).forEach((p, i) => (landmarks[42 + i] = p));
+  // the nose tip and mouth corners where the five points have them (the eyes' outlines centre on the eye points)
+  [landmarks[30], landmarks[48], landmarks[54]] = [points[2], points[3], points[4]];
   return { box: { x: 200, y: 100, width: 200, height: 220 }, score: 0.99, points, landmarks };
 }
 

@@ -21,6 +21,10 @@ test('the synthetic face reads back its yaw, width and eye ratio', () => {
   for (const yaw of [-40, -15, 0, 10, 30]) assert.ok(Math.abs(poseOf(syntheticFace({ yaw })).yaw - yaw) < 1e-9);
   assert.ok(Math.abs(poseOf(syntheticFace({ yaw: 30 })).width - Math.cos(Math.PI / 6)) < 1e-9);
   assert.ok(Math.abs(poseOf(syntheticFace({ eyes: 0.5 })).ear! / poseOf(syntheticFace()).ear! - 0.5) < 1e-9);
+  // a five-point pack's face (no 68 landmarks): the same yaw, no eye ratio
+  const five = { ...syntheticFace({ yaw: 20 }), landmarks: undefined };
+  assert.ok(Math.abs(poseOf(five).yaw - 20) < 1e-9);
+  assert.equal(poseOf(five).ear, undefined);
 });
 
 test('the sequence asked, performed in order, passes; every action is seen once', () => {
