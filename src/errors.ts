@@ -55,6 +55,22 @@ export type FaceErrorCode =
   | 'CAMERA_UNAVAILABLE'
   /** A video URL the server will not read (another scheme, or a loopback/private address: SSRF guard). */
   | 'URL_NOT_ALLOWED'
+  // the active liveness check (src/liveness-challenge): a challenge, its answer and the token it earns
+  /** No open challenge has this id: never issued, already answered (a challenge is single-use) or forgotten. */
+  | 'CHALLENGE_NOT_FOUND'
+  /** The challenge's frames arrived after its deadline, or span longer than it allowed. */
+  | 'CHALLENGE_EXPIRED'
+  /** The frames' timestamps do not strictly increase. */
+  | 'FRAMES_OUT_OF_ORDER'
+  /** The server requires a liveness token (`serve --require-liveness`) and the request carried none. */
+  | 'LIVENESS_TOKEN_REQUIRED'
+  /** Not a token this server issued (forged, mistyped, or issued before a restart). */
+  | 'LIVENESS_TOKEN_INVALID'
+  | 'LIVENESS_TOKEN_EXPIRED'
+  /** The token was already spent: each one admits a single verify or enroll. */
+  | 'LIVENESS_TOKEN_USED'
+  /** The photo's face is not the face that answered the challenge the token was earned with. */
+  | 'LIVENESS_FACE_MISMATCH'
   /**
    * A bug, not bad input: an internal check failed (invariant) or something untyped was thrown. HTTP 500, CLI exit 3,
    * never a stack trace for the user (FACENET_DEBUG=1 prints it on the CLI).

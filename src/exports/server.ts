@@ -3,6 +3,7 @@ export {
   buildServer,
   DEFAULT_LIMITS,
   httpStatus,
+  type ChallengeServerOptions,
   type ServerLimits,
   type ServerOptions,
   type ServerRecognizer,
@@ -11,3 +12,4 @@ export { startServer, type RunningServer, type StartOptions } from '../server/st
 export { ServerDb, type Role } from '../server/keys.js';
 export { PooledRecognizer } from '../workers/worker-pool.js';
 export { DEFAULT_SERVER_LIVENESS, type ServerLiveness } from '../server/liveness-defaults.js';
+export type { ChallengeVerdict, PassiveScorer } from '../liveness-challenge/types.js';

@@ -3,7 +3,7 @@
  * a docs page at /docs, Prometheus metrics, API-key auth with roles, request limits and a bounded inference queue,
  * plus the web page (src/web) at /.
  *
- * The routes live in ./routes by resource (system, recognition, people, calibration); they share one context
+ * The routes live in ./routes by resource (system, recognition, people, calibration, liveness); they share one context
  * (./context), one error mapper (./errors) and one auth hook (./auth).
  *
  * Images arrive as a multipart file field `image` or as base64 (optionally a data: URL) in a JSON field `image`.
@@ -26,6 +26,7 @@ import { clusterRoutes } from './routes/clusters.js';
 import { videoRoutes } from './routes/videos.js';
 import { streamRoutes } from './routes/stream.js';
 import { onUploadPart } from './videos/upload.js';
+import { livenessRoutes } from './routes/liveness.js';
 
 export {
   DEFAULT_LIMITS,
@@ -33,6 +34,7 @@ export {
   type ServerRecognizer,
   type ServerContext,
   type ServerOptions,
+  type ChallengeServerOptions,
 } from './context.js';
 export { httpStatus } from './errors.js';
 export { webDir } from './web.js';
@@ -75,7 +77,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await registerOpenApi(app);
   registerWebPage(app);
 
-  for (const routes of [systemRoutes, recognitionRoutes, peopleRoutes, calibrationRoutes])
+  for (const routes of [systemRoutes, recognitionRoutes, peopleRoutes, calibrationRoutes, livenessRoutes])
     await app.register(routes(ctx), { prefix: '/v1' });
   if (opts.clusters) await app.register(clusterRoutes(ctx, opts.clusters), { prefix: '/v1' });
   if (opts.video) {

@@ -16,6 +16,7 @@ import type { ClusterState } from '../cluster/state.js';
 import type { Liveness, LivenessPolicy } from '../liveness/types.js';
 import { DEFAULT_SERVER_LIVENESS, type ServerLiveness } from './liveness-defaults.js';
 import type { VideoService } from './videos/service.js';
+import { LivenessChallenges, type LivenessChallengeOptions } from '../liveness-challenge/service.js';
 
 /** What the server needs from the face pipeline (FaceRecognizer satisfies it). */
 export interface ServerRecognizer {
@@ -64,6 +65,20 @@ declare module 'fastify' {
   }
 }
 
+/** The active liveness check on the server: challenges, their answers' limits, and whether tokens are required. */
+export interface ChallengeServerOptions extends LivenessChallengeOptions {
+  /** Refuse verify and enroll without a liveness token (LIVENESS_TOKEN_REQUIRED). Default false. */
+  requireToken?: boolean;
+  /** Frames one answer may hold (default 120: 20 s at 6 frames a second). */
+  maxFrames?: number;
+  /** Bytes of one encoded frame, at most (default 512 KiB). */
+  maxFrameBytes?: number;
+  /** Bytes of all of an answer's frames together, at most (default 12 MiB). */
+  maxAnswerBytes?: number;
+}
+
+export const DEFAULT_LIVENESS_LIMITS = { maxFrames: 120, maxFrameBytes: 512 * 1024, maxAnswerBytes: 12 * 1024 * 1024 };
+
 export interface ServerContext {
   readonly gallery: Gallery;
   readonly recognizer: ServerRecognizer;
@@ -77,6 +92,9 @@ export interface ServerContext {
   readonly clusters?: ClusterState;
   /** Default liveness policies (a request may tighten them; see liveness-policy.ts). */
   readonly liveness: ServerLiveness;
+  /** Challenges and tokens of the active liveness check. */
+  readonly challenges: LivenessChallenges;
+  readonly challengeLimits: typeof DEFAULT_LIVENESS_LIMITS & { requireToken: boolean };
   modelId(): string;
   /** Run one inference job under the pixel limit, the queue and the timeout. */
   infer<T>(img: Buffer, job: () => Promise<T>): Promise<T>;
@@ -102,6 +120,8 @@ export interface ServerOptions {
   liveness?: Partial<ServerLiveness>;
   /** Video jobs (/v1/videos) and live streams (/v1/stream), when the server runs them. */
   video?: VideoService;
+  /** The active liveness check (challenges always served; tokens required only with `requireToken`). */
+  challenge?: ChallengeServerOptions;
 }
 
 export function createContext(opts: ServerOptions & { registry: Registry }): ServerContext {
@@ -122,6 +142,13 @@ export function createContext(opts: ServerOptions & { registry: Registry }): Ser
     registry: opts.registry,
     clusters: opts.clusters,
     liveness: { ...DEFAULT_SERVER_LIVENESS, ...opts.liveness },
+    challenges: new LivenessChallenges({ parallel: limits.concurrency, ...opts.challenge }),
+    challengeLimits: {
+      maxFrames: opts.challenge?.maxFrames ?? DEFAULT_LIVENESS_LIMITS.maxFrames,
+      maxFrameBytes: opts.challenge?.maxFrameBytes ?? DEFAULT_LIVENESS_LIMITS.maxFrameBytes,
+      maxAnswerBytes: opts.challenge?.maxAnswerBytes ?? DEFAULT_LIVENESS_LIMITS.maxAnswerBytes,
+      requireToken: opts.challenge?.requireToken ?? false,
+    },
     modelId: () => gallery.modelId,
     async infer<T>(img: Buffer, job: () => Promise<T>): Promise<T> {
       await checkHeader(img);

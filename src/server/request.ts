@@ -32,6 +32,14 @@ export const errorResponse = {
 };
 export const secured: { [label: string]: string[] }[] = [{ bearerAuth: [] }, { apiKey: [] }];
 
+/** The token of a passed liveness challenge (POST /v1/liveness/challenge/{id}/frames); single-use. */
+export const livenessTokenProp = {
+  type: 'string',
+  maxLength: 100,
+  description:
+    'the token a passed liveness challenge earned (single-use); required when the server runs with --require-liveness',
+};
+
 /** A body schema with the image field and the route's own fields. */
 export const imageBody = (props: Record<string, unknown>, required: string[] = []) => ({
   type: 'object',

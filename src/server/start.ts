@@ -1,8 +1,12 @@
 /** Start the service: recognizer + gallery + key store + fastify, listening. Used by `facenet serve` and the bench. */
 import { packForGallery } from '../gallery/recorded-pack.js';
+import { passiveScorer } from './liveness.js';
+import { LIVENESS_THRESHOLD } from '../pack/liveness.js';
 import { Gallery, DEFAULT_GALLERY_PATH } from '../gallery/gallery.js';
 import { FaceRecognizer, type RecognizerOptions } from '../recognizer.js';
-import { buildServer, DEFAULT_LIMITS, type ServerLimits } from './app.js';
+import { buildServer, DEFAULT_LIMITS, type ChallengeServerOptions, type ServerLimits } from './app.js';
+import { resolvePack } from '../pack/router.js';
+import { CHALLENGE_ACTIONS, type ChallengeAction } from '../liveness-challenge/types.js';
 import { keysFile, ServerDb } from './keys.js';
 import { PooledRecognizer } from '../workers/worker-pool.js';
 import { defaultThreads } from '../engine/engine.js';
@@ -32,6 +36,8 @@ export interface StartOptions {
   liveness?: Partial<ServerLiveness>;
   /** Video jobs and live streams (default on); `false` serves neither. */
   video?: false | { limits?: VideoLimits; uploads?: string; allowPrivateUrls?: boolean };
+  /** The active liveness check (default: challenges served, tokens not required). */
+  challenge?: ChallengeServerOptions;
 }
 
 export interface RunningServer {
@@ -60,6 +66,16 @@ async function listen(app: FastifyInstance, port: number, host: string): Promise
     if (code && why[code]) throw new FaceError('INVALID_INPUT', why[code], { port, host, errno: code }, { cause: e });
     throw e;
   }
+}
+
+/**
+ * The liveness options with the actions the pack can read: blinks need the eyes' outline, which only the 68-point
+ * packs find; five-point packs ask for turns only (and longer sequences, src/liveness-challenge/challenge.ts).
+ */
+function challengeFor(rec: RecognizerOptions, opts: ChallengeServerOptions = {}): ChallengeServerOptions {
+  const eyes = resolvePack(rec.pack).align.kind === 'dlib68';
+  const actions: readonly ChallengeAction[] = eyes ? CHALLENGE_ACTIONS : ['turn-left', 'turn-right'];
+  return { ...opts, challenge: { actions, ...opts.challenge } };
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
@@ -117,6 +133,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       clusters,
       liveness: opts.liveness,
       video,
+      // the challenge's frames facing the camera also pass the passive check, at the server's liveness threshold
+      challenge: {
+        passive: passiveScorer(fr, recOpts.livenessThreshold ?? LIVENESS_THRESHOLD),
+        ...challengeFor(recOpts, opts.challenge),
+      },
     });
     const g = gallery;
     const c = clusters;

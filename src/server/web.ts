@@ -46,6 +46,8 @@ export function registerWebPage(app: FastifyInstance): void {
     '/api.js': 'api.js',
     '/clusters.js': 'clusters.js',
     '/live.js': 'live.js',
+    '/challenge.js': 'challenge.js',
+    '/live-forms.js': 'live-forms.js',
     '/words.js': 'words.js',
     '/style.css': 'style.css',
     '/favicon.svg': 'favicon.svg',

@@ -2,6 +2,7 @@
 import { $, KEY, api, auth } from './api.js';
 import { errText, fmt, notLiveText, oneIn, plural } from './words.js';
 import { loadClusters } from './clusters.js';
+import { installLiveForms } from './live-forms.js';
 let cameraStream = null;
 let snapshotBlob = null;
 
@@ -589,4 +590,5 @@ async function loadAll() {
   $('clusters-section').hidden = !clustersOn;
   await Promise.all([loadPeople(), loadCalibration(), clusters]);
 }
+installLiveForms({ show, clearResults, loadAll });
 loadAll();

@@ -17,6 +17,7 @@ export function errText(e) {
   const d = e.details || {};
   switch (e.code) {
     case 'NO_FACE':
+      if (d.frames) return 'No face was seen by the camera: face it, in good light, and try again.';
       return (
         'No face was found in this photo. Try a sharper photo, facing the camera, with the face at least 40 ' +
         'pixels wide.'
@@ -27,6 +28,7 @@ export function errText(e) {
         'Use a live camera, facing it in good light.'
       );
     case 'MULTIPLE_FACES':
+      if (d.frame) return 'More than one face was in view during the liveness check: only you may be in the picture.';
       return (
         `This photo shows ${plural(d.faces || 2, 'face', 'faces')}. Click the face to use ` +
         '(or "Use the largest face"), or crop the photo.'
@@ -62,6 +64,23 @@ export function errText(e) {
       );
     case 'BROWSER_IMAGE':
       return 'The server read this photo, but this browser cannot show it (HEIC or TIFF?): try a JPEG or PNG.';
+    case 'LIVENESS_TOKEN_REQUIRED':
+      return (
+        'This server asks for a liveness check first: use "Enroll with a liveness check" or ' +
+        '"Verify with a liveness check".'
+      );
+    case 'LIVENESS_TOKEN_USED':
+    case 'LIVENESS_TOKEN_EXPIRED':
+    case 'LIVENESS_TOKEN_INVALID':
+      return 'The liveness check was used up or is too old: do it again.';
+    case 'LIVENESS_FACE_MISMATCH':
+      return 'The photo does not show the person who did the liveness check.';
+    case 'CHALLENGE_EXPIRED':
+      return 'The liveness check took too long: try again.';
+    case 'CHALLENGE_NOT_FOUND':
+      return 'The liveness check was no longer open on the server: try again.';
+    case 'FRAMES_OUT_OF_ORDER':
+      return 'The camera frames arrived out of order: try again.';
     case 'INVALID_INPUT':
       return `That input was not accepted: ${e.message}`;
     case 'NOT_FOUND':

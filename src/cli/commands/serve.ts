@@ -37,6 +37,7 @@ interface ServeFlags extends PipelineFlags, ServeLivenessFlags {
   maxVideoJobs?: string;
   maxStreams?: string;
   sliceSeconds?: string;
+  requireLiveness?: boolean;
 }
 
 /** The server's own options, then the pipeline's (the same options as every command, in the server's words). */
@@ -82,6 +83,12 @@ const SERVE_OPTIONS: readonly OptionSpec[] = [
     flags: '--max-queued <n>',
     help: 'inference jobs allowed to wait before 429',
     default: String(DEFAULT_LIMITS.maxQueued),
+  },
+  {
+    flags: '--require-liveness',
+    help:
+      'verify and enroll only with the token of a passed liveness challenge (livenessToken; ' +
+      'docs/liveness-challenge.md)',
   },
   { flags: '--workers <n>', help: 'inference worker threads (default: --concurrency); 0 = on the main thread' },
   withHelp(P.allowSvg, 'accept SVG uploads (off by default: a few bytes of SVG can declare any size)'),
@@ -172,6 +179,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     clusters: flags.clusters,
     liveness,
     video: videoOptions(flags),
+    challenge: { requireToken: !!flags.requireLiveness },
   });
   writeErr(
     `facenet serving ${maskPassword(flags.gallery)} at ${server.url}  (page ${server.url}/, ` +

@@ -11,6 +11,7 @@ import { MAX_NAME_LENGTH, personName } from '../../gallery/names.js';
 import { livenessField } from '../../face-json.js';
 import type { ServerContext } from '../context.js';
 import { livenessProp, requestLiveness } from '../liveness-policy.js';
+import { livenessGate } from '../liveness.js';
 import {
   boolOf,
   boxJson,
@@ -18,6 +19,7 @@ import {
   faceBoxOf,
   imageBody,
   imageOf,
+  livenessTokenProp,
   metadataOf,
   nameParam,
   r4,
@@ -65,6 +67,7 @@ export function peopleRoutes(ctx: ServerContext) {
       face: FACE_BOX,
       aligned: { type: 'boolean' },
       liveness: ENROLL_LIVENESS,
+      livenessToken: livenessTokenProp,
     },
     ['name'],
   );
@@ -73,6 +76,7 @@ export function peopleRoutes(ctx: ServerContext) {
     const metadata = metadataOf(body.metadata);
     const face = faceBoxOf(body.face);
     const liveness = requestLiveness(req, ctx, body.liveness, 'enroll');
+    await livenessGate(ctx, body, img, face);
     const r = await ctx.infer(img, () =>
       gallery.enroll(name, img, {
         mode,
@@ -176,6 +180,7 @@ export function peopleRoutes(ctx: ServerContext) {
             face: FACE_BOX,
             aligned: { type: 'boolean' },
             liveness: ENROLL_LIVENESS,
+            livenessToken: livenessTokenProp,
           }),
         },
       },

@@ -4,6 +4,7 @@ import type { ServerContext } from '../context.js';
 import { requestFar } from '../far-policy.js';
 import { faceJson, livenessField } from '../../face-json.js';
 import { livenessProp, requestLiveness } from '../liveness-policy.js';
+import { livenessGate } from '../liveness.js';
 import {
   boolOf,
   boxJson,
@@ -12,6 +13,7 @@ import {
   farProp,
   imageBody,
   imageOf,
+  livenessTokenProp,
   r4,
   secured,
   type Body,
@@ -91,6 +93,7 @@ export function recognitionRoutes(ctx: ServerContext) {
               far: farProp('target false-accept rate (default: the server setting; larger needs an admin key)'),
               aligned: { type: 'boolean' },
               liveness: livenessProp('the verified face'),
+              livenessToken: livenessTokenProp,
             },
             ['name'],
           ),
@@ -101,6 +104,7 @@ export function recognitionRoutes(ctx: ServerContext) {
         const img = imageOf(body, limits.maxImageBytes);
         const far = requestFar(req, ctx, body.far, 'verifyFar');
         const liveness = requestLiveness(req, ctx, body.liveness, 'verify');
+        await livenessGate(ctx, body, img);
         const r = await ctx.infer(img, () =>
           gallery.verify(String(body.name), img, { far, aligned: boolOf(body.aligned), liveness }),
         );
