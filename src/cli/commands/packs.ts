@@ -22,6 +22,7 @@ async function listPacks(flags: ModelsFlags): Promise<void> {
         files,
         licence: p.licence.line,
         permissive: p.licence.permissive,
+        experimental: p.experimental ?? null,
       };
     }),
   );
@@ -29,9 +30,10 @@ async function listPacks(flags: ModelsFlags): Promise<void> {
     [
       `models folder: ${dir}`,
       ...rows.flatMap((r) => [
-        `${r.name}${r.default ? ' (default)' : ''}: ` +
+        `${r.name}${r.default ? ' (default)' : ''}${r.experimental ? ' (experimental)' : ''}: ` +
           `${r.ready ? 'ready' : 'not installed'}${r.permissive ? '' : ' — needs --accept-license'}`,
         `  ${r.description}`,
+        ...(r.experimental ? [`  experimental: ${r.experimental}`] : []),
         `  licence: ${r.licence}`,
         ...(r.files.length
           ? r.files.map((f) => `  ${f.state === 'verified' ? '✓' : '✗'} ${f.path} (${f.state})`)
