@@ -10,9 +10,9 @@
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { tf } from './backend.js';
-import { l2Normalize } from './ops.js';
+import { l2Normalize, pairwiseSquaredDistances } from './ops.js';
 import type { Rng } from './rng.js';
-import type { NamedArray } from './model.js';
+import type { EmbeddingModel, NamedArray } from './model.js';
 import { FaceError, invariant } from '../errors.js';
 
 /** Rows of `x` [n × d], each scaled to unit length (zero rows stay zero). */
@@ -161,4 +161,54 @@ export class DistilSampler {
     }
     return out;
   }
+}
+
+/** Rows `indices` of `orig`, then the same rows of `flipped` ([2n × d]: the images, then their mirror images). */
+export function mirroredRows(
+  orig: Float32Array,
+  flipped: Float32Array,
+  indices: readonly number[],
+  d: number,
+): Float32Array {
+  const out = new Float32Array(2 * indices.length * d);
+  indices.forEach((idx, k) => {
+    out.set(orig.subarray(idx * d, (idx + 1) * d), k * d);
+    out.set(flipped.subarray(idx * d, (idx + 1) * d), (indices.length + k) * d);
+  });
+  return out;
+}
+
+export interface PairMeans {
+  readonly pos: number;
+  readonly neg: number;
+}
+
+/** Mean squared distances of (image, mirror) pairs and of every other pair; `d` [2n × 2n], rows [images; mirrors]. */
+export function mirrorDistanceMeans(d: ArrayLike<number>, n: number): PairMeans {
+  const m = 2 * n;
+  let pos = 0;
+  let neg = 0;
+  for (let i = 0; i < m; i++)
+    for (let j = i + 1; j < m; j++) {
+      if (j === i + n) pos += d[i * m + j];
+      else neg += d[i * m + j];
+    }
+  return { pos: pos / n, neg: neg / ((m * (m - 1)) / 2 - n) };
+}
+
+/**
+ * The distillation loss of a batch `x` [images; mirror images] (raw pack embeddings) and its gradients for the
+ * model's parameters; `pairs` the head's squared distances of (image, mirror) pairs and of all others.
+ */
+export function distilGradients(
+  model: EmbeddingModel,
+  x: tf.Tensor2D,
+): { value: tf.Scalar; grads: tf.NamedTensorMap; pairs: PairMeans } {
+  let pairs: PairMeans = { pos: 0, neg: 0 };
+  const { value, grads } = tf.variableGrads(() => {
+    const e = model.forward(x, { training: true });
+    pairs = mirrorDistanceMeans(pairwiseSquaredDistances(e).dataSync(), x.shape[0] / 2);
+    return similarityDistilLoss(e, x);
+  }, [...model.params.values()]);
+  return { value, grads, pairs };
 }

@@ -18,7 +18,7 @@ import { pairwiseSquaredDistances } from './ops.js';
 import { Rng, type RngState } from './rng.js';
 import { pairDistanceMeans, selectTriplets, tripletMasks, type Mining } from './triplet.js';
 import { byIdentity, fillBatch, PKSampler, splitIdentities, type AugmentOptions, type ChipSet } from './data.js';
-import { DistilSampler, pcaProjection, similarityDistilLoss } from './distil.js';
+import { DistilSampler, distilGradients, mirroredRows, pcaProjection, type PairMeans } from './distil.js';
 import { DEFAULT_DISTIL_BATCH, type Loss } from './archs.js';
 import { makePairs, scorePairs, verificationStats, type Pair, type VerificationStats } from './validate.js';
 import type { EpochRecord } from './curves.js';
@@ -105,24 +105,6 @@ export interface CheckpointHeader {
   readonly valIdentities: string[];
   readonly adamStep: number;
   readonly budget: Budget;
-}
-
-interface PairMeans {
-  readonly pos: number;
-  readonly neg: number;
-}
-
-/** Mean squared distances of (image, mirror) pairs and of every other pair; `d` [2n × 2n], rows [images; mirrors]. */
-function mirrorDistanceMeans(d: ArrayLike<number>, n: number): PairMeans {
-  const m = 2 * n;
-  let pos = 0;
-  let neg = 0;
-  for (let i = 0; i < m; i++)
-    for (let j = i + 1; j < m; j++) {
-      if (j === i + n) pos += d[i * m + j];
-      else neg += d[i * m + j];
-    }
-  return { pos: pos / n, neg: neg / ((m * (m - 1)) / 2 - n) };
 }
 
 interface EpochAcc {
@@ -287,30 +269,13 @@ export class Trainer {
   private distilStep(sampler: DistilSampler): StepStats {
     const t0 = performance.now();
     const picked = sampler.next();
-    const n = picked.length;
-    const x = this.distilInput(picked);
+    const { orig, flipped } = this.inputs.features!;
+    const x = tf.tensor2d(mirroredRows(orig, flipped, picked, this.perSample()), [2 * picked.length, this.perSample()]);
     const lr = this.currentLr();
-    let pairs = { pos: 0, neg: 0 };
-    const { value, grads } = tf.variableGrads(() => {
-      const e = this.model.forward(x, { training: true });
-      pairs = mirrorDistanceMeans(pairwiseSquaredDistances(e).dataSync(), n);
-      return similarityDistilLoss(e, x as tf.Tensor2D);
-    }, [...this.model.params.values()]);
+    const { value, grads, pairs } = distilGradients(this.model, x);
     const loss = this.applyGradients(value, grads, lr);
     x.dispose();
-    return this.recordStep(t0, { loss, triplets: 0, activeFraction: 0, images: 2 * n, lr, ...pairs });
-  }
-
-  /** [2n × D]: the images' pack embeddings, then their mirror images' in the same order. */
-  private distilInput(picked: readonly number[]): tf.Tensor2D {
-    const { orig, flipped } = this.inputs.features!;
-    const d = this.perSample();
-    const out = new Float32Array(2 * picked.length * d);
-    picked.forEach((idx, k) => {
-      out.set(orig.subarray(idx * d, (idx + 1) * d), k * d);
-      out.set(flipped.subarray(idx * d, (idx + 1) * d), (picked.length + k) * d);
-    });
-    return tf.tensor2d(out, [2 * picked.length, d]);
+    return this.recordStep(t0, { loss, triplets: 0, activeFraction: 0, images: 2 * picked.length, lr, ...pairs });
   }
 
   private applyGradients(value: tf.Scalar, grads: tf.NamedTensorMap, lr: number): number {
@@ -345,20 +310,13 @@ export class Trainer {
 
   /**
    * A linear pack head starts from the PCA of the training images' embeddings, plain and mirrored (distillation's
-   * default start). Returns the share of the variance the head's dimensions keep.
+   * default start). Returns the share of their energy the head's dimensions keep.
    */
   initPca(): number {
     const a = this.config.arch;
     invariant(isProjectionHead(a) && a.hidden === 0, 'a PCA start needs a linear pack head');
     const { orig, flipped } = this.inputs.features!;
-    const d = a.inputDim;
-    const rows = this.trainImages();
-    const x = new Float32Array(2 * rows.length * d);
-    rows.forEach((idx, k) => {
-      x.set(orig.subarray(idx * d, (idx + 1) * d), k * d);
-      x.set(flipped.subarray(idx * d, (idx + 1) * d), (rows.length + k) * d);
-    });
-    const pca = pcaProjection(x, d, a.embeddingDim);
+    const pca = pcaProjection(mirroredRows(orig, flipped, this.trainImages(), a.inputDim), a.inputDim, a.embeddingDim);
     this.model.restore({ params: { 'proj/w': pca.w, 'proj/b': pca.b }, state: {} });
     return pca.kept;
   }
