@@ -117,6 +117,10 @@ export interface PackDefinition {
   readonly turned?: TurnedFaceOptions;
   readonly licence: PackLicence;
   /**
+   * Why the pack is experimental (measured short of its goal), shown by `facenet packs`; absent for a finished pack.
+   */
+  readonly experimental?: string;
+  /**
    * The 1:1 threshold of `facenet compare` (L2 distance): the mean of the ten per-fold accuracy-maximising thresholds
    * of LFW View 2 with the pack's TTA crops, without and with flip; `singleCrop` for `--crops none` where measured.
    * Absent until measured: compare then needs --threshold. Decisions at a false-accept rate use the calibration tables.

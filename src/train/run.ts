@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { useBackend, type TrainBackend } from './backend.js';
+import type { Loss } from './archs.js';
 import { defaultArch, isProjectionHead, type Arch, type ArchSettings } from './model.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { curvesSvg, type EpochRecord } from './curves.js';
@@ -43,6 +44,12 @@ export interface TrainRunOptions {
   /** Full architecture settings (overrides arch / inputSize). */
   archSettings?: ArchSettings;
   mining?: Mining;
+  /** 'triplet' (default) or 'distil' (a pack head matching the pack's similarities; src/train/distil.ts). */
+  loss?: Loss;
+  /** Distillation: images per batch (each with its mirror image). */
+  batch?: number;
+  /** Distillation, linear head: start from the PCA of the training embeddings (default true). */
+  pcaInit?: boolean;
   /** Semi-hard steps before `mining` takes over (see TrainConfig.warmupSteps). */
   warmupSteps?: number;
   margin?: number;
@@ -96,6 +103,8 @@ export interface TrainRunOptions {
   checkpointEverySec?: number;
   signal?: { stop: boolean };
   onLoad?: (done: number, total: number, what: string) => void;
+  /** A distilled head started from the PCA: the share of the embeddings' variance its dimensions keep. */
+  onPca?: (kept: number) => void;
   onStart?: (t: Trainer) => void;
   onStep?: (t: Trainer, s: StepStats) => void;
   onEpoch?: (t: Trainer, r: EpochRecord) => void;
@@ -165,15 +174,27 @@ export function buildConfig(o: TrainRunOptions, arch?: ArchSettings): TrainConfi
   // a projection of a strong pack's embeddings starts with few active triplets at margin 0.2 and lr 3e-4: measured
   // on EdgeFace-XS (docs/packs.md, "512 → 128 head"), margin 1.0 and lr 1e-2 lose nothing on LFW View 1
   const projection = isProjectionHead(a);
+  const distil = o.loss === 'distil';
+  if (distil && !projection)
+    throw new FaceError('INVALID_INPUT', '--loss distil trains a pack head: use it with --arch head --pack P');
+  const linear = projection && a.hidden === 0;
+  if (o.pcaInit && !(distil && linear))
+    throw new FaceError(
+      'INVALID_INPUT',
+      'a PCA start is for distilling a linear pack head (--loss distil, --hidden 0)',
+    );
+  const pcaInit = o.pcaInit ?? linear;
   return {
     arch: a,
+    ...(distil ? { loss: o.loss, ...(o.batch ? { batch: o.batch } : {}), pcaInit } : {}),
     mining: o.mining ?? DEFAULTS.mining,
     ...(o.warmupSteps ? { warmupSteps: o.warmupSteps } : {}),
     margin: o.margin ?? (projection ? 1 : DEFAULTS.margin),
     P: o.P ?? DEFAULTS.P,
     K: o.K ?? DEFAULTS.K,
     negatives: o.negatives ?? DEFAULTS.negatives,
-    lr: o.lr ?? (projection ? 1e-2 : headish ? 3e-4 : DEFAULTS.lr),
+    // distillation starts from the PCA, already close: a tenth of the triplet head's rate
+    lr: o.lr ?? (distil ? 1e-3 : projection ? 1e-2 : headish ? 3e-4 : DEFAULTS.lr),
     weightDecay: o.weightDecay ?? (headish ? 0 : DEFAULTS.weightDecay),
     schedule: o.schedule ?? DEFAULTS.schedule,
     augment: { flip: true, shift: headish ? 0 : Math.round(a.inputSize / 16), jitter: headish ? 0 : 0.1, ...o.augment },
@@ -329,8 +350,11 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const budget: Budget = o.budget ?? resumeFrom?.header.budget ?? { epochs: 20 };
   const { chips, features } = await loadTrainInputs(o, config);
   const trainer = new Trainer(config, { chips, features });
+  let pcaKept: number | undefined;
   if (resumeFrom) trainer.resume(resumeFrom);
   else if (initFrom) trainer.initFrom(initFrom.arrays);
+  else if (config.pcaInit) pcaKept = trainer.initPca();
+  if (pcaKept !== undefined) o.onPca?.(pcaKept);
   trainer.budget = budget;
   await mkdir(ckptDir, { recursive: true });
   const projection = isProjectionHead(config.arch);
@@ -383,6 +407,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       epochs: trainer.records.length,
       trainSeconds: trainer.trainSeconds,
       final: trainer.records[trainer.records.length - 1] ?? null,
+      ...(pcaKept !== undefined ? { pcaVarianceKept: pcaKept } : {}),
       model: final ? 'model.onnx' : null,
       calibration:
         final && calibration

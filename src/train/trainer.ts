@@ -18,6 +18,8 @@ import { pairwiseSquaredDistances } from './ops.js';
 import { Rng, type RngState } from './rng.js';
 import { pairDistanceMeans, selectTriplets, tripletMasks, type Mining } from './triplet.js';
 import { byIdentity, fillBatch, PKSampler, splitIdentities, type AugmentOptions, type ChipSet } from './data.js';
+import { DistilSampler, distilGradients, mirroredRows, pcaProjection, type PairMeans } from './distil.js';
+import { DEFAULT_DISTIL_BATCH, type Loss } from './archs.js';
 import { makePairs, scorePairs, verificationStats, type Pair, type VerificationStats } from './validate.js';
 import type { EpochRecord } from './curves.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -28,6 +30,12 @@ import { invariant, FaceError } from '../errors.js';
 
 export interface TrainConfig {
   readonly arch: ArchSettings;
+  /** Absent: 'triplet'. 'distil' (projection heads): match the pack's cosine similarities (src/train/distil.ts). */
+  readonly loss?: Loss;
+  /** Distillation: images per batch, each with its mirror image (default 256). */
+  readonly batch?: number;
+  /** Distillation, linear head: start from the PCA of the training embeddings (default true). */
+  readonly pcaInit?: boolean;
   readonly mining: Mining;
   /**
    * Steps mined semi-hard before `mining` takes over. Hardest-negative mining from a random start tends to
@@ -115,7 +123,7 @@ const emptyAcc = (): EpochAcc => ({ steps: 0, loss: 0, active: 0, pos: 0, neg: 0
 export class Trainer {
   readonly model: EmbeddingModel;
   readonly optimizer: AdamW;
-  readonly sampler: PKSampler;
+  readonly sampler: PKSampler | DistilSampler;
   readonly trainIdentities: number[];
   readonly valIdentities: number[];
   readonly valPairs: Pair[];
@@ -155,9 +163,18 @@ export class Trainer {
     this.valIdentities = split.val;
     const valIdx = split.val.flatMap((i) => groups[i]);
     this.valPairs = valIdx.length ? makePairs(valIdx, chips.labels, splitRng, config.valPairs) : [];
-    this.sampler = new PKSampler(groups, split.train, config.P, config.K, config.negatives, this.rng);
+    invariant(config.loss !== 'distil' || isProjectionHead(config.arch), 'distillation trains a pack head only');
+    this.sampler =
+      config.loss === 'distil'
+        ? new DistilSampler(
+            split.train.flatMap((i) => groups[i]),
+            config.batch ?? DEFAULT_DISTIL_BATCH,
+            this.rng,
+          )
+        : new PKSampler(groups, split.train, config.P, config.K, config.negatives, this.rng);
     this.stepsPerEpoch = config.epochSteps ?? this.sampler.stepsPerEpoch;
-    const maxBatch = config.P * config.K + config.negatives;
+    const maxBatch =
+      config.loss === 'distil' ? 2 * (config.batch ?? DEFAULT_DISTIL_BATCH) : config.P * config.K + config.negatives;
     this.buf = new Float32Array(maxBatch * this.perSample());
   }
 
@@ -219,6 +236,7 @@ export class Trainer {
   }
 
   trainStep(): StepStats {
+    if (this.sampler instanceof DistilSampler) return this.distilStep(this.sampler);
     const t0 = performance.now();
     const { indices, labels } = this.sampler.next();
     const n = indices.length;
@@ -237,37 +255,76 @@ export class Trainer {
       pairs = pairDistanceMeans(d, labels);
       return tf.add(tf.sum(tf.mul(D, tf.tensor2d(m.weights, [n, n]))), m.constant) as tf.Scalar;
     }, vars);
+    const loss = this.applyGradients(value, grads, lr);
+    x.dispose();
+    const s = stats!;
+    return this.recordStep(t0, { loss, triplets: s.count, activeFraction: s.activeFraction, images: n, lr, ...pairs });
+  }
+
+  /**
+   * One distillation step: the batch's images and their mirror images; the loss compares the head's cosine
+   * similarities with the pack's. meanPos / meanNeg report the head's squared distances of (image, mirror) pairs
+   * and of all other pairs.
+   */
+  private distilStep(sampler: DistilSampler): StepStats {
+    const t0 = performance.now();
+    const picked = sampler.next();
+    const { orig, flipped } = this.inputs.features!;
+    const x = tf.tensor2d(mirroredRows(orig, flipped, picked, this.perSample()), [2 * picked.length, this.perSample()]);
+    const lr = this.currentLr();
+    const { value, grads, pairs } = distilGradients(this.model, x);
+    const loss = this.applyGradients(value, grads, lr);
+    x.dispose();
+    return this.recordStep(t0, { loss, triplets: 0, activeFraction: 0, images: 2 * picked.length, lr, ...pairs });
+  }
+
+  private applyGradients(value: tf.Scalar, grads: tf.NamedTensorMap, lr: number): number {
     const named = new Map<string, tf.Tensor>();
     for (const [k, v] of this.model.params) named.set(k, grads[v.name]);
     this.optimizer.apply(this.model.params, named, lr, (name) => this.model.isDecayed(name));
     const loss = value.dataSync()[0];
     value.dispose();
     for (const g of Object.values(grads)) g.dispose();
-    x.dispose();
+    return loss;
+  }
+
+  private recordStep(
+    t0: number,
+    s: Omit<StepStats, 'step' | 'seconds' | 'meanPos' | 'meanNeg'> & PairMeans,
+  ): StepStats {
     this.step++;
     const seconds = (performance.now() - t0) / 1000;
     this.trainSeconds += seconds;
-    const s = stats!;
     const a = this.acc;
     a.steps++;
-    a.loss += loss;
+    a.loss += s.loss;
     a.active += s.activeFraction;
-    a.pos += pairs.pos;
-    a.neg += pairs.neg;
-    a.images += n;
-    a.triplets += s.count;
+    a.pos += s.pos;
+    a.neg += s.neg;
+    a.images += s.images;
+    a.triplets += s.triplets;
     a.seconds += seconds;
-    return {
-      step: this.step,
-      loss,
-      triplets: s.count,
-      activeFraction: s.activeFraction,
-      meanPos: pairs.pos,
-      meanNeg: pairs.neg,
-      images: n,
-      seconds,
-      lr,
-    };
+    const { pos, neg, ...rest } = s;
+    return { ...rest, step: this.step, meanPos: pos, meanNeg: neg, seconds };
+  }
+
+  /**
+   * A linear pack head starts from the PCA of the training images' embeddings, plain and mirrored (distillation's
+   * default start). Returns the share of their energy the head's dimensions keep.
+   */
+  initPca(): number {
+    const a = this.config.arch;
+    invariant(isProjectionHead(a) && a.hidden === 0, 'a PCA start needs a linear pack head');
+    const { orig, flipped } = this.inputs.features!;
+    const pca = pcaProjection(mirroredRows(orig, flipped, this.trainImages(), a.inputDim), a.inputDim, a.embeddingDim);
+    this.model.restore({ params: { 'proj/w': pca.w, 'proj/b': pca.b }, state: {} });
+    return pca.kept;
+  }
+
+  /** Image indices of the training identities. */
+  trainImages(): number[] {
+    const groups = byIdentity(this.inputs.chips.labels, this.inputs.chips.identities.length);
+    return this.trainIdentities.flatMap((i) => groups[i]);
   }
 
   /** Inference embeddings [indices.length × dim] of chips of `inputs` (default: the training inputs). */

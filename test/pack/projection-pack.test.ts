@@ -33,8 +33,11 @@ test('edgeface-xs-128: the shipped head, pinned by sha256, is a 512 → 128 proj
   assert.equal(meta.props['facenet.input_dim'], '512');
   // trained on people outside the View 1 test pairs, with its validation calibration stored
   assert.ok(meta.calibration, 'a stored validation calibration');
-  const settings = meta.settings as { data?: { trainIdentities?: number } } | undefined;
+  const settings = meta.settings as { data?: { trainIdentities?: number }; loss?: string } | undefined;
   assert.ok((settings?.data?.trainIdentities ?? 0) > 1000);
+  // distilled from EdgeFace-XS's similarities (docs/packs.md, "512 → 128 head"), and labelled experimental
+  assert.equal(settings?.loss, 'distil');
+  assert.match(resolvePack('edgeface-xs-128').experimental ?? '', /FF .* FP/);
   // an empty models folder: the bundled head is still there, the EdgeFace and SCRFD files are not
   const empty = mkdtempSync(path.join(os.tmpdir(), 'models-'));
   const status = await packStatus(resolvePack('edgeface-xs-128'), empty);
@@ -78,7 +81,8 @@ test(
     try {
       const { embedder } = stages;
       assert.equal(embedder.dim, 128);
-      assert.match(embedder.modelId, /^edgeface-xs@14e8fda2676a\+head128@c4cf03c4504b$/);
+      const headId = BUNDLED_FILES.edgefaceXsHead128.sha256.slice(0, 12);
+      assert.equal(embedder.modelId, `edgeface-xs@14e8fda2676a+head128@${headId}`);
       const got = await embedder.embedChips(chips);
       const raw = await net.embedRaw(chips);
       assert.equal(raw[0].length, 512);

@@ -25,6 +25,7 @@ async function listPacks(flags: ModelsFlags): Promise<void> {
         files,
         licence: p.licence.line,
         permissive: p.licence.permissive,
+        experimental: p.experimental ?? null,
       };
     }),
   );
@@ -33,9 +34,10 @@ async function listPacks(flags: ModelsFlags): Promise<void> {
       `default pack: ${DEFAULT_PACK}: ${DEFAULT_PACK_REASON}`,
       `models folder: ${dir}`,
       ...rows.flatMap((r) => [
-        `${r.name}${r.default ? ' (default)' : ''}: ` +
+        `${r.name}${r.default ? ' (default)' : ''}${r.experimental ? ' (experimental)' : ''}: ` +
           `${r.ready ? 'ready' : 'not installed'}${r.permissive ? '' : ' — needs --accept-license'}`,
         `  ${r.description}`,
+        ...(r.experimental ? [`  experimental: ${r.experimental}`] : []),
         `  licence: ${r.licence}`,
         ...(r.files.length
           ? r.files.map((f) => `  ${f.state === 'verified' ? '✓' : '✗'} ${f.path} (${fileState(f)})`)

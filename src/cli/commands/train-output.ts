@@ -3,21 +3,42 @@ import cliProgress from 'cli-progress';
 import { ttaFlagsOf } from '../../gallery/face-source.js';
 import type { EpochRecord } from '../../train/curves.js';
 import type { TrainRunOptions, TrainRunResult } from '../../train/run.js';
+import type { Trainer } from '../../train/trainer.js';
+import { DEFAULT_DISTIL_BATCH } from '../../train/archs.js';
 import { writeErr } from '../output.js';
 
 const pct = (v: number | undefined) => (v === undefined ? '   –  ' : `${(100 * v).toFixed(1).padStart(5)}%`);
 
-function epochLine(r: EpochRecord): string {
+/** One epoch; a distillation has no triplets: its d+ is the (image, mirror image) pairs' squared distance. */
+function epochLine(r: EpochRecord, distil: boolean): string {
   return (
     `epoch ${String(r.epoch).padStart(3)}  step ${String(r.step).padStart(6)}  ` +
-    `loss ${r.loss.toFixed(4)}  active ${pct(r.activeFraction)}  ` +
-    `d+ ${r.meanPos.toFixed(3)} d− ${r.meanNeg.toFixed(3)}  ` +
+    (distil
+      ? `loss ${r.loss.toExponential(3)}  d(mirror) ${r.meanPos.toFixed(4)} d(other) ${r.meanNeg.toFixed(3)}  `
+      : `loss ${r.loss.toFixed(4)}  active ${pct(r.activeFraction)}  ` +
+        `d+ ${r.meanPos.toFixed(3)} d− ${r.meanNeg.toFixed(3)}  `) +
     `val acc ${pct(r.valAccuracy)} TAR@FAR1e-3 ${pct(r.valTarAtFar1e3)}  ` +
-    `${r.imagesPerSec.toFixed(1)} img/s ${r.tripletsPerSec.toFixed(0)} triplets/s  lr ${r.lr.toExponential(1)}`
+    `${r.imagesPerSec.toFixed(1)} img/s ` +
+    (distil ? '' : `${r.tripletsPerSec.toFixed(0)} triplets/s  `) +
+    `lr ${r.lr.toExponential(1)}`
   );
 }
 
-type Callbacks = Pick<TrainRunOptions, 'onLoad' | 'onStart' | 'onStep' | 'onEpoch'>;
+type Callbacks = Pick<TrainRunOptions, 'onLoad' | 'onPca' | 'onStart' | 'onStep' | 'onEpoch'>;
+
+function startLine(t: Trainer): string {
+  const c = t.config;
+  const split =
+    `${t.trainIdentities.length} identities for training, ` +
+    `${t.valIdentities.length} for validation (${t.valPairs.length} pairs), ` +
+    `${t.stepsPerEpoch} batches per epoch, seed ${c.seed}`;
+  if (c.loss === 'distil' && c.arch.arch === 'head')
+    return (
+      `distilling ${c.arch.pack}'s ${c.arch.inputDim}-D embeddings into a ${c.arch.embeddingDim}-D head ` +
+      `(batches of ${c.batch ?? DEFAULT_DISTIL_BATCH} images and their mirror images): ${split}`
+    );
+  return `training ${c.arch.arch} (${c.arch.inputSize}px) with ${c.mining} mining: ${split}`;
+}
 
 /**
  * The run's callbacks: a bar per loading stage and one for training on a terminal (`bars`), the start line (unless
@@ -52,15 +73,15 @@ export function trainProgress(bars: boolean, quiet: boolean): Callbacks & { stop
       loadBar.update(done);
       if (done === total) loadBar.stop();
     },
-    onStart: (t) => {
-      loadBar?.stop();
+    onPca: (kept) => {
       if (!quiet || process.stderr.isTTY)
         writeErr(
-          `training ${t.config.arch.arch} (${t.config.arch.inputSize}px) ` +
-            `with ${t.config.mining} mining: ${t.trainIdentities.length} identities for training, ` +
-            `${t.valIdentities.length} for validation (${t.valPairs.length} pairs), ` +
-            `${t.stepsPerEpoch} batches per epoch, seed ${t.config.seed}\n`,
+          `starting from the PCA of the training embeddings: it keeps ${(100 * kept).toFixed(1)} % of their energy\n`,
         );
+    },
+    onStart: (t) => {
+      loadBar?.stop();
+      if (!quiet || process.stderr.isTTY) writeErr(`${startLine(t)}\n`);
       bar?.start(1000, Math.round(t.progress() * 1000), { step: t.step, loss: '-', active: '-', ips: '-' });
     },
     onStep: (t, s) => {
@@ -73,7 +94,7 @@ export function trainProgress(bars: boolean, quiet: boolean): Callbacks & { stop
     },
     onEpoch: (t, r) => {
       bar?.stop();
-      writeErr(`${epochLine(r)}\n`);
+      writeErr(`${epochLine(r, t.config.loss === 'distil')}\n`);
       bar?.start(1000, Math.round(t.progress() * 1000), {
         step: t.step,
         loss: r.loss.toFixed(4),
@@ -121,7 +142,8 @@ export function trainLines(res: TrainRunResult): string {
   return [
     `${res.stopped ? 'stopped' : 'done'} after ${res.steps} steps ` +
       `(${res.epochs} epochs, ${res.trainSeconds.toFixed(0)} s of training)`,
-    `throughput: ${res.imagesPerSec.toFixed(1)} images/s, ${res.tripletsPerSec.toFixed(0)} triplets/s`,
+    `throughput: ${res.imagesPerSec.toFixed(1)} images/s` +
+      (res.tripletsPerSec > 0 ? `, ${res.tripletsPerSec.toFixed(0)} triplets/s` : ''),
     res.final?.valAccuracy !== undefined
       ? `validation accuracy ${(100 * res.final.valAccuracy).toFixed(1)} %, ` +
         `TAR@FAR=1e-3 ${(100 * (res.final.valTarAtFar1e3 ?? 0)).toFixed(1)} %`

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, EXIT, printResult, writeErr } from '../output.js';
 import { FaceError } from '../../errors.js';
 import { MINING_METHODS, type Mining } from '../../train/triplet.js';
-import { ARCHS, type Arch } from '../../train/archs.js';
+import { ARCHS, LOSSES, type Arch, type Loss } from '../../train/archs.js';
 import type { Budget } from '../../train/trainer.js';
 import type { TrainRunOptions } from '../../train/run.js';
 import { numberFlag, POSITIVE_INT, type NumberRule } from '../flags.js';
@@ -47,6 +47,9 @@ interface TrainFlags {
   excludePairs?: string[];
   hidden?: string;
   dim?: string;
+  loss: string;
+  batch?: string;
+  pcaInit: boolean;
   workers?: string;
   cache?: string | false;
 }
@@ -89,6 +92,19 @@ const TRAIN_OPTIONS: readonly OptionSpec[] = [
   {
     flags: '--exclude-pairs <files...>',
     help: 'leave out every person named in these LFW-format pairs files (e.g. the evaluation pairs)',
+  },
+  {
+    flags: '--loss <loss>',
+    help:
+      'triplet: online-mined triplets over identities; distil (--pack heads): match the pack’s cosine ' +
+      'similarities on every pair of a batch of images and their mirror images (identities unused, but for validation)',
+    choices: LOSSES,
+    default: 'triplet',
+  },
+  { flags: '--batch <n>', help: '--loss distil: images per batch, each with its mirror image (default 256)' },
+  {
+    flags: '--no-pca-init',
+    help: '--loss distil: start a linear head from a random projection, not from the PCA of the training embeddings',
   },
   { flags: '--hidden <n>', help: 'head hidden width (0 = linear; default 0 with --pack, 256 without)' },
   { flags: '--dim <n>', help: 'output dimension of a --pack head (default 128)' },
@@ -173,6 +189,10 @@ async function trainingOptions(flags: TrainFlags): Promise<TrainRunOptions> {
     out: flags.out,
     arch: flags.arch as Arch,
     mining: flags.mining as Mining,
+    loss: flags.loss as Loss,
+    batch: n('batch', flags.batch, { int: true, min: 2 }),
+    // commander sets pcaInit (true) unless --no-pca-init: only the opt-out is passed on
+    pcaInit: flags.pcaInit ? undefined : false,
     warmupSteps: n('warmup-steps', flags.warmupSteps, COUNT),
     inputSize: n('input-size', flags.inputSize, { int: true, min: 16, max: 256 }),
     margin: n('margin', flags.margin, { min: 0 }),
@@ -238,7 +258,8 @@ export function registerTrainCommands(program: Command): void {
   const cmd = program
     .command('train')
     .description(
-      'train an embedding model with triplet loss and online mining; writes model.onnx, settings, curves, checkpoints',
+      'train an embedding model (triplet loss with online mining, or --loss distil: a smaller head that keeps a ' +
+        "pack's similarities); writes model.onnx, settings, curves, checkpoints",
     );
   addOptions(cmd, TRAIN_OPTIONS).action(action(train));
 }
