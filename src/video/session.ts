@@ -104,7 +104,7 @@ export class VideoSession {
     this.recordOpts = {
       views: Math.max(1, opts.views ?? 5),
       gapSeconds: opts.gapSeconds ?? 0.2,
-      checkSeconds: opts.checkSeconds ?? 0.5,
+      checkSeconds: opts.checkSeconds ?? 1,
     };
   }
 

@@ -118,8 +118,8 @@ test(
       const [colin, bush] = tracks;
       assert.equal(colin.label, 'Colin Powell', seen);
       assert.match(bush.label, /^unknown \d+$/, seen);
-      assert.ok(colin.start < 0.2 && colin.end >= 2.4 && colin.end < bush.start, seen);
-      assert.ok(bush.start >= 3 && bush.start <= 3.6 && bush.end > 5.8, seen);
+      assert.ok(colin.start < 0.2 && colin.end >= 1.9 && colin.end < bush.start, seen);
+      assert.ok(bush.start >= 3 && bush.start <= 4.1 && bush.end > 5.8, seen);
       // the same person from another photo (another day, light and pose) at the same place is no cut: one track
       const same = path.join(dir, 'same.mp4');
       await makeClip(
