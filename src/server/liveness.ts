@@ -6,20 +6,12 @@
 import { FaceError } from '../errors.js';
 import { distance } from '../embed/vector.js';
 import { tauForFar } from '../decide/calibration.js';
+import { boxArea, iou } from '../detect/box.js';
 import type { Box } from '../detect/types.js';
 import type { AnswerFrame, FrameAnalyzer } from '../liveness-challenge/service.js';
 import type { PassiveScorer } from '../liveness-challenge/types.js';
 import type { ServerContext, ServerRecognizer } from './context.js';
 import { boolOf, imageOf, type Body } from './request.js';
-
-const area = (b: Box) => b.width * b.height;
-
-function overlap(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  const inter = Math.max(0, w) * Math.max(0, h);
-  return inter / (area(a) + area(b) - inter);
-}
 
 /**
  * The passive check (src/liveness) as the challenge's PassiveScorer: the recognizer's own detection with liveness
@@ -30,8 +22,8 @@ export function passiveScorer(recognizer: Pick<ServerRecognizer, 'detect'>, thre
     threshold,
     async score(frame: Buffer, box: Box): Promise<number> {
       const faces = await recognizer.detect(frame, { liveness: 'warn' });
-      const best = [...faces].sort((a, b) => overlap(b.box, box) - overlap(a.box, box))[0];
-      return best && overlap(best.box, box) > 0 ? (best.liveness?.score ?? 0) : 0;
+      const best = [...faces].sort((a, b) => iou(b.box, box) - iou(a.box, box))[0];
+      return best && iou(best.box, box) > 0 ? (best.liveness?.score ?? 0) : 0;
     },
   };
 }
@@ -56,7 +48,7 @@ export function frameAnalyzer(ctx: ServerContext, frames: readonly AnswerFrame[]
     detect: (img) => numbered(img, () => ctx.recognizer.detect(img)),
     embed: async (img) => {
       const faces = await numbered(img, () => ctx.recognizer.embed(img, { flip: ctx.flip }));
-      return [...faces].sort((a, b) => area(b.box) - area(a.box))[0]?.embedding;
+      return [...faces].sort((a, b) => boxArea(b.box) - boxArea(a.box))[0]?.embedding;
     },
   };
 }
@@ -115,8 +107,8 @@ export async function livenessGate(ctx: ServerContext, body: Body, img: Buffer, 
   const faces = await ctx.infer(img, () => ctx.recognizer.embed(img, { aligned, flip: ctx.flip }));
   if (!faces.length) throw new FaceError('NO_FACE', 'no face found in the photo');
   const chosen = face
-    ? [...faces].sort((a, b) => overlap(b.box, face) - overlap(a.box, face))[0]
-    : [...faces].sort((a, b) => area(b.box) - area(a.box))[0];
+    ? [...faces].sort((a, b) => iou(b.box, face) - iou(a.box, face))[0]
+    : [...faces].sort((a, b) => boxArea(b.box) - boxArea(a.box))[0];
   const d = distance(binding.embedding, chosen.embedding);
   const tau = await sameFaceDistance(ctx);
   if (d > tau)

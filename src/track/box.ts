@@ -1,15 +1,8 @@
 /** Box geometry the tracker needs. */
 import type { Box } from '../detect/types.js';
 
-export function iou(a: Box, b: Box): number {
-  const x0 = Math.max(a.x, b.x);
-  const y0 = Math.max(a.y, b.y);
-  const x1 = Math.min(a.x + a.width, b.x + b.width);
-  const y1 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
-}
+// overlap lives with the rest of the box maths; re-exported for the tracker's callers
+export { iou } from '../detect/box.js';
 
 /** Distance between the centres, in units of the larger box's longer side. */
 export function centreDistance(a: Box, b: Box): number {
